@@ -1,0 +1,41 @@
+/* coupond's configuration: defaults, then an optional file, then the
+ * environment (COUPOND_DB, COUPOND_LISTEN), then command-line flags. */
+#ifndef SVC_CONFIG_H
+#define SVC_CONFIG_H
+
+#include <stdbool.h>
+
+#include "coupon/err.h"
+
+struct svc_config {
+    char *command;     /* serve, migrate, keygen, demo */
+    char *listen_host; /* 127.0.0.1 */
+    unsigned port;     /* 8443 */
+    char *db;          /* libpq conninfo */
+    char *cert;        /* server certificate (PEM) */
+    char *key;         /* server private key (PEM) */
+    char *ca;          /* CA that signs client certificates */
+    char *crl;         /* CRL file, re-read within a second of a change; may be NULL */
+    char *keys_dir;    /* signing and MAC keys */
+    char *sql_dir;     /* sql/migrations and sql/functions */
+    unsigned threads;  /* worker threads, each with its own database connection */
+    unsigned max_connections;
+    unsigned idle_timeout_s;
+};
+
+/* Builds the configuration from ARGV (flags, and a --config FILE), the environment
+ * and defaults into a new struct the caller frees with svc_config_free. On error, NULL is
+ * returned and one line explaining it has been written to ERRBUF. */
+struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen);
+
+/* Frees CFG and its strings; NULL is a no-op. */
+void svc_config_free(struct svc_config *cfg);
+
+/* Splits "host:port" (or "[v6]:port", or ":port") into a new host string and a port.
+ * Returns CPN_OK, or CPN_ERR_BAD_REQUEST and leaves the outputs unchanged. */
+enum cpn_err svc_parse_listen(const char *text, char **host, unsigned *port) CPN_MUST_CHECK;
+
+/* The usage text. */
+const char *svc_usage(void);
+
+#endif

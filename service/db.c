@@ -1,0 +1,140 @@
+/* One PostgreSQL connection per worker thread, prepared once; the 4-state status. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_statements.h"
+#include "log.h"
+
+static char *conninfo;
+static pthread_key_t conn_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+static void close_conn(void *conn)
+{
+    if (conn != NULL)
+        PQfinish(conn);
+}
+
+static void make_key(void)
+{
+    (void)pthread_key_create(&conn_key, close_conn);
+}
+
+enum cpn_err db_setup(const char *info)
+{
+    pthread_once(&key_once, make_key);
+    char *copy = strdup(info);
+    if (copy == NULL)
+        return CPN_ERR_NO_MEMORY;
+    free(conninfo);
+    conninfo = copy;
+    return CPN_OK;
+}
+
+void db_teardown(void)
+{
+    pthread_once(&key_once, make_key);
+    PGconn *conn = pthread_getspecific(conn_key);
+    if (conn != NULL) {
+        PQfinish(conn);
+        pthread_setspecific(conn_key, NULL);
+    }
+}
+
+void db_free_setup(void)
+{
+    free(conninfo);
+    conninfo = NULL;
+}
+
+static PGconn *connect_and_prepare(void)
+{
+    PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
+        PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            log_msg(LOG_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
+                    PQerrorMessage(conn));
+            PQclear(r);
+            PQfinish(conn);
+            return NULL;
+        }
+        PQclear(r);
+    }
+    return conn;
+}
+
+PGconn *db_conn(void)
+{
+    pthread_once(&key_once, make_key);
+    PGconn *conn = pthread_getspecific(conn_key);
+    if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+        return conn;
+    if (conn != NULL) {
+        PQfinish(conn);
+        pthread_setspecific(conn_key, NULL);
+    }
+    conn = connect_and_prepare();
+    if (conn != NULL)
+        pthread_setspecific(conn_key, conn);
+    return conn;
+}
+
+const char *db_sqlstate(const PGresult *res)
+{
+    const char *s = res != NULL ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return s != NULL ? s : "";
+}
+
+int db_query(const char *name, int n, const char *const *values, PGresult **res)
+{
+    if (res != NULL)
+        *res = NULL;
+    PGconn *conn = db_conn();
+    if (conn == NULL)
+        return DB_SOFT_ERROR;
+    PGresult *r = PQexecPrepared(conn, name, n, values, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(r);
+    if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
+        int rows = PQntuples(r);
+        if (res != NULL)
+            *res = r;
+        else
+            PQclear(r);
+        return rows;
+    }
+    const char *state = db_sqlstate(r);
+    int rc = DB_HARD_ERROR;
+    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+        PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
+        strcmp(state, "57P01") == 0)
+        rc = DB_SOFT_ERROR;
+    log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name,
+            state, PQresultErrorMessage(r));
+    if (PQstatus(conn) != CONNECTION_OK) {
+        PQfinish(conn);
+        pthread_setspecific(conn_key, NULL);
+    }
+    /* Hand hard errors back so callers can map constraint violations precisely. */
+    if (res != NULL && rc == DB_HARD_ERROR)
+        *res = r;
+    else
+        PQclear(r);
+    return rc;
+}
+
+int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
+{
+    int rc = DB_SOFT_ERROR;
+    for (int attempt = 0; attempt < 3 && rc == DB_SOFT_ERROR; attempt++)
+        rc = db_query(name, n, values, res);
+    return rc;
+}

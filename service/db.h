@@ -1,0 +1,52 @@
+/* Database access: one PostgreSQL connection per worker thread with every statement
+ * prepared once, and the 4-state status of Taler's exchange. */
+#ifndef SVC_DB_H
+#define SVC_DB_H
+
+#include <libpq-fe.h>
+
+#include "coupon/err.h"
+
+enum db_status {
+    DB_HARD_ERROR = -2, /* the statement failed; retrying will not help */
+    DB_SOFT_ERROR = -1, /* serialization failure, deadlock or lost connection: retry */
+    DB_NO_RESULTS = 0,  /* success, no row */
+    DB_ONE_RESULT = 1,  /* success, one row (queries returning many rows return their count) */
+};
+
+/* Sets the libpq conninfo the worker threads connect with. Call once before serving;
+ * the string is copied. Returns CPN_OK or CPN_ERR_NO_MEMORY. */
+enum cpn_err db_setup(const char *conninfo) CPN_MUST_CHECK;
+
+/* Closes the calling thread's connection (also done automatically at thread exit) and,
+ * from the main thread after the workers are gone, frees what db_setup kept. */
+void db_teardown(void);
+
+/* Frees what db_setup kept; call after every worker thread has stopped. */
+void db_free_setup(void);
+
+/* The calling thread's connection, connected and prepared on first use and after a
+ * loss; NULL when the database cannot be reached (logged). Borrowed: do not PQfinish. */
+PGconn *db_conn(void);
+
+/* Runs prepared statement NAME with N text parameters (NULL = SQL NULL). On success
+ * returns the number of rows (DB_NO_RESULTS, DB_ONE_RESULT, or more) and, when RES is
+ * not NULL, the result, which the caller PQclear()s. On DB_HARD_ERROR *RES holds the
+ * failed result (so a caller can map a constraint violation; the caller clears it);
+ * on DB_SOFT_ERROR *RES is NULL. Failures are logged. */
+int db_query(const char *name, int n, const char *const *values, PGresult **res) CPN_MUST_CHECK;
+
+/* Runs ATTEMPTS times at most while db_query answers DB_SOFT_ERROR. */
+int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
+    CPN_MUST_CHECK;
+
+/* The SQLSTATE of RES, or "" when it has none. */
+const char *db_sqlstate(const PGresult *res);
+
+/* Applies the migrations in SQL_DIR/migrations not yet applied (each in its own
+ * transaction, under an advisory lock so concurrent migrates are safe), then reloads
+ * every stored function in SQL_DIR/functions. Idempotent. Returns CPN_OK, or an error
+ * after printing the failing file and PostgreSQL's message to stderr. */
+enum cpn_err db_migrate(const char *conninfo, const char *sql_dir) CPN_MUST_CHECK;
+
+#endif

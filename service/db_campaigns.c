@@ -1,0 +1,99 @@
+/* Campaign stored-function calls. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_campaigns.h"
+
+/* Copies the first column of the first row of RES into a new string; clears RES. */
+static int take_text(int rc, PGresult *res, char **out)
+{
+    *out = NULL;
+    if (rc == DB_ONE_RESULT && !PQgetisnull(res, 0, 0)) {
+        *out = strdup(PQgetvalue(res, 0, 0));
+        if (*out == NULL)
+            rc = DB_HARD_ERROR;
+    } else if (rc == DB_ONE_RESULT) {
+        rc = DB_NO_RESULTS;
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_campaign_list(int64_t after, int limit, char **json)
+{
+    char a[24], l[16];
+    snprintf(a, sizeof a, "%" PRId64, after);
+    snprintf(l, sizeof l, "%d", limit);
+    const char *params[] = {a, l};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_list", 2, params, &res);
+    return take_text(rc, res, json);
+}
+
+int db_campaign_get(int64_t id, char **json)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, id);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_get", 1, params, &res);
+    return take_text(rc, res, json);
+}
+
+int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err)
+{
+    char cost[24], starts[24], ends[24], value[24], minb[24], maxr[24], variant[24];
+    char stores[CAMPAIGN_MAX_STORES * 12 + 3];
+    snprintf(cost, sizeof cost, "%" PRId64, c->cost_cents);
+    snprintf(starts, sizeof starts, "%" PRId64, c->starts_at);
+    snprintf(ends, sizeof ends, "%" PRId64, c->ends_at);
+    snprintf(value, sizeof value, "%" PRId64, c->offer_value);
+    snprintf(minb, sizeof minb, "%" PRId64, c->min_basket_cents);
+    snprintf(maxr, sizeof maxr, "%" PRId64, c->max_redemptions);
+    snprintf(variant, sizeof variant, "%" PRId64, c->variant_of);
+    size_t pos = 0;
+    stores[pos++] = '{';
+    for (size_t i = 0; i < c->nstores; i++)
+        pos += (size_t)snprintf(stores + pos, sizeof stores - pos, "%s%" PRId32, i ? "," : "",
+                                c->stores[i]);
+    stores[pos++] = '}';
+    stores[pos] = '\0';
+    const char *params[] = {c->name,
+                            c->channel,
+                            cost,
+                            starts,
+                            ends,
+                            c->offer_kind,
+                            value,
+                            minb,
+                            c->max_redemptions > 0 ? maxr : NULL,
+                            c->nstores > 0 ? stores : NULL,
+                            c->variant_of > 0 ? variant : NULL,
+                            c->created_by};
+    PGresult *res = NULL;
+    *json = NULL;
+    *err = CPN_ERR_INTERNAL;
+    int rc = db_query_retry("campaign_create", 12, params, &res);
+    if (rc == DB_HARD_ERROR) {
+        /* A CHECK constraint (23514) is a rule of the table the request broke. */
+        if (strcmp(db_sqlstate(res), "23514") == 0)
+            *err = CPN_ERR_BAD_REQUEST;
+        PQclear(res);
+        return rc;
+    }
+    if (rc != DB_ONE_RESULT) {
+        PQclear(res);
+        return rc;
+    }
+    if (strcmp(PQgetvalue(res, 0, 0), "ok") == 0) {
+        *json = strdup(PQgetvalue(res, 0, 1));
+        *err = *json != NULL ? CPN_OK : CPN_ERR_NO_MEMORY;
+    } else {
+        *err = CPN_ERR_BAD_REQUEST;
+    }
+    PQclear(res);
+    return rc;
+}

@@ -1,0 +1,41 @@
+/* Campaign stored-function calls: one function per call, no HTTP. */
+#ifndef SVC_DB_CAMPAIGNS_H
+#define SVC_DB_CAMPAIGNS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coupon/err.h"
+
+#define CAMPAIGN_MAX_STORES 1000
+
+struct campaign_new {
+    const char *name;
+    const char *channel;
+    int64_t cost_cents;
+    int64_t starts_at; /* Unix seconds */
+    int64_t ends_at;
+    const char *offer_kind; /* percent, amount, points */
+    int64_t offer_value;
+    int64_t min_basket_cents;
+    int64_t max_redemptions; /* 0: unlimited */
+    int32_t stores[CAMPAIGN_MAX_STORES];
+    size_t nstores; /* 0: every store */
+    int64_t variant_of; /* 0: none */
+    const char *created_by;
+};
+
+/* A page of campaigns with id > AFTER as a JSON array text in *JSON (caller frees).
+ * Returns a db_status (DB_ONE_RESULT on success). */
+int db_campaign_list(int64_t after, int limit, char **json) CPN_MUST_CHECK;
+
+/* Campaign ID as JSON text in *JSON (caller frees). DB_NO_RESULTS when unknown. */
+int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
+
+/* Creates C. On DB_ONE_RESULT *JSON is the new campaign (caller frees) and *ERR is
+ * CPN_OK, or *JSON is NULL and *ERR says why (CPN_ERR_BAD_REQUEST: variant_of unknown
+ * or a rule of the table refused it). */
+int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err)
+    CPN_MUST_CHECK;
+
+#endif

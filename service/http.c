@@ -1,0 +1,393 @@
+/* The HTTPS front: libmicrohttpd with GnuTLS in an epoll thread pool (one database
+ * connection per worker thread), the route table, authentication once per connection,
+ * body collection, and the reply helpers. A response is always queued on a later call of
+ * the access handler, never the first, so that libmicrohttpd keeps the connection alive. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "handlers.h"
+#include "http.h"
+#include "log.h"
+#include "metrics.h"
+
+const struct http_route http_routes[] = {
+    {"GET", "/healthz", 0, http_healthz_get, "healthz"},
+    {"GET", "/metrics", ROLE_ADMIN, http_metrics_get, "metrics"},
+    {"GET", "/v1/whoami", ROLE_ANY, http_whoami_get, "whoami"},
+    {"GET", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_list, "campaigns_list"},
+    {"POST", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_create,
+     "campaigns_create"},
+    {"GET", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_get, "campaigns_get"},
+};
+const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
+
+/* Per-connection state: the principal, verified once. */
+struct conn_ctx {
+    bool verified;
+    struct principal principal;
+};
+
+static long long now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* Matches PATH (already split into R->path) against PATTERN, filling R->params. */
+static bool match(const char *pattern, const char *path, struct http_req *r)
+{
+    unsigned np = 0;
+    const char *p = pattern, *s = path;
+    while (*p != '\0' && *s != '\0') {
+        if (p[0] == '{' && p[1] == '}') {
+            const char *end = strchr(s, '/');
+            size_t len = end ? (size_t)(end - s) : strlen(s);
+            if (len == 0 || np >= HTTP_MAX_PARAMS)
+                return false;
+            /* Remember the segment's offset; split after the whole match succeeds. */
+            r->params[np++] = s;
+            s += len;
+            p += 2;
+            continue;
+        }
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+    if (*p != '\0' || *s != '\0')
+        return false;
+    r->nparams = np;
+    return true;
+}
+
+/* Finds the route for METHOD and URL. Returns it, or NULL with *ERR set to
+ * CPN_ERR_NOT_FOUND or CPN_ERR_METHOD_NOT_ALLOWED. Params point into R->path. */
+static const struct http_route *route_for(const char *method, struct http_req *r,
+                                          enum cpn_err *err)
+{
+    bool path_known = false;
+    for (size_t i = 0; i < http_route_count; i++) {
+        if (!match(http_routes[i].pattern, r->path, r))
+            continue;
+        path_known = true;
+        if (strcmp(method, http_routes[i].method) == 0 ||
+            (strcmp(method, "HEAD") == 0 && strcmp(http_routes[i].method, "GET") == 0)) {
+            /* Terminate each parameter at its segment's end. */
+            for (unsigned k = 0; k < r->nparams; k++) {
+                char *seg = (char *)r->params[k];
+                char *slash = strchr(seg, '/');
+                if (slash != NULL)
+                    *slash = '\0';
+            }
+            return &http_routes[i];
+        }
+    }
+    r->nparams = 0;
+    *err = path_known ? CPN_ERR_METHOD_NOT_ALLOWED : CPN_ERR_NOT_FOUND;
+    return NULL;
+}
+
+static struct principal *connection_principal(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    struct conn_ctx *ctx = ci != NULL ? ci->socket_context : NULL;
+    if (ctx == NULL)
+        return NULL;
+    if (!ctx->verified) {
+        const union MHD_ConnectionInfo *ti =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+        if (ti == NULL || ti->tls_session == NULL)
+            return NULL;
+        principal_from_session((gnutls_session_t)ti->tls_session, &ctx->principal);
+        ctx->verified = true;
+        if (ctx->principal.verdict != CPN_OK)
+            metrics_count_refused_certificate();
+    } else {
+        principal_recheck(&ctx->principal);
+    }
+    return &ctx->principal;
+}
+
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    r->status = status;
+    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
+                                 const void *data, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    return http_queue(r, status, resp);
+}
+
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body)
+{
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL) {
+        static const char oom[] = "{\"error\":\"internal\",\"message\":\"Out of memory.\"}";
+        return http_reply_bytes(r, 500, "application/json", oom, sizeof oom - 1);
+    }
+    size_t len = strlen(text);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return http_queue(r, status, resp);
+}
+
+enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
+                                       json_t *extra)
+{
+    json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
+                             detail != NULL ? detail : cpn_err_message(err));
+    if (body != NULL && extra != NULL)
+        json_object_update(body, extra);
+    json_decref(extra);
+    return http_reply_json(r, (unsigned)cpn_err_http_status(err), body);
+}
+
+enum MHD_Result http_reply_error(struct http_req *r, enum cpn_err err, const char *detail)
+{
+    return http_reply_error_extra(r, err, detail, NULL);
+}
+
+json_t *http_body_object(struct http_req *r, enum MHD_Result *replied)
+{
+    json_error_t jerr;
+    json_t *obj = NULL;
+    char detail[256];
+    if (r->body_len == 0) {
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The request needs a JSON body.");
+        return NULL;
+    }
+    obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (obj == NULL) {
+        snprintf(detail, sizeof detail, "The body is not valid JSON: %s (at character %d).",
+                 jerr.text, jerr.position);
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+        return NULL;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The body must be a JSON object.");
+        return NULL;
+    }
+    return obj;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **req_cls)
+{
+    (void)cls;
+    (void)version;
+    struct http_req *r = *req_cls;
+    if (r == NULL) {
+        /* First call: decide route and principal; answer only on a later call. */
+        r = calloc(1, sizeof *r);
+        if (r == NULL)
+            return MHD_NO;
+        *req_cls = r;
+        r->conn = conn;
+        r->started_ns = now_ns();
+        r->path = strdup(url);
+        if (r->path == NULL)
+            return MHD_NO;
+        enum cpn_err err = CPN_OK;
+        r->route = route_for(method, r, &err);
+        if (r->route == NULL || r->route->roles != 0) {
+            struct principal *p = connection_principal(conn);
+            if (p == NULL || p->verdict != CPN_OK) {
+                /* Refused before any business logic; the connection is closed. */
+                r->early = p != NULL ? p->verdict : CPN_ERR_UNAUTHORIZED;
+                return http_reply_error(r, r->early, NULL);
+            }
+            r->principal = p;
+            if (r->route != NULL && (r->route->roles & (unsigned)p->role) == 0)
+                err = CPN_ERR_FORBIDDEN;
+        }
+        r->early = err;
+        return MHD_YES;
+    }
+    if (*upload_data_size != 0) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (r->early != CPN_OK)
+            return MHD_YES; /* discard */
+        if (n > HTTP_MAX_BODY || r->body_len + n > HTTP_MAX_BODY) {
+            r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
+            return MHD_YES;
+        }
+        if (r->body_len + n + 1 > r->body_cap) {
+            size_t cap = r->body_cap ? r->body_cap : 1024;
+            while (cap < r->body_len + n + 1)
+                cap *= 2;
+            char *nb = realloc(r->body, cap);
+            if (nb == NULL)
+                return MHD_NO;
+            r->body = nb;
+            r->body_cap = cap;
+        }
+        memcpy(r->body + r->body_len, upload_data, n);
+        r->body_len += n;
+        r->body[r->body_len] = '\0';
+        return MHD_YES;
+    }
+    if (r->status != 0)
+        return MHD_YES; /* already answered */
+    if (r->early != CPN_OK)
+        return http_reply_error(r, r->early, NULL);
+    return r->route->handler(r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    struct http_req *r = *req_cls;
+    if (r == NULL)
+        return;
+    metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX,
+                          r->status, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
+                          now_ns() - r->started_ns);
+    free(r->path);
+    free(r->body);
+    free(r);
+    *req_cls = NULL;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)conn;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = calloc(1, sizeof(struct conn_ctx));
+        metrics_connection_delta(1);
+    } else {
+        free(*socket_context);
+        *socket_context = NULL;
+        metrics_connection_delta(-1);
+    }
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    size_t n = strlen(line);
+    while (n > 0 && line[n - 1] == '\n')
+        line[--n] = '\0';
+    log_msg(LOG_DEBUG, "mhd: %s", line);
+}
+
+static char *read_pem(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL) {
+        log_msg(LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    char *buf = calloc(1, 65537);
+    size_t n = buf ? fread(buf, 1, 65536, f) : 0;
+    fclose(f);
+    if (buf != NULL && n == 0) {
+        log_msg(LOG_ERROR, "%s is empty", path);
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+/* The PEM texts stay alive while the daemon runs. */
+static char *pem_cert, *pem_key, *pem_ca;
+
+struct MHD_Daemon *http_start(const struct svc_config *cfg)
+{
+    pem_cert = read_pem(cfg->cert);
+    pem_key = read_pem(cfg->key);
+    pem_ca = read_pem(cfg->ca);
+    if (pem_cert == NULL || pem_key == NULL || pem_ca == NULL)
+        goto fail;
+    struct sockaddr_in in4;
+    struct sockaddr_in6 in6;
+    struct sockaddr *addr;
+    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    memset(&in4, 0, sizeof in4);
+    memset(&in6, 0, sizeof in6);
+    if (inet_pton(AF_INET, cfg->listen_host, &in4.sin_addr) == 1) {
+        in4.sin_family = AF_INET;
+        in4.sin_port = htons((uint16_t)cfg->port);
+        addr = (struct sockaddr *)&in4;
+    } else if (inet_pton(AF_INET6, cfg->listen_host, &in6.sin6_addr) == 1) {
+        in6.sin6_family = AF_INET6;
+        in6.sin6_port = htons((uint16_t)cfg->port);
+        addr = (struct sockaddr *)&in6;
+        flags |= MHD_USE_IPv6;
+    } else if (strcmp(cfg->listen_host, "localhost") == 0) {
+        in4.sin_family = AF_INET;
+        in4.sin_port = htons((uint16_t)cfg->port);
+        in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr = (struct sockaddr *)&in4;
+    } else {
+        log_msg(LOG_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
+        goto fail;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, addr,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_MEM_CERT,
+        pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca,
+        MHD_OPTION_HTTPS_PRIORITIES,
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
+        "+CHACHA20-POLY1305:%SERVER_PRECEDENCE",
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+        (unsigned)1024, MHD_OPTION_END);
+    if (d == NULL) {
+        log_msg(LOG_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
+                cfg->listen_host, cfg->port);
+        goto fail;
+    }
+    return d;
+fail:
+    http_free_pems();
+    return NULL;
+}
+
+void http_free_pems(void)
+{
+    free(pem_cert);
+    if (pem_key != NULL)
+        explicit_bzero(pem_key, strlen(pem_key));
+    free(pem_key);
+    free(pem_ca);
+    pem_cert = pem_key = pem_ca = NULL;
+}

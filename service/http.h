@@ -1,0 +1,79 @@
+/* The HTTPS front: the libmicrohttpd daemon (GnuTLS, epoll thread pool), the route
+ * table, per-request state and the helpers handlers answer with. */
+#ifndef SVC_HTTP_H
+#define SVC_HTTP_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "coupon/err.h"
+#include "principal.h"
+
+#define HTTP_MAX_PARAMS 4
+#define HTTP_MAX_BODY (1u << 20)
+
+struct http_route;
+
+/* One request. Handlers read it and answer exactly once through an http_reply_* call. */
+struct http_req {
+    struct MHD_Connection *conn;
+    const struct http_route *route;
+    const struct principal *principal; /* borrowed from the connection; NULL on /healthz */
+    char *path;                        /* owned copy, split into params */
+    const char *params[HTTP_MAX_PARAMS];
+    unsigned nparams;
+    char *body; /* NUL-terminated request body, owned */
+    size_t body_len;
+    size_t body_cap;
+    enum cpn_err early;   /* a refusal decided before the body arrived */
+    unsigned status;      /* the status answered, for metrics */
+    long long started_ns; /* monotonic, for metrics */
+};
+
+typedef enum MHD_Result (*http_handler)(struct http_req *r);
+
+struct http_route {
+    const char *method;
+    const char *pattern; /* "/v1/campaigns/{}" — {} matches one path segment */
+    unsigned roles;      /* ROLE_* bits allowed; 0 = no certificate needed */
+    http_handler handler;
+    const char *name; /* for metrics */
+};
+
+/* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
+struct MHD_Daemon *http_start(const struct svc_config *cfg);
+
+/* Frees the certificate and key texts http_start read; after MHD_stop_daemon. */
+void http_free_pems(void);
+
+/* Answers with BODY as JSON and STATUS; takes ownership of BODY (NULL → 500). */
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body);
+
+/* Answers with the registry's status and {"error","message"}; DETAIL, when not NULL,
+ * replaces the registry's sentence. */
+enum MHD_Result http_reply_error(struct http_req *r, enum cpn_err err, const char *detail);
+
+/* As http_reply_error, with EXTRA's fields merged into the body (EXTRA is taken). */
+enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
+                                       json_t *extra);
+
+/* Answers with a body of LEN bytes copied from DATA and content type CTYPE. */
+enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
+                                 const void *data, size_t len);
+
+/* Queues RESP with STATUS (takes RESP), adding the common headers. */
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp);
+
+/* Parses the request body as a JSON object. On success returns it (caller decrefs);
+ * otherwise answers 400 bad_request itself and returns NULL with *REPLIED set to the
+ * handler's return value. */
+json_t *http_body_object(struct http_req *r, enum MHD_Result *replied);
+
+/* The route table, for metrics. */
+extern const struct http_route http_routes[];
+extern const size_t http_route_count;
+
+#endif

@@ -1,0 +1,197 @@
+/* Campaign handlers (marketer): POST /v1/campaigns, GET /v1/campaigns, GET
+ * /v1/campaigns/{id}. Input is read strictly: unknown fields are refused. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_campaigns.h"
+#include "handlers.h"
+#include "json_in.h"
+
+#define MAX_CENTS 100000000000000LL /* one trillion euros: far beyond any campaign */
+
+static const char *const channels[] = {"mailing", "email", "display", "social", "print",
+                                       "receipt", "sms",   "app",     "poster", "radio",
+                                       "other",   NULL};
+
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (strcmp(s, *list) == 0)
+            return true;
+    return false;
+}
+
+/* Answers with JSON text TEXT (a campaign or list) wrapped as needed; frees TEXT. */
+static enum MHD_Result reply_text(struct http_req *r, unsigned status, char *text,
+                                  const char *wrap_key)
+{
+    json_error_t jerr;
+    json_t *v = json_loads(text, 0, &jerr);
+    free(text);
+    if (v == NULL)
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    if (wrap_key != NULL)
+        v = json_pack("{s:o}", wrap_key, v);
+    return http_reply_json(r, status, v);
+}
+
+enum MHD_Result http_campaigns_list(struct http_req *r)
+{
+    int64_t after = 0, limit = 100;
+    const char *a = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
+    const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+    if (a != NULL && http_parse_id(a, &after) != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'after' must be a campaign id.");
+    if (l != NULL && (http_parse_id(l, &limit) != 0 || limit > 1000))
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'limit' must be from 1 to 1000.");
+    char *text = NULL;
+    int rc = db_campaign_list(after, (int)limit, &text);
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    return reply_text(r, 200, text, "campaigns");
+}
+
+enum MHD_Result http_campaigns_get(struct http_req *r)
+{
+    int64_t id;
+    if (http_parse_id(r->params[0], &id) != 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    char *text = NULL;
+    int rc = db_campaign_get(id, &text);
+    if (rc == DB_NO_RESULTS)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    return reply_text(r, 200, text, NULL);
+}
+
+/* Reads the offer object into C. Returns 0, or -1 with DETAIL filled. */
+static int read_offer(const json_t *offer, struct campaign_new *c, char *detail, size_t dlen)
+{
+    static const char *const allowed[] = {"kind", "value", "min_basket_cents", NULL};
+    static const char *const kinds[] = {"percent", "amount", "points", NULL};
+    if (!json_is_object(offer)) {
+        snprintf(detail, dlen, "The field 'offer' must be an object {kind, value, min_basket_cents}.");
+        return -1;
+    }
+    const char *unknown = json_unknown_key(offer, allowed);
+    if (unknown != NULL) {
+        snprintf(detail, dlen, "The field 'offer.%.60s' is not known.", unknown);
+        return -1;
+    }
+    if (json_str_field(offer, "kind", true, 16, &c->offer_kind, detail, dlen) < 0)
+        return -1;
+    if (!in_list(c->offer_kind, kinds)) {
+        snprintf(detail, dlen, "The offer kind must be percent, amount or points.");
+        return -1;
+    }
+    int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : MAX_CENTS;
+    if (json_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
+        json_int_field(offer, "min_basket_cents", false, 0, MAX_CENTS, &c->min_basket_cents,
+                       detail, dlen) < 0)
+        return -1;
+    return 0;
+}
+
+/* Reads the optional stores list into C. Returns 0, or -1 with DETAIL filled. */
+static int read_stores(const json_t *stores, struct campaign_new *c, char *detail, size_t dlen)
+{
+    if (stores == NULL || json_is_null(stores))
+        return 0;
+    if (!json_is_array(stores) || json_array_size(stores) == 0 ||
+        json_array_size(stores) > CAMPAIGN_MAX_STORES) {
+        snprintf(detail, dlen, "The field 'stores' must be a list of 1 to %d store ids.",
+                 CAMPAIGN_MAX_STORES);
+        return -1;
+    }
+    size_t i;
+    json_t *v;
+    json_array_foreach(stores, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+            json_integer_value(v) > INT32_MAX) {
+            snprintf(detail, dlen, "Every entry of 'stores' must be a positive store id.");
+            return -1;
+        }
+        c->stores[c->nstores++] = (int32_t)json_integer_value(v);
+    }
+    return 0;
+}
+
+enum MHD_Result http_campaigns_create(struct http_req *r)
+{
+    static const char *const allowed[] = {"name",   "channel",         "cost_cents",
+                                          "starts_at", "ends_at",      "offer",
+                                          "max_redemptions", "stores", "variant_of",
+                                          NULL};
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    struct campaign_new *c = calloc(1, sizeof *c);
+    char detail[256] = "";
+    enum MHD_Result result;
+    if (c == NULL) {
+        json_decref(in);
+        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    }
+    const char *unknown = json_unknown_key(in, allowed);
+    if (unknown != NULL) {
+        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
+        goto bad;
+    }
+    if (json_str_field(in, "name", true, 200, &c->name, detail, sizeof detail) < 0 ||
+        json_str_field(in, "channel", true, 16, &c->channel, detail, sizeof detail) < 0)
+        goto bad;
+    if (!in_list(c->channel, channels)) {
+        snprintf(detail, sizeof detail,
+                 "The channel must be one of mailing, email, display, social, print, receipt, "
+                 "sms, app, poster, radio, other.");
+        goto bad;
+    }
+    if (json_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail,
+                       sizeof detail) < 0 ||
+        json_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
+        json_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
+        read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
+        json_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
+                       detail, sizeof detail) < 0 ||
+        read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
+        json_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
+                       sizeof detail) < 0)
+        goto bad;
+    if (json_object_get(in, "offer") == NULL) {
+        snprintf(detail, sizeof detail, "The field 'offer' is required.");
+        goto bad;
+    }
+    if (c->ends_at <= c->starts_at) {
+        snprintf(detail, sizeof detail, "The campaign must end after it starts.");
+        goto bad;
+    }
+    c->created_by = r->principal->name;
+    char *text = NULL;
+    enum cpn_err err;
+    int rc = db_campaign_create(c, &text, &err);
+    if (rc == DB_ONE_RESULT && err == CPN_OK) {
+        result = reply_text(r, 201, text, NULL);
+    } else if (err == CPN_ERR_BAD_REQUEST) {
+        result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                  rc == DB_ONE_RESULT
+                                      ? "The field 'variant_of' names no campaign."
+                                      : "The campaign breaks a rule of the schema.");
+    } else {
+        result = http_reply_db_failure(r, rc);
+    }
+    free(c);
+    json_decref(in);
+    return result;
+bad:
+    free(c);
+    json_decref(in);
+    return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+}

@@ -1,0 +1,136 @@
+/* Request, latency, connection and refusal counters, rendered for Prometheus. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http.h"
+#include "metrics.h"
+
+#define MAX_ROUTES 64
+#define NBUCKETS 11
+
+static const double bucket_le[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
+                                           0.05,   0.1,   0.25,   1.0,   5.0};
+static const char *const bucket_text[NBUCKETS] = {"0.0005", "0.001", "0.0025", "0.005",
+                                                  "0.01",   "0.025", "0.05",   "0.1",
+                                                  "0.25",   "1",     "5"};
+
+struct route_counters {
+    atomic_ullong by_class[6]; /* 1xx..5xx, then aborted */
+    atomic_ullong buckets[NBUCKETS];
+    atomic_ullong count;
+    atomic_ullong sum_ns;
+};
+
+static struct route_counters counters[MAX_ROUTES + 1]; /* last: unmatched */
+static atomic_ullong refused_certificates;
+static atomic_llong open_connections;
+
+void metrics_count_request(size_t route, unsigned status, bool completed, long long duration_ns)
+{
+    struct route_counters *c = &counters[route < MAX_ROUTES ? route : MAX_ROUTES];
+    unsigned cls = completed && status >= 100 && status < 600 ? status / 100 - 1 : 5;
+    atomic_fetch_add(&c->by_class[cls], 1);
+    atomic_fetch_add(&c->count, 1);
+    if (duration_ns < 0)
+        duration_ns = 0;
+    atomic_fetch_add(&c->sum_ns, (unsigned long long)duration_ns);
+    double s = (double)duration_ns / 1e9;
+    for (int i = 0; i < NBUCKETS; i++)
+        if (s <= bucket_le[i])
+            atomic_fetch_add(&c->buckets[i], 1);
+}
+
+void metrics_count_refused_certificate(void)
+{
+    atomic_fetch_add(&refused_certificates, 1);
+}
+
+void metrics_connection_delta(int d)
+{
+    atomic_fetch_add(&open_connections, d);
+}
+
+struct buf {
+    char *p;
+    size_t len, cap;
+    bool failed;
+};
+
+static void add(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add(struct buf *b, const char *fmt, ...)
+{
+    if (b->failed)
+        return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+            b->failed = true;
+            return;
+        }
+        if ((size_t)n < b->cap - b->len) {
+            b->len += (size_t)n;
+            return;
+        }
+        char *np = realloc(b->p, b->cap * 2);
+        if (np == NULL) {
+            b->failed = true;
+            return;
+        }
+        b->p = np;
+        b->cap *= 2;
+    }
+}
+
+char *metrics_render(void)
+{
+    static const char *classes[6] = {"1xx", "2xx", "3xx", "4xx", "5xx", "aborted"};
+    struct buf b = {malloc(16384), 0, 16384, false};
+    if (b.p == NULL)
+        return NULL;
+    add(&b, "# HELP coupond_requests_total HTTP requests answered, by route and status class.\n"
+            "# TYPE coupond_requests_total counter\n");
+    size_t nroutes = http_route_count < MAX_ROUTES ? http_route_count : MAX_ROUTES;
+    for (size_t r = 0; r <= nroutes; r++) {
+        struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
+        const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
+        for (int k = 0; k < 6; k++)
+            add(&b, "coupond_requests_total{route=\"%s\",status=\"%s\"} %llu\n", name,
+                classes[k], (unsigned long long)atomic_load(&c->by_class[k]));
+    }
+    add(&b, "# HELP coupond_request_duration_seconds Time from request to response.\n"
+            "# TYPE coupond_request_duration_seconds histogram\n");
+    for (size_t r = 0; r <= nroutes; r++) {
+        struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
+        const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
+        for (int i = 0; i < NBUCKETS; i++)
+            add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
+                name, bucket_text[i], (unsigned long long)atomic_load(&c->buckets[i]));
+        unsigned long long count = atomic_load(&c->count);
+        add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", name,
+            count);
+        add(&b, "coupond_request_duration_seconds_sum{route=\"%s\"} %.9f\n", name,
+            (double)atomic_load(&c->sum_ns) / 1e9);
+        add(&b, "coupond_request_duration_seconds_count{route=\"%s\"} %llu\n", name, count);
+    }
+    add(&b,
+        "# HELP coupond_refused_certificates_total Client certificates refused.\n"
+        "# TYPE coupond_refused_certificates_total counter\n"
+        "coupond_refused_certificates_total %llu\n"
+        "# HELP coupond_open_connections TLS connections open now.\n"
+        "# TYPE coupond_open_connections gauge\n"
+        "coupond_open_connections %lld\n",
+        (unsigned long long)atomic_load(&refused_certificates),
+        (long long)atomic_load(&open_connections));
+    if (b.failed) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}

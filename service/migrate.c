@@ -1,0 +1,141 @@
+/* coupond migrate: numbered, immutable schema migrations applied once each, then every
+ * stored function reloaded (CREATE OR REPLACE), all under one advisory lock. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return NULL;
+    size_t cap = 8192, len = 0, n;
+    char *buf = malloc(cap);
+    while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
+        len += n;
+        if (len + 1 == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (nb == NULL) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    fclose(f);
+    if (buf != NULL)
+        buf[len] = '\0';
+    return buf;
+}
+
+static int is_sql(const struct dirent *d)
+{
+    size_t n = strlen(d->d_name);
+    return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".sql") == 0;
+}
+
+static int exec_ok(PGconn *conn, const char *sql, const char *what)
+{
+    PGresult *r = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+    int ok = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+    if (!ok)
+        fprintf(stderr, "migrate: %s failed: %s", what, PQresultErrorMessage(r));
+    PQclear(r);
+    return ok;
+}
+
+static int applied(PGconn *conn, const char *version)
+{
+    const char *params[1] = {version};
+    PGresult *r = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
+                               NULL, params, NULL, NULL, 0);
+    int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
+    PQclear(r);
+    return yes;
+}
+
+/* Runs one file inside a transaction; for a migration also records its version. */
+static int run_file(PGconn *conn, const char *dir, const char *name, int is_migration)
+{
+    char path[4096 + 512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *sql = slurp(path);
+    if (sql == NULL) {
+        fprintf(stderr, "migrate: cannot read %s: %s\n", path, strerror(errno));
+        return 0;
+    }
+    int ok = exec_ok(conn, "BEGIN", "BEGIN") && exec_ok(conn, sql, path);
+    if (ok && is_migration) {
+        const char *params[1] = {name};
+        PGresult *r = PQexecParams(conn, "INSERT INTO schema_migrations (version) VALUES ($1)",
+                                   1, NULL, params, NULL, NULL, 0);
+        ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+        if (!ok)
+            fprintf(stderr, "migrate: recording %s failed: %s", name, PQresultErrorMessage(r));
+        PQclear(r);
+    }
+    ok = ok && exec_ok(conn, "COMMIT", "COMMIT");
+    if (!ok)
+        PQclear(PQexec(conn, "ROLLBACK"));
+    free(sql);
+    return ok;
+}
+
+static int run_dir(PGconn *conn, const char *sql_dir, const char *sub, int is_migration,
+                   int *count)
+{
+    char dir[4096];
+    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", sql_dir, sub) >= sizeof dir)
+        return 0;
+    struct dirent **list = NULL;
+    int n = scandir(dir, &list, is_sql, alphasort);
+    if (n < 0) {
+        fprintf(stderr, "migrate: cannot list %s: %s\n", dir, strerror(errno));
+        return 0;
+    }
+    int ok = 1;
+    for (int i = 0; i < n; i++) {
+        if (ok && (!is_migration || !applied(conn, list[i]->d_name))) {
+            ok = run_file(conn, dir, list[i]->d_name, is_migration);
+            if (ok)
+                (*count)++;
+        }
+        free(list[i]);
+    }
+    free(list);
+    return ok;
+}
+
+enum cpn_err db_migrate(const char *conninfo, const char *sql_dir)
+{
+    PGconn *conn = PQconnectdb(conninfo);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        fprintf(stderr, "migrate: cannot connect: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return CPN_ERR_UNAVAILABLE;
+    }
+    PQclear(PQexec(conn, "SET client_min_messages = warning"));
+    int ok = exec_ok(conn, "SELECT pg_advisory_lock(7316104)", "lock") &&
+             exec_ok(conn,
+                     "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                     " version text PRIMARY KEY,"
+                     " applied_at timestamptz NOT NULL DEFAULT now())",
+                     "schema_migrations");
+    int migrations = 0, functions = 0;
+    ok = ok && run_dir(conn, sql_dir, "migrations", 1, &migrations);
+    ok = ok && run_dir(conn, sql_dir, "functions", 0, &functions);
+    PQclear(PQexec(conn, "SELECT pg_advisory_unlock(7316104)"));
+    PQfinish(conn);
+    if (!ok)
+        return CPN_ERR_INTERNAL;
+    fprintf(stderr, "migrate: %d migration(s) applied, %d function file(s) reloaded\n",
+            migrations, functions);
+    return CPN_OK;
+}

@@ -1,0 +1,42 @@
+/* Integration-test client: libcurl over mutual TLS to the coupond the coupond_running
+ * fixture started, with the dev PKI's certificates, and JSON answers. */
+#ifndef ITEST_H
+#define ITEST_H
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <stddef.h>
+
+struct itest_client;
+
+/* A client presenting certs/dev/NAME.pem and NAME.key (NAME NULL: no certificate). */
+struct itest_client *itest_client_new(const char *name);
+
+/* A client presenting the given certificate and key files (either may be NULL). */
+struct itest_client *itest_client_files(const char *cert, const char *key);
+
+void itest_client_free(struct itest_client *c);
+
+/* Sends METHOD PATH with BODY (NULL: none). Returns the HTTP status, or -1 when no
+ * HTTP answer came (TLS refused, connection closed); *JSON (if not NULL) gets the parsed
+ * body or NULL; *RAW (if not NULL) the raw body (caller frees). */
+long itest_request(struct itest_client *c, const char *method, const char *path,
+                   const char *body, json_t **json, char **raw);
+
+/* How many connections the client's handle opened so far. */
+long itest_connects(struct itest_client *c);
+
+/* The base URL, https://127.0.0.1:18443 by default. */
+const char *itest_base_url(void);
+
+/* The path of a file in the source tree (static buffer per call site not needed:
+ * returns a new string the caller frees). */
+char *itest_source_path(const char *rel);
+
+/* The "error" member of JSON, or "" when absent. */
+const char *itest_error_code(const json_t *json);
+
+/* Runs SHELL_COMMAND and returns its exit status (-1 on failure to run). */
+int itest_sh(const char *shell_command);
+
+#endif
