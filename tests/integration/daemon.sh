@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The coupond_running ctest fixture: start BUILD_DIR/coupond serving on
-# $COUPOND_TEST_LISTEN (default 127.0.0.1:18443) against $COUPOND_DB with the dev PKI,
+# $COUPOND_TEST_LISTEN (default 127.0.0.1:18743) against $COUPOND_DB with the dev PKI,
 # or stop it and fail if it did not exit cleanly (sanitizer reports included).
 set -euo pipefail
 cmd=$1 build=$2
 src=$(cd "$(dirname "$0")/../.." && pwd)
-listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18443}
+listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 d="$src/certs/dev"
 pidfile="$build/coupond.pid" log="$build/coupond.log" exitfile="$build/coupond.exit"
 

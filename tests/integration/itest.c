@@ -34,7 +34,7 @@ const char *itest_base_url(void)
 {
     static char url[128];
     const char *listen = getenv("COUPOND_TEST_LISTEN");
-    snprintf(url, sizeof url, "https://%s", listen && *listen ? listen : "127.0.0.1:18443");
+    snprintf(url, sizeof url, "https://%s", listen && *listen ? listen : "127.0.0.1:18743");
     return url;
 }
 
@@ -115,6 +115,8 @@ long itest_request(struct itest_client *c, const char *method, const char *path,
     CURLcode rc = curl_easy_perform(c->curl);
     curl_slist_free_all(headers);
     long status = -1;
+    if (rc != CURLE_OK)
+        fprintf(stderr, "itest: %s %s: %s\n", method, path, curl_easy_strerror(rc));
     if (rc == CURLE_OK)
         curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
     if (json != NULL)

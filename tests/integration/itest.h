@@ -26,7 +26,7 @@ long itest_request(struct itest_client *c, const char *method, const char *path,
 /* How many connections the client's handle opened so far. */
 long itest_connects(struct itest_client *c);
 
-/* The base URL, https://127.0.0.1:18443 by default. */
+/* The base URL, https://127.0.0.1:18743 by default. */
 const char *itest_base_url(void);
 
 /* The path of a file in the source tree (static buffer per call site not needed:
