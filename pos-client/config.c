@@ -1,0 +1,283 @@
+/* Loads the till's configuration: defaults, then a `key = value` file, then POS_* environment
+ * variables, then checks that what the till needs to talk to coupond is there. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+/* Where a value comes from, for messages: "FILE:LINE" or an environment variable's name. */
+#define ORIGIN_SIZE 256
+
+struct pos_config *pos_config_new(void)
+{
+    struct pos_config *cfg = calloc(1, sizeof *cfg);
+    if (cfg == NULL)
+        return NULL;
+    cfg->timeout_ms = POS_DEFAULT_TIMEOUT_MS;
+    cfg->connect_timeout_ms = POS_DEFAULT_CONNECT_TIMEOUT_MS;
+    return cfg;
+}
+
+void pos_config_free(struct pos_config *cfg)
+{
+    if (cfg == NULL)
+        return;
+    free(cfg->url);
+    free(cfg->ca);
+    free(cfg->cert);
+    free(cfg->key);
+    free(cfg->state_dir);
+    free(cfg);
+}
+
+/* Replaces the string *SLOT with a copy of VALUE. Returns CPN_OK or CPN_ERR_NO_MEMORY (then *SLOT
+ * is unchanged). */
+static enum cpn_err set_string(char **slot, const char *value)
+{
+    char *copy = strdup(value);
+    if (copy == NULL)
+        return CPN_ERR_NO_MEMORY;
+    free(*slot);
+    *slot = copy;
+    return CPN_OK;
+}
+
+/* Parses VALUE as a whole number of milliseconds in 1..POS_MAX_TIMEOUT_MS into *OUT. Returns
+ * CPN_OK, or CPN_ERR_BAD_REQUEST with a message naming ORIGIN and NAME (then *OUT is unchanged). */
+static enum cpn_err set_millis(long *out, const char *value, const char *origin, const char *name,
+                               char *msg, size_t msg_size)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(value, &end, 10);
+    if (errno != 0 || end == value || *end != '\0' || v < 1 || v > POS_MAX_TIMEOUT_MS) {
+        snprintf(msg, msg_size,
+                 "%s: %s must be a whole number of milliseconds from 1 to %ld, not '%s'", origin,
+                 name, POS_MAX_TIMEOUT_MS, value);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    *out = v;
+    return CPN_OK;
+}
+
+/* One settable item: its name in the file, its environment variable, and where it goes (a
+ * string slot or a millisecond count, by offset into struct pos_config). */
+struct setting {
+    const char *file_key;
+    const char *env;
+    size_t offset;
+    bool millis;
+};
+
+static const struct setting settings[] = {
+    {"url", "POS_URL", offsetof(struct pos_config, url), false},
+    {"ca", "POS_CA", offsetof(struct pos_config, ca), false},
+    {"cert", "POS_CERT", offsetof(struct pos_config, cert), false},
+    {"key", "POS_KEY", offsetof(struct pos_config, key), false},
+    {"state", "POS_STATE", offsetof(struct pos_config, state_dir), false},
+    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), true},
+    {"connect_timeout_ms", "POS_CONNECT_TIMEOUT_MS",
+     offsetof(struct pos_config, connect_timeout_ms), true},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+#define KNOWN_KEYS "url, ca, cert, key, state, timeout_ms, connect_timeout_ms"
+
+/* Stores VALUE into CFG for setting S; NAME (the key or variable) and ORIGIN are for messages.
+ * Returns CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG) or CPN_ERR_NO_MEMORY. */
+static enum cpn_err apply(struct pos_config *cfg, const struct setting *s, const char *value,
+                          const char *origin, const char *name, char *msg, size_t msg_size)
+{
+    char *base = (char *)cfg;
+    if (s->millis)
+        return set_millis((long *)(void *)(base + s->offset), value, origin, name, msg, msg_size);
+    return set_string((char **)(void *)(base + s->offset), value);
+}
+
+/* Trims white space from both ends of S in place and returns the trimmed start. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && isspace((unsigned char)s[n - 1]))
+        s[--n] = '\0';
+    return s;
+}
+
+/* Applies one line (LEN bytes, newline included or not) of file PATH, number LINENO, to CFG.
+ * Returns like pos_config_read_file(). */
+static enum cpn_err parse_line(struct pos_config *cfg, char *line, size_t len, const char *path,
+                               unsigned long lineno, char *msg, size_t msg_size)
+{
+    char origin[ORIGIN_SIZE];
+    snprintf(origin, sizeof origin, "%s:%lu", path, lineno);
+    if (strlen(line) != len) {
+        snprintf(msg, msg_size, "%s: the line contains a NUL byte", origin);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    char *s = trim(line);
+    if (*s == '\0' || *s == '#')
+        return CPN_OK;
+    char *eq = strchr(s, '=');
+    if (eq == NULL) {
+        snprintf(msg, msg_size, "%s: expected 'key = value', not '%.60s'", origin, s);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    *eq = '\0';
+    char *key = trim(s);
+    char *value = trim(eq + 1);
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (strcmp(settings[i].file_key, key) != 0)
+            continue;
+        if (*value == '\0') {
+            snprintf(msg, msg_size, "%s: '%s' has no value", origin, key);
+            return CPN_ERR_BAD_REQUEST;
+        }
+        return apply(cfg, &settings[i], value, origin, key, msg, msg_size);
+    }
+    snprintf(msg, msg_size, "%s: unknown key '%.60s' (known: " KNOWN_KEYS ")", origin, key);
+    return CPN_ERR_BAD_REQUEST;
+}
+
+enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path, bool required,
+                                  char *msg, size_t msg_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        if (errno == ENOENT && !required)
+            return CPN_OK;
+        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
+        return CPN_ERR_IO;
+    }
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    unsigned long lineno = 0;
+    enum cpn_err err = CPN_OK;
+    errno = 0;
+    while (err == CPN_OK && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        err = parse_line(cfg, line, (size_t)len, path, lineno, msg, msg_size);
+    }
+    if (err == CPN_OK && ferror(f)) {
+        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
+        err = CPN_ERR_IO;
+    }
+    if (err == CPN_ERR_NO_MEMORY)
+        snprintf(msg, msg_size, "out of memory while reading %s", path);
+    free(line);
+    fclose(f);
+    return err;
+}
+
+enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg, size_t msg_size)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *value = getenv(settings[i].env);
+        if (value == NULL || *value == '\0')
+            continue;
+        enum cpn_err err =
+            apply(cfg, &settings[i], value, "environment", settings[i].env, msg, msg_size);
+        if (err == CPN_ERR_NO_MEMORY)
+            snprintf(msg, msg_size, "out of memory while reading the environment");
+        if (err != CPN_OK)
+            return err;
+    }
+    return CPN_OK;
+}
+
+/* Sets CFG's state directory to the default, if it has none. Returns CPN_OK (also when no
+ * default can be found: then state_dir stays NULL) or CPN_ERR_NO_MEMORY. */
+static enum cpn_err default_state_dir(struct pos_config *cfg)
+{
+    if (cfg->state_dir != NULL)
+        return CPN_OK;
+    const char *base = getenv("XDG_STATE_HOME");
+    const char *suffix = "/pos-client";
+    if (base == NULL || base[0] != '/') {
+        base = getenv("HOME");
+        suffix = "/.local/state/pos-client";
+        if (base == NULL || base[0] != '/')
+            return CPN_OK;
+    }
+    size_t blen = strlen(base);
+    while (blen > 1 && base[blen - 1] == '/')
+        blen--;
+    size_t slen = strlen(suffix);
+    char *dir = malloc(blen + slen + 1);
+    if (dir == NULL)
+        return CPN_ERR_NO_MEMORY;
+    memcpy(dir, base, blen);
+    memcpy(dir + blen, suffix, slen + 1);
+    cfg->state_dir = dir;
+    return CPN_OK;
+}
+
+enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_size)
+{
+    if (default_state_dir(cfg) != CPN_OK) {
+        snprintf(msg, msg_size, "out of memory");
+        return CPN_ERR_NO_MEMORY;
+    }
+    if (cfg->url == NULL) {
+        snprintf(msg, msg_size,
+                 "no service URL configured: set 'url' in the configuration file or POS_URL");
+        return CPN_ERR_BAD_REQUEST;
+    }
+    if (strncmp(cfg->url, "https://", 8) != 0 || cfg->url[8] == '\0' || cfg->url[8] == '/') {
+        snprintf(msg, msg_size,
+                 "the service URL must start with https:// and name a host, not '%s'", cfg->url);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    size_t n = strlen(cfg->url);
+    while (n > 8 && cfg->url[n - 1] == '/')
+        cfg->url[--n] = '\0';
+    const struct {
+        const char *value, *what, *key, *env;
+    } files[] = {
+        {cfg->ca, "CA certificate", "ca", "POS_CA"},
+        {cfg->cert, "terminal certificate", "cert", "POS_CERT"},
+        {cfg->key, "terminal key", "key", "POS_KEY"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (files[i].value == NULL) {
+            snprintf(msg, msg_size, "no %s configured: set '%s' in the configuration file or %s",
+                     files[i].what, files[i].key, files[i].env);
+            return CPN_ERR_BAD_REQUEST;
+        }
+    }
+    if (cfg->state_dir == NULL) {
+        snprintf(msg, msg_size,
+                 "no state directory: set 'state' in the configuration file, POS_STATE or HOME");
+        return CPN_ERR_BAD_REQUEST;
+    }
+    return CPN_OK;
+}
+
+enum cpn_err pos_config_load(const char *path, bool path_given, struct pos_config **out, char *msg,
+                             size_t msg_size)
+{
+    *out = NULL;
+    struct pos_config *cfg = pos_config_new();
+    if (cfg == NULL) {
+        snprintf(msg, msg_size, "out of memory");
+        return CPN_ERR_NO_MEMORY;
+    }
+    if (path == NULL)
+        path = POS_CONFIG_DEFAULT_PATH;
+    enum cpn_err err = pos_config_read_file(cfg, path, path_given, msg, msg_size);
+    if (err == CPN_OK)
+        err = pos_config_apply_env(cfg, msg, msg_size);
+    if (err == CPN_OK)
+        err = pos_config_finish(cfg, msg, msg_size);
+    if (err != CPN_OK) {
+        pos_config_free(cfg);
+        return err;
+    }
+    *out = cfg;
+    return CPN_OK;
+}

@@ -1,0 +1,61 @@
+/* The till's configuration: where coupond is, which CA and terminal certificate to use, where
+ * local state lives and how long to wait, read from a `key = value` file and the environment. */
+#ifndef POS_CONFIG_H
+#define POS_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "coupon/err.h"
+
+#define POS_CONFIG_DEFAULT_PATH        "/etc/coupond/pos-client.conf"
+#define POS_DEFAULT_TIMEOUT_MS         8000L
+#define POS_DEFAULT_CONNECT_TIMEOUT_MS 3000L
+#define POS_MAX_TIMEOUT_MS             600000L
+
+struct pos_config {
+    char *url;       /* https://host:port of coupond, without a trailing slash */
+    char *ca;        /* PEM file of the CA that signed coupond's server certificate */
+    char *cert;      /* PEM file of this terminal's client certificate */
+    char *key;       /* PEM file of this terminal's private key */
+    char *state_dir; /* keys.json and journal.log live here */
+    long timeout_ms; /* a whole call, connect included */
+    long connect_timeout_ms;
+};
+
+/* A configuration holding only the defaults (timeouts; no strings set). The caller owns it and
+ * frees it with pos_config_free(). Returns NULL when out of memory. */
+struct pos_config *pos_config_new(void);
+
+/* Frees CFG and every string in it; pos_config_free(NULL) does nothing. */
+void pos_config_free(struct pos_config *cfg);
+
+/* Reads `key = value` lines from PATH into CFG (keys: url, ca, cert, key, state, timeout_ms,
+ * connect_timeout_ms; lines starting with '#' and blank lines are skipped; a key given twice
+ * takes its last value). A missing PATH is an error when REQUIRED, else nothing is read.
+ * Returns CPN_OK; CPN_ERR_BAD_REQUEST for a bad line (MSG names file and line); CPN_ERR_IO when
+ * PATH cannot be read; CPN_ERR_NO_MEMORY. MSG (MSG_SIZE bytes) receives one line for a person on
+ * error. On error CFG may hold some of the file's values; the caller should free it. */
+CPN_MUST_CHECK enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path,
+                                                 bool required, char *msg, size_t msg_size);
+
+/* Overrides CFG with POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE, POS_TIMEOUT_MS and
+ * POS_CONNECT_TIMEOUT_MS where set and not empty. Returns CPN_OK, CPN_ERR_BAD_REQUEST for a bad
+ * number (MSG says which variable) or CPN_ERR_NO_MEMORY. */
+CPN_MUST_CHECK enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg,
+                                                 size_t msg_size);
+
+/* Fills in the default state directory when none is set ($XDG_STATE_HOME/pos-client when that
+ * is an absolute path, else $HOME/.local/state/pos-client), drops a trailing '/' from the URL,
+ * and checks that the URL starts with https:// and that ca, cert and key are set. Returns
+ * CPN_OK, CPN_ERR_BAD_REQUEST with one line in MSG, or CPN_ERR_NO_MEMORY. */
+CPN_MUST_CHECK enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_size);
+
+/* The whole load: defaults, then the file PATH (PATH_GIVEN says whether the user named it with
+ * --config: only then is a missing file an error; NULL means POS_CONFIG_DEFAULT_PATH), then the
+ * environment, then pos_config_finish(). On CPN_OK *OUT is a configuration the caller owns; on
+ * error *OUT is NULL and MSG holds one line for a person. */
+CPN_MUST_CHECK enum cpn_err pos_config_load(const char *path, bool path_given,
+                                            struct pos_config **out, char *msg, size_t msg_size);
+
+#endif
