@@ -138,3 +138,32 @@ int db_query_retry(const char *name, int n, const char *const *values, PGresult 
         rc = db_query(name, n, values, res);
     return rc;
 }
+
+int db_command(const char *sql)
+{
+    PGconn *conn = db_conn();
+    if (conn == NULL)
+        return DB_SOFT_ERROR;
+    PGresult *r = PQexec(conn, sql);
+    int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_NO_RESULTS : DB_HARD_ERROR;
+    if (rc != DB_NO_RESULTS) {
+        const char *state = db_sqlstate(r);
+        if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+            PQstatus(conn) != CONNECTION_OK)
+            rc = DB_SOFT_ERROR;
+        log_msg(LOG_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
+    }
+    PQclear(r);
+    return rc;
+}
+
+PGconn *db_connect_new(void)
+{
+    PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
+    if (PQstatus(conn) != CONNECTION_OK) {
+        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}

@@ -40,6 +40,14 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
 int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
     CPN_MUST_CHECK;
 
+/* Runs a fixed command (BEGIN, COMMIT, ROLLBACK) on the thread's connection.
+ * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
+int db_command(const char *sql) CPN_MUST_CHECK;
+
+/* A new connection of its own (for a long export), not prepared; NULL on failure.
+ * The caller PQfinish()es it. */
+PGconn *db_connect_new(void);
+
 /* The SQLSTATE of RES, or "" when it has none. */
 const char *db_sqlstate(const PGresult *res);
 

@@ -10,6 +10,23 @@ enum MHD_Result http_whoami_get(struct http_req *r);
 enum MHD_Result http_campaigns_list(struct http_req *r);
 enum MHD_Result http_campaigns_get(struct http_req *r);
 enum MHD_Result http_campaigns_create(struct http_req *r);
+enum MHD_Result http_coupons_issue(struct http_req *r);
+enum MHD_Result http_coupons_export(struct http_req *r);
+enum MHD_Result http_coupons_get(struct http_req *r);
+enum MHD_Result http_coupons_qr_svg(struct http_req *r);
+enum MHD_Result http_coupons_qr_png(struct http_req *r);
+enum MHD_Result http_checks_create(struct http_req *r);
+enum MHD_Result http_redemptions_create(struct http_req *r);
+enum MHD_Result http_redemptions_void(struct http_req *r);
+enum MHD_Result http_reports_get(struct http_req *r);
+enum MHD_Result http_keys_get(struct http_req *r);
+
+/* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
+int http_terminal_key(const struct principal *p, char *out, size_t len);
+
+/* Reads the required txn_id (1..64 of A-Z a-z 0-9 - _ . :) into *TXN (borrowed from IN).
+ * Returns 0, or -1 with DETAIL filled. */
+int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen);
 
 /* Parses a positive decimal id from TEXT. Returns 0 and sets *ID, or -1. */
 int http_parse_id(const char *text, int64_t *id);

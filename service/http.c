@@ -23,6 +23,19 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_create,
      "campaigns_create"},
     {"GET", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_get, "campaigns_get"},
+    {"POST", "/v1/campaigns/{}/coupons", ROLE_MARKETER | ROLE_ADMIN, http_coupons_issue,
+     "coupons_issue"},
+    {"GET", "/v1/campaigns/{}/coupons.csv", ROLE_MARKETER | ROLE_ADMIN, http_coupons_export,
+     "coupons_export"},
+    {"GET", "/v1/campaigns/{}/report", ROLE_MARKETER | ROLE_ADMIN, http_reports_get,
+     "campaign_report"},
+    {"GET", "/v1/coupons/{}", ROLE_MARKETER | ROLE_ADMIN, http_coupons_get, "coupons_get"},
+    {"GET", "/v1/coupons/{}/qr.svg", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_svg, "coupons_qr_svg"},
+    {"GET", "/v1/coupons/{}/qr.png", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_png, "coupons_qr_png"},
+    {"POST", "/v1/checks", ROLE_TERMINAL, http_checks_create, "checks"},
+    {"POST", "/v1/redemptions", ROLE_TERMINAL, http_redemptions_create, "redemptions"},
+    {"POST", "/v1/redemptions/{}/void", ROLE_TERMINAL, http_redemptions_void, "redemptions_void"},
+    {"GET", "/v1/keys", ROLE_ANY, http_keys_get, "keys"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

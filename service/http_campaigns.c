@@ -90,9 +90,10 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
         snprintf(detail, dlen, "The offer kind must be percent, amount or points.");
         return -1;
     }
-    int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : MAX_CENTS;
+    /* Offer fields travel in the signed code as 32-bit numbers. */
+    int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : UINT32_MAX;
     if (json_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
-        json_int_field(offer, "min_basket_cents", false, 0, MAX_CENTS, &c->min_basket_cents,
+        json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX, &c->min_basket_cents,
                        detail, dlen) < 0)
         return -1;
     return 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
 #include "db.h"
@@ -28,13 +29,19 @@ static int serve(const struct svc_config *cfg)
     if (db_conn() == NULL)
         log_msg(LOG_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
+    if (codes_load(cfg->keys_dir) != CPN_OK) {
+        db_free_setup();
+        return 1;
+    }
     if (revocation_start(cfg->crl, cfg->ca) != CPN_OK) {
+        codes_unload();
         db_free_setup();
         return 1;
     }
     struct MHD_Daemon *d = http_start(cfg);
     if (d == NULL) {
         revocation_stop();
+        codes_unload();
         db_free_setup();
         return 1;
     }
@@ -45,6 +52,7 @@ static int serve(const struct svc_config *cfg)
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
     revocation_stop();
+    codes_unload();
     http_free_pems();
     db_free_setup();
     log_msg(LOG_INFO, "coupond stopped");

@@ -12,6 +12,8 @@ LANGUAGE sql STABLE AS $$
         'offer', json_build_object('kind', c.offer_kind, 'value', c.offer_value,
                                    'min_basket_cents', c.min_basket_cents),
         'max_redemptions', c.max_redemptions, 'stores', to_json(c.stores),
-        'variant_of', c.variant_of, 'issued', c.issued, 'redeemed', c.redemptions,
+        'variant_of', c.variant_of, 'issued', c.issued,
+        'redeemed', (SELECT count(*) FROM redemptions r WHERE r.campaign_id = c.id
+                      AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)),
         'created_by', c.created_by, 'created_at', rfc3339(c.created_at));
 $$;

@@ -13,12 +13,14 @@ CREATE TABLE campaigns (
     max_redemptions  bigint CHECK (max_redemptions > 0),
     stores           integer[] CHECK (stores IS NULL OR cardinality(stores) > 0),
     variant_of       bigint REFERENCES campaigns (id),
-    redemptions      bigint NOT NULL DEFAULT 0,
+    -- live redemptions, counted only for campaigns with max_redemptions (a guarded
+    -- counter; unlimited campaigns never touch this row on the redeem path)
+    limited_uses     bigint NOT NULL DEFAULT 0,
     issued           bigint NOT NULL DEFAULT 0 CHECK (issued >= 0),
     created_by       text NOT NULL,
     created_at       timestamptz NOT NULL DEFAULT now(),
     CHECK (ends_at > starts_at),
     CHECK (offer_kind <> 'percent' OR offer_value <= 100),
-    CHECK (redemptions >= 0 AND (max_redemptions IS NULL OR redemptions <= max_redemptions))
+    CHECK (limited_uses >= 0 AND (max_redemptions IS NULL OR limited_uses <= max_redemptions))
 );
 CREATE INDEX campaigns_variant_of ON campaigns (variant_of) WHERE variant_of IS NOT NULL;

@@ -1,0 +1,214 @@
+/* Coupon stored-function calls, the bulk COPY of issued coupons, and the export cursor. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_coupons.h"
+#include "log.h"
+
+static int64_t as_i64(const PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
+                          const char *request_key, const char *created_by,
+                          struct issue_begin *out)
+{
+    char c[24], n[16], m[16], card[24];
+    snprintf(c, sizeof c, "%" PRId64, campaign);
+    snprintf(n, sizeof n, "%d", count);
+    snprintf(m, sizeof m, "%d", max_uses);
+    snprintf(card, sizeof card, "%" PRId64, card_serial);
+    const char *params[] = {c, n, m, card_serial > 0 ? card : NULL, request_key, created_by};
+    PGresult *res = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = db_query("coupon_issue_begin", 6, params, &res);
+    if (rc == DB_ONE_RESULT) {
+        const char *status = PQgetvalue(res, 0, 0);
+        out->status = strcmp(status, "ok") == 0       ? ISSUE_OK
+                      : strcmp(status, "replay") == 0 ? ISSUE_REPLAY
+                      : strcmp(status, "conflict") == 0 ? ISSUE_CONFLICT
+                                                        : ISSUE_NOT_FOUND;
+        out->batch_id = as_i64(res, 1);
+        out->first_serial = as_i64(res, 2);
+        out->last_serial = as_i64(res, 3);
+        out->ends_at = as_i64(res, 5);
+        snprintf(out->offer_kind, sizeof out->offer_kind, "%s", PQgetvalue(res, 0, 6));
+        out->offer_value = as_i64(res, 7);
+        out->min_basket_cents = as_i64(res, 8);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch,
+                   int max_uses, int64_t card_serial)
+{
+    PGconn *conn = db_conn();
+    if (conn == NULL)
+        return DB_SOFT_ERROR;
+    PGresult *res = PQexec(conn, "COPY coupons (serial, campaign_id, batch_id, max_uses,"
+                                 " card_serial) FROM STDIN");
+    if (PQresultStatus(res) != PGRES_COPY_IN) {
+        log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+        PQclear(res);
+        return DB_HARD_ERROR;
+    }
+    PQclear(res);
+    char tail[96];
+    int tlen = card_serial > 0
+                   ? snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
+                              campaign, batch, max_uses, card_serial)
+                   : snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n",
+                              campaign, batch, max_uses);
+    size_t cap = 1 << 18, len = 0;
+    char *buf = malloc(cap);
+    int ok = buf != NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        if (len + 16 + (size_t)tlen > cap) {
+            ok = PQputCopyData(conn, buf, (int)len) == 1;
+            len = 0;
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
+        memcpy(buf + len, tail, (size_t)tlen);
+        len += (size_t)tlen;
+    }
+    if (ok && len > 0)
+        ok = PQputCopyData(conn, buf, (int)len) == 1;
+    free(buf);
+    if (PQputCopyEnd(conn, ok ? NULL : "coupond: issue aborted") != 1)
+        ok = 0;
+    int rc = DB_NO_RESULTS;
+    while ((res = PQgetResult(conn)) != NULL) {
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+            rc = DB_HARD_ERROR;
+        }
+        PQclear(res);
+    }
+    return ok ? rc : DB_HARD_ERROR;
+}
+
+int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count)
+{
+    char b[24], l[24], n[16];
+    snprintf(b, sizeof b, "%" PRId64, batch);
+    snprintf(l, sizeof l, "%" PRId64, last_serial);
+    snprintf(n, sizeof n, "%d", count);
+    const char *params[] = {b, l, n};
+    PGresult *res = NULL;
+    int rc = db_query("coupon_issue_finish", 3, params, &res);
+    PQclear(res);
+    return rc;
+}
+
+int db_coupon_get(int64_t serial, char **json)
+{
+    char s[24];
+    snprintf(s, sizeof s, "%" PRId64, serial);
+    const char *params[] = {s};
+    PGresult *res = NULL;
+    *json = NULL;
+    int rc = db_query_retry("coupon_get", 1, params, &res);
+    if (rc == DB_ONE_RESULT) {
+        *json = strdup(PQgetvalue(res, 0, 0));
+        if (*json == NULL)
+            rc = DB_HARD_ERROR;
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms, uint32_t *card_serial)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, serial != 0 ? serial : campaign);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry(serial != 0 ? "coupon_terms" : "campaign_terms", 1, params, &res);
+    if (rc == DB_ONE_RESULT) {
+        int col = 0;
+        memset(terms, 0, sizeof *terms);
+        *card_serial = 0;
+        if (serial != 0) {
+            campaign = as_i64(res, 0);
+            *card_serial = (uint32_t)as_i64(res, 1);
+            col = 2;
+        }
+        int64_t ends = as_i64(res, col);
+        terms->campaign = (uint32_t)campaign;
+        terms->expiry = ends > 0 && ends <= UINT32_MAX ? (uint32_t)ends : 0;
+        terms->offer_kind = codes_offer_kind(PQgetvalue(res, 0, col + 1));
+        terms->offer_value = (uint32_t)as_i64(res, col + 2);
+        terms->min_basket_cents = (uint32_t)as_i64(res, col + 3);
+    }
+    PQclear(res);
+    return rc;
+}
+
+struct db_export {
+    PGconn *conn;
+};
+
+struct db_export *db_export_open(int64_t campaign)
+{
+    struct db_export *e = calloc(1, sizeof *e);
+    if (e == NULL)
+        return NULL;
+    e->conn = db_connect_new();
+    if (e->conn == NULL) {
+        free(e);
+        return NULL;
+    }
+    char c[24];
+    snprintf(c, sizeof c, "%" PRId64, campaign);
+    const char *params[] = {c};
+    PGresult *res = PQexec(e->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    PQclear(res);
+    if (ok) {
+        res = PQexecParams(
+            e->conn,
+            "DECLARE export NO SCROLL CURSOR FOR"
+            " SELECT cp.serial, cp.uses, cp.max_uses, cp.card_serial, rfc3339(b.issued_at)"
+            "   FROM coupon_batches b"
+            "   JOIN LATERAL (SELECT * FROM coupons"
+            "                  WHERE serial BETWEEN b.first_serial AND b.last_serial"
+            "                    AND campaign_id = b.campaign_id ORDER BY serial) cp ON true"
+            "  WHERE b.campaign_id = $1::bigint ORDER BY b.id, cp.serial",
+            1, NULL, params, NULL, NULL, 0);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            log_msg(LOG_ERROR, "export cursor failed: %s", PQresultErrorMessage(res));
+        PQclear(res);
+    }
+    if (!ok) {
+        db_export_close(e);
+        return NULL;
+    }
+    return e;
+}
+
+int db_export_fetch(struct db_export *e, PGresult **res)
+{
+    *res = PQexec(e->conn, "FETCH 2048 FROM export");
+    if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
+        log_msg(LOG_ERROR, "export fetch failed: %s", PQresultErrorMessage(*res));
+        PQclear(*res);
+        *res = NULL;
+        return DB_HARD_ERROR;
+    }
+    return PQntuples(*res);
+}
+
+void db_export_close(struct db_export *e)
+{
+    if (e == NULL)
+        return;
+    if (e->conn != NULL)
+        PQfinish(e->conn); /* ends the read-only transaction */
+    free(e);
+}

@@ -1,0 +1,61 @@
+/* Coupon stored-function calls and the bulk COPY; no HTTP. */
+#ifndef SVC_DB_COUPONS_H
+#define SVC_DB_COUPONS_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codes.h"
+#include "coupon/err.h"
+
+enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND };
+
+struct issue_begin {
+    enum issue_status status;
+    int64_t batch_id;
+    int64_t first_serial;
+    int64_t last_serial; /* replays only */
+    int64_t ends_at;
+    char offer_kind[16];
+    int64_t offer_value;
+    int64_t min_basket_cents;
+};
+
+/* coupon_issue_begin in the thread's open transaction. Returns a db_status
+ * (DB_ONE_RESULT on success) and fills *OUT. */
+int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
+                          const char *request_key, const char *created_by,
+                          struct issue_begin *out) CPN_MUST_CHECK;
+
+/* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
+ * transaction. Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
+int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch,
+                   int max_uses, int64_t card_serial) CPN_MUST_CHECK;
+
+/* coupon_issue_finish. Returns DB_ONE_RESULT on success. */
+int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count) CPN_MUST_CHECK;
+
+/* One coupon's state as JSON text in *JSON (caller frees); DB_NO_RESULTS if unknown. */
+int db_coupon_get(int64_t serial, char **json) CPN_MUST_CHECK;
+
+/* The signing terms of campaign ID (CARD_SERIAL left 0), or, when SERIAL is non-zero,
+ * of that coupon's campaign (and its card). Returns DB_ONE_RESULT, DB_NO_RESULTS when
+ * unknown, or a failure status. */
+int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms, uint32_t *card_serial)
+    CPN_MUST_CHECK;
+
+/* A streaming export of a campaign's coupons on a connection of its own. */
+struct db_export;
+
+/* Opens the export of CAMPAIGN; NULL on failure (logged). */
+struct db_export *db_export_open(int64_t campaign);
+
+/* The next rows (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
+ * clears); returns the row count (0 at the end) or a negative db_status. */
+int db_export_fetch(struct db_export *e, PGresult **res) CPN_MUST_CHECK;
+
+/* Ends the export and closes its connection; NULL is a no-op. */
+void db_export_close(struct db_export *e);
+
+#endif

@@ -1,0 +1,133 @@
+/* Redemption stored-function calls: one round trip each. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "db_redemptions.h"
+
+static int64_t col_i64(const PGresult *res, int col)
+{
+    return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
+}
+
+static void copy_col(const PGresult *res, int col, char *out, size_t len)
+{
+    snprintf(out, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
+}
+
+enum cpn_err db_status_err(const char *s)
+{
+    static const struct {
+        const char *status;
+        enum cpn_err err;
+    } map[] = {{"ok", CPN_OK},
+               {"replay", CPN_OK},
+               {"conflict", CPN_ERR_CONFLICT},
+               {"not_found", CPN_ERR_NOT_FOUND},
+               {"not_started", CPN_ERR_NOT_STARTED},
+               {"expired", CPN_ERR_EXPIRED},
+               {"wrong_store", CPN_ERR_WRONG_STORE},
+               {"card_required", CPN_ERR_CARD_REQUIRED},
+               {"wrong_card", CPN_ERR_WRONG_CARD},
+               {"below_minimum", CPN_ERR_BELOW_MINIMUM},
+               {"already_redeemed", CPN_ERR_ALREADY_REDEEMED},
+               {"campaign_exhausted", CPN_ERR_CAMPAIGN_EXHAUSTED},
+               {"already_voided", CPN_ERR_CONFLICT}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(s, map[i].status) == 0)
+            return map[i].err;
+    return CPN_ERR_INTERNAL;
+}
+
+int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn,
+              int64_t basket, uint32_t card, struct redeem_answer *out)
+{
+    char s[16], st[16], b[24], c[16];
+    snprintf(s, sizeof s, "%" PRIu32, serial);
+    snprintf(st, sizeof st, "%" PRId32, store);
+    snprintf(b, sizeof b, "%" PRId64, basket);
+    snprintf(c, sizeof c, "%" PRIu32, card);
+    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL};
+    PGresult *res = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = db_query_retry("redeem", 6, params, &res);
+    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
+        /* A unique key backstopped a race the function did not expect: a conflict. */
+        snprintf(out->status, sizeof out->status, "conflict");
+        rc = DB_ONE_RESULT;
+    } else if (rc == DB_ONE_RESULT) {
+        copy_col(res, 0, out->status, sizeof out->status);
+        out->redemption_id = col_i64(res, 1);
+        out->discount_cents = col_i64(res, 2);
+        out->campaign_id = col_i64(res, 3);
+        out->points = col_i64(res, 4);
+        copy_col(res, 5, out->redeemed_at, sizeof out->redeemed_at);
+        out->redeemed_store = (int32_t)col_i64(res, 6);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
+             struct redeem_answer *out)
+{
+    char s[16], st[16], b[24], c[16];
+    snprintf(s, sizeof s, "%" PRIu32, serial);
+    snprintf(st, sizeof st, "%" PRId32, store);
+    snprintf(b, sizeof b, "%" PRId64, basket);
+    snprintf(c, sizeof c, "%" PRIu32, card);
+    const char *params[] = {s, st, b, card != 0 ? c : NULL};
+    PGresult *res = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = db_query_retry("coupon_check", 4, params, &res);
+    if (rc == DB_ONE_RESULT) {
+        copy_col(res, 0, out->status, sizeof out->status);
+        out->discount_cents = col_i64(res, 1);
+        out->campaign_id = col_i64(res, 2);
+        out->points = col_i64(res, 3);
+        copy_col(res, 4, out->redeemed_at, sizeof out->redeemed_at);
+        out->redeemed_store = (int32_t)col_i64(res, 5);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_void(int64_t redemption, int32_t store, const char *terminal, const char *txn,
+            struct redeem_answer *out)
+{
+    char id[24], st[16];
+    snprintf(id, sizeof id, "%" PRId64, redemption);
+    snprintf(st, sizeof st, "%" PRId32, store);
+    const char *params[] = {id, st, terminal, txn};
+    PGresult *res = NULL;
+    memset(out, 0, sizeof *out);
+    int rc = db_query_retry("redemption_void", 4, params, &res);
+    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
+        snprintf(out->status, sizeof out->status, "conflict");
+        rc = DB_ONE_RESULT;
+    } else if (rc == DB_ONE_RESULT) {
+        copy_col(res, 0, out->status, sizeof out->status);
+        out->redemption_id = col_i64(res, 1);
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_campaign_report(int64_t campaign, char **json)
+{
+    char c[24];
+    snprintf(c, sizeof c, "%" PRId64, campaign);
+    const char *params[] = {c};
+    PGresult *res = NULL;
+    *json = NULL;
+    int rc = db_query_retry("campaign_report", 1, params, &res);
+    if (rc == DB_ONE_RESULT) {
+        *json = strdup(PQgetvalue(res, 0, 0));
+        if (*json == NULL)
+            rc = DB_HARD_ERROR;
+    }
+    PQclear(res);
+    return rc;
+}

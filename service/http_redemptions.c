@@ -1,0 +1,253 @@
+/* Terminal handlers: POST /v1/checks (changes nothing), POST /v1/redemptions
+ * (exactly once, idempotent by the till's txn_id), POST /v1/redemptions/{id}/void.
+ * The store always comes from the terminal's certificate, never from the body. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "codes.h"
+#include "db.h"
+#include "db_redemptions.h"
+#include "handlers.h"
+#include "json_in.h"
+
+#define MAX_BASKET 100000000000LL /* one billion euros */
+
+int http_terminal_key(const struct principal *p, char *out, size_t len)
+{
+    return snprintf(out, len, "%" PRId32 "/%s", p->store, p->name) < (int)len ? 0 : -1;
+}
+
+int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen)
+{
+    if (json_str_field(in, "txn_id", true, 64, txn, detail, dlen) < 0)
+        return -1;
+    for (const char *c = *txn; *c != '\0'; c++) {
+        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+              *c == '-' || *c == '_' || *c == '.' || *c == ':')) {
+            snprintf(detail, dlen,
+                     "The field 'txn_id' may hold only letters, digits and - _ . : characters.");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* What a check or redemption request says, read strictly. */
+struct coupon_request {
+    struct cpn_code code;
+    int64_t basket;
+    uint32_t card;
+    const char *txn;
+};
+
+/* Reads {code, basket_cents, card?[, txn_id]}. Returns CPN_OK; CPN_ERR_BAD_REQUEST with
+ * DETAIL; or the code's own refusal (malformed, typo, forged; DETAIL set for the card). */
+static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct coupon_request *q,
+                                        char *detail, size_t dlen)
+{
+    static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
+    static const char *const allowed_redeem[] = {"code", "basket_cents", "card", "txn_id", NULL};
+    const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
+    const char *code_text = NULL, *card_text = NULL;
+    memset(q, 0, sizeof *q);
+    detail[0] = '\0';
+    if (unknown != NULL) {
+        snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
+        json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
+        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
+        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0))
+        return CPN_ERR_BAD_REQUEST;
+    enum cpn_err err = codes_read(code_text, CPN_KIND_COUPON, &q->code);
+    if (err != CPN_OK)
+        return err;
+    if (card_text != NULL) {
+        struct cpn_code card;
+        err = codes_read(card_text, CPN_KIND_CARD, &card);
+        if (err != CPN_OK) {
+            snprintf(detail, dlen, "%s", err == CPN_ERR_FORGED_CODE
+                                             ? "This bonus card was not issued by us."
+                                             : "The bonus card number is not valid: "
+                                               "please scan or type it again.");
+            return err;
+        }
+        q->card = card.serial;
+    }
+    return CPN_OK;
+}
+
+/* Adds when and where a coupon was redeemed to an already_redeemed refusal. */
+static json_t *redeemed_extra(const struct redeem_answer *a)
+{
+    if (a->redeemed_at[0] == '\0')
+        return NULL;
+    return json_pack("{s:s, s:i}", "redeemed_at", a->redeemed_at, "store", (int)a->redeemed_store);
+}
+
+static const char *already_sentence(const struct redeem_answer *a, char *buf, size_t len)
+{
+    if (a->redeemed_at[0] == '\0')
+        return NULL;
+    snprintf(buf, len, "This coupon was already redeemed on %.10s at %.5s UTC in store %d.",
+             a->redeemed_at, a->redeemed_at + 11, (int)a->redeemed_store);
+    return buf;
+}
+
+enum MHD_Result http_checks_create(struct http_req *r)
+{
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    struct coupon_request q;
+    char detail[256];
+    enum cpn_err err = read_coupon_request(in, false, &q, detail, sizeof detail);
+    json_decref(in);
+    if (err == CPN_ERR_BAD_REQUEST)
+        return http_reply_error(r, err, detail);
+    struct redeem_answer a = {0};
+    if (err == CPN_OK) {
+        int rc = db_check(q.code.serial, r->principal->store, q.basket, q.card, &a);
+        if (rc != DB_ONE_RESULT)
+            return http_reply_db_failure(r, rc);
+        err = db_status_err(a.status);
+    }
+    json_t *out = json_pack("{s:b, s:I, s:I}", "valid", err == CPN_OK, "discount_cents",
+                            (json_int_t)a.discount_cents, "campaign_id",
+                            (json_int_t)a.campaign_id);
+    if (out != NULL && a.points > 0)
+        json_object_set_new(out, "points", json_integer(a.points));
+    if (out != NULL && err != CPN_OK) {
+        char buf[160];
+        const char *message = err == CPN_ERR_ALREADY_REDEEMED ? already_sentence(&a, buf, sizeof buf)
+                              : detail[0] != '\0'             ? detail
+                                                              : NULL;
+        json_object_set_new(out, "reason", json_string(cpn_err_code(err)));
+        json_object_set_new(out, "message",
+                            json_string(message != NULL ? message : cpn_err_message(err)));
+        json_t *extra = err == CPN_ERR_ALREADY_REDEEMED ? redeemed_extra(&a) : NULL;
+        if (extra != NULL)
+            json_object_update(out, extra);
+        json_decref(extra);
+    }
+    return http_reply_json(r, 200, out);
+}
+
+enum MHD_Result http_redemptions_create(struct http_req *r)
+{
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    struct coupon_request q;
+    char detail[256], terminal[128];
+    enum cpn_err err = read_coupon_request(in, true, &q, detail, sizeof detail);
+    if (err != CPN_OK) {
+        json_decref(in);
+        return http_reply_error(r, err, detail[0] != '\0' ? detail : NULL);
+    }
+    if (http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
+        json_decref(in);
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
+    struct redeem_answer a;
+    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card, &a);
+    json_decref(in); /* q.txn pointed into it */
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    err = db_status_err(a.status);
+    if (err == CPN_ERR_ALREADY_REDEEMED) {
+        char buf[160];
+        return http_reply_error_extra(r, err, already_sentence(&a, buf, sizeof buf),
+                                      redeemed_extra(&a));
+    }
+    if (err == CPN_ERR_NOT_FOUND)
+        return http_reply_error(r, err, "There is no coupon with that code.");
+    if (err != CPN_OK)
+        return http_reply_error(r, err, NULL);
+    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:i, s:s}", "redemption_id",
+                            (json_int_t)a.redemption_id, "discount_cents",
+                            (json_int_t)a.discount_cents, "campaign_id",
+                            (json_int_t)a.campaign_id, "basket_cents", (json_int_t)q.basket,
+                            "store", (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
+    if (out != NULL && a.points > 0)
+        json_object_set_new(out, "points", json_integer(a.points));
+    return http_reply_json(r, strcmp(a.status, "replay") == 0 ? 200 : 201, out);
+}
+
+enum MHD_Result http_redemptions_void(struct http_req *r)
+{
+    static const char *const allowed[] = {"txn_id", NULL};
+    int64_t id;
+    if (http_parse_id(r->params[0], &id) != 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no redemption with that id.");
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    char detail[256], terminal[128];
+    const char *txn = NULL;
+    const char *unknown = json_unknown_key(in, allowed);
+    if (unknown != NULL)
+        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
+    if (unknown != NULL || http_read_txn(in, &txn, detail, sizeof detail) != 0 ||
+        http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
+        json_decref(in);
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    }
+    struct redeem_answer a;
+    int rc = db_void(id, r->principal->store, terminal, txn, &a);
+    json_decref(in);
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    enum cpn_err err = db_status_err(a.status);
+    if (err == CPN_ERR_NOT_FOUND)
+        return http_reply_error(r, err, "There is no redemption with that id.");
+    if (err == CPN_ERR_WRONG_STORE)
+        return http_reply_error(r, err, "This redemption was made in another store.");
+    if (strcmp(a.status, "already_voided") == 0)
+        return http_reply_error(r, err, "This redemption was already voided.");
+    if (err != CPN_OK)
+        return http_reply_error(r, err, NULL);
+    return http_reply_json(r, 200,
+                           json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
+                                     (json_int_t)a.redemption_id, "voided", 1));
+}
+
+enum MHD_Result http_reports_get(struct http_req *r)
+{
+    int64_t id;
+    if (http_parse_id(r->params[0], &id) != 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    char *text = NULL;
+    int rc = db_campaign_report(id, &text);
+    if (rc == DB_NO_RESULTS)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    json_t *out = json_loads(text, 0, NULL);
+    free(text);
+    return out != NULL ? http_reply_json(r, 200, out) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+}
+
+enum MHD_Result http_keys_get(struct http_req *r)
+{
+    const struct cpn_keyring *k = codes_keyring();
+    unsigned ids[CPN_KEY_ID_MAX];
+    size_t n = k != NULL ? cpn_keyring_public_ids(k, ids) : 0;
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        uint8_t pub[CPN_PUBLIC_KEY_BYTES];
+        char hex[2 * CPN_PUBLIC_KEY_BYTES + 1];
+        if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
+            continue;
+        cpn_hex_encode(pub, sizeof pub, hex);
+        json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg",
+                                              "Ed25519", "public_key", hex, "current",
+                                              ids[i] == cpn_keyring_current_sign_id(k)));
+    }
+    return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
+}

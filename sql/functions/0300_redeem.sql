@@ -1,0 +1,195 @@
+-- discount_for(kind, value, basket): the discount in cents: percent of the basket
+-- rounded half-up to the cent, or a fixed amount capped at the basket; points offers
+-- give no discount (their points go to the card).
+CREATE OR REPLACE FUNCTION discount_for(p_kind text, p_value bigint, p_basket bigint)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT CASE p_kind
+        WHEN 'percent' THEN (p_basket * p_value + 50) / 100
+        WHEN 'amount' THEN least(p_value, p_basket)
+        ELSE 0 END;
+$$;
+
+-- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
+-- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
+CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
+                                          p_basket bigint, p_card bigint)
+RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN now() < c.starts_at THEN 'not_started'
+        WHEN now() >= c.ends_at THEN 'expired'
+        WHEN c.stores IS NOT NULL AND NOT (p_store = ANY (c.stores)) THEN 'wrong_store'
+        WHEN cp.card_serial IS NOT NULL AND p_card IS NULL THEN 'card_required'
+        WHEN cp.card_serial IS NOT NULL AND p_card <> cp.card_serial THEN 'wrong_card'
+        WHEN p_basket < c.min_basket_cents THEN 'below_minimum'
+        WHEN cp.uses >= cp.max_uses THEN 'already_redeemed'
+        WHEN c.max_redemptions IS NOT NULL AND c.limited_uses >= c.max_redemptions
+            THEN 'campaign_exhausted'
+        ELSE 'ok' END;
+$$;
+
+-- last_live_redemption(serial): when and where the coupon was last redeemed (not voided).
+CREATE OR REPLACE FUNCTION last_live_redemption(p_serial bigint,
+                                                OUT at timestamptz, OUT store integer)
+LANGUAGE sql STABLE AS $$
+    SELECT r.created_at, r.store_id FROM redemptions r
+     WHERE r.coupon_serial = p_serial
+       AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
+     ORDER BY r.id DESC LIMIT 1;
+$$;
+
+-- redeem(...): one round trip for the till. Idempotent by (terminal, txn_id): the same
+-- request again replays the first answer; another request under the same txn_id is a
+-- conflict. Then the guarded UPDATE of the coupon (uses < max_uses) decides who wins a
+-- race, and the guarded campaign counter enforces max_redemptions.
+-- status: ok | replay | conflict | not_found | not_started | expired | wrong_store |
+--         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
+CREATE OR REPLACE FUNCTION redeem(
+    p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
+    p_card bigint,
+    OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
+    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r redemptions;
+    cp coupons;
+    c campaigns;
+    v text;
+    last record;
+BEGIN
+    -- Requests with the same key queue here, so a retry racing its original replays it.
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316104));
+    SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
+    IF FOUND THEN
+        IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
+           AND r.card_serial IS NOT DISTINCT FROM p_card THEN
+            status := 'replay';
+            redemption_id := r.id;
+            discount_cents := r.discount_cents;
+            campaign_id := r.campaign_id;
+            points := r.points;
+            redeemed_at := rfc3339(r.created_at);
+            redeemed_store := r.store_id;
+        ELSE
+            status := 'conflict';
+        END IF;
+        RETURN;
+    END IF;
+    SELECT * INTO cp FROM coupons WHERE serial = p_serial;
+    IF NOT FOUND THEN
+        status := 'not_found';
+        RETURN;
+    END IF;
+    SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
+    campaign_id := c.id;
+    v := coupon_verdict(cp, c, p_store, p_basket, p_card);
+    IF v <> 'ok' AND v <> 'already_redeemed' AND v <> 'campaign_exhausted' THEN
+        status := v;
+        RETURN;
+    END IF;
+    UPDATE coupons SET uses = uses + 1 WHERE serial = p_serial AND uses < max_uses;
+    IF NOT FOUND THEN
+        status := 'already_redeemed';
+        last := last_live_redemption(p_serial);
+        redeemed_at := rfc3339(last.at);
+        redeemed_store := last.store;
+        RETURN;
+    END IF;
+    IF c.max_redemptions IS NOT NULL THEN
+        UPDATE campaigns SET limited_uses = limited_uses + 1
+         WHERE id = c.id AND limited_uses < max_redemptions;
+        IF NOT FOUND THEN
+            UPDATE coupons SET uses = uses - 1 WHERE serial = p_serial;
+            status := 'campaign_exhausted';
+            RETURN;
+        END IF;
+    END IF;
+    discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
+    points := CASE WHEN c.offer_kind = 'points' THEN c.offer_value ELSE 0 END;
+    INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
+                             basket_cents, discount_cents, points, card_serial)
+    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card)
+    RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
+    redeemed_store := p_store;
+    status := 'ok';
+END;
+$$;
+
+-- coupon_check(...): what redeem would answer now, changing nothing.
+CREATE OR REPLACE FUNCTION coupon_check(
+    p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
+    OUT status text, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
+    OUT redeemed_at text, OUT redeemed_store integer)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    cp coupons;
+    c campaigns;
+    last record;
+BEGIN
+    SELECT * INTO cp FROM coupons WHERE serial = p_serial;
+    IF NOT FOUND THEN
+        status := 'not_found';
+        RETURN;
+    END IF;
+    SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
+    campaign_id := c.id;
+    status := coupon_verdict(cp, c, p_store, p_basket, p_card);
+    IF status = 'already_redeemed' THEN
+        last := last_live_redemption(p_serial);
+        redeemed_at := rfc3339(last.at);
+        redeemed_store := last.store;
+    END IF;
+    discount_cents := CASE WHEN status = 'ok'
+                           THEN discount_for(c.offer_kind, c.offer_value, p_basket) ELSE 0 END;
+    points := CASE WHEN status = 'ok' AND c.offer_kind = 'points' THEN c.offer_value ELSE 0 END;
+END;
+$$;
+
+-- redemption_void(...): reverses a redemption once, by a terminal of the same store, as
+-- a new row; the coupon (and the campaign's limit) get the use back. Idempotent by
+-- (terminal, txn_id). status: ok | replay | conflict | not_found | wrong_store |
+-- already_voided
+CREATE OR REPLACE FUNCTION redemption_void(
+    p_redemption bigint, p_store integer, p_terminal text, p_txn text,
+    OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r redemptions;
+    v redemption_voids;
+    c campaigns;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316105));
+    SELECT * INTO v FROM redemption_voids WHERE terminal = p_terminal AND txn_id = p_txn;
+    IF FOUND THEN
+        status := CASE WHEN v.redemption_id = p_redemption THEN 'replay' ELSE 'conflict' END;
+        void_id := v.id;
+        RETURN;
+    END IF;
+    SELECT * INTO r FROM redemptions WHERE id = p_redemption;
+    IF NOT FOUND THEN
+        status := 'not_found';
+        RETURN;
+    END IF;
+    IF r.store_id <> p_store THEN
+        status := 'wrong_store';
+        RETURN;
+    END IF;
+    INSERT INTO redemption_voids (redemption_id, store_id, terminal, txn_id)
+    VALUES (p_redemption, p_store, p_terminal, p_txn)
+    ON CONFLICT (redemption_id) DO NOTHING
+    RETURNING id INTO void_id;
+    IF void_id IS NULL THEN
+        status := 'already_voided';
+        RETURN;
+    END IF;
+    UPDATE coupons SET uses = uses - 1 WHERE serial = r.coupon_serial AND uses > 0;
+    SELECT * INTO c FROM campaigns WHERE id = r.campaign_id;
+    IF c.max_redemptions IS NOT NULL THEN
+        UPDATE campaigns SET limited_uses = limited_uses - 1
+         WHERE id = c.id AND limited_uses > 0;
+    END IF;
+    coupon_serial := r.coupon_serial;
+    status := 'ok';
+END;
+$$;
