@@ -1,4 +1,5 @@
 /* Integration-test client over real mutual TLS (libcurl with OpenSSL). */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,12 +31,20 @@ static size_t on_data(char *ptr, size_t size, size_t n, void *userdata)
     return add;
 }
 
+static char base_url[128];
+static pthread_once_t base_once = PTHREAD_ONCE_INIT;
+
+static void make_base_url(void)
+{
+    const char *listen = getenv("COUPOND_TEST_LISTEN");
+    snprintf(base_url, sizeof base_url, "https://%s",
+             listen && *listen ? listen : "127.0.0.1:18743");
+}
+
 const char *itest_base_url(void)
 {
-    static char url[128];
-    const char *listen = getenv("COUPOND_TEST_LISTEN");
-    snprintf(url, sizeof url, "https://%s", listen && *listen ? listen : "127.0.0.1:18743");
-    return url;
+    pthread_once(&base_once, make_base_url);
+    return base_url;
 }
 
 char *itest_source_path(const char *rel)
@@ -147,4 +156,82 @@ int itest_sh(const char *cmd)
     if (rc == -1 || !WIFEXITED(rc))
         return -1;
     return WEXITSTATUS(rc);
+}
+
+#include <libpq-fe.h>
+
+long long itest_campaign(const char *fields_json)
+{
+    json_t *body = json_pack(
+        "{s:s, s:s, s:i, s:s, s:s, s:{s:s, s:i, s:i}}", "name", "itest campaign", "channel",
+        "mailing", "cost_cents", 10000, "starts_at", "2020-01-01T00:00:00Z", "ends_at",
+        "2099-01-01T00:00:00Z", "offer", "kind", "percent", "value", 10, "min_basket_cents", 0);
+    if (fields_json != NULL) {
+        json_t *extra = json_loads(fields_json, 0, NULL);
+        if (extra == NULL)
+            return -1;
+        json_object_update(body, extra);
+        json_decref(extra);
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    struct itest_client *m = itest_client_new("marketer");
+    json_t *answer = NULL;
+    long status = itest_request(m, "POST", "/v1/campaigns", text, &answer, NULL);
+    free(text);
+    itest_client_free(m);
+    long long id = status == 201 ? json_integer_value(json_object_get(answer, "id")) : -1;
+    if (status != 201)
+        fprintf(stderr, "itest_campaign: status %ld\n", status);
+    json_decref(answer);
+    return id;
+}
+
+json_t *itest_issue(long long campaign, int count, const char *extra_json)
+{
+    json_t *body = json_pack("{s:i}", "count", count);
+    if (extra_json != NULL) {
+        json_t *extra = json_loads(extra_json, 0, NULL);
+        json_object_update(body, extra);
+        json_decref(extra);
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    char path[128];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", campaign);
+    struct itest_client *m = itest_client_new("marketer");
+    json_t *answer = NULL;
+    long status = itest_request(m, "POST", path, text, &answer, NULL);
+    free(text);
+    itest_client_free(m);
+    if (status != 201) {
+        fprintf(stderr, "itest_issue: status %ld\n", status);
+        json_decref(answer);
+        return NULL;
+    }
+    return answer;
+}
+
+const char *itest_code(const json_t *issued, size_t i)
+{
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(issued, "coupons"), i), "code"));
+}
+
+long long itest_sql_number(const char *sql, const char *param)
+{
+    const char *info = getenv("COUPOND_DB");
+    PGconn *conn = PQconnectdb(info != NULL ? info : "");
+    long long v = -1;
+    if (PQstatus(conn) == CONNECTION_OK) {
+        const char *params[1] = {param};
+        PGresult *r = PQexecParams(conn, sql, param != NULL ? 1 : 0, NULL, params, NULL, NULL, 0);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) > 0 && !PQgetisnull(r, 0, 0))
+            v = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+        else
+            fprintf(stderr, "itest_sql_number: %s", PQerrorMessage(conn));
+        PQclear(r);
+    }
+    PQfinish(conn);
+    return v;
 }

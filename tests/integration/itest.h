@@ -40,3 +40,18 @@ const char *itest_error_code(const json_t *json);
 int itest_sh(const char *shell_command);
 
 #endif
+
+/* Creates a campaign as the marketer with FIELDS_JSON merged over a valid default
+ * (percent 10, min basket 0, running from 2020 to 2099); returns its id or -1. */
+long long itest_campaign(const char *fields_json);
+
+/* Issues COUNT coupons of CAMPAIGN (EXTRA_JSON merged into the body, may be NULL) and
+ * returns the answer (caller decrefs), or NULL. */
+json_t *itest_issue(long long campaign, int count, const char *extra_json);
+
+/* The I-th short code of an issue answer. */
+const char *itest_code(const json_t *issued, size_t i);
+
+/* Runs SQL with one text parameter $1 (PARAM; NULL for none) on $COUPOND_DB and returns
+ * the first value as a number (-1 on failure). */
+long long itest_sql_number(const char *sql, const char *param);
