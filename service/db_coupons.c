@@ -173,12 +173,14 @@ struct db_export *db_export_open(int64_t campaign)
         res = PQexecParams(
             e->conn,
             "DECLARE export NO SCROLL CURSOR FOR"
-            " SELECT cp.serial, cp.uses, cp.max_uses, cp.card_serial, rfc3339(b.issued_at)"
-            "   FROM coupon_batches b"
-            "   JOIN LATERAL (SELECT * FROM coupons"
+            " SELECT cp.serial, cp.uses, cp.max_uses, cp.card_serial, b.issued"
+            "   FROM (SELECT id, campaign_id, first_serial, last_serial,"
+            "                rfc3339(issued_at) AS issued"
+            "           FROM coupon_batches WHERE campaign_id = $1::bigint"
+            "          ORDER BY id OFFSET 0) b"
+            "   JOIN LATERAL (SELECT serial, uses, max_uses, card_serial FROM coupons"
             "                  WHERE serial BETWEEN b.first_serial AND b.last_serial"
-            "                    AND campaign_id = b.campaign_id ORDER BY serial) cp ON true"
-            "  WHERE b.campaign_id = $1::bigint ORDER BY b.id, cp.serial",
+            "                    AND campaign_id = b.campaign_id ORDER BY serial) cp ON true",
             1, NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)

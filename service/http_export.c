@@ -16,13 +16,30 @@
 #define ROW_MAX (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
 #define MAX_SIGNERS 16
 
+/* A chunk of formatted CSV rows, ready to send. */
+struct chunk {
+    char *data;
+    size_t len;
+    struct chunk *next;
+};
+
+/* The export: a producer thread fetches and signs chunks ahead (at most QUEUE_MAX
+ * waiting) while libmicrohttpd's worker sends the current one. */
+#define QUEUE_MAX 3
+
 struct export_state {
     struct db_export *db;
     struct coupon_terms terms;
-    char *buf;
-    size_t len, pos, cap;
-    bool header_done, finished;
     unsigned signers;
+    pthread_t producer;
+    bool producer_started;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct chunk *head, *tail; /* produced, not yet sent */
+    size_t queued;
+    bool done, failed, cancelled;
+    struct chunk *current; /* being sent */
+    size_t pos;
 };
 
 /* One signer's share of a fetched chunk: rows I with I % STRIDE == START. */
@@ -56,28 +73,30 @@ static void *sign_rows(void *arg)
     return NULL;
 }
 
-/* Fetches and formats the next chunk into ST->buf. Returns 0, or -1 on error. */
-static int refill(struct export_state *st)
+/* Fetches and signs the next rows into a new chunk. Returns the chunk, NULL at the
+ * end (*FAILED false) or on error (*FAILED true). */
+static struct chunk *produce(struct export_state *st, bool *failed)
 {
-    st->len = st->pos = 0;
-    if (!st->header_done) {
-        st->header_done = true;
-        st->len = (size_t)snprintf(st->buf, st->cap, "code,signed,issued_at,state\n");
-        return 0;
-    }
+    *failed = false;
     PGresult *res = NULL;
     int n = db_export_fetch(st->db, &res);
-    if (n < 0)
-        return -1;
-    if (n == 0) {
+    if (n <= 0) {
+        *failed = n < 0;
         PQclear(res);
-        st->finished = true;
-        return 0;
+        return NULL;
     }
     char(*rows)[ROW_MAX] = malloc((size_t)n * ROW_MAX);
-    if (rows == NULL) {
+    struct chunk *c = calloc(1, sizeof *c);
+    if (c != NULL)
+        c->data = malloc((size_t)n * ROW_MAX);
+    if (rows == NULL || c == NULL || c->data == NULL) {
+        free(rows);
+        if (c != NULL)
+            free(c->data);
+        free(c);
         PQclear(res);
-        return -1;
+        *failed = true;
+        return NULL;
     }
     struct sign_job jobs[MAX_SIGNERS];
     pthread_t threads[MAX_SIGNERS];
@@ -94,37 +113,97 @@ static int refill(struct export_state *st)
         else
             sign_rows(&jobs[k]); /* no thread: do its share here */
     }
-    int rc = 0;
     for (unsigned k = 0; k < t; k++)
-        if (jobs[k].failed)
-            rc = -1;
-    for (int i = 0; rc == 0 && i < n; i++) {
+        *failed = *failed || jobs[k].failed;
+    for (int i = 0; !*failed && i < n; i++) {
         size_t l = strlen(rows[i]);
-        memcpy(st->buf + st->len, rows[i], l);
-        st->len += l;
+        memcpy(c->data + c->len, rows[i], l);
+        c->len += l;
     }
     free(rows);
     PQclear(res);
-    return rc;
+    if (*failed) {
+        free(c->data);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void *producer_main(void *arg)
+{
+    struct export_state *st = arg;
+    for (;;) {
+        pthread_mutex_lock(&st->lock);
+        while (st->queued >= QUEUE_MAX && !st->cancelled)
+            pthread_cond_wait(&st->changed, &st->lock);
+        bool stop = st->cancelled;
+        pthread_mutex_unlock(&st->lock);
+        if (stop)
+            return NULL;
+        bool failed;
+        struct chunk *c = produce(st, &failed);
+        pthread_mutex_lock(&st->lock);
+        if (c == NULL) {
+            st->done = true;
+            st->failed = failed;
+        } else {
+            if (st->tail != NULL)
+                st->tail->next = c;
+            else
+                st->head = c;
+            st->tail = c;
+            st->queued++;
+        }
+        pthread_cond_broadcast(&st->changed);
+        pthread_mutex_unlock(&st->lock);
+        if (c == NULL)
+            return NULL;
+    }
+}
+
+static void free_chunk(struct chunk *c)
+{
+    if (c != NULL)
+        free(c->data);
+    free(c);
 }
 
 static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
 {
     (void)pos;
     struct export_state *st = cls;
-    while (st->pos == st->len) {
-        if (st->finished)
-            return MHD_CONTENT_READER_END_OF_STREAM;
-        if (refill(st) != 0) {
-            log_msg(LOG_ERROR, "CSV export of campaign %" PRIu32 " failed midway",
-                    st->terms.campaign);
-            return MHD_CONTENT_READER_END_WITH_ERROR;
+    while (st->current == NULL || st->pos == st->current->len) {
+        free_chunk(st->current);
+        st->current = NULL;
+        st->pos = 0;
+        pthread_mutex_lock(&st->lock);
+        while (st->head == NULL && !st->done)
+            pthread_cond_wait(&st->changed, &st->lock);
+        struct chunk *c = st->head;
+        if (c != NULL) {
+            st->head = c->next;
+            if (st->head == NULL)
+                st->tail = NULL;
+            st->queued--;
+            pthread_cond_broadcast(&st->changed);
         }
+        bool failed = st->failed;
+        pthread_mutex_unlock(&st->lock);
+        if (c == NULL) {
+            if (failed) {
+                log_msg(LOG_ERROR, "CSV export of campaign %" PRIu32 " failed midway",
+                        st->terms.campaign);
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            }
+            return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        st->current = c;
     }
-    size_t n = st->len - st->pos;
+    size_t n = st->current->len - st->pos;
     if (n > max)
         n = max;
-    memcpy(out, st->buf + st->pos, n);
+    memcpy(out, st->current->data + st->pos, n);
     st->pos += n;
     return (ssize_t)n;
 }
@@ -132,8 +211,22 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
 static void export_free(void *cls)
 {
     struct export_state *st = cls;
+    if (st->producer_started) {
+        pthread_mutex_lock(&st->lock);
+        st->cancelled = true;
+        pthread_cond_broadcast(&st->changed);
+        pthread_mutex_unlock(&st->lock);
+        pthread_join(st->producer, NULL);
+    }
+    while (st->head != NULL) {
+        struct chunk *c = st->head;
+        st->head = c->next;
+        free_chunk(c);
+    }
+    free_chunk(st->current);
     db_export_close(st->db);
-    free(st->buf);
+    pthread_mutex_destroy(&st->lock);
+    pthread_cond_destroy(&st->changed);
     free(st);
 }
 
@@ -155,12 +248,28 @@ enum MHD_Result http_coupons_export(struct http_req *r)
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     st->signers = ncpu < 1 ? 1 : ncpu > MAX_SIGNERS ? MAX_SIGNERS : (unsigned)ncpu;
-    st->cap = 2048 * ROW_MAX + 64;
-    st->buf = malloc(st->cap);
-    st->db = st->buf != NULL ? db_export_open(campaign) : NULL;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->changed, NULL);
+    st->db = db_export_open(campaign);
     if (st->db == NULL) {
         export_free(st);
         return http_reply_error(r, CPN_ERR_UNAVAILABLE, NULL);
+    }
+    /* The header goes first, as a chunk of its own. */
+    struct chunk *header = calloc(1, sizeof *header);
+    if (header != NULL)
+        header->data = strdup("code,signed,issued_at,state\n");
+    if (header == NULL || header->data == NULL) {
+        free_chunk(header);
+        export_free(st);
+        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    }
+    header->len = strlen(header->data);
+    st->current = header;
+    st->producer_started = pthread_create(&st->producer, NULL, producer_main, st) == 0;
+    if (!st->producer_started) {
+        export_free(st);
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, export_read, st,
