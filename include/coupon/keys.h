@@ -1,0 +1,117 @@
+/* The keyring: MAC keys (HMAC-SHA-256, short form) and Ed25519 signing keys
+ * (signed form), each with an id 1..255; the highest id issues, all others
+ * still verify. Also the key directory format and key generation. */
+#ifndef COUPON_KEYS_H
+#define COUPON_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "coupon/err.h"
+
+#define CPN_KEY_ID_MAX       255
+#define CPN_MAC_KEY_BYTES    32
+#define CPN_SIGN_SEED_BYTES  32
+#define CPN_PUBLIC_KEY_BYTES 32
+
+struct cpn_keyring;
+
+/* A new, empty keyring, or NULL if out of memory or libsodium cannot be
+ * initialised. Initialises libsodium (sodium_init, thread-safe). The caller
+ * owns it and frees it with cpn_keyring_free(). A keyring may be read by many
+ * threads at once (parse, MAC check, sign, verify) as long as nobody adds
+ * keys to it at the same time. */
+struct cpn_keyring *cpn_keyring_new(void);
+
+/* Wipes every secret key in KEYS and frees it. NULL is a no-op. */
+void cpn_keyring_free(struct cpn_keyring *keys);
+
+/* Loads every key file of directory DIR into KEYS: mac-<id>.key (32-byte MAC
+ * key), sign-<id>.key (32-byte Ed25519 seed), sign-<id>.pub (32-byte public
+ * key), each as 64 hex digits and an optional newline; other names are
+ * ignored. Secret files must not be accessible by group or others.
+ * Returns CPN_OK (also for a directory without keys), CPN_ERR_IO if DIR or a
+ * key file cannot be read, has a bad mode or bad contents (wrong length, not
+ * hex, a .pub that does not match its .key), CPN_ERR_CONFLICT if an id is
+ * already in KEYS with a different key, CPN_ERR_NO_MEMORY. On error KEYS is
+ * unchanged. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_load_dir(struct cpn_keyring *keys, const char *dir);
+
+/* Creates key directory DIR (mode 0700) if absent and writes the next id's
+ * keys (highest existing id + 1): sign-<id>.key and mac-<id>.key (mode 0600)
+ * and sign-<id>.pub (0644), each written to a temporary file, synced and
+ * linked into place, never overwriting an existing file. *NEW_ID (if not
+ * NULL) receives the id. Returns CPN_ERR_IO on file system errors,
+ * CPN_ERR_CONFLICT if id 255 is taken or another keygen took the same id at
+ * the same time, CPN_ERR_INTERNAL if libsodium cannot be initialised. */
+CPN_MUST_CHECK enum cpn_err cpn_keygen(const char *dir, unsigned *new_id);
+
+/* Adds the public verification key PUB with id ID (1..255) to KEYS, as a POS
+ * client does with the keys of GET /v1/keys. Returns CPN_OK (also if the same
+ * key is already there), CPN_ERR_BAD_REQUEST for a bad id or a key that is
+ * not a valid Ed25519 point, CPN_ERR_CONFLICT if ID holds a different key. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_add_public(struct cpn_keyring *keys, unsigned id,
+                                                   const uint8_t pub[CPN_PUBLIC_KEY_BYTES]);
+
+/* Adds the Ed25519 signing key derived from SEED with id ID (1..255), with
+ * its public key. Same returns as cpn_keyring_add_public(); KEYS keeps its
+ * own copy (wiped on free). For tests and for keys kept outside files. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_add_sign_seed(struct cpn_keyring *keys, unsigned id,
+                                                      const uint8_t seed[CPN_SIGN_SEED_BYTES]);
+
+/* Adds MAC key KEY with id ID (1..255). Same returns as above. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_add_mac_key(struct cpn_keyring *keys, unsigned id,
+                                                    const uint8_t key[CPN_MAC_KEY_BYTES]);
+
+/* Writes the public key of every signing or verification key in KEYS into
+ * DIR as sign-<id>.pub (mode 0644), creating DIR (0700) if absent and
+ * replacing files atomically (rename). For a POS client's key cache.
+ * Returns CPN_OK or CPN_ERR_IO; on error some files may have been written. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_save_public_dir(const struct cpn_keyring *keys,
+                                                        const char *dir);
+
+/* Computes HMAC-SHA-256 of MSG (LEN bytes) with the MAC key of SLOT (0..3):
+ * the highest loaded MAC key id with id mod 4 == SLOT. The key stays inside
+ * the keyring. Returns CPN_OK, CPN_ERR_UNKNOWN_KEY (no MAC key for SLOT) or
+ * CPN_ERR_BAD_REQUEST (SLOT > 3). No allocation; thread-safe. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_mac(const struct cpn_keyring *keys, unsigned slot,
+                                            const uint8_t *msg, size_t len, uint8_t out[32]);
+
+/* Signs MSG (LEN bytes) with the secret signing key ID (Ed25519, detached)
+ * into SIG. Returns CPN_OK or CPN_ERR_UNKNOWN_KEY (no secret key ID, SIG
+ * zeroed). No allocation; thread-safe. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_sign(const struct cpn_keyring *keys, unsigned id,
+                                             const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/* Verifies the Ed25519 signature SIG of MSG (LEN bytes) with public key ID.
+ * Returns CPN_OK, CPN_ERR_FORGED_CODE or CPN_ERR_UNKNOWN_KEY. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_verify(const struct cpn_keyring *keys, unsigned id,
+                                               const uint8_t *msg, size_t len,
+                                               const uint8_t sig[64]);
+
+/* The ids holding a public key (signing and verification keys), in ascending
+ * order, written into IDS (room for CPN_KEY_ID_MAX); returns their count. */
+size_t cpn_keyring_public_ids(const struct cpn_keyring *keys, unsigned ids[CPN_KEY_ID_MAX]);
+
+/* Copies the public key with id ID into PUB. Returns CPN_OK or
+ * CPN_ERR_UNKNOWN_KEY (PUB untouched). */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_public_key(const struct cpn_keyring *keys, unsigned id,
+                                                   uint8_t pub[CPN_PUBLIC_KEY_BYTES]);
+
+/* The id of the current (highest) secret signing key, 0 if there is none
+ * (for instance in a POS client's keyring of public keys). */
+unsigned cpn_keyring_current_sign_id(const struct cpn_keyring *keys);
+
+/* The id of the current (highest) MAC key, 0 if there is none. */
+unsigned cpn_keyring_current_mac_id(const struct cpn_keyring *keys);
+
+/* Writes LEN bytes of IN as 2*LEN lower-case hex digits + NUL into OUT. */
+void cpn_hex_encode(const uint8_t *in, size_t len, char *out);
+
+/* Decodes exactly 2*OUT_LEN hex digits (either case) from HEX of HEX_LEN
+ * bytes into OUT. Returns CPN_OK, or CPN_ERR_BAD_REQUEST if HEX_LEN is not
+ * 2*OUT_LEN or a character is not a hex digit (OUT is then zeroed). */
+CPN_MUST_CHECK enum cpn_err cpn_hex_decode(const char *hex, size_t hex_len, uint8_t *out,
+                                           size_t out_len);
+
+#endif

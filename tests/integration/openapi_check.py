@@ -1,0 +1,885 @@
+#!/usr/bin/env python3
+"""Checks docs/openapi.yaml against the code and against a running coupond.
+
+1. lint: the document's structure (every path has operations, every operation responses
+   with descriptions, path parameters declared, unique operationIds, x-roles on every
+   operation, security schemes that exist), every $ref resolves, and every example
+   conforms to its schema;
+2. routes: the route table in service/http.c and the document name the same operations
+   with the same roles;
+3. live: for every documented operation, requests with the right certificate (after
+   creating fixtures: campaigns, coupons, redemptions, cards) and with the wrong ones;
+   each answer's status must be one the document lists for that operation, its content
+   type one documented for that status, and a JSON answer must conform to the schema of
+   that response: every field in it documented (recursively), types, required fields,
+   enums and ranges as documented.
+
+Standard library plus PyYAML only. Usage:
+  openapi_check.py --spec docs/openapi.yaml [--routes service/http.c]
+                   [--base https://127.0.0.1:18743 --certs certs/dev]
+Without --base only the static checks run. Exits 1 on any failure.
+"""
+import argparse
+import http.client
+import json
+import re
+import ssl
+import sys
+import time
+import urllib.parse
+
+import yaml
+
+METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+ROLES = ("terminal", "marketer", "admin")
+CERT_OF_ROLE = {"terminal": "terminal-1", "marketer": "marketer", "admin": "admin"}
+
+
+class Failures:
+    def __init__(self):
+        self.items = []
+
+    def add(self, where, what):
+        self.items.append(f"{where}: {what}")
+        print(f"FAIL {where}: {what}", flush=True)
+
+
+FAIL = Failures()
+
+
+# ---------------------------------------------------------------------------------------
+# $ref resolution and schema validation (the JSON Schema subset the document uses)
+
+def resolve_pointer(doc, ref):
+    if not ref.startswith("#/"):
+        raise KeyError(f"only local references are supported: {ref}")
+    node = doc
+    for part in ref[2:].split("/"):
+        part = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            raise KeyError(f"unresolvable reference {ref}")
+    return node
+
+
+def deref(doc, node, seen=None):
+    """Follows $ref chains of a node that is only a reference (Example, Response, ...)."""
+    seen = seen or set()
+    while isinstance(node, dict) and "$ref" in node:
+        ref = node["$ref"]
+        if ref in seen:
+            raise KeyError(f"reference cycle at {ref}")
+        seen.add(ref)
+        node = resolve_pointer(doc, ref)
+    return node
+
+
+ANNOTATIONS = ("description", "title", "example", "examples", "default", "deprecated",
+               "readOnly", "writeOnly", "externalDocs")
+DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
+DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
+
+
+def json_type_ok(value, t):
+    if t == "null":
+        return value is None
+    if t == "boolean":
+        return isinstance(value, bool)
+    if t == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    if t == "number":
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if t == "string":
+        return isinstance(value, str)
+    if t == "array":
+        return isinstance(value, list)
+    if t == "object":
+        return isinstance(value, dict)
+    return False
+
+
+def documented_keys(doc, schema):
+    """Property names a schema documents, through $ref and allOf (not oneOf/anyOf: a
+    branch documents its own fields when it is the one chosen)."""
+    schema = deref(doc, schema)
+    keys = set(schema.get("properties", {}).keys())
+    for sub in schema.get("allOf", []):
+        keys |= documented_keys(doc, sub)
+    return keys
+
+
+def open_map(doc, schema):
+    """True when the schema documents arbitrary keys (additionalProperties is a schema)."""
+    schema = deref(doc, schema)
+    if isinstance(schema.get("additionalProperties"), dict):
+        return True
+    return any(open_map(doc, s) for s in schema.get("allOf", []))
+
+
+def validate(doc, value, schema, where, extra_keys=frozenset()):
+    """Returns a list of problems of VALUE against SCHEMA. A field of an object that the
+    schema (with its allOf siblings, EXTRA_KEYS) does not document is a problem, whatever
+    additionalProperties says, unless additionalProperties is a schema."""
+    errs = []
+    if schema is True or schema == {}:
+        return errs
+    if "$ref" in schema:
+        target = resolve_pointer(doc, schema["$ref"])
+        siblings = {k: v for k, v in schema.items() if k != "$ref"}
+        keys = frozenset(extra_keys | documented_keys(doc, target) | documented_keys(doc, siblings))
+        errs += validate(doc, value, target, where, keys)
+        if siblings:
+            errs += validate(doc, value, siblings, where, keys)
+        return errs
+    if "allOf" in schema:
+        keys = frozenset(extra_keys | documented_keys(doc, schema))
+        for sub in schema["allOf"]:
+            errs += validate(doc, value, sub, where, keys)
+        rest = {k: v for k, v in schema.items() if k != "allOf"}
+        if rest:
+            errs += validate(doc, value, rest, where, keys)
+        return errs
+    for key in ("oneOf", "anyOf"):
+        if key in schema:
+            results = [validate(doc, value, sub, where, extra_keys) for sub in schema[key]]
+            ok = sum(1 for r in results if not r)
+            if ok == 0 or (key == "oneOf" and ok > 1):
+                detail = "; ".join(" | ".join(r) if r else "matches" for r in results)
+                errs.append(f"{where}: {'no' if ok == 0 else ok} {key} branch(es) match: {detail}")
+            rest = {k: v for k, v in schema.items() if k != key and k not in ANNOTATIONS}
+            if rest:
+                keys = set(extra_keys)
+                for sub, r in zip(schema[key], results):
+                    if not r:
+                        keys |= documented_keys(doc, sub)
+                errs += validate(doc, value, rest, where, frozenset(keys))
+            return errs
+    t = schema.get("type")
+    if t is not None:
+        types = t if isinstance(t, list) else [t]
+        if not any(json_type_ok(value, x) for x in types):
+            return [f"{where}: {json.dumps(value)[:80]} is not of type {'/'.join(types)}"]
+    if schema.get("nullable") and value is None:
+        return errs
+    if "const" in schema and value != schema["const"]:
+        errs.append(f"{where}: {value!r} is not {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        errs.append(f"{where}: {value!r} is not one of {schema['enum']}")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if "minimum" in schema and value < schema["minimum"]:
+            errs.append(f"{where}: {value} < minimum {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errs.append(f"{where}: {value} > maximum {schema['maximum']}")
+    if isinstance(value, str):
+        if "minLength" in schema and len(value) < schema["minLength"]:
+            errs.append(f"{where}: shorter than {schema['minLength']}")
+        if "maxLength" in schema and len(value) > schema["maxLength"]:
+            errs.append(f"{where}: longer than {schema['maxLength']}")
+        if "pattern" in schema and not re.search(schema["pattern"], value):
+            errs.append(f"{where}: {value!r} does not match {schema['pattern']}")
+        fmt = schema.get("format")
+        if fmt == "date-time" and not DATE_TIME.match(value):
+            errs.append(f"{where}: {value!r} is not an RFC 3339 date-time")
+        if fmt == "date" and not DATE.match(value):
+            errs.append(f"{where}: {value!r} is not a date")
+    if isinstance(value, list):
+        if "minItems" in schema and len(value) < schema["minItems"]:
+            errs.append(f"{where}: fewer than {schema['minItems']} items")
+        if "maxItems" in schema and len(value) > schema["maxItems"]:
+            errs.append(f"{where}: more than {schema['maxItems']} items")
+        if "items" in schema:
+            for i, item in enumerate(value):
+                errs += validate(doc, item, schema["items"], f"{where}[{i}]")
+    if isinstance(value, dict):
+        props = schema.get("properties", {})
+        for name in schema.get("required", []):
+            if name not in value:
+                errs.append(f"{where}: required field '{name}' is missing")
+        addl = schema.get("additionalProperties")
+        known = set(props) | set(extra_keys)
+        for name, v in value.items():
+            if name in props:
+                errs += validate(doc, v, props[name], f"{where}.{name}")
+            elif isinstance(addl, dict):
+                errs += validate(doc, v, addl, f"{where}.{name}")
+            elif name not in known and not open_map(doc, schema):
+                errs.append(f"{where}: field '{name}' is not documented")
+    return errs
+
+
+# ---------------------------------------------------------------------------------------
+# 1. lint
+
+def walk_refs(node, path="#"):
+    if isinstance(node, dict):
+        for k, v in node.items():
+            if k == "$ref" and isinstance(v, str):
+                yield path, v
+            else:
+                yield from walk_refs(v, f"{path}/{k}")
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from walk_refs(v, f"{path}/{i}")
+
+
+def operations(doc):
+    for template, item in (doc.get("paths") or {}).items():
+        item = deref(doc, item)
+        for method in METHODS:
+            if method in item:
+                yield template, method, item[method], item
+
+
+def media_examples(doc, media):
+    """(name, value) of a Media Type Object's example and examples."""
+    if "example" in media:
+        yield "example", media["example"]
+    for name, ex in (media.get("examples") or {}).items():
+        ex = deref(doc, ex)
+        if "value" in ex:
+            yield f"examples/{name}", ex["value"]
+
+
+def lint(doc):
+    n_before = len(FAIL.items)
+    if not str(doc.get("openapi", "")).startswith("3."):
+        FAIL.add("document", "openapi must be 3.x")
+    info = doc.get("info") or {}
+    for k in ("title", "version"):
+        if not info.get(k):
+            FAIL.add("info", f"missing {k}")
+    for where, ref in walk_refs(doc):
+        try:
+            resolve_pointer(doc, ref)
+        except KeyError as e:
+            FAIL.add(where, str(e))
+    if len(FAIL.items) > n_before:
+        return  # unresolved references: the rest would only repeat them
+    paths = doc.get("paths") or {}
+    if not paths:
+        FAIL.add("paths", "no paths")
+    schemes = (doc.get("components") or {}).get("securitySchemes") or {}
+    op_ids = {}
+    for template, item in paths.items():
+        item = deref(doc, item)
+        if not template.startswith("/"):
+            FAIL.add(template, "a path must start with /")
+        if not any(m in item for m in METHODS):
+            FAIL.add(template, "no operations")
+    for template, method, op, item in operations(doc):
+        where = f"{method.upper()} {template}"
+        oid = op.get("operationId")
+        if not oid:
+            FAIL.add(where, "no operationId")
+        elif oid in op_ids:
+            FAIL.add(where, f"operationId {oid} also used by {op_ids[oid]}")
+        else:
+            op_ids[oid] = where
+        responses = op.get("responses") or {}
+        if not responses:
+            FAIL.add(where, "no responses")
+        for status, resp in responses.items():
+            if not re.fullmatch(r"[1-5](\d\d|XX)|default", str(status)):
+                FAIL.add(where, f"bad response key {status!r}")
+            resp = deref(doc, resp)
+            if not resp.get("description"):
+                FAIL.add(f"{where} {status}", "response without description")
+            for ctype, media in (resp.get("content") or {}).items():
+                schema = media.get("schema")
+                if schema is None:
+                    FAIL.add(f"{where} {status} {ctype}", "no schema")
+                    continue
+                for name, value in media_examples(doc, media):
+                    for e in validate(doc, value, schema, f"{where} {status} {ctype} {name}"):
+                        FAIL.add("example", e)
+        body = deref(doc, op.get("requestBody") or {})
+        for ctype, media in (body.get("content") or {}).items():
+            for name, value in media_examples(doc, media):
+                for e in validate(doc, value, media.get("schema", {}), f"{where} request {name}"):
+                    FAIL.add("example", e)
+        params = [deref(doc, p) for p in item.get("parameters", []) + op.get("parameters", [])]
+        declared = {p["name"] for p in params if p.get("in") == "path"}
+        used = set(re.findall(r"\{([^}]+)\}", template))
+        for name in used - declared:
+            FAIL.add(where, f"path parameter {{{name}}} is not declared")
+        for name in declared - used:
+            FAIL.add(where, f"path parameter {name} is declared but not in the path")
+        for p in params:
+            if p.get("in") == "path" and p.get("required") is not True:
+                FAIL.add(where, f"path parameter {p['name']} must be required")
+            if "schema" not in p and "content" not in p:
+                FAIL.add(where, f"parameter {p.get('name')} has no schema")
+        roles = op.get("x-roles")
+        if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+            FAIL.add(where, f"x-roles must list roles out of {ROLES}, not {roles!r}")
+            continue
+        security = op.get("security", doc.get("security"))
+        if (roles == []) != (security == [] or security == [{}]):
+            FAIL.add(where, "x-roles [] (no certificate) must go with security [] and vice versa")
+        for req in security or []:
+            for name in req:
+                if name not in schemes:
+                    FAIL.add(where, f"security scheme {name} is not defined")
+        for role in roles:
+            if role not in (op.get("description") or ""):
+                FAIL.add(where, f"the description does not name the role {role}")
+    print(f"lint: {len(list(operations(doc)))} operations, {len(list(walk_refs(doc)))} references")
+
+
+# ---------------------------------------------------------------------------------------
+# 2. the route table
+
+ROLE_BITS = {"ROLE_TERMINAL": {"terminal"}, "ROLE_MARKETER": {"marketer"},
+             "ROLE_ADMIN": {"admin"}, "ROLE_ANY": set(ROLES), "0": set()}
+
+
+def read_routes(path):
+    text = open(path, encoding="utf-8").read()
+    table = re.search(r"http_routes\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
+    if table is None:
+        FAIL.add(path, "cannot find the route table http_routes[]")
+        return {}
+    routes = {}
+    for m in re.finditer(r'\{\s*"([A-Z]+)"\s*,\s*"([^"]+)"\s*,\s*([A-Z_0-9| ]+?)\s*,', table.group(1)):
+        roles = set()
+        for bit in m.group(3).split("|"):
+            bit = bit.strip()
+            if bit not in ROLE_BITS:
+                FAIL.add(path, f"unknown role expression {bit}")
+            roles |= ROLE_BITS.get(bit, set())
+        routes[(m.group(1).lower(), m.group(2))] = roles
+    if not routes:
+        FAIL.add(path, "no routes read from the route table")
+    return routes
+
+
+def shape(template):
+    return re.sub(r"\{[^}]*\}", "{}", template)
+
+
+def check_routes(doc, routes):
+    documented = {(m, shape(t)): (t, set(op.get("x-roles") or [])) for t, m, op, _ in operations(doc)}
+    for key, roles in routes.items():
+        if key not in documented:
+            FAIL.add("routes", f"{key[0].upper()} {key[1]} is served but not documented")
+        elif documented[key][1] != roles:
+            FAIL.add("routes", f"{key[0].upper()} {documented[key][0]}: x-roles "
+                     f"{sorted(documented[key][1])} but the route table allows {sorted(roles)}")
+    for key, (template, _) in documented.items():
+        if key not in routes:
+            FAIL.add("routes", f"{key[0].upper()} {template} is documented but not served")
+    print(f"routes: {len(routes)} served, {len(documented)} documented")
+
+
+# ---------------------------------------------------------------------------------------
+# 3. live
+
+class Client:
+    def __init__(self, base, certs):
+        u = urllib.parse.urlsplit(base)
+        self.host, self.port = u.hostname, u.port or 443
+        self.certs = certs
+        self.contexts = {}
+
+    def context(self, who):
+        if who not in self.contexts:
+            ctx = ssl.create_default_context(cafile=f"{self.certs}/ca.pem")
+            if who is not None:
+                ctx.load_cert_chain(f"{self.certs}/{who}.pem", f"{self.certs}/{who}.key")
+            self.contexts[who] = ctx
+        return self.contexts[who]
+
+    def request(self, who, method, path, body=None, headers=None):
+        """Sends one request as certificate WHO (None: none). BODY: dict/list (JSON),
+        str/bytes (raw) or None. Returns (status, content type, raw body)."""
+        hdrs = dict(headers or {})
+        data = None
+        if body is not None:
+            data = body if isinstance(body, bytes) else (
+                body.encode() if isinstance(body, str) else json.dumps(body).encode())
+            hdrs.setdefault("Content-Type", "application/json")
+        for attempt in range(3):
+            conn = http.client.HTTPSConnection(self.host, self.port, context=self.context(who),
+                                               timeout=60)
+            try:
+                conn.request(method.upper(), path, body=data, headers=hdrs)
+                resp = conn.getresponse()
+                raw = resp.read()
+                return resp.status, resp.getheader("Content-Type") or "", raw
+            except (ConnectionError, ssl.SSLError, http.client.HTTPException) as e:
+                if attempt == 2:
+                    raise RuntimeError(f"{method.upper()} {path} as {who}: {e}") from e
+                time.sleep(0.2)
+            finally:
+                conn.close()
+
+
+class Live:
+    def __init__(self, doc, client):
+        self.doc, self.c = doc, client
+        self.ops = {(m, t): op for t, m, op, _ in operations(doc)}
+        self.seen = {}      # (method, template) -> set of statuses answered
+        self.roles_ok = {}  # (method, template) -> roles that were let through
+        self.count = 0
+        self.seq = int(time.time() * 1000) % 10**9
+
+    def uid(self, prefix):
+        self.seq += 1
+        return f"oapi-{prefix}-{self.seq}"
+
+    def call(self, template, method, who, path=None, body=None, headers=None, expect=None,
+             name=""):
+        """Sends the request and checks the answer against the document. EXPECT (a status
+        or a tuple of statuses) is what this scenario step should get; it makes sure the
+        fixtures work. Returns (status, parsed JSON or None)."""
+        method = method.lower()
+        path = path or template
+        where = f"{method.upper()} {path} as {who or 'no certificate'}{' (' + name + ')' if name else ''}"
+        op = self.ops.get((method, template))
+        if op is None:
+            FAIL.add(where, f"the test calls {method.upper()} {template}, which is not documented")
+            return None, None
+        status, ctype, raw = self.c.request(who, method, path, body, headers)
+        self.count += 1
+        self.seen.setdefault((method, template), set()).add(status)
+        if status not in (401, 403):
+            self.roles_ok.setdefault((method, template), set()).add(who)
+        parsed = None
+        if ctype.split(";")[0].strip() == "application/json":
+            try:
+                parsed = json.loads(raw)
+            except ValueError as e:
+                FAIL.add(where, f"answer {status} is not JSON: {e}: {raw[:200]!r}")
+        responses = op.get("responses") or {}
+        resp = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX") or responses.get("default")
+        if resp is None:
+            FAIL.add(where, f"status {status} is not documented (documented: "
+                     f"{', '.join(sorted(map(str, responses)))}); body {raw[:300]!r}")
+        else:
+            self.check_body(where, status, deref(self.doc, resp), ctype, raw, parsed)
+        if expect is not None:
+            wanted = expect if isinstance(expect, tuple) else (expect,)
+            if status not in wanted:
+                FAIL.add(where, f"expected {'/'.join(map(str, wanted))}, got {status}: {raw[:300]!r}")
+        return status, parsed
+
+    def check_body(self, where, status, resp, ctype, raw, parsed):
+        content = resp.get("content") or {}
+        if not content:
+            if raw:
+                FAIL.add(where, f"{status} has a body but the document describes none")
+            return
+        base = ctype.split(";")[0].strip().lower()
+        media = content.get(base)
+        if media is None:
+            FAIL.add(where, f"{status} answered {ctype!r}; documented: {', '.join(content)}")
+            return
+        if base == "application/json" and parsed is not None:
+            for e in validate(self.doc, parsed, media.get("schema", {}), f"{status} body"):
+                FAIL.add(where, e)
+        elif base.startswith("image/png") and not raw.startswith(b"\x89PNG\r\n\x1a\n"):
+            FAIL.add(where, "not a PNG image")
+        elif base == "image/svg+xml" and b"<svg" not in raw:
+            FAIL.add(where, "not an SVG image")
+
+    # -- the roles matrix ----------------------------------------------------------------
+
+    def roles_matrix(self, template, method, make):
+        """Sends the operation without a certificate (401 unless x-roles is empty), with
+        every role x-roles leaves out (403), and with every role it lists (anything but
+        401/403). MAKE(cert) returns (path, body) of a fresh valid request."""
+        op = self.ops[(method, template)]
+        roles = op.get("x-roles") or []
+        path, body = make(None)
+        self.call(template, method, None, path, body, expect=(200,) if not roles else (401,),
+                  name="no certificate")
+        for role in ROLES:
+            cert = CERT_OF_ROLE[role]
+            path, body = make(cert)
+            if role in roles:
+                st, _ = self.call(template, method, cert, path, body, name=f"role {role} allowed")
+                if st in (401, 403):
+                    FAIL.add(f"{method.upper()} {template}", f"x-roles lists {role} but it got {st}")
+            else:
+                self.call(template, method, cert, path, body, expect=403, name=f"role {role} refused")
+
+    def coverage(self):
+        for (method, template), op in self.ops.items():
+            seen = self.seen.get((method, template), set())
+            where = f"{method.upper()} {template}"
+            if not seen:
+                FAIL.add(where, "documented but never exercised by the test")
+            elif not any(200 <= s < 300 for s in seen):
+                FAIL.add(where, f"never answered 2xx (answered {sorted(seen)})")
+        print(f"live: {self.count} requests over {len(self.seen)} operations")
+
+
+# Short codes: Crockford base32 and the Damm check symbol over GF(32) (docs/codes.md).
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def gf_double(a):
+    a <<= 1
+    return a ^ 0x25 if a & 0x20 else a
+
+
+def damm_check(symbols):
+    s = 0
+    for v in symbols:
+        s = gf_double(s) ^ v
+    return gf_double(s)
+
+
+def forge_short(code, kind=None):
+    """A short code with a correct check symbol but a wrong MAC (one tag symbol changed;
+    KIND 0/1 sets the kind bit)."""
+    vals = [ALPHABET.index(ch) for ch in code.replace("-", "")[:15]]
+    vals[10] ^= 1
+    if kind is not None:
+        vals[0] = (vals[0] & 0x0F) | (kind << 4)
+    vals.append(damm_check(vals))
+    s = "".join(ALPHABET[v] for v in vals)
+    return "-".join(s[i:i + 4] for i in range(0, 16, 4))
+
+
+def typo(code):
+    """The code with its last symbol changed: a typo by the check symbol."""
+    last = ALPHABET[(ALPHABET.index(code[-1]) + 1) % 32]
+    return code[:-1] + last
+
+
+def run_live(doc, client, routes):
+    L = Live(doc, client)
+    T1, T2, M, A = "terminal-1", "terminal-2", "marketer", "admin"
+
+    def campaign(**over):
+        body = {"name": L.uid("campaign"), "channel": "mailing", "cost_cents": 50000,
+                "starts_at": "2020-01-01T00:00:00Z", "ends_at": "2099-01-01T00:00:00Z",
+                "offer": {"kind": "percent", "value": 10, "min_basket_cents": 1000}}
+        body.update(over)
+        st, js = L.call("/v1/campaigns", "post", M, body=body, expect=201, name="fixture")
+        if st != 201 or not js:
+            raise RuntimeError("cannot create a campaign fixture")
+        return js["id"]
+
+    def issue(cid, count, **over):
+        body = {"count": count}
+        body.update(over)
+        st, js = L.call("/v1/campaigns/{id}/coupons", "post", M, f"/v1/campaigns/{cid}/coupons",
+                        body, expect=201, name="fixture")
+        if st != 201 or not js or "coupons" not in js:
+            raise RuntimeError("cannot issue coupon fixtures")
+        return [c["code"] for c in js["coupons"]], [c["signed"] for c in js["coupons"]]
+
+    def redeem(code, basket=5000, who=T1, expect=201, name="", **over):
+        body = {"code": code, "basket_cents": basket, "txn_id": L.uid("txn")}
+        body.update(over)
+        return L.call("/v1/redemptions", "post", who, body=body, expect=expect, name=name)
+
+    # Fixtures: a percent campaign for stores 1 and 2 with a minimum basket, capped; a
+    # points campaign; one not started; one ended; one for store 2 only; one capped at 1.
+    base = campaign(max_redemptions=1000, stores=[1, 2])
+    points = campaign(offer={"kind": "points", "value": 50}, channel="app", cost_cents=0)
+    future = campaign(starts_at="2098-01-01T00:00:00Z")
+    ended = campaign(starts_at="2020-01-01T00:00:00Z", ends_at="2021-01-01T00:00:00Z")
+    store2 = campaign(stores=[2])
+    capped = campaign(max_redemptions=1, offer={"kind": "amount", "value": 500})
+    codes, signed = issue(base, 40)
+    pcodes, _ = issue(points, 3)
+    fcode, = issue(future, 1)[0]
+    ecode, = issue(ended, 1)[0]
+    s2code, = issue(store2, 1)[0]
+    ccodes, _ = issue(capped, 2)
+    pool = iter(codes[4:])
+
+    # -- operations ----------------------------------------------------------------------
+    L.call("/healthz", "get", None, expect=200)
+    L.call("/healthz", "get", M, expect=200, name="with a certificate")
+    L.roles_matrix("/metrics", "get", lambda who: ("/metrics", None))
+    L.roles_matrix("/v1/whoami", "get", lambda who: ("/v1/whoami", None))
+    st, js = L.call("/v1/whoami", "get", T1, expect=200)
+    if js and js.get("store") != 1:
+        FAIL.add("GET /v1/whoami", f"terminal-1 should be store 1: {js}")
+    L.roles_matrix("/v1/keys", "get", lambda who: ("/v1/keys", None))
+
+    L.roles_matrix("/v1/campaigns", "get", lambda who: ("/v1/campaigns", None))
+    L.call("/v1/campaigns", "get", M, f"/v1/campaigns?after={base}&limit=2", expect=200)
+    L.call("/v1/campaigns", "get", M, "/v1/campaigns?after=999999999999", expect=200, name="empty page")
+    L.call("/v1/campaigns", "get", M, "/v1/campaigns?limit=0", expect=400)
+    L.call("/v1/campaigns", "get", M, "/v1/campaigns?limit=1001", expect=400)
+    L.call("/v1/campaigns", "get", M, "/v1/campaigns?after=abc", expect=400)
+
+    def new_campaign(who):
+        return "/v1/campaigns", {"name": L.uid("c"), "channel": "email", "cost_cents": 0,
+                                 "starts_at": "2020-01-01T00:00:00+01:00",
+                                 "ends_at": "2099-12-31T23:59:59.5Z",
+                                 "offer": {"kind": "amount", "value": 500}, "variant_of": base}
+    L.roles_matrix("/v1/campaigns", "post", new_campaign)
+    good = new_campaign(M)[1]
+    for name, body in [
+            ("missing field", {k: v for k, v in good.items() if k != "channel"}),
+            ("unknown field", dict(good, colour="red")),
+            ("unknown offer field", dict(good, offer={"kind": "amount", "value": 1, "x": 1})),
+            ("bad channel", dict(good, channel="carrier-pigeon")),
+            ("percent over 100", dict(good, offer={"kind": "percent", "value": 101})),
+            ("float", dict(good, cost_cents=10.5)),
+            ("bad time", dict(good, starts_at="yesterday")),
+            ("ends before start", dict(good, starts_at="2030-01-01T00:00:00Z", ends_at="2029-01-01T00:00:00Z")),
+            ("no such variant", dict(good, variant_of=999999999999)),
+            ("empty stores", dict(good, stores=[])),
+            ("no offer", {k: v for k, v in good.items() if k != "offer"})]:
+        L.call("/v1/campaigns", "post", M, body=body, expect=400, name=name)
+    L.call("/v1/campaigns", "post", M, body="{not json", expect=400, name="invalid JSON")
+    L.call("/v1/campaigns", "post", M, body="[]", expect=400, name="not an object")
+    L.call("/v1/campaigns", "post", M, body=b"", expect=400, name="no body")
+    L.call("/v1/campaigns", "post", M, body=b" " * (1024 * 1024 + 10), expect=413, name="too large")
+
+    L.roles_matrix("/v1/campaigns/{id}", "get", lambda who: (f"/v1/campaigns/{base}", None))
+    L.call("/v1/campaigns/{id}", "get", M, "/v1/campaigns/999999999999", expect=404)
+    L.call("/v1/campaigns/{id}", "get", M, "/v1/campaigns/abc", expect=404)
+
+    tpl = "/v1/campaigns/{id}/coupons"
+    L.roles_matrix(tpl, "post", lambda who: (f"/v1/campaigns/{base}/coupons", {"count": 2}))
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 1, "uses": 5},
+           expect=201, name="generic code")
+    key = {"Idempotency-Key": L.uid("issue")}
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 2}, key, expect=201, name="keyed")
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 2}, key, expect=200, name="replay")
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 3}, key, expect=409, name="key reused")
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 1001}, expect=201,
+           name="over 1000: not listed")
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 1}, {"Idempotency-Key": ""},
+           expect=400, name="empty key")
+    for name, body in [("count 0", {"count": 0}), ("no count", {}),
+                       ("generic batch", {"count": 2, "uses": 2}), ("unknown", {"count": 1, "n": 1})]:
+        L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", body, expect=400, name=name)
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 1, "card": "nonsense!"},
+           expect=400, name="malformed card")
+    L.call(tpl, "post", M, f"/v1/campaigns/{base}/coupons", {"count": 1, "card": codes[0]},
+           expect=422, name="a coupon as card")
+    L.call(tpl, "post", M, "/v1/campaigns/999999999999/coupons", {"count": 1}, expect=404)
+
+    tpl = "/v1/campaigns/{id}/coupons.csv"
+    L.roles_matrix(tpl, "get", lambda who: (f"/v1/campaigns/{base}/coupons.csv", None))
+    st, ctype, raw = client.request(M, "get", f"/v1/campaigns/{capped}/coupons.csv")
+    lines = raw.decode().splitlines()
+    if st != 200 or lines[:1] != ["code,signed,issued_at,state"] or len(lines) != 3:
+        FAIL.add(f"GET {tpl}", f"unexpected CSV: {raw[:300]!r}")
+    L.call(tpl, "get", M, "/v1/campaigns/999999999999/coupons.csv", expect=404)
+
+    # the till
+    L.roles_matrix("/v1/checks", "post",
+                   lambda who: ("/v1/checks", {"code": codes[0], "basket_cents": 5000}))
+    chk = lambda body, expect=200, who=T1, name="": L.call("/v1/checks", "post", who, body=body,
+                                                           expect=expect, name=name)
+    chk({"code": codes[0].lower().replace("-", " "), "basket_cents": 5000}, name="typed loosely")
+    chk({"code": signed[0], "basket_cents": 5000}, name="signed form")
+    chk({"code": pcodes[0], "basket_cents": 5000}, name="points")
+    chk({"code": codes[0], "basket_cents": 500}, name="below minimum")
+    chk({"code": "no such code", "basket_cents": 500}, name="malformed")
+    chk({"code": typo(codes[0]), "basket_cents": 500}, name="typo")
+    chk({"code": forge_short(codes[0]), "basket_cents": 500}, name="forged")
+    chk({"code": fcode, "basket_cents": 5000}, name="not started")
+    chk({"code": ecode, "basket_cents": 5000}, name="expired")
+    chk({"code": s2code, "basket_cents": 5000}, name="wrong store")
+    chk({"code": codes[0], "basket_cents": 5000, "card": "bogus!"}, name="malformed card")
+    chk({"code": codes[0]}, expect=400, name="no basket")
+    chk({"code": codes[0], "basket_cents": -1}, expect=400, name="negative basket")
+    chk({"code": codes[0], "basket_cents": 1, "txn_id": "x"}, expect=400, name="unknown field")
+    chk(b"", expect=400, name="no body")
+
+    L.roles_matrix("/v1/redemptions", "post",
+                   lambda who: ("/v1/redemptions", {"code": next(pool), "basket_cents": 5000,
+                                                    "txn_id": L.uid("txn")}))
+    first = next(pool)
+    body = {"code": first, "basket_cents": 5000, "txn_id": L.uid("txn")}
+    st, red = L.call("/v1/redemptions", "post", T1, body=body, expect=201)
+    st, again = L.call("/v1/redemptions", "post", T1, body=body, expect=200, name="replay")
+    if red and again and red != again:
+        FAIL.add("POST /v1/redemptions", f"replay answered differently: {red} vs {again}")
+    L.call("/v1/redemptions", "post", T1, body=dict(body, basket_cents=5001), expect=409, name="txn reused")
+    redeem(first, expect=409, name="already redeemed")
+    chk({"code": first, "basket_cents": 5000}, name="already redeemed")
+    redeem(pcodes[1], name="points")
+    redeem(typo(next(pool)), expect=400, name="typo")
+    redeem("garbage", expect=400, name="malformed")
+    redeem(forge_short(codes[0]), expect=422, name="forged")
+    redeem(fcode, expect=422, name="not started")
+    redeem(ecode, expect=422, name="expired")
+    redeem(s2code, expect=422, name="wrong store")
+    redeem(s2code, who=T2, name="store 2")
+    redeem(next(pool), basket=999, expect=422, name="below minimum")
+    redeem(ccodes[0], name="capped: first")
+    redeem(ccodes[1], expect=409, name="capped: exhausted")
+    chk({"code": ccodes[1], "basket_cents": 5000}, name="campaign exhausted")
+    redeem(next(pool), expect=400, name="no txn_id", txn_id=None)
+    redeem(next(pool), expect=400, name="bad txn_id", txn_id="has space")
+    redeem(next(pool), expect=400, name="unknown field", till=1)
+
+    tpl = "/v1/redemptions/{id}/void"
+
+    def fresh_redemption(who=T1):
+        st, js = redeem(next(pool), who=who, name="fixture")
+        return js["redemption_id"] if js else 999999999
+
+    L.roles_matrix(tpl, "post", lambda who: (f"/v1/redemptions/{fresh_redemption()}/void",
+                                             {"txn_id": L.uid("void")}))
+    rid = fresh_redemption()
+    vbody = {"txn_id": L.uid("void")}
+    L.call(tpl, "post", T2, f"/v1/redemptions/{rid}/void", {"txn_id": L.uid("void")},
+           expect=422, name="other store")
+    L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", vbody, expect=200)
+    L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", vbody, expect=200, name="replay")
+    L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", {"txn_id": L.uid("void")},
+           expect=409, name="second void")
+    L.call(tpl, "post", T1, f"/v1/redemptions/{fresh_redemption()}/void", vbody, expect=409,
+           name="txn reused")
+    L.call(tpl, "post", T1, "/v1/redemptions/999999999999/void", {"txn_id": L.uid("void")},
+           expect=404)
+    L.call(tpl, "post", T1, "/v1/redemptions/abc/void", {"txn_id": L.uid("void")}, expect=404)
+    L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", {}, expect=400, name="no txn_id")
+    L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", b"", expect=400, name="no body")
+
+    # coupons and report, after redemptions so that nested answers are filled
+    tpl = "/v1/coupons/{code}"
+    L.roles_matrix(tpl, "get", lambda who: (f"/v1/coupons/{codes[1]}", None))
+    L.call(tpl, "get", M, f"/v1/coupons/{first}", expect=200, name="redeemed")
+    L.call(tpl, "get", M, f"/v1/coupons/{signed[1]}", expect=200, name="signed form")
+    L.call(tpl, "get", M, f"/v1/coupons/{typo(codes[1])}", expect=400, name="typo")
+    L.call(tpl, "get", M, "/v1/coupons/garbage", expect=400, name="malformed")
+    L.call(tpl, "get", M, f"/v1/coupons/{forge_short(codes[1])}", expect=422, name="forged")
+    L.call(tpl, "get", M, f"/v1/coupons/{forge_short(codes[1], kind=1)}", expect=422, name="card kind")
+    for fmt in ("svg", "png"):
+        tpl = "/v1/coupons/{code}/qr." + fmt
+        L.roles_matrix(tpl, "get", lambda who: (f"/v1/coupons/{codes[1]}/qr.{fmt}", None))
+        L.call(tpl, "get", M, f"/v1/coupons/{typo(codes[1])}/qr.{fmt}", expect=400, name="typo")
+        L.call(tpl, "get", M, f"/v1/coupons/{forge_short(codes[1])}/qr.{fmt}", expect=422, name="forged")
+
+    tpl = "/v1/campaigns/{id}/report"
+    L.roles_matrix(tpl, "get", lambda who: (f"/v1/campaigns/{base}/report", None))
+    L.call(tpl, "get", M, f"/v1/campaigns/{points}/report", expect=200, name="no cost")
+    L.call(tpl, "get", M, f"/v1/campaigns/{future}/report", expect=200, name="nothing redeemed")
+    L.call(tpl, "get", M, "/v1/campaigns/999999999999/report", expect=404)
+
+    if any(t.startswith("/v1/card") for _, t in routes) or any(
+            t.startswith("/v1/card") for _, t in L.ops):
+        run_cards(L, pool, issue, base)
+
+    L.coverage()
+
+
+def run_cards(L, pool, issue, base):
+    """Bonus cards: issue, balance, earn, burn, void, personalised coupons."""
+    T1, T2, M = "terminal-1", "terminal-2", "marketer"
+    if ("post", "/v1/cards") not in L.ops:
+        return
+
+    def new_card(who=M):
+        st, js = L.call("/v1/cards", "post", who, body={}, expect=201, name="fixture")
+        return js.get("card") if js else None
+    L.roles_matrix("/v1/cards", "post", lambda who: ("/v1/cards", {}))
+    card = new_card()
+    if card is None:
+        FAIL.add("POST /v1/cards", "cannot issue a card fixture")
+        return
+    L.call("/v1/cards", "post", T1, body={}, expect=201, name="by a terminal")
+    L.call("/v1/cards", "post", M, body={"colour": "red"}, expect=400, name="unknown field")
+
+    tpl = "/v1/cards/{card}"
+    L.roles_matrix(tpl, "get", lambda who: (f"/v1/cards/{card}", None))
+    L.call(tpl, "get", M, f"/v1/cards/{typo(card)}", expect=400, name="typo")
+    L.call(tpl, "get", M, f"/v1/cards/{forge_short(card)}", expect=422, name="forged")
+
+    tpl = "/v1/cards/{card}/earn"
+    L.roles_matrix(tpl, "post", lambda who: (f"/v1/cards/{card}/earn",
+                                             {"basket_cents": 12345, "txn_id": L.uid("earn")}))
+    earn = {"basket_cents": 10000, "txn_id": L.uid("earn")}
+    st, first = L.call(tpl, "post", T1, f"/v1/cards/{card}/earn", earn, expect=201)
+    L.call(tpl, "post", T1, f"/v1/cards/{card}/earn", earn, expect=200, name="replay")
+    L.call(tpl, "post", T1, f"/v1/cards/{card}/earn", dict(earn, basket_cents=1), expect=409,
+           name="txn reused")
+    L.call(tpl, "post", T1, f"/v1/cards/{card}/earn", {"basket_cents": 100}, expect=400,
+           name="no txn_id")
+    L.call(tpl, "post", T1, f"/v1/cards/{typo(card)}/earn",
+           {"basket_cents": 100, "txn_id": L.uid("earn")}, expect=400, name="typo")
+
+    tpl = "/v1/cards/{card}/burn"
+    L.roles_matrix(tpl, "post", lambda who: (f"/v1/cards/{card}/burn",
+                                             {"points": 1, "txn_id": L.uid("burn")}))
+    st, burned = L.call(tpl, "post", T1, f"/v1/cards/{card}/burn",
+                        {"points": 5, "txn_id": L.uid("burn")}, expect=201)
+    L.call(tpl, "post", T1, f"/v1/cards/{card}/burn",
+           {"points": 10**9, "txn_id": L.uid("burn")}, expect=409, name="beyond the balance")
+    L.call(tpl, "post", T1, f"/v1/cards/{card}/burn", {"points": 0, "txn_id": L.uid("burn")},
+           expect=400, name="zero points")
+
+    tpl = "/v1/card-transactions/{id}/void"
+    if ("post", tpl) in L.ops:
+        def fresh_txn(who=T1):
+            st, js = L.call("/v1/cards/{card}/earn", "post", who, f"/v1/cards/{card}/earn",
+                            {"basket_cents": 300, "txn_id": L.uid("earn")}, expect=201,
+                            name="fixture")
+            return js.get("transaction_id", 999999999) if js else 999999999
+        L.roles_matrix(tpl, "post", lambda who: (f"/v1/card-transactions/{fresh_txn()}/void",
+                                                 {"txn_id": L.uid("cvoid")}))
+        tid = fresh_txn()
+        vb = {"txn_id": L.uid("cvoid")}
+        L.call(tpl, "post", T1, f"/v1/card-transactions/{tid}/void", vb, expect=200)
+        L.call(tpl, "post", T1, f"/v1/card-transactions/{tid}/void", vb, expect=200, name="replay")
+        L.call(tpl, "post", T1, f"/v1/card-transactions/{tid}/void", {"txn_id": L.uid("cvoid")},
+               expect=409, name="second void")
+        L.call(tpl, "post", T1, "/v1/card-transactions/999999999999/void",
+               {"txn_id": L.uid("cvoid")}, expect=404)
+
+    # personalised coupons: only with their card
+    st, js = L.call("/v1/campaigns/{id}/coupons", "post", M, f"/v1/campaigns/{base}/coupons",
+                    {"count": 1, "card": card}, expect=201, name="personalised")
+    if js and js.get("coupons"):
+        pc = js["coupons"][0]["code"]
+        other = new_card()
+        L.call("/v1/checks", "post", T1, body={"code": pc, "basket_cents": 5000},
+               expect=200, name="personalised without card")
+        L.call("/v1/redemptions", "post", T1,
+               body={"code": pc, "basket_cents": 5000, "txn_id": L.uid("txn")}, expect=422,
+               name="personalised without card")
+        L.call("/v1/redemptions", "post", T1,
+               body={"code": pc, "basket_cents": 5000, "txn_id": L.uid("txn"), "card": other},
+               expect=422, name="personalised with another card")
+        L.call("/v1/redemptions", "post", T1,
+               body={"code": pc, "basket_cents": 5000, "txn_id": L.uid("txn"), "card": card},
+               expect=201, name="personalised with its card")
+        L.call("/v1/coupons/{code}", "get", M, f"/v1/coupons/{pc}", expect=200, name="personalised")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--spec", required=True)
+    ap.add_argument("--routes")
+    ap.add_argument("--base")
+    ap.add_argument("--certs")
+    args = ap.parse_args()
+    try:
+        with open(args.spec, encoding="utf-8") as f:
+            doc = yaml.safe_load(f)
+    except (OSError, yaml.YAMLError) as e:
+        print(f"FAIL {args.spec}: cannot read it as YAML: {e}")
+        return 1
+    lint(doc)
+    routes = {}
+    if args.routes:
+        routes = read_routes(args.routes)
+        check_routes(doc, routes)
+    if args.base and not FAIL.items:
+        run_live(doc, Client(args.base, args.certs), routes)
+    if FAIL.items:
+        print(f"openapi check: {len(FAIL.items)} failure(s)")
+        return 1
+    print("openapi check: document, route table and live answers agree")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

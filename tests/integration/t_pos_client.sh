@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# pos_client_against_live_coupond: the till's program as a cashier uses it, against the coupond the
+# coupond_running fixture started (real mutual TLS, real PostgreSQL). A marketer creates a
+# campaign and issues coupons with curl; then pos-client shows the terminal's identity, saves the
+# keys, checks a coupon in both forms, redeems it exactly once (a new txn is refused as already
+# redeemed, the same txn replays the first answer, the same txn with another basket conflicts),
+# voids it and redeems it again; refuses a typo and a forged signature locally (no call), says what
+# the signature proves when the service is unreachable, retries a timed-out redeem under the same
+# txn id, refuses foreign certificates with exit 1, books bonus-card points when the service has
+# cards, and runs a basket through the cashier mode on a pipe.
+set -euo pipefail
+b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
+listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
+d="$s/certs/dev" url="https://$listen"
+t=$(mktemp -d)
+fake_pid=
+cleanup() {
+  if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; fi
+  rm -rf "$t"
+}
+trap cleanup EXIT
+
+unset POS_TIMEOUT_MS POS_CONNECT_TIMEOUT_MS XDG_STATE_HOME
+export POS_URL=$url POS_CA=$d/ca.pem POS_CERT=$d/terminal-1.pem POS_KEY=$d/terminal-1.key
+export POS_STATE=$t/state TZ=UTC
+pos="$b/pos-client"
+[ -x "$pos" ] || { echo "no $pos"; exit 1; }
+
+fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+
+# run WANT_RC REGEX CMD...: runs CMD (stdout and stderr together into $out), prints it, and
+# fails unless it exits WANT_RC and its output matches the extended REGEX.
+out=
+run() {
+  local want=$1 pattern=$2 rc=0
+  shift 2
+  out=$("$@" 2>&1) || rc=$?
+  printf '$ %s\n%s\n(exit %s)\n' "${*/#$b\//}" "$out" "$rc"
+  [ "$rc" = "$want" ] || fail "exit $rc, wanted $want: $*"
+  grep -Eq -- "$pattern" <<<"$out" || fail "output does not match /$pattern/: $*"
+}
+
+# marketer METHOD PATH [BODY]: the marketer's call; prints the body.
+marketer() {
+  curl -sS --fail-with-body --cacert "$d/ca.pem" --cert "$d/marketer.pem" --key "$d/marketer.key" \
+    -H 'Content-Type: application/json' -X "$1" "$url$2" ${3:+-d "$3"}
+}
+
+# Returns the N-th (1-based) value of string field FIELD in JSON text on standard input.
+field() { grep -o "\"$1\":\"[^\"]*\"" | sed -n "${2:-1}p" | cut -d'"' -f4; }
+
+echo "== a typo is refused by the till alone, at once, with no service at all"
+code_shape='[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}'
+start=$(date +%s%N)
+POS_URL=https://127.0.0.1:9 run 1 '^REFUSED: The code has a typo \(its check character does not match\): please type it again\.$' \
+  "$pos" redeem 4000-0016-P1ND-HYCF --basket 12.34
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+[ "$ms" -lt 1000 ] || fail "the local typo refusal took $ms ms"
+[ ! -e "$t/state/journal.log" ] || fail "a local refusal wrote the journal"
+POS_URL=https://127.0.0.1:9 run 1 '^NOT VALID: The code has a typo' "$pos" check 4000-0016-P1ND-HYCF
+
+echo "== a marketer creates a campaign (10% off) and issues three coupons"
+campaign=$(marketer POST /v1/campaigns '{"name":"t_pos_client","channel":"mailing","cost_cents":5000,
+  "starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-12-31T23:59:59Z",
+  "offer":{"kind":"percent","value":10,"min_basket_cents":0}}')
+cid=$(grep -o '"id":[0-9]*' <<<"$campaign" | head -n 1 | cut -d: -f2)
+[ -n "$cid" ] || fail "no campaign id in $campaign"
+issued=$(marketer POST "/v1/campaigns/$cid/coupons" '{"count":3}')
+c1=$(field code 1 <<<"$issued") c2=$(field code 2 <<<"$issued") c3=$(field code 3 <<<"$issued")
+s1=$(field signed 1 <<<"$issued") s2=$(field signed 2 <<<"$issued") s3=$(field signed 3 <<<"$issued")
+[[ $c1 =~ ^$code_shape$ && -n $s3 ]] || fail "unexpected coupons: $issued"
+
+echo "== who the service takes this till for, and its keys"
+run 0 "^coupond at $url sees terminal terminal-1 of store 1$" "$pos" status
+run 0 "^Saved [0-9]+ verification keys? from $url in $t/state/keys.json$" "$pos" keys
+grep -q '"public_key"' "$t/state/keys.json" || fail "keys.json holds no key"
+
+echo "== check: short form and signed form, with and without a basket"
+run 0 "^VALID: 1\.23 EUR off \(campaign $cid\)$" "$pos" check "$c1" --basket 12.34
+run 0 "^VALID: 10% off, valid until 2099-12-31 \(campaign $cid\)$" "$pos" check "$s1"
+run 0 "^VALID .*campaign $cid" "$pos" check "$(tr 'A-Z' 'a-z' <<<"$c1" | tr -d -)"
+run 0 "^VALID: 3\.00 EUR off" "$pos" check "$s1" --basket 30,00
+
+echo "== redeem exactly once; the same txn replays the first answer"
+txn="t-pos-client-$$-$RANDOM"
+run 0 '^REDEEMED: 1\.23 EUR off, pay 11\.11 EUR \(redemption [0-9]+\)$' \
+  "$pos" redeem "$c1" --basket 12.34 --txn "$txn"
+rid=$(grep -o 'redemption [0-9]*' <<<"$out" | cut -d' ' -f2)
+run 1 '^REFUSED: .*already( been)? redeemed' "$pos" redeem "$c1" --basket 12.34
+run 1 "in store 1" "$pos" redeem "$s1" --basket 5
+run 0 "^REDEEMED: 1\.23 EUR off, pay 11\.11 EUR \(redemption $rid\)$" \
+  "$pos" redeem "$c1" --basket 12.34 --txn "$txn"
+run 1 '^REFUSED: ' "$pos" redeem "$c1" --basket 99 --txn "$txn"
+run 1 '^NOT VALID: .*already( been)? redeemed' "$pos" check "$c1" --basket 12.34
+grep -q "finish	$txn	" "$t/state/journal.log" || fail "the journal did not record the answer to $txn"
+
+echo "== void; the coupon can be used again"
+run 0 "^VOIDED: redemption $rid; the coupon can be used again$" "$pos" void "$rid"
+run 0 '^VALID: 1\.23 EUR off' "$pos" check "$c1" --basket 12.34
+run 0 '^REDEEMED: 1\.23 EUR off, pay 11\.11 EUR \(redemption [0-9]+\)$' "$pos" redeem "$c1" --basket 12.34
+[ "$(grep -o 'redemption [0-9]*' <<<"$out" | cut -d' ' -f2)" != "$rid" ] || fail "a new redemption reused id $rid"
+run 1 '^REFUSED: ' "$pos" void 999999999
+
+echo "== refused by the till alone: a typo against the live service, a forged signature"
+ch=${c2:7:1}; repl=$([ "$ch" = 7 ] && echo 8 || echo 7); typo=${c2:0:7}$repl${c2:8}
+run 1 '^REFUSED: The code has a typo' "$pos" redeem "$typo" --basket 10
+pos_sig=100; ch=${s2:$pos_sig:1}; repl=$([ "$ch" = Q ] && echo R || echo Q)
+forged=${s2:0:$pos_sig}$repl${s2:$((pos_sig + 1))}
+run 1 '^REFUSED: This code was not issued by us\.$' "$pos" redeem "$forged" --basket 10
+run 1 '^NOT VALID: This code was not issued by us\.$' "$pos" check "$forged"
+run 1 '^REFUSED: This is not a coupon code' "$pos" redeem "${c2:0:14}" --basket 10
+run 2 'at most two decimals' "$pos" redeem "$c2" --basket 12.345
+run 2 '--basket is required' "$pos" redeem "$c2"
+
+echo "== the service unreachable: a check says what the signature alone proves"
+POS_URL=https://127.0.0.1:9 run 3 '^Signature valid \(checked offline\): 10% off, valid until 2099-12-31; could not ask the service whether it was already used$' \
+  "$pos" check "$s2"
+POS_URL=https://127.0.0.1:9 run 3 'cannot be reached' "$pos" redeem "$c2" --basket 10
+
+echo "== a redeem that timed out is retried under the same txn id and books once"
+port=$(( 20000 + RANDOM % 20000 ))
+# A TLS server that accepts the till and never answers (its input: a FIFO nobody writes to).
+mkfifo "$t/silence"
+exec 4<>"$t/silence"
+openssl s_server -quiet -accept "$port" -cert "$d/server.pem" -key "$d/server.key" \
+  -CAfile "$d/ca.pem" -verify 1 <"$t/silence" >/dev/null 2>&1 &
+fake_pid=$!
+for _ in $(seq 1 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+kill -0 "$fake_pid" 2>/dev/null || fail "the silent TLS server on port $port did not start"
+POS_URL=https://127.0.0.1:$port POS_TIMEOUT_MS=1000 run 3 \
+  '^No answer in time: run the same redeem again; it cannot redeem twice\.$' "$pos" redeem "$c3" --basket 20
+pending=$(grep -P "^begin\t[^\t]+\t[^\t]+\tredeem\t$c3\t2000$" "$t/state/journal.log" | cut -f2)
+[ -n "$pending" ] || fail "no pending journal entry for $c3"
+run 0 "^REDEEMED: 2\.00 EUR off, pay 18\.00 EUR \(redemption [0-9]+\) — txn $pending reused" \
+  "$pos" -v redeem "$c3" --basket 20
+run 1 'already( been)? redeemed' "$pos" redeem "$c3" --basket 20
+
+echo "== certificates the service does not accept for a till: exit 1"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+  -subj "/O=coupond/OU=terminal/CN=rogue/L=1" -keyout "$t/rogue.key" -out "$t/rogue.pem" 2>/dev/null
+POS_CERT=$t/rogue.pem POS_KEY=$t/rogue.key run 1 \
+  "^(REFUSED: )?This till's certificate was refused by the coupon service; call IT\.$" "$pos" status
+POS_CERT=$d/marketer.pem POS_KEY=$d/marketer.key run 1 '^REFUSED: ' "$pos" check "$c2"
+
+echo "== bonus cards (when the service has them)"
+card_status=$(curl -s -o "$t/card.json" -w '%{http_code}' --cacert "$d/ca.pem" --cert "$d/terminal-1.pem" \
+  --key "$d/terminal-1.key" -H 'Content-Type: application/json' -X POST "$url/v1/cards" -d '{}' || true)
+if [ "$card_status" = 201 ]; then
+  run 0 "^ISSUED: bonus card $code_shape \(QR text [0-9A-Z]+\)$" "$pos" card issue
+  card=$(grep -Eo "bonus card $code_shape" <<<"$out" | cut -d' ' -f3)
+  run 0 "^BALANCE: bonus card $card has 0 points$" "$pos" card balance "$card"
+  run 0 "^EARNED: 12 points on bonus card $card; balance 12 points \(card transaction [0-9]+\)$" \
+    "$pos" card earn "$card" --basket 12.99
+  run 1 '^REFUSED: ' "$pos" card burn "$card" --points 13
+  run 0 "^BURNED: 5 points \(0\.05 EUR off\) from bonus card $card; balance 7 points" \
+    "$pos" card burn "$card" --points 5
+  burn_tx=$(grep -o 'card transaction [0-9]*' <<<"$out" | cut -d' ' -f3)
+  run 0 "^VOIDED: card transaction $burn_tx" "$pos" card void "$burn_tx"
+  run 0 "^BALANCE: bonus card $card has 12 points$" "$pos" card balance "$card"
+  run 1 '^REFUSED: This is a bonus card, not a coupon\.$' "$pos" redeem "$card" --basket 10
+  run 1 '^REFUSED: This is a coupon, not a bonus card\.$' "$pos" card balance "$c2"
+else
+  echo "(POST /v1/cards answered $card_status: card commands not tested)"
+fi
+
+echo "== the cashier mode on a pipe: one basket, one line per result"
+run 0 "Coupon $c2: VALID" "$pos" till < <(printf '%s\n' "$s2" "total 12.34" "hello" "pay" "quit")
+grep -Eq "^Coupon $c2: REDEEMED: 1\.23 EUR off \(redemption [0-9]+\)$" <<<"$out" || fail "no redemption line"
+grep -q '^TOTAL 12.34 EUR, discounts 1.23 EUR, to pay 11.11 EUR$' <<<"$out" || fail "no summary line"
+grep -q '^Not understood' <<<"$out" || fail "an unknown word was not answered"
+! grep -q '^> ' <<<"$out" || fail "a prompt on a pipe"
+
+echo "t_pos_client: all passed"
