@@ -5,11 +5,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
 #include "db.h"
+#include "db_campaigns.h"
+#include "issue.h"
 #include "http.h"
 #include "log.h"
 #include "principal.h"
@@ -59,6 +62,64 @@ static int serve(const struct svc_config *cfg)
     return 0;
 }
 
+/* coupond demo: a small demo (one campaign with five coupons), once; prints the codes. */
+static int demo(const struct svc_config *cfg)
+{
+    if (db_setup(cfg->db) != CPN_OK || codes_load(cfg->keys_dir) != CPN_OK)
+        return 1;
+    int rc = 1;
+    char *list = NULL;
+    if (db_campaign_list(0, 1, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
+        printf("demo: campaigns exist already; nothing loaded\n");
+        rc = 0;
+        goto out;
+    }
+    struct campaign_new *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        goto out;
+    time_t now = time(NULL);
+    *c = (struct campaign_new){.name = "Demo: 10% off from 20 EUR",
+                               .channel = "mailing",
+                               .cost_cents = 25000,
+                               .starts_at = now - 86400,
+                               .ends_at = now + 90 * 86400,
+                               .offer_kind = "percent",
+                               .offer_value = 10,
+                               .min_basket_cents = 2000,
+                               .created_by = "demo"};
+    char *json = NULL;
+    enum cpn_err err;
+    if (db_campaign_create(c, &json, &err) != DB_ONE_RESULT || err != CPN_OK) {
+        fprintf(stderr, "demo: cannot create the campaign\n");
+        free(c);
+        goto out;
+    }
+    free(c);
+    long long id = strtoll(json + strlen("{\"id\":"), NULL, 10);
+    free(json);
+    struct issue_request req = {.campaign = id, .count = 5, .max_uses = 1, .created_by = "demo"};
+    struct issue_result res;
+    if (issue_coupons(&req, &res) != CPN_OK) {
+        fprintf(stderr, "demo: cannot issue coupons\n");
+        goto out;
+    }
+    printf("demo: campaign %lld with %zu coupons (10%% off from 20.00 EUR):\n", id, res.count);
+    for (size_t i = 0; i < res.count; i++) {
+        char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
+        if (codes_coupon_forms(res.serials[i], &res.terms, 0, short_form, signed_form,
+                               sizeof signed_form) == CPN_OK)
+            printf("  %s\n", short_form);
+    }
+    issue_result_clear(&res);
+    rc = 0;
+out:
+    free(list);
+    db_teardown();
+    codes_unload();
+    db_free_setup();
+    return rc;
+}
+
 static int keygen(const struct svc_config *cfg)
 {
     unsigned id = 0;
@@ -93,6 +154,8 @@ int main(int argc, char **argv)
         rc = db_migrate(cfg->db, cfg->sql_dir) == CPN_OK ? 0 : 1;
     else if (strcmp(cfg->command, "keygen") == 0)
         rc = keygen(cfg);
+    else if (strcmp(cfg->command, "demo") == 0)
+        rc = demo(cfg);
     else {
         fprintf(stderr, "coupond: unknown command '%s'\n%s", cfg->command, svc_usage());
         rc = 2;
