@@ -7,32 +7,7 @@
 #include <string.h>
 
 #include "db.h"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return NULL;
-    size_t cap = 8192, len = 0, n;
-    char *buf = malloc(cap);
-    while (buf != NULL && (n = fread(buf + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (len + 1 == cap) {
-            char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
-    if (buf != NULL)
-        buf[len] = '\0';
-    return buf;
-}
+#include "files.h"
 
 static int is_sql(const struct dirent *d)
 {
@@ -66,7 +41,7 @@ static int run_file(PGconn *conn, const char *dir, const char *name, int is_migr
 {
     char path[4096 + 512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *sql = slurp(path);
+    char *sql = file_read_all(path, 16u << 20, NULL);
     if (sql == NULL) {
         fprintf(stderr, "migrate: cannot read %s: %s\n", path, strerror(errno));
         return 0;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "files.h"
 #include "log.h"
 #include "principal.h"
 
@@ -49,36 +50,14 @@ static void normalise(const uint8_t *in, size_t len, struct serial *out)
     memcpy(out->bytes, in, len);
 }
 
+/* Reads PATH into OUT (freed by the caller with free()). Returns 0 or -1 (errno set). */
 static int read_file(const char *path, gnutls_datum_t *out)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return -1;
-    size_t cap = 4096, len = 0;
-    unsigned char *buf = malloc(cap);
-    size_t n;
-    while (buf != NULL && (n = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += n;
-        if (len == cap) {
-            if (cap > (64u << 20)) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            unsigned char *nb = realloc(buf, cap * 2);
-            if (nb == NULL) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    fclose(f);
+    size_t len = 0;
+    char *buf = file_read_all(path, 64u << 20, &len);
     if (buf == NULL)
         return -1;
-    out->data = buf;
+    out->data = (unsigned char *)buf;
     out->size = (unsigned)len;
     return 0;
 }
