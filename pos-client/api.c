@@ -25,6 +25,7 @@ struct pos_api {
     char *data;
     size_t len, cap;
     bool too_large;
+    unsigned long calls; /* requests started, for tests that must prove none went out */
     char errbuf[CURL_ERROR_SIZE];
     char message[MESSAGE_SIZE];
     char detail[DETAIL_SIZE];
@@ -134,6 +135,11 @@ const char *pos_api_detail(const struct pos_api *api)
     return api->detail;
 }
 
+unsigned long pos_api_calls(const struct pos_api *api)
+{
+    return api->calls;
+}
+
 /* Writes MS milliseconds as "8 s" or "2.5 s" into BUF (SIZE bytes). */
 static void seconds(char *buf, size_t size, long ms)
 {
@@ -211,10 +217,8 @@ static enum cpn_err transport_failure(struct pos_api *api, CURLcode rc, const ch
         break;
     }
     if (alert_about_our_certificate(api->detail)) {
-        snprintf(api->message, sizeof api->message,
-                 "The coupon service refused this till's certificate (unknown, expired or "
-                 "revoked): nothing was done; please call IT.");
-        return CPN_ERR_UNAVAILABLE;
+        snprintf(api->message, sizeof api->message, "%s", POS_API_CERT_REFUSED);
+        return CPN_ERR_UNAUTHORIZED;
     }
     if (rc == CURLE_SSL_CONNECT_ERROR) {
         snprintf(api->message, sizeof api->message,
@@ -279,6 +283,15 @@ static enum cpn_err http_failure(struct pos_api *api, long status, const json_t 
     /* An unknown machine code: trust the status class rather than call a refusal internal. */
     if (err == CPN_ERR_INTERNAL && (code == NULL || strcmp(code, "internal") != 0))
         err = error_for_status(status);
+    if (status == 401) {
+        /* The service's sentence ("... revoked") is for IT; the cashier needs to call them. */
+        snprintf(api->message, sizeof api->message, "%s", POS_API_CERT_REFUSED);
+        char said[200]; /* fits DETAIL_SIZE with the rest */
+        copy_one_line(said, sizeof said, text != NULL ? text : "");
+        snprintf(api->detail, sizeof api->detail, "HTTP 401 %.40s: %s",
+                 code != NULL ? code : "(no machine code)", said);
+        return CPN_ERR_UNAUTHORIZED;
+    }
     copy_one_line(api->message, sizeof api->message,
                   text != NULL && text[0] != '\0' ? text : cpn_err_message(err));
     snprintf(api->detail, sizeof api->detail, "HTTP %ld %s", status,
@@ -325,6 +338,7 @@ enum cpn_err pos_api_call(struct pos_api *api, const char *method, const char *p
     memcpy(url + ulen, path, plen + 1);
 
     CURLcode rc = CURLE_FAILED_INIT;
+    api->calls++;
     if (curl_easy_setopt(api->curl, CURLOPT_URL, url) == CURLE_OK &&
         set_method(api, method, payload))
         rc = curl_easy_perform(api->curl);

@@ -9,6 +9,10 @@
 #include "config.h"
 #include "coupon/err.h"
 
+/* The cashier's sentence when the service refuses this till's certificate, in the TLS
+ * handshake or with HTTP 401. */
+#define POS_API_CERT_REFUSED "This till's certificate was refused by the coupon service; call IT."
+
 /* The largest answer body the till accepts. */
 #define POS_API_MAX_BODY (1024L * 1024L)
 
@@ -32,8 +36,10 @@ void pos_api_free(struct pos_api *api);
  * - for 4xx/5xx, the error named by the body's "error" (by cpn_err_from_code(), else by the
  *   status), with the body's "message" as pos_api_message();
  * - CPN_ERR_TIMEOUT when no answer came in time;
- * - CPN_ERR_UNAVAILABLE when the service cannot be reached, its certificate is not trusted, it
- *   rejects this till's certificate or the connection breaks;
+ * - CPN_ERR_UNAUTHORIZED when the service refuses this till's certificate, in the TLS handshake
+ *   (then *STATUS is 0) or with HTTP 401; the message is then POS_API_CERT_REFUSED;
+ * - CPN_ERR_UNAVAILABLE when the service cannot be reached, its certificate is not trusted or
+ *   the connection breaks;
  * - CPN_ERR_IO when the CA, certificate or key file cannot be used (a configuration problem);
  * - CPN_ERR_INTERNAL for an answer that cannot be read (not JSON, over POS_API_MAX_BODY, 1xx/3xx);
  * - CPN_ERR_NO_MEMORY.
@@ -49,5 +55,8 @@ const char *pos_api_message(const struct pos_api *api);
 /* The technical cause of the last call's failure for IT (curl's error, HTTP status and machine
  * code; "" after success); valid until the next call on API. */
 const char *pos_api_detail(const struct pos_api *api);
+
+/* How many calls were started on API (for tests that prove a refusal needed no call). */
+unsigned long pos_api_calls(const struct pos_api *api);
 
 #endif

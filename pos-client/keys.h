@@ -3,9 +3,13 @@
 #ifndef POS_KEYS_H
 #define POS_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <jansson.h>
+
+#include "coupon/keys.h"
 
 #include "coupon/err.h"
 
@@ -26,5 +30,20 @@ CPN_MUST_CHECK enum cpn_err pos_keys_check(const json_t *answer, size_t *count, 
 CPN_MUST_CHECK enum cpn_err pos_keys_save(const char *state_dir, const char *url,
                                           const json_t *answer, size_t *count, char *why,
                                           size_t why_size);
+
+/* Keys older than this are fetched again after the next successful call to the service. */
+#define POS_KEYS_MAX_AGE_S 3600
+
+/* Reads STATE_DIR/keys.json (as pos_keys_save() writes it) into a new keyring of public
+ * verification keys (Ed25519 keys only; others are skipped). On CPN_OK *OUT is a keyring the
+ * caller owns (free it with cpn_keyring_free()). Returns CPN_ERR_NOT_FOUND when there is no file
+ * yet; CPN_ERR_IO with errno set when it cannot be read; CPN_ERR_INTERNAL when it does not hold
+ * valid keys (reason in WHY); CPN_ERR_NO_MEMORY. On error *OUT is NULL. */
+CPN_MUST_CHECK enum cpn_err pos_keys_load(const char *state_dir, struct cpn_keyring **out,
+                                          char *why, size_t why_size);
+
+/* Returns true when STATE_DIR/keys.json is missing, unreadable, or was last written more than
+ * POS_KEYS_MAX_AGE_S seconds before NOW (or in the future by more than that). */
+bool pos_keys_stale(const char *state_dir, time_t now);
 
 #endif

@@ -1,5 +1,6 @@
 /* pos-client, the till's program for coupond: parses the command line, loads the configuration
- * and runs one command from the command table, turning the outcome into an exit status. */
+ * and runs one command from the command table (or the cashier mode), turning the outcome into one
+ * line and an exit status. */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -7,32 +8,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
-#include <jansson.h>
 
 #include "api.h"
+#include "cashier.h"
 #include "config.h"
-#include "keys.h"
+#include "money.h"
+#include "till.h"
 #include "version.h"
 
-/* Exit statuses, documented in --help and docs/cashier.md. */
-enum {
-    POS_EXIT_OK = 0,          /* done */
-    POS_EXIT_REFUSED = 1,     /* the service said no (4xx): show the message, do not retry */
-    POS_EXIT_USAGE = 2,       /* bad command line, configuration or local state */
-    POS_EXIT_UNAVAILABLE = 3, /* unreachable, too slow, or failing (5xx): try again later */
-};
-
-/* What every command gets: the loaded configuration and a client for the service. */
+/* What every command gets: the loaded configuration and the till. */
 struct ctx {
     const struct pos_config *cfg;
-    struct pos_api *api;
+    struct pos_till *till;
     bool verbose;
 };
 
-/* A command: NAME and ARGS for the help, what it does, and RUN, which gets the arguments after
- * the command name and returns an exit status. RUN is NULL for commands still to come. */
+/* A command: NAME and ARGS for the help, what it does, and RUN, which gets the arguments from
+ * the command name on and returns an exit status. */
 struct command {
     const char *name;
     const char *args;
@@ -42,26 +37,40 @@ struct command {
 
 static int cmd_status(struct ctx *ctx, int argc, char **argv);
 static int cmd_keys(struct ctx *ctx, int argc, char **argv);
+static int cmd_check(struct ctx *ctx, int argc, char **argv);
+static int cmd_redeem(struct ctx *ctx, int argc, char **argv);
+static int cmd_void(struct ctx *ctx, int argc, char **argv);
+static int cmd_card(struct ctx *ctx, int argc, char **argv);
+static int cmd_till(struct ctx *ctx, int argc, char **argv);
 
 static const struct command commands[] = {
     {"status", "", "show which terminal and store the coupon service sees", cmd_status},
     {"keys", "", "fetch the service's public verification keys into the state directory", cmd_keys},
-    {"check", "CODE", "check a coupon without redeeming it", NULL},
-    {"redeem", "CODE --basket 12.34 [--card N] [--txn ID]", "redeem a coupon", NULL},
-    {"void", "ID", "reverse a redemption", NULL},
-    {"card", "balance|earn|burn ...", "bonus-card balance and points", NULL},
-    {"interactive", "", "cashier mode: scanned codes from standard input, one line each", NULL},
+    {"check", "CODE [--basket 12.34] [--card CARD]", "check a coupon without redeeming it",
+     cmd_check},
+    {"redeem", "CODE --basket 12.34 [--card CARD] [--txn ID]", "redeem a coupon", cmd_redeem},
+    {"void", "REDEMPTION_ID [--txn ID]", "reverse a redemption", cmd_void},
+    {"card", "issue", "issue a new bonus card", cmd_card},
+    {"card", "balance CARD", "show a bonus card's points", cmd_card},
+    {"card", "earn CARD --basket 12.34 [--txn ID]", "book points for a purchase", cmd_card},
+    {"card", "burn CARD --points N [--txn ID]", "burn points (1 point = 1 cent off)", cmd_card},
+    {"card", "void TRANSACTION_ID [--txn ID]", "reverse an earn or a burn", cmd_card},
+    {"till", "", "cashier mode: codes and commands from standard input (alias: interactive)",
+     cmd_till},
+    {"interactive", NULL, NULL, cmd_till},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 
 /* Prints the help to OUT. */
 static void usage(FILE *out)
 {
-    fprintf(out, "Usage: pos-client [--config FILE] [--verbose] COMMAND [ARGS]\n"
+    fprintf(out, "Usage: pos-client [--config FILE] [--verbose] [COMMAND [ARGS]]\n"
                  "The till's program for coupond: checks and redeems coupons, books bonus-card "
                  "points.\n\nCommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++) {
         const struct command *c = &commands[i];
+        if (c->summary == NULL)
+            continue; /* an alias */
         char synopsis[128];
         snprintf(synopsis, sizeof synopsis, "%s%s%s", c->name, c->args[0] != '\0' ? " " : "",
                  c->args);
@@ -70,9 +79,13 @@ static void usage(FILE *out)
             fprintf(out, "  %s\n", synopsis);
             synopsis[0] = '\0';
         }
-        fprintf(out, "  %-24s %s%s\n", synopsis, c->run == NULL ? "(coming) " : "", c->summary);
+        fprintf(out, "  %-24s %s\n", synopsis, c->summary);
     }
     fprintf(out,
+            "\nCODE and CARD are the short form (XXXX-XXXX-XXXX-XXXX; case, spaces and dashes do\n"
+            "not matter) or the QR text. Amounts are euros: 12, 12.3, 12.34 or 12,34.\n"
+            "Without a command and with a terminal on standard input, pos-client starts the till\n"
+            "mode.\n"
             "\nOptions:\n"
             "  -c, --config FILE  configuration file (default " POS_CONFIG_DEFAULT_PATH ")\n"
             "  -v, --verbose      add the technical cause to every failure message\n"
@@ -80,44 +93,124 @@ static void usage(FILE *out)
             "  -V, --version      show the version\n"
             "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
             "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS.\n"
-            "\nExit status: 0 done; 1 refused by the coupon service; 2 usage, configuration or\n"
-            "local state error; 3 coupon service unreachable, too slow or failing.\n");
+            "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
+            "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
+            "3 coupon service unreachable, too slow or failing: try again.\n");
 }
 
-/* Prints API's failure message for the cashier to standard error, with the technical cause
- * after a dash when CTX is verbose, and returns the exit status for ERR and HTTP STATUS. */
-static int report_failure(const struct ctx *ctx, enum cpn_err err, long status)
+/* Prints RES's line: on standard output for a result (done, refused, or checked offline), on
+ * standard error for a failure, with the technical cause when CTX is verbose. Returns RES's exit
+ * status. */
+static int show(const struct ctx *ctx, const struct pos_result *res)
 {
-    const char *detail = pos_api_detail(ctx->api);
-    if (ctx->verbose && detail[0] != '\0')
-        fprintf(stderr, "%s — %s\n", pos_api_message(ctx->api), detail);
+    bool result = res->exit == POS_EXIT_OK || res->exit == POS_EXIT_REFUSED || res->offline;
+    FILE *f = result ? stdout : stderr;
+    if (ctx->verbose && res->detail[0] != '\0')
+        fprintf(f, "%s — %s\n", res->line, res->detail);
     else
-        fprintf(stderr, "%s\n", pos_api_message(ctx->api));
-    /* 408 and 429 are "not now" rather than "no". */
-    if (status >= 400 && status < 500 && status != 408 && status != 429)
-        return POS_EXIT_REFUSED;
-    if (err == CPN_ERR_IO) /* the CA, certificate or key file cannot be used */
-        return POS_EXIT_USAGE;
-    return POS_EXIT_UNAVAILABLE;
+        fprintf(f, "%s\n", res->line);
+    fflush(f);
+    return res->exit;
 }
 
-/* Reports an answer that came with 2xx but does not say what it should (WHY, for IT), and
- * returns the exit status for it. */
-static int report_unreadable(const struct ctx *ctx, const char *why)
+/* Shows RES, then refreshes the keys when they are old (after the line, so the cashier does not
+ * wait). Returns RES's exit status. */
+static int finish(struct ctx *ctx, const struct pos_result *res)
 {
-    if (ctx->verbose)
+    int rc = show(ctx, res);
+    pos_till_refresh_keys(ctx->till);
+    return rc;
+}
+
+/* A command's options and positional arguments. */
+struct args {
+    const char *pos[4];
+    int n_pos;
+    const char *basket, *card, *txn, *points;
+};
+
+/* Parses the ARGC arguments at ARGV (after ARGV[0]) of the command NAME into *A, allowing
+ * the options named in ALLOWED ('b' --basket, 'k' --card, 't' --txn, 'p' --points) and at most
+ * MAX_POS positional arguments. Returns false after printing a usage message. */
+static bool parse_args(const char *name, int argc, char **argv, const char *allowed, int max_pos,
+                       struct args *a)
+{
+    static const struct option options[] = {
+        {"basket", required_argument, NULL, 'b'},
+        {"card", required_argument, NULL, 'k'},
+        {"txn", required_argument, NULL, 't'},
+        {"points", required_argument, NULL, 'p'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(a, 0, sizeof *a);
+    optind = 0; /* glibc: start over, for this argument vector */
+    opterr = 0;
+    int opt, index = -1;
+    while ((opt = getopt_long(argc, argv, "-", options, &index)) != -1) {
+        if (opt == 1) {
+            if (a->n_pos == max_pos || a->n_pos == (int)(sizeof a->pos / sizeof a->pos[0])) {
+                fprintf(stderr, "pos-client %s: unexpected argument '%s' (see pos-client --help)\n",
+                        name, optarg);
+                return false;
+            }
+            a->pos[a->n_pos++] = optarg;
+            continue;
+        }
+        if (opt == '?' || opt == ':') {
+            fprintf(stderr,
+                    "pos-client %s: unknown option, or one without its value: '%s' (see "
+                    "pos-client --help)\n",
+                    name, argv[optind - 1]);
+            return false;
+        }
+        if (strchr(allowed, opt) == NULL) {
+            fprintf(stderr,
+                    "pos-client %s: --%s does not go with this command (see pos-client "
+                    "--help)\n",
+                    name, index >= 0 ? options[index].name : "?");
+            return false;
+        }
+        index = -1;
+        const char **slot = opt == 'b'   ? &a->basket
+                            : opt == 'k' ? &a->card
+                            : opt == 't' ? &a->txn
+                                         : &a->points;
+        *slot = optarg;
+    }
+    return true;
+}
+
+/* Parses A's basket (REQUIRED or else 0 when absent) into *CENTS. Returns false after printing
+ * a usage message. */
+static bool basket_arg(const char *name, const struct args *a, bool required, int64_t *cents)
+{
+    *cents = 0;
+    if (a->basket == NULL) {
+        if (required)
+            fprintf(stderr, "pos-client %s: --basket is required, like --basket 12.34\n", name);
+        return !required;
+    }
+    if (pos_money_parse(a->basket, cents) != CPN_OK) {
         fprintf(stderr,
-                "The coupon service's answer cannot be read by this till: please call IT."
-                " — %s\n",
-                why);
-    else
-        fprintf(stderr, "The coupon service's answer cannot be read by this till: please call "
-                        "IT.\n");
-    return POS_EXIT_UNAVAILABLE;
+                "pos-client %s: --basket must be an amount in euros like 12.34 or 12,34 (at most "
+                "two decimals, not negative), not '%s'\n",
+                name, a->basket);
+        return false;
+    }
+    return true;
 }
 
-/* Returns false (after printing a usage message) when the command NAME got arguments: ARGC
- * counts them with the command name. */
+/* Parses the id TEXT (what it is: WHAT) into *ID. Returns false after printing a usage message. */
+static bool id_arg(const char *name, const char *what, const char *text, int64_t *id)
+{
+    if (text != NULL && pos_count_parse(text, id) == CPN_OK)
+        return true;
+    fprintf(stderr, "pos-client %s: give the %s as a whole number%s%s%s\n", name, what,
+            text != NULL ? ", not '" : "", text != NULL ? text : "", text != NULL ? "'" : "");
+    return false;
+}
+
+/* Returns false (after a usage message) when the command NAME got arguments. */
 static bool no_arguments(const char *name, int argc)
 {
     if (argc <= 1)
@@ -126,67 +219,145 @@ static bool no_arguments(const char *name, int argc)
     return false;
 }
 
-/* `status`: asks GET /v1/whoami and prints who the service takes this till for. */
+/* `status`: who the service takes this till for. */
 static int cmd_status(struct ctx *ctx, int argc, char **argv)
 {
     if (!no_arguments(argv[0], argc))
         return POS_EXIT_USAGE;
-    long status;
-    json_t *who;
-    enum cpn_err err = pos_api_call(ctx->api, "GET", "/v1/whoami", NULL, &status, &who);
-    if (err != CPN_OK) {
-        json_decref(who);
-        return report_failure(ctx, err, status);
-    }
-    const char *role = json_string_value(json_object_get(who, "role"));
-    const char *name = json_string_value(json_object_get(who, "name"));
-    const json_t *store = json_object_get(who, "store");
-    int rc = POS_EXIT_OK;
-    if (role == NULL || name == NULL)
-        rc = report_unreadable(ctx, "GET /v1/whoami: no \"role\" and \"name\" strings");
-    else if (json_is_integer(store))
-        printf("coupond at %s sees %s %s of store %" JSON_INTEGER_FORMAT "\n", ctx->cfg->url, role,
-               name, json_integer_value(store));
-    else
-        printf("coupond at %s sees %s %s\n", ctx->cfg->url, role, name);
-    json_decref(who);
-    return rc;
+    struct pos_result res;
+    pos_till_status(ctx->till, &res);
+    return finish(ctx, &res);
 }
 
-/* `keys`: fetches GET /v1/keys and keeps the keys in the state directory. */
+/* `keys`: fetches GET /v1/keys into the state directory. */
 static int cmd_keys(struct ctx *ctx, int argc, char **argv)
 {
     if (!no_arguments(argv[0], argc))
         return POS_EXIT_USAGE;
-    long status;
-    json_t *answer;
-    enum cpn_err err = pos_api_call(ctx->api, "GET", "/v1/keys", NULL, &status, &answer);
-    if (err != CPN_OK) {
-        json_decref(answer);
-        return report_failure(ctx, err, status);
-    }
-    size_t count = 0;
-    char why[256] = "";
-    err = pos_keys_save(ctx->cfg->state_dir, ctx->cfg->url, answer, &count, why, sizeof why);
-    json_decref(answer);
-    switch (err) {
-    case CPN_OK:
-        printf("Saved %zu verification key%s from %s in %s/" POS_KEYS_FILE "\n", count,
-               count == 1 ? "" : "s", ctx->cfg->url, ctx->cfg->state_dir);
-        return POS_EXIT_OK;
-    case CPN_ERR_INTERNAL:
-        return report_unreadable(ctx, why);
-    case CPN_ERR_IO:
-        fprintf(stderr, "pos-client: cannot save the keys in %s: %s\n", ctx->cfg->state_dir,
-                strerror(errno));
-        return POS_EXIT_USAGE;
-    default:
-        fprintf(stderr, "pos-client: out of memory; the keys were not saved\n");
-        return POS_EXIT_UNAVAILABLE;
-    }
+    struct pos_result res;
+    pos_till_fetch_keys(ctx->till, &res);
+    return show(ctx, &res);
 }
 
-/* Loads the configuration (PATH from --config, or NULL), sets up a client and runs CMD with the
+/* `check CODE [--basket 12.34] [--card CARD]`. */
+static int cmd_check(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    int64_t basket;
+    if (!parse_args(argv[0], argc, argv, "bk", 1, &a) || !basket_arg(argv[0], &a, false, &basket))
+        return POS_EXIT_USAGE;
+    if (a.n_pos != 1) {
+        fprintf(stderr, "pos-client check: give the coupon code (see pos-client --help)\n");
+        return POS_EXIT_USAGE;
+    }
+    struct pos_result res;
+    pos_till_check(ctx->till, a.pos[0], basket, a.card, &res);
+    return finish(ctx, &res);
+}
+
+/* `redeem CODE --basket 12.34 [--card CARD] [--txn ID]`. */
+static int cmd_redeem(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    int64_t basket;
+    if (!parse_args(argv[0], argc, argv, "bkt", 1, &a))
+        return POS_EXIT_USAGE;
+    if (a.n_pos != 1) {
+        fprintf(stderr, "pos-client redeem: give the coupon code (see pos-client --help)\n");
+        return POS_EXIT_USAGE;
+    }
+    if (!basket_arg(argv[0], &a, true, &basket))
+        return POS_EXIT_USAGE;
+    struct pos_result res;
+    pos_till_redeem(ctx->till, a.pos[0], basket, a.card, a.txn, &res);
+    return finish(ctx, &res);
+}
+
+/* `void REDEMPTION_ID [--txn ID]`. */
+static int cmd_void(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    int64_t id;
+    if (!parse_args(argv[0], argc, argv, "t", 1, &a) ||
+        !id_arg(argv[0], "redemption id", a.n_pos == 1 ? a.pos[0] : NULL, &id))
+        return POS_EXIT_USAGE;
+    struct pos_result res;
+    pos_till_void(ctx->till, id, a.txn, &res);
+    return finish(ctx, &res);
+}
+
+/* `card issue|balance|earn|burn|void ...`. */
+static int cmd_card(struct ctx *ctx, int argc, char **argv)
+{
+    const char *sub = argc >= 2 ? argv[1] : "";
+    struct args a;
+    struct pos_result res;
+    int64_t n;
+    if (strcmp(sub, "issue") == 0) {
+        if (!parse_args("card issue", argc - 1, argv + 1, "", 0, &a))
+            return POS_EXIT_USAGE;
+        pos_till_card_issue(ctx->till, &res);
+    } else if (strcmp(sub, "balance") == 0 || strcmp(sub, "earn") == 0 ||
+               strcmp(sub, "burn") == 0) {
+        char name[32];
+        snprintf(name, sizeof name, "card %s", sub);
+        const char *allowed = strcmp(sub, "balance") == 0 ? ""
+                              : strcmp(sub, "earn") == 0  ? "bt"
+                                                          : "pt";
+        if (!parse_args(name, argc - 1, argv + 1, allowed, 1, &a))
+            return POS_EXIT_USAGE;
+        if (a.n_pos != 1) {
+            fprintf(stderr,
+                    "pos-client card %s: give the bonus card's code (see pos-client "
+                    "--help)\n",
+                    sub);
+            return POS_EXIT_USAGE;
+        }
+        if (strcmp(sub, "balance") == 0) {
+            pos_till_card_balance(ctx->till, a.pos[0], &res);
+        } else if (strcmp(sub, "earn") == 0) {
+            if (!basket_arg("card earn", &a, true, &n))
+                return POS_EXIT_USAGE;
+            pos_till_card_earn(ctx->till, a.pos[0], n, a.txn, &res);
+        } else {
+            if (a.points == NULL || pos_count_parse(a.points, &n) != CPN_OK) {
+                fprintf(stderr, "pos-client card burn: --points must be a whole number of points "
+                                "from 1 up, like --points 500\n");
+                return POS_EXIT_USAGE;
+            }
+            pos_till_card_burn(ctx->till, a.pos[0], n, a.txn, &res);
+        }
+    } else if (strcmp(sub, "void") == 0) {
+        if (!parse_args("card void", argc - 1, argv + 1, "t", 1, &a) ||
+            !id_arg("card void", "card transaction id", a.n_pos == 1 ? a.pos[0] : NULL, &n))
+            return POS_EXIT_USAGE;
+        pos_till_card_void(ctx->till, n, a.txn, &res);
+    } else {
+        fprintf(stderr, "pos-client card: say issue, balance, earn, burn or void (see pos-client "
+                        "--help)\n");
+        return POS_EXIT_USAGE;
+    }
+    return finish(ctx, &res);
+}
+
+/* `till`: the cashier mode on standard input and output. */
+static int cmd_till(struct ctx *ctx, int argc, char **argv)
+{
+    if (!no_arguments(argv[0], argc))
+        return POS_EXIT_USAGE;
+    bool tty = isatty(STDIN_FILENO) == 1;
+    if (tty) {
+        struct pos_result res;
+        pos_till_status(ctx->till, &res);
+        printf("pos-client till mode. %s\n", res.line);
+        printf("Scan the bonus card and the coupons, type the total (12.34), then pay. Type "
+               "help for more.\n");
+        fflush(stdout);
+    }
+    return pos_cashier_run(ctx->till, stdin, stdout, tty);
+}
+
+/* Loads the configuration (PATH from --config, or NULL), sets up a till and runs CMD with the
  * ARGC arguments at ARGV (the command name first). Returns the exit status. */
 static int run(const struct command *cmd, const char *path, bool verbose, int argc, char **argv)
 {
@@ -201,16 +372,21 @@ static int run(const struct command *cmd, const char *path, bool verbose, int ar
         pos_config_free(cfg);
         return POS_EXIT_UNAVAILABLE;
     }
-    struct ctx ctx = {.cfg = cfg, .api = pos_api_new(cfg), .verbose = verbose};
+    struct pos_api *api = pos_api_new(cfg);
+    struct ctx ctx = {.cfg = cfg, .till = NULL, .verbose = verbose};
     int rc;
-    if (ctx.api == NULL) {
+    if (api == NULL) {
         fprintf(stderr, "pos-client: cannot set up HTTPS (out of memory, or libcurl lacks "
                         "HTTPS or TLS 1.2)\n");
+        rc = POS_EXIT_UNAVAILABLE;
+    } else if ((ctx.till = pos_till_new(cfg, api, verbose)) == NULL) {
+        fprintf(stderr, "pos-client: out of memory\n");
         rc = POS_EXIT_UNAVAILABLE;
     } else {
         rc = cmd->run(&ctx, argc, argv);
     }
-    pos_api_free(ctx.api);
+    pos_till_free(ctx.till);
+    pos_api_free(api);
     curl_global_cleanup();
     pos_config_free(cfg);
     return rc;
@@ -248,21 +424,22 @@ int main(int argc, char **argv)
             return POS_EXIT_USAGE;
         }
     }
+    signal(SIGPIPE, SIG_IGN);
     if (optind >= argc) {
+        /* No command: the till mode for a person at a terminal, the help for anyone else. */
+        if (isatty(STDIN_FILENO) == 1) {
+            static char till_name[] = "till";
+            char *till_argv[] = {till_name, NULL};
+            static const struct command till = {"till", "", "", cmd_till};
+            return run(&till, path, verbose, 1, till_argv);
+        }
         usage(stderr);
         return POS_EXIT_USAGE;
     }
-    signal(SIGPIPE, SIG_IGN);
     const char *name = argv[optind];
-    for (size_t i = 0; i < N_COMMANDS; i++) {
-        if (strcmp(commands[i].name, name) != 0)
-            continue;
-        if (commands[i].run == NULL) {
-            fprintf(stderr, "pos-client: '%s' is coming in a later version\n", name);
-            return POS_EXIT_USAGE;
-        }
-        return run(&commands[i], path, verbose, argc - optind, argv + optind);
-    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return run(&commands[i], path, verbose, argc - optind, argv + optind);
     fprintf(stderr, "pos-client: unknown command '%s' (see pos-client --help)\n", name);
     return POS_EXIT_USAGE;
 }

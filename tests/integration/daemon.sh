@@ -31,6 +31,7 @@ start)
     [ -f "$exitfile" ] && break
     sleep 0.1
   done
+  pkill -TERM -f "^$build/coupond serve --listen $listen" 2>/dev/null || true
   echo "coupond did not come up; its log:" >&2; cat "$log" >&2; exit 1
   ;;
 stop)

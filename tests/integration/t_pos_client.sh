@@ -162,6 +162,15 @@ if [ "$card_status" = 201 ]; then
   run 0 "^BALANCE: bonus card $card has 12 points$" "$pos" card balance "$card"
   run 1 '^REFUSED: This is a bonus card, not a coupon\.$' "$pos" redeem "$card" --basket 10
   run 1 '^REFUSED: This is a coupon, not a bonus card\.$' "$pos" card balance "$c2"
+
+  echo "== the cashier mode with a bonus card: burn at pay, earn on what is paid"
+  more=$(marketer POST "/v1/campaigns/$cid/coupons" '{"count":1}')
+  c4=$(field code 1 <<<"$more")
+  run 0 "^Card $card: 12 points$" "$pos" till < <(printf '%s\n' "$card" "$c4" "burn 10" "20" "pay" "quit")
+  grep -Eq "^Coupon $c4: REDEEMED: 2\.00 EUR off \(redemption [0-9]+\)$" <<<"$out" || fail "no redemption line"
+  grep -Eq "^Card $card: BURNED: 10 points \(0\.10 EUR off\); balance 2 points \(card transaction [0-9]+\)$" <<<"$out" || fail "no burn line"
+  grep -Eq "^Card $card: EARNED: 17 points; balance 19 points \(card transaction [0-9]+\)$" <<<"$out" || fail "no earn line"
+  grep -q '^TOTAL 20.00 EUR, discounts 2.10 EUR, to pay 17.90 EUR$' <<<"$out" || fail "no summary line"
 else
   echo "(POST /v1/cards answered $card_status: card commands not tested)"
 fi

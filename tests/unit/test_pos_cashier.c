@@ -99,8 +99,8 @@ static void bad_amounts_are_named_as_such(void **state)
 {
     (void)state;
     struct pos_line l;
-    const char *bad[] = {"total", "total x", "total -1", "total 12.345", "12.345", "1.234,56",
-                         "12."};
+    const char *bad[] = {"total",  "total x",  "total -1", "total 12.345",
+                         "12.345", "1.234,56", "12."};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (kind_of(bad[i], &l) != POS_LINE_BAD_NUMBER)
             fail_msg("'%s' is kind %d, not BAD_NUMBER", bad[i], (int)l.kind);

@@ -65,8 +65,9 @@ static void save_keys(void)
     cpn_hex_encode(pub, sizeof pub, hex);
     FILE *f = fopen(keys_path, "w");
     assert_non_null(f);
-    fprintf(f, "{\"url\":\"https://127.0.0.1:9\",\"keys\":[{\"id\":1,\"alg\":\"Ed25519\","
-               "\"public_key\":\"%s\"}]}\n",
+    fprintf(f,
+            "{\"url\":\"https://127.0.0.1:9\",\"keys\":[{\"id\":1,\"alg\":\"Ed25519\","
+            "\"public_key\":\"%s\"}]}\n",
             hex);
     assert_int_equal(fclose(f), 0);
 }
@@ -158,8 +159,7 @@ static void with_typo(const char *code, size_t i, char typo[CPN_SHORT_LEN + 1])
 }
 
 /* Asserts that RES is a local refusal starting with PREFIX and holding WANT. */
-static void assert_local_refusal(const struct pos_result *res, const char *prefix,
-                                 const char *want)
+static void assert_local_refusal(const struct pos_result *res, const char *prefix, const char *want)
 {
     assert_int_equal(res->exit, POS_EXIT_REFUSED);
     assert_true(res->local);
@@ -384,8 +384,8 @@ static void rfc3339_times_are_shown_in_local_time(void **state)
 static void offers_are_described_for_the_cashier(void **state)
 {
     (void)state;
-    struct cpn_code c = {.kind = CPN_KIND_COUPON, .offer_kind = CPN_OFFER_AMOUNT,
-                         .offer_value = 250};
+    struct cpn_code c = {
+        .kind = CPN_KIND_COUPON, .offer_kind = CPN_OFFER_AMOUNT, .offer_value = 250};
     char buf[POS_DESCRIBE_SIZE];
     assert_string_equal(pos_scan_describe(&c, buf, sizeof buf), "2.50 EUR off");
     c.offer_kind = CPN_OFFER_POINTS;
@@ -425,10 +425,10 @@ static void exit_status_follows_the_kind_of_failure(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(redeem_with_typo_is_refused_locally_without_any_call,
-                                        setup, teardown),
-        cmocka_unit_test_setup_teardown(check_with_typo_is_refused_locally_without_any_call,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(redeem_with_typo_is_refused_locally_without_any_call, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(check_with_typo_is_refused_locally_without_any_call, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(not_a_code_is_refused_locally, setup, teardown),
         cmocka_unit_test_setup_teardown(card_typo_is_refused_locally, setup, teardown),
         cmocka_unit_test_setup_teardown(card_where_a_coupon_belongs_is_refused_locally, setup,
@@ -441,8 +441,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             unanswered_redeem_stays_pending_and_its_retry_reuses_the_txn, setup, teardown),
-        cmocka_unit_test_setup_teardown(explicit_txn_is_used_and_a_bad_one_is_a_usage_error,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(explicit_txn_is_used_and_a_bad_one_is_a_usage_error, setup,
+                                        teardown),
         cmocka_unit_test(rfc3339_times_are_shown_in_local_time),
         cmocka_unit_test(offers_are_described_for_the_cashier),
         cmocka_unit_test(exit_status_follows_the_kind_of_failure),

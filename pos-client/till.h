@@ -1,0 +1,119 @@
+/* The till's operations on coupond — check, redeem and void a coupon; issue a bonus card, show its
+ * balance, earn, burn and void points — each checked locally first (typos, kind, signature),
+ * journaled when it moves money, and ended in one line for the cashier and an exit status.
+ * Shared by the one-shot commands (main.c) and the cashier mode (cashier.c). */
+#ifndef POS_TILL_H
+#define POS_TILL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "config.h"
+#include "coupon/code.h"
+#include "coupon/err.h"
+#include "coupon/keys.h"
+#include "journal.h"
+
+/* Exit statuses, documented in --help and docs/cashier.md. */
+enum pos_exit {
+    POS_EXIT_OK = 0,          /* done */
+    POS_EXIT_REFUSED = 1,     /* refused (by the service, or locally before any call) */
+    POS_EXIT_USAGE = 2,       /* bad command line, configuration or local state */
+    POS_EXIT_UNAVAILABLE = 3, /* unreachable, too slow, or failing (5xx): try again later */
+};
+
+/* Longest line and technical detail in a result. */
+#define POS_LINE_SIZE   1024
+#define POS_DETAIL_SIZE 512
+
+/* The outcome of one operation. */
+struct pos_result {
+    enum pos_exit exit;
+    enum cpn_err err;             /* CPN_OK, the refusal, or what went wrong */
+    char line[POS_LINE_SIZE];     /* one line for the cashier, without a newline */
+    char detail[POS_DETAIL_SIZE]; /* the technical cause for IT ("" when none) */
+    bool local;                   /* decided by the till alone: no call was made */
+    bool offline;                 /* check: the service was not reached; the line says what the
+                                     signature alone shows */
+    bool pending;                 /* a journaled call got no definite answer: retrying it (same
+                                     code, card and amount) reuses its txn id and cannot book
+                                     twice */
+    bool replayed;                /* the service repeated its first answer to this txn id */
+    char code[CPN_SHORT_LEN + 1]; /* the coupon or card concerned, short form ("" when none) */
+    char txn_id[POS_TXN_ID_SIZE]; /* the txn id used ("" when none) */
+    int64_t discount_cents;       /* check, redeem: the discount */
+    int64_t campaign_id;          /* check, redeem */
+    int64_t id;                   /* redeem: redemption id; earn, burn: card transaction id */
+    int64_t points;               /* earn, burn: points booked (>= 0) */
+    int64_t balance;              /* card operations: the card's balance after it, -1 unknown */
+};
+
+/* A till: the configuration, a client for the service, and the public verification keys. */
+struct pos_till;
+
+/* A till using CFG and API (both borrowed: they must outlive it). VERBOSE adds technical causes
+ * to messages where a line is printed without a result. The keys in CFG's state directory are
+ * loaded when first needed. The caller owns the result (pos_till_free()); NULL when out of
+ * memory. */
+struct pos_till *pos_till_new(const struct pos_config *cfg, struct pos_api *api, bool verbose);
+
+/* Frees TILL and its keys; pos_till_free(NULL) does nothing. */
+void pos_till_free(struct pos_till *till);
+
+/* `status`: asks GET /v1/whoami who the service takes this till for; the line says it. */
+void pos_till_status(struct pos_till *till, struct pos_result *res);
+
+/* `check`: the coupon CODE (as scanned or typed) for a basket of BASKET_CENTS (0 when unknown),
+ * with the bonus card CARD (NULL for none). Changes nothing. */
+void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
+                    struct pos_result *res);
+
+/* `redeem`: the coupon CODE for a basket of BASKET_CENTS with CARD (NULL for none) under TXN
+ * (NULL: reuse the txn id of an unanswered identical redeem, else a new one). */
+void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
+                     const char *card, const char *txn, struct pos_result *res);
+
+/* `void`: reverses redemption REDEMPTION_ID under TXN (NULL as for redeem). */
+void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
+                   struct pos_result *res);
+
+/* `card issue`: a new bonus card. */
+void pos_till_card_issue(struct pos_till *till, struct pos_result *res);
+
+/* `card balance`: the balance of CARD. */
+void pos_till_card_balance(struct pos_till *till, const char *card, struct pos_result *res);
+
+/* `card earn`: points on CARD for a basket of BASKET_CENTS, under TXN (NULL as for redeem). */
+void pos_till_card_earn(struct pos_till *till, const char *card, int64_t basket_cents,
+                        const char *txn, struct pos_result *res);
+
+/* `card burn`: burns POINTS of CARD, under TXN (NULL as for redeem). */
+void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points, const char *txn,
+                        struct pos_result *res);
+
+/* `card void`: reverses card transaction TRANSACTION_ID under TXN (NULL as for redeem). */
+void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
+                        struct pos_result *res);
+
+/* `keys`: fetches GET /v1/keys into the state directory and reloads them. On success the line
+ * says how many keys were saved where. */
+void pos_till_fetch_keys(struct pos_till *till, struct pos_result *res);
+
+/* Refreshes the keys when a call to the service succeeded since TILL was made and the saved keys
+ * are missing or older than POS_KEYS_MAX_AGE_S, at most once per TILL. Call it after the result
+ * was shown, so the cashier does not wait for it. Failures are silent (mentioned on standard
+ * error when verbose): the old keys stay. */
+void pos_till_refresh_keys(struct pos_till *till);
+
+/* Writes the RFC 3339 time TEXT as the till's local time "2026-05-01 14:03" into BUF (SIZE
+ * bytes). Returns false (BUF then holds TEXT as it is) when TEXT is not RFC 3339. */
+bool pos_till_local_time(const char *text, char *buf, size_t size);
+
+/* The exit status for an operation that failed with ERR after an HTTP answer of STATUS (0 when
+ * there was none): 1 for a refusal (4xx other than 408 and 429; this till's certificate refused),
+ * 2 for an unusable certificate, key or CA file, 3 otherwise. */
+enum pos_exit pos_till_exit_for(enum cpn_err err, long status);
+
+#endif
