@@ -22,5 +22,12 @@ const struct db_statement db_statements[] = {
     {"coupon_check", "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint)"},
     {"redemption_void", "SELECT * FROM redemption_void($1::bigint, $2::integer, $3, $4)"},
     {"campaign_report", "SELECT campaign_report($1::bigint)"},
+    {"card_serials_reserve", "SELECT card_serials_reserve($1::integer)"},
+    {"card_create", "SELECT card_create($1::bigint)"},
+    {"card_get", "SELECT card_get($1::bigint)"},
+    {"card_earn", "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+    {"card_burn", "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+    {"card_transaction_void",
+     "SELECT * FROM card_transaction_void($1::bigint, $2::integer, $3, $4)"},
     {NULL, NULL},
 };

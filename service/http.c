@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "files.h"
 #include "handlers.h"
 #include "http.h"
 #include "log.h"
@@ -36,6 +37,14 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/redemptions", ROLE_TERMINAL, http_redemptions_create, "redemptions"},
     {"POST", "/v1/redemptions/{}/void", ROLE_TERMINAL, http_redemptions_void, "redemptions_void"},
     {"GET", "/v1/keys", ROLE_ANY, http_keys_get, "keys"},
+    {"POST", "/v1/cards", ROLE_ANY, http_cards_issue, "cards_issue"},
+    {"GET", "/v1/cards/{}", ROLE_ANY, http_cards_get, "cards_get"},
+    {"GET", "/v1/cards/{}/qr.svg", ROLE_ANY, http_cards_qr_svg, "cards_qr_svg"},
+    {"GET", "/v1/cards/{}/qr.png", ROLE_ANY, http_cards_qr_png, "cards_qr_png"},
+    {"POST", "/v1/cards/{}/earn", ROLE_TERMINAL, http_cards_earn, "cards_earn"},
+    {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
+    {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
+     "card_transactions_void"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -322,16 +331,9 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
 
 static char *read_pem(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        log_msg(LOG_ERROR, "cannot read %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = calloc(1, 65537);
-    size_t n = buf ? fread(buf, 1, 65536, f) : 0;
-    fclose(f);
-    if (buf != NULL && n == 0) {
-        log_msg(LOG_ERROR, "%s is empty", path);
+    char *buf = file_read_all(path, 1u << 20, NULL);
+    if (buf == NULL || buf[0] == '\0') {
+        log_msg(LOG_ERROR, "cannot read %s: %s", path, buf == NULL ? strerror(errno) : "empty");
         free(buf);
         return NULL;
     }

@@ -12,6 +12,7 @@ $$;
 
 -- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
 -- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
+-- A points offer given a card that is not in the cards table is refused as card_required.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
 RETURNS text
@@ -22,6 +23,9 @@ LANGUAGE sql STABLE AS $$
         WHEN c.stores IS NOT NULL AND NOT (p_store = ANY (c.stores)) THEN 'wrong_store'
         WHEN cp.card_serial IS NOT NULL AND p_card IS NULL THEN 'card_required'
         WHEN cp.card_serial IS NOT NULL AND p_card <> cp.card_serial THEN 'wrong_card'
+        -- a points offer credits its card, which must be one of ours
+        WHEN c.offer_kind = 'points' AND p_card IS NOT NULL
+             AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.serial = p_card) THEN 'card_required'
         WHEN p_basket < c.min_basket_cents THEN 'below_minimum'
         WHEN cp.uses >= cp.max_uses THEN 'already_redeemed'
         WHEN c.max_redemptions IS NOT NULL AND c.limited_uses >= c.max_redemptions
@@ -42,7 +46,10 @@ $$;
 -- redeem(...): one round trip for the till. Idempotent by (terminal, txn_id): the same
 -- request again replays the first answer; another request under the same txn_id is a
 -- conflict. Then the guarded UPDATE of the coupon (uses < max_uses) decides who wins a
--- race, and the guarded campaign counter enforces max_redemptions.
+-- race, and the guarded campaign counter enforces max_redemptions. A points offer
+-- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
+-- lot that expires like earned points) in the same transaction; without a card the
+-- points are only reported.
 -- status: ok | replay | conflict | not_found | not_started | expired | wrong_store |
 --         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
 CREATE OR REPLACE FUNCTION redeem(
@@ -111,6 +118,14 @@ BEGIN
                              basket_cents, discount_cents, points, card_serial)
     VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card)
     RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
+    IF points > 0 AND p_card IS NOT NULL THEN
+        -- Lock order as everywhere: coupon, campaign, then the card.
+        IF card_has_due(p_card) THEN
+            PERFORM card_lock(p_card);
+        END IF;
+        PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store, p_terminal,
+                            NULL);
+    END IF;
     redeemed_store := p_store;
     status := 'ok';
 END;
@@ -147,9 +162,11 @@ END;
 $$;
 
 -- redemption_void(...): reverses a redemption once, by a terminal of the same store, as
--- a new row; the coupon (and the campaign's limit) get the use back. Idempotent by
--- (terminal, txn_id). status: ok | replay | conflict | not_found | wrong_store |
--- already_voided
+-- a new row; the coupon (and the campaign's limit) get the use back, and the points a
+-- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
+-- card no longer holds them (they were spent) nothing changes and the void is refused
+-- as a conflict. Idempotent by (terminal, txn_id). status: ok | replay | conflict |
+-- not_found | wrong_store | already_voided
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
     OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
@@ -158,6 +175,8 @@ DECLARE
     r redemptions;
     v redemption_voids;
     c campaigns;
+    credit card_transactions;
+    rev record;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316105));
     SELECT * INTO v FROM redemption_voids WHERE terminal = p_terminal AND txn_id = p_txn;
@@ -189,7 +208,24 @@ BEGIN
         UPDATE campaigns SET limited_uses = limited_uses - 1
          WHERE id = c.id AND limited_uses > 0;
     END IF;
+    IF r.points > 0 AND r.card_serial IS NOT NULL THEN
+        SELECT * INTO credit FROM card_transactions x
+         WHERE x.redemption_id = r.id AND x.kind = 'coupon';
+        IF FOUND THEN
+            PERFORM card_lock(r.card_serial);
+            SELECT * INTO rev FROM card_reverse_credit(r.card_serial, credit, 'coupon_void',
+                                                       p_store, p_terminal, NULL);
+            IF (rev.t).id IS NULL THEN
+                -- The points were spent: undo this void's rows (raise to the block below).
+                RAISE EXCEPTION USING ERRCODE = 'CP409', MESSAGE = 'points already spent';
+            END IF;
+        END IF;
+    END IF;
     coupon_serial := r.coupon_serial;
     status := 'ok';
+EXCEPTION WHEN SQLSTATE 'CP409' THEN
+    status := 'conflict';
+    void_id := NULL;
+    coupon_serial := NULL;
 END;
 $$;

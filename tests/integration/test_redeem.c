@@ -227,7 +227,7 @@ static void *limit_thread(void *arg)
     struct limit_racer *me = arg;
     struct itest_client *c = itest_client_new("terminal-1");
     char txn[64];
-    snprintf(txn, sizeof txn, "limit-%d-%p-%d", (int)getpid(), (void *)me->run, me->id);
+    snprintf(txn, sizeof txn, "limit-%d-%s-%d", (int)getpid(), me->run->expect_code, me->id);
     pthread_barrier_wait(&me->run->barrier);
     json_t *a = NULL;
     long status = redeem(c, me->run->codes[me->id], 5000, txn, NULL, &a);

@@ -1,0 +1,337 @@
+/* Bonus card handlers: issue a card (POST /v1/cards), its balance and expiring points
+ * (GET /v1/cards/{card}), its QR code, and the till's earn, burn and void of a card
+ * transaction, each idempotent by the till's txn_id. A card is a number, nothing more:
+ * no request names a person. The store always comes from the terminal's certificate. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codes.h"
+#include "coupon/qr.h"
+#include "db.h"
+#include "db_cards.h"
+#include "handlers.h"
+#include "json_in.h"
+#include "log.h"
+
+#define MAX_BASKET   100000000000LL /* one billion euros, as for redemptions */
+#define MAX_POINTS   1000000000LL
+#define SERIAL_BLOCK 1  /* serials reserved per round trip while looking for a clean one */
+#define ISSUE_TRIES  64 /* reservations tried before giving up (clean is the rule) */
+
+/* The card variant of issue_clean_serials: the first serial in [FIRST, FIRST + N) whose
+ * short form passes the offensive-word filter, into *OUT. Returns CPN_OK;
+ * CPN_ERR_NOT_FOUND when none of them is clean; or a codes error. */
+static enum cpn_err card_clean_serial(int64_t first, int n, uint32_t *out)
+{
+    char text[CPN_SHORT_LEN + 1];
+    for (int64_t s = first; s < first + n; s++) {
+        if (s < 1 || s > UINT32_MAX)
+            return CPN_ERR_NOT_FOUND;
+        bool clean = false;
+        enum cpn_err err = codes_short(CPN_KIND_CARD, (uint32_t)s, text, &clean);
+        if (err != CPN_OK)
+            return err;
+        if (clean) {
+            *out = (uint32_t)s;
+            return CPN_OK;
+        }
+    }
+    return CPN_ERR_NOT_FOUND;
+}
+
+/* Reads TEXT (either form) as one of our bonus cards into *CARD. Returns 0, or -1 after
+ * answering the refusal itself (*REPLIED). */
+static int read_card(struct http_req *r, const char *text, struct cpn_code *card,
+                     enum MHD_Result *replied)
+{
+    enum cpn_err err = codes_read(text, CPN_KIND_CARD, card);
+    if (err == CPN_OK)
+        return 0;
+    *replied = http_reply_error(r, err,
+                                err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
+                                : err == CPN_ERR_TYPO
+                                    ? NULL
+                                    : "This is not a bonus card number: please scan or type it "
+                                      "again.");
+    return -1;
+}
+
+/* Reads the body of a card write: exactly the fields in ALLOWED, the amount AMOUNT_KEY
+ * within [1 or 0, MAX] into *AMOUNT and txn_id into *TXN (borrowed from *IN, which the
+ * caller decrefs). Returns 0, or -1 after answering 400 itself (*IN is then NULL). */
+static int read_card_write(struct http_req *r, const char *amount_key, int64_t min, int64_t max,
+                           json_t **in, int64_t *amount, const char **txn, enum MHD_Result *replied)
+{
+    const char *const allowed[] = {amount_key, "txn_id", NULL};
+    char detail[256];
+    *in = http_body_object(r, replied);
+    if (*in == NULL)
+        return -1;
+    const char *unknown = json_unknown_key(*in, allowed);
+    if (unknown != NULL)
+        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
+    if (unknown != NULL ||
+        json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+        http_read_txn(*in, txn, detail, sizeof detail) != 0) {
+        json_decref(*in);
+        *in = NULL;
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+        return -1;
+    }
+    return 0;
+}
+
+/* POST /v1/cards: a new card under the first clean reserved serial; 201 {card, signed,
+ * balance}. Any body field is refused (a card names no person). */
+enum MHD_Result http_cards_issue(struct http_req *r)
+{
+    static const char *const allowed[] = {NULL};
+    if (r->body_len > 0) {
+        enum MHD_Result replied;
+        json_t *in = http_body_object(r, &replied);
+        if (in == NULL)
+            return replied;
+        const char *unknown = json_unknown_key(in, allowed);
+        if (unknown != NULL) {
+            char detail[128];
+            snprintf(detail, sizeof detail,
+                     "The field '%.60s' is not known: a card is issued with an empty body.",
+                     unknown);
+            json_decref(in);
+            return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+        }
+        json_decref(in);
+    }
+    uint32_t serial = 0;
+    enum cpn_err err = CPN_ERR_NOT_FOUND;
+    for (int i = 0; i < ISSUE_TRIES && err == CPN_ERR_NOT_FOUND; i++) {
+        int64_t first;
+        int rc = db_card_serials_reserve(SERIAL_BLOCK, &first);
+        if (rc == DB_NO_RESULTS)
+            return http_reply_error(r, CPN_ERR_INTERNAL, "The card number space is exhausted.");
+        if (rc != DB_ONE_RESULT)
+            return http_reply_db_failure(r, rc);
+        err = card_clean_serial(first, SERIAL_BLOCK, &serial);
+    }
+    if (err != CPN_OK) {
+        log_msg(LOG_ERROR, "no clean card serial found: %s", cpn_err_message(err));
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
+    int rc = db_card_create(serial);
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
+    if (codes_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
+    return http_reply_json(
+        r, 201,
+        json_pack("{s:s, s:s, s:i}", "card", short_form, "signed", signed_form, "balance", 0));
+}
+
+/* GET /v1/cards/{card}: 200 {card, balance, created_at, expiring}; 404 for a card that
+ * was never issued. */
+enum MHD_Result http_cards_get(struct http_req *r)
+{
+    struct cpn_code card;
+    enum MHD_Result replied;
+    if (read_card(r, r->params[0], &card, &replied) != 0)
+        return replied;
+    char *text = NULL;
+    int rc = db_card_get(card.serial, &text);
+    if (rc == DB_NO_RESULTS)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    json_t *out = json_loads(text, 0, NULL);
+    free(text);
+    char short_form[CPN_SHORT_LEN + 1];
+    if (out == NULL || cpn_code_format_short(&card, short_form) != CPN_OK) {
+        json_decref(out);
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
+    json_object_set_new(out, "card", json_string(short_form));
+    return http_reply_json(r, 200, out);
+}
+
+/* Renders the card's signed form as a QR code (SVG or PNG) for the card printer. */
+static enum MHD_Result reply_card_qr(struct http_req *r, bool png)
+{
+    struct cpn_code card;
+    enum MHD_Result replied;
+    if (read_card(r, r->params[0], &card, &replied) != 0)
+        return replied;
+    char *text = NULL;
+    int rc = db_card_get(card.serial, &text);
+    free(text);
+    if (rc == DB_NO_RESULTS)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
+    if (codes_card_forms(card.serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    struct cpn_qr_options opts = {.module_px = png ? 6 : 4, .quiet_zone = 4};
+    enum MHD_Result result;
+    if (png) {
+        uint8_t *img = NULL;
+        size_t len = 0;
+        enum cpn_err err = cpn_qr_png(signed_form, &opts, &img, &len, NULL);
+        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/png", img, len)
+                               : http_reply_error(r, err, NULL);
+        free(img);
+    } else {
+        char *svg = NULL;
+        size_t len = 0;
+        enum cpn_err err = cpn_qr_svg(signed_form, &opts, &svg, &len, NULL);
+        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/svg+xml", svg, len)
+                               : http_reply_error(r, err, NULL);
+        free(svg);
+    }
+    return result;
+}
+
+/* GET /v1/cards/{card}/qr.svg. */
+enum MHD_Result http_cards_qr_svg(struct http_req *r)
+{
+    return reply_card_qr(r, false);
+}
+
+/* GET /v1/cards/{card}/qr.png. */
+enum MHD_Result http_cards_qr_png(struct http_req *r)
+{
+    return reply_card_qr(r, true);
+}
+
+/* Answers an earn or burn the database refused or failed (anything but ok and replay). */
+static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_answer *a,
+                                          int64_t asked)
+{
+    char detail[192];
+    if (strcmp(a->status, "not_found") == 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
+    if (strcmp(a->status, "conflict") == 0)
+        return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
+    if (strcmp(a->status, "insufficient_points") == 0) {
+        snprintf(detail, sizeof detail,
+                 "The card has only %" PRId64 " points, so %" PRId64 " cannot be burned.",
+                 a->balance, asked);
+        return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
+                                      json_pack("{s:I}", "balance", (json_int_t)a->balance));
+    }
+    log_msg(LOG_ERROR, "card call answered an unknown status '%s'", a->status);
+    return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+}
+
+/* The shared body of earn and burn: card from the path, amount and txn_id from the body,
+ * one stored-function call, 201 (first time) or 200 (replay). */
+static enum MHD_Result card_book(struct http_req *r, bool earn)
+{
+    struct cpn_code card;
+    enum MHD_Result replied;
+    if (read_card(r, r->params[0], &card, &replied) != 0)
+        return replied;
+    json_t *in;
+    int64_t amount;
+    const char *txn;
+    if (read_card_write(r, earn ? "basket_cents" : "points", earn ? 0 : 1,
+                        earn ? MAX_BASKET : MAX_POINTS, &in, &amount, &txn, &replied) != 0)
+        return replied;
+    char terminal[128];
+    if (http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
+        json_decref(in);
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
+    struct card_answer a;
+    int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount, &a)
+                  : db_card_burn(card.serial, r->principal->store, terminal, txn, amount, &a);
+    json_decref(in); /* txn pointed into it */
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    bool replay = strcmp(a.status, "replay") == 0;
+    if (!replay && strcmp(a.status, "ok") != 0)
+        return reply_card_refusal(r, &a, amount);
+    json_t *out = json_pack("{s:I, s:I, s:I}", "transaction_id", (json_int_t)a.transaction_id,
+                            "points", (json_int_t)a.points, "balance", (json_int_t)a.balance);
+    if (out != NULL && !earn)
+        json_object_set_new(out, "value_cents", json_integer(a.value_cents));
+    return http_reply_json(r, replay ? 200 : 201, out);
+}
+
+/* POST /v1/cards/{card}/earn {basket_cents, txn_id} (terminal). */
+enum MHD_Result http_cards_earn(struct http_req *r)
+{
+    return card_book(r, true);
+}
+
+/* POST /v1/cards/{card}/burn {points, txn_id} (terminal). */
+enum MHD_Result http_cards_burn(struct http_req *r)
+{
+    return card_book(r, false);
+}
+
+/* POST /v1/card-transactions/{id}/void {txn_id} (terminal of the booking store): 200
+ * {transaction_id, void_id, points, balance} for the void and its replays; refusals
+ * with their sentence. */
+enum MHD_Result http_card_transactions_void(struct http_req *r)
+{
+    static const char *const allowed[] = {"txn_id", NULL};
+    int64_t id;
+    if (http_parse_id(r->params[0], &id) != 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    char detail[256], terminal[128];
+    const char *txn = NULL;
+    const char *unknown = json_unknown_key(in, allowed);
+    if (unknown != NULL)
+        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
+    if (unknown != NULL || http_read_txn(in, &txn, detail, sizeof detail) != 0 ||
+        http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
+        json_decref(in);
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    }
+    struct card_answer a;
+    int rc = db_card_void(id, r->principal->store, terminal, txn, &a);
+    json_decref(in);
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0)
+        return http_reply_json(r, 200,
+                               json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id,
+                                         "void_id", (json_int_t)a.transaction_id, "points",
+                                         (json_int_t)a.points, "balance", (json_int_t)a.balance));
+    if (strcmp(a.status, "not_found") == 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
+    if (strcmp(a.status, "wrong_store") == 0)
+        return http_reply_error(r, CPN_ERR_WRONG_STORE,
+                                "This card transaction was booked in another store.");
+    if (strcmp(a.status, "already_voided") == 0)
+        return http_reply_error_extra(r, CPN_ERR_CONFLICT,
+                                      "This card transaction was already voided.",
+                                      json_pack("{s:I}", "void_id", (json_int_t)a.transaction_id));
+    if (strcmp(a.status, "not_voidable") == 0) {
+        snprintf(detail, sizeof detail, "%s",
+                 strcmp(a.kind, "coupon") == 0
+                     ? "These are a coupon's points: void the coupon's redemption instead."
+                     : "Only an earn or a burn can be voided.");
+        return http_reply_error(r, CPN_ERR_CONFLICT, detail);
+    }
+    if (strcmp(a.status, "insufficient_points") == 0) {
+        snprintf(detail, sizeof detail,
+                 "The points of this purchase were already spent: the void needs %" PRId64
+                 " points and the card has %" PRId64 ".",
+                 a.points, a.balance);
+        return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
+                                      json_pack("{s:I, s:I}", "balance", (json_int_t)a.balance,
+                                                "needed", (json_int_t)a.points));
+    }
+    if (strcmp(a.status, "conflict") == 0)
+        return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
+    log_msg(LOG_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
+    return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+}

@@ -1,0 +1,45 @@
+-- card_earn(...): a purchase of P_BASKET cents at a till earns points on card P_CARD by the
+-- programme (points_per_euro per full euro, nothing below min_basket_cents), as a ledger
+-- row and a lot that expires after expiry_months. Idempotent by (terminal, txn_id): the
+-- same request again replays the first answer; another request under the same txn_id is
+-- a conflict. status: ok | replay | conflict | not_found
+CREATE OR REPLACE FUNCTION card_earn(
+    p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
+    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    t card_transactions;
+    p card_programme;
+BEGIN
+    -- Requests with the same key queue here, so a retry racing its original replays it.
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
+    IF FOUND THEN
+        IF t.kind = 'earn' AND t.card_serial = p_card AND t.basket_cents = p_basket THEN
+            status := 'replay';
+            transaction_id := t.id;
+            points := t.points;
+            balance := t.balance_after;
+        ELSE
+            status := 'conflict';
+        END IF;
+        RETURN;
+    END IF;
+    IF card_has_due(p_card) THEN
+        PERFORM card_lock(p_card);
+    END IF;
+    SELECT * INTO p FROM card_programme;
+    points := CASE WHEN p_basket >= p.min_basket_cents
+                   THEN (p_basket / 100) * p.points_per_euro ELSE 0 END;
+    t := card_credit(p_card, 'earn', points, p_basket, NULL, p_store, p_terminal, p_txn);
+    IF t.id IS NULL THEN
+        status := 'not_found';
+        points := NULL;
+        RETURN;
+    END IF;
+    status := 'ok';
+    transaction_id := t.id;
+    balance := t.balance_after;
+END;
+$$;

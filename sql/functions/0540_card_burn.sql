@@ -1,0 +1,52 @@
+-- card_burn(...): spends P_POINTS of card P_CARD at a till in one round trip: a guarded
+-- UPDATE (balance >= points; CHECK (balance >= 0) backs it up), an append-only ledger row,
+-- and the points taken from the lots closest to expiry first. Idempotent by (terminal,
+-- txn_id) like card_earn. VALUE_CENTS is what the points are worth (cents_per_point).
+-- status: ok | replay | conflict | not_found | insufficient_points (BALANCE is the card's)
+CREATE OR REPLACE FUNCTION card_burn(
+    p_card bigint, p_store integer, p_terminal text, p_txn text, p_points bigint,
+    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
+    OUT value_cents bigint)
+LANGUAGE plpgsql AS $$
+#variable_conflict use_column
+DECLARE
+    t card_transactions;
+    v_balance bigint;
+BEGIN
+    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
+    IF FOUND THEN
+        IF t.kind = 'burn' AND t.card_serial = p_card AND t.points = -p_points THEN
+            status := 'replay';
+            transaction_id := t.id;
+            points := p_points;
+            balance := t.balance_after;
+            SELECT p_points * cents_per_point INTO value_cents FROM card_programme;
+        ELSE
+            status := 'conflict';
+        END IF;
+        RETURN;
+    END IF;
+    IF card_has_due(p_card) THEN
+        PERFORM card_lock(p_card);
+    END IF;
+    UPDATE cards SET balance = balance - p_points
+     WHERE serial = p_card AND balance >= p_points
+    RETURNING balance INTO v_balance;
+    IF NOT FOUND THEN
+        SELECT c.balance INTO v_balance FROM cards c WHERE c.serial = p_card;
+        status := CASE WHEN FOUND THEN 'insufficient_points' ELSE 'not_found' END;
+        balance := v_balance;
+        RETURN;
+    END IF;
+    INSERT INTO card_transactions (card_serial, kind, points, balance_after, store_id, terminal,
+                                   txn_id)
+    VALUES (p_card, 'burn', -p_points, v_balance, p_store, p_terminal, p_txn)
+    RETURNING id INTO transaction_id;
+    PERFORM card_lots_take(p_card, transaction_id, p_points, NULL);
+    status := 'ok';
+    points := p_points;
+    balance := v_balance;
+    SELECT p_points * cents_per_point INTO value_cents FROM card_programme;
+END;
+$$;
