@@ -561,11 +561,19 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         return;
     }
     (void)get_int(answer, "campaign_id", &res->campaign_id);
+    bool voided = json_is_true(json_object_get(answer, "voided"));
     json_decref(answer);
     res->replayed = status == 200;
     char outcome[64];
     snprintf(outcome, sizeof outcome, "redeemed %" PRId64 " %ld", res->id, status);
     journal_close(till, res, outcome);
+    if (voided) {
+        /* A retry of a redemption that was voided since: nothing is discounted now. */
+        set_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount",
+                 res->id, res->txn_id);
+        res->discount_cents = 0;
+        return;
+    }
     int64_t pay;
     if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
         pay = 0;

@@ -24,6 +24,8 @@ enum cpn_err db_status_err(const char *s)
         enum cpn_err err;
     } map[] = {{"ok", CPN_OK},
                {"replay", CPN_OK},
+               {"replay_voided", CPN_OK},
+               {"points_spent", CPN_ERR_INSUFFICIENT_POINTS},
                {"conflict", CPN_ERR_CONFLICT},
                {"not_found", CPN_ERR_NOT_FOUND},
                {"not_started", CPN_ERR_NOT_STARTED},

@@ -175,7 +175,10 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                             "store", (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
-    return http_reply_json(r, strcmp(a.status, "replay") == 0 ? 200 : 201, out);
+    bool voided = strcmp(a.status, "replay_voided") == 0;
+    if (out != NULL && voided)
+        json_object_set_new(out, "voided", json_true());
+    return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
 enum MHD_Result http_redemptions_void(struct http_req *r)
@@ -210,6 +213,10 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
         return http_reply_error(r, err, "This redemption was made in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error(r, err, "This redemption was already voided.");
+    if (err == CPN_ERR_INSUFFICIENT_POINTS)
+        return http_reply_error(r, err,
+                                "The points this coupon credited to the card were already spent: "
+                                "the redemption cannot be voided.");
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
     return http_reply_json(r, 200,

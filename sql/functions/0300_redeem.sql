@@ -50,7 +50,7 @@ $$;
 -- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
 -- lot that expires like earned points) in the same transaction; without a card the
 -- points are only reported.
--- status: ok | replay | conflict | not_found | not_started | expired | wrong_store |
+-- status: ok | replay | replay_voided | conflict | not_found | not_started | expired | wrong_store |
 --         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
@@ -71,7 +71,10 @@ BEGIN
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
            AND r.card_serial IS NOT DISTINCT FROM p_card THEN
-            status := 'replay';
+            -- The first answer again; a till retrying after a void learns of the void.
+            status := CASE WHEN EXISTS (SELECT 1 FROM redemption_voids rv
+                                         WHERE rv.redemption_id = r.id)
+                           THEN 'replay_voided' ELSE 'replay' END;
             redemption_id := r.id;
             discount_cents := r.discount_cents;
             campaign_id := r.campaign_id;
@@ -165,8 +168,8 @@ $$;
 -- a new row; the coupon (and the campaign's limit) get the use back, and the points a
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
--- as a conflict. Idempotent by (terminal, txn_id). status: ok | replay | conflict |
--- not_found | wrong_store | already_voided
+-- as points_spent. Idempotent by (terminal, txn_id). status: ok | replay | conflict |
+-- not_found | wrong_store | already_voided | points_spent
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
     OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
@@ -224,7 +227,7 @@ BEGIN
     coupon_serial := r.coupon_serial;
     status := 'ok';
 EXCEPTION WHEN SQLSTATE 'CP409' THEN
-    status := 'conflict';
+    status := 'points_spent';
     void_id := NULL;
     coupon_serial := NULL;
 END;

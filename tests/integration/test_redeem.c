@@ -409,6 +409,10 @@ static void void_gives_the_coupon_back_once_and_only_in_its_store(void **state)
     json_decref(a); /* replay */
     assert_int_equal(itest_request(t1, "POST", path, vb[2], &a, NULL), 409);
     json_decref(a); /* already voided */
+    /* A till retrying the voided redemption's txn learns of the void. */
+    assert_int_equal(redeem(t1, itest_code(issued, 0), 1000, uniq("void-1"), NULL, &a), 200);
+    assert_true(json_is_true(json_object_get(a, "voided")));
+    json_decref(a);
     assert_int_equal(redeem(t1, itest_code(issued, 0), 1000, uniq("void-2"), NULL, &a), 201);
     json_decref(a); /* the coupon is usable again */
     char idtext[32];
