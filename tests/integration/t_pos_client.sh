@@ -117,6 +117,12 @@ POS_URL=https://127.0.0.1:9 run 3 '^Signature valid \(checked offline\): 10% off
   "$pos" check "$s2"
 POS_URL=https://127.0.0.1:9 run 3 'cannot be reached' "$pos" redeem "$c2" --basket 10
 
+echo "== a QR PNG from coupond, read by zbarimg, verifies at the till with the service unreachable"
+marketer GET "/v1/coupons/$c2/qr.png" >"$t/qr.png"
+scanned=$(zbarimg --raw -q "$t/qr.png")
+[ "$scanned" = "$s2" ] || fail "zbarimg read '$scanned', not the signed form"
+POS_URL=https://127.0.0.1:9 run 3 '^Signature valid \(checked offline\): 10% off' "$pos" check "$scanned"
+
 echo "== a redeem that timed out is retried under the same txn id and books once"
 port=$(( 20000 + RANDOM % 20000 ))
 # A TLS server that accepts the till and never answers (its input: a FIFO nobody writes to).
