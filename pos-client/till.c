@@ -569,8 +569,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     journal_close(till, res, outcome);
     if (voided) {
         /* A retry of a redemption that was voided since: nothing is discounted now. */
-        set_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount",
-                 res->id, res->txn_id);
+        set_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount", res->id,
+                 res->txn_id);
         res->discount_cents = 0;
         return;
     }

@@ -97,8 +97,8 @@ enum cpn_err codes_coupon_forms(uint32_t serial, const struct coupon_terms *term
     return cpn_code_sign(keyring, &code, signed_out, signed_size, NULL);
 }
 
-enum cpn_err codes_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1],
-                              char *signed_out, size_t signed_size)
+enum cpn_err codes_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1], char *signed_out,
+                              size_t signed_size)
 {
     struct cpn_code code;
     enum cpn_err err = cpn_code_issue(keyring, CPN_KIND_CARD, serial, &code, short_out);

@@ -31,8 +31,7 @@ const struct cpn_keyring *codes_keyring(void);
 /* Reads TEXT (either form, as scanned or typed) as a code of KIND and checks its MAC.
  * Returns CPN_OK with *OUT filled; CPN_ERR_MALFORMED_CODE, CPN_ERR_TYPO, or
  * CPN_ERR_FORGED_CODE (bad MAC, unknown key, or a code of the other kind). */
-enum cpn_err codes_read(const char *text, enum cpn_kind kind, struct cpn_code *out)
-    CPN_MUST_CHECK;
+enum cpn_err codes_read(const char *text, enum cpn_kind kind, struct cpn_code *out) CPN_MUST_CHECK;
 
 /* Issues the short form of (KIND, SERIAL) into SHORT_OUT; *CLEAN tells whether it
  * passes the offensive-word filter (the issuer skips serials that do not). */
@@ -47,8 +46,8 @@ enum cpn_err codes_coupon_forms(uint32_t serial, const struct coupon_terms *term
                                 char *signed_out, size_t signed_size) CPN_MUST_CHECK;
 
 /* Writes both forms of bonus card SERIAL. */
-enum cpn_err codes_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1],
-                              char *signed_out, size_t signed_size) CPN_MUST_CHECK;
+enum cpn_err codes_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1], char *signed_out,
+                              size_t signed_size) CPN_MUST_CHECK;
 
 /* Maps an offer kind name ("percent", "amount", "points") to the enum. */
 enum cpn_offer_kind codes_offer_kind(const char *name);

@@ -117,8 +117,8 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
         PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
         strcmp(state, "57P01") == 0)
         rc = DB_SOFT_ERROR;
-    log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name,
-            state, PQresultErrorMessage(r));
+    log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name, state,
+            PQresultErrorMessage(r));
     if (PQstatus(conn) != CONNECTION_OK) {
         PQfinish(conn);
         pthread_setspecific(conn_key, NULL);

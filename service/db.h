@@ -37,8 +37,8 @@ PGconn *db_conn(void);
 int db_query(const char *name, int n, const char *const *values, PGresult **res) CPN_MUST_CHECK;
 
 /* Runs ATTEMPTS times at most while db_query answers DB_SOFT_ERROR. */
-int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
-    CPN_MUST_CHECK;
+int db_query_retry(const char *name, int n, const char *const *values,
+                   PGresult **res) CPN_MUST_CHECK;
 
 /* Runs a fixed command (BEGIN, COMMIT, ROLLBACK) on the thread's connection.
  * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */

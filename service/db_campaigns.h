@@ -20,7 +20,7 @@ struct campaign_new {
     int64_t min_basket_cents;
     int64_t max_redemptions; /* 0: unlimited */
     int32_t stores[CAMPAIGN_MAX_STORES];
-    size_t nstores; /* 0: every store */
+    size_t nstores;     /* 0: every store */
     int64_t variant_of; /* 0: none */
     const char *created_by;
 };
@@ -35,7 +35,6 @@ int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
 /* Creates C. On DB_ONE_RESULT *JSON is the new campaign (caller frees) and *ERR is
  * CPN_OK, or *JSON is NULL and *ERR says why (CPN_ERR_BAD_REQUEST: variant_of unknown
  * or a rule of the table refused it). */
-int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err)
-    CPN_MUST_CHECK;
+int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err) CPN_MUST_CHECK;
 
 #endif

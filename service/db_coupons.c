@@ -14,8 +14,7 @@ static int64_t as_i64(const PGresult *res, int col)
 }
 
 int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
-                          const char *request_key, const char *created_by,
-                          struct issue_begin *out)
+                          const char *request_key, const char *created_by, struct issue_begin *out)
 {
     char c[24], n[16], m[16], card[24];
     snprintf(c, sizeof c, "%" PRId64, campaign);
@@ -28,8 +27,8 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     int rc = db_query("coupon_issue_begin", 6, params, &res);
     if (rc == DB_ONE_RESULT) {
         const char *status = PQgetvalue(res, 0, 0);
-        out->status = strcmp(status, "ok") == 0       ? ISSUE_OK
-                      : strcmp(status, "replay") == 0 ? ISSUE_REPLAY
+        out->status = strcmp(status, "ok") == 0         ? ISSUE_OK
+                      : strcmp(status, "replay") == 0   ? ISSUE_REPLAY
                       : strcmp(status, "conflict") == 0 ? ISSUE_CONFLICT
                                                         : ISSUE_NOT_FOUND;
         out->batch_id = as_i64(res, 1);
@@ -44,8 +43,8 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     return rc;
 }
 
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch,
-                   int max_uses, int64_t card_serial)
+int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
+                   int64_t card_serial)
 {
     PGconn *conn = db_conn();
     if (conn == NULL)
@@ -62,8 +61,8 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
     int tlen = card_serial > 0
                    ? snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
                               campaign, batch, max_uses, card_serial)
-                   : snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n",
-                              campaign, batch, max_uses);
+                   : snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n", campaign,
+                              batch, max_uses);
     size_t cap = 1 << 18, len = 0;
     char *buf = malloc(cap);
     int ok = buf != NULL;

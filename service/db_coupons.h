@@ -30,8 +30,8 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
 
 /* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
  * transaction. Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch,
-                   int max_uses, int64_t card_serial) CPN_MUST_CHECK;
+int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
+                   int64_t card_serial) CPN_MUST_CHECK;
 
 /* coupon_issue_finish. Returns DB_ONE_RESULT on success. */
 int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count) CPN_MUST_CHECK;
@@ -42,8 +42,8 @@ int db_coupon_get(int64_t serial, char **json) CPN_MUST_CHECK;
 /* The signing terms of campaign ID (CARD_SERIAL left 0), or, when SERIAL is non-zero,
  * of that coupon's campaign (and its card). Returns DB_ONE_RESULT, DB_NO_RESULTS when
  * unknown, or a failure status. */
-int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms, uint32_t *card_serial)
-    CPN_MUST_CHECK;
+int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms,
+             uint32_t *card_serial) CPN_MUST_CHECK;
 
 /* A streaming export of a campaign's coupons on a connection of its own. */
 struct db_export;

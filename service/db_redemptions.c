@@ -43,8 +43,8 @@ enum cpn_err db_status_err(const char *s)
     return CPN_ERR_INTERNAL;
 }
 
-int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn,
-              int64_t basket, uint32_t card, struct redeem_answer *out)
+int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
+              uint32_t card, struct redeem_answer *out)
 {
     char s[16], st[16], b[24], c[16];
     snprintf(s, sizeof s, "%" PRIu32, serial);

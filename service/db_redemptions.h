@@ -19,8 +19,8 @@ struct redeem_answer {
 
 /* redeem() in one round trip. TERMINAL scopes TXN. CARD 0 = none. Returns a db_status
  * (DB_ONE_RESULT on success) and fills *OUT. */
-int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn,
-              int64_t basket, uint32_t card, struct redeem_answer *out) CPN_MUST_CHECK;
+int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
+              uint32_t card, struct redeem_answer *out) CPN_MUST_CHECK;
 
 /* coupon_check(): what redeem would answer now; changes nothing. */
 int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card,

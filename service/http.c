@@ -31,8 +31,10 @@ const struct http_route http_routes[] = {
     {"GET", "/v1/campaigns/{}/report", ROLE_MARKETER | ROLE_ADMIN, http_reports_get,
      "campaign_report"},
     {"GET", "/v1/coupons/{}", ROLE_MARKETER | ROLE_ADMIN, http_coupons_get, "coupons_get"},
-    {"GET", "/v1/coupons/{}/qr.svg", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_svg, "coupons_qr_svg"},
-    {"GET", "/v1/coupons/{}/qr.png", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_png, "coupons_qr_png"},
+    {"GET", "/v1/coupons/{}/qr.svg", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_svg,
+     "coupons_qr_svg"},
+    {"GET", "/v1/coupons/{}/qr.png", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_png,
+     "coupons_qr_png"},
     {"POST", "/v1/checks", ROLE_TERMINAL, http_checks_create, "checks"},
     {"POST", "/v1/redemptions", ROLE_TERMINAL, http_redemptions_create, "redemptions"},
     {"POST", "/v1/redemptions/{}/void", ROLE_TERMINAL, http_redemptions_void, "redemptions_void"},
@@ -91,8 +93,7 @@ static bool match(const char *pattern, const char *path, struct http_req *r)
 
 /* Finds the route for METHOD and URL. Returns it, or NULL with *ERR set to
  * CPN_ERR_NOT_FOUND or CPN_ERR_METHOD_NOT_ALLOWED. Params point into R->path. */
-static const struct http_route *route_for(const char *method, struct http_req *r,
-                                          enum cpn_err *err)
+static const struct http_route *route_for(const char *method, struct http_req *r, enum cpn_err *err)
 {
     bool path_known = false;
     for (size_t i = 0; i < http_route_count; i++) {
@@ -170,8 +171,7 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
         return http_reply_bytes(r, 500, "application/json", oom, sizeof oom - 1);
     }
     size_t len = strlen(text);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
     if (resp == NULL) {
         free(text);
         return MHD_NO;
@@ -221,9 +221,8 @@ json_t *http_body_object(struct http_req *r, enum MHD_Result *replied)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **req_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **req_cls)
 {
     (void)cls;
     (void)version;
@@ -294,9 +293,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct http_req *r = *req_cls;
     if (r == NULL)
         return;
-    metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX,
-                          r->status, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK,
-                          now_ns() - r->started_ns);
+    metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX, r->status,
+                          toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, now_ns() - r->started_ns);
     free(r->path);
     free(r->body);
     free(r);
@@ -384,8 +382,8 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
         "+CHACHA20-POLY1305:%SERVER_PRECEDENCE",
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE,
-        (unsigned)1024, MHD_OPTION_END);
+        on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (d == NULL) {
         log_msg(LOG_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
                 cfg->listen_host, cfg->port);

@@ -13,7 +13,7 @@
 #include "principal.h"
 
 #define HTTP_MAX_PARAMS 4
-#define HTTP_MAX_BODY (1u << 20)
+#define HTTP_MAX_BODY   (1u << 20)
 
 struct http_route;
 

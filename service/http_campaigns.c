@@ -12,9 +12,8 @@
 
 #define MAX_CENTS 100000000000000LL /* one trillion euros: far beyond any campaign */
 
-static const char *const channels[] = {"mailing", "email", "display", "social", "print",
-                                       "receipt", "sms",   "app",     "poster", "radio",
-                                       "other",   NULL};
+static const char *const channels[] = {"mailing", "email", "display", "social", "print", "receipt",
+                                       "sms",     "app",   "poster",  "radio",  "other", NULL};
 
 static bool in_list(const char *s, const char *const *list)
 {
@@ -76,7 +75,8 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
     static const char *const allowed[] = {"kind", "value", "min_basket_cents", NULL};
     static const char *const kinds[] = {"percent", "amount", "points", NULL};
     if (!json_is_object(offer)) {
-        snprintf(detail, dlen, "The field 'offer' must be an object {kind, value, min_basket_cents}.");
+        snprintf(detail, dlen,
+                 "The field 'offer' must be an object {kind, value, min_basket_cents}.");
         return -1;
     }
     const char *unknown = json_unknown_key(offer, allowed);
@@ -114,8 +114,7 @@ static int read_stores(const json_t *stores, struct campaign_new *c, char *detai
     json_t *v;
     json_array_foreach(stores, i, v)
     {
-        if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-            json_integer_value(v) > INT32_MAX) {
+        if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > INT32_MAX) {
             snprintf(detail, dlen, "Every entry of 'stores' must be a positive store id.");
             return -1;
         }
@@ -126,10 +125,9 @@ static int read_stores(const json_t *stores, struct campaign_new *c, char *detai
 
 enum MHD_Result http_campaigns_create(struct http_req *r)
 {
-    static const char *const allowed[] = {"name",   "channel",         "cost_cents",
-                                          "starts_at", "ends_at",      "offer",
-                                          "max_redemptions", "stores", "variant_of",
-                                          NULL};
+    static const char *const allowed[] = {"name",       "channel", "cost_cents",      "starts_at",
+                                          "ends_at",    "offer",   "max_redemptions", "stores",
+                                          "variant_of", NULL};
     enum MHD_Result replied;
     json_t *in = http_body_object(r, &replied);
     if (in == NULL)
@@ -181,10 +179,10 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
-        result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                                  rc == DB_ONE_RESULT
-                                      ? "The field 'variant_of' names no campaign."
-                                      : "The campaign breaks a rule of the schema.");
+        result =
+            http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                             rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
+                                                 : "The campaign breaks a rule of the schema.");
     } else {
         result = http_reply_db_failure(r, rc);
     }

@@ -39,8 +39,8 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     }
     if (json_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, sizeof detail) < 0 ||
         json_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail,
-                       sizeof detail) < 0)
+        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) <
+            0)
         goto bad;
     if (uses > 1 && count != 1) {
         snprintf(detail, sizeof detail,
@@ -86,8 +86,8 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
                 list = NULL;
                 break;
             }
-            json_array_append_new(list, json_pack("{s:s, s:s}", "code", short_form, "signed",
-                                                  signed_form));
+            json_array_append_new(
+                list, json_pack("{s:s, s:s}", "code", short_form, "signed", signed_form));
         }
         if (list == NULL) {
             issue_result_clear(&res);

@@ -13,7 +13,7 @@
 #include "handlers.h"
 #include "log.h"
 
-#define ROW_MAX (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
+#define ROW_MAX     (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
 #define MAX_SIGNERS 16
 
 /* A chunk of formatted CSV rows, ready to send. */
@@ -271,9 +271,8 @@ enum MHD_Result http_coupons_export(struct http_req *r)
         export_free(st);
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, export_read, st,
-                                          export_free);
+    struct MHD_Response *resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+                                                                  export_read, st, export_free);
     if (resp == NULL) {
         export_free(st);
         return MHD_NO;

@@ -68,10 +68,10 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
         struct cpn_code card;
         err = codes_read(card_text, CPN_KIND_CARD, &card);
         if (err != CPN_OK) {
-            snprintf(detail, dlen, "%s", err == CPN_ERR_FORGED_CODE
-                                             ? "This bonus card was not issued by us."
-                                             : "The bonus card number is not valid: "
-                                               "please scan or type it again.");
+            snprintf(detail, dlen, "%s",
+                     err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
+                                                : "The bonus card number is not valid: "
+                                                  "please scan or type it again.");
             return err;
         }
         q->card = card.serial;
@@ -116,15 +116,15 @@ enum MHD_Result http_checks_create(struct http_req *r)
         err = db_status_err(a.status);
     }
     json_t *out = json_pack("{s:b, s:I, s:I}", "valid", err == CPN_OK, "discount_cents",
-                            (json_int_t)a.discount_cents, "campaign_id",
-                            (json_int_t)a.campaign_id);
+                            (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
     if (out != NULL && err != CPN_OK) {
         char buf[160];
-        const char *message = err == CPN_ERR_ALREADY_REDEEMED ? already_sentence(&a, buf, sizeof buf)
-                              : detail[0] != '\0'             ? detail
-                                                              : NULL;
+        const char *message = err == CPN_ERR_ALREADY_REDEEMED
+                                  ? already_sentence(&a, buf, sizeof buf)
+                              : detail[0] != '\0' ? detail
+                                                  : NULL;
         json_object_set_new(out, "reason", json_string(cpn_err_code(err)));
         json_object_set_new(out, "message",
                             json_string(message != NULL ? message : cpn_err_message(err)));
@@ -168,11 +168,11 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         return http_reply_error(r, err, "There is no coupon with that code.");
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
-    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:i, s:s}", "redemption_id",
-                            (json_int_t)a.redemption_id, "discount_cents",
-                            (json_int_t)a.discount_cents, "campaign_id",
-                            (json_int_t)a.campaign_id, "basket_cents", (json_int_t)q.basket,
-                            "store", (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
+    json_t *out =
+        json_pack("{s:I, s:I, s:I, s:I, s:i, s:s}", "redemption_id", (json_int_t)a.redemption_id,
+                  "discount_cents", (json_int_t)a.discount_cents, "campaign_id",
+                  (json_int_t)a.campaign_id, "basket_cents", (json_int_t)q.basket, "store",
+                  (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
     bool voided = strcmp(a.status, "replay_voided") == 0;

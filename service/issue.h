@@ -14,8 +14,8 @@
 struct issue_request {
     int64_t campaign;
     int count;
-    int max_uses;          /* 1 for single-use coupons, N for a generic (public) code */
-    uint32_t card_serial;  /* personalised: bound to this card; 0 = none */
+    int max_uses;            /* 1 for single-use coupons, N for a generic (public) code */
+    uint32_t card_serial;    /* personalised: bound to this card; 0 = none */
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
 };
@@ -31,15 +31,15 @@ struct issue_result {
 /* Issues REQ. Returns CPN_OK (also for a replay of the same request key), CPN_ERR_NOT_FOUND
  * (no such campaign), CPN_ERR_CONFLICT (the request key was used with another body),
  * CPN_ERR_UNAVAILABLE / CPN_ERR_INTERNAL (database; nothing was issued). */
-enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result *out)
-    CPN_MUST_CHECK;
+enum cpn_err issue_coupons(const struct issue_request *req,
+                           struct issue_result *out) CPN_MUST_CHECK;
 
 void issue_result_clear(struct issue_result *r);
 
 /* Fills N clean serials starting at FIRST (skipping those whose short form fails the
  * offensive-word filter) into OUT; *LAST gets the last serial looked at. Returns CPN_OK,
  * or CPN_ERR_CAMPAIGN_EXHAUSTED when the 32-bit serial space runs out. */
-enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t *last)
-    CPN_MUST_CHECK;
+enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out,
+                                 int64_t *last) CPN_MUST_CHECK;
 
 #endif

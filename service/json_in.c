@@ -36,8 +36,8 @@ int json_int_field(const json_t *obj, const char *key, bool required, int64_t mi
     }
     json_int_t n = json_integer_value(v);
     if (n < min || n > max) {
-        snprintf(detail, dlen, "The field '%s' must be between %lld and %lld.", key,
-                 (long long)min, (long long)max);
+        snprintf(detail, dlen, "The field '%s' must be between %lld and %lld.", key, (long long)min,
+                 (long long)max);
         return -1;
     }
     *out = n;
@@ -68,8 +68,8 @@ int json_str_field(const json_t *obj, const char *key, bool required, size_t max
     return 1;
 }
 
-int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out,
-                    char *detail, size_t dlen)
+int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
+                    size_t dlen)
 {
     const char *s = NULL;
     int rc = json_str_field(obj, key, required, 64, &s, detail, dlen);
@@ -109,10 +109,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
 int rfc3339_parse(const char *s, int64_t *out)
 {
     int Y, M, D, h, m, sec;
-    if (strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) ||
-        s[7] != '-' || digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') ||
-        digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' ||
-        digits(s + 17, 2, &sec))
+    if (strlen(s) < 20 || digits(s, 4, &Y) || s[4] != '-' || digits(s + 5, 2, &M) || s[7] != '-' ||
+        digits(s + 8, 2, &D) || (s[10] != 'T' && s[10] != 't') || digits(s + 11, 2, &h) ||
+        s[13] != ':' || digits(s + 14, 2, &m) || s[16] != ':' || digits(s + 17, 2, &sec))
         return -1;
     static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     bool leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;

@@ -24,8 +24,8 @@ int json_str_field(const json_t *obj, const char *key, bool required, size_t max
 
 /* Reads RFC 3339 timestamp KEY ("2026-11-22T10:00:00Z", offsets and fractions allowed)
  * into *OUT as Unix seconds. Returns as json_int_field. */
-int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out,
-                    char *detail, size_t dlen);
+int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
+                    size_t dlen);
 
 /* Parses an RFC 3339 timestamp. Returns 0 and sets *OUT, or -1. */
 int rfc3339_parse(const char *text, int64_t *out);

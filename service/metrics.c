@@ -10,13 +10,12 @@
 #include "metrics.h"
 
 #define MAX_ROUTES 64
-#define NBUCKETS 11
+#define NBUCKETS   11
 
 static const double bucket_le[NBUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                            0.05,   0.1,   0.25,   1.0,   5.0};
-static const char *const bucket_text[NBUCKETS] = {"0.0005", "0.001", "0.0025", "0.005",
-                                                  "0.01",   "0.025", "0.05",   "0.1",
-                                                  "0.25",   "1",     "5"};
+static const char *const bucket_text[NBUCKETS] = {
+    "0.0005", "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "1", "5"};
 
 struct route_counters {
     atomic_ullong by_class[6]; /* 1xx..5xx, then aborted */
@@ -101,8 +100,8 @@ char *metrics_render(void)
         struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
         const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
         for (int k = 0; k < 6; k++)
-            add(&b, "coupond_requests_total{route=\"%s\",status=\"%s\"} %llu\n", name,
-                classes[k], (unsigned long long)atomic_load(&c->by_class[k]));
+            add(&b, "coupond_requests_total{route=\"%s\",status=\"%s\"} %llu\n", name, classes[k],
+                (unsigned long long)atomic_load(&c->by_class[k]));
     }
     add(&b, "# HELP coupond_request_duration_seconds Time from request to response.\n"
             "# TYPE coupond_request_duration_seconds histogram\n");
@@ -110,8 +109,8 @@ char *metrics_render(void)
         struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
         const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
         for (int i = 0; i < NBUCKETS; i++)
-            add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n",
-                name, bucket_text[i], (unsigned long long)atomic_load(&c->buckets[i]));
+            add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n", name,
+                bucket_text[i], (unsigned long long)atomic_load(&c->buckets[i]));
         unsigned long long count = atomic_load(&c->count);
         add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", name,
             count);

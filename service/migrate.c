@@ -29,8 +29,8 @@ static int exec_ok(PGconn *conn, const char *sql, const char *what)
 static int applied(PGconn *conn, const char *version)
 {
     const char *params[1] = {version};
-    PGresult *r = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1,
-                               NULL, params, NULL, NULL, 0);
+    PGresult *r = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
+                               params, NULL, NULL, 0);
     int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     PQclear(r);
     return yes;
@@ -49,8 +49,8 @@ static int run_file(PGconn *conn, const char *dir, const char *name, int is_migr
     int ok = exec_ok(conn, "BEGIN", "BEGIN") && exec_ok(conn, sql, path);
     if (ok && is_migration) {
         const char *params[1] = {name};
-        PGresult *r = PQexecParams(conn, "INSERT INTO schema_migrations (version) VALUES ($1)",
-                                   1, NULL, params, NULL, NULL, 0);
+        PGresult *r = PQexecParams(conn, "INSERT INTO schema_migrations (version) VALUES ($1)", 1,
+                                   NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
             fprintf(stderr, "migrate: recording %s failed: %s", name, PQresultErrorMessage(r));
@@ -63,8 +63,7 @@ static int run_file(PGconn *conn, const char *dir, const char *name, int is_migr
     return ok;
 }
 
-static int run_dir(PGconn *conn, const char *sql_dir, const char *sub, int is_migration,
-                   int *count)
+static int run_dir(PGconn *conn, const char *sql_dir, const char *sub, int is_migration, int *count)
 {
     char dir[4096];
     if ((size_t)snprintf(dir, sizeof dir, "%s/%s", sql_dir, sub) >= sizeof dir)
@@ -110,7 +109,7 @@ enum cpn_err db_migrate(const char *conninfo, const char *sql_dir)
     PQfinish(conn);
     if (!ok)
         return CPN_ERR_INTERNAL;
-    fprintf(stderr, "migrate: %d migration(s) applied, %d function file(s) reloaded\n",
-            migrations, functions);
+    fprintf(stderr, "migrate: %d migration(s) applied, %d function file(s) reloaded\n", migrations,
+            functions);
     return CPN_OK;
 }

@@ -64,9 +64,8 @@ void principal_from_session(gnutls_session_t session, struct principal *p)
     if (gnutls_x509_crt_get_dn(crt, subject, &slen) < 0)
         memcpy(subject, "(no subject)", sizeof "(no subject)");
 
-    gnutls_typed_vdata_st purpose = {.type = GNUTLS_DT_KEY_PURPOSE_OID,
-                                     .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT,
-                                     .size = 0};
+    gnutls_typed_vdata_st purpose = {
+        .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT, .size = 0};
     unsigned status = 0;
     int rc = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
     if (rc < 0) {

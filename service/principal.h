@@ -18,13 +18,13 @@ enum principal_role {
 #define ROLE_ANY (ROLE_TERMINAL | ROLE_MARKETER | ROLE_ADMIN)
 
 struct principal {
-    enum cpn_err verdict;        /* CPN_OK when the certificate was accepted */
+    enum cpn_err verdict; /* CPN_OK when the certificate was accepted */
     enum principal_role role;
-    int32_t store;               /* terminals only; 0 otherwise */
-    char name[65];               /* the certificate's CN */
+    int32_t store; /* terminals only; 0 otherwise */
+    char name[65]; /* the certificate's CN */
     uint8_t serial[40];
     size_t serial_len;
-    uint8_t fingerprint[32];     /* SHA-256 of the DER certificate */
+    uint8_t fingerprint[32]; /* SHA-256 of the DER certificate */
     unsigned revocation_generation;
 };
 

@@ -221,8 +221,8 @@ bool revocation_contains(const uint8_t *serial, size_t len)
     struct serial key;
     normalise(serial, len, &key);
     pthread_rwlock_rdlock(&lock);
-    bool found = revoked_count > 0 &&
-                 bsearch(&key, revoked, revoked_count, sizeof key, cmp_serial) != NULL;
+    bool found =
+        revoked_count > 0 && bsearch(&key, revoked, revoked_count, sizeof key, cmp_serial) != NULL;
     pthread_rwlock_unlock(&lock);
     return found;
 }

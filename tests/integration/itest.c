@@ -100,8 +100,8 @@ void itest_client_free(struct itest_client *c)
     free(c);
 }
 
-long itest_request(struct itest_client *c, const char *method, const char *path,
-                   const char *body, json_t **json, char **raw)
+long itest_request(struct itest_client *c, const char *method, const char *path, const char *body,
+                   json_t **json, char **raw)
 {
     char url[1024];
     snprintf(url, sizeof url, "%s%s", itest_base_url(), path);
@@ -162,10 +162,10 @@ int itest_sh(const char *cmd)
 
 long long itest_campaign(const char *fields_json)
 {
-    json_t *body = json_pack(
-        "{s:s, s:s, s:i, s:s, s:s, s:{s:s, s:i, s:i}}", "name", "itest campaign", "channel",
-        "mailing", "cost_cents", 10000, "starts_at", "2020-01-01T00:00:00Z", "ends_at",
-        "2099-01-01T00:00:00Z", "offer", "kind", "percent", "value", 10, "min_basket_cents", 0);
+    json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:s, s:{s:s, s:i, s:i}}", "name",
+                             "itest campaign", "channel", "mailing", "cost_cents", 10000,
+                             "starts_at", "2020-01-01T00:00:00Z", "ends_at", "2099-01-01T00:00:00Z",
+                             "offer", "kind", "percent", "value", 10, "min_basket_cents", 0);
     if (fields_json != NULL) {
         json_t *extra = json_loads(fields_json, 0, NULL);
         if (extra == NULL)

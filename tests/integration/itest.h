@@ -20,8 +20,8 @@ void itest_client_free(struct itest_client *c);
 /* Sends METHOD PATH with BODY (NULL: none). Returns the HTTP status, or -1 when no
  * HTTP answer came (TLS refused, connection closed); *JSON (if not NULL) gets the parsed
  * body or NULL; *RAW (if not NULL) the raw body (caller frees). */
-long itest_request(struct itest_client *c, const char *method, const char *path,
-                   const char *body, json_t **json, char **raw);
+long itest_request(struct itest_client *c, const char *method, const char *path, const char *body,
+                   json_t **json, char **raw);
 
 /* How many connections the client's handle opened so far. */
 long itest_connects(struct itest_client *c);

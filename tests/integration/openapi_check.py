@@ -820,7 +820,9 @@ def run_live(doc, client):
 
     L.roles_matrix(tpl, "post", lambda who: (f"/v1/redemptions/{fresh_redemption()}/void",
                                              {"txn_id": L.uid("void")}))
-    rid = fresh_redemption()
+    rbody = {"code": next(pool), "basket_cents": 5000, "txn_id": L.uid("txn")}
+    st, js = L.call("/v1/redemptions", "post", T1, body=rbody, expect=201, name="fixture")
+    rid = js["redemption_id"] if js else 999999999
     vbody = {"txn_id": L.uid("void")}
     L.call(tpl, "post", T2, f"/v1/redemptions/{rid}/void", {"txn_id": L.uid("void")},
            expect=422, name="other store")
@@ -828,6 +830,9 @@ def run_live(doc, client):
     L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", vbody, expect=200, name="replay")
     L.call(tpl, "post", T1, f"/v1/redemptions/{rid}/void", {"txn_id": L.uid("void")},
            expect=409, name="second void")
+    st, js = L.call("/v1/redemptions", "post", T1, body=rbody, expect=200, name="replay after void")
+    if js is not None and js.get("voided") is not True:
+        FAIL.add("POST /v1/redemptions", f"a replay after a void should say voided: {js}")
     L.call(tpl, "post", T1, f"/v1/redemptions/{fresh_redemption()}/void", vbody, expect=409,
            name="txn reused")
     L.call(tpl, "post", T1, "/v1/redemptions/999999999999/void", {"txn_id": L.uid("void")},
@@ -990,10 +995,10 @@ def run_cards(L, base, codes, points_campaign):
                body={"code": pc, "basket_cents": 5000, "txn_id": L.uid("txn"), "card": card},
                expect=201, name="personalised with its card")
     st, js = L.call("/v1/campaigns/{id}/coupons", "post", M,
-                    f"/v1/campaigns/{points_campaign}/coupons", {"count": 2}, expect=201,
+                    f"/v1/campaigns/{points_campaign}/coupons", {"count": 3}, expect=201,
                     name="points fixture")
     if js and js.get("coupons"):
-        p1, p2 = (c["code"] for c in js["coupons"])
+        p1, p2, p3 = (c["code"] for c in js["coupons"])
         st, red = L.call("/v1/redemptions", "post", T1,
                          body={"code": p1, "basket_cents": 5000, "txn_id": L.uid("txn"),
                                "card": card}, expect=201, name="points to a card")
@@ -1002,10 +1007,21 @@ def run_cards(L, base, codes, points_campaign):
             L.call("/v1/redemptions/{id}/void", "post", T1,
                    f"/v1/redemptions/{red['redemption_id']}/void", {"txn_id": L.uid("void")},
                    expect=200, name="points taken back")
+        # the points a coupon credited were spent: its redemption cannot be voided
+        fresh, _ = new_card()
+        st, red = L.call("/v1/redemptions", "post", T1,
+                         body={"code": p2, "basket_cents": 5000, "txn_id": L.uid("txn"),
+                               "card": fresh}, expect=201, name="points to a new card")
+        L.call(burn_tpl, "post", T1, f"/v1/cards/{fresh}/burn",
+               {"points": 50, "txn_id": L.uid("burn")}, expect=201, name="spend them")
+        if red:
+            L.call("/v1/redemptions/{id}/void", "post", T1,
+                   f"/v1/redemptions/{red['redemption_id']}/void", {"txn_id": L.uid("void")},
+                   expect=409, name="coupon points spent")
         # a card number that passes the MAC but was never issued cannot be made here, so an
         # unknown card is a forged one
         L.call("/v1/redemptions", "post", T1,
-               body={"code": p2, "basket_cents": 5000, "txn_id": L.uid("txn"),
+               body={"code": p3, "basket_cents": 5000, "txn_id": L.uid("txn"),
                      "card": forge_short(card)}, expect=422, name="points to a forged card")
 
 

@@ -27,8 +27,8 @@ static void expect_status(struct itest_client *c, const char *method, const char
     json_t *a = NULL;
     long got = itest_request(c, method, path, body, &a, NULL);
     if (got != status)
-        fprintf(stderr, "%s %s %s: expected %ld, got %ld (%s)\n", method, path,
-                body ? body : "", status, got, itest_error_code(a));
+        fprintf(stderr, "%s %s %s: expected %ld, got %ld (%s)\n", method, path, body ? body : "",
+                status, got, itest_error_code(a));
     assert_int_equal(got, status);
     if (code != NULL)
         assert_string_equal(itest_error_code(a), code);
@@ -66,8 +66,7 @@ static void bad_counts_are_refused_and_issue_nothing(void **state)
         json_decref(a);
     }
     assert_int_equal(issued_count(campaign), 0);
-    expect_status(m, "POST", "/v1/campaigns/999999999/coupons", "{\"count\":1}", 404,
-                  "not_found");
+    expect_status(m, "POST", "/v1/campaigns/999999999/coupons", "{\"count\":1}", 404, "not_found");
     expect_status(m, "POST", "/v1/campaigns/abc/coupons", "{\"count\":1}", 404, "not_found");
     struct itest_client *t = itest_client_new("terminal-1");
     expect_status(t, "POST", path, "{\"count\":1}", 403, "forbidden");
@@ -163,7 +162,8 @@ static void issue_with_idempotency_key_replays_the_same_codes(void **state)
     snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", campaign);
     snprintf(key, sizeof key, "Idempotency-Key: issue-%d", (int)getpid());
     char cmd[2048];
-    char *ca = itest_source_path("certs/dev/ca.pem"), *cert = itest_source_path("certs/dev/marketer.pem"),
+    char *ca = itest_source_path("certs/dev/ca.pem"),
+         *cert = itest_source_path("certs/dev/marketer.pem"),
          *k = itest_source_path("certs/dev/marketer.key");
     /* curl, as a marketer's script would call it, three times with the same key. */
     for (int i = 0; i < 3; i++) {
@@ -221,7 +221,8 @@ static void coupon_lookup_qr_and_export(void **state)
     assert_memory_equal(png, "\x89PNG", 4);
     free(png);
     char cmd[2048];
-    char *ca = itest_source_path("certs/dev/ca.pem"), *cert = itest_source_path("certs/dev/marketer.pem"),
+    char *ca = itest_source_path("certs/dev/ca.pem"),
+         *cert = itest_source_path("certs/dev/marketer.pem"),
          *k = itest_source_path("certs/dev/marketer.key");
     snprintf(cmd, sizeof cmd,
              "curl -sf --cacert '%s' --cert '%s' --key '%s' '%s%s' -o /tmp/qr-%d.png && "

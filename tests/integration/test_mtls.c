@@ -44,8 +44,8 @@ static struct itest_client *tmp_client(const char *name)
     return c;
 }
 
-static void expect(struct itest_client *c, const char *method, const char *path,
-                   const char *body, long status, const char *code)
+static void expect(struct itest_client *c, const char *method, const char *path, const char *body,
+                   long status, const char *code)
 {
     json_t *json = NULL;
     long got = itest_request(c, method, path, body, &json, NULL);

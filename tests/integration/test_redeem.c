@@ -33,8 +33,8 @@ static const char *uniq(const char *base)
 static long redeem(struct itest_client *c, const char *code, long basket, const char *txn,
                    const char *card, json_t **answer)
 {
-    json_t *body = json_pack("{s:s, s:i, s:s}", "code", code, "basket_cents", (int)basket,
-                             "txn_id", txn);
+    json_t *body =
+        json_pack("{s:s, s:i, s:s}", "code", code, "basket_cents", (int)basket, "txn_id", txn);
     if (card != NULL)
         json_object_set_new(body, "card", json_string(card));
     char *text = json_dumps(body, JSON_COMPACT);
@@ -52,8 +52,7 @@ static void expect_refusal(struct itest_client *c, const char *code, long basket
     snprintf(txn, sizeof txn, "refuse-%d-%ld", (int)getpid(), random());
     long got = redeem(c, code, basket, txn, NULL, &a);
     if (got != status || strcmp(itest_error_code(a), machine) != 0)
-        fprintf(stderr, "expected %ld %s, got %ld %s\n", status, machine, got,
-                itest_error_code(a));
+        fprintf(stderr, "expected %ld %s, got %ld %s\n", status, machine, got, itest_error_code(a));
     assert_int_equal(got, status);
     assert_string_equal(itest_error_code(a), machine);
     assert_non_null(json_string_value(json_object_get(a, "message")));
@@ -140,7 +139,8 @@ static void race_64_terminals_x_200_codes_exactly_one_success_each(void **state)
     struct itest_client *m = itest_client_new("marketer");
     json_t *report = NULL;
     assert_int_equal(itest_request(m, "GET", path, NULL, &report, NULL), 200);
-    long long rows = itest_sql_number("SELECT count(*) FROM redemptions WHERE campaign_id = $1", id);
+    long long rows =
+        itest_sql_number("SELECT count(*) FROM redemptions WHERE campaign_id = $1", id);
     long long revenue =
         itest_sql_number("SELECT sum(basket_cents) FROM redemptions WHERE campaign_id = $1", id);
     long long discount =
@@ -301,8 +301,8 @@ static void refusals_carry_their_machine_codes(void **state)
     long long future = itest_campaign("{\"starts_at\":\"2098-01-01T00:00:00Z\"}");
     long long past = itest_campaign(
         "{\"starts_at\":\"2020-01-01T00:00:00Z\",\"ends_at\":\"2021-01-01T00:00:00Z\"}");
-    long long minimum = itest_campaign(
-        "{\"offer\":{\"kind\":\"amount\",\"value\":500,\"min_basket_cents\":2000}}");
+    long long minimum =
+        itest_campaign("{\"offer\":{\"kind\":\"amount\",\"value\":500,\"min_basket_cents\":2000}}");
     json_t *a = itest_issue(other_store, 1, NULL), *b = itest_issue(future, 1, NULL),
            *c = itest_issue(past, 1, NULL), *d = itest_issue(minimum, 1, NULL);
     assert_non_null(a);
@@ -373,7 +373,8 @@ static void check_changes_nothing_and_predicts_the_redeem(void **state)
         json_decref(a);
     }
     json_t *a = NULL;
-    assert_int_equal(redeem(t, itest_code(issued, 0), 1235, uniq("check-then-redeem"), NULL, &a), 201);
+    assert_int_equal(redeem(t, itest_code(issued, 0), 1235, uniq("check-then-redeem"), NULL, &a),
+                     201);
     assert_int_equal(json_integer_value(json_object_get(a, "discount_cents")), 124);
     json_decref(a);
     assert_int_equal(itest_request(t, "POST", "/v1/checks", body, &a, NULL), 200);

@@ -30,8 +30,8 @@ static void flags_win_over_environment_and_environment_over_file(void **state)
     char *argv1[] = {"coupond", "serve", "--config", path, NULL};
     struct svc_config *c = svc_config_new(4, argv1, err, sizeof err);
     assert_non_null(c);
-    assert_int_equal(c->port, 2222);                 /* env over file */
-    assert_string_equal(c->db, "dbname=fromfile");   /* file over default */
+    assert_int_equal(c->port, 2222);               /* env over file */
+    assert_string_equal(c->db, "dbname=fromfile"); /* file over default */
     assert_int_equal(c->threads, 3);
     svc_config_free(c);
     char *argv2[] = {"coupond", "serve", "--config", path, "--listen", "[::1]:3333", NULL};
@@ -90,8 +90,9 @@ static void rfc3339_times(void **state)
     assert_int_equal(rfc3339_parse("2026-11-22T10:00:00.123Z", &t), 0);
     assert_int_equal(t, 1795341600);
     assert_int_equal(rfc3339_parse("2024-02-29T00:00:00Z", &t), 0);
-    const char *bad[] = {"2023-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-11-22 10:00:00Z",
-                         "2026-11-22T10:00:00",  "2026-11-22T24:00:00Z", "yesterday",
+    const char *bad[] = {"2023-02-29T00:00:00Z",     "2026-13-01T00:00:00Z",
+                         "2026-11-22 10:00:00Z",     "2026-11-22T10:00:00",
+                         "2026-11-22T24:00:00Z",     "yesterday",
                          "2026-11-22T10:00:00Zjunk", ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(rfc3339_parse(bad[i], &t), -1);
@@ -136,11 +137,11 @@ static void every_error_has_a_code_a_status_and_a_sentence(void **state)
         /* The machine code reads back to an entry with the same code. */
         assert_string_equal(cpn_err_code(cpn_err_from_code(code)), code);
     }
-    static const char *const spec[] = {"bad_request",      "unauthorized",     "forbidden",
-                                       "not_found",        "malformed_code",   "forged_code",
-                                       "expired",          "not_started",      "already_redeemed",
-                                       "wrong_store",      "below_minimum",    "campaign_exhausted",
-                                       "card_required",    "insufficient_points", "conflict"};
+    static const char *const spec[] = {"bad_request",   "unauthorized",        "forbidden",
+                                       "not_found",     "malformed_code",      "forged_code",
+                                       "expired",       "not_started",         "already_redeemed",
+                                       "wrong_store",   "below_minimum",       "campaign_exhausted",
+                                       "card_required", "insufficient_points", "conflict"};
     for (size_t i = 0; i < sizeof spec / sizeof spec[0]; i++)
         assert_string_equal(cpn_err_code(cpn_err_from_code(spec[i])), spec[i]);
     assert_int_equal(cpn_err_http_status(CPN_ERR_ALREADY_REDEEMED), 409);
