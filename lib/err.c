@@ -38,6 +38,11 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_CARD_REQUIRED] = {"card_required", 422,
                                "This coupon only works together with its bonus card."},
     [CPN_ERR_WRONG_CARD] = {"card_required", 422, "This coupon belongs to another bonus card."},
+    [CPN_ERR_UNKNOWN_CARD] = {"card_required", 422,
+                              "This bonus card is not known here: scan it again, or issue a new "
+                              "card."},
+    [CPN_ERR_NO_SERIALS] = {"unavailable", 503,
+                            "No serial numbers are left for new codes in this installation."},
     [CPN_ERR_INSUFFICIENT_POINTS] = {"insufficient_points", 409,
                                      "The card does not have enough points."},
     [CPN_ERR_CONFLICT] = {"conflict", 409,

@@ -33,6 +33,7 @@ enum cpn_err db_status_err(const char *s)
                {"wrong_store", CPN_ERR_WRONG_STORE},
                {"card_required", CPN_ERR_CARD_REQUIRED},
                {"wrong_card", CPN_ERR_WRONG_CARD},
+               {"unknown_card", CPN_ERR_UNKNOWN_CARD},
                {"below_minimum", CPN_ERR_BELOW_MINIMUM},
                {"already_redeemed", CPN_ERR_ALREADY_REDEEMED},
                {"campaign_exhausted", CPN_ERR_CAMPAIGN_EXHAUSTED},

@@ -100,6 +100,9 @@ static const struct http_route *route_for(const char *method, struct http_req *r
         if (!match(http_routes[i].pattern, r->path, r))
             continue;
         path_known = true;
+        size_t used = strlen(r->allow);
+        snprintf(r->allow + used, sizeof r->allow - used, "%s%s", used ? ", " : "",
+                 http_routes[i].method);
         if (strcmp(method, http_routes[i].method) == 0 ||
             (strcmp(method, "HEAD") == 0 && strcmp(http_routes[i].method, "GET") == 0)) {
             /* Terminate each parameter at its segment's end. */
@@ -145,6 +148,8 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
         return MHD_NO;
     MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     r->status = status;
     enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -164,7 +169,8 @@ enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char
 
 enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body)
 {
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    /* Reals (report ratios) print as the database rounded them, not with 17 digits. */
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
     json_decref(body);
     if (text == NULL) {
         static const char oom[] = "{\"error\":\"internal\",\"message\":\"Out of memory.\"}";

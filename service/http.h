@@ -30,6 +30,7 @@ struct http_req {
     size_t body_cap;
     enum cpn_err early;   /* a refusal decided before the body arrived */
     unsigned status;      /* the status answered, for metrics */
+    char allow[32];       /* the methods the path has, for a 405's Allow header */
     long long started_ns; /* monotonic, for metrics */
 };
 

@@ -42,7 +42,7 @@ enum MHD_Result http_campaigns_list(struct http_req *r)
     int64_t after = 0, limit = 100;
     const char *a = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
     const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
-    if (a != NULL && http_parse_id(a, &after) != 0)
+    if (a != NULL && strcmp(a, "0") != 0 && http_parse_id(a, &after) != 0)
         return http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                 "The parameter 'after' must be a campaign id.");
     if (l != NULL && (http_parse_id(l, &limit) != 0 || limit > 1000))

@@ -115,16 +115,18 @@ enum MHD_Result http_checks_create(struct http_req *r)
             return http_reply_db_failure(r, rc);
         err = db_status_err(a.status);
     }
-    json_t *out = json_pack("{s:b, s:I, s:I}", "valid", err == CPN_OK, "discount_cents",
-                            (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);
+    json_t *out = json_pack("{s:b, s:I, s:o}", "valid", err == CPN_OK, "discount_cents",
+                            (json_int_t)a.discount_cents, "campaign_id",
+                            a.campaign_id > 0 ? json_integer(a.campaign_id) : json_null());
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
     if (out != NULL && err != CPN_OK) {
         char buf[160];
         const char *message = err == CPN_ERR_ALREADY_REDEEMED
                                   ? already_sentence(&a, buf, sizeof buf)
-                              : detail[0] != '\0' ? detail
-                                                  : NULL;
+                              : err == CPN_ERR_NOT_FOUND ? "There is no coupon with that code."
+                              : detail[0] != '\0'        ? detail
+                                                         : NULL;
         json_object_set_new(out, "reason", json_string(cpn_err_code(err)));
         json_object_set_new(out, "message",
                             json_string(message != NULL ? message : cpn_err_message(err)));

@@ -72,7 +72,7 @@ enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t
         size_t want = n - got;
         size_t span = want + want / 16 + 64;
         if (next > UINT32_MAX)
-            return CPN_ERR_CAMPAIGN_EXHAUSTED;
+            return CPN_ERR_NO_SERIALS;
         if ((int64_t)span > (int64_t)UINT32_MAX - next + 1)
             span = (size_t)((int64_t)UINT32_MAX - next + 1);
         uint8_t *clean = malloc(span);

@@ -12,7 +12,7 @@ $$;
 
 -- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
 -- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
--- A points offer given a card that is not in the cards table is refused as card_required.
+-- A points offer given a card that is not in the cards table is refused as unknown_card.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
 RETURNS text
@@ -25,7 +25,7 @@ LANGUAGE sql STABLE AS $$
         WHEN cp.card_serial IS NOT NULL AND p_card <> cp.card_serial THEN 'wrong_card'
         -- a points offer credits its card, which must be one of ours
         WHEN c.offer_kind = 'points' AND p_card IS NOT NULL
-             AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.serial = p_card) THEN 'card_required'
+             AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.serial = p_card) THEN 'unknown_card'
         WHEN p_basket < c.min_basket_cents THEN 'below_minimum'
         WHEN cp.uses >= cp.max_uses THEN 'already_redeemed'
         WHEN c.max_redemptions IS NOT NULL AND c.limited_uses >= c.max_redemptions
