@@ -1,5 +1,6 @@
 /* One PostgreSQL connection per worker thread, prepared once; the 4-state status. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,14 +95,46 @@ const char *db_sqlstate(const PGresult *res)
     return s != NULL ? s : "";
 }
 
+/* Drops the thread's connection (the next db_conn() opens a new one). */
+static void drop_conn(PGconn *conn)
+{
+    PQfinish(conn);
+    pthread_setspecific(conn_key, NULL);
+}
+
+/* Runs prepared statement NAME (or, when NAME is NULL, the command SQL) on the thread's
+ * connection. When the connection turns out dead (PostgreSQL restarted, a network cut)
+ * and no transaction was open, it reconnects and runs the statement once more: every
+ * write is idempotent, so a statement that did reach the server is replayed, not doubled.
+ * Returns the result (never NULL unless out of memory) or NULL with no connection. */
+static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n,
+                                        const char *const *values, PGconn **used)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        PGconn *conn = db_conn();
+        *used = conn;
+        if (conn == NULL)
+            return NULL;
+        bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+        PGresult *r = name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0)
+                                   : PQexec(conn, sql);
+        if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1)
+            return r;
+        log_msg(LOG_WARN, "database connection lost; reconnecting");
+        PQclear(r);
+        drop_conn(conn);
+    }
+    return NULL;
+}
+
 int db_query(const char *name, int n, const char *const *values, PGresult **res)
 {
     if (res != NULL)
         *res = NULL;
-    PGconn *conn = db_conn();
+    PGconn *conn = NULL;
+    PGresult *r = exec_once_more_if_dead(name, NULL, n, values, &conn);
     if (conn == NULL)
         return DB_SOFT_ERROR;
-    PGresult *r = PQexecPrepared(conn, name, n, values, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         int rows = PQntuples(r);
@@ -119,10 +152,8 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
         rc = DB_SOFT_ERROR;
     log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name, state,
             PQresultErrorMessage(r));
-    if (PQstatus(conn) != CONNECTION_OK) {
-        PQfinish(conn);
-        pthread_setspecific(conn_key, NULL);
-    }
+    if (PQstatus(conn) != CONNECTION_OK)
+        drop_conn(conn);
     /* Hand hard errors back so callers can map constraint violations precisely. */
     if (res != NULL && rc == DB_HARD_ERROR)
         *res = r;
@@ -141,10 +172,10 @@ int db_query_retry(const char *name, int n, const char *const *values, PGresult 
 
 int db_command(const char *sql)
 {
-    PGconn *conn = db_conn();
+    PGconn *conn = NULL;
+    PGresult *r = exec_once_more_if_dead(NULL, sql, 0, NULL, &conn);
     if (conn == NULL)
         return DB_SOFT_ERROR;
-    PGresult *r = PQexec(conn, sql);
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_NO_RESULTS : DB_HARD_ERROR;
     if (rc != DB_NO_RESULTS) {
         const char *state = db_sqlstate(r);
@@ -152,6 +183,8 @@ int db_command(const char *sql)
             PQstatus(conn) != CONNECTION_OK)
             rc = DB_SOFT_ERROR;
         log_msg(LOG_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
+        if (PQstatus(conn) != CONNECTION_OK)
+            drop_conn(conn);
     }
     PQclear(r);
     return rc;

@@ -60,11 +60,13 @@ tills=$(jobs -p | grep -v "^$pid\$" || true)
 sleep 1.5; kill -9 "$pid"; echo "killed coupond (SIGKILL)"; sleep 0.3; start_coupond
 sleep 1.5
 pg=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
-if [ -n "${PG_DATA:-}" ]; then
+restart_pg() {
+  [ -n "${PG_DATA:-}" ] || return 1
   if [ "$(id -u)" -eq 0 ]; then runuser -u "$(stat -c %U "$PG_DATA/PG_VERSION")" -- "$pg/pg_ctl" -D "$PG_DATA" -m fast -w restart >/dev/null
   else "$pg/pg_ctl" -D "$PG_DATA" -m fast -w restart >/dev/null; fi
   echo "restarted PostgreSQL"
-fi
+}
+restart_pg || echo "not restarting PostgreSQL: not the embedded cluster"
 sleep 1; kill -9 "$pid"; echo "killed coupond again"; sleep 0.3; start_coupond
 for j in $tills; do wait "$j" || true; done
 
@@ -80,3 +82,12 @@ echo "answered $answered of 400, refused $refused, rows $rows, doubled $doubled"
 [ "$answered" -eq 400 ] && [ "$refused" -eq 0 ] && [ "$rows" -eq 400 ] && [ "$doubled" -eq 0 ] &&
   diff -q "$t/db" "$t/tills" >/dev/null || { echo "FAILED"; diff "$t/db" "$t/tills" | head; exit 1; }
 echo "no redemption lost or doubled"
+
+# After PostgreSQL restarts, coupond reconnects on the next request: none of them fails.
+if restart_pg; then
+  for i in $(seq 1 8); do
+    code=$(curl "${M[@]}" -o /dev/null -w '%{http_code}' "https://$listen/v1/campaigns/$id")
+    [ "$code" = 200 ] || { echo "request $i after the restart answered $code"; exit 1; }
+  done
+  echo "every request after the PostgreSQL restart succeeded"
+fi
