@@ -52,7 +52,7 @@ static bool payload_fields_ok(const struct cpn_code *c)
                c->offer_kind == CPN_OFFER_NONE && c->offer_value == 0 && c->min_basket_cents == 0;
     if (c->kind == CPN_KIND_COUPON)
         return c->offer_kind == CPN_OFFER_PERCENT || c->offer_kind == CPN_OFFER_AMOUNT ||
-               c->offer_kind == CPN_OFFER_POINTS;
+               c->offer_kind == CPN_OFFER_POINTS || c->offer_kind == CPN_OFFER_POINTS_MULTIPLY;
     return false;
 }
 
@@ -122,7 +122,7 @@ enum cpn_err cpn_signed_parse_symbols(const uint8_t *syms, size_t n, struct cpn_
     memcpy(out->signature, raw + payload_len, CPN_SIGNATURE_BYTES);
     /* Only values that pass payload_fields_ok() have a signed form, so that
      * parsing and formatting are inverses. */
-    if (raw[20] > CPN_OFFER_POINTS || !payload_fields_ok(out)) {
+    if (raw[20] > CPN_OFFER_POINTS_MULTIPLY || !payload_fields_ok(out)) {
         memset(out, 0, sizeof *out);
         return CPN_ERR_MALFORMED_CODE;
     }

@@ -134,6 +134,9 @@ const char *pos_scan_describe(const struct cpn_code *code, char *buf, size_t siz
     case CPN_OFFER_POINTS:
         append(buf, size, "%lu bonus points", (unsigned long)code->offer_value);
         break;
+    case CPN_OFFER_POINTS_MULTIPLY:
+        append(buf, size, "%lux points on the purchase", (unsigned long)code->offer_value);
+        break;
     default:
         append(buf, size, "no offer");
         break;

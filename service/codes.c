@@ -76,6 +76,8 @@ enum cpn_offer_kind codes_offer_kind(const char *name)
         return CPN_OFFER_AMOUNT;
     if (strcmp(name, "points") == 0)
         return CPN_OFFER_POINTS;
+    if (strcmp(name, "points_multiply") == 0)
+        return CPN_OFFER_POINTS_MULTIPLY;
     return CPN_OFFER_NONE;
 }
 

@@ -72,11 +72,12 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                             c->max_redemptions > 0 ? maxr : NULL,
                             c->nstores > 0 ? stores : NULL,
                             c->variant_of > 0 ? variant : NULL,
-                            c->created_by};
+                            c->created_by,
+                            c->offer_multiply ? "true" : "false"};
     PGresult *res = NULL;
     *json = NULL;
     *err = CPN_ERR_INTERNAL;
-    int rc = db_query_retry("campaign_create", 12, params, &res);
+    int rc = db_query_retry("campaign_create", 13, params, &res);
     if (rc == DB_HARD_ERROR) {
         /* A CHECK constraint (23514) is a rule of the table the request broke. */
         if (strcmp(db_sqlstate(res), "23514") == 0)

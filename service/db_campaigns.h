@@ -2,6 +2,7 @@
 #ifndef SVC_DB_CAMPAIGNS_H
 #define SVC_DB_CAMPAIGNS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,7 @@ struct campaign_new {
     int64_t starts_at; /* Unix seconds */
     int64_t ends_at;
     const char *offer_kind; /* percent, amount, points */
+    bool offer_multiply;    /* points: offer_value is a factor (2..10), not a number */
     int64_t offer_value;
     int64_t min_basket_cents;
     int64_t max_redemptions; /* 0: unlimited */

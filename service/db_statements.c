@@ -9,7 +9,7 @@ const struct db_statement db_statements[] = {
     {"campaign_get", "SELECT campaign_get($1::bigint)"},
     {"campaign_create",
      "SELECT status, body FROM campaign_create($1, $2, $3::bigint, $4::bigint, $5::bigint, $6,"
-     " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12)"},
+     " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean)"},
     {"coupon_issue_begin",
      "SELECT * FROM coupon_issue_begin($1::bigint, $2::integer, $3::integer, $4::bigint, $5,"
      " $6)"},

@@ -72,7 +72,7 @@ enum MHD_Result http_campaigns_get(struct http_req *r)
 /* Reads the offer object into C. Returns 0, or -1 with DETAIL filled. */
 static int read_offer(const json_t *offer, struct campaign_new *c, char *detail, size_t dlen)
 {
-    static const char *const allowed[] = {"kind", "value", "min_basket_cents", NULL};
+    static const char *const allowed[] = {"kind", "value", "min_basket_cents", "multiply", NULL};
     static const char *const kinds[] = {"percent", "amount", "points", NULL};
     if (!json_is_object(offer)) {
         snprintf(detail, dlen,
@@ -89,6 +89,23 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
     if (!in_list(c->offer_kind, kinds)) {
         snprintf(detail, dlen, "The offer kind must be percent, amount or points.");
         return -1;
+    }
+    json_t *multiply = json_object_get(offer, "multiply");
+    if (multiply != NULL && !json_is_boolean(multiply)) {
+        snprintf(detail, dlen, "The field 'offer.multiply' must be true or false.");
+        return -1;
+    }
+    c->offer_multiply = json_is_true(multiply);
+    if (c->offer_multiply) {
+        if (strcmp(c->offer_kind, "points") != 0) {
+            snprintf(detail, dlen, "Only a points offer can multiply ('offer.multiply').");
+            return -1;
+        }
+        return json_int_field(offer, "value", true, 2, 10, &c->offer_value, detail, dlen) < 0 ||
+                       json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX,
+                                      &c->min_basket_cents, detail, dlen) < 0
+                   ? -1
+                   : 0;
     }
     /* Offer fields travel in the signed code as 32-bit numbers. */
     int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : UINT32_MAX;

@@ -35,7 +35,8 @@ enum cpn_offer_kind {
     CPN_OFFER_NONE = 0, /* cards only */
     CPN_OFFER_PERCENT = 1,
     CPN_OFFER_AMOUNT = 2,
-    CPN_OFFER_POINTS = 3,
+    CPN_OFFER_POINTS = 3,          /* offer_value points */
+    CPN_OFFER_POINTS_MULTIPLY = 4, /* offer_value times the purchase's points */
 };
 
 /* A parsed or to-be-formatted code. The first group is the short form (and is

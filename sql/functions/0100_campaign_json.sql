@@ -10,6 +10,7 @@ LANGUAGE sql STABLE AS $$
         'id', c.id, 'name', c.name, 'channel', c.channel, 'cost_cents', c.cost_cents,
         'starts_at', rfc3339(c.starts_at), 'ends_at', rfc3339(c.ends_at),
         'offer', json_build_object('kind', c.offer_kind, 'value', c.offer_value,
+                                   'multiply', c.offer_multiply,
                                    'min_basket_cents', c.min_basket_cents),
         'max_redemptions', c.max_redemptions, 'stores', to_json(c.stores),
         'variant_of', c.variant_of, 'issued', c.issued,

@@ -22,7 +22,7 @@ BEGIN
         RETURN;
     END IF;
     ends_at := extract(epoch FROM c.ends_at)::bigint;
-    offer_kind := c.offer_kind;
+    offer_kind := CASE WHEN c.offer_multiply THEN 'points_multiply' ELSE c.offer_kind END;
     offer_value := c.offer_value;
     min_basket_cents := c.min_basket_cents;
     IF p_request_key IS NOT NULL THEN

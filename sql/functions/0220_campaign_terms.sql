@@ -4,7 +4,9 @@ CREATE OR REPLACE FUNCTION campaign_terms(p_campaign bigint,
     OUT ends_at bigint, OUT offer_kind text, OUT offer_value bigint, OUT min_basket_cents bigint)
 RETURNS SETOF record
 LANGUAGE sql STABLE AS $$
-    SELECT extract(epoch FROM ends_at)::bigint, offer_kind, offer_value, min_basket_cents
+    SELECT extract(epoch FROM ends_at)::bigint,
+           CASE WHEN offer_multiply THEN 'points_multiply' ELSE offer_kind END,
+           offer_value, min_basket_cents
       FROM campaigns WHERE id = p_campaign;
 $$;
 

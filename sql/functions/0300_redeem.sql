@@ -10,6 +10,18 @@ LANGUAGE sql IMMUTABLE STRICT AS $$
         ELSE 0 END;
 $$;
 
+-- offer_points(campaign, basket): the points a points offer gives: its value, or for a
+-- multiplying offer (factor N) N-1 times the programme's points for the basket, so that
+-- with the purchase's own earn the customer gets N times the points.
+CREATE OR REPLACE FUNCTION offer_points(c campaigns, p_basket bigint) RETURNS bigint
+LANGUAGE sql STABLE AS $$
+    SELECT CASE
+        WHEN c.offer_kind <> 'points' THEN 0
+        WHEN c.offer_multiply THEN (c.offer_value - 1) * (p_basket / 100)
+             * coalesce((SELECT points_per_euro FROM card_programme), 1)
+        ELSE c.offer_value END;
+$$;
+
 -- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
 -- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
 -- A points offer given a card that is not in the cards table is refused as unknown_card.
@@ -116,7 +128,7 @@ BEGIN
         END IF;
     END IF;
     discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
-    points := CASE WHEN c.offer_kind = 'points' THEN c.offer_value ELSE 0 END;
+    points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
                              basket_cents, discount_cents, points, card_serial)
     VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card)
@@ -160,7 +172,7 @@ BEGIN
     END IF;
     discount_cents := CASE WHEN status = 'ok'
                            THEN discount_for(c.offer_kind, c.offer_value, p_basket) ELSE 0 END;
-    points := CASE WHEN status = 'ok' AND c.offer_kind = 'points' THEN c.offer_value ELSE 0 END;
+    points := CASE WHEN status = 'ok' THEN offer_points(c, p_basket) ELSE 0 END;
 END;
 $$;
 

@@ -431,6 +431,47 @@ static void void_gives_the_coupon_back_once_and_only_in_its_store(void **state)
     json_decref(issued);
 }
 
+static void multiplying_points_offer_credits_the_card_factor_minus_one_times(void **state)
+{
+    (void)state;
+    long long campaign =
+        itest_campaign("{\"offer\":{\"kind\":\"points\",\"value\":3,\"multiply\":true}}");
+    assert_true(campaign > 0);
+    json_t *issued = itest_issue(campaign, 1, NULL);
+    assert_non_null(issued);
+    struct itest_client *m = itest_client_new("marketer"), *t = itest_client_new("terminal-1");
+    json_t *card = NULL;
+    assert_int_equal(itest_request(m, "POST", "/v1/cards", "{}", &card, NULL), 201);
+    const char *card_code = json_string_value(json_object_get(card, "card"));
+    assert_non_null(card_code);
+    json_t *a = NULL;
+    /* 42.50 EUR earns 42 points at the default rate; 3x adds 2 x 42 = 84. */
+    assert_int_equal(redeem(t, itest_code(issued, 0), 4250, uniq("multiply"), card_code, &a), 201);
+    assert_int_equal(json_integer_value(json_object_get(a, "points")), 84);
+    assert_int_equal(json_integer_value(json_object_get(a, "discount_cents")), 0);
+    json_decref(a);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/cards/%s", card_code);
+    assert_int_equal(itest_request(t, "GET", path, NULL, &a, NULL), 200);
+    assert_int_equal(json_integer_value(json_object_get(a, "balance")), 84);
+    json_decref(a);
+    /* Only points offers multiply, and by 2 to 10. */
+    const char *bad[] = {"{\"name\":\"x\",\"channel\":\"app\",\"cost_cents\":0,\"starts_at\":"
+                         "\"2026-01-01T00:00:00Z\",\"ends_at\":\"2027-01-01T00:00:00Z\",\"offer\":"
+                         "{\"kind\":\"percent\",\"value\":3,\"multiply\":true}}",
+                         "{\"name\":\"x\",\"channel\":\"app\",\"cost_cents\":0,\"starts_at\":"
+                         "\"2026-01-01T00:00:00Z\",\"ends_at\":\"2027-01-01T00:00:00Z\",\"offer\":"
+                         "{\"kind\":\"points\",\"value\":11,\"multiply\":true}}"};
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(itest_request(m, "POST", "/v1/campaigns", bad[i], &a, NULL), 400);
+        json_decref(a);
+    }
+    json_decref(card);
+    json_decref(issued);
+    itest_client_free(m);
+    itest_client_free(t);
+}
+
 int main(void)
 {
     srandom((unsigned)getpid());
@@ -441,6 +482,7 @@ int main(void)
         cmocka_unit_test(void_gives_the_coupon_back_once_and_only_in_its_store),
         cmocka_unit_test(generic_code_with_10_uses_redeems_exactly_10_times_under_64_racers),
         cmocka_unit_test(campaign_max_redemptions_5_holds_under_64_racers),
+        cmocka_unit_test(multiplying_points_offer_credits_the_card_factor_minus_one_times),
         cmocka_unit_test(race_64_terminals_x_200_codes_exactly_one_success_each),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

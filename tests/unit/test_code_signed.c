@@ -312,7 +312,7 @@ static void parser_rejects_bad_versions_flags_and_fields(void **state)
         {2, 0x84, "reserved flag bit 7"},
         {2, 0x14, "bound flag without card serial"},
         {20, 0, "coupon without offer"},
-        {20, 4, "offer kind 4"},
+        {20, 5, "offer kind 5"},
     };
     struct cpn_keyring *k = vector_keyring();
     uint8_t payload[33], raw[RAW_MAX];
