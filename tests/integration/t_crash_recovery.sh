@@ -8,7 +8,11 @@ set -euo pipefail
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
 d="$s/certs/dev"
-port=$(( 18800 + RANDOM % 50 ))
+# A port nothing listens on (a connection attempt is refused).
+for _ in $(seq 1 50); do
+  port=$(( 20000 + RANDOM % 20000 ))
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+done
 listen="127.0.0.1:$port"
 t=$(mktemp -d)
 pid=
