@@ -191,7 +191,9 @@ acct_end() {
   b=$(calc "%.3f" "($(busy_ticks) - $A_B) / $CLK")
   A_FOREIGN=$(awk -v b="$b" -v c="$1" -v co="$A_CO" -v pg="$A_PG" -v w="$w" -v n="$NPROC" \
     'BEGIN {f = (b - c - co - pg) / (w * n) * 100; if (f < 0) f = 0; printf "%.0f", f}')
+  FOREIGN_ALL+=("$A_FOREIGN")
 }
+FOREIGN_ALL=()
 # Per-side sums over a round's runs: S[side.n|rate|cl|co|pg|runs|foreign]
 declare -A S
 side_reset() { local k; for k in n rate cl co pg runs foreign; do S[$1.$k]=0; done; }
@@ -351,6 +353,13 @@ cpu_ratio() {
     -v x="${S[$2.cl]}" -v y="${S[$2.co]}" -v z="${S[$2.pg]}" -v m="${S[$2.n]}" \
     'BEGIN {p = (a + b + c) / n; q = (x + y + z) / m; if (q == 0) print ""; else printf "%.3f\n", p / q}'
 }
+# server_ratio CEILING_SIDE SIDE: the same without the clients' CPU (PostgreSQL, and coupond
+# on coupond's side): what the ratio would be with the clients on other machines.
+server_ratio() {
+  [ -n "$PG_PM" ] || { echo "—"; return; }
+  awk -v b="${S[$1.co]}" -v c="${S[$1.pg]}" -v n="${S[$1.n]}" -v y="${S[$2.co]}" -v z="${S[$2.pg]}" -v m="${S[$2.n]}" \
+    'BEGIN {p = (b + c) / n; q = (y + z) / m; if (q == 0) print "—"; else printf "%.3f\n", p / q}'
+}
 verdict() { # verdict RATIO BAR
   awk -v r="$1" -v b="$2" 'BEGIN {if (r == "" || r == "nan") print "—"; else if (r + 0 >= b + 0) print "pass"; else print "**FAIL**"}'
 }
@@ -370,7 +379,7 @@ for r in $(seq 1 "$ROUNDS"); do
   done
   v=$(side_rate mtls) c=$(side_rate tls)
   V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio tls mtls)")
-  DETAILS+=("| a | $r | mTLS $(fmt "$v") req/s; $(side_cpu mtls loadgen) | TLS $(fmt "$c") req/s; $(side_cpu tls loadgen) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}) |")
+  DETAILS+=("| a | $r | mTLS $(fmt "$v") req/s; $(side_cpu mtls loadgen) | TLS $(fmt "$c") req/s; $(side_cpu tls loadgen) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
   log "  round $r: mTLS $v req/s, TLS $c req/s"
 done
 ra=$(median "${R[@]}")
@@ -438,7 +447,7 @@ SQL
     [ "$ok" = "$ntx" ] || log "  pgbench made $ntx calls but $ok coupons were redeemed"
     v=$(side_rate coupond) c=$(side_rate pgbench)
     V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio pgbench coupond)")
-    DETAILS+=("| $id | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s ($ntx calls, $ok coupons redeemed); $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}) |")
+    DETAILS+=("| $id | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s ($ntx calls, $ok coupons redeemed); $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
     log "  round $r: coupond $v/s, pgbench $c/s"
   done
   local rr
@@ -476,7 +485,7 @@ SQL
     done
     v=$(side_rate coupond) c=$(side_rate pgbench)
     V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio pgbench coupond)")
-    DETAILS+=("| d | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s; $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}) |")
+    DETAILS+=("| d | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s; $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
     log "  round $r: coupond $v/s, pgbench $c/s"
   done
   rd=$(median "${R[@]}")
@@ -493,7 +502,7 @@ if [ "$HAS_ISSUE" = 1 ]; then
   psqlq -c "\\copy (SELECT g, 1::bigint, 1::bigint, 1, NULL::bigint FROM generate_series(4000000001::bigint, 4000000000 + $BULK) g) TO '$WORK/copy.tsv'"
   copy_cmd=("$PG_BIN/psql" "$DB" -v ON_ERROR_STOP=1 -qAtX -c "\\copy bench_coupons_copy (serial, campaign_id, batch_id, max_uses, card_serial) FROM '$(rel "$WORK/copy.tsv")'")
   MC=("$CERTS/ca.pem" "$CERTS/marketer.pem" "$CERTS/marketer.key")
-  EV=() EC=() ER=() XV=() XC=() XR=()
+  EV=() EC=() ER=() EQ=() XV=() XC=() XR=() XQ=()
   for r in $(seq 1 "$BULK_ROUNDS"); do
     bc_=$(new_campaign "bench-bulk-$r")
     for what in $(abba "$r" issue copy | cut -d' ' -f1,2); do
@@ -507,22 +516,25 @@ if [ "$HAS_ISSUE" = 1 ]; then
         acct_end 0
         [ "${t%% *}" = 201 ] || die "the bulk issue answered ${t%% *}: $(head -c 300 "$WORK/resp")"
         ti=${t#* } icpu="CPU s: coupond $A_CO, PostgreSQL $A_PG; other processes $A_FOREIGN %"
+        issue_cpu=$(calc "%.3f" "$A_CO + $A_PG")
       else
         psqlq -c "DROP TABLE IF EXISTS bench_coupons_copy" \
           -c "CREATE TABLE bench_coupons_copy (LIKE coupons INCLUDING ALL) WITH (fillfactor = 90)"
         note_cmd copy "${copy_cmd[@]}"
         acct_start
         s=$(date +%s.%N)
-        (cd "$ROOT" && "${copy_cmd[@]}")
+        t=$( { time (cd "$ROOT" && "${copy_cmd[@]}"); } 2>&1 )
         tc=$(calc "%.3f" "$(date +%s.%N) - $s")
-        acct_end 0
-        ccpu="CPU s: PostgreSQL $A_PG; other processes $A_FOREIGN %"
+        cl=$(awk -v t="$t" 'BEGIN {split(t, a, " "); print a[1] + a[2]}')
+        acct_end "$cl"
+        copy_cpu=$(calc "%.3f" "$cl + $A_PG")
+        ccpu="CPU s: psql $cl, PostgreSQL $A_PG; other processes $A_FOREIGN %"
         psqlq -c "DROP TABLE bench_coupons_copy"
       fi
     done
     vi=$(calc "%.0f" "$BULK / $ti") vc=$(calc "%.0f" "$BULK / $tc")
-    EV+=("$vi") EC+=("$vc") ER+=("$(div "$vi" "$vc")")
-    DETAILS+=("| e1 | $r | coupond issued $BULK in ${ti} s = $(fmt "$vi")/s; $icpu | COPY of $BULK rows in ${tc} s = $(fmt "$vc")/s; $ccpu | $(div "$vi" "$vc") |")
+    EV+=("$vi") EC+=("$vc") ER+=("$(div "$vi" "$vc")") EQ+=("$([ -n "$PG_PM" ] && div "$copy_cpu" "$issue_cpu" || echo nan)")
+    DETAILS+=("| e1 | $r | coupond issued $BULK in ${ti} s = $(fmt "$vi")/s; $icpu | COPY of $BULK rows in ${tc} s = $(fmt "$vc")/s; $ccpu | $(div "$vi" "$vc") (by CPU: ${EQ[-1]}) |")
     log "  round $r: issue ${ti} s, COPY ${tc} s"
     if [ "$HAS_CSV" = 1 ]; then
       for what in $(abba "$r" export sign | cut -d' ' -f1,2); do
@@ -535,30 +547,34 @@ if [ "$HAS_ISSUE" = 1 ]; then
           [ "${t%% *}" = 200 ] || die "the export answered ${t%% *}"
           te=${t#* }
           ecpu="coupond used $(calc "%.2f" "$A_CO / $te") cores, PostgreSQL $(calc "%.2f" "$A_PG / $te"); other processes $A_FOREIGN %"
+          export_cpu=$(calc "%.3f" "$A_CO + $A_PG")
           rows=$(awk -F, 'NR == 1 && $1 == "code" {next} {n++} END {print n + 0}' "$WORK/export.csv")
           rm -f "$WORK/export.csv"
         else
           note_cmd sign_rate "$TOOLS/sign_rate" --duration 3
           acct_start
-          sline=$("$TOOLS/sign_rate" --duration 3)
-          acct_end "$(calc "%.3f" "$(kv "$sline" signs) / $(kv "$sline" signs_per_s) * $NPROC")"
-          sr=$(kv "$sline" signs_per_s) sfor=$A_FOREIGN
+          t=$( { time "$TOOLS/sign_rate" --duration 3 >"$WORK/line"; } 2>&1 )
+          sline=$(cat "$WORK/line")
+          scpu=$(awk -v t="$t" 'BEGIN {split(t, a, " "); print a[1] + a[2]}')
+          acct_end "$scpu"
+          sr=$(kv "$sline" signs_per_s) sfor=$A_FOREIGN signs=$(kv "$sline" signs)
         fi
       done
       [ "$rows" = "$BULK" ] || log "  the export had $rows rows, not $BULK"
       ve=$(calc "%.0f" "$rows / $te")
       XV+=("$ve") XC+=("$sr") XR+=("$(div "$ve" "$sr")")
-      DETAILS+=("| e2 | $r | coupond exported $rows signed coupons in ${te} s = $(fmt "$ve")/s; $ecpu | Ed25519: $(fmt "$sr") signatures/s on $NPROC threads; other processes $sfor % | $(div "$ve" "$sr") |")
+      XQ+=("$(awk -v sc="$scpu" -v sn="$signs" -v ec="$export_cpu" -v en="$rows" 'BEGIN {if (sn == 0 || en == 0 || ec == 0) print "nan"; else printf "%.3f", (sc / sn) / (ec / en)}')")
+      DETAILS+=("| e2 | $r | coupond exported $rows signed coupons in ${te} s = $(fmt "$ve")/s; $ecpu | Ed25519: $(fmt "$sr") signatures/s on $NPROC threads ($(us "$scpu" "$signs") µs CPU each); other processes $sfor % | $(div "$ve" "$sr") (by CPU: ${XQ[-1]}) |")
       log "  round $r: export ${te} s ($rows rows), signing $sr/s"
     fi
   done
   re=$(median "${ER[@]}")
   add_row e1 "Bulk issue of $BULK coupons vs plain COPY (coupons/s)" "$(fmt "$(median "${EV[@]}")")" \
-    "$(fmt "$(median "${EC[@]}")")" "$re" "≥ 0.50" "$(verdict "$re" 0.50)"
+    "$(fmt "$(median "${EC[@]}")")" "$re" "≥ 0.50" "$(verdict "$re" 0.50)" "$(median "${EQ[@]}")"
   if [ "$HAS_CSV" = 1 ]; then
     rx=$(median "${XR[@]}")
     add_row e2 "CSV export of signed codes vs Ed25519 signing on all cores (coupons/s)" \
-      "$(fmt "$(median "${XV[@]}")")" "$(fmt "$(median "${XC[@]}")")" "$rx" "≥ 0.80" "$(verdict "$rx" 0.80)"
+      "$(fmt "$(median "${XV[@]}")")" "$(fmt "$(median "${XC[@]}")")" "$rx" "≥ 0.80" "$(verdict "$rx" 0.80)" "$(median "${XQ[@]}")"
   else
     not_measured e2 "CSV export of signed codes vs Ed25519 signing on all cores" "≥ 0.80" "$(missing_of csv)"
   fi
@@ -587,6 +603,15 @@ ELAPSED=$(($(date +%s) - T0))
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$ROOT" status --porcelain 2>/dev/null | grep -qv '^?? tests/bench/' && echo " plus uncommitted changes" || true)
 pgver=$("$PG_BIN/postgres" --version | sed 's/.*) //')
+# foreign_note: a warning when other processes took a noticeable share of the machine.
+foreign_note() {
+  [ "${#FOREIGN_ALL[@]}" -gt 0 ] || return 0
+  local mean max
+  mean=$(printf '%s\n' "${FOREIGN_ALL[@]}" | awk '{s += $1} END {printf "%.0f", s / NR}')
+  max=$(printf '%s\n' "${FOREIGN_ALL[@]}" | sort -n | tail -1)
+  [ "$mean" -ge 10 ] || return 0
+  printf '%s\n' "**This run shared the machine:** other processes used on average $mean % (at most $max %) of its CPU during the timed runs, so the throughput ratios below carry more noise than usual; the \"ratio by CPU/op\" column is less affected. Rerun on an otherwise idle machine for figures to rely on." ""
+}
 pgset=$(psqlq -c "SELECT string_agg(name || '=' || setting || coalesce(unit, ''), ', ' ORDER BY name) FROM pg_settings WHERE name IN ('shared_buffers', 'synchronous_commit', 'max_wal_size', 'wal_buffers', 'fsync')")
 {
   cat <<EOF
@@ -598,6 +623,8 @@ two sides A B B A (B A A B in even rounds), ${SECS} s each, a side's figure in a
 mean of its two runs, and the table shows the median of $ROUNDS rounds (bulk: $BULK_ROUNDS
 rounds of one run each). Runs on these machines vary by ±30 %, so compare the ratios, not
 absolute numbers across runs.
+
+$(foreign_note)
 
 ## Machine
 - $NPROC × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') (\`nproc\` = $NPROC), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
@@ -627,7 +654,10 @@ ceiling's CPU per operation (client + coupond + PostgreSQL) by coupond's: the th
 ratio a CPU-bound machine with nothing else on it would show. Other processes on the
 machine disturb it far less than they disturb the throughput ratio, so where the two
 disagree, suspect the machine's other load (see "other processes"). The result column is
-judged on the throughput ratio alone.
+judged on the throughput ratio alone. "Server side only" leaves the clients' CPU out
+(coupond + PostgreSQL against PostgreSQL alone): the ratio if the clients ran elsewhere,
+as tills do; loadgen (libcurl, HTTP/1.1 over TLS) costs several times pgbench's CPU per
+operation, which the throughput ratio on one machine charges to coupond.
 
 ## What each row measures
 - **a** — `GET /healthz` (no business logic beyond one `SELECT 1`) over the same number of
