@@ -118,9 +118,11 @@ $$;
 -- card_has_due(card): whether any of the card's lots has reached its expiry (cheap: an
 -- index probe), so the hot paths lock and expire only when there is something to do.
 CREATE OR REPLACE FUNCTION card_has_due(p_card bigint) RETURNS boolean
-LANGUAGE sql STABLE AS $$
-    SELECT EXISTS (SELECT 1 FROM card_lots
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN EXISTS (SELECT 1 FROM card_lots
                     WHERE card_serial = p_card AND remaining > 0 AND expires_at <= now());
+END;
 $$;
 
 -- card_reverse_credit(card, credit, kind, ...): reverses credit ledger row CREDIT (an
