@@ -116,8 +116,8 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         if (conn == NULL)
             return NULL;
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
-        PGresult *r = name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0)
-                                   : PQexec(conn, sql);
+        PGresult *r =
+            name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0) : PQexec(conn, sql);
         if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1)
             return r;
         log_msg(LOG_WARN, "database connection lost; reconnecting");

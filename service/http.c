@@ -1,4 +1,4 @@
-/* The HTTPS front: libmicrohttpd with GnuTLS in an epoll thread pool (one database
+/* The HTTPS front: libmicrohttpd with GnuTLS in a poll() thread pool (one database
  * connection per worker thread), the route table, authentication once per connection,
  * body collection, and the reply helpers. A response is always queued on a later call of
  * the access handler, never the first, so that libmicrohttpd keeps the connection alive. */
@@ -357,7 +357,11 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
     struct sockaddr *addr;
-    unsigned flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG;
+    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop spins at full CPU on a TLS
+     * handshake the client leaves unfinished (measured: 0.94 of a core per such socket,
+     * until the idle time-out), so a few half-open sockets would take every worker. Its
+     * poll() loop does not, at the same throughput (see docs/operations.md). */
+    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD;
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
     if (inet_pton(AF_INET, cfg->listen_host, &in4.sin_addr) == 1) {

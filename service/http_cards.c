@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "codes.h"
-#include "coupon/qr.h"
 #include "db.h"
 #include "db_cards.h"
 #include "handlers.h"
@@ -173,24 +172,7 @@ static enum MHD_Result reply_card_qr(struct http_req *r, bool png)
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     if (codes_card_forms(card.serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    struct cpn_qr_options opts = {.module_px = png ? 6 : 4, .quiet_zone = 4};
-    enum MHD_Result result;
-    if (png) {
-        uint8_t *img = NULL;
-        size_t len = 0;
-        enum cpn_err err = cpn_qr_png(signed_form, &opts, &img, &len, NULL);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/png", img, len)
-                               : http_reply_error(r, err, NULL);
-        free(img);
-    } else {
-        char *svg = NULL;
-        size_t len = 0;
-        enum cpn_err err = cpn_qr_svg(signed_form, &opts, &svg, &len, NULL);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/svg+xml", svg, len)
-                               : http_reply_error(r, err, NULL);
-        free(svg);
-    }
-    return result;
+    return http_reply_qr(r, signed_form, png);
 }
 
 /* GET /v1/cards/{card}/qr.svg. */
@@ -277,24 +259,15 @@ enum MHD_Result http_cards_burn(struct http_req *r)
  * with their sentence. */
 enum MHD_Result http_card_transactions_void(struct http_req *r)
 {
-    static const char *const allowed[] = {"txn_id", NULL};
     int64_t id;
-    if (http_parse_id(r->params[0], &id) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
+    const char *txn = NULL;
+    char terminal[128];
     enum MHD_Result replied;
-    json_t *in = http_body_object(r, &replied);
+    json_t *in = http_read_void(r, "There is no card transaction with that id.", &id, &txn,
+                                terminal, &replied);
     if (in == NULL)
         return replied;
-    char detail[256], terminal[128];
-    const char *txn = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
-    if (unknown != NULL)
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL || http_read_txn(in, &txn, detail, sizeof detail) != 0 ||
-        http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
-        json_decref(in);
-        return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-    }
+    char detail[256];
     struct card_answer a;
     int rc = db_card_void(id, r->principal->store, terminal, txn, &a);
     json_decref(in);

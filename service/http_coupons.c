@@ -2,13 +2,10 @@
  * export (GET /v1/campaigns/{id}/coupons.csv), one coupon (GET /v1/coupons/{code}) and
  * its QR code (GET /v1/coupons/{code}/qr.svg and qr.png). */
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "coupon/qr.h"
 #include "db.h"
 #include "db_campaigns.h"
 #include "db_coupons.h"
@@ -155,26 +152,7 @@ static enum MHD_Result reply_qr(struct http_req *r, bool png)
     if (codes_coupon_forms(code.serial, &terms, card, short_form, signed_form,
                            sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    struct cpn_qr_options opts = {.module_px = png ? 6 : 4, .quiet_zone = 4};
-    int version = 0;
-    enum cpn_err err;
-    enum MHD_Result result;
-    if (png) {
-        uint8_t *img = NULL;
-        size_t len = 0;
-        err = cpn_qr_png(signed_form, &opts, &img, &len, &version);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/png", img, len)
-                               : http_reply_error(r, err, NULL);
-        free(img);
-    } else {
-        char *svg = NULL;
-        size_t len = 0;
-        err = cpn_qr_svg(signed_form, &opts, &svg, &len, &version);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/svg+xml", svg, len)
-                               : http_reply_error(r, err, NULL);
-        free(svg);
-    }
-    return result;
+    return http_reply_qr(r, signed_form, png);
 }
 
 enum MHD_Result http_coupons_qr_svg(struct http_req *r)

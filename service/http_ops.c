@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/qr.h"
 #include "db.h"
 #include "handlers.h"
 #include "metrics.h"
@@ -62,4 +63,27 @@ enum MHD_Result http_reply_db_failure(struct http_req *r, int db_status)
 {
     return http_reply_error(r, db_status == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL,
                             NULL);
+}
+
+enum MHD_Result http_reply_qr(struct http_req *r, const char *text, bool png)
+{
+    struct cpn_qr_options opts = {.module_px = png ? 6 : 4, .quiet_zone = 4};
+    enum MHD_Result result;
+    enum cpn_err err;
+    if (png) {
+        uint8_t *img = NULL;
+        size_t len = 0;
+        err = cpn_qr_png(text, &opts, &img, &len, NULL);
+        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/png", img, len)
+                               : http_reply_error(r, err, NULL);
+        free(img);
+    } else {
+        char *svg = NULL;
+        size_t len = 0;
+        err = cpn_qr_svg(text, &opts, &svg, &len, NULL);
+        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/svg+xml", svg, len)
+                               : http_reply_error(r, err, NULL);
+        free(svg);
+    }
+    return result;
 }

@@ -33,6 +33,30 @@ int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen)
     return 0;
 }
 
+json_t *http_read_void(struct http_req *r, const char *not_found, int64_t *id, const char **txn,
+                       char terminal[128], enum MHD_Result *replied)
+{
+    static const char *const allowed[] = {"txn_id", NULL};
+    if (http_parse_id(r->params[0], id) != 0) {
+        *replied = http_reply_error(r, CPN_ERR_NOT_FOUND, not_found);
+        return NULL;
+    }
+    json_t *in = http_body_object(r, replied);
+    if (in == NULL)
+        return NULL;
+    char detail[256];
+    const char *unknown = json_unknown_key(in, allowed);
+    if (unknown != NULL)
+        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
+    if (unknown != NULL || http_read_txn(in, txn, detail, sizeof detail) != 0 ||
+        http_terminal_key(r->principal, terminal, 128) != 0) {
+        json_decref(in);
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+        return NULL;
+    }
+    return in;
+}
+
 /* What a check or redemption request says, read strictly. */
 struct coupon_request {
     struct cpn_code code;
@@ -185,24 +209,14 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
 
 enum MHD_Result http_redemptions_void(struct http_req *r)
 {
-    static const char *const allowed[] = {"txn_id", NULL};
     int64_t id;
-    if (http_parse_id(r->params[0], &id) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no redemption with that id.");
+    const char *txn = NULL;
+    char terminal[128];
     enum MHD_Result replied;
-    json_t *in = http_body_object(r, &replied);
+    json_t *in =
+        http_read_void(r, "There is no redemption with that id.", &id, &txn, terminal, &replied);
     if (in == NULL)
         return replied;
-    char detail[256], terminal[128];
-    const char *txn = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
-    if (unknown != NULL)
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL || http_read_txn(in, &txn, detail, sizeof detail) != 0 ||
-        http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
-        json_decref(in);
-        return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-    }
     struct redeem_answer a;
     int rc = db_void(id, r->principal->store, terminal, txn, &a);
     json_decref(in);

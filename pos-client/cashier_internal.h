@@ -1,0 +1,98 @@
+/* What the cashier mode's source files (cashier*.c) share and nothing else includes: the
+ * customer's basket, the session around it, and the handlers the input loop calls for each kind
+ * of line. */
+#ifndef POS_CASHIER_INTERNAL_H
+#define POS_CASHIER_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cashier.h"
+
+/* Most coupons in one basket. */
+#define POS_BASKET_MAX_COUPONS 32
+
+/* A coupon in the basket. */
+struct pos_basket_coupon {
+    struct pos_scan scan;
+    int64_t discount_cents;  /* from the last check, or the redemption once redeemed */
+    int64_t redemption_id;   /* once redeemed, else 0 */
+    bool pending;            /* a redeem got no answer: it may have gone through */
+    const char *waiting_for; /* NULL, or why the last check said "not yet" (card, minimum) */
+};
+
+/* The customer's basket. */
+struct pos_basket {
+    bool has_card;
+    struct pos_scan card;
+    int64_t card_balance; /* -1 unknown */
+    bool has_total;
+    int64_t total_cents;
+    struct pos_basket_coupon coupons[POS_BASKET_MAX_COUPONS];
+    size_t n_coupons;
+    int64_t burn_points;   /* 0 none */
+    int64_t burn_txn_id;   /* once burned, else 0 */
+    bool burn_pending;     /* the burn got no answer: it may have gone through */
+    int64_t earn_txn_id;   /* once earned, else 0 */
+    int64_t earned_points; /* once earned */
+    int64_t earn_cents;    /* what the last earn was for */
+    bool earn_pending;     /* the earn got no answer: it may have gone through */
+};
+
+/* The session: the till, where to write, and the basket. */
+struct pos_cashier_session {
+    struct pos_till *till;
+    FILE *out;
+    struct pos_basket b;
+    bool quit_warned; /* "quit" with a partly booked basket was said once */
+};
+
+/* --- the session (cashier.c) --- */
+
+/* Writes one line to the cashier and flushes it, so a pipe or a terminal sees it at once. */
+__attribute__((format(printf, 2, 3))) void pos_cashier_say(struct pos_cashier_session *s,
+                                                           const char *fmt, ...);
+
+/* --- filling the basket (cashier_basket.c) --- */
+
+/* Starts an empty basket. */
+void pos_basket_clear(struct pos_basket *b);
+
+/* Returns true when something of B was booked already, or may have been (a coupon redeemed,
+ * points burned or earned, or a call for one unanswered): then the basket must be paid or its
+ * bookings voided. */
+bool pos_basket_booked(const struct pos_basket *b);
+
+/* "total": sets the basket total to CENTS, re-checks the coupons against it and says the
+ * basket's state; refused (and said) once the basket is partly booked. */
+void pos_cashier_on_total(struct pos_cashier_session *s, int64_t cents);
+
+/* A scanned bonus card: asks its balance and keeps it for the basket (replacing another card,
+ * which drops the points to burn), then re-checks the coupons waiting for a card; refused (and
+ * said) when it is scanned already, when asking its balance is refused, or once the basket is
+ * partly booked. */
+void pos_cashier_on_card(struct pos_cashier_session *s, const struct pos_scan *card);
+
+/* A scanned coupon: checks it and keeps it in the basket unless the check rules it out; refused
+ * (and said) when it is there already, the basket is full, or the basket is partly booked. */
+void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan *scan);
+
+/* "burn": keeps POINTS to burn from the card at pay; refused (and said) without a card, beyond
+ * its known balance, or once the basket is partly booked. */
+void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points);
+
+/* --- paying and cancelling (cashier_pay.c) --- */
+
+/* Books the basket. Returns true when it is done (and a new one may start). */
+bool pos_cashier_pay(struct pos_cashier_session *s);
+
+/* Drops the basket, voiding what was booked of it. A call that got no answer is first sent again
+ * to learn whether it went through (if not, it goes through now), and then voided. */
+void pos_cashier_cancel(struct pos_cashier_session *s);
+
+/* Says, when leaving with a partly booked basket, what stays booked and how to void it. */
+void pos_cashier_say_booked(struct pos_cashier_session *s);
+
+#endif

@@ -1,0 +1,229 @@
+/* Paying and cancelling a basket in the cashier mode: on "pay" the coupons are redeemed, points
+ * burned and points earned on what is left to pay, each its own journaled call with one line per
+ * result and a summary line; on "cancel" what was booked is voided. When a call gets no answer,
+ * the basket stays as it is and "pay" (or "cancel") again picks up where it stopped: nothing is
+ * booked twice. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cashier_internal.h"
+#include "money.h"
+
+/* Says R's line for a call at pay that got no definite answer, and what to do. */
+static void say_stopped(struct pos_cashier_session *s, const char *what, const struct pos_result *r)
+{
+    pos_cashier_say(s, "%s: NO ANSWER: %s Type pay again: nothing is booked twice.", what,
+                    r->err == CPN_ERR_TIMEOUT ? "the coupon service did not answer in time."
+                                              : r->line);
+}
+
+bool pos_cashier_pay(struct pos_cashier_session *s)
+{
+    struct pos_basket *b = &s->b;
+    if (!b->has_total) {
+        pos_cashier_say(s, "Type the basket total first (like 12.34), then pay.");
+        return false;
+    }
+    const char *card = b->has_card ? b->card.text : NULL;
+    char what[64];
+    /* Coupons first: each its own redemption, against the whole basket. */
+    size_t kept = 0;
+    for (size_t i = 0; i < b->n_coupons; i++) {
+        struct pos_basket_coupon *c = &b->coupons[i];
+        if (c->redemption_id == 0) {
+            struct pos_result r;
+            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, NULL, &r);
+            snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
+            c->pending = r.pending;
+            if (r.exit == POS_EXIT_OK) {
+                char off[POS_MONEY_SIZE];
+                c->redemption_id = r.id;
+                c->discount_cents = r.discount_cents;
+                c->waiting_for = NULL;
+                pos_cashier_say(s, "%s: REDEEMED: %s off (redemption %" PRId64 ")", what,
+                                pos_money_format(r.discount_cents, off), r.id);
+            } else if (r.exit == POS_EXIT_REFUSED) {
+                pos_cashier_say(s, "%s: %s", what, r.line);
+                continue; /* dropped from the basket */
+            } else {
+                for (size_t j = i; j < b->n_coupons; j++)
+                    b->coupons[kept++] = b->coupons[j];
+                b->n_coupons = kept;
+                say_stopped(s, what, &r);
+                return false;
+            }
+        }
+        b->coupons[kept++] = *c;
+    }
+    b->n_coupons = kept;
+    int64_t coupon_off = 0;
+    for (size_t i = 0; i < b->n_coupons; i++)
+        if (__builtin_add_overflow(coupon_off, b->coupons[i].discount_cents, &coupon_off))
+            coupon_off = b->total_cents;
+    if (coupon_off > b->total_cents)
+        coupon_off = b->total_cents;
+    /* Points to burn, at most what is left to pay. */
+    if (b->has_card && b->burn_points > 0 && b->burn_txn_id == 0) {
+        int64_t left = b->total_cents - coupon_off;
+        if (b->burn_points > left) {
+            pos_cashier_say(s, "BURN: only %" PRId64 " points are needed for what is left to pay",
+                            left);
+            b->burn_points = left;
+        }
+        if (b->burn_points > 0) {
+            struct pos_result r;
+            pos_till_card_burn(s->till, card, b->burn_points, NULL, &r);
+            b->burn_pending = r.pending;
+            snprintf(what, sizeof what, "Card %s", b->card.short_form);
+            if (r.exit == POS_EXIT_OK) {
+                char worth[POS_MONEY_SIZE];
+                b->burn_txn_id = r.id;
+                b->card_balance = r.balance;
+                pos_cashier_say(s,
+                                "%s: BURNED: %" PRId64 " points (%s off); balance %" PRId64
+                                " points (card transaction %" PRId64 ")",
+                                what, r.points, pos_money_format(r.points, worth), r.balance, r.id);
+            } else if (r.exit == POS_EXIT_REFUSED) {
+                b->burn_points = 0;
+                pos_cashier_say(s, "%s: %s", what, r.line);
+            } else {
+                say_stopped(s, what, &r);
+                return false;
+            }
+        }
+    }
+    int64_t off = coupon_off + (b->burn_txn_id != 0 ? b->burn_points : 0);
+    int64_t due = b->total_cents - off;
+    /* Points earned on what the customer pays. */
+    if (b->has_card && b->earn_txn_id == 0 && due > 0) {
+        struct pos_result r;
+        pos_till_card_earn(s->till, card, due, NULL, &r);
+        b->earn_pending = r.pending;
+        b->earn_cents = due;
+        snprintf(what, sizeof what, "Card %s", b->card.short_form);
+        if (r.exit == POS_EXIT_OK) {
+            b->earn_txn_id = r.id;
+            b->earned_points = r.points;
+            b->card_balance = r.balance;
+            pos_cashier_say(s,
+                            "%s: EARNED: %" PRId64 " points; balance %" PRId64
+                            " points (card transaction %" PRId64 ")",
+                            what, r.points, r.balance, r.id);
+        } else if (r.exit == POS_EXIT_REFUSED) {
+            pos_cashier_say(s, "%s: %s", what, r.line);
+        } else {
+            say_stopped(s, what, &r);
+            return false;
+        }
+    }
+    char total[POS_MONEY_SIZE], disc[POS_MONEY_SIZE], pay[POS_MONEY_SIZE];
+    pos_cashier_say(s, "TOTAL %s, discounts %s, to pay %s", pos_money_format(b->total_cents, total),
+                    pos_money_format(off, disc), pos_money_format(due, pay));
+    return true;
+}
+
+/* For cancel: learns how a call that got no answer ended by sending it again (same txn id, from
+ * the journal: the service answers it once). R is the new attempt's result. Returns true when
+ * the outcome is now known (then *ID is what was booked, 0 for nothing). */
+static bool settled(struct pos_cashier_session *s, const char *what, const struct pos_result *r,
+                    int64_t *id)
+{
+    if (r->exit == POS_EXIT_OK) {
+        *id = r->id;
+        return true;
+    }
+    if (r->exit == POS_EXIT_REFUSED) {
+        *id = 0; /* refused: nothing was booked */
+        return true;
+    }
+    pos_cashier_say(s, "%s: %s", what, r->line);
+    return false;
+}
+
+void pos_cashier_cancel(struct pos_cashier_session *s)
+{
+    struct pos_basket *b = &s->b;
+    const char *card = b->has_card ? b->card.text : NULL;
+    bool done = true;
+    char what[64];
+    for (size_t i = 0; i < b->n_coupons; i++) {
+        struct pos_basket_coupon *c = &b->coupons[i];
+        struct pos_result r;
+        snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
+        if (c->pending) {
+            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, NULL, &r);
+            if (!settled(s, what, &r, &c->redemption_id)) {
+                done = false;
+                continue;
+            }
+            c->pending = false;
+        }
+        if (c->redemption_id == 0)
+            continue;
+        pos_till_void(s->till, c->redemption_id, NULL, &r);
+        pos_cashier_say(s, "%s: %s", what, r.line);
+        if (r.exit == POS_EXIT_OK)
+            c->redemption_id = 0;
+        else
+            done = false;
+    }
+    snprintf(what, sizeof what, "Card %s", b->card.short_form);
+    struct pos_result r;
+    if (b->burn_pending) {
+        pos_till_card_burn(s->till, card, b->burn_points, NULL, &r);
+        if (settled(s, what, &r, &b->burn_txn_id))
+            b->burn_pending = false;
+        else
+            done = false;
+    }
+    if (b->earn_pending) {
+        pos_till_card_earn(s->till, card, b->earn_cents, NULL, &r);
+        if (settled(s, what, &r, &b->earn_txn_id))
+            b->earn_pending = false;
+        else
+            done = false;
+    }
+    int64_t *txns[2] = {&b->burn_txn_id, &b->earn_txn_id};
+    for (size_t i = 0; i < 2; i++) {
+        if (*txns[i] == 0)
+            continue;
+        pos_till_card_void(s->till, *txns[i], NULL, &r);
+        pos_cashier_say(s, "%s: %s", what, r.line);
+        if (r.exit == POS_EXIT_OK)
+            *txns[i] = 0;
+        else
+            done = false;
+    }
+    if (!done) {
+        pos_cashier_say(
+            s, "CANCEL INCOMPLETE: not everything could be voided yet; type cancel again.");
+        return;
+    }
+    pos_basket_clear(b);
+    pos_cashier_say(s, "CANCELLED: the basket is empty");
+}
+
+void pos_cashier_say_booked(struct pos_cashier_session *s)
+{
+    const struct pos_basket *b = &s->b;
+    pos_cashier_say(s, "OPEN BASKET LEFT: these stay booked until voided:");
+    for (size_t i = 0; i < b->n_coupons; i++) {
+        const struct pos_basket_coupon *c = &b->coupons[i];
+        if (c->redemption_id != 0)
+            pos_cashier_say(s, "  coupon %s: redemption %" PRId64 " (pos-client void %" PRId64 ")",
+                            c->scan.short_form, c->redemption_id, c->redemption_id);
+        else if (c->pending)
+            pos_cashier_say(
+                s,
+                "  coupon %s: perhaps redeemed (no answer): pos-client redeem %s --basket "
+                "%" PRId64 ".%02d%s%s tells (it cannot redeem twice), then void it",
+                c->scan.short_form, c->scan.text, b->total_cents / 100, (int)(b->total_cents % 100),
+                b->has_card ? " --card " : "", b->has_card ? b->card.short_form : "");
+    }
+    const int64_t txns[2] = {b->burn_txn_id, b->earn_txn_id};
+    for (size_t i = 0; i < 2; i++)
+        if (txns[i] != 0)
+            pos_cashier_say(
+                s, "  card %s: card transaction %" PRId64 " (pos-client card void %" PRId64 ")",
+                b->card.short_form, txns[i], txns[i]);
+}

@@ -1,0 +1,199 @@
+/* The till's bonus card operations — issue, balance, earn, burn and void — each checking the card
+ * locally first; earn, burn and void are journaled. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "money.h"
+#include "till_internal.h"
+
+/* Reads the bonus card CARD for a card command into *SCAN, with RES->code set. Returns true, or
+ * false with RES filled as a local refusal. */
+static bool local_card(struct pos_till *till, const char *card, struct pos_scan *scan,
+                       struct pos_result *res)
+{
+    if (!pos_till_local_code(till, card, CPN_KIND_CARD, "REFUSED: ", NULL, scan, res))
+        return false;
+    snprintf(res->code, sizeof res->code, "%s", scan->short_form);
+    return true;
+}
+
+void pos_till_card_issue(struct pos_till *till, struct pos_result *res)
+{
+    pos_result_init(res);
+    json_t *body = json_object();
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", "/v1/cards", body, &status, &answer);
+    if (err != CPN_OK) {
+        json_decref(answer);
+        pos_result_call_failed(till, err, status, "REFUSED: ", res);
+        return;
+    }
+    const char *card = json_string_value(json_object_get(answer, "card"));
+    const char *sig = json_string_value(json_object_get(answer, "signed"));
+    if (card == NULL || sig == NULL) {
+        pos_result_unreadable(res, "POST /v1/cards: no \"card\" and \"signed\" strings");
+    } else {
+        snprintf(res->code, sizeof res->code, "%s", card);
+        res->balance = 0;
+        pos_result_line(res, "ISSUED: bonus card %s (QR text %s)", card, sig);
+    }
+    json_decref(answer);
+}
+
+void pos_till_card_balance(struct pos_till *till, const char *card, struct pos_result *res)
+{
+    pos_result_init(res);
+    struct pos_scan scan;
+    if (!local_card(till, card, &scan, res))
+        return;
+    char path[64];
+    snprintf(path, sizeof path, "/v1/cards/%s", scan.short_form);
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "GET", path, NULL, &status, &answer);
+    if (err != CPN_OK) {
+        json_decref(answer);
+        pos_result_call_failed(till, err, status, "REFUSED: ", res);
+        return;
+    }
+    if (!pos_till_get_int(answer, "balance", &res->balance))
+        pos_result_unreadable(res, "GET /v1/cards/{card}: no integer \"balance\"");
+    else
+        pos_result_line(res, "BALANCE: bonus card %s has %" PRId64 " points", scan.short_form,
+                        res->balance);
+    json_decref(answer);
+}
+
+/* The end of a journaled card call on CARD (KIND "earn" or "burn") that the service answered
+ * with 2xx and ANSWER at STATUS: reads the transaction, closes the journal entry and fills RES. */
+static void card_booked(const struct pos_till *till, const char *kind, const char *card,
+                        const json_t *answer, long status, struct pos_result *res)
+{
+    if (!pos_till_get_int(answer, "transaction_id", &res->id) ||
+        !pos_till_get_int(answer, "points", &res->points) ||
+        !pos_till_get_int(answer, "balance", &res->balance)) {
+        res->pending = true;
+        pos_result_unreadable(res, "card earn/burn: no integer \"transaction_id\", \"points\" and "
+                                   "\"balance\"");
+        return;
+    }
+    if (res->points < 0 && res->points != INT64_MIN)
+        res->points = -res->points; /* a burn may be told as a negative booking */
+    res->replayed = status == 200;
+    char outcome[64];
+    snprintf(outcome, sizeof outcome, "%s %" PRId64 " %ld", kind, res->id, status);
+    pos_till_journal_close(till, res, outcome);
+    if (strcmp(kind, "earn") == 0) {
+        pos_result_line(res,
+                        "EARNED: %" PRId64 " points on bonus card %s; balance %" PRId64
+                        " points (card transaction %" PRId64 ")",
+                        res->points, card, res->balance, res->id);
+    } else {
+        char worth[POS_MONEY_SIZE];
+        pos_result_line(res,
+                        "BURNED: %" PRId64 " points (%s off) from bonus card %s; balance %" PRId64
+                        " points (card transaction %" PRId64 ")",
+                        res->points, pos_money_format(res->points, worth), card, res->balance,
+                        res->id);
+    }
+}
+
+/* `card earn` and `card burn`: KIND on CARD with AMOUNT (basket cents or points) under TXN. */
+static void card_book(struct pos_till *till, const char *kind, const char *card, int64_t amount,
+                      const char *txn, struct pos_result *res)
+{
+    pos_result_init(res);
+    struct pos_scan scan;
+    if (!local_card(till, card, &scan, res))
+        return;
+    if (!pos_till_journal_open(till, kind, scan.short_form, amount, txn, res))
+        return;
+    bool earn = strcmp(kind, "earn") == 0;
+    json_t *body = json_pack("{s:I, s:s}", earn ? "basket_cents" : "points", (json_int_t)amount,
+                             "txn_id", res->txn_id);
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/v1/cards/%s/%s", scan.short_form, kind);
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
+    if (err != CPN_OK) {
+        pos_till_journaled_failure(
+            till, err, status, answer,
+            earn ? "No answer in time: run the same card earn again; it cannot "
+                   "book twice."
+                 : "No answer in time: run the same card burn again; it cannot "
+                   "book twice.",
+            res);
+        if (err == CPN_ERR_INSUFFICIENT_POINTS &&
+            pos_till_get_int(answer, "balance", &res->balance)) {
+            char text[POS_LINE_SIZE / 2], balance[48];
+            pos_till_without_full_stop(text, sizeof text, pos_api_message(till->api));
+            snprintf(balance, sizeof balance, "%" PRId64 " points", res->balance);
+            if (strstr(text, balance) == NULL) /* unless the message says it already */
+                pos_result_line(res, "REFUSED: %s (balance %s)", text, balance);
+        }
+        json_decref(answer);
+        return;
+    }
+    card_booked(till, kind, scan.short_form, answer, status, res);
+    json_decref(answer);
+}
+
+void pos_till_card_earn(struct pos_till *till, const char *card, int64_t basket_cents,
+                        const char *txn, struct pos_result *res)
+{
+    card_book(till, "earn", card, basket_cents, txn, res);
+}
+
+void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points, const char *txn,
+                        struct pos_result *res)
+{
+    card_book(till, "burn", card, points, txn, res);
+}
+
+void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
+                        struct pos_result *res)
+{
+    pos_result_init(res);
+    char jcode[48], path[64];
+    snprintf(jcode, sizeof jcode, "card transaction %" PRId64, transaction_id);
+    snprintf(path, sizeof path, "/v1/card-transactions/%" PRId64 "/void", transaction_id);
+    if (!pos_till_journal_open(till, "card_void", jcode, 0, txn, res))
+        return;
+    json_t *body = json_pack("{s:s}", "txn_id", res->txn_id);
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
+    if (err != CPN_OK) {
+        pos_till_journaled_failure(
+            till, err, status, answer,
+            "No answer in time: run the same card void again; it cannot void "
+            "twice.",
+            res);
+        json_decref(answer);
+        return;
+    }
+    res->id = transaction_id;
+    pos_till_journal_close(till, res, "voided");
+    if (pos_till_get_int(answer, "balance", &res->balance))
+        pos_result_line(res, "VOIDED: card transaction %" PRId64 "; balance %" PRId64 " points",
+                        transaction_id, res->balance);
+    else
+        pos_result_line(res, "VOIDED: card transaction %" PRId64 "; its points are booked back",
+                        transaction_id);
+    json_decref(answer);
+}

@@ -1,0 +1,262 @@
+/* The till's coupon operations — check, redeem and void — each checking the coupon (and the bonus
+ * card it is used with) locally first; redeem and void are journaled. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "money.h"
+#include "till_internal.h"
+
+/* The local part of check and redeem: reads the coupon CODE and the bonus card CARD (may be
+ * NULL) into *COUPON and *CARD_SCAN and checks them and the coupon's card binding. Returns true,
+ * or false with RES filled as a local refusal after PREFIX. */
+static bool local_coupon(struct pos_till *till, const char *code, const char *card,
+                         const char *prefix, struct pos_scan *coupon, struct pos_scan *card_scan,
+                         struct pos_result *res)
+{
+    if (!pos_till_local_code(till, code, CPN_KIND_COUPON, prefix, NULL, coupon, res))
+        return false;
+    snprintf(res->code, sizeof res->code, "%s", coupon->short_form);
+    if (card != NULL &&
+        !pos_till_local_code(till, card, CPN_KIND_CARD, prefix, "Bonus card: ", card_scan, res))
+        return false;
+    const char *why = NULL;
+    enum cpn_err err = pos_scan_check_card(coupon, card != NULL ? card_scan : NULL, &why);
+    if (err != CPN_OK) {
+        pos_result_refuse_locally(res, err, prefix, NULL, why);
+        return false;
+    }
+    return true;
+}
+
+/* Returns true when the refusal ERR is about the coupon itself (rather than the request or this
+ * till), so a check says "NOT VALID". */
+static bool about_the_coupon(enum cpn_err err)
+{
+    switch (err) {
+    case CPN_ERR_NOT_FOUND:
+    case CPN_ERR_MALFORMED_CODE:
+    case CPN_ERR_TYPO:
+    case CPN_ERR_FORGED_CODE:
+    case CPN_ERR_UNKNOWN_KEY:
+    case CPN_ERR_EXPIRED:
+    case CPN_ERR_NOT_STARTED:
+    case CPN_ERR_ALREADY_REDEEMED:
+    case CPN_ERR_WRONG_STORE:
+    case CPN_ERR_BELOW_MINIMUM:
+    case CPN_ERR_CAMPAIGN_EXHAUSTED:
+    case CPN_ERR_CARD_REQUIRED:
+    case CPN_ERR_WRONG_CARD:
+        return true;
+    default:
+        return false;
+    }
+}
+
+void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
+                    struct pos_result *res)
+{
+    pos_result_init(res);
+    struct pos_scan coupon, card_scan;
+    if (!local_coupon(till, code, card, "NOT VALID: ", &coupon, &card_scan, res))
+        return;
+    json_t *body =
+        json_pack("{s:s, s:I}", "code", coupon.text, "basket_cents", (json_int_t)basket_cents);
+    if (body != NULL && card != NULL &&
+        json_object_set_new(body, "card", json_string(card_scan.short_form)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", "/v1/checks", body, &status, &answer);
+    if (err != CPN_OK) {
+        json_decref(answer);
+        pos_result_call_failed(till, err, status,
+                               about_the_coupon(err) ? "NOT VALID: " : "REFUSED: ", res);
+        if (res->exit == POS_EXIT_UNAVAILABLE && coupon.verified == POS_VERIFIED_OK) {
+            char offer[POS_DESCRIBE_SIZE];
+            res->offline = true;
+            pos_result_line(
+                res,
+                "Signature valid (checked offline): %s%s; could not ask the service whether "
+                "it was already used",
+                pos_scan_describe(&coupon.code, offer, sizeof offer),
+                pos_scan_expired(&coupon.code, (long long)time(NULL))
+                    ? " (expired, by this till's clock)"
+                    : "");
+        }
+        return;
+    }
+    const json_t *valid = json_object_get(answer, "valid");
+    if (!json_is_boolean(valid)) {
+        pos_result_unreadable(res, "POST /v1/checks: no boolean \"valid\"");
+    } else if (json_is_true(valid)) {
+        if (!pos_till_get_int(answer, "discount_cents", &res->discount_cents) ||
+            !pos_till_get_int(answer, "campaign_id", &res->campaign_id)) {
+            pos_result_unreadable(
+                res, "POST /v1/checks: no integer \"discount_cents\" and \"campaign_id\"");
+        } else if (basket_cents == 0 && res->discount_cents == 0) {
+            char offer[POS_DESCRIBE_SIZE];
+            if (coupon.verified == POS_VERIFIED_OK)
+                pos_result_line(res, "VALID: %s (campaign %" PRId64 ")",
+                                pos_scan_describe(&coupon.code, offer, sizeof offer),
+                                res->campaign_id);
+            else
+                pos_result_line(
+                    res, "VALID (campaign %" PRId64 "): the discount depends on the basket total",
+                    res->campaign_id);
+        } else {
+            char off[POS_MONEY_SIZE];
+            pos_result_line(res, "VALID: %s off (campaign %" PRId64 ")",
+                            pos_money_format(res->discount_cents, off), res->campaign_id);
+        }
+    } else {
+        const char *reason = json_string_value(json_object_get(answer, "reason"));
+        const char *message = json_string_value(json_object_get(answer, "message"));
+        res->err = cpn_err_from_code(reason);
+        res->exit = POS_EXIT_REFUSED;
+        (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
+        pos_result_line(res, "NOT VALID: %s",
+                        message != NULL && message[0] != '\0' ? message
+                                                              : cpn_err_message(res->err));
+        pos_result_detail(res, "reason %s", reason != NULL ? reason : "(none given)");
+    }
+    json_decref(answer);
+}
+
+/* Writes the journal's code field for a coupon CODE redeemed with CARD (NULL for none) into BUF:
+ * the code as sent, and the card, so a retry with another card is another call. */
+static void journal_code(char *buf, size_t size, const struct pos_scan *coupon,
+                         const struct pos_scan *card)
+{
+    if (card != NULL)
+        snprintf(buf, size, "%s card %s", coupon->text, card->short_form);
+    else
+        snprintf(buf, size, "%s", coupon->text);
+}
+
+/* Fills RES's line for a 409 already_redeemed ANSWER: the message, and when and where. */
+static void already_redeemed(const json_t *answer, struct pos_result *res)
+{
+    const char *message = json_string_value(json_object_get(answer, "message"));
+    const char *at = json_string_value(json_object_get(answer, "redeemed_at"));
+    int64_t store;
+    char text[POS_LINE_SIZE / 2];
+    pos_till_without_full_stop(text, sizeof text,
+                               message != NULL && message[0] != '\0'
+                                   ? message
+                                   : cpn_err_message(CPN_ERR_ALREADY_REDEEMED));
+    if (at == NULL || !pos_till_get_int(answer, "store", &store) ||
+        strstr(text, "in store") != NULL)
+        return; /* the general refusal line stands, or already says when and where */
+    char when[64];
+    (void)pos_till_local_time(at, when, sizeof when);
+    pos_result_line(res, "REFUSED: %s (redeemed %s in store %" PRId64 ")", text, when, store);
+}
+
+void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
+                     const char *card, const char *txn, struct pos_result *res)
+{
+    pos_result_init(res);
+    struct pos_scan coupon, card_scan;
+    if (!local_coupon(till, code, card, "REFUSED: ", &coupon, &card_scan, res))
+        return;
+    char jcode[POS_JOURNAL_CODE_MAX + 1];
+    journal_code(jcode, sizeof jcode, &coupon, card != NULL ? &card_scan : NULL);
+    if (!pos_till_journal_open(till, "redeem", jcode, basket_cents, txn, res))
+        return;
+    json_t *body = json_pack("{s:s, s:I, s:s}", "code", coupon.text, "basket_cents",
+                             (json_int_t)basket_cents, "txn_id", res->txn_id);
+    if (body != NULL && card != NULL &&
+        json_object_set_new(body, "card", json_string(card_scan.short_form)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", "/v1/redemptions", body, &status, &answer);
+    if (err != CPN_OK) {
+        pos_till_journaled_failure(
+            till, err, status, answer,
+            "No answer in time: run the same redeem again; it cannot redeem twice.", res);
+        if (err == CPN_ERR_ALREADY_REDEEMED && status == 409)
+            already_redeemed(answer, res);
+        json_decref(answer);
+        return;
+    }
+    if (!pos_till_get_int(answer, "redemption_id", &res->id) ||
+        !pos_till_get_int(answer, "discount_cents", &res->discount_cents) ||
+        res->discount_cents < 0) {
+        /* It went through, but the till cannot tell how: the entry stays pending, so running the
+         * same redeem again gets the service's first answer once more. */
+        res->pending = true;
+        pos_result_unreadable(res, "POST /v1/redemptions: no integer \"redemption_id\" and "
+                                   "\"discount_cents\"");
+        json_decref(answer);
+        return;
+    }
+    (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
+    bool voided = json_is_true(json_object_get(answer, "voided"));
+    json_decref(answer);
+    res->replayed = status == 200;
+    char outcome[64];
+    snprintf(outcome, sizeof outcome, "redeemed %" PRId64 " %ld", res->id, status);
+    pos_till_journal_close(till, res, outcome);
+    if (voided) {
+        /* A retry of a redemption that was voided since: nothing is discounted now. */
+        pos_result_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount",
+                        res->id, res->txn_id);
+        res->discount_cents = 0;
+        return;
+    }
+    int64_t pay;
+    if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
+        pay = 0;
+    char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE];
+    pos_result_line(res, "REDEEMED: %s off, pay %s (redemption %" PRId64 ")",
+                    pos_money_format(res->discount_cents, off), pos_money_format(pay, due),
+                    res->id);
+    if (res->replayed)
+        pos_result_detail(res, "the service repeated its first answer to txn %s", res->txn_id);
+}
+
+void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
+                   struct pos_result *res)
+{
+    pos_result_init(res);
+    char jcode[48], path[64];
+    snprintf(jcode, sizeof jcode, "redemption %" PRId64, redemption_id);
+    snprintf(path, sizeof path, "/v1/redemptions/%" PRId64 "/void", redemption_id);
+    if (!pos_till_journal_open(till, "void", jcode, 0, txn, res))
+        return;
+    json_t *body = json_pack("{s:s}", "txn_id", res->txn_id);
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
+    if (err != CPN_OK) {
+        pos_till_journaled_failure(
+            till, err, status, answer,
+            "No answer in time: run the same void again; it cannot void twice.", res);
+        json_decref(answer);
+        return;
+    }
+    res->id = redemption_id;
+    json_decref(answer);
+    pos_till_journal_close(till, res, "voided");
+    pos_result_line(res, "VOIDED: redemption %" PRId64 "; the coupon can be used again",
+                    redemption_id);
+}

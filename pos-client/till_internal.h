@@ -1,0 +1,100 @@
+/* What the till's source files (till*.c) share and nothing else includes: the till itself, the
+ * helpers that fill a result, the call that counts successes, the local check of a scanned code,
+ * and the journal around a call that moves money. */
+#ifndef POS_TILL_INTERNAL_H
+#define POS_TILL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "scan.h"
+#include "till.h"
+
+struct pos_till {
+    const struct pos_config *cfg;
+    struct pos_api *api;
+    bool verbose;
+    struct cpn_keyring *keys; /* NULL until loaded, or when there are none */
+    bool keys_loaded;         /* loading them from the state directory was tried */
+    time_t keys_fetch_tried;  /* when GET /v1/keys was last tried, 0 never */
+    unsigned long ok_calls;   /* calls that the service answered with 2xx */
+};
+
+/* --- results (till_result.c) --- */
+
+/* Empties RES: exit 0, nothing said, balance unknown. */
+void pos_result_init(struct pos_result *res);
+
+/* Sets RES's line to the formatted text. */
+__attribute__((format(printf, 2, 3))) void pos_result_line(struct pos_result *res, const char *fmt,
+                                                           ...);
+
+/* Appends the formatted text to RES's detail, after "; " when there is one already. */
+__attribute__((format(printf, 2, 3))) void pos_result_detail(struct pos_result *res,
+                                                             const char *fmt, ...);
+
+/* Fills RES as a refusal the till made alone, without any call: ERR, PREFIX + WHAT + WHY. */
+void pos_result_refuse_locally(struct pos_result *res, enum cpn_err err, const char *prefix,
+                               const char *what, const char *why);
+
+/* Fills RES for a call that failed with ERR after HTTP STATUS (0 for none), with the API's
+ * message after PREFIX when it is a refusal. */
+void pos_result_call_failed(const struct pos_till *till, enum cpn_err err, long status,
+                            const char *prefix, struct pos_result *res);
+
+/* Fills RES for a 2xx answer that does not say what it should (WHY, for IT). */
+void pos_result_unreadable(struct pos_result *res, const char *why);
+
+/* Fills RES when out of memory before a call. */
+void pos_result_no_memory(struct pos_result *res);
+
+/* Reads the integer KEY of object O into *V. Returns false when it is missing or not an
+ * integer. */
+bool pos_till_get_int(const json_t *o, const char *key, int64_t *v);
+
+/* Copies MESSAGE into BUF (SIZE bytes) without its final full stop. */
+void pos_till_without_full_stop(char *buf, size_t size, const char *message);
+
+/* --- calls (till.c) --- */
+
+/* Calls the service and takes BODY (may be NULL; it is released). Counts the successes, for
+ * pos_till_refresh_keys(). Returns as pos_api_call(). */
+enum cpn_err pos_till_call(struct pos_till *till, const char *method, const char *path,
+                           json_t *body, long *status, json_t **answer);
+
+/* --- the local check of a code (till_keys.c) --- */
+
+/* Reads TEXT as a code of KIND and checks it locally: form and check character, kind, and for a
+ * signed form the signature (fetching the keys first when it names a key this till does not
+ * have). Returns true with *SCAN filled, or false with RES filled as a local refusal: PREFIX, then
+ * WHAT (NULL, or e.g. "Bonus card: "), then the reason. */
+bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind kind,
+                         const char *prefix, const char *what, struct pos_scan *scan,
+                         struct pos_result *res);
+
+/* --- the journal around money-moving calls (till_journal.c) --- */
+
+/* Opens the journal entry for a call of KIND on JCODE over AMOUNT: under TXN when given, else
+ * under the txn id of an identical call that got no answer, else under a new one; the id goes to
+ * RES->txn_id. Returns true, or false with RES filled (a bad TXN, or the journal cannot be
+ * written: then nothing must be sent). */
+bool pos_till_journal_open(const struct pos_till *till, const char *kind, const char *jcode,
+                           int64_t amount, const char *txn, struct pos_result *res);
+
+/* Records OUTCOME for RES's txn id in the journal; a failure only goes into RES's detail (the
+ * entry then stays pending, and a retry is answered with the same outcome). */
+void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
+                            const char *outcome);
+
+/* Handles a journaled call that failed with ERR after STATUS (ANSWER: its body, may be NULL):
+ * closes the journal entry when the service gave a definite answer (any HTTP answer but 408,
+ * 429 and 5xx, after which the call may have gone through), else leaves it pending and, after a
+ * time-out, says AGAIN. Fills RES ("REFUSED: " and the message for a refusal). */
+void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, long status,
+                                const json_t *answer, const char *again, struct pos_result *res);
+
+#endif
