@@ -13,7 +13,9 @@
 #
 # Settings (environment, defaults in brackets): BENCH_ROUNDS [3], BENCH_SECONDS per run [3],
 # BENCH_DB_CONNS = coupond --threads = pgbench -c/-j [4], BENCH_CONNS loadgen connections [16],
-# BENCH_LG_THREADS loadgen threads [1], BENCH_IDLE idle connections [1000], BENCH_BULK coupons
+# BENCH_LG_THREADS loadgen threads [1], BENCH_LOADGEN [ossl] the load generator (ossl:
+# bin/loadgen_ossl, OpenSSL directly; curl: bin/loadgen, libcurl; same options and result
+# line), BENCH_IDLE idle connections [1000], BENCH_BULK coupons
 # per bulk issue [1000000], BENCH_BULK_ROUNDS [BENCH_ROUNDS], BENCH_ASYNC=0 skips the
 # synchronous_commit=off redemption variant, BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
 # (a built coupond; default: build one in tests/bench/bin/build), BENCH_OUT [docs/BENCHMARKS.md].
@@ -40,6 +42,20 @@ CERTS="$ROOT/certs/dev"
 POOL_COUPOND=${BENCH_REDEEM_POOL:-60000}   # coupons per round for coupond's two runs
 POOL_PGBENCH=${BENCH_PGBENCH_POOL:-120000} # coupons per round for pgbench's two runs
 CHECK_POOL=${BENCH_CHECK_POOL:-20000}      # coupons both sides check
+case ${BENCH_LOADGEN:-ossl} in
+# loadgen_ossl costs the shared machine roughly half or less of libcurl's CPU per request.
+ossl) LG_NAME=loadgen_ossl
+  LG_DESC="OpenSSL $(pkg-config --modversion openssl 2>/dev/null) directly: non-blocking sockets, one epoll loop per thread, hand-written HTTP/1.1"
+  LG_NOTE="The load generator was \`loadgen_ossl\` ($LG_DESC). \`BENCH_LOADGEN=curl\`
+selects the libcurl-based \`loadgen\` (same options and result line), which costs about two
+to three times as much client CPU per request." ;;
+curl) LG_NAME=loadgen
+  LG_DESC="libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) multi interface, OpenSSL"
+  LG_NOTE="The load generator was \`loadgen\` ($LG_DESC), chosen with \`BENCH_LOADGEN=curl\`;
+the default, \`loadgen_ossl\` (OpenSSL directly), costs a half to a third of its client CPU
+per request." ;;
+*) die "BENCH_LOADGEN must be ossl or curl, not '$BENCH_LOADGEN'" ;;
+esac
 TERMINAL_NAME=terminal-1 STORE=1           # the subject of certs/dev/terminal-1.pem (CN, L)
 BASKET=2500
 NPROC=$(nproc)
@@ -217,7 +233,7 @@ side_cpu() {
   echo "$s; other processes ≤ ${S[$1.foreign]} % of the machine"
 }
 
-LG=("$TOOLS/loadgen" --url "$URL" --ca "$CERTS/ca.pem" -c "$CONNS" -t "$LGT")
+LG=("$TOOLS/$LG_NAME" --url "$URL" --ca "$CERTS/ca.pem" -c "$CONNS" -t "$LGT")
 MTLS=(--cert "$CERTS/terminal-1.pem" --key "$CERTS/terminal-1.key")
 TIMEFORMAT='%3U %3S'
 
@@ -379,7 +395,7 @@ for r in $(seq 1 "$ROUNDS"); do
   done
   v=$(side_rate mtls) c=$(side_rate tls)
   V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio tls mtls)")
-  DETAILS+=("| a | $r | mTLS $(fmt "$v") req/s; $(side_cpu mtls loadgen) | TLS $(fmt "$c") req/s; $(side_cpu tls loadgen) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
+  DETAILS+=("| a | $r | mTLS $(fmt "$v") req/s; $(side_cpu mtls "$LG_NAME") | TLS $(fmt "$c") req/s; $(side_cpu tls "$LG_NAME") | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
   log "  round $r: mTLS $v req/s, TLS $c req/s"
 done
 ra=$(median "${R[@]}")
@@ -447,7 +463,7 @@ SQL
     [ "$ok" = "$ntx" ] || log "  pgbench made $ntx calls but $ok coupons were redeemed"
     v=$(side_rate coupond) c=$(side_rate pgbench)
     V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio pgbench coupond)")
-    DETAILS+=("| $id | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s ($ntx calls, $ok coupons redeemed); $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
+    DETAILS+=("| $id | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond "$LG_NAME") | pgbench $(fmt "$c")/s ($ntx calls, $ok coupons redeemed); $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
     log "  round $r: coupond $v/s, pgbench $c/s"
   done
   local rr
@@ -485,7 +501,7 @@ SQL
     done
     v=$(side_rate coupond) c=$(side_rate pgbench)
     V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio pgbench coupond)")
-    DETAILS+=("| d | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond loadgen) | pgbench $(fmt "$c")/s; $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
+    DETAILS+=("| d | $r | coupond $(fmt "$v")/s (last run: status $(kv "$LINE" status), p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms); $(side_cpu coupond "$LG_NAME") | pgbench $(fmt "$c")/s; $(side_cpu pgbench pgbench) | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio pgbench coupond)) |")
     log "  round $r: coupond $v/s, pgbench $c/s"
   done
   rd=$(median "${R[@]}")
@@ -630,7 +646,7 @@ $(foreign_note)
 - $NPROC × $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') (\`nproc\` = $NPROC), $(awk '/MemTotal/ {printf "%.0f GB", $2 / 1048576}' /proc/meminfo) RAM, $(uname -sr); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 - PostgreSQL $pgver, $DB_DESC; $pgset
 - coupond $commit$dirty, built RelWithDebInfo; \`--threads $NDB\` (= $NDB database connections), on $URL
-- Load: \`tests/bench/bin/loadgen\` (libcurl $(curl-config --version 2>/dev/null | cut -d' ' -f2) multi interface, OpenSSL) with $CONNS keep-alive connections on $LGT thread(s); pgbench with $NDB clients. Client, coupond and PostgreSQL share the $NPROC cores, and so does anything else running on the machine: "other processes" in the rounds below is the share of the machine's CPU used by other processes during a run.
+- Load: \`tests/bench/bin/$LG_NAME\` ($LG_DESC) with $CONNS keep-alive connections on $LGT thread(s); pgbench with $NDB clients. Client, coupond and PostgreSQL share the $NPROC cores, and so does anything else running on the machine: "other processes" in the rounds below is the share of the machine's CPU used by other processes during a run.
 
 ## Results
 | # | measurement | coupond | ceiling | ratio | bar | result | ratio by CPU/op |
@@ -648,23 +664,28 @@ EOF
   printf '%s\n' "${DETAILS[@]}" | sort -s -t'|' -k2,2
   cat <<'EOF'
 
-"CPU µs/op" is CPU time per request or transaction from /proc: the client (loadgen or
-pgbench), coupond, and PostgreSQL (all its processes). "Ratio by CPU/op" divides the
-ceiling's CPU per operation (client + coupond + PostgreSQL) by coupond's: the throughput
-ratio a CPU-bound machine with nothing else on it would show. Other processes on the
-machine disturb it far less than they disturb the throughput ratio, so where the two
-disagree, suspect the machine's other load (see "other processes"). The result column is
-judged on the throughput ratio alone. "Server side only" leaves the clients' CPU out
+"CPU µs/op" is CPU time per request or transaction from /proc: the client (the load
+generator or pgbench), coupond, and PostgreSQL (all its processes). "Ratio by CPU/op"
+divides the ceiling's CPU per operation (client + coupond + PostgreSQL) by coupond's: the
+throughput ratio a CPU-bound machine with nothing else on it would show. Other processes
+on the machine disturb it far less than they disturb the throughput ratio, so where the
+two disagree, suspect the machine's other load (see "other processes"). The result column
+is judged on the throughput ratio alone. "Server side only" leaves the clients' CPU out
 (coupond + PostgreSQL against PostgreSQL alone): the ratio if the clients ran elsewhere,
-as tills do; loadgen (libcurl, HTTP/1.1 over TLS) costs several times pgbench's CPU per
-operation, which the throughput ratio on one machine charges to coupond.
+as tills do. Where an HTTPS request costs its client more CPU than a pgbench transaction
+costs pgbench (compare the two in the rounds), the throughput ratio on one machine charges
+the difference to coupond.
+EOF
+  printf '\n%s\n' "$LG_NOTE" | fmt -w 90
+  cat <<'EOF'
 
 ## What each row measures
 - **a** — `GET /healthz` (no business logic beyond one `SELECT 1`) over the same number of
   kept-alive TLS connections, with the terminal's client certificate (mutual TLS) and
   without (`--no-cert`: coupond still asks for a certificate, the client sends none).
   Each connection first makes one untimed request, so the handshakes fall outside the timed
-  window; loadgen's `connects` equals the connection count, which proves keep-alive.
+  window; the load generator's `connects` equals the connection count, which proves
+  keep-alive.
 - **b** — `idle_conns` opens BENCH_IDLE connections, each a full mutual-TLS handshake (no
   session reuse) plus `GET /v1/whoami`, holds them, and reads VmRSS and VmHWM from
   /proc/PID/status; a second request on each must then open no new connection.
