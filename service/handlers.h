@@ -12,6 +12,7 @@ enum MHD_Result http_campaigns_get(struct http_req *r);
 enum MHD_Result http_campaigns_create(struct http_req *r);
 enum MHD_Result http_coupons_issue(struct http_req *r);
 enum MHD_Result http_coupons_export(struct http_req *r);
+enum MHD_Result http_coupons_qr_tar(struct http_req *r);
 enum MHD_Result http_coupons_get(struct http_req *r);
 enum MHD_Result http_coupons_qr_svg(struct http_req *r);
 enum MHD_Result http_coupons_qr_png(struct http_req *r);

@@ -28,6 +28,8 @@ const struct http_route http_routes[] = {
      "coupons_issue"},
     {"GET", "/v1/campaigns/{}/coupons.csv", ROLE_MARKETER | ROLE_ADMIN, http_coupons_export,
      "coupons_export"},
+    {"GET", "/v1/campaigns/{}/qr.tar", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_tar,
+     "coupons_qr_tar"},
     {"GET", "/v1/campaigns/{}/report", ROLE_MARKETER | ROLE_ADMIN, http_reports_get,
      "campaign_report"},
     {"GET", "/v1/coupons/{}", ROLE_MARKETER | ROLE_ADMIN, http_coupons_get, "coupons_get"},

@@ -1,6 +1,8 @@
-/* GET /v1/campaigns/{id}/coupons.csv: every coupon of a campaign as
- * code,signed,issued_at,state — streamed in chunks from a cursor on a connection of its
- * own, the signed forms made on all cores, never all rows in memory. */
+/* Bulk export of a campaign's coupons, streamed in chunks from a cursor on a connection of
+ * its own, the signed forms (and QR images) made on all cores, never all rows in memory:
+ * GET /v1/campaigns/{id}/coupons.csv (code,signed,issued_at,state) and
+ * GET /v1/campaigns/{id}/qr.tar?format=png|svg (one QR image of the signed form per coupon,
+ * named after its short code, in a POSIX ustar archive). */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "coupon/qr.h"
 #include "db.h"
 #include "db_coupons.h"
 #include "handlers.h"
@@ -15,6 +18,15 @@
 
 #define ROW_MAX     (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
 #define MAX_SIGNERS 16
+#define TAR_BLOCK   512
+
+enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG };
+
+/* One row's bytes: a CSV line, or a tar entry (header, file, padding). */
+struct piece {
+    char *data;
+    size_t len;
+};
 
 /* A chunk of formatted CSV rows, ready to send. */
 struct chunk {
@@ -28,6 +40,7 @@ struct chunk {
 #define QUEUE_MAX 3
 
 struct export_state {
+    enum export_format format;
     struct db_export *db;
     struct coupon_terms terms;
     unsigned signers;
@@ -46,10 +59,65 @@ struct export_state {
 struct sign_job {
     PGresult *res;
     const struct coupon_terms *terms;
-    char (*rows)[ROW_MAX];
+    enum export_format format;
+    struct piece *rows;
     size_t start, stride, n;
     bool failed;
 };
+
+/* Writes V as a zero-padded octal field of LEN bytes (LEN - 1 digits and a NUL). */
+static void tar_octal(char *field, size_t len, unsigned long long v)
+{
+    snprintf(field, len, "%0*llo", (int)(len - 1), v);
+}
+
+/* A tar entry: a ustar header for NAME with SIZE bytes, DATA, zero padding to 512. */
+static int tar_entry(const char *name, const void *data, size_t size, struct piece *out)
+{
+    size_t padded = (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
+    char *e = calloc(1, TAR_BLOCK + padded);
+    if (e == NULL)
+        return -1;
+    snprintf(e, 100, "%s", name); /* name */
+    tar_octal(e + 100, 8, 0644);  /* mode */
+    tar_octal(e + 108, 8, 0);     /* uid */
+    tar_octal(e + 116, 8, 0);     /* gid */
+    tar_octal(e + 124, 12, size); /* size */
+    tar_octal(e + 136, 12, 0);    /* mtime: reproducible archives */
+    memset(e + 148, ' ', 8);      /* checksum, counted as spaces */
+    e[156] = '0';                 /* a regular file */
+    memcpy(e + 257, "ustar", 6);  /* magic, NUL-terminated */
+    memcpy(e + 263, "00", 2);     /* version */
+    unsigned sum = 0;
+    for (size_t i = 0; i < TAR_BLOCK; i++)
+        sum += (unsigned char)e[i];
+    snprintf(e + 148, 8, "%06o", sum);
+    memcpy(e + TAR_BLOCK, data, size);
+    out->data = e;
+    out->len = TAR_BLOCK + padded;
+    return 0;
+}
+
+/* Renders the QR image of SIGNED_FORM for coupon SHORT_FORM as a tar entry. */
+static int qr_entry(enum export_format format, const char *short_form, const char *signed_form,
+                    struct piece *out)
+{
+    struct cpn_qr_options opts = {.module_px = format == EXPORT_TAR_PNG ? 6 : 4, .quiet_zone = 4};
+    char name[CPN_SHORT_LEN + 8];
+    void *img = NULL;
+    size_t len = 0;
+    enum cpn_err err;
+    if (format == EXPORT_TAR_PNG) {
+        snprintf(name, sizeof name, "%s.png", short_form);
+        err = cpn_qr_png(signed_form, &opts, (uint8_t **)&img, &len, NULL);
+    } else {
+        snprintf(name, sizeof name, "%s.svg", short_form);
+        err = cpn_qr_svg(signed_form, &opts, (char **)&img, &len, NULL);
+    }
+    int rc = err == CPN_OK ? tar_entry(name, img, len, out) : -1;
+    free(img);
+    return rc;
+}
 
 static void *sign_rows(void *arg)
 {
@@ -67,8 +135,21 @@ static void *sign_rows(void *arg)
             j->failed = true;
             return NULL;
         }
-        snprintf(j->rows[i], ROW_MAX, "%s,%s,%s,%s\n", short_form, signed_form,
-                 PQgetvalue(j->res, (int)i, 4), uses >= max_uses ? "redeemed" : "issued");
+        if (j->format != EXPORT_CSV) {
+            if (qr_entry(j->format, short_form, signed_form, &j->rows[i]) != 0) {
+                j->failed = true;
+                return NULL;
+            }
+            continue;
+        }
+        j->rows[i].data = malloc(ROW_MAX);
+        if (j->rows[i].data == NULL) {
+            j->failed = true;
+            return NULL;
+        }
+        int len = snprintf(j->rows[i].data, ROW_MAX, "%s,%s,%s,%s\n", short_form, signed_form,
+                           PQgetvalue(j->res, (int)i, 4), uses >= max_uses ? "redeemed" : "issued");
+        j->rows[i].len = len > 0 && len < ROW_MAX ? (size_t)len : 0;
     }
     return NULL;
 }
@@ -85,14 +166,10 @@ static struct chunk *produce(struct export_state *st, bool *failed)
         PQclear(res);
         return NULL;
     }
-    char(*rows)[ROW_MAX] = malloc((size_t)n * ROW_MAX);
+    struct piece *rows = calloc((size_t)n, sizeof *rows);
     struct chunk *c = calloc(1, sizeof *c);
-    if (c != NULL)
-        c->data = malloc((size_t)n * ROW_MAX);
-    if (rows == NULL || c == NULL || c->data == NULL) {
+    if (rows == NULL || c == NULL) {
         free(rows);
-        if (c != NULL)
-            free(c->data);
         free(c);
         PQclear(res);
         *failed = true;
@@ -103,7 +180,7 @@ static struct chunk *produce(struct export_state *st, bool *failed)
     unsigned t = st->signers;
     bool started[MAX_SIGNERS] = {false};
     for (unsigned k = 0; k < t; k++) {
-        jobs[k] = (struct sign_job){res, &st->terms, rows, k, t, (size_t)n, false};
+        jobs[k] = (struct sign_job){res, &st->terms, st->format, rows, k, t, (size_t)n, false};
         started[k] = k > 0 && pthread_create(&threads[k], NULL, sign_rows, &jobs[k]) == 0;
     }
     sign_rows(&jobs[0]);
@@ -115,10 +192,17 @@ static struct chunk *produce(struct export_state *st, bool *failed)
     }
     for (unsigned k = 0; k < t; k++)
         *failed = *failed || jobs[k].failed;
-    for (int i = 0; !*failed && i < n; i++) {
-        size_t l = strlen(rows[i]);
-        memcpy(c->data + c->len, rows[i], l);
-        c->len += l;
+    size_t total = 0;
+    for (int i = 0; i < n; i++)
+        total += rows[i].len;
+    c->data = *failed ? NULL : malloc(total > 0 ? total : 1);
+    *failed = *failed || c->data == NULL;
+    for (int i = 0; i < n; i++) {
+        if (!*failed) {
+            memcpy(c->data + c->len, rows[i].data, rows[i].len);
+            c->len += rows[i].len;
+        }
+        free(rows[i].data);
     }
     free(rows);
     PQclear(res);
@@ -143,11 +227,22 @@ static void *producer_main(void *arg)
             return NULL;
         bool failed;
         struct chunk *c = produce(st, &failed);
+        bool end = c == NULL;
+        if (end && !failed && st->format != EXPORT_CSV) {
+            /* A tar archive ends with two zero blocks. */
+            c = calloc(1, sizeof *c);
+            if (c != NULL)
+                c->data = calloc(2, TAR_BLOCK);
+            if (c == NULL || c->data == NULL) {
+                free(c);
+                c = NULL;
+                failed = true;
+            } else {
+                c->len = 2 * TAR_BLOCK;
+            }
+        }
         pthread_mutex_lock(&st->lock);
-        if (c == NULL) {
-            st->done = true;
-            st->failed = failed;
-        } else {
+        if (c != NULL) {
             if (st->tail != NULL)
                 st->tail->next = c;
             else
@@ -155,9 +250,13 @@ static void *producer_main(void *arg)
             st->tail = c;
             st->queued++;
         }
+        if (end) {
+            st->done = true;
+            st->failed = failed;
+        }
         pthread_cond_broadcast(&st->changed);
         pthread_mutex_unlock(&st->lock);
-        if (c == NULL)
+        if (end)
             return NULL;
     }
 }
@@ -230,7 +329,10 @@ static void export_free(void *cls)
     free(st);
 }
 
-enum MHD_Result http_coupons_export(struct http_req *r)
+/* Starts the export of the campaign in the {id} parameter in FORMAT and answers with it
+ * as CTYPE, offered for download as FILENAME_SUFFIX. */
+static enum MHD_Result start_export(struct http_req *r, enum export_format format,
+                                    const char *ctype, const char *suffix)
 {
     int64_t campaign;
     if (http_parse_id(r->params[0], &campaign) != 0)
@@ -238,34 +340,37 @@ enum MHD_Result http_coupons_export(struct http_req *r)
     struct export_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    st->format = format;
+    pthread_mutex_init(&st->lock, NULL);
+    pthread_cond_init(&st->changed, NULL);
     uint32_t card = 0;
     int rc = db_terms(campaign, 0, &st->terms, &card);
     if (rc != DB_ONE_RESULT) {
-        free(st);
+        export_free(st);
         return rc == DB_NO_RESULTS
                    ? http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.")
                    : http_reply_db_failure(r, rc);
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     st->signers = ncpu < 1 ? 1 : ncpu > MAX_SIGNERS ? MAX_SIGNERS : (unsigned)ncpu;
-    pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->changed, NULL);
     st->db = db_export_open(campaign);
     if (st->db == NULL) {
         export_free(st);
         return http_reply_error(r, CPN_ERR_UNAVAILABLE, NULL);
     }
-    /* The header goes first, as a chunk of its own. */
-    struct chunk *header = calloc(1, sizeof *header);
-    if (header != NULL)
-        header->data = strdup("code,signed,issued_at,state\n");
-    if (header == NULL || header->data == NULL) {
-        free_chunk(header);
-        export_free(st);
-        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    if (format == EXPORT_CSV) {
+        /* The header goes first, as a chunk of its own. */
+        struct chunk *header = calloc(1, sizeof *header);
+        if (header != NULL)
+            header->data = strdup("code,signed,issued_at,state\n");
+        if (header == NULL || header->data == NULL) {
+            free_chunk(header);
+            export_free(st);
+            return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+        }
+        header->len = strlen(header->data);
+        st->current = header;
     }
-    header->len = strlen(header->data);
-    st->current = header;
     st->producer_started = pthread_create(&st->producer, NULL, producer_main, st) == 0;
     if (!st->producer_started) {
         export_free(st);
@@ -277,10 +382,25 @@ enum MHD_Result http_coupons_export(struct http_req *r)
         export_free(st);
         return MHD_NO;
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/csv; charset=utf-8");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     char disp[96];
-    snprintf(disp, sizeof disp, "attachment; filename=\"campaign-%" PRId64 "-coupons.csv\"",
-             campaign);
+    snprintf(disp, sizeof disp, "attachment; filename=\"campaign-%" PRId64 "-%s\"", campaign,
+             suffix);
     MHD_add_response_header(resp, "Content-Disposition", disp);
     return http_queue(r, 200, resp);
+}
+
+enum MHD_Result http_coupons_export(struct http_req *r)
+{
+    return start_export(r, EXPORT_CSV, "text/csv; charset=utf-8", "coupons.csv");
+}
+
+enum MHD_Result http_coupons_qr_tar(struct http_req *r)
+{
+    const char *format = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "format");
+    if (format == NULL || strcmp(format, "png") == 0)
+        return start_export(r, EXPORT_TAR_PNG, "application/x-tar", "qr-png.tar");
+    if (strcmp(format, "svg") == 0)
+        return start_export(r, EXPORT_TAR_SVG, "application/x-tar", "qr-svg.tar");
+    return http_reply_error(r, CPN_ERR_BAD_REQUEST, "The parameter 'format' must be png or svg.");
 }

@@ -763,6 +763,12 @@ def run_live(doc, client):
         FAIL.add(f"GET {tpl}", f"unexpected CSV: {raw[:300]!r}")
     L.call(tpl, "get", M, "/v1/campaigns/999999999999/coupons.csv", expect=404)
 
+    tpl = "/v1/campaigns/{id}/qr.tar"
+    L.roles_matrix(tpl, "get", lambda who: (f"/v1/campaigns/{base}/qr.tar", None))
+    L.call(tpl, "get", M, f"/v1/campaigns/{capped}/qr.tar?format=svg", expect=200, name="svg")
+    L.call(tpl, "get", M, f"/v1/campaigns/{base}/qr.tar?format=gif", expect=400, name="gif")
+    L.call(tpl, "get", M, "/v1/campaigns/999999999999/qr.tar", expect=404)
+
     # the till
     L.roles_matrix("/v1/checks", "post",
                    lambda who: ("/v1/checks", {"code": codes[0], "basket_cents": 5000}))
