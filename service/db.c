@@ -1,4 +1,5 @@
 /* One PostgreSQL connection per worker thread, prepared once; the 4-state status. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -59,6 +60,17 @@ static PGconn *connect_and_prepare(void)
         PQfinish(conn);
         return NULL;
     }
+    /* The idempotency of redeem, earn, burn and the voids (an advisory lock, then a fresh
+     * look for the first answer) needs a new snapshot per statement: READ COMMITTED,
+     * whatever the server's default is. */
+    PGresult *iso = PQexec(conn, "SET default_transaction_isolation = 'read committed'");
+    bool iso_ok = PQresultStatus(iso) == PGRES_COMMAND_OK;
+    PQclear(iso);
+    if (!iso_ok) {
+        log_msg(LOG_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
+        PQfinish(conn);
+        return NULL;
+    }
     for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
         PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
@@ -95,6 +107,24 @@ const char *db_sqlstate(const PGresult *res)
     return s != NULL ? s : "";
 }
 
+/* True when prepared statement NAME must not run again after a lost connection. */
+static bool run_once(const char *name)
+{
+    for (const struct db_statement *s = db_statements; name != NULL && s->name != NULL; s++)
+        if (strcmp(s->name, name) == 0)
+            return s->once;
+    return false;
+}
+
+/* True when an idle connection has something to read: the server never speaks unasked
+ * to an idle connection of ours (no LISTEN), so that is its goodbye (a restart or an
+ * administrator's kill) or a closed socket. Costs one poll(2), no round trip. */
+static bool idle_conn_dead(PGconn *conn)
+{
+    struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN, .revents = 0};
+    return p.fd < 0 || poll(&p, 1, 0) != 0;
+}
+
 /* Drops the thread's connection (the next db_conn() opens a new one). */
 static void drop_conn(PGconn *conn)
 {
@@ -110,15 +140,26 @@ static void drop_conn(PGconn *conn)
 static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n,
                                         const char *const *values, PGconn **used)
 {
+    bool once = run_once(name);
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *conn = db_conn();
         *used = conn;
         if (conn == NULL)
             return NULL;
+        if (once && idle_conn_dead(conn)) {
+            /* A statement that must run once is not sent on a connection the server has
+             * already closed (PostgreSQL restarted), since it could not be run again. */
+            log_msg(LOG_WARN, "database connection lost; reconnecting");
+            drop_conn(conn);
+            conn = db_conn();
+            *used = conn;
+            if (conn == NULL)
+                return NULL;
+        }
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
         PGresult *r =
             name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0) : PQexec(conn, sql);
-        if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1)
+        if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1 || once)
             return r;
         log_msg(LOG_WARN, "database connection lost; reconnecting");
         PQclear(r);
@@ -164,8 +205,10 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
 
 int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
 {
+    /* A statement that must run once is not retried: its first run may have committed. */
+    int attempts = run_once(name) ? 1 : 3;
     int rc = DB_SOFT_ERROR;
-    for (int attempt = 0; attempt < 3 && rc == DB_SOFT_ERROR; attempt++)
+    for (int attempt = 0; attempt < attempts && rc == DB_SOFT_ERROR; attempt++)
         rc = db_query(name, n, values, res);
     return rc;
 }

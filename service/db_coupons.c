@@ -91,6 +91,27 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
     return ok ? rc : DB_HARD_ERROR;
 }
 
+int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t *out, size_t n)
+{
+    char b[24], f[24], l[24];
+    snprintf(b, sizeof b, "%" PRId64, batch);
+    snprintf(f, sizeof f, "%" PRId64, first);
+    snprintf(l, sizeof l, "%" PRId64, last);
+    const char *params[] = {b, f, l};
+    PGresult *res = NULL;
+    int rc = db_query("coupon_batch_serials", 3, params, &res);
+    if (rc >= 0 && (size_t)rc != n) {
+        log_msg(LOG_ERROR, "batch %" PRId64 " holds %d coupons, not %zu", batch, rc, n);
+        rc = DB_HARD_ERROR;
+    } else if (rc >= 0) {
+        for (size_t i = 0; i < n; i++)
+            out[i] = (uint32_t)strtoul(PQgetvalue(res, (int)i, 0), NULL, 10);
+        rc = DB_ONE_RESULT;
+    }
+    PQclear(res);
+    return rc;
+}
+
 int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count)
 {
     char b[24], l[24], n[16];
@@ -193,9 +214,11 @@ struct db_export *db_export_open(int64_t campaign)
     return e;
 }
 
-int db_export_fetch(struct db_export *e, PGresult **res)
+int db_export_fetch(struct db_export *e, int rows, PGresult **res)
 {
-    *res = PQexec(e->conn, "FETCH 2048 FROM export");
+    char fetch[40];
+    snprintf(fetch, sizeof fetch, "FETCH %d FROM export", rows > 0 ? rows : 1);
+    *res = PQexec(e->conn, fetch);
     if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
         log_msg(LOG_ERROR, "export fetch failed: %s", PQresultErrorMessage(*res));
         PQclear(*res);

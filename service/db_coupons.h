@@ -33,6 +33,12 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
 int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
                    int64_t card_serial) CPN_MUST_CHECK;
 
+/* The serials of batch BATCH (between FIRST and LAST) in ascending order into OUT, which has
+ * room for N. Returns DB_ONE_RESULT when the batch has exactly N coupons, DB_HARD_ERROR when
+ * it has another number, or a failure status. */
+int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t *out,
+                            size_t n) CPN_MUST_CHECK;
+
 /* coupon_issue_finish. Returns DB_ONE_RESULT on success. */
 int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count) CPN_MUST_CHECK;
 
@@ -51,9 +57,9 @@ struct db_export;
 /* Opens the export of CAMPAIGN; NULL on failure (logged). */
 struct db_export *db_export_open(int64_t campaign);
 
-/* The next rows (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
+/* The next ROWS rows at most (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
  * clears); returns the row count (0 at the end) or a negative db_status. */
-int db_export_fetch(struct db_export *e, PGresult **res) CPN_MUST_CHECK;
+int db_export_fetch(struct db_export *e, int rows, PGresult **res) CPN_MUST_CHECK;
 
 /* Ends the export and closes its connection; NULL is a no-op. */
 void db_export_close(struct db_export *e);

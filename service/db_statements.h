@@ -3,9 +3,14 @@
 #ifndef SVC_DB_STATEMENTS_H
 #define SVC_DB_STATEMENTS_H
 
+#include <stdbool.h>
+
 struct db_statement {
     const char *name;
     const char *sql;
+    /* Not idempotent: never run again after the connection died mid-call (the first run
+     * may have committed). Every other statement is a read or replays by its key. */
+    bool once;
 };
 
 extern const struct db_statement db_statements[];

@@ -363,7 +363,8 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
      * handshake the client leaves unfinished (measured: 0.94 of a core per such socket,
      * until the idle time-out), so a few half-open sockets would take every worker. Its
      * poll() loop does not, at the same throughput (see docs/operations.md). */
-    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD;
+    unsigned flags =
+        MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
     if (inet_pton(AF_INET, cfg->listen_host, &in4.sin_addr) == 1) {

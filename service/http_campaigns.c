@@ -185,6 +185,11 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
         snprintf(detail, sizeof detail, "The field 'offer' is required.");
         goto bad;
     }
+    if (c->ends_at > UINT32_MAX) {
+        /* The signed form carries the end as 32-bit Unix seconds. */
+        snprintf(detail, sizeof detail, "The campaign must end before 2106-02-07.");
+        goto bad;
+    }
     if (c->ends_at <= c->starts_at) {
         snprintf(detail, sizeof detail, "The campaign must end after it starts.");
         goto bad;

@@ -56,8 +56,12 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     req.count = (int)count;
     req.max_uses = (int)uses;
     const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    if (key != NULL && (strlen(key) == 0 || strlen(key) > 128)) {
-        snprintf(detail, sizeof detail, "The Idempotency-Key header must be 1 to 128 characters.");
+    bool key_ok = key == NULL || (strlen(key) >= 1 && strlen(key) <= 128);
+    for (const char *k = key; key_ok && k != NULL && *k != '\0'; k++)
+        key_ok = *k >= 0x21 && *k <= 0x7e;
+    if (!key_ok) {
+        snprintf(detail, sizeof detail,
+                 "The Idempotency-Key header must be 1 to 128 printable ASCII characters.");
         goto bad;
     }
     req.request_key = key;

@@ -36,10 +36,22 @@ struct chunk {
 };
 
 /* The export: a producer thread fetches and signs chunks ahead (at most QUEUE_MAX
- * waiting) while libmicrohttpd's worker sends the current one. */
-#define QUEUE_MAX 3
+ * waiting) while libmicrohttpd's worker sends the current one. When the worker finds no
+ * chunk ready it suspends the connection instead of waiting, so the other connections of
+ * that worker are served meanwhile; the producer resumes it. At most EXPORTS_MAX exports run
+ * at once (each holds a database connection and a producer thread). */
+#define QUEUE_MAX   3
+#define EXPORTS_MAX 4
+
+static pthread_mutex_t exports_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct export_state *exports; /* running exports, for the cap and for shutdown */
+static unsigned exports_running;
+static bool exports_closing;
 
 struct export_state {
+    struct MHD_Connection *conn;
+    struct export_state *next_export; /* the registry of running exports */
+    bool suspended;                   /* the worker is waiting for the producer (under lock) */
     enum export_format format;
     struct db_export *db;
     struct coupon_terms terms;
@@ -160,7 +172,7 @@ static struct chunk *produce(struct export_state *st, bool *failed)
 {
     *failed = false;
     PGresult *res = NULL;
-    int n = db_export_fetch(st->db, &res);
+    int n = db_export_fetch(st->db, st->format == EXPORT_CSV ? 2048 : 256, &res);
     if (n <= 0) {
         *failed = n < 0;
         PQclear(res);
@@ -254,8 +266,12 @@ static void *producer_main(void *arg)
             st->done = true;
             st->failed = failed;
         }
+        bool resume = st->suspended;
+        st->suspended = false;
         pthread_cond_broadcast(&st->changed);
         pthread_mutex_unlock(&st->lock);
+        if (resume)
+            MHD_resume_connection(st->conn);
         if (end)
             return NULL;
     }
@@ -277,8 +293,13 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
         st->current = NULL;
         st->pos = 0;
         pthread_mutex_lock(&st->lock);
-        while (st->head == NULL && !st->done)
-            pthread_cond_wait(&st->changed, &st->lock);
+        if (st->head == NULL && !st->done) {
+            /* Nothing ready: step aside until the producer resumes us. */
+            st->suspended = true;
+            MHD_suspend_connection(st->conn);
+            pthread_mutex_unlock(&st->lock);
+            return 0;
+        }
         struct chunk *c = st->head;
         if (c != NULL) {
             st->head = c->next;
@@ -291,7 +312,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
         pthread_mutex_unlock(&st->lock);
         if (c == NULL) {
             if (failed) {
-                log_msg(LOG_ERROR, "CSV export of campaign %" PRIu32 " failed midway",
+                log_msg(LOG_ERROR, "export of campaign %" PRIu32 " failed or was cancelled midway",
                         st->terms.campaign);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
@@ -307,9 +328,48 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
     return (ssize_t)n;
 }
 
+/* Takes ST out of the registry of running exports (if it is in it). */
+static void unregister(struct export_state *st)
+{
+    pthread_mutex_lock(&exports_lock);
+    for (struct export_state **p = &exports; *p != NULL; p = &(*p)->next_export) {
+        if (*p == st) {
+            *p = st->next_export;
+            exports_running--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&exports_lock);
+}
+
+void http_exports_stop(void)
+{
+    /* Resumed outside exports_lock: a worker may free an export (and take that lock) while
+     * libmicrohttpd holds its own locks. A suspended export cannot be freed meanwhile. */
+    struct MHD_Connection *resume[EXPORTS_MAX];
+    size_t n = 0;
+    pthread_mutex_lock(&exports_lock);
+    exports_closing = true;
+    for (struct export_state *st = exports; st != NULL; st = st->next_export) {
+        pthread_mutex_lock(&st->lock);
+        st->cancelled = true;
+        st->done = true;
+        st->failed = true;
+        if (st->suspended && n < EXPORTS_MAX)
+            resume[n++] = st->conn;
+        st->suspended = false;
+        pthread_cond_broadcast(&st->changed);
+        pthread_mutex_unlock(&st->lock);
+    }
+    pthread_mutex_unlock(&exports_lock);
+    for (size_t i = 0; i < n; i++)
+        MHD_resume_connection(resume[i]);
+}
+
 static void export_free(void *cls)
 {
     struct export_state *st = cls;
+    unregister(st);
     if (st->producer_started) {
         pthread_mutex_lock(&st->lock);
         st->cancelled = true;
@@ -341,8 +401,23 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
     if (st == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
     st->format = format;
+    st->conn = r->conn;
     pthread_mutex_init(&st->lock, NULL);
     pthread_cond_init(&st->changed, NULL);
+    pthread_mutex_lock(&exports_lock);
+    bool admitted = !exports_closing && exports_running < EXPORTS_MAX;
+    if (admitted) {
+        st->next_export = exports;
+        exports = st;
+        exports_running++;
+    }
+    pthread_mutex_unlock(&exports_lock);
+    if (!admitted) {
+        export_free(st);
+        return http_reply_error(r, CPN_ERR_UNAVAILABLE,
+                                "Too many exports are running at once; please try again in a "
+                                "minute.");
+    }
     uint32_t card = 0;
     int rc = db_terms(campaign, 0, &st->terms, &card);
     if (rc != DB_ONE_RESULT) {

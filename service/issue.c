@@ -120,8 +120,14 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     else if (b.status == ISSUE_CONFLICT)
         err = CPN_ERR_CONFLICT;
     int64_t last = 0;
-    if (err == CPN_OK) {
-        /* A replay derives the same serials from the batch's range again. */
+    if (err == CPN_OK && b.status == ISSUE_REPLAY) {
+        /* A replay answers with the batch's own serials, read back: deriving them again would
+         * differ after a MAC key rotation (the word filter looks at the short form). */
+        rc = db_coupon_batch_serials(b.batch_id, b.first_serial, b.last_serial, out->serials,
+                                     (size_t)req->count);
+        if (rc != DB_ONE_RESULT)
+            err = db_err(rc);
+    } else if (err == CPN_OK) {
         err = issue_clean_serials(b.first_serial, (size_t)req->count, out->serials, &last);
     }
     if (err == CPN_OK && b.status == ISSUE_OK) {

@@ -53,6 +53,7 @@ static int serve(const struct svc_config *cfg)
     int sig = 0;
     sigwait(&set, &sig);
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    http_exports_stop();
     MHD_stop_daemon(d);
     revocation_stop();
     codes_unload();

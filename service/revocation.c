@@ -74,8 +74,12 @@ static int load_crl(void)
     }
     gnutls_x509_crl_t crl;
     int rc = gnutls_x509_crl_init(&crl);
-    if (rc >= 0)
-        rc = gnutls_x509_crl_import(crl, &data, GNUTLS_X509_FMT_PEM);
+    if (rc < 0) {
+        free(data.data);
+        log_msg(LOG_ERROR, "cannot load CRL %s: %s", crl_file, gnutls_strerror(rc));
+        return -1;
+    }
+    rc = gnutls_x509_crl_import(crl, &data, GNUTLS_X509_FMT_PEM);
     free(data.data);
     if (rc < 0) {
         log_msg(LOG_ERROR, "CRL %s is not a valid PEM CRL (%s); keeping the list in force",

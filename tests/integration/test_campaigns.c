@@ -120,6 +120,11 @@ static void bad_campaigns_are_refused(void **state)
                   "{\"kind\":\"amount\",\"value\":1}}",
                   400, "bad_request");
     expect_status(m, "POST", "/v1/campaigns",
+                  "{\"name\":\"x\",\"channel\":\"email\",\"cost_cents\":1,\"starts_at\":"
+                  "\"2026-01-01T00:00:00Z\",\"ends_at\":\"2200-01-01T00:00:00Z\",\"offer\":"
+                  "{\"kind\":\"amount\",\"value\":1}}",
+                  400, "bad_request");
+    expect_status(m, "POST", "/v1/campaigns",
                   "{\"name\":\"x\",\"channel\":\"email\",\"cost_cents\":-5,\"starts_at\":"
                   "\"2026-01-01T00:00:00Z\",\"ends_at\":\"2027-01-01T00:00:00Z\",\"offer\":"
                   "{\"kind\":\"amount\",\"value\":1}}",
@@ -180,6 +185,13 @@ static void issue_with_idempotency_key_replays_the_same_codes(void **state)
              "cmp -s /tmp/issue-%1$d-1.json /tmp/issue-%1$d-2.json",
              (int)getpid());
     int same = itest_sh(cmd);
+    /* A key that is not printable ASCII is a bad request, not a server error. */
+    snprintf(cmd, sizeof cmd,
+             "test \"$(curl -s -o /dev/null -w '%%{http_code}' --cacert '%s' --cert '%s' "
+             "--key '%s' -H \"Idempotency-Key: $(printf '\\377\\376')\" -d '{\"count\":1}' "
+             "'%s%s')\" = 400",
+             ca, cert, k, itest_base_url(), path);
+    int bad_key = itest_sh(cmd);
     /* The same key with another count is a conflict. */
     snprintf(cmd, sizeof cmd,
              "test \"$(curl -s -o /dev/null -w '%%{http_code}' --cacert '%s' --cert '%s' "
@@ -193,6 +205,7 @@ static void issue_with_idempotency_key_replays_the_same_codes(void **state)
     free(k);
     assert_int_equal(same, 0);
     assert_int_equal(conflict, 0);
+    assert_int_equal(bad_key, 0);
     assert_int_equal(issued_count(campaign), 5);
 }
 
