@@ -164,31 +164,15 @@ void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points,
 void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
                         struct pos_result *res)
 {
-    pos_result_init(res);
     char jcode[48], path[64];
     snprintf(jcode, sizeof jcode, "card transaction %" PRId64, transaction_id);
     snprintf(path, sizeof path, "/v1/card-transactions/%" PRId64 "/void", transaction_id);
-    if (!pos_till_journal_open(till, "card_void", jcode, 0, txn, res))
+    json_t *answer = pos_till_journaled_void(
+        till, "card_void", jcode, path,
+        "No answer in time: run the same card void again; it cannot void twice.", txn, res);
+    if (answer == NULL)
         return;
-    json_t *body = json_pack("{s:s}", "txn_id", res->txn_id);
-    if (body == NULL) {
-        pos_result_no_memory(res);
-        return;
-    }
-    long status;
-    json_t *answer;
-    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
-    if (err != CPN_OK) {
-        pos_till_journaled_failure(
-            till, err, status, answer,
-            "No answer in time: run the same card void again; it cannot void "
-            "twice.",
-            res);
-        json_decref(answer);
-        return;
-    }
     res->id = transaction_id;
-    pos_till_journal_close(till, res, "voided");
     if (pos_till_get_int(answer, "balance", &res->balance))
         pos_result_line(res, "VOIDED: card transaction %" PRId64 "; balance %" PRId64 " points",
                         transaction_id, res->balance);

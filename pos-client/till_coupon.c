@@ -233,30 +233,16 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res)
 {
-    pos_result_init(res);
     char jcode[48], path[64];
     snprintf(jcode, sizeof jcode, "redemption %" PRId64, redemption_id);
     snprintf(path, sizeof path, "/v1/redemptions/%" PRId64 "/void", redemption_id);
-    if (!pos_till_journal_open(till, "void", jcode, 0, txn, res))
+    json_t *answer = pos_till_journaled_void(
+        till, "void", jcode, path,
+        "No answer in time: run the same void again; it cannot void twice.", txn, res);
+    if (answer == NULL)
         return;
-    json_t *body = json_pack("{s:s}", "txn_id", res->txn_id);
-    if (body == NULL) {
-        pos_result_no_memory(res);
-        return;
-    }
-    long status;
-    json_t *answer;
-    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
-    if (err != CPN_OK) {
-        pos_till_journaled_failure(
-            till, err, status, answer,
-            "No answer in time: run the same void again; it cannot void twice.", res);
-        json_decref(answer);
-        return;
-    }
     res->id = redemption_id;
     json_decref(answer);
-    pos_till_journal_close(till, res, "voided");
     pos_result_line(res, "VOIDED: redemption %" PRId64 "; the coupon can be used again",
                     redemption_id);
 }

@@ -97,4 +97,12 @@ void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
 void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, long status,
                                 const json_t *answer, const char *again, struct pos_result *res);
 
+/* A void under the till's journal: opens a journal entry of KIND for JCODE (reusing TXN if
+ * given), POSTs {"txn_id"} to PATH and closes the entry as voided. Returns the service's
+ * answer (the caller decrefs it; never NULL on success) with RES ready for its line; or NULL
+ * with RES filled with the refusal or failure (TIMEOUT_SENTENCE when no answer came). */
+json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, const char *jcode,
+                                const char *path, const char *timeout_sentence, const char *txn,
+                                struct pos_result *res);
+
 #endif

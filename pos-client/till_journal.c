@@ -67,3 +67,29 @@ void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, l
     if (err == CPN_ERR_TIMEOUT)
         pos_result_line(res, "%s", again);
 }
+
+json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, const char *jcode,
+                                const char *path, const char *timeout_sentence, const char *txn,
+                                struct pos_result *res)
+{
+    pos_result_init(res);
+    if (!pos_till_journal_open(till, kind, jcode, 0, txn, res))
+        return NULL;
+    json_t *body = json_pack("{s:s}", "txn_id", res->txn_id);
+    if (body == NULL) {
+        pos_result_no_memory(res);
+        return NULL;
+    }
+    long status;
+    json_t *answer;
+    enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
+    if (err != CPN_OK) {
+        pos_till_journaled_failure(till, err, status, answer, timeout_sentence, res);
+        json_decref(answer);
+        return NULL;
+    }
+    pos_till_journal_close(till, res, "voided");
+    if (answer == NULL)
+        answer = json_object();
+    return answer;
+}
