@@ -54,6 +54,25 @@ static bool about_the_coupon(enum cpn_err err)
     }
 }
 
+/* The body of a check or redemption: {code, basket_cents[, card][, txn_id]}. Returns it (the
+ * caller owns it), or NULL when out of memory. */
+static json_t *coupon_body(const struct pos_scan *coupon, int64_t basket_cents,
+                           const struct pos_scan *card, const char *txn)
+{
+    json_t *body =
+        json_pack("{s:s, s:I}", "code", coupon->text, "basket_cents", (json_int_t)basket_cents);
+    if (body != NULL && card != NULL &&
+        json_object_set_new(body, "card", json_string(card->short_form)) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    if (body != NULL && txn != NULL && json_object_set_new(body, "txn_id", json_string(txn)) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    return body;
+}
+
 void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
                     struct pos_result *res)
 {
@@ -61,13 +80,7 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
     struct pos_scan coupon, card_scan;
     if (!local_coupon(till, code, card, "NOT VALID: ", &coupon, &card_scan, res))
         return;
-    json_t *body =
-        json_pack("{s:s, s:I}", "code", coupon.text, "basket_cents", (json_int_t)basket_cents);
-    if (body != NULL && card != NULL &&
-        json_object_set_new(body, "card", json_string(card_scan.short_form)) != 0) {
-        json_decref(body);
-        body = NULL;
-    }
+    json_t *body = coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, NULL);
     if (body == NULL) {
         pos_result_no_memory(res);
         return;
@@ -171,13 +184,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     journal_code(jcode, sizeof jcode, &coupon, card != NULL ? &card_scan : NULL);
     if (!pos_till_journal_open(till, "redeem", jcode, basket_cents, txn, res))
         return;
-    json_t *body = json_pack("{s:s, s:I, s:s}", "code", coupon.text, "basket_cents",
-                             (json_int_t)basket_cents, "txn_id", res->txn_id);
-    if (body != NULL && card != NULL &&
-        json_object_set_new(body, "card", json_string(card_scan.short_form)) != 0) {
-        json_decref(body);
-        body = NULL;
-    }
+    json_t *body =
+        coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, res->txn_id);
     if (body == NULL) {
         pos_result_no_memory(res);
         return;

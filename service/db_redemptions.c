@@ -44,6 +44,23 @@ enum cpn_err db_status_err(const char *s)
     return CPN_ERR_INTERNAL;
 }
 
+/* Runs keyed write NAME (redeem or void). A unique violation means the key's backstop caught
+ * a race the function did not expect: it becomes status "conflict", never a 5xx. Returns a
+ * db_status; on DB_ONE_RESULT with a row, *RES holds it (caller clears). */
+static int keyed_write(const char *name, int n, const char *const *params,
+                       struct redeem_answer *out, PGresult **res)
+{
+    memset(out, 0, sizeof *out);
+    int rc = db_query_retry(name, n, params, res);
+    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(*res), "23505") == 0) {
+        snprintf(out->status, sizeof out->status, "conflict");
+        PQclear(*res);
+        *res = NULL;
+        rc = DB_ONE_RESULT;
+    }
+    return rc;
+}
+
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
               uint32_t card, struct redeem_answer *out)
 {
@@ -54,13 +71,8 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
     snprintf(c, sizeof c, "%" PRIu32, card);
     const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL};
     PGresult *res = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = db_query_retry("redeem", 6, params, &res);
-    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
-        /* A unique key backstopped a race the function did not expect: a conflict. */
-        snprintf(out->status, sizeof out->status, "conflict");
-        rc = DB_ONE_RESULT;
-    } else if (rc == DB_ONE_RESULT) {
+    int rc = keyed_write("redeem", 6, params, out, &res);
+    if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
         out->discount_cents = col_i64(res, 2);
@@ -105,12 +117,8 @@ int db_void(int64_t redemption, int32_t store, const char *terminal, const char 
     snprintf(st, sizeof st, "%" PRId32, store);
     const char *params[] = {id, st, terminal, txn};
     PGresult *res = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = db_query_retry("redemption_void", 4, params, &res);
-    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
-        snprintf(out->status, sizeof out->status, "conflict");
-        rc = DB_ONE_RESULT;
-    } else if (rc == DB_ONE_RESULT) {
+    int rc = keyed_write("redemption_void", 4, params, out, &res);
+    if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
     }

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#define MAX_CONNS 4096
+#define MAX_CONNS   4096
 #define MAX_THREADS 16
 
 struct opts o;
@@ -23,7 +23,8 @@ static void usage(FILE *f)
 {
     fputs(
         "usage: loadgen_ossl --url https://127.0.0.1:PORT [options]\n"
-        "  --url BASE           service base URL; loopback hosts only (127.0.0.1, localhost, [::1])\n"
+        "  --url BASE           service base URL; loopback hosts only (127.0.0.1, localhost, "
+        "[::1])\n"
         "  --ca FILE            CA that signed the server certificate (default: the system's)\n"
         "  --cert FILE --key FILE   client certificate and key (mutual TLS)\n"
         "  --no-cert            send no client certificate (plain TLS)\n"
@@ -32,7 +33,8 @@ static void usage(FILE *f)
         "  -d, --duration S     stop starting requests after S seconds (default 5, max 600)\n"
         "  -n, --requests N     stop after N timed requests (default 10000000)\n"
         "  -m, --method M       request method (default GET, POST when a body is given)\n"
-        "  -p, --path P         path template; \"{i}\" becomes the request counter (default /healthz)\n"
+        "  -p, --path P         path template; \"{i}\" becomes the request counter (default "
+        "/healthz)\n"
         "  -b, --body B         body template; \"{i}\" becomes the request counter\n"
         "  --paths FILE         one path per line, used in order (overrides --path)\n"
         "  --bodies FILE        one body per line, used in order (overrides --body)\n"
@@ -121,40 +123,65 @@ static void parse_expect(const char *list)
 
 void parse_args(int argc, char **argv)
 {
-    o = (struct opts){.conns = 4, .threads = 1, .duration = 5, .max_requests = 10000000,
-                      .path = "/healthz", .prime = true, .show_errors = 3, .label = "-"};
+    o = (struct opts){.conns = 4,
+                      .threads = 1,
+                      .duration = 5,
+                      .max_requests = 10000000,
+                      .path = "/healthz",
+                      .prime = true,
+                      .show_errors = 3,
+                      .label = "-"};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
 #define ARG(l, s) is_arg(a, l, s)
-#define VAL() (i + 1 < argc ? argv[++i] : (die("missing value for", a), ""))
+#define VAL()     (i + 1 < argc ? argv[++i] : (die("missing value for", a), ""))
         if (ARG("--help", "-h")) {
             usage(stdout);
             exit(0);
-        } else if (ARG("--url", NULL)) o.url = VAL();
-        else if (ARG("--ca", NULL)) o.ca = VAL();
-        else if (ARG("--cert", NULL)) o.cert = VAL();
-        else if (ARG("--key", NULL)) o.key = VAL();
-        else if (ARG("--no-cert", NULL)) o.no_cert = true;
-        else if (ARG("--conns", "-c")) o.conns = (unsigned)parse_u64(VAL(), a);
-        else if (ARG("--threads", "-t")) o.threads = (unsigned)parse_u64(VAL(), a);
+        } else if (ARG("--url", NULL))
+            o.url = VAL();
+        else if (ARG("--ca", NULL))
+            o.ca = VAL();
+        else if (ARG("--cert", NULL))
+            o.cert = VAL();
+        else if (ARG("--key", NULL))
+            o.key = VAL();
+        else if (ARG("--no-cert", NULL))
+            o.no_cert = true;
+        else if (ARG("--conns", "-c"))
+            o.conns = (unsigned)parse_u64(VAL(), a);
+        else if (ARG("--threads", "-t"))
+            o.threads = (unsigned)parse_u64(VAL(), a);
         else if (ARG("--duration", "-d")) {
             char *end = NULL;
             const char *v = VAL();
             o.duration = strtod(v, &end);
             if (end == v || *end != '\0' || !(o.duration > 0 && o.duration <= 600))
                 die("--duration must be from 0 to 600 seconds", v);
-        } else if (ARG("--requests", "-n")) o.max_requests = parse_u64(VAL(), a);
-        else if (ARG("--method", "-m")) o.method = VAL();
-        else if (ARG("--path", "-p")) o.path = VAL();
-        else if (ARG("--body", "-b")) o.body = VAL();
-        else if (ARG("--paths", NULL)) o.paths_file = VAL();
-        else if (ARG("--bodies", NULL)) o.bodies_file = VAL();
-        else if (ARG("--wrap", NULL)) o.wrap = true;
-        else if (ARG("--start", NULL)) o.start = parse_u64(VAL(), a);
-        else if (ARG("--expect", NULL)) parse_expect(VAL());
-        else if (ARG("--no-prime", NULL)) o.prime = false;
-        else if (ARG("--show-errors", NULL)) o.show_errors = (unsigned)parse_u64(VAL(), a);
-        else if (ARG("--label", NULL)) o.label = VAL();
+        } else if (ARG("--requests", "-n"))
+            o.max_requests = parse_u64(VAL(), a);
+        else if (ARG("--method", "-m"))
+            o.method = VAL();
+        else if (ARG("--path", "-p"))
+            o.path = VAL();
+        else if (ARG("--body", "-b"))
+            o.body = VAL();
+        else if (ARG("--paths", NULL))
+            o.paths_file = VAL();
+        else if (ARG("--bodies", NULL))
+            o.bodies_file = VAL();
+        else if (ARG("--wrap", NULL))
+            o.wrap = true;
+        else if (ARG("--start", NULL))
+            o.start = parse_u64(VAL(), a);
+        else if (ARG("--expect", NULL))
+            parse_expect(VAL());
+        else if (ARG("--no-prime", NULL))
+            o.prime = false;
+        else if (ARG("--show-errors", NULL))
+            o.show_errors = (unsigned)parse_u64(VAL(), a);
+        else if (ARG("--label", NULL))
+            o.label = VAL();
         else {
             usage(stderr);
             die("unknown argument", a);
@@ -207,7 +234,10 @@ void buf_add(struct buf *b, const char *s, size_t n)
     b->p[b->len] = '\0';
 }
 
-static void buf_str(struct buf *b, const char *s) { buf_add(b, s, strlen(s)); }
+static void buf_str(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
 
 void buf_tmpl(struct buf *b, const char *tmpl, uint64_t i)
 {
@@ -309,9 +339,9 @@ static bool list_has(const char *s, size_t n, const char *word, bool last)
 static int parse_head(struct http_resp *r, const char *p, size_t n)
 {
     size_t len = 0, at = line_at(p, n, &len);
-    if (len < 12 || strncmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') ||
-        p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' ||
-        p[11] > '9' || (len > 12 && p[12] != ' ')) {
+    if (len < 12 || strncmp(p, "HTTP/1.", 7) != 0 || (p[7] != '0' && p[7] != '1') || p[8] != ' ' ||
+        p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' || p[11] < '0' || p[11] > '9' ||
+        (len > 12 && p[12] != ' ')) {
         r->error = "malformed status line";
         return -1;
     }
@@ -443,9 +473,9 @@ int http_feed(struct http_resp *r, char *buf, size_t *lenp)
                 size_t i = 0;
                 for (; i < len; i++) {
                     char c = p[i];
-                    int d = c >= '0' && c <= '9' ? c - '0'
+                    int d = c >= '0' && c <= '9'                     ? c - '0'
                             : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
-                                                                      : -1;
+                                                                     : -1;
                     if (d < 0)
                         break;
                     if (size >> 59)
@@ -479,6 +509,22 @@ int http_eof(struct http_resp *r)
         return 1;
     }
     r->error = r->state == S_HEAD ? "connection closed before an answer"
-                                   : "connection closed in the middle of an answer";
+                                  : "connection closed in the middle of an answer";
     return -1;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+void lg_sort_latencies(uint32_t *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_u32);
+}
+
+double lg_percentile_ms(const uint32_t *v, size_t n, double p)
+{
+    return n == 0 ? 0 : v[(size_t)(p * (double)(n - 1) + 0.5)] / 1000.0;
 }

@@ -18,8 +18,7 @@ struct lines {
 };
 
 struct opts {
-    const char *url, *ca, *cert, *key, *method, *path, *body, *paths_file, *bodies_file,
-        *label;
+    const char *url, *ca, *cert, *key, *method, *path, *body, *paths_file, *bodies_file, *label;
     bool no_cert, wrap, prime, head;
     unsigned conns, threads, show_errors;
     double duration;
@@ -51,11 +50,11 @@ size_t http_request(struct buf *b, const char *method, const char *prefix, const
 
 struct http_resp {
     int state;
-    int status;       /* of the final (non-1xx) answer */
-    bool head;        /* the request was HEAD: no body follows */
-    bool close;       /* the connection cannot carry another request */
-    uint64_t remain;  /* body or chunk bytes still to come */
-    char body[512];   /* the body's first bytes, NUL-terminated, for error reports */
+    int status;      /* of the final (non-1xx) answer */
+    bool head;       /* the request was HEAD: no body follows */
+    bool close;      /* the connection cannot carry another request */
+    uint64_t remain; /* body or chunk bytes still to come */
+    char body[512];  /* the body's first bytes, NUL-terminated, for error reports */
     size_t body_len;
     const char *error; /* why http_feed or http_eof failed */
 };
@@ -66,5 +65,10 @@ void http_resp_init(struct http_resp *r, bool head);
 int http_feed(struct http_resp *r, char *buf, size_t *len);
 /* The connection ended: 1 when that completes a close-delimited body, else -1. */
 int http_eof(struct http_resp *r);
+
+/* Sorts N latencies (microseconds) in place, ascending. */
+void lg_sort_latencies(uint32_t *v, size_t n);
+/* The P-th percentile (0..1) of N sorted latencies, in milliseconds; 0 when N is 0. */
+double lg_percentile_ms(const uint32_t *v, size_t n, double p);
 
 #endif

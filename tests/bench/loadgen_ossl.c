@@ -26,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IN_CAP 16384            /* per connection: an answer's header section must fit */
+#define IN_CAP            16384 /* per connection: an answer's header section must fit */
 #define REQUEST_TIMEOUT_S 30.0  /* as loadgen's CURLOPT_TIMEOUT_MS */
 #define CONNECT_TIMEOUT_S 10.0  /* as loadgen's CURLOPT_CONNECTTIMEOUT_MS */
 
@@ -62,19 +62,19 @@ enum cstate { C_CLOSED, C_CONNECT, C_HANDSHAKE, C_SEND, C_RECV };
 
 struct conn {
     int fd;
-    uint32_t ev;      /* epoll events registered for fd */
+    uint32_t ev; /* epoll events registered for fd */
     enum cstate st;
-    bool busy;        /* a request is in flight */
-    bool timed;       /* ... and it is a timed one */
-    bool reused;      /* ... on a connection that had answered before */
-    bool retried;     /* ... and was already resent once on a fresh connection */
-    bool fresh;       /* no answer yet on this TCP+TLS connection */
+    bool busy;    /* a request is in flight */
+    bool timed;   /* ... and it is a timed one */
+    bool reused;  /* ... on a connection that had answered before */
+    bool retried; /* ... and was already resent once on a fresh connection */
+    bool fresh;   /* no answer yet on this TCP+TLS connection */
     SSL *ssl;
     SSL_SESSION *sess; /* to resume when the connection has to be reopened */
     struct buf req;
     size_t req_off, target; /* bytes sent; where the request target starts in req */
     char *in;
-    size_t in_len, got;     /* bytes buffered; bytes received for this request */
+    size_t in_len, got; /* bytes buffered; bytes received for this request */
     struct http_resp resp;
     double sent, deadline, connect_deadline;
     char err[256];
@@ -149,8 +149,8 @@ static void record(struct worker *w, struct conn *c, bool answered, double done)
     bool ok = is_expected(status);
     if (!ok && atomic_fetch_add(&shown_errors, 1) < o.show_errors) {
         const char *t = c->req.p + c->target, *sp = strchr(t, ' ');
-        fprintf(stderr, "loadgen_ossl: %s https://%s%.*s -> ", o.method, authority,
-                (int)(sp - t), t);
+        fprintf(stderr, "loadgen_ossl: %s https://%s%.*s -> ", o.method, authority, (int)(sp - t),
+                t);
         if (answered)
             fprintf(stderr, "HTTP %d %s\n", status, c->resp.body);
         else
@@ -444,17 +444,6 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double pct(const uint32_t *v, size_t n, double p)
-{
-    return n == 0 ? 0 : v[(size_t)(p * (double)(n - 1) + 0.5)] / 1000.0;
-}
-
 /* Accepts only loopback hosts (https://127.0.0.1[:port], localhost, [::1]); fills in the
  * address, the Host header, the path prefix and the names the certificate must match. */
 static void parse_target(const char *url)
@@ -574,15 +563,14 @@ int main(int argc, char **argv)
         at += w[t].nlat;
         free(w[t].lat_us);
     }
-    qsort(lat, nlat, sizeof *lat, cmp_u32);
+    lg_sort_latencies(lat, nlat);
     double elapsed = last - t_start;
     char hist[4096] = "";
     size_t hl = 0;
     for (int s = 0; s < MAX_STATUS; s++) {
         if (status[s] == 0)
             continue;
-        int k = snprintf(hist + hl, sizeof hist - hl, "%s%d:%" PRIu64, hl ? "," : "", s,
-                         status[s]);
+        int k = snprintf(hist + hl, sizeof hist - hl, "%s%d:%" PRIu64, hl ? "," : "", s, status[s]);
         if (k < 0 || (size_t)k >= sizeof hist - hl)
             break;
         hl += (size_t)k;
@@ -591,10 +579,10 @@ int main(int argc, char **argv)
            "p90_ms=%.3f p99_ms=%.3f max_ms=%.3f connects=%" PRIu64 " conns=%u threads=%u "
            "duration_s=%.3f prime_requests=%" PRIu64 " prime_errors=%" PRIu64 " exhausted=%d\n",
            o.label, requests, errors, hl ? hist : "none",
-           elapsed > 0 ? (double)requests / elapsed : 0.0, pct(lat, nlat, 0.50),
-           pct(lat, nlat, 0.90), pct(lat, nlat, 0.99), nlat ? lat[nlat - 1] / 1000.0 : 0.0,
-           connects, o.conns, o.threads, elapsed, prime_requests, prime_errors,
-           atomic_load(&exhausted) ? 1 : 0);
+           elapsed > 0 ? (double)requests / elapsed : 0.0, lg_percentile_ms(lat, nlat, 0.50),
+           lg_percentile_ms(lat, nlat, 0.90), lg_percentile_ms(lat, nlat, 0.99),
+           nlat ? lat[nlat - 1] / 1000.0 : 0.0, connects, o.conns, o.threads, elapsed,
+           prime_requests, prime_errors, atomic_load(&exhausted) ? 1 : 0);
     free(lat);
     free(w);
     pthread_barrier_destroy(&primed);
