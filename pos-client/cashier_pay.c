@@ -19,12 +19,22 @@ static void remember(bool *pending, char txn[POS_TXN_ID_SIZE], const struct pos_
         txn[0] = '\0';
 }
 
-/* Says R's line for a call at pay that got no definite answer, and what to do. */
+/* Says, for a call at pay that failed with R, what the cashier does now: for one that got no
+ * definite answer, pay again (the same call under the same txn); for one that was not booked,
+ * pay again or cancel. */
 static void say_stopped(struct pos_cashier_session *s, const char *what, const struct pos_result *r)
 {
-    pos_cashier_say(s, "%s: NO ANSWER: %s Type pay again: nothing is booked twice.", what,
-                    r->err == CPN_ERR_TIMEOUT ? "the coupon service did not answer in time."
-                                              : r->line);
+    if (r->pending)
+        pos_cashier_say(s,
+                        "%s: NO ANSWER: %s: it is not known whether it went through (txn %s). Type "
+                        "pay again: the same call is sent again under the same txn, so nothing is "
+                        "booked twice.",
+                        what,
+                        r->err == CPN_ERR_TIMEOUT ? "the coupon service did not answer in time"
+                                                  : "no definite answer came",
+                        r->txn_id);
+    else
+        pos_cashier_say(s, "%s: NOT BOOKED: %s", what, r->line);
 }
 
 bool pos_cashier_pay(struct pos_cashier_session *s)

@@ -56,9 +56,13 @@ def forward(head, body, upstream, client_ctx):
                 answer += chunk
 
 
-def serve(conn, args, client_ctx, lock):
+def serve(raw, args, server_ctx, client_ctx, lock):
+    """Serves one till connection (its TLS handshake too, so a slow one holds up no other)."""
     upstream, arm, log = args[2], args[8], args[9]
+    conn = raw
     try:
+        raw.settimeout(60)
+        conn = server_ctx.wrap_socket(raw, server_side=True)
         while True:
             request = read_request(conn)
             if request is None:
@@ -103,12 +107,7 @@ def main():
     with socket.create_server(("127.0.0.1", port)) as listener:
         while True:
             raw, _ = listener.accept()
-            try:
-                conn = server_ctx.wrap_socket(raw, server_side=True)
-            except (OSError, ssl.SSLError):
-                raw.close()
-                continue
-            threading.Thread(target=serve, args=(conn, args, client_ctx, lock),
+            threading.Thread(target=serve, args=(raw, args, server_ctx, client_ctx, lock),
                              daemon=True).start()
 
 
