@@ -17,7 +17,7 @@ b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 d="$s/certs/dev" url="https://$listen"
 t=$(mktemp -d)
-fake_pid= proxy_pid=
+fake_pid='' proxy_pid=''
 cleanup() {
   if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; fi
   if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; fi
@@ -238,7 +238,7 @@ archived=$(cat "$t/state/journal.d/"*.log "$t/state/journal.log" | grep -cP '^be
 run 0 "^PENDING: txn $kept: redeem $generic, basket 30\.00 EUR" "$pos" pending
 grep -qP "^begin\t$kept\t" "$t/state/journal.log" || fail "compaction dropped the pending $kept from journal.log"
 run 0 "^txn $kept \(.*\): REDEEMED: 2\.00 EUR off, pay 28\.00 EUR .* had gone through" "$pos" retry
-echo "journal.log stayed at most $largest bytes over 60 calls; $(ls "$t/state/journal.d" | wc -l) generations rotated out"
+echo "journal.log stayed at most $largest bytes over 60 calls; $(find "$t/state/journal.d" -name "journal-*.log" | wc -l) generations rotated out"
 
 echo "== certificates the service does not accept for a till: exit 1"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \

@@ -18,7 +18,7 @@ d="$s/certs/dev" url="https://$listen"
 command -v tmux >/dev/null || { echo "tmux is not installed"; exit 1; }
 t=$(mktemp -d)
 sess="coupond-till-$$"
-proxy_pid=
+proxy_pid=''
 cleanup() {
   tmux kill-session -t "$sess" 2>/dev/null || true
   if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; fi
@@ -128,6 +128,7 @@ txns=$(grep -P "^begin\t[^\t]+\t[^\t]+\tearn\t$card\t" "$t/state/journal.log" | 
 [ "$(tr ',' '\n' <<<"$txns" | wc -l)" = 3 ] || fail "the journal holds earns $txns, wanted three txns"
 earns=$(psql "$COUPOND_DB" -At -v txns="{$txns}" <<<"SELECT count(*) FROM card_transactions WHERE kind = 'earn' AND txn_id = ANY (:'txns'::text[])")
 [ "$earns" = 3 ] || fail "the service holds $earns of the three earns"
+# shellcheck source=/dev/null
 balance=$(. "$t/env"; POS_URL=$url "$b/pos-client" card balance "$card")
 [ "$balance" = "BALANCE: bonus card $card has 45 points" ] || fail "after three purchases: $balance"
 echo "till mode in tmux: a lost answer paid again booked once; a lost earn stayed pending across a restart, the next purchase booked on its own, retry settled the lost one; the service holds 1 redemption and 3 earns"
