@@ -18,8 +18,11 @@
  * journal.d/journal-GENERATION.log and starts generation + 1 with the pending begin lines carried
  * over (CARRIED_BYTES of them). A reader keys records by txn id, so an entry carried into a new
  * generation is the same entry. Records may grow fields at their end (a later version's hash
- * chain, an offline time): readers ignore fields after the ones they know. Version 1 files have no
- * header and six-field begin lines whose CODE was "TEXT card CARD", "redemption N" or
+ * chain, an offline time): readers ignore fields after the ones they know. A chained version
+ * would hash each line with the one before and start each generation's header with the hash of
+ * the last line of the generation it archived, so journal.d/ and journal.log stay one chain;
+ * every writer already holds journal.lock and fsyncs each line before it acts on it. Version 1
+ * files have no header and six-field begin lines whose CODE was "TEXT card CARD", "redemption N" or
  * "card transaction N"; they are read too. A line without its newline at the end of the text was
  * torn by a crash before it was synced (its call was never sent) and is skipped; a writer that
  * finds one ends it with DEL and a newline, so it can never be read as a record. */

@@ -59,9 +59,7 @@ static const struct command commands[] = {
     {"card", "void TRANSACTION_ID [--txn ID]", "reverse an earn or a burn", cmd_card},
     {"pending", "", "list the transactions that got no answer (nothing is sent)", cmd_pending},
     {"retry", "[TXN_ID]",
-     "settle the transactions that got no answer: each is sent again under its own txn id "
-     "and booked at most once",
-     cmd_retry},
+     "settle the transactions that got no answer (each is booked at most once)", cmd_retry},
     {"till", "", "cashier mode: codes and commands from standard input (alias: interactive)",
      cmd_till},
     {"interactive", NULL, NULL, cmd_till},
