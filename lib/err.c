@@ -54,6 +54,9 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
                              "The service is busy or its database is unreachable; please retry."},
     [CPN_ERR_TIMEOUT] = {"timeout", 504, "No answer in time; please retry."},
     [CPN_ERR_INTERNAL] = {"internal", 500, "Something went wrong inside the service."},
+    [CPN_ERR_OFFLINE_CONFLICT] = {"offline_conflict", 409,
+                                  "This coupon was accepted offline but had already been used: "
+                                  "the case is listed for the marketer to decide."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

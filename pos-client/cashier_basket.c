@@ -29,9 +29,10 @@ void pos_basket_clear(struct pos_basket *b)
 bool pos_basket_booked(const struct pos_basket *b)
 {
     for (size_t i = 0; i < b->n_coupons; i++)
-        if (b->coupons[i].redemption_id != 0 || b->coupons[i].pending)
+        if (b->coupons[i].redemption_id != 0 || b->coupons[i].pending || b->coupons[i].offline)
             return true;
-    return b->burn_txn_id != 0 || b->earn_txn_id != 0 || b->burn_pending || b->earn_pending;
+    return b->burn_txn_id != 0 || b->earn_txn_id != 0 || b->burn_pending || b->earn_pending ||
+           b->earn_offline;
 }
 
 /* The sum of the discounts of B's coupons (checked or redeemed), and the value of the points to
@@ -229,6 +230,11 @@ void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points)
     if (pos_basket_booked(b)) {
         pos_cashier_say(s,
                         "This basket is already partly booked: type pay to finish it, or cancel.");
+        return;
+    }
+    if (points == 0) {
+        b->burn_points = 0;
+        pos_cashier_say(s, "BURN: no points are burned from card %s", b->card.short_form);
         return;
     }
     if (b->card_balance >= 0 && points > b->card_balance) {

@@ -78,6 +78,16 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
             res->resolving = true;
             snprintf(res->began, sizeof res->began, "%s", p->time);
             snprintf(e->time, sizeof e->time, "%s", p->time);
+            if (p->offline) {
+                /* Accepted offline: sent now with its offline time. */
+                e->offline = true;
+                e->maybe_sent = p->maybe_sent;
+                snprintf(e->offline_at, sizeof e->offline_at, "%s", p->offline_at);
+                e->discount_cents = p->discount_cents;
+                e->campaign_id = p->campaign_id;
+                res->syncing = true;
+                snprintf(res->offline_at, sizeof res->offline_at, "%s", p->offline_at);
+            }
         } else if (err == CPN_OK) {
             err = pos_journal_record_begin(dir, e);
         }
@@ -173,7 +183,21 @@ json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, int64_t
         json_decref(answer);
         return NULL;
     }
-    pos_till_journal_close(till, res, "voided");
+    /* "voided r=ID" (a redemption) or "voided t=ID" (a card transaction), with what the service
+     * says of it: its discount and campaign or its points, and when it was voided. */
+    char outcome[POS_JOURNAL_OUTCOME_MAX], more[160] = "";
+    int64_t v;
+    size_t n = 0;
+    bool card = strcmp(kind, "card_void") == 0;
+    if (pos_till_get_int(answer, card ? "points" : "discount_cents", &v) && n < sizeof more)
+        n += (size_t)snprintf(more + n, sizeof more - n, " %s=%" PRId64, card ? "p" : "d", v);
+    if (!card && pos_till_get_int(answer, "campaign_id", &v) && n < sizeof more)
+        n += (size_t)snprintf(more + n, sizeof more - n, " c=%" PRId64, v);
+    const char *at = pos_till_get_time(answer, "voided_at");
+    if (at != NULL && n < sizeof more)
+        snprintf(more + n, sizeof more - n, " at=%.32s", at);
+    snprintf(outcome, sizeof outcome, "voided %s=%" PRId64 "%s", card ? "t" : "r", id, more);
+    pos_till_journal_close(till, res, outcome);
     if (answer == NULL)
         answer = json_object();
     return answer;

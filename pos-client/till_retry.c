@@ -103,10 +103,13 @@ int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FI
     }
     size_t todo = 0;
     for (size_t i = 0; i < s.n_pending; i++)
-        if (only == NULL || strcmp(s.pending[i].txn_id, only) == 0)
+        if (!s.pending[i].offline && (only == NULL || strcmp(s.pending[i].txn_id, only) == 0))
             todo++;
     if (todo == 0) {
-        if (only != NULL)
+        if (only != NULL && pos_journal_find(&s, only) != NULL)
+            fprintf(out, "Nothing to retry: txn %s was accepted offline; pos-client sync sends it.\n",
+                    only);
+        else if (only != NULL)
             fprintf(out, "Nothing to retry: txn %s is not pending in this till's journal.\n", only);
         else
             fprintf(out, "Nothing to retry: every transaction of this till got its answer.\n");
@@ -118,8 +121,8 @@ int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FI
     size_t done = 0;
     for (size_t i = 0; i < s.n_pending; i++) {
         const struct pos_journal_entry *e = &s.pending[i];
-        if (only != NULL && strcmp(e->txn_id, only) != 0)
-            continue;
+        if (e->offline || (only != NULL && strcmp(e->txn_id, only) != 0))
+            continue; /* accepted offline: pos-client sync sends it */
         struct pos_result res;
         char what[160], when[64], how[POS_LINE_SIZE / 2];
         pos_till_retry(till, e, &res);
