@@ -54,6 +54,8 @@ static int wait_for_stop(const sigset_t *set)
  * Returns 0 once the database answered, or the stop signal. */
 static int wait_for_database(const sigset_t *set, bool answered)
 {
+    if (!answered)
+        (void)notify_send("STATUS=waiting for the database");
     while (!answered) {
         struct timespec pause = {2, 0};
         int sig = sigtimedwait(set, NULL, &pause);

@@ -121,6 +121,7 @@ done
 [ "$code" = 503 ] || fail "/healthz without a database answered $code, not 503"
 sleep 3
 ! grep -q '^READY=1' "$t/notify.log" || fail "READY=1 before the database answered"
+grep -q '^STATUS=waiting for the database' "$t/notify.log" || fail "no STATUS while waiting for the database"
 ln -s "$sockdir/.s.PGSQL.${pgport:-5432}" "$t/pg/.s.PGSQL.5432"
 for _ in $(seq 100); do
   grep -q '^READY=1' "$t/notify.log" && break

@@ -13,7 +13,7 @@
 #  5. dpkg -i again keeps the edited conffile and the key;
 #  6. dpkg --purge leaves nothing behind but the user coupond (Debian keeps system users).
 # There is no systemd as PID 1 here, so the sandbox itself is only rated, not run.
-# Needs COUPOND_DB (scripts/test's PostgreSQL) and the dev PKI in certs/dev.
+# Needs COUPOND_DB (scripts/test's PostgreSQL), the dev PKI in certs/dev, and root or sudo.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 d="$src/certs/dev"
@@ -24,13 +24,31 @@ fail() {
   echo "FAIL: $*" >&2
   exit 1
 }
-ok() { echo "ok: $*"; }
+ok() { echo "ok (${SECONDS} s): $*"; }
 
-[ "$(id -u)" -eq 0 ] || fail "needs root (dpkg -i, dpkg --purge); CI runs scripts/test as root"
 [ -n "${COUPOND_DB:-}" ] || fail "COUPOND_DB is not set (run through scripts/test)"
 [ -f "$d/server.key" ] || fail "no dev PKI in $d (run through scripts/test)"
 
+# 1. Build (scripts/package fails on any lintian error). A developer with sudo builds as
+# themself and installs and purges as root; CI runs all of it as root.
+pkgs="$src/build/packages"
+if [ -z "${COUPOND_PACKAGES_BUILT:-}" ]; then
+  plog=$(mktemp)
+  "$src/scripts/package" >"$plog" 2>&1 || { cat "$plog" >&2; rm -f "$plog"; fail "scripts/package"; }
+  rm -f "$plog"
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || fail "needs root or sudo (dpkg -i, dpkg --purge)"
+  exec sudo --preserve-env=COUPOND_DB,COUPOND_TEST_LISTEN COUPOND_PACKAGES_BUILT=1 bash "$0"
+fi
+deb=$(ls "$pkgs"/coupond_*_*.deb)
+posdeb=$(ls "$pkgs"/coupond-pos-client_*_*.deb)
+ok "packages built: $(basename "$deb") $(basename "$posdeb")"
+if grep -E '^(W|E): ' "$pkgs/lintian.log"; then fail "lintian warnings or errors (see above)"; fi
+ok "lintian: no errors, no warnings"
+
 # One package test per machine at a time: dpkg and /etc/coupond are shared.
+mkdir -p /run/lock
 exec 8>/run/lock/coupond-package-test.lock
 flock -w 600 8 || fail "another package test holds /run/lock/coupond-package-test.lock"
 
@@ -62,15 +80,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-# 1. Build (scripts/package fails on any lintian error).
-"$src/scripts/package" >"$work/package.log" 2>&1 || { cat "$work/package.log" >&2; fail "scripts/package"; }
-pkgs="$src/build/packages"
-deb=$(ls "$pkgs"/coupond_*_*.deb)
-posdeb=$(ls "$pkgs"/coupond-pos-client_*_*.deb)
-ok "packages built: $(basename "$deb") $(basename "$posdeb")"
-grep -E '^(W|E): ' "$pkgs/lintian.log" && fail "lintian warnings or errors (see above)"
-ok "lintian: no errors, no warnings"
 
 # 2. Install.
 DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" "$posdeb" >"$work/dpkg.log" 2>&1 ||
@@ -114,7 +123,8 @@ done
 ok "systemd-analyze verify: units accepted; man pages format without warnings"
 
 # 4. The installed coupond, as coupond.service runs it.
-psql "$COUPOND_DB dbname=postgres" -Xq -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+PGOPTIONS='-c client_min_messages=warning' psql "$COUPOND_DB dbname=postgres" -Xq \
+  -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 install -m 0644 "$d/ca.pem" "$d/crl.pem" "$d/server.pem" /etc/coupond/
 install -m 0640 -g coupond "$d/server.key" /etc/coupond/
 printf '\n# added by the package test\nlisten = %s:%s\ndb = %s dbname=%s\n' "$host" "$port" "$COUPOND_DB" "$db" >>/etc/coupond/coupond.conf
