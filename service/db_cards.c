@@ -125,3 +125,19 @@ int db_card_void(int64_t id, int32_t store, const char *terminal, const char *tx
     const char *params[] = {i, st, terminal, txn};
     return card_call("card_transaction_void", 4, params, FIFTH_KIND, out);
 }
+
+int db_card_expire(int max_cards, int64_t *cards)
+{
+    char m[16];
+    snprintf(m, sizeof m, "%d", max_cards);
+    const char *params[] = {m};
+    PGresult *res = NULL;
+    *cards = 0;
+    int rc = db_query_retry("card_expire", 1, params, &res);
+    if (rc == DB_ONE_RESULT && !PQgetisnull(res, 0, 0))
+        *cards = col_i64(res, 0);
+    else if (rc >= 0)
+        rc = DB_HARD_ERROR; /* the function answers exactly one row, never NULL */
+    PQclear(res);
+    return rc;
+}

@@ -1,4 +1,4 @@
-/* Bonus card stored-function calls (issue, get, earn, burn, void); no HTTP. */
+/* Bonus card stored-function calls (issue, get, earn, burn, void, expire); no HTTP. */
 #ifndef SVC_DB_CARDS_H
 #define SVC_DB_CARDS_H
 
@@ -41,5 +41,10 @@ int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char 
 /* card_transaction_void() of ledger row ID; as db_card_earn. */
 int db_card_void(int64_t id, int32_t store, const char *terminal, const char *txn,
                  struct card_answer *out) CPN_MUST_CHECK;
+
+/* card_expire(MAX_CARDS): one batch of the points expiry run. *CARDS gets how many cards
+ * lost points (0: nothing more is due). Idempotent. Returns DB_ONE_RESULT, or a failure
+ * status with *CARDS 0. */
+int db_card_expire(int max_cards, int64_t *cards) CPN_MUST_CHECK;
 
 #endif

@@ -41,5 +41,6 @@ const struct db_statement db_statements[] = {
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
      .sql = "SELECT * FROM card_transaction_void($1::bigint, $2::integer, $3, $4)"},
+    {.name = "card_expire", .sql = "SELECT card_expire($1::integer)"},
     {.name = NULL, .sql = NULL},
 };
