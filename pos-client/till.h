@@ -120,6 +120,11 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
  * Refused (RES->exit usage) when TXN is not such a call. */
 void pos_till_withdraw(struct pos_till *till, const char *txn, struct pos_result *res);
 
+/* The discount the service gives for the signed coupon CODE's offer on a basket of BASKET_CENTS
+ * (the service's discount_for(): percent rounded half up to the cent, an amount capped at the
+ * basket, nothing for points). Returns -1 when it would overflow. */
+int64_t pos_till_offline_discount(const struct cpn_code *code, int64_t basket_cents);
+
 /* `card issue`: a new bonus card. */
 void pos_till_card_issue(struct pos_till *till, struct pos_result *res);
 

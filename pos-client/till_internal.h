@@ -88,11 +88,6 @@ bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind 
  * be accepted offline. */
 bool pos_till_unreachable(enum cpn_err err, long status);
 
-/* The discount the service gives for the signed coupon CODE's offer on a basket of BASKET_CENTS
- * (the service's discount_for(): percent rounded half up to the cent, an amount capped at the
- * basket, nothing for points). Returns -1 when it would overflow. */
-int64_t pos_till_offline_discount(const struct cpn_code *code, int64_t basket_cents);
-
 /* After the call E (journaled, pending under RES->txn_id: a redeem of COUPON, or an earn when
  * COUPON is NULL) found the service unreachable: accepts it offline when the floor limits allow
  * (offline switched on; a verified signed coupon; the journal's chain holding; the last contact

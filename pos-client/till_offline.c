@@ -48,15 +48,12 @@ __attribute__((format(printf, 2, 3))) static bool not_offline(struct pos_result 
     return false;
 }
 
-/* Checks the limits that do not depend on the coupon: offline switched on, the journal's chain,
- * the last contact, and (for a redeem, REDEEM) the number waiting. Returns true, or false with
+/* Checks the limits that do not depend on the coupon: the journal's chain, the last contact,
+ * and (for a redeem, REDEEM) the number waiting. Returns true, or false with
  * RES->offline_why set. */
 static bool within_till_limits(const struct pos_till *till, bool redeem, struct pos_result *res)
 {
     const struct pos_config *cfg = till->cfg;
-    if (cfg->offline_max_discount_cents == 0 || cfg->offline_max_count == 0 ||
-        cfg->offline_max_hours == 0)
-        return not_offline(res, "Offline redemption is switched off on this till.");
     struct pos_journal_state s;
     enum cpn_err err = pos_journal_load(cfg->state_dir, &s);
     size_t waiting = 0;
@@ -139,6 +136,10 @@ static bool coupon_within_limits(const struct pos_till *till, const struct pos_s
 bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
                              const struct pos_scan *coupon, struct pos_result *res)
 {
+    const struct pos_config *cfg = till->cfg;
+    if (cfg->offline_max_discount_cents == 0 || cfg->offline_max_count == 0 ||
+        cfg->offline_max_hours == 0)
+        return not_offline(res, "Offline redemption is switched off on this till.");
     int64_t discount = 0;
     if (coupon != NULL && !coupon_within_limits(till, coupon, e->amount, &discount, res))
         return false;
@@ -196,7 +197,7 @@ void pos_till_sync_failure(const struct pos_till *till, const struct pos_journal
                             status == 429
                         ? POS_EXIT_UNAVAILABLE
                         : POS_EXIT_USAGE;
-        pos_result_line(res, "NOT SENT: %s It stays in this till's journal for pos-client sync.",
+        pos_result_line(res, "%s It stays in this till's journal for pos-client sync.",
                         pos_api_message(till->api));
         return;
     }

@@ -42,5 +42,10 @@ const struct db_statement db_statements[] = {
     {.name = "card_transaction_void",
      .sql = "SELECT * FROM card_transaction_void($1::bigint, $2::integer, $3, $4)"},
     {.name = "card_expire", .sql = "SELECT card_expire($1::integer)"},
+    {.name = "terminal_closing",
+     .sql = "SELECT terminal_closing(CASE WHEN $1::text IS NULL THEN terminal_keys($2)"
+            " ELSE ARRAY[$1::text] END, $3::date)"},
+    {.name = "offline_conflict_list",
+     .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
     {.name = NULL, .sql = NULL},
 };

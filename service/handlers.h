@@ -28,6 +28,8 @@ enum MHD_Result http_cards_qr_png(struct http_req *r);
 enum MHD_Result http_cards_earn(struct http_req *r);
 enum MHD_Result http_cards_burn(struct http_req *r);
 enum MHD_Result http_card_transactions_void(struct http_req *r);
+enum MHD_Result http_terminals_closing(struct http_req *r);
+enum MHD_Result http_offline_conflicts_list(struct http_req *r);
 
 /* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
 int http_terminal_key(const struct principal *p, char *out, size_t len);

@@ -49,6 +49,10 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
      "card_transactions_void"},
+    {"GET", "/v1/terminals/{}/closing", ROLE_TERMINAL | ROLE_ADMIN, http_terminals_closing,
+     "terminals_closing"},
+    {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
+     "offline_conflicts"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
