@@ -48,14 +48,15 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
     return rc;
 }
 
-int db_card_serials_reserve(int count, int64_t *first)
+int db_card_serials_reserve(int count, unsigned mac_key, int64_t *first)
 {
-    char c[16];
+    char c[16], k[16];
     snprintf(c, sizeof c, "%d", count);
-    const char *params[] = {c};
+    snprintf(k, sizeof k, "%u", mac_key);
+    const char *params[] = {c, k};
     PGresult *res = NULL;
     *first = 0;
-    int rc = db_query_retry("card_serials_reserve", 1, params, &res);
+    int rc = db_query_retry("card_serials_reserve", 2, params, &res);
     if (rc == DB_ONE_RESULT) {
         if (PQgetisnull(res, 0, 0))
             rc = DB_NO_RESULTS;

@@ -17,10 +17,11 @@ struct card_answer {
     char kind[16];          /* void: the kind of the transaction named */
 };
 
-/* card_serials_reserve(COUNT): *FIRST gets the first of COUNT serials reserved for new
- * cards. Returns DB_ONE_RESULT, DB_NO_RESULTS when the serial space is exhausted, or a
+/* card_serials_reserve(COUNT, MAC_KEY): *FIRST gets the first of COUNT serials reserved for
+ * new cards, claimed for MAC key MAC_KEY, or -1 when a newer MAC key is in use (nothing was
+ * reserved). Returns DB_ONE_RESULT, DB_NO_RESULTS when the serial space is exhausted, or a
  * failure status. */
-int db_card_serials_reserve(int count, int64_t *first) CPN_MUST_CHECK;
+int db_card_serials_reserve(int count, unsigned mac_key, int64_t *first) CPN_MUST_CHECK;
 
 /* card_create(SERIAL): creates the card. Returns DB_ONE_RESULT, or a failure status. */
 int db_card_create(uint32_t serial) CPN_MUST_CHECK;

@@ -50,10 +50,10 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
         return 0;
     *replied = http_reply_error(r, err,
                                 err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                : err == CPN_ERR_TYPO
-                                    ? NULL
-                                    : "This is not a bonus card number: please scan or type it "
-                                      "again.");
+                                : err == CPN_ERR_MALFORMED_CODE
+                                    ? "This is not a bonus card number: please scan or type it "
+                                      "again."
+                                    : NULL);
     return -1;
 }
 
@@ -107,11 +107,18 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     enum cpn_err err = CPN_ERR_NOT_FOUND;
     for (int i = 0; i < ISSUE_TRIES && err == CPN_ERR_NOT_FOUND; i++) {
         int64_t first;
-        int rc = db_card_serials_reserve(SERIAL_BLOCK, &first);
+        int rc = db_card_serials_reserve(SERIAL_BLOCK, codes_current_mac_id(), &first);
         if (rc == DB_NO_RESULTS)
             return http_reply_error(r, CPN_ERR_INTERNAL, "The card number space is exhausted.");
         if (rc != DB_ONE_RESULT)
             return http_reply_db_failure(r, rc);
+        if (first < 0) {
+            log_msg(LOG_ERROR,
+                    "MAC key %u is older than a key already in use: restart coupond "
+                    "with the newest keys before issuing",
+                    codes_current_mac_id());
+            return http_reply_error(r, CPN_ERR_STALE_KEY, NULL);
+        }
         err = card_clean_serial(first, SERIAL_BLOCK, &serial);
     }
     if (err != CPN_OK) {
@@ -122,7 +129,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
-    if (codes_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
+    if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
     return http_reply_json(

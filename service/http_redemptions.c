@@ -91,13 +91,13 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     if (card_text != NULL) {
         struct cpn_code card;
         err = codes_read(card_text, CPN_KIND_CARD, &card);
-        if (err != CPN_OK) {
-            snprintf(detail, dlen, "%s",
-                     err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                                : "The bonus card number is not valid: "
-                                                  "please scan or type it again.");
+        if (err == CPN_ERR_FORGED_CODE)
+            snprintf(detail, dlen, "This bonus card was not issued by us.");
+        else if (err == CPN_ERR_MALFORMED_CODE || err == CPN_ERR_TYPO)
+            snprintf(detail, dlen,
+                     "The bonus card number is not valid: please scan or type it again.");
+        if (err != CPN_OK)
             return err;
-        }
         q->card = card.serial;
     }
     return CPN_OK;
@@ -132,6 +132,8 @@ enum MHD_Result http_checks_create(struct http_req *r)
     json_decref(in);
     if (err == CPN_ERR_BAD_REQUEST)
         return http_reply_error(r, err, detail);
+    if (err == CPN_ERR_UNAVAILABLE) /* the service's trouble, not the code's */
+        return http_reply_error(r, err, NULL);
     struct redeem_answer a = {0};
     if (err == CPN_OK) {
         int rc = db_check(q.code.serial, r->principal->store, q.basket, q.card, &a);
@@ -268,9 +270,12 @@ enum MHD_Result http_keys_get(struct http_req *r)
         if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
             continue;
         cpn_hex_encode(pub, sizeof pub, hex);
-        json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg",
-                                              "Ed25519", "public_key", hex, "current",
-                                              ids[i] == cpn_keyring_current_sign_id(k)));
+        json_t *key =
+            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
+                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
+        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
+            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
+        json_array_append_new(list, key);
     }
     return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
 }

@@ -133,12 +133,14 @@ static void points_coupon_credits_its_card_and_its_void_takes_them_back(void **s
  * issued: its serial is reserved but no card row exists. */
 static void never_issued_card(char out[CPN_SHORT_LEN + 1])
 {
-    long long serial = itest_sql_number("SELECT card_serials_reserve(1)", NULL);
-    assert_true(serial > 0);
     struct cpn_keyring *k = cpn_keyring_new();
     char *dir = itest_source_path("var/keys");
     assert_int_equal(cpn_keyring_load_dir(k, dir), CPN_OK);
     free(dir);
+    char key[16];
+    snprintf(key, sizeof key, "%u", cpn_keyring_current_mac_id(k));
+    long long serial = itest_sql_number("SELECT card_serials_reserve(1, $1::integer)", key);
+    assert_true(serial > 0);
     struct cpn_code code;
     assert_int_equal(cpn_code_issue(k, CPN_KIND_CARD, (uint32_t)serial, &code, out), CPN_OK);
     cpn_keyring_free(k);
