@@ -41,6 +41,9 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
             out->value_cents = col_i64(res, 4);
         else if (fifth == FIFTH_KIND)
             copy_col(res, 4, out->kind, sizeof out->kind);
+        int voided_by = PQfnumber(res, "voided_by");
+        if (voided_by >= 0)
+            out->voided_by = col_i64(res, voided_by);
     } else if (rc >= 0) {
         rc = DB_HARD_ERROR; /* the functions answer exactly one row */
     }

@@ -8,13 +8,14 @@
 
 /* What the database answered for an earn, a burn or a void of a card transaction. */
 struct card_answer {
-    char status[24];        /* ok, replay, conflict, not_found, insufficient_points, ... */
+    char status[24];        /* ok, replay, voided, conflict, not_found, insufficient_points, ... */
     int64_t transaction_id; /* earn/burn: the new row; void: the void's row */
     int64_t points;         /* earn/burn: points booked; void: the change it made (signed);
                                insufficient_points on a void: the points it needs */
     int64_t balance;        /* the balance after it (or, refused, the card's balance) */
     int64_t value_cents;    /* burn: what the points are worth */
     char kind[16];          /* void: the kind of the transaction named */
+    int64_t voided_by;      /* earn/burn answered "voided": the void of the first booking */
 };
 
 /* card_serials_reserve(COUNT, MAC_KEY): *FIRST gets the first of COUNT serials reserved for

@@ -194,7 +194,8 @@ enum MHD_Result http_cards_qr_png(struct http_req *r)
     return reply_card_qr(r, true);
 }
 
-/* Answers an earn or burn the database refused or failed (anything but ok and replay). */
+/* Answers an earn or burn the database refused or failed (anything but ok and replay; a
+ * replay of a booking that was voided since is 409 voided with both ids). */
 static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_answer *a,
                                           int64_t asked)
 {
@@ -203,6 +204,16 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
     if (strcmp(a->status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
+    if (strcmp(a->status, "voided") == 0) {
+        snprintf(detail, sizeof detail,
+                 "Card transaction %" PRId64 " of this txn_id was voided since (void %" PRId64
+                 "): it books nothing again.",
+                 a->transaction_id, a->voided_by);
+        return http_reply_error_extra(r, CPN_ERR_VOIDED, detail,
+                                      json_pack("{s:I, s:I}", "transaction_id",
+                                                (json_int_t)a->transaction_id, "void_id",
+                                                (json_int_t)a->voided_by));
+    }
     if (strcmp(a->status, "insufficient_points") == 0) {
         snprintf(detail, sizeof detail,
                  "The card has only %" PRId64 " points, so %" PRId64 " cannot be burned.",
@@ -285,11 +296,9 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
                                json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id,
                                          "void_id", (json_int_t)a.transaction_id, "points",
                                          (json_int_t)a.points, "balance", (json_int_t)a.balance));
+    /* Another store's transaction is not_found too (card_transaction_void()). */
     if (strcmp(a.status, "not_found") == 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
-    if (strcmp(a.status, "wrong_store") == 0)
-        return http_reply_error(r, CPN_ERR_WRONG_STORE,
-                                "This card transaction was booked in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error_extra(r, CPN_ERR_CONFLICT,
                                       "This card transaction was already voided.",

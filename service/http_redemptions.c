@@ -194,6 +194,17 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no coupon with that code.");
+    if (err == CPN_ERR_VOIDED) {
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "Redemption %" PRId64 " of this txn_id was voided since (void %" PRId64
+                 "): it gives no discount again.",
+                 a.redemption_id, a.void_id);
+        return http_reply_error_extra(r, err, buf,
+                                      json_pack("{s:I, s:I}", "redemption_id",
+                                                (json_int_t)a.redemption_id, "void_id",
+                                                (json_int_t)a.void_id));
+    }
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
     json_t *out =
@@ -203,9 +214,6 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                   (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
-    bool voided = strcmp(a.status, "replay_voided") == 0;
-    if (out != NULL && voided)
-        json_object_set_new(out, "voided", json_true());
     return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
@@ -225,10 +233,10 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     enum cpn_err err = db_status_err(a.status);
+    /* Another store's redemption is not_found too (redemption_void()), so that a till learns
+     * nothing about other stores' ids: same status, same body, same work. */
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no redemption with that id.");
-    if (err == CPN_ERR_WRONG_STORE)
-        return http_reply_error(r, err, "This redemption was made in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error(r, err, "This redemption was already voided.");
     if (err == CPN_ERR_INSUFFICIENT_POINTS)
