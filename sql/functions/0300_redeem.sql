@@ -18,20 +18,22 @@ $$;
 
 -- offer_points(campaign, basket): the points a points offer gives: its value, or for a
 -- multiplying offer (factor N) N-1 times the programme's points for the basket, so that
--- with the purchase's own earn the customer gets N times the points.
+-- with the purchase's own earn the customer gets N times the points; never more than the
+-- programme's max_offer_points.
 CREATE OR REPLACE FUNCTION offer_points(c campaigns, p_basket bigint) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    per_euro integer;
+    p card_programme;
 BEGIN
     IF c.offer_kind <> 'points' THEN
         RETURN 0;
     END IF;
+    SELECT * INTO p FROM card_programme;
     IF NOT c.offer_multiply THEN
-        RETURN c.offer_value;
+        RETURN least(c.offer_value, p.max_offer_points);
     END IF;
-    SELECT points_per_euro INTO per_euro FROM card_programme;
-    RETURN (c.offer_value - 1) * (p_basket / 100) * coalesce(per_euro, 1);
+    RETURN least((c.offer_value - 1) * (p_basket / 100) * coalesce(p.points_per_euro, 1),
+                 p.max_offer_points);
 END;
 $$;
 
