@@ -145,8 +145,8 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
         json_decref(answer);
         return;
     }
-    if (err != CPN_OK && pos_till_unreachable(err, status)) {
-        e.maybe_sent = !(status == 0 && pos_api_unsent(till->api));
+    if (err != CPN_OK && pos_till_unreachable(till, err, status)) {
+        e.maybe_sent = status != 0 || res->resolving; /* an earlier attempt may have arrived */
         if (earn && pos_till_accept_offline(till, &e, NULL, res)) {
             json_decref(answer);
             return;

@@ -221,8 +221,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         json_decref(answer);
         return;
     }
-    if (err != CPN_OK && pos_till_unreachable(err, status)) {
-        e.maybe_sent = !(status == 0 && pos_api_unsent(till->api));
+    if (err != CPN_OK && pos_till_unreachable(till, err, status)) {
+        e.maybe_sent = status != 0 || res->resolving; /* an earlier attempt may have arrived */
         bool accepted = pos_till_accept_offline(till, &e, &coupon, res);
         if (!accepted && res->exit == POS_EXIT_REFUSED && !e.maybe_sent)
             pos_till_journal_close(till, res, "unsent 0"); /* refused by this till alone */

@@ -89,10 +89,12 @@ bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind 
 
 /* --- offline acceptance (till_offline.c) --- */
 
-/* Returns true when a call that failed with ERR after HTTP STATUS (0 for none) means that the
- * service cannot be reached now (no connection, no answer in time, 502, 503, 504): then a call may
- * be accepted offline. */
-bool pos_till_unreachable(enum cpn_err err, long status);
+/* Returns true when the last call on TILL, which failed with ERR after HTTP STATUS (0 for none),
+ * shows that the service cannot be reached now: no connection could be made (the request never
+ * left the till), or 502, 503, 504. Then a call may be accepted offline. (A time-out or a
+ * connection broken after the request went out is not: the service was there, and the call
+ * stays pending for pay again or retry, which may then find it unreachable.) */
+bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status);
 
 /* After the call E (journaled, pending under RES->txn_id: a redeem of COUPON, or an earn when
  * COUPON is NULL) found the service unreachable: accepts it offline when the floor limits allow

@@ -142,8 +142,9 @@ void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, l
         pos_till_journal_close(till, res, outcome);
         return;
     }
-    if (status == 0 && pos_api_unsent(till->api)) {
-        /* The request never left the till: nothing can have been booked under this txn. */
+    if (status == 0 && pos_api_unsent(till->api) && !res->resolving) {
+        /* The request never left the till: nothing can have been booked under this txn (unless
+         * it is the retry of an earlier attempt, which may have arrived: that stays pending). */
         pos_till_journal_close(till, res, "unsent 0");
         return;
     }

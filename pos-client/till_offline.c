@@ -14,10 +14,11 @@
 #include "money.h"
 #include "till_internal.h"
 
-bool pos_till_unreachable(enum cpn_err err, long status)
+bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status)
 {
     if (status == 0)
-        return err == CPN_ERR_UNAVAILABLE || err == CPN_ERR_TIMEOUT;
+        return (err == CPN_ERR_UNAVAILABLE || err == CPN_ERR_TIMEOUT) &&
+               pos_api_unsent(till->api);
     return status == 502 || status == 503 || status == 504;
 }
 
@@ -193,8 +194,7 @@ void pos_till_sync_failure(const struct pos_till *till, const struct pos_journal
     bool definite = status == 404 || status == 409 || status == 422;
     if (!definite) {
         /* It waits: unreachable, failing, or an answer this till cannot act on (call IT). */
-        res->exit = pos_till_unreachable(err, status) || status >= 500 || status == 408 ||
-                            status == 429
+        res->exit = status == 0 || status >= 500 || status == 408 || status == 429
                         ? POS_EXIT_UNAVAILABLE
                         : POS_EXIT_USAGE;
         pos_result_line(res, "%s It stays in this till's journal for pos-client sync.",
