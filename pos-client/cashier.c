@@ -29,7 +29,7 @@ static void help(struct pos_cashier_session *s)
         s, "  12.34 or total 12.34   set the basket total (coupons are checked against it)");
     pos_cashier_say(
         s, "  burn 500               burn 500 points of the scanned card at pay (1 point = 1 "
-           "cent)");
+           "cent; burn 0: none)");
     pos_cashier_say(
         s, "  pay (or done)          redeem the coupons, burn and earn points, show what to "
            "pay");
