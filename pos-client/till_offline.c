@@ -49,18 +49,28 @@ __attribute__((format(printf, 2, 3))) static bool not_offline(struct pos_result 
     return false;
 }
 
-/* Checks the limits that do not depend on the coupon: the journal's chain, the last contact,
- * and (for a redeem, REDEEM) the number waiting. Returns true, or false with
- * RES->offline_why set. */
-static bool within_till_limits(const struct pos_till *till, bool redeem, struct pos_result *res)
+/* Checks the limits that do not depend on the coupon's offer: the journal's chain, the last
+ * contact, and for the redeem E (REDEEM) the number waiting and that the same coupon does not
+ * wait already. Returns true, or false with RES->offline_why set. */
+static bool within_till_limits(const struct pos_till *till, const struct pos_journal_entry *e,
+                               bool redeem, struct pos_result *res)
 {
     const struct pos_config *cfg = till->cfg;
     struct pos_journal_state s;
     enum cpn_err err = pos_journal_load(cfg->state_dir, &s);
     size_t waiting = 0;
-    for (size_t i = 0; err == CPN_OK && i < s.n_pending; i++)
-        if (s.pending[i].offline && strcmp(s.pending[i].kind, "redeem") == 0)
-            waiting++;
+    char twice[POS_TXN_ID_SIZE + 72] = "";
+    for (size_t i = 0; err == CPN_OK && i < s.n_pending; i++) {
+        const struct pos_journal_entry *p = &s.pending[i];
+        if (!p->offline || strcmp(p->kind, "redeem") != 0)
+            continue;
+        waiting++;
+        if (redeem && strcmp(p->subject, e->subject) == 0 && strcmp(p->txn_id, e->txn_id) != 0) {
+            char when[64];
+            (void)pos_till_local_time(p->offline_at, when, sizeof when);
+            snprintf(twice, sizeof twice, "%s, %s", p->txn_id, when);
+        }
+    }
     bool damaged = err == CPN_OK && s.damaged;
     pos_journal_state_free(&s);
     if (err != CPN_OK)
@@ -68,6 +78,11 @@ static bool within_till_limits(const struct pos_till *till, bool redeem, struct 
     if (damaged)
         return not_offline(res, "This till's journal is damaged (pos-client journal says where): "
                                 "please call IT.");
+    if (twice[0] != '\0')
+        return not_offline(res,
+                           "This coupon was accepted offline at this till already (txn %s): it "
+                           "cannot be used twice.",
+                           twice);
     if (redeem && waiting >= (size_t)cfg->offline_max_count)
         return not_offline(res,
                            "This till has accepted %zu coupons offline already, its limit: they "
@@ -144,7 +159,7 @@ bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
     int64_t discount = 0;
     if (coupon != NULL && !coupon_within_limits(till, coupon, e->amount, &discount, res))
         return false;
-    if (!within_till_limits(till, coupon != NULL, res))
+    if (!within_till_limits(till, e, coupon != NULL, res))
         return false;
     e->discount_cents = discount;
     e->campaign_id = coupon != NULL ? (int64_t)coupon->code.campaign : 0;

@@ -206,6 +206,8 @@ static void signed_coupon_is_accepted_offline_with_the_services_discount(void **
     assert_string_equal(e->offline_at, res.offline_at);
     assert_false(s.damaged);
     pos_journal_state_free(&s);
+    /* The same coupon again (another basket, or after a crash): not twice. */
+    refused_offline(text, 2345, "This coupon was accepted offline at this till already (txn T");
     /* An amount offer is capped at the basket, as the service does. */
     char amount[CPN_SIGNED_MAX_LEN + 1];
     coupon(ring, 102, CPN_OFFER_AMOUNT, 500, 0, 4102444799u, amount);
