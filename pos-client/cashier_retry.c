@@ -53,7 +53,7 @@ void pos_cashier_say_pending(struct pos_cashier_session *s)
 }
 
 /* Seconds between two attempts to send the calls accepted offline. */
-#define SYNC_EVERY_S 3
+#define SYNC_EVERY_S 2
 
 void pos_cashier_count_offline(struct pos_cashier_session *s)
 {

@@ -23,6 +23,8 @@ struct pos_till {
     time_t keys_fetch_tried;  /* when GET /v1/keys was last tried, 0 never */
     unsigned long ok_calls;   /* calls that the service answered with 2xx */
     time_t contact_noted;     /* when $STATE/contact was last set by this till, 0 never */
+    const struct pos_journal_entry *resending; /* pos_till_retry(): the open entry it sends
+                                                  again, so the journal is not read again */
 };
 
 /* --- results (till_result.c) --- */

@@ -65,9 +65,15 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
         return false;
     } else {
         snprintf(e->txn_id, sizeof e->txn_id, "%s", txn);
-        struct pos_journal_state s;
-        err = pos_journal_load(dir, &s);
-        const struct pos_journal_entry *p = err == CPN_OK ? pos_journal_find(&s, txn) : NULL;
+        struct pos_journal_state s = {0};
+        const struct pos_journal_entry *p = NULL;
+        if (till->resending != NULL && strcmp(till->resending->txn_id, txn) == 0) {
+            err = CPN_OK; /* sent again by pos_till_retry(), which read it just now */
+            p = till->resending;
+        } else {
+            err = pos_journal_load(dir, &s);
+            p = err == CPN_OK ? pos_journal_find(&s, txn) : NULL;
+        }
         if (p != NULL && !pos_journal_same_request(p, e)) {
             pending_for_another(res, txn, p);
             pos_journal_state_free(&s);

@@ -30,6 +30,7 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
     const char *k = e->kind;
     int64_t id = 0;
     bool is_void = strcmp(k, "void") == 0 || strcmp(k, "card_void") == 0;
+    till->resending = e;
     if (strcmp(k, "redeem") == 0) {
         pos_till_redeem(till, e->subject, e->amount, e->card[0] != '\0' ? e->card : NULL, e->txn_id,
                         res);
@@ -49,6 +50,7 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
                                   "this version of pos-client cannot send this entry again; "
                                   "please call IT.");
     }
+    till->resending = NULL;
     if (!res->resolving && res->exit != POS_EXIT_USAGE && !res->local) {
         /* Settled meanwhile by another pos-client; sent again all the same (harmless). */
         snprintf(res->began, sizeof res->began, "%s", e->time);
