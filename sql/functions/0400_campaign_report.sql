@@ -82,12 +82,15 @@ LANGUAGE sql STABLE AS $$
                                 'discount_cents', s.disc) ORDER BY s.store_id), '[]'::json)
                        FROM (SELECT store_id, sum(n) n, sum(basket) rev, sum(discount) disc
                                FROM baskets GROUP BY store_id) s),
+        -- a redemption counts on its day; a basket's revenue on the day of its first coupon
         'by_day', (SELECT coalesce(json_agg(json_build_object(
                                 'day', to_char(d.day, 'YYYY-MM-DD'), 'redeemed', d.n,
-                                'revenue_cents', d.rev, 'discount_cents', d.disc)
+                                'revenue_cents', coalesce(b.rev, 0), 'discount_cents', d.disc)
                                 ORDER BY d.day), '[]'::json)
-                     FROM (SELECT day, sum(n) n, sum(basket) rev, sum(discount) disc
-                             FROM baskets GROUP BY day) d),
+                     FROM (SELECT day, count(*) n, sum(discount_cents) disc
+                             FROM live GROUP BY day) d
+                     LEFT JOIN (SELECT day, sum(basket) rev FROM baskets GROUP BY day) b
+                       ON b.day = d.day),
         'by_days_since_drop', (SELECT coalesce(json_agg(json_build_object(
                                 'day', curve.d, 'redeemed', curve.n,
                                 'cumulative_share', round(curve.cum / f.redeemed, 6))
