@@ -21,13 +21,20 @@ CREATE OR REPLACE FUNCTION campaign_totals(p_campaign bigint, p_from timestamptz
                                            OUT redeemed bigint, OUT baskets bigint,
                                            OUT revenue_cents bigint, OUT discount_cents bigint)
 LANGUAGE sql STABLE AS $$
+    WITH live AS MATERIALIZED (
+        SELECT r.terminal, r.receipt, r.basket_cents, r.discount_cents
+          FROM redemptions r
+         WHERE r.campaign_id = p_campaign AND r.created_at >= p_from AND r.created_at < p_to
+           AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
+    )
     SELECT coalesce(sum(b.n), 0)::bigint, count(*), coalesce(sum(b.basket), 0)::bigint,
            coalesce(sum(b.discount), 0)::bigint
-      FROM (SELECT count(*) AS n, max(r.basket_cents) AS basket, sum(r.discount_cents) AS discount
-              FROM redemptions r
-             WHERE r.campaign_id = p_campaign AND r.created_at >= p_from AND r.created_at < p_to
-               AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
-             GROUP BY r.terminal, r.receipt, CASE WHEN r.receipt IS NULL THEN r.id END) b;
+      FROM (SELECT 1::bigint AS n, basket_cents AS basket, discount_cents AS discount
+              FROM live WHERE receipt IS NULL
+            UNION ALL
+            SELECT count(*), max(basket_cents), sum(discount_cents)
+              FROM live WHERE receipt IS NOT NULL
+             GROUP BY terminal, receipt) b;
 $$;
 
 -- campaign_cost(c): everything the campaign cost: its cost plus its fixed cost.
