@@ -65,8 +65,7 @@ static double compare_into(json_t *obj, const struct stats_pair *p, const char *
     *sig = lo > 0.0 ? 1 : hi < 0.0 ? -1 : 0;
     json_object_set_new(obj, diff_key, num(d * 100.0, 4));
     json_object_set_new(obj, ci_key, pair_json(lo * 100.0, hi * 100.0, 4));
-    json_object_set_new(obj, "p_value",
-                        stats_ztest(p, &z, &pv) == 0 ? num(pv, 6) : json_null());
+    json_object_set_new(obj, "p_value", stats_ztest(p, &z, &pv) == 0 ? num(pv, 6) : json_null());
     json_object_set_new(obj, "significant", json_boolean(*sig != 0));
     return d;
 }
@@ -93,11 +92,10 @@ int analytics_holdout(json_t *report)
     double lo, hi;
     bool ratio = isfinite(d) && stats_ratio_log(&p, ANALYTICS_ALPHA, &lo, &hi) == 0;
     double base = p.n2 > 0 ? (double)p.x2 / (double)p.n2 : 0.0;
-    json_object_set_new(h, "lift_pct", isfinite(d) && base > 0.0 ? num(d / base * 100.0, 2)
-                                                                 : json_null());
-    json_object_set_new(h, "lift_pct_ci", ratio ? pair_json((lo - 1.0) * 100.0,
-                                                            (hi - 1.0) * 100.0, 2)
-                                                : json_null());
+    json_object_set_new(h, "lift_pct",
+                        isfinite(d) && base > 0.0 ? num(d / base * 100.0, 2) : json_null());
+    json_object_set_new(h, "lift_pct_ci",
+                        ratio ? pair_json((lo - 1.0) * 100.0, (hi - 1.0) * 100.0, 2) : json_null());
     bool both = p.n1 > 0 && p.n2 > 0;
     double per_piece = both ? (double)rev1 / (double)p.n1 - (double)rev2 / (double)p.n2 : NAN;
     json_object_set_new(h, "incremental_revenue_per_piece_cents", num(per_piece, 2));
@@ -141,8 +139,8 @@ static void verdict(json_t *cell, const char *variant, const char *control,
                      control);
         } else {
             snprintf(sentence, sizeof sentence,
-                     "Not significant yet: %s and %s do not differ with 95 %% confidence.",
-                     variant, control);
+                     "Not significant yet: %s and %s do not differ with 95 %% confidence.", variant,
+                     control);
         }
     }
     json_object_set_new(cell, "verdict", json_string(v));
@@ -171,8 +169,9 @@ int analytics_compare(json_t *compare)
             return -1;
         json_object_set_new(cell, "rate", n > 0 ? num((double)x / (double)n, 6) : json_null());
         if (i == 0) {
-            static const char *const none[] = {"diff_pp", "ci_pp",   "p_value",       "significant",
-                                               "verdict", "sentence", "pieces_needed", NULL};
+            static const char *const none[] = {"diff_pp",       "ci_pp",   "p_value",
+                                               "significant",   "verdict", "sentence",
+                                               "pieces_needed", NULL};
             for (const char *const *k = none; *k != NULL; k++)
                 json_object_set_new(cell, *k, json_null());
             continue;

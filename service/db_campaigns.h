@@ -25,8 +25,8 @@ struct campaign_new {
     size_t nstores;     /* 0: every store */
     int64_t variant_of; /* 0: none */
     const char *created_by;
-    const char *created_role;  /* the creator's role, for the audit log */
-    char in_home_date[11];     /* YYYY-MM-DD, or "" for the start's local date */
+    const char *created_role; /* the creator's role, for the audit log */
+    char in_home_date[11];    /* YYYY-MM-DD, or "" for the start's local date */
     bool has_gross_margin;
     int64_t gross_margin_pct; /* hundredths of a percent (3550 = 35.50 %) */
     bool has_fixed_cost;

@@ -73,9 +73,10 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
         }
         len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
         if (cards != NULL) {
-            /* Per coupon: the tail without its card, then this coupon's card. */
-            len += (size_t)snprintf(buf + len, cap - len, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRIu32 "\n",
-                                    campaign, batch, max_uses, cards[i]);
+            /* A mailing: every coupon bound to its own card. */
+            len += (size_t)snprintf(buf + len, cap - len,
+                                    "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRIu32 "\n", campaign,
+                                    batch, max_uses, cards[i]);
             continue;
         }
         memcpy(buf + len, tail, (size_t)tlen);

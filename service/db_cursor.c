@@ -48,8 +48,8 @@ int db_cursor_redemptions(int64_t campaign, const char *from, const char *to,
     char id[24];
     snprintf(id, sizeof id, "%" PRId64, campaign);
     const char *params[] = {id, from, to};
-    PGresult *res = run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL,
-                        PGRES_COMMAND_OK);
+    PGresult *res =
+        run(c, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", 0, NULL, PGRES_COMMAND_OK);
     int rc = res != NULL ? DB_ONE_RESULT : DB_HARD_ERROR;
     PQclear(res);
     if (rc == DB_ONE_RESULT) {

@@ -36,8 +36,8 @@ static int change(const char *name, int n, const char *const *params, struct db_
     return rc;
 }
 
-int db_campaign_lifecycle(int64_t campaign, const char *action, const char *actor,
-                          const char *role, struct db_change *out)
+int db_campaign_lifecycle(int64_t campaign, const char *action, const char *actor, const char *role,
+                          struct db_change *out)
 {
     char c[24];
     snprintf(c, sizeof c, "%" PRId64, campaign);

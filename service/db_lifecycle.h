@@ -21,13 +21,13 @@ void db_change_clear(struct db_change *c);
 
 /* campaign_lifecycle(CAMPAIGN, ACTION ("pause", "resume" or "end"), ACTOR, ROLE). Returns a
  * db_status (DB_ONE_RESULT on success) and fills *OUT. */
-int db_campaign_lifecycle(int64_t campaign, const char *action, const char *actor,
-                          const char *role, struct db_change *out) CPN_MUST_CHECK;
+int db_campaign_lifecycle(int64_t campaign, const char *action, const char *actor, const char *role,
+                          struct db_change *out) CPN_MUST_CHECK;
 
 /* What a PATCH may change; the has_ flags say which fields were given. */
 struct campaign_patch {
-    const char *name;         /* NULL: unchanged */
-    int64_t ends_at;          /* Unix seconds; 0: unchanged */
+    const char *name; /* NULL: unchanged */
+    int64_t ends_at;  /* Unix seconds; 0: unchanged */
     bool has_cost, has_fixed_cost, has_margin, has_window;
     int64_t cost_cents, fixed_cost_cents;
     int64_t gross_margin_pct; /* hundredths of a percent */

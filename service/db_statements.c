@@ -52,7 +52,8 @@ const struct db_statement db_statements[] = {
     {.name = "audit_list", .sql = "SELECT audit_list($1::bigint, $2::integer, $3::bigint)"},
     {.name = "campaign_compare", .sql = "SELECT campaign_compare($1::bigint)"},
     {.name = "recipients_prepare",
-     .sql = "SELECT status, holdout_key, unknown FROM recipients_prepare($1::bigint, $2::bigint[])"},
+     .sql =
+         "SELECT status, holdout_key, unknown FROM recipients_prepare($1::bigint, $2::bigint[])"},
     {.name = "recipients_begin",
      .sql = "SELECT status, recipients, holdout, batch_id FROM recipients_begin($1::bigint,"
             " $2::bytea, $3::bytea, $4::integer, $5::numeric, $6::integer, $7)"},

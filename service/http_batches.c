@@ -61,8 +61,8 @@ enum MHD_Result http_batches_void(struct http_req *r)
         }
     }
     struct db_change c;
-    int rc = db_batch_void(id, reason, r->principal->name,
-                           principal_role_name(r->principal->role), &c);
+    int rc =
+        db_batch_void(id, reason, r->principal->name, principal_role_name(r->principal->role), &c);
     json_decref(in); /* reason pointed into it */
     enum MHD_Result result;
     if (rc != DB_ONE_RESULT)
@@ -71,7 +71,8 @@ enum MHD_Result http_batches_void(struct http_req *r)
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no batch with that id.");
     else if (strcmp(c.status, "ok") == 0 && c.json != NULL) {
         json_t *v = json_loads(c.json, 0, NULL);
-        result = v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        result =
+            v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     } else
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     db_change_clear(&c);

@@ -40,8 +40,8 @@ static enum MHD_Result reply_text(struct http_req *r, unsigned status, char *tex
 
 enum MHD_Result http_campaigns_list(struct http_req *r)
 {
-    static const char *const states[] = {"scheduled", "running", "paused",
-                                          "ended",     "exhausted", NULL};
+    static const char *const states[] = {"scheduled", "running",   "paused",
+                                         "ended",     "exhausted", NULL};
     int64_t after = 0, limit = 100;
     const char *a = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
     const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
@@ -254,10 +254,11 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                      "Campaign %" PRId64 " is itself a variant: make this one a variant of its "
                      "control (an A/B test is one control and its variants).",
                      c->variant_of);
-        result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                                  strcmp(why, "variant_of_variant") == 0 ? detail
-                                  : rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
-                                                        : "The campaign breaks a rule of the schema.");
+        result =
+            http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                             strcmp(why, "variant_of_variant") == 0 ? detail
+                             : rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
+                                                   : "The campaign breaks a rule of the schema.");
     } else {
         result = http_reply_db_failure(r, rc);
     }

@@ -418,7 +418,8 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
     const char *b = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "batch");
     if (b != NULL && http_parse_id(b, &batch) != 0)
-        return http_reply_error(r, CPN_ERR_BAD_REQUEST, "The parameter 'batch' must be a batch id.");
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'batch' must be a batch id.");
     struct export_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);

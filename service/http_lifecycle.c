@@ -35,7 +35,8 @@ static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change
                                   "campaign early, use POST /v1/campaigns/{id}/end.");
     } else if (strcmp(c->status, "ok") == 0 && c->json != NULL) {
         json_t *v = json_loads(c->json, 0, NULL);
-        result = v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        result =
+            v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     } else {
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
@@ -92,8 +93,8 @@ static int read_patch(const json_t *in, struct campaign_patch *p, char *detail, 
                                           "in_home_date",
                                           "response_window_days",
                                           NULL};
-    static const char *const fixed[] = {"channel", "starts_at", "offer",     "max_redemptions",
-                                        "stores",  "variant_of", "id",       NULL};
+    static const char *const fixed[] = {"channel", "starts_at",  "offer", "max_redemptions",
+                                        "stores",  "variant_of", "id",    NULL};
     const char *unknown = json_unknown_key(in, allowed);
     if (unknown != NULL) {
         bool known = false;
@@ -110,31 +111,30 @@ static int read_patch(const json_t *in, struct campaign_patch *p, char *detail, 
         snprintf(detail, dlen, "The body names nothing to change.");
         return -1;
     }
-    int got;
-    if (json_str_field(in, "name", false, 200, &p->name, detail, dlen) < 0 ||
-        json_time_field(in, "ends_at", false, &p->ends_at, detail, dlen) < 0 ||
+    int end = json_time_field(in, "ends_at", false, &p->ends_at, detail, dlen);
+    if (end < 0 || json_str_field(in, "name", false, 200, &p->name, detail, dlen) < 0 ||
         json_date_field(in, "in_home_date", false, p->in_home_date, detail, dlen) < 0)
         return -1;
-    if (json_object_get(in, "ends_at") != NULL && (p->ends_at <= 0 || p->ends_at > UINT32_MAX)) {
+    if (end == 1 && (p->ends_at <= 0 || p->ends_at > UINT32_MAX)) {
         snprintf(detail, dlen, "The campaign must end before 2106-02-07.");
         return -1;
     }
-    if ((got = json_int_field(in, "cost_cents", false, 0, MAX_CENTS, &p->cost_cents, detail,
-                              dlen)) < 0)
+    int cost = json_int_field(in, "cost_cents", false, 0, MAX_CENTS, &p->cost_cents, detail, dlen);
+    int fixed_cost = cost < 0 ? -1
+                              : json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS,
+                                               &p->fixed_cost_cents, detail, dlen);
+    int margin = fixed_cost < 0 ? -1
+                                : json_pct_field(in, "gross_margin_pct", false, 100,
+                                                 &p->gross_margin_pct, detail, dlen);
+    int window = margin < 0 ? -1
+                            : json_int_field(in, "response_window_days", false, 1, 3660,
+                                             &p->response_window_days, detail, dlen);
+    if (window < 0)
         return -1;
-    p->has_cost = got == 1;
-    if ((got = json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &p->fixed_cost_cents,
-                              detail, dlen)) < 0)
-        return -1;
-    p->has_fixed_cost = got == 1;
-    if ((got = json_pct_field(in, "gross_margin_pct", false, 100, &p->gross_margin_pct, detail,
-                              dlen)) < 0)
-        return -1;
-    p->has_margin = got == 1;
-    if ((got = json_int_field(in, "response_window_days", false, 1, 3660,
-                              &p->response_window_days, detail, dlen)) < 0)
-        return -1;
-    p->has_window = got == 1;
+    p->has_cost = cost == 1;
+    p->has_fixed_cost = fixed_cost == 1;
+    p->has_margin = margin == 1;
+    p->has_window = window == 1;
     return 0;
 }
 
@@ -155,8 +155,8 @@ enum MHD_Result http_campaigns_patch(struct http_req *r)
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
     }
     struct db_change c;
-    int rc = db_campaign_update(id, &p, r->principal->name,
-                                principal_role_name(r->principal->role), &c);
+    int rc =
+        db_campaign_update(id, &p, r->principal->name, principal_role_name(r->principal->role), &c);
     json_decref(in); /* p.name pointed into it */
     return reply_change(r, rc, &c);
 }

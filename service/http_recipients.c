@@ -31,8 +31,8 @@ static enum cpn_err read_upload(struct http_req *r, struct recipients_list *list
         const char *p = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "holdout_pct");
         json_t *wrap = json_pack("{s:o}", "holdout_pct",
                                  p != NULL ? json_loads(p, JSON_DECODE_ANY, NULL) : json_null());
-        int got = wrap != NULL ? json_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen)
-                               : -1;
+        int got =
+            wrap != NULL ? json_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen) : -1;
         json_decref(wrap);
         if (got < 0) {
             snprintf(detail, dlen,
@@ -44,8 +44,8 @@ static enum cpn_err read_upload(struct http_req *r, struct recipients_list *list
     }
     static const char *const allowed[] = {"cards", "holdout_pct", NULL};
     json_error_t jerr;
-    json_t *in = r->body_len > 0 ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr)
-                                 : NULL;
+    json_t *in =
+        r->body_len > 0 ? json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr) : NULL;
     if (!json_is_object(in)) {
         json_decref(in);
         snprintf(detail, dlen,
@@ -75,7 +75,8 @@ static void unknown_sentence(const struct recipients_result *res, char *out, siz
         pos += (size_t)snprintf(out + pos, len - pos, "%s%s", i ? ", " : "", text);
     }
     if (pos < len)
-        snprintf(out + pos, len - pos, "%s", res->n_unknown == 5 ? ", ... (and perhaps more)." : ".");
+        snprintf(out + pos, len - pos, "%s",
+                 res->n_unknown == 5 ? ", ... (and perhaps more)." : ".");
 }
 
 enum MHD_Result http_recipients_upload(struct http_req *r)
@@ -114,11 +115,11 @@ enum MHD_Result http_recipients_upload(struct http_req *r)
         return http_reply_error(r, err, NULL);
     char pct_text[24];
     json_pct_format(pct, pct_text, sizeof pct_text);
-    json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:o}", "campaign_id",
-                            (json_int_t)campaign, "recipients", (json_int_t)res.recipients,
-                            "mailed", (json_int_t)res.mailed, "holdout", (json_int_t)res.holdout,
-                            "holdout_pct", strtod(pct_text, NULL), "issued",
-                            (json_int_t)res.issued, "batch_id",
-                            res.batch_id > 0 ? json_integer(res.batch_id) : json_null());
+    json_t *out =
+        json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:o}", "campaign_id", (json_int_t)campaign,
+                  "recipients", (json_int_t)res.recipients, "mailed", (json_int_t)res.mailed,
+                  "holdout", (json_int_t)res.holdout, "holdout_pct", strtod(pct_text, NULL),
+                  "issued", (json_int_t)res.issued, "batch_id",
+                  res.batch_id > 0 ? json_integer(res.batch_id) : json_null());
     return http_reply_json(r, res.replay ? 200 : 201, out);
 }

@@ -91,9 +91,8 @@ static void free_rows(void *cls)
 enum MHD_Result http_redemptions_csv(struct http_req *r)
 {
     static const char *const header[] = {
-        "id",   "redeemed_at",  "day",           "store",  "terminal", "code",
-        "card", "basket_cents", "discount_cents", "points", "receipt",  "voided_at",
-        NULL};
+        "id",           "redeemed_at",    "day",    "store",   "terminal",  "code", "card",
+        "basket_cents", "discount_cents", "points", "receipt", "voided_at", NULL};
     int64_t id;
     if (http_parse_id(r->params[0], &id) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");

@@ -110,8 +110,8 @@ static void csv_row(struct csv_buf *b, const char *section, const char *key, con
 }
 
 /* A list section of the report: one row per entry, keyed by its KEY_FIELD. */
-static void csv_list(struct csv_buf *b, const json_t *report, const char *list,
-                     const char *section, const char *key_field)
+static void csv_list(struct csv_buf *b, const json_t *report, const char *list, const char *section,
+                     const char *key_field)
 {
     size_t i;
     json_t *e;
@@ -163,10 +163,9 @@ static void csv_scalars(struct csv_buf *b, const char *section, const char *pref
 
 enum MHD_Result http_reports_csv(struct http_req *r)
 {
-    static const char *const header[] = {"section",       "key",
-                                         "value",         "redeemed",
-                                         "revenue_cents", "discount_cents",
-                                         "cumulative_share", NULL};
+    static const char *const header[] = {
+        "section",          "key", "value", "redeemed", "revenue_cents", "discount_cents",
+        "cumulative_share", NULL};
     struct csv_style style;
     if (csv_style_from(MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "sep"),
                        &style) != 0)
@@ -274,7 +273,7 @@ enum MHD_Result http_plan_get(struct http_req *r)
                                 "cell.");
     return http_reply_json(r, 200,
                            json_pack("{s:f, s:f, s:f, s:f, s:f, s:b, s:I, s:I}", "baseline",
-                                     baseline, "mde", mde, "target", baseline + mde, "alpha",
-                                     alpha, "power", power, "two_sided", 1, "pieces_per_cell",
+                                     baseline, "mde", mde, "target", baseline + mde, "alpha", alpha,
+                                     "power", power, "two_sided", 1, "pieces_per_cell",
                                      (json_int_t)n, "pieces_total", (json_int_t)(2 * n)));
 }

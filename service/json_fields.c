@@ -58,8 +58,7 @@ int json_pct_field(const json_t *obj, const char *key, bool required, int64_t ma
     double scaled = x * 100.0;
     if (!(x >= 0.0 && x <= (double)max) || fabs(scaled - round(scaled)) > 1e-6) {
         snprintf(detail, dlen,
-                 "The field '%s' must be a number from 0 to %" PRId64
-                 " with at most two decimals.",
+                 "The field '%s' must be a number from 0 to %" PRId64 " with at most two decimals.",
                  key, max);
         return -1;
     }

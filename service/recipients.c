@@ -145,8 +145,7 @@ enum cpn_err recipients_from_csv(const char *text, size_t len, struct recipients
         if (line_no == 1 && flen > 0 && strcasecmp(field, "card") == 0)
             continue; /* the header */
         if (out->n == RECIPIENTS_MAX) {
-            snprintf(detail, dlen, "The recipient list holds more than %d cards.",
-                     RECIPIENTS_MAX);
+            snprintf(detail, dlen, "The recipient list holds more than %d cards.", RECIPIENTS_MAX);
             recipients_list_clear(out);
             return CPN_ERR_BAD_REQUEST;
         }

@@ -173,7 +173,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
         if (err == CPN_OK) {
             rc = db_recipients_finish(u->campaign, batch, d.held, d.n_held, u->actor, u->role,
                                       status);
-            err = rc != DB_ONE_RESULT ? db_err(rc)
+            err = rc != DB_ONE_RESULT         ? db_err(rc)
                   : strcmp(status, "ok") == 0 ? CPN_OK
                                               : CPN_ERR_INTERNAL;
         }

@@ -20,9 +20,9 @@ struct recipients_upload {
 
 /* What an upload did (or, replayed, had done). */
 struct recipients_result {
-    bool replay;      /* the same list was uploaded before: nothing new was issued */
+    bool replay; /* the same list was uploaded before: nothing new was issued */
     int64_t recipients, mailed, holdout, issued;
-    int64_t batch_id; /* 0 when every card was held out */
+    int64_t batch_id;    /* 0 when every card was held out */
     uint32_t unknown[5]; /* on CPN_ERR_BAD_REQUEST: cards that are not ours */
     size_t n_unknown;
 };

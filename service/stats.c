@@ -22,8 +22,8 @@ double stats_norm_ppf(double p)
     static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
                                -2.400758277161838e+00, -2.549732539343734e+00,
                                4.374664141464968e+00,  2.938163982698783e+00};
-    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
-                               2.445134137142996e+00, 3.754408661907416e+00};
+    static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00,
+                               3.754408661907416e+00};
     const double low = 0.02425;
     if (!(p > 0.0 && p < 1.0))
         return NAN;
@@ -103,7 +103,8 @@ int stats_ratio_log(const struct stats_pair *p, double alpha, double *lo, double
         return -1;
     double x1 = (double)p->x1, n1 = (double)p->n1, x2 = (double)p->x2, n2 = (double)p->n2;
     double ratio = (x1 / n1) / (x2 / n2);
-    double half = stats_norm_ppf(1.0 - alpha / 2.0) * sqrt(1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2);
+    double half =
+        stats_norm_ppf(1.0 - alpha / 2.0) * sqrt(1.0 / x1 - 1.0 / n1 + 1.0 / x2 - 1.0 / n2);
     *lo = exp(log(ratio) - half);
     *hi = exp(log(ratio) + half);
     return 0;

@@ -29,8 +29,8 @@ static long redeem(const char *who, const char *code, long basket, const char *r
     snprintf(txn, sizeof txn, "an-%d-%d", (int)getpid(), ++seq);
     if (receipt != NULL)
         snprintf(body, sizeof body,
-                 "{\"code\":\"%s\",\"basket_cents\":%ld,\"txn_id\":\"%s\",\"receipt\":\"%s\"}", code,
-                 basket, txn, receipt);
+                 "{\"code\":\"%s\",\"basket_cents\":%ld,\"txn_id\":\"%s\",\"receipt\":\"%s\"}",
+                 code, basket, txn, receipt);
     else
         snprintf(body, sizeof body, "{\"code\":\"%s\",\"basket_cents\":%ld,\"txn_id\":\"%s\"}",
                  code, basket, txn);
@@ -124,8 +124,8 @@ static void the_report_equals_a_recount_from_raw_rows(void **state)
         snprintf(receipt, sizeof receipt, "R%d-%d", (int)getpid(), i / 3);
         bool shared = (i / 3) % 5 == 0;
         long basket = shared ? 3000 : 2000 + 100 * i;
-        assert_int_equal(redeem(i % 2 ? "terminal-2" : "terminal-1", itest_code(issued, i),
-                                basket, shared || i % 4 == 0 ? receipt : NULL, &ids[n]),
+        assert_int_equal(redeem(i % 2 ? "terminal-2" : "terminal-1", itest_code(issued, i), basket,
+                                shared || i % 4 == 0 ? receipt : NULL, &ids[n]),
                          201);
         n++;
     }
@@ -327,8 +327,9 @@ static void exports_stream_every_row_in_either_spreadsheet_style(void **state)
     snprintf(path, sizeof path, "/v1/campaigns/%lld/redemptions.csv", campaign);
     char *csv = fetch_raw(path, &st);
     assert_int_equal(st, 200);
-    assert_true(strncmp(csv, "id,redeemed_at,day,store,terminal,code,card,basket_cents,"
-                             "discount_cents,points,receipt,voided_at\r\n",
+    assert_true(strncmp(csv,
+                        "id,redeemed_at,day,store,terminal,code,card,basket_cents,"
+                        "discount_cents,points,receipt,voided_at\r\n",
                         98) == 0);
     int lines = 0, voided = 0;
     for (char *p = csv; (p = strstr(p, "\r\n")) != NULL; p += 2)
@@ -344,7 +345,10 @@ static void exports_stream_every_row_in_either_spreadsheet_style(void **state)
     snprintf(path, sizeof path, "/v1/campaigns/%lld/report.csv?sep=;", campaign);
     csv = fetch_raw(path, &st);
     assert_int_equal(st, 200);
-    assert_true(strncmp(csv, "\xEF\xBB\xBF" "section;key;value;", 21) == 0);
+    assert_true(strncmp(csv,
+                        "\xEF\xBB\xBF"
+                        "section;key;value;",
+                        21) == 0);
     assert_non_null(strstr(csv, "\r\nsummary;redeemed;3;"));
     assert_non_null(strstr(csv, "\r\nsummary;gross_margin_pct;37,5;"));
     assert_non_null(strstr(csv, "\r\nsummary;response_rate;0,6;"));

@@ -41,9 +41,8 @@ static void till(const char *code, const char *want)
     const char *reason = json_string_value(json_object_get(a, "reason"));
     assert_string_equal(reason != NULL ? reason : "", want);
     json_decref(a);
-    snprintf(body, sizeof body,
-             "{\"code\":\"%s\",\"basket_cents\":5000,\"txn_id\":\"lc-%d-%d\"}", code,
-             (int)getpid(), ++seq);
+    snprintf(body, sizeof body, "{\"code\":\"%s\",\"basket_cents\":5000,\"txn_id\":\"lc-%d-%d\"}",
+             code, (int)getpid(), ++seq);
     long st = itest_call("terminal-1", "POST", "/v1/redemptions", body, &a);
     if (want[0] == '\0') {
         assert_int_equal(st, 201);
@@ -136,9 +135,8 @@ static void pause_resume_void_and_end_reach_the_till_and_the_audit_log(void **st
     json_decref(a);
     assert_int_equal(itest_call("admin", "GET", path, NULL, &a), 200);
     json_t *entries = json_object_get(a, "entries");
-    const char *want[] = {"campaign.create", "batch.issue",     "batch.issue",
-                          "campaign.pause",  "campaign.resume", "batch.void",
-                          "campaign.update", "campaign.end"};
+    const char *want[] = {"campaign.create", "batch.issue", "batch.issue",     "campaign.pause",
+                          "campaign.resume", "batch.void",  "campaign.update", "campaign.end"};
     assert_int_equal(json_array_size(entries), 8);
     for (size_t i = 0; i < 8; i++) {
         json_t *e = json_array_get(entries, i);
@@ -146,11 +144,10 @@ static void pause_resume_void_and_end_reach_the_till_and_the_audit_log(void **st
         assert_true(strlen(json_string_value(json_object_get(e, "actor"))) > 0);
     }
     json_t *upd = json_array_get(entries, 6);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(upd, "after"), "name")), "renamed");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(upd, "before"), "name")),
-        "itest campaign");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(upd, "after"), "name")),
+                        "renamed");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(upd, "before"), "name")),
+                        "itest campaign");
     json_decref(a);
     json_decref(first);
     json_decref(second);
@@ -166,14 +163,20 @@ static void bad_input_is_refused_with_a_sentence_and_changes_nothing(void **stat
     assert_true(control > 0 && variant > 0);
     char *campaigns_before = itest_sql_text("SELECT count(*) FROM campaigns", 0, NULL);
     char *audit_before = itest_sql_text("SELECT count(*) FROM audit_log", 0, NULL);
-    const char *base = "\"name\":\"x\",\"channel\":\"mailing\",\"cost_cents\":1,"
-                       "\"starts_at\":\"2026-01-01T00:00:00Z\",\"ends_at\":\"2027-01-01T00:00:00Z\","
-                       "\"offer\":{\"kind\":\"amount\",\"value\":100}";
-    const char *extra[] = {"\"gross_margin_pct\":100.01", "\"gross_margin_pct\":-1",
-                           "\"gross_margin_pct\":\"40\"", "\"gross_margin_pct\":33.333",
-                           "\"fixed_cost_cents\":-5",      "\"response_window_days\":0",
-                           "\"in_home_date\":\"2026-02-30\"", "\"in_home_date\":\"tomorrow\"",
-                           "\"holdout_pct\":10",           "\"state\":\"paused\""};
+    const char *base =
+        "\"name\":\"x\",\"channel\":\"mailing\",\"cost_cents\":1,"
+        "\"starts_at\":\"2026-01-01T00:00:00Z\",\"ends_at\":\"2027-01-01T00:00:00Z\","
+        "\"offer\":{\"kind\":\"amount\",\"value\":100}";
+    const char *extra[] = {"\"gross_margin_pct\":100.01",
+                           "\"gross_margin_pct\":-1",
+                           "\"gross_margin_pct\":\"40\"",
+                           "\"gross_margin_pct\":33.333",
+                           "\"fixed_cost_cents\":-5",
+                           "\"response_window_days\":0",
+                           "\"in_home_date\":\"2026-02-30\"",
+                           "\"in_home_date\":\"tomorrow\"",
+                           "\"holdout_pct\":10",
+                           "\"state\":\"paused\""};
     for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
         char body[512];
         snprintf(body, sizeof body, "{%s,%s}", base, extra[i]);
@@ -214,9 +217,10 @@ static void bad_input_is_refused_with_a_sentence_and_changes_nothing(void **stat
     json_decref(a);
     assert_int_equal(itest_call("marketer", "POST", "/v1/batches/999999999/void", NULL, &a), 404);
     json_decref(a);
-    const char *plans[] = {"/v1/plan?baseline=0.01",          "/v1/plan?baseline=1.5&mde=0.1",
-                           "/v1/plan?baseline=0.01&mde=0",    "/v1/plan?baseline=x&mde=0.01",
-                           "/v1/plan?baseline=0.5&mde=0.6",   "/v1/plan?baseline=0.1&mde=0.01&power=2"};
+    const char *plans[] = {
+        "/v1/plan?baseline=0.01",        "/v1/plan?baseline=1.5&mde=0.1",
+        "/v1/plan?baseline=0.01&mde=0",  "/v1/plan?baseline=x&mde=0.01",
+        "/v1/plan?baseline=0.5&mde=0.6", "/v1/plan?baseline=0.1&mde=0.01&power=2"};
     for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
         assert_int_equal(itest_call("marketer", "GET", plans[i], NULL, &a), 400);
         assert_string_equal(itest_error_code(a), "bad_request");

@@ -85,8 +85,8 @@ static int cmp_u64pair(const void *a, const void *b)
  * sorted comma-separated list. */
 static char *expected_holdout(long long campaign, const struct itest_cards *c, size_t k)
 {
-    char *hex = sql1("SELECT encode(holdout_key, 'hex') FROM campaigns WHERE id = $1::bigint",
-                     campaign);
+    char *hex =
+        sql1("SELECT encode(holdout_key, 'hex') FROM campaigns WHERE id = $1::bigint", campaign);
     assert_non_null(hex);
     uint8_t key[16];
     for (int i = 0; i < 16; i++) {
@@ -153,11 +153,12 @@ static void earns(const uint32_t *serials, size_t n, const char *days_ago, const
     snprintf(pid, sizeof pid, "%d", (int)getpid());
     const char *p[] = {arr, days_ago, tag, pid};
     assert_int_equal(
-        itest_sql_exec("INSERT INTO card_transactions (card_serial, kind, points, balance_after,"
-                       " basket_cents, store_id, terminal, txn_id, created_at)"
-                       " SELECT s, 'earn', 0, 0, 1000, 1, '1/itest', $3 || '-' || $4 || '-' || s,"
-                       "        now() - make_interval(days => $2::integer) FROM unnest($1::bigint[]) s",
-                       4, p),
+        itest_sql_exec(
+            "INSERT INTO card_transactions (card_serial, kind, points, balance_after,"
+            " basket_cents, store_id, terminal, txn_id, created_at)"
+            " SELECT s, 'earn', 0, 0, 1000, 1, '1/itest', $3 || '-' || $4 || '-' || s,"
+            "        now() - make_interval(days => $2::integer) FROM unnest($1::bigint[]) s",
+            4, p),
         0);
     free(arr);
 }
@@ -213,7 +214,9 @@ static void holdout_draws_exactly_the_same_thousand_and_measures_the_lift(void *
     int fd = mkstemp(csv_path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs("\xEF\xBB\xBF" "card;name\r\n", f);
+    fputs("\xEF\xBB\xBF"
+          "card;name\r\n",
+          f);
     for (size_t i = 0; i < cards.n; i++)
         fprintf(f, "%s;x\r\n", cards.numbers[cards.n - 1 - i]);
     fclose(f);
@@ -248,8 +251,8 @@ static void holdout_draws_exactly_the_same_thousand_and_measures_the_lift(void *
     }
     assert_int_equal(nset, 1000);
     for (size_t i = 0; i < cards.n; i++) {
-        bool in_holdout = bsearch(&cards.serials[i], held_set, nset, sizeof *held_set,
-                                  cmp_u32) != NULL;
+        bool in_holdout =
+            bsearch(&cards.serials[i], held_set, nset, sizeof *held_set, cmp_u32) != NULL;
         if (in_holdout && nh < 30)
             holdout[nh++] = cards.serials[i];
         else if (!in_holdout && nm < 720)
@@ -340,17 +343,15 @@ static void bad_recipient_lists_are_refused_and_change_nothing(void **state)
         assert_true(strlen(json_string_value(json_object_get(a, "message"))) > 10);
         json_decref(a);
     }
-    assert_int_equal(num1("SELECT count(*) FROM recipient_lists WHERE campaign_id = $1::bigint",
-                          campaign),
-                     0);
+    assert_int_equal(
+        num1("SELECT count(*) FROM recipient_lists WHERE campaign_id = $1::bigint", campaign), 0);
     assert_int_equal(num1("SELECT count(*) FROM coupons WHERE campaign_id = $1::bigint", campaign),
                      0);
     /* No such campaign; a terminal may not upload. */
     json_t *a = NULL;
     snprintf(bodies[0], 512, "{\"cards\":[\"%s\"],\"holdout_pct\":10}", a0);
-    assert_int_equal(itest_call("marketer", "POST", "/v1/campaigns/999999999/recipients",
-                                bodies[0], &a),
-                     404);
+    assert_int_equal(
+        itest_call("marketer", "POST", "/v1/campaigns/999999999/recipients", bodies[0], &a), 404);
     json_decref(a);
     assert_int_equal(itest_call("terminal-1", "POST", path, bodies[0], &a), 403);
     json_decref(a);

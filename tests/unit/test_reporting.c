@@ -40,7 +40,8 @@ static void csv_quotes_text_and_follows_the_style(void **state)
     csv_field(&b, "a;b", false);
     csv_field(&b, "1,5", false);
     csv_end_row(&b);
-    assert_string_equal(b.data, "\xEF\xBB\xBF" "0,25;\"a;b\";1,5\r\n");
+    assert_string_equal(b.data, "\xEF\xBB\xBF"
+                                "0,25;\"a;b\";1,5\r\n");
     csv_buf_clear(&b);
     assert_int_equal(csv_style_from("|", &st), -1);
 }
@@ -110,8 +111,8 @@ static void ab_verdicts_say_what_the_interval_says(void **state)
     assert_string_equal(cell_str(c, 1, "sentence"),
                         "Not significant yet: about 42,694 pieces per cell would show a difference "
                         "this size.");
-    assert_true(json_is_null(json_object_get(json_array_get(json_object_get(c, "cells"), 0),
-                                             "verdict")));
+    assert_true(
+        json_is_null(json_object_get(json_array_get(json_object_get(c, "cells"), 0), "verdict")));
     json_decref(c);
     c = ab(200, 20000, 300, 20000);
     assert_string_equal(cell_str(c, 1, "verdict"), "better");
@@ -138,8 +139,8 @@ static void the_holdout_is_exactly_its_share_and_the_same_in_any_order(void **st
 {
     (void)state;
     assert_int_equal(recipients_holdout_count(10000, 1000), 1000);
-    assert_int_equal(recipients_holdout_count(15, 1000), 2);  /* 1.5 rounds up */
-    assert_int_equal(recipients_holdout_count(14, 1000), 1);  /* 1.4 */
+    assert_int_equal(recipients_holdout_count(15, 1000), 2); /* 1.5 rounds up */
+    assert_int_equal(recipients_holdout_count(14, 1000), 1); /* 1.4 */
     assert_int_equal(recipients_holdout_count(3, 0), 0);
     assert_int_equal(recipients_holdout_count(3, 10000), 3);
     assert_int_equal(recipients_holdout_count(1000000, 250), 25000); /* 2.5 % */
@@ -178,8 +179,8 @@ static void dates_and_percentages_are_read_strictly(void **state)
     assert_int_equal(json_date_check("2026-13-01"), -1);
     assert_int_equal(json_date_check("2026-1-01"), -1);
     assert_int_equal(json_date_check("1969-12-31"), -1);
-    json_t *o = json_loads("{\"a\":35.5,\"b\":100,\"c\":100.01,\"d\":33.333,\"e\":\"5\",\"f\":0}",
-                           0, NULL);
+    json_t *o =
+        json_loads("{\"a\":35.5,\"b\":100,\"c\":100.01,\"d\":33.333,\"e\":\"5\",\"f\":0}", 0, NULL);
     int64_t v = -1;
     char detail[160];
     assert_int_equal(json_pct_field(o, "a", true, 100, &v, detail, sizeof detail), 1);

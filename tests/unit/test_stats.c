@@ -76,12 +76,20 @@ static void invalid_inputs_are_refused(void **state)
 
 /* The fixtures: responses and pieces of a variant against its control. */
 static const struct stats_pair fixtures[] = {
-    {240, 20000, 200, 20000}, {720, 9000, 30, 1000}, {0, 100, 5, 100},  {5, 100, 0, 100},
-    {1, 1, 0, 1},             {50, 50, 49, 50},      {13, 400, 31, 380}, {999, 1000000, 1000, 1000000},
+    {240, 20000, 200, 20000},
+    {720, 9000, 30, 1000},
+    {0, 100, 5, 100},
+    {5, 100, 0, 100},
+    {1, 1, 0, 1},
+    {50, 50, 49, 50},
+    {13, 400, 31, 380},
+    {999, 1000000, 1000, 1000000},
     {7, 12, 3, 15},
 };
-static const double plans[][4] = {{0.01, 0.002, 0.05, 0.8},  {0.05, -0.01, 0.05, 0.8},
-                                  {0.2, 0.05, 0.01, 0.9},    {0.5, 0.001, 0.05, 0.8},
+static const double plans[][4] = {{0.01, 0.002, 0.05, 0.8},
+                                  {0.05, -0.01, 0.05, 0.8},
+                                  {0.2, 0.05, 0.01, 0.9},
+                                  {0.5, 0.001, 0.05, 0.8},
                                   {0.001, 0.0005, 0.1, 0.95}};
 
 /* Runs the statsmodels reference on every fixture; returns its output lines. */
@@ -111,9 +119,10 @@ static char *reference_output(void)
     size_t cap = 1 << 16, len = 0;
     char *out = malloc(cap);
     assert_non_null(out);
-    size_t n;
-    while ((n = fread(out + len, 1, cap - 1 - len, f)) > 0)
+    for (size_t n = 1; n > 0 && len < cap - 1;) {
+        n = fread(out + len, 1, cap - 1 - len, f);
         len += n;
+    }
     out[len] = '\0';
     int rc = pclose(f);
     if (rc != 0)
