@@ -112,6 +112,13 @@ static void pause_resume_void_and_end_reach_the_till_and_the_audit_log(void **st
                      200);
     assert_string_equal(json_string_value(json_object_get(a, "ends_at")), "2100-01-01T00:00:00Z");
     json_decref(a);
+    /* null counts as absent: the end stays, the margin changes */
+    assert_int_equal(
+        itest_call("marketer", "PATCH", path, "{\"ends_at\":null,\"gross_margin_pct\":12.5}", &a),
+        200);
+    assert_string_equal(json_string_value(json_object_get(a, "ends_at")), "2100-01-01T00:00:00Z");
+    assert_true(json_number_value(json_object_get(a, "gross_margin_pct")) == 12.5);
+    json_decref(a);
     assert_int_equal(post("end", c), 200);
     assert_int_equal(post("end", c), 200);
     till(itest_code(first, 2), "expired");
@@ -128,17 +135,19 @@ static void pause_resume_void_and_end_reach_the_till_and_the_audit_log(void **st
     assert_int_equal(audit_count(c), before);
     assert_string_equal(state_of(c, &keep), "ended");
     json_decref(keep);
-    /* The audit log: each change once (create, two issues, pause, resume, void, update, end),
+    /* The audit log: each change once (create, two issues, pause, resume, void, two updates,
+     * end),
      * with who and before/after; admins only. */
     snprintf(path, sizeof path, "/v1/audit?campaign=%lld", c);
     assert_int_equal(itest_call("marketer", "GET", path, NULL, &a), 403);
     json_decref(a);
     assert_int_equal(itest_call("admin", "GET", path, NULL, &a), 200);
     json_t *entries = json_object_get(a, "entries");
-    const char *want[] = {"campaign.create", "batch.issue", "batch.issue",     "campaign.pause",
-                          "campaign.resume", "batch.void",  "campaign.update", "campaign.end"};
-    assert_int_equal(json_array_size(entries), 8);
-    for (size_t i = 0; i < 8; i++) {
+    const char *want[] = {"campaign.create", "batch.issue",     "batch.issue",
+                          "campaign.pause",  "campaign.resume", "batch.void",
+                          "campaign.update", "campaign.update", "campaign.end"};
+    assert_int_equal(json_array_size(entries), 9);
+    for (size_t i = 0; i < 9; i++) {
         json_t *e = json_array_get(entries, i);
         assert_string_equal(json_string_value(json_object_get(e, "action")), want[i]);
         assert_true(strlen(json_string_value(json_object_get(e, "actor"))) > 0);
