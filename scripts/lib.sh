@@ -9,7 +9,7 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
-  strace faketime)
+  python3-statsmodels strace faketime)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }

@@ -44,7 +44,7 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
 }
 
 int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial)
+                   int64_t card_serial, const uint32_t *cards)
 {
     PGconn *conn = db_conn();
     if (conn == NULL)
@@ -67,11 +67,18 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
     char *buf = malloc(cap);
     int ok = buf != NULL;
     for (size_t i = 0; ok && i < n; i++) {
-        if (len + 16 + (size_t)tlen > cap) {
+        if (len + 32 + (size_t)tlen > cap) { /* room for a serial and a per-coupon card */
             ok = PQputCopyData(conn, buf, (int)len) == 1;
             len = 0;
         }
         len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
+        if (cards != NULL) {
+            /* A mailing: every coupon bound to its own card. */
+            len += (size_t)snprintf(buf + len, cap - len,
+                                    "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRIu32 "\n", campaign,
+                                    batch, max_uses, cards[i]);
+            continue;
+        }
         memcpy(buf + len, tail, (size_t)tlen);
         len += (size_t)tlen;
     }
@@ -173,7 +180,7 @@ struct db_export {
     PGconn *conn;
 };
 
-struct db_export *db_export_open(int64_t campaign)
+struct db_export *db_export_open(int64_t campaign, int64_t batch)
 {
     struct db_export *e = calloc(1, sizeof *e);
     if (e == NULL)
@@ -183,9 +190,10 @@ struct db_export *db_export_open(int64_t campaign)
         free(e);
         return NULL;
     }
-    char c[24];
+    char c[24], b[24];
     snprintf(c, sizeof c, "%" PRId64, campaign);
-    const char *params[] = {c};
+    snprintf(b, sizeof b, "%" PRId64, batch);
+    const char *params[] = {c, batch > 0 ? b : NULL};
     PGresult *res = PQexec(e->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
@@ -197,11 +205,12 @@ struct db_export *db_export_open(int64_t campaign)
             "   FROM (SELECT id, campaign_id, first_serial, last_serial,"
             "                rfc3339(issued_at) AS issued"
             "           FROM coupon_batches WHERE campaign_id = $1::bigint"
+            "            AND ($2::bigint IS NULL OR id = $2::bigint)"
             "          ORDER BY id OFFSET 0) b"
             "   JOIN LATERAL (SELECT serial, uses, max_uses, card_serial FROM coupons"
             "                  WHERE serial BETWEEN b.first_serial AND b.last_serial"
             "                    AND campaign_id = b.campaign_id ORDER BY serial) cp ON true",
-            1, NULL, params, NULL, NULL, 0);
+            2, NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
             log_msg(LOG_ERROR, "export cursor failed: %s", PQresultErrorMessage(res));

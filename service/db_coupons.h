@@ -29,9 +29,10 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
                           struct issue_begin *out) CPN_MUST_CHECK;
 
 /* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
- * transaction. Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
+ * transaction, bound to CARDS[i] each (when CARDS is not NULL) or all to CARD_SERIAL (0: none).
+ * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
 int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial) CPN_MUST_CHECK;
+                   int64_t card_serial, const uint32_t *cards) CPN_MUST_CHECK;
 
 /* The serials of batch BATCH (between FIRST and LAST) in ascending order into OUT, which has
  * room for N. Returns DB_ONE_RESULT when the batch has exactly N coupons, DB_HARD_ERROR when
@@ -54,8 +55,8 @@ int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms,
 /* A streaming export of a campaign's coupons on a connection of its own. */
 struct db_export;
 
-/* Opens the export of CAMPAIGN; NULL on failure (logged). */
-struct db_export *db_export_open(int64_t campaign);
+/* Opens the export of CAMPAIGN (only batch BATCH when it is not 0); NULL on failure (logged). */
+struct db_export *db_export_open(int64_t campaign, int64_t batch);
 
 /* The next ROWS rows at most (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
  * clears); returns the row count (0 at the end) or a negative db_status. */

@@ -14,6 +14,8 @@
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_BODY   (1u << 20)
+/* A recipient list of a million card numbers (as JSON strings or CSV lines). */
+#define HTTP_MAX_BODY_RECIPIENTS (48u << 20)
 
 struct http_route;
 

@@ -1,8 +1,10 @@
 /* Bulk export of a campaign's coupons, streamed in chunks from a cursor on a connection of
  * its own, the signed forms (and QR images) made on all cores, never all rows in memory:
- * GET /v1/campaigns/{id}/coupons.csv (code,signed,issued_at,state) and
+ * GET /v1/campaigns/{id}/coupons.csv (code,signed,issued_at,state),
  * GET /v1/campaigns/{id}/qr.tar?format=png|svg (one QR image of the signed form per coupon,
- * named after its short code, in a POSIX ustar archive). */
+ * named after its short code, in a POSIX ustar archive) and
+ * GET /v1/campaigns/{id}/lettershop.csv (card,code,signed of the personalised coupons: the
+ * mailing's addressing file); each for one batch with ?batch=. */
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@
 #define MAX_SIGNERS 16
 #define TAR_BLOCK   512
 
-enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG };
+enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG, EXPORT_LETTERSHOP };
 
 /* One row's bytes: a CSV line, or a tar entry (header, file, padding). */
 struct piece {
@@ -147,6 +149,22 @@ static void *sign_rows(void *arg)
             j->failed = true;
             return NULL;
         }
+        if (j->format == EXPORT_LETTERSHOP) {
+            char card_form[CPN_SHORT_LEN + 1];
+            bool clean;
+            if (card == 0)
+                continue; /* not personalised: not in the lettershop's file */
+            j->rows[i].data = malloc(ROW_MAX);
+            if (j->rows[i].data == NULL ||
+                codes_short(CPN_KIND_CARD, card, card_form, &clean) != CPN_OK) {
+                j->failed = true;
+                return NULL;
+            }
+            int len = snprintf(j->rows[i].data, ROW_MAX, "%s,%s,%s\n", card_form, short_form,
+                               signed_form);
+            j->rows[i].len = len > 0 && len < ROW_MAX ? (size_t)len : 0;
+            continue;
+        }
         if (j->format != EXPORT_CSV) {
             if (qr_entry(j->format, short_form, signed_form, &j->rows[i]) != 0) {
                 j->failed = true;
@@ -172,7 +190,8 @@ static struct chunk *produce(struct export_state *st, bool *failed)
 {
     *failed = false;
     PGresult *res = NULL;
-    int n = db_export_fetch(st->db, st->format == EXPORT_CSV ? 2048 : 256, &res);
+    bool csv = st->format == EXPORT_CSV || st->format == EXPORT_LETTERSHOP;
+    int n = db_export_fetch(st->db, csv ? 2048 : 256, &res);
     if (n <= 0) {
         *failed = n < 0;
         PQclear(res);
@@ -240,7 +259,7 @@ static void *producer_main(void *arg)
         bool failed;
         struct chunk *c = produce(st, &failed);
         bool end = c == NULL;
-        if (end && !failed && st->format != EXPORT_CSV) {
+        if (end && !failed && (st->format == EXPORT_TAR_PNG || st->format == EXPORT_TAR_SVG)) {
             /* A tar archive ends with two zero blocks. */
             c = calloc(1, sizeof *c);
             if (c != NULL)
@@ -394,9 +413,13 @@ static void export_free(void *cls)
 static enum MHD_Result start_export(struct http_req *r, enum export_format format,
                                     const char *ctype, const char *suffix)
 {
-    int64_t campaign;
+    int64_t campaign, batch = 0;
     if (http_parse_id(r->params[0], &campaign) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    const char *b = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "batch");
+    if (b != NULL && http_parse_id(b, &batch) != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'batch' must be a batch id.");
     struct export_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
@@ -428,16 +451,17 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     st->signers = ncpu < 1 ? 1 : ncpu > MAX_SIGNERS ? MAX_SIGNERS : (unsigned)ncpu;
-    st->db = db_export_open(campaign);
+    st->db = db_export_open(campaign, batch);
     if (st->db == NULL) {
         export_free(st);
         return http_reply_error(r, CPN_ERR_UNAVAILABLE, NULL);
     }
-    if (format == EXPORT_CSV) {
+    if (format == EXPORT_CSV || format == EXPORT_LETTERSHOP) {
         /* The header goes first, as a chunk of its own. */
         struct chunk *header = calloc(1, sizeof *header);
         if (header != NULL)
-            header->data = strdup("code,signed,issued_at,state\n");
+            header->data = strdup(format == EXPORT_CSV ? "code,signed,issued_at,state\n"
+                                                       : "card,code,signed\n");
         if (header == NULL || header->data == NULL) {
             free_chunk(header);
             export_free(st);
@@ -478,4 +502,9 @@ enum MHD_Result http_coupons_qr_tar(struct http_req *r)
     if (strcmp(format, "svg") == 0)
         return start_export(r, EXPORT_TAR_SVG, "application/x-tar", "qr-svg.tar");
     return http_reply_error(r, CPN_ERR_BAD_REQUEST, "The parameter 'format' must be png or svg.");
+}
+
+enum MHD_Result http_coupons_lettershop(struct http_req *r)
+{
+    return start_export(r, EXPORT_LETTERSHOP, "text/csv; charset=utf-8", "lettershop.csv");
 }

@@ -135,7 +135,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     }
     if (err == CPN_OK && b.status == ISSUE_OK) {
         rc = db_coupon_copy(out->serials, (size_t)req->count, req->campaign, b.batch_id,
-                            req->max_uses, req->card_serial);
+                            req->max_uses, req->card_serial, req->cards);
         if (rc == DB_NO_RESULTS)
             rc = db_coupon_issue_finish(b.batch_id, last, req->count);
         if (rc < 0)

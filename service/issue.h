@@ -16,6 +16,8 @@ struct issue_request {
     int count;
     int max_uses;            /* 1 for single-use coupons, N for a generic (public) code */
     uint32_t card_serial;    /* personalised: bound to this card; 0 = none */
+    const uint32_t *cards;   /* COUNT cards, coupon i bound to cards[i] (a mailing's
+                                recipients); NULL: card_serial for every coupon */
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
 };

@@ -127,7 +127,7 @@ static int demo(const struct svc_config *cfg)
         return 1;
     int rc = 1;
     char *list = NULL;
-    if (db_campaign_list(0, 1, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
+    if (db_campaign_list(0, 1, NULL, NULL, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
         printf("demo: campaigns exist already; nothing loaded\n");
         rc = 0;
         goto out;
@@ -145,9 +145,9 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL;
+    char *json = NULL, why[24];
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;
