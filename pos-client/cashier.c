@@ -67,7 +67,7 @@ static void wait_for_input(struct pos_cashier_session *s, FILE *in, bool prompt)
 
 int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
 {
-    struct pos_cashier_session s = {.till = till, .out = out};
+    struct pos_cashier_session s = {.till = till, .out = out, .prompt = prompt};
     pos_basket_clear(&s.b);
     pos_cashier_say_pending(&s);
     /* Unbuffered: a line is read byte by byte, so nothing waits in a buffer unseen by poll(). */

@@ -227,14 +227,16 @@ void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points)
         pos_cashier_say(s, "Scan the customer's bonus card first, then burn points.");
         return;
     }
+    if (points == 0 && b->burn_txn_id == 0 && !b->burn_pending) {
+        /* Dropping a burn not yet booked is fine even in a partly booked basket (the service
+         * could not be reached: points cannot be burned offline). */
+        b->burn_points = 0;
+        pos_cashier_say(s, "BURN: no points are burned from card %s", b->card.short_form);
+        return;
+    }
     if (pos_basket_booked(b)) {
         pos_cashier_say(s,
                         "This basket is already partly booked: type pay to finish it, or cancel.");
-        return;
-    }
-    if (points == 0) {
-        b->burn_points = 0;
-        pos_cashier_say(s, "BURN: no points are burned from card %s", b->card.short_form);
         return;
     }
     if (b->card_balance >= 0 && points > b->card_balance) {

@@ -58,7 +58,8 @@ struct pos_cashier_session {
     struct pos_till *till;
     FILE *out;
     struct pos_basket b;
-    bool quit_warned; /* "quit" with a partly booked basket was said once */
+    bool quit_warned;       /* "quit" with a partly booked basket was said once */
+    bool prompt;            /* a person at a terminal: the prompt "> " is shown */
     size_t offline_waiting; /* calls accepted offline in the journal, as last seen */
     time_t next_sync;       /* when to try sending them again (between customers) */
 };
@@ -93,8 +94,9 @@ void pos_cashier_on_card(struct pos_cashier_session *s, const struct pos_scan *c
  * (and said) when it is there already, the basket is full, or the basket is partly booked. */
 void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan *scan);
 
-/* "burn": keeps POINTS to burn from the card at pay; refused (and said) without a card, beyond
- * its known balance, or once the basket is partly booked. */
+/* "burn": keeps POINTS to burn from the card at pay (0 drops them, also in a partly booked
+ * basket while the burn itself is not booked); refused (and said) without a card, beyond its
+ * known balance, or once the basket is partly booked. */
 void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points);
 
 /* --- paying and cancelling (cashier_pay.c) --- */

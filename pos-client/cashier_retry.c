@@ -2,6 +2,8 @@
  * them on "retry" (each sent again under its own txn id, so the service books it at most once),
  * telling the cashier, when a basket's own call was sent again, what became of its first
  * attempt; and sending the calls accepted offline between customers once the service answers. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -46,14 +48,14 @@ void pos_cashier_say_pending(struct pos_cashier_session *s)
             pos_cashier_say(s,
                             "OFFLINE: %zu call%s accepted offline wait%s: %s sent when the "
                             "coupon service answers again.",
-                            j.n_offline, j.n_offline == 1 ? "" : "s",
-                            j.n_offline == 1 ? "s" : "", j.n_offline == 1 ? "it is" : "they are");
+                            j.n_offline, j.n_offline == 1 ? "" : "s", j.n_offline == 1 ? "s" : "",
+                            j.n_offline == 1 ? "it is" : "they are");
     }
     pos_journal_state_free(&j);
 }
 
 /* Seconds between two attempts to send the calls accepted offline. */
-#define SYNC_EVERY_S 2
+#define SYNC_EVERY_S 1
 
 void pos_cashier_count_offline(struct pos_cashier_session *s)
 {
@@ -71,8 +73,20 @@ bool pos_cashier_sync_due(struct pos_cashier_session *s)
         b->has_total)
         return false;
     s->next_sync = now + SYNC_EVERY_S;
-    size_t sent = 0;
-    (void)pos_till_sync(s->till, false, true, s->out, &sent);
+    size_t sent = 0, len = 0;
+    char *text = NULL;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return false;
+    (void)pos_till_sync(s->till, false, true, mem, &sent);
+    fclose(mem);
+    if (sent > 0 && len > 0) {
+        if (s->prompt)
+            fputs("\r\033[K", s->out); /* over the prompt shown while waiting */
+        fwrite(text, 1, len, s->out);
+        fflush(s->out);
+    }
+    free(text);
     pos_cashier_count_offline(s);
     return sent > 0;
 }

@@ -34,7 +34,7 @@ struct pos_config {
     char *state_dir; /* keys.json and journal.log live here */
     long timeout_ms; /* a whole call, connect included */
     long connect_timeout_ms;
-    long journal_max_bytes; /* journal.log is compacted when it grows beyond this */
+    long journal_max_bytes;          /* journal.log is compacted when it grows beyond this */
     long offline_max_discount_cents; /* offline: largest discount per coupon (0: none offline) */
     long offline_max_count;          /* offline: most redemptions waiting to be sent (0: off) */
     long offline_max_hours;          /* offline: most hours since the last contact (0: off) */

@@ -161,17 +161,16 @@ size_t pos_journal_format_offline(const struct pos_journal_entry *e, char *buf)
         !field_valid(e->offline_at, 1, POS_TIME_SIZE - 1, NO_BLANK) || e->discount_cents < 0 ||
         e->campaign_id < 0)
         return 0;
-    return fitted(snprintf(buf, POS_JOURNAL_LINE_SIZE,
-                           "offline\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", e->txn_id,
-                           e->offline_at, e->discount_cents, e->campaign_id,
-                           e->maybe_sent ? "maybe" : "unsent"));
+    return fitted(snprintf(
+        buf, POS_JOURNAL_LINE_SIZE, "offline\t%s\t%s\t%" PRId64 "\t%" PRId64 "\t%s\n", e->txn_id,
+        e->offline_at, e->discount_cents, e->campaign_id, e->maybe_sent ? "maybe" : "unsent"));
 }
 
 size_t pos_journal_format_header(uint64_t generation, const char *time, uint64_t carried_bytes,
                                  const char *prev_hash, char *buf)
 {
     return fitted(snprintf(buf, POS_JOURNAL_LINE_SIZE,
-                           "journal\t%d\t%" PRIu64 "\t%s\t%" PRIu64 "\t%s\n",
-                           POS_JOURNAL_VERSION, generation, time, carried_bytes,
+                           "journal\t%d\t%" PRIu64 "\t%s\t%" PRIu64 "\t%s\n", POS_JOURNAL_VERSION,
+                           generation, time, carried_bytes,
                            prev_hash != NULL ? prev_hash : pos_journal_zero_hash));
 }

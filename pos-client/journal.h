@@ -32,7 +32,8 @@
 #define POS_JOURNAL_LINE_SIZE                                                                      \
     (64 + POS_TXN_ID_MAX + POS_TIME_SIZE + POS_JOURNAL_KIND_MAX + POS_JOURNAL_CODE_MAX +           \
      POS_JOURNAL_CARD_MAX + POS_JOURNAL_OUTCOME_MAX + POS_JOURNAL_CHAIN_MAX)
-/* Room for the chain fields a version 3 line ends with: "\tn=" SEQ (up to 20 digits) "\th=" HASH. */
+/* Room for the chain fields a version 3 line ends with: "\tn=" SEQ (up to 20 digits) "\th=" HASH.
+ */
 #define POS_JOURNAL_CHAIN_MAX (2 + 20 + 3 + POS_HASH_HEX + 8)
 
 /* A journaled call, as its begin line records it: what a retry sends again, byte for byte the
@@ -50,10 +51,10 @@ struct pos_journal_entry {
      * and gave the customer what it computed; the call is sent later (pos-client sync) under the
      * same txn id with offline_at. */
     bool offline;
-    bool maybe_sent;                  /* offline: the online attempt may have reached the service */
-    char offline_at[POS_TIME_SIZE];   /* offline: when the till accepted it (RFC 3339, UTC) */
-    int64_t discount_cents;           /* offline: the discount given (redeem), else 0 */
-    int64_t campaign_id;              /* offline: the signed coupon's campaign (redeem), else 0 */
+    bool maybe_sent;                /* offline: the online attempt may have reached the service */
+    char offline_at[POS_TIME_SIZE]; /* offline: when the till accepted it (RFC 3339, UTC) */
+    int64_t discount_cents;         /* offline: the discount given (redeem), else 0 */
+    int64_t campaign_id;            /* offline: the signed coupon's campaign (redeem), else 0 */
 };
 
 /* What a journal's text says: its header (generation 0 and no header for a file that has none,

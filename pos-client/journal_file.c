@@ -353,12 +353,13 @@ static enum cpn_err last_chained(int fd, off_t size, struct pos_journal_anchor *
 }
 
 /* Appends RECORD (LEN bytes, ending in a newline) to the journal of STATE_DIR under its lock,
- * chained after its last line, and fsyncs it; then, when ANCHOR, records it in journal.head. An
+ * chained after its last line, and fsyncs it (unless LAZY); then, when ANCHOR, records it in
+ * journal.head. An
  * older journal is rotated out first; a last line without its newline (torn by a crash) is first
  * ended with DEL and a newline, so it never parses. Returns CPN_OK, CPN_ERR_BAD_REQUEST when the
  * chained line does not fit, CPN_ERR_IO with errno set, or CPN_ERR_NO_MEMORY. */
 static enum cpn_err append_record(const char *state_dir, const char *record, size_t len,
-                                  bool anchor)
+                                  bool anchor, bool lazy)
 {
     if (pos_state_mkdir(state_dir) != CPN_OK)
         return CPN_ERR_IO;
@@ -395,7 +396,7 @@ static enum cpn_err append_record(const char *state_dir, const char *record, siz
     }
     if (err == CPN_OK && last != '\n' && pos_state_write_all(fd, "\x7f\n", 2) != 0)
         err = CPN_ERR_IO;
-    if (err == CPN_OK && (pos_state_write_all(fd, line, n) != 0 || fsync(fd) != 0))
+    if (err == CPN_OK && (pos_state_write_all(fd, line, n) != 0 || (!lazy && fsync(fd) != 0)))
         err = CPN_ERR_IO;
     if (err == CPN_OK && anchor)
         err = pos_journal_head_write(state_dir, &point);
@@ -413,7 +414,7 @@ enum cpn_err pos_journal_record_begin(const char *state_dir, struct pos_journal_
     size_t n = pos_journal_format_begin(e, line);
     if (n == 0)
         return CPN_ERR_BAD_REQUEST;
-    return append_record(state_dir, line, n, false);
+    return append_record(state_dir, line, n, false, false);
 }
 
 enum cpn_err pos_journal_begin(const char *state_dir, struct pos_journal_entry *e)
@@ -432,20 +433,35 @@ enum cpn_err pos_journal_record_offline(const char *state_dir, struct pos_journa
     e->offline = true;
     pos_state_now(e->offline_at);
     size_t n = pos_journal_format_offline(e, line);
-    enum cpn_err err = n == 0 ? CPN_ERR_BAD_REQUEST : append_record(state_dir, line, n, true);
+    enum cpn_err err =
+        n == 0 ? CPN_ERR_BAD_REQUEST : append_record(state_dir, line, n, true, false);
     if (err != CPN_OK)
         e->offline = false;
     return err;
 }
 
-enum cpn_err pos_journal_finish(const char *state_dir, const char *txn_id, const char *outcome)
+enum cpn_err pos_journal_finish(const char *state_dir, const char *txn_id, const char *outcome,
+                                bool lazy)
 {
     char now[POS_TIME_SIZE], line[POS_JOURNAL_LINE_SIZE];
     pos_state_now(now);
     size_t n = pos_journal_format_finish(txn_id, now, outcome, line);
     if (n == 0)
         return CPN_ERR_BAD_REQUEST;
-    return append_record(state_dir, line, n, false);
+    return append_record(state_dir, line, n, false, lazy);
+}
+
+enum cpn_err pos_journal_flush(const char *state_dir)
+{
+    char path[4096];
+    if (pos_state_path(path, sizeof path, state_dir, POS_JOURNAL_FILE) != CPN_OK)
+        return CPN_ERR_IO;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? CPN_OK : CPN_ERR_IO;
+    int rc = fsync(fd);
+    close_keep_errno(fd);
+    return rc == 0 ? CPN_OK : CPN_ERR_IO;
 }
 
 enum cpn_err pos_journal_compact(const char *state_dir, long max_bytes, bool *compacted)

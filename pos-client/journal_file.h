@@ -1,8 +1,8 @@
 /* The till journal on disk ($STATE/journal.log): appending begin, offline and finish lines durably
- * and chained (each fsync'ed before the caller goes on), reading the calls still pending, and compaction, which
- * rotates a full journal out to journal.d/ and carries only the pending entries into a new one, so
- * no call re-reads the whole history. Every reader and writer, in any number of pos-client
- * processes, takes the lock file $STATE/journal.lock (flock) around its work. */
+ * and chained (each fsync'ed before the caller goes on), reading the calls still pending, and
+ * compaction, which rotates a full journal out to journal.d/ and carries only the pending entries
+ * into a new one, so no call re-reads the whole history. Every reader and writer, in any number of
+ * pos-client processes, takes the lock file $STATE/journal.lock (flock) around its work. */
 #ifndef POS_JOURNAL_FILE_H
 #define POS_JOURNAL_FILE_H
 
@@ -39,10 +39,17 @@ CPN_MUST_CHECK enum cpn_err pos_journal_record_offline(const char *state_dir,
 
 /* Records, durably, the service's definite answer OUTCOME (e.g. "redeemed 42 201",
  * "already_redeemed 409"; pos_journal_outcome_valid()) to TXN_ID. Call it only once the service
- * answered: after a time-out the entry must stay pending. Returns CPN_OK; CPN_ERR_BAD_REQUEST for
- * a malformed argument (nothing written); CPN_ERR_IO with errno set. */
+ * answered: after a time-out the entry must stay pending. LAZY (a batch of sends, pos-client
+ * sync) leaves the fsync to pos_journal_flush() at the batch's end: a finish line lost in a crash
+ * only makes the call be sent again, which the service answers once more without booking it
+ * again. Returns CPN_OK; CPN_ERR_BAD_REQUEST for a malformed argument (nothing written);
+ * CPN_ERR_IO with errno set. */
 CPN_MUST_CHECK enum cpn_err pos_journal_finish(const char *state_dir, const char *txn_id,
-                                               const char *outcome);
+                                               const char *outcome, bool lazy);
+
+/* Flushes the journal of STATE_DIR to disk (after lazy finish lines). Returns CPN_OK (also when
+ * there is none) or CPN_ERR_IO with errno set. */
+CPN_MUST_CHECK enum cpn_err pos_journal_flush(const char *state_dir);
 
 /* Reads the journal of STATE_DIR into *OUT (see pos_journal_parse_anchored(), with the anchor in
  * journal.head; the caller frees it with pos_journal_state_free() whatever this returns). No

@@ -15,14 +15,14 @@
 
 /* What became of a txn. */
 enum pos_ledger_what {
-    POS_LEDGER_OTHER = 0,     /* pending, refused, withdrawn, unsent: nothing booked (known) */
-    POS_LEDGER_REDEEMED,      /* a redemption (discount, campaign; offline when made offline) */
-    POS_LEDGER_VOIDED,        /* a redemption's void (discount, campaign of what it voided) */
-    POS_LEDGER_EARNED,        /* points earned */
-    POS_LEDGER_BURNED,        /* points burned */
-    POS_LEDGER_CARD_VOIDED,   /* an earn or burn voided (points: the void's own, signed) */
-    POS_LEDGER_CONFLICT,      /* accepted offline; the service recorded an offline conflict */
-    POS_LEDGER_WAITING,       /* accepted offline, not yet sent */
+    POS_LEDGER_OTHER = 0,   /* pending, refused, withdrawn, unsent: nothing booked (known) */
+    POS_LEDGER_REDEEMED,    /* a redemption (discount, campaign; offline when made offline) */
+    POS_LEDGER_VOIDED,      /* a redemption's void (discount, campaign of what it voided) */
+    POS_LEDGER_EARNED,      /* points earned */
+    POS_LEDGER_BURNED,      /* points burned */
+    POS_LEDGER_CARD_VOIDED, /* an earn or burn voided (points: the void's own, signed) */
+    POS_LEDGER_CONFLICT,    /* accepted offline; the service recorded an offline conflict */
+    POS_LEDGER_WAITING,     /* accepted offline, not yet sent */
 };
 
 /* One txn as the journal ends it. */

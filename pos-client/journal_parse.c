@@ -225,8 +225,7 @@ static void check_chain(struct pos_journal_state *s, const char *line, size_t n,
                         const struct pos_journal_anchor *anchor)
 {
     if (!has_chain) {
-        damaged(s,
-                "Line %zu of the journal has no chain fields: it was altered or put in by hand.",
+        damaged(s, "Line %zu of the journal has no chain fields: it was altered or put in by hand.",
                 lineno);
         return;
     }
@@ -248,7 +247,8 @@ static void check_chain(struct pos_journal_state *s, const char *line, size_t n,
     }
     if (!pos_journal_chain_holds(line, n, record_len, s->last_hash, hash))
         damaged(s,
-                "Entry n=%" PRIu64 " (line %zu of the journal) does not match its SHA-256 chain: it "
+                "Entry n=%" PRIu64
+                " (line %zu of the journal) does not match its SHA-256 chain: it "
                 "or the entry before it was altered.",
                 seq, lineno);
     if (anchor != NULL && anchor->seq == seq && strcmp(anchor->hash, hash) != 0)

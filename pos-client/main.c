@@ -95,26 +95,27 @@ static void usage(FILE *out)
         }
         fprintf(out, "  %-24s %s\n", synopsis, c->summary);
     }
-    fprintf(out,
-            "\nCODE and CARD are the short form (XXXX-XXXX-XXXX-XXXX; case, spaces and dashes do\n"
-            "not matter) or the QR text. Amounts are euros: 12, 12.3, 12.34 or 12,34.\n"
-            "Without a command and with a terminal on standard input, pos-client starts the till\n"
-            "mode.\n"
-            "\nOptions:\n"
-            "  -c, --config FILE  configuration file (default " POS_CONFIG_DEFAULT_PATH ")\n"
-            "  -v, --verbose      add the technical cause to every failure message\n"
-            "  -h, --help         show this help\n"
-            "  -V, --version      show the version\n"
-            "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
-            "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT,\n"
-            "POS_OFFLINE_MAX_COUNT, POS_OFFLINE_MAX_HOURS.\n"
-            "\nWhen the coupon service cannot be reached, a scanned (signed) coupon is accepted\n"
-            "offline within the till's limits and sent later by pos-client sync.\n"
-            "\nEvery command books a new transaction; one that got no answer stays pending in the\n"
-            "journal until pos-client retry settles it.\n"
-            "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
-            "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
-            "3 coupon service unreachable, too slow or failing: try again.\n");
+    fprintf(
+        out,
+        "\nCODE and CARD are the short form (XXXX-XXXX-XXXX-XXXX; case, spaces and dashes do\n"
+        "not matter) or the QR text. Amounts are euros: 12, 12.3, 12.34 or 12,34.\n"
+        "Without a command and with a terminal on standard input, pos-client starts the till\n"
+        "mode.\n"
+        "\nOptions:\n"
+        "  -c, --config FILE  configuration file (default " POS_CONFIG_DEFAULT_PATH ")\n"
+        "  -v, --verbose      add the technical cause to every failure message\n"
+        "  -h, --help         show this help\n"
+        "  -V, --version      show the version\n"
+        "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
+        "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT,\n"
+        "POS_OFFLINE_MAX_COUNT, POS_OFFLINE_MAX_HOURS.\n"
+        "\nWhen the coupon service cannot be reached, a scanned (signed) coupon is accepted\n"
+        "offline within the till's limits and sent later by pos-client sync.\n"
+        "\nEvery command books a new transaction; one that got no answer stays pending in the\n"
+        "journal until pos-client retry settles it.\n"
+        "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
+        "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
+        "3 coupon service unreachable, too slow or failing: try again.\n");
 }
 
 /* Prints RES's line: on standard output for a result (done, refused, or checked offline), on

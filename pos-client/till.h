@@ -32,35 +32,35 @@ enum pos_exit {
 /* The outcome of one operation. */
 struct pos_result {
     enum pos_exit exit;
-    enum cpn_err err;             /* CPN_OK, the refusal, or what went wrong */
-    char line[POS_LINE_SIZE];     /* one line for the cashier, without a newline */
-    char detail[POS_DETAIL_SIZE]; /* the technical cause for IT ("" when none) */
-    bool local;                   /* decided by the till alone: no call was made */
-    bool offline;                 /* check: the service was not reached; the line says what the
-                                     signature alone shows */
-    bool pending;                 /* a journaled call got no definite answer: its txn stays
-                                     pending in the journal until a retry under the same txn id
-                                     (pos_till_retry(), or TXN given again) settles it; a new call
-                                     never takes it over */
-    bool resolving;               /* this call was the retry of a pending txn begun at began */
-    bool offline_accepted;        /* the service could not be reached and the till accepted the
-                                     call on its own (within its floor limits): discount_cents
-                                     was given; the call waits in the journal for pos-client sync */
-    bool maybe_sent;              /* offline_accepted: the online attempt may have reached the
-                                     service (else it certainly never left the till) */
-    bool syncing;                 /* this call sent a call accepted offline (with offline_at) */
+    enum cpn_err err;               /* CPN_OK, the refusal, or what went wrong */
+    char line[POS_LINE_SIZE];       /* one line for the cashier, without a newline */
+    char detail[POS_DETAIL_SIZE];   /* the technical cause for IT ("" when none) */
+    bool local;                     /* decided by the till alone: no call was made */
+    bool offline;                   /* check: the service was not reached; the line says what the
+                                       signature alone shows */
+    bool pending;                   /* a journaled call got no definite answer: its txn stays
+                                       pending in the journal until a retry under the same txn id
+                                       (pos_till_retry(), or TXN given again) settles it; a new call
+                                       never takes it over */
+    bool resolving;                 /* this call was the retry of a pending txn begun at began */
+    bool offline_accepted;          /* the service could not be reached and the till accepted the
+                                       call on its own (within its floor limits): discount_cents
+                                       was given; the call waits in the journal for pos-client sync */
+    bool maybe_sent;                /* offline_accepted: the online attempt may have reached the
+                                       service (else it certainly never left the till) */
+    bool syncing;                   /* this call sent a call accepted offline (with offline_at) */
     char offline_at[POS_TIME_SIZE]; /* offline_accepted, syncing: when the till accepted it */
     char offline_why[POS_DETAIL_SIZE]; /* the service could not be reached and the call was not
                                           accepted offline: why, one sentence ("" otherwise) */
-    bool replayed;                /* the service repeated its first answer to this txn id */
-    char began[POS_TIME_SIZE];    /* resolving: when the pending txn was first begun */
-    char code[CPN_SHORT_LEN + 1]; /* the coupon or card concerned, short form ("" when none) */
-    char txn_id[POS_TXN_ID_SIZE]; /* the txn id used ("" when none) */
-    int64_t discount_cents;       /* check, redeem: the discount */
-    int64_t campaign_id;          /* check, redeem */
-    int64_t id;                   /* redeem: redemption id; earn, burn: card transaction id */
-    int64_t points;               /* earn, burn: points booked (>= 0) */
-    int64_t balance;              /* card operations: the card's balance after it, -1 unknown */
+    bool replayed;                     /* the service repeated its first answer to this txn id */
+    char began[POS_TIME_SIZE];         /* resolving: when the pending txn was first begun */
+    char code[CPN_SHORT_LEN + 1];      /* the coupon or card concerned, short form ("" when none) */
+    char txn_id[POS_TXN_ID_SIZE];      /* the txn id used ("" when none) */
+    int64_t discount_cents;            /* check, redeem: the discount */
+    int64_t campaign_id;               /* check, redeem */
+    int64_t id;                        /* redeem: redemption id; earn, burn: card transaction id */
+    int64_t points;                    /* earn, burn: points booked (>= 0) */
+    int64_t balance; /* card operations: the card's balance after it, -1 unknown */
 };
 
 /* A till: the configuration, a client for the service, and the public verification keys. */

@@ -235,12 +235,14 @@ static int compare(FILE *out, const char *what, const struct figure *s, const st
         return 0;
     char a[POS_MONEY_SIZE], b[POS_MONEY_SIZE];
     if (money)
-        fprintf(out, "DIFFERENCE: %s: the service has %" PRId64 " (%s), this till's journal %" PRId64
-                     " (%s)\n",
+        fprintf(out,
+                "DIFFERENCE: %s: the service has %" PRId64 " (%s), this till's journal %" PRId64
+                " (%s)\n",
                 what, s->n, pos_money_format(s->sum, a), j->n, pos_money_format(j->sum, b));
     else
-        fprintf(out, "DIFFERENCE: %s: the service has %" PRId64 " (%" PRId64
-                     " points), this till's journal %" PRId64 " (%" PRId64 " points)\n",
+        fprintf(out,
+                "DIFFERENCE: %s: the service has %" PRId64 " (%" PRId64
+                " points), this till's journal %" PRId64 " (%" PRId64 " points)\n",
                 what, s->n, s->sum, j->n, j->sum);
     return 1;
 }
@@ -251,9 +253,9 @@ static void totals(FILE *out, const char *label, const struct closing *c)
     char r[POS_MONEY_SIZE], v[POS_MONEY_SIZE], o[POS_MONEY_SIZE], k[POS_MONEY_SIZE];
     fprintf(out,
             "%s: %" PRId64 " redemptions (%s off), %" PRId64 " voids (%s), %" PRId64
-            " made offline (%s), %" PRId64 " offline conflicts (%s); %" PRId64
-            " earns (%" PRId64 " points), %" PRId64 " burns (%" PRId64 " points), %" PRId64
-            " card voids; %" PRId64 " txns, digest %.16s\n",
+            " made offline (%s), %" PRId64 " offline conflicts (%s); %" PRId64 " earns (%" PRId64
+            " points), %" PRId64 " burns (%" PRId64 " points), %" PRId64 " card voids; %" PRId64
+            " txns, digest %.16s\n",
             label, c->redeemed.n, pos_money_format(c->redeemed.sum, r), c->voided.n,
             pos_money_format(c->voided.sum, v), c->offline.n, pos_money_format(c->offline.sum, o),
             c->conflicts.n, pos_money_format(c->conflicts.sum, k), c->earned.n, c->earned.sum,
@@ -322,8 +324,9 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
     else if (day_valid(day))
         snprintf(date, sizeof date, "%s", day);
     else {
-        fprintf(out, "pos-client closing: give the day as YYYY-MM-DD, like 2026-03-29, not "
-                     "'%.40s'\n",
+        fprintf(out,
+                "pos-client closing: give the day as YYYY-MM-DD, like 2026-03-29, not "
+                "'%.40s'\n",
                 day);
         return POS_EXIT_USAGE;
     }

@@ -25,6 +25,8 @@ struct pos_till {
     time_t contact_noted;     /* when $STATE/contact was last set by this till, 0 never */
     const struct pos_journal_entry *resending; /* pos_till_retry(): the open entry it sends
                                                   again, so the journal is not read again */
+    bool batch; /* pos_till_sync() is sending a batch: finish lines are flushed, and the journal
+                   compacted, once at its end */
 };
 
 /* --- results (till_result.c) --- */
@@ -122,8 +124,9 @@ void pos_till_sync_failure(const struct pos_till *till, const struct pos_journal
 /* Opens the journal entry for the call E (kind, subject, amount and card set) under TXN (see
  * pos_till_redeem()); the txn id goes to E->txn_id and RES->txn_id, and a retry of a pending txn
  * sets RES->resolving and RES->began; for a txn accepted offline, E gets its offline fields and
- * RES->syncing and RES->offline_at are set (the call must carry offline_at). Returns true, or false with RES filled (a bad TXN, a TXN
- * pending for another request, or the journal cannot be written: then nothing must be sent). */
+ * RES->syncing and RES->offline_at are set (the call must carry offline_at). Returns true, or false
+ * with RES filled (a bad TXN, a TXN pending for another request, or the journal cannot be written:
+ * then nothing must be sent). */
 bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry *e,
                            const char *txn, struct pos_result *res);
 

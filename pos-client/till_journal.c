@@ -116,11 +116,11 @@ void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
                             const char *outcome)
 {
     const char *dir = till->cfg->state_dir;
-    if (pos_journal_finish(dir, res->txn_id, outcome) != CPN_OK) {
+    if (pos_journal_finish(dir, res->txn_id, outcome, till->batch) != CPN_OK) {
         pos_result_detail(res, "the journal could not record the answer: %s", strerror(errno));
         return;
     }
-    if (pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
+    if (!till->batch && pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
         pos_result_detail(res, "the journal could not be compacted: %s", strerror(errno));
 }
 

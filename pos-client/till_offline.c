@@ -17,8 +17,7 @@
 bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status)
 {
     if (status == 0)
-        return (err == CPN_ERR_UNAVAILABLE || err == CPN_ERR_TIMEOUT) &&
-               pos_api_unsent(till->api);
+        return (err == CPN_ERR_UNAVAILABLE || err == CPN_ERR_TIMEOUT) && pos_api_unsent(till->api);
     return status == 502 || status == 503 || status == 504;
 }
 
@@ -135,7 +134,8 @@ static bool coupon_within_limits(const struct pos_till *till, const struct pos_s
         res->exit = POS_EXIT_REFUSED;
         res->err = CPN_ERR_BELOW_MINIMUM;
         res->local = true;
-        pos_result_line(res, "REFUSED: This coupon needs a basket of at least %s (checked offline).",
+        pos_result_line(res,
+                        "REFUSED: This coupon needs a basket of at least %s (checked offline).",
                         pos_money_format(coupon->code.min_basket_cents, money));
         return false;
     }
@@ -195,8 +195,9 @@ bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
                         "%s)",
                         pos_scan_describe(&coupon->code, offer, sizeof offer), e->txn_id);
     }
-    pos_result_detail(res, "the service could not be reached; accepted within this till's floor "
-                           "limits at %s",
+    pos_result_detail(res,
+                      "the service could not be reached; accepted within this till's floor "
+                      "limits at %s",
                       e->offline_at);
     return true;
 }

@@ -109,7 +109,8 @@ int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FI
             todo++;
     if (todo == 0) {
         if (only != NULL && pos_journal_find(&s, only) != NULL)
-            fprintf(out, "Nothing to retry: txn %s was accepted offline; pos-client sync sends it.\n",
+            fprintf(out,
+                    "Nothing to retry: txn %s was accepted offline; pos-client sync sends it.\n",
                     only);
         else if (only != NULL)
             fprintf(out, "Nothing to retry: txn %s is not pending in this till's journal.\n", only);

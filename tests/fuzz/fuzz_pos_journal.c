@@ -41,8 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t seq = 0;
     memcpy(hash, pos_journal_zero_hash, POS_HASH_SIZE);
     if (s.has_header) {
-        size_t n = pos_journal_format_header(s.generation, "2026-01-01T00:00:00Z",
-                                             s.carried_bytes, NULL, line);
+        size_t n = pos_journal_format_header(s.generation, "2026-01-01T00:00:00Z", s.carried_bytes,
+                                             NULL, line);
         n = pos_journal_chain(line, n, ++seq, hash, hash);
         memcpy(text, line, n);
         len = n;
@@ -52,7 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!pos_journal_entry_valid(e) || pos_journal_find(&s, e->txn_id) != e)
             abort(); /* invalid, or a txn id pending twice */
         for (int k = 0; k < 2; k++) {
-            size_t n = k == 0 ? pos_journal_format_begin(e, line)
+            size_t n = k == 0       ? pos_journal_format_begin(e, line)
                        : e->offline ? pos_journal_format_offline(e, line)
                                     : 0;
             if (k == 0 && n == 0)
@@ -68,9 +68,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (pos_journal_parse(text, len, &again) != CPN_OK || again.n_pending != s.n_pending ||
         again.n_offline != s.n_offline || again.skipped != 0 || again.damaged ||
         again.has_header != s.has_header ||
-        (s.has_header && (again.generation != s.generation ||
-                          again.carried_bytes != s.carried_bytes ||
-                          again.version != POS_JOURNAL_VERSION)))
+        (s.has_header &&
+         (again.generation != s.generation || again.carried_bytes != s.carried_bytes ||
+          again.version != POS_JOURNAL_VERSION)))
         abort();
     for (size_t i = 0; i < s.n_pending; i++)
         if (!same_entry(&s.pending[i], &again.pending[i]))

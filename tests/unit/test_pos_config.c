@@ -395,8 +395,7 @@ int main(void)
         cmocka_unit_test_setup(later_line_wins_for_repeated_key, setup),
         cmocka_unit_test_setup(free_null_is_a_no_op, setup),
         cmocka_unit_test_setup(journal_max_bytes_from_file_and_environment_within_its_range, setup),
-        cmocka_unit_test_setup(offline_limits_from_file_and_environment_within_their_ranges,
-                               setup),
+        cmocka_unit_test_setup(offline_limits_from_file_and_environment_within_their_ranges, setup),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(conf_path);

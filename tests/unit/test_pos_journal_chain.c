@@ -80,7 +80,7 @@ static void chained_journal_holds_and_offline_entries_stay_open(void **state)
     (void)state;
     struct pos_journal_entry a = offline_redeem("CODE-A", 2500, 250, 7);
     struct pos_journal_entry b = begin_redeem("CODE-B", 1000);
-    assert_int_equal(pos_journal_finish(state_dir, b.txn_id, "redeemed 9 201"), CPN_OK);
+    assert_int_equal(pos_journal_finish(state_dir, b.txn_id, "redeemed 9 201", false), CPN_OK);
     struct pos_journal_state s;
     load(&s);
     assert_true(s.chained);
@@ -145,7 +145,8 @@ static void altered_entry_is_found(void **state)
     (void)offline_redeem("CODE-A", 2500, 250, 7);
     (void)offline_redeem("CODE-B", 2500, 250, 7);
     /* The first offline line's discount changed from 250 to 150 (its hash left as it was). */
-    shell("sed -i '0,/^offline\\t\\([^\\t]*\\)\\t\\([^\\t]*\\)\\t250/s//offline\\t\\1\\t\\2\\t150/' '%s'",
+    shell("sed -i "
+          "'0,/^offline\\t\\([^\\t]*\\)\\t\\([^\\t]*\\)\\t250/s//offline\\t\\1\\t\\2\\t150/' '%s'",
           journal_path);
     expect_damage("does not match its SHA-256 chain: it or the entry before it was altered", 2);
 }
@@ -208,7 +209,8 @@ static void inserted_line_is_found(void **state)
 {
     (void)state;
     (void)offline_redeem("CODE-A", 2500, 250, 7);
-    shell("sed -i '2a finish\\tTforged\\t2026-01-01T00:00:00Z\\tredeemed 1 201' '%s'", journal_path);
+    shell("sed -i '2a finish\\tTforged\\t2026-01-01T00:00:00Z\\tredeemed 1 201' '%s'",
+          journal_path);
     expect_damage("Line 3 of the journal has no chain fields", 1);
 }
 
@@ -235,7 +237,7 @@ static void compaction_carries_offline_entries_and_the_chain_goes_on(void **stat
         char code[32];
         snprintf(code, sizeof code, "CODE-%d", i);
         struct pos_journal_entry e = begin_redeem(code, 100 + i);
-        assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201"), CPN_OK);
+        assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201", false), CPN_OK);
     }
     struct pos_journal_state before;
     load(&before);
@@ -271,7 +273,7 @@ static void damaged_journal_is_never_compacted(void **state)
     (void)offline_redeem("CODE-A", 2500, 250, 7);
     for (int i = 0; i < 60; i++) {
         struct pos_journal_entry e = begin_redeem("CODE-X", 100 + i);
-        assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201"), CPN_OK);
+        assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201", false), CPN_OK);
     }
     shell("sed -i 3d '%s'", journal_path);
     bool done;

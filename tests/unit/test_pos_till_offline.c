@@ -241,11 +241,13 @@ static void typed_code_and_unknown_key_are_never_redeemed_offline(void **state)
     struct cpn_code c;
     char short_form[CPN_SHORT_LEN + 1], foreign[CPN_SIGNED_MAX_LEN + 1];
     assert_int_equal(cpn_code_issue(ring, CPN_KIND_COUPON, 110, &c, short_form), CPN_OK);
-    refused_offline(short_form, 2000, "Not accepted offline: A typed code can only be redeemed "
-                                      "online: scan the coupon's QR code");
+    refused_offline(short_form, 2000,
+                    "Not accepted offline: A typed code can only be redeemed "
+                    "online: scan the coupon's QR code");
     coupon(other, 111, CPN_OFFER_PERCENT, 10, 0, 4102444799u, foreign);
-    refused_offline(foreign, 2000, "signed with key 2, which this till does not have, so it "
-                                   "cannot be checked offline");
+    refused_offline(foreign, 2000,
+                    "signed with key 2, which this till does not have, so it "
+                    "cannot be checked offline");
     assert_int_equal(offline_waiting(), 0);
 }
 
@@ -255,8 +257,9 @@ static void amount_count_and_hours_limits_refuse_with_a_sentence(void **state)
     char text[CPN_SIGNED_MAX_LEN + 1];
     cfg->offline_max_discount_cents = 1000;
     percent10(120, text);
-    refused_offline(text, 10005, "Its discount of 10.01 EUR is above this till's offline limit "
-                                 "of 10.00 EUR per coupon.");
+    refused_offline(text, 10005,
+                    "Its discount of 10.01 EUR is above this till's offline limit "
+                    "of 10.00 EUR per coupon.");
     struct pos_result res;
     pos_till_redeem(till, text, 10004, NULL, NULL, &res); /* 10.00 EUR: at the limit */
     assert_true(res.offline_accepted);
@@ -267,12 +270,14 @@ static void amount_count_and_hours_limits_refuse_with_a_sentence(void **state)
         assert_true(res.offline_accepted);
     }
     percent10(124, text);
-    refused_offline(text, 1000, "This till has accepted 3 coupons offline already, its limit: "
-                                "they must reach the coupon service first.");
+    refused_offline(text, 1000,
+                    "This till has accepted 3 coupons offline already, its limit: "
+                    "they must reach the coupon service first.");
     cfg->offline_max_count = 50;
     contact(24.5);
-    refused_offline(text, 1000, "This till last reached the coupon service 24 hours ago; it "
-                                "accepts coupons offline for 24 hours after that.");
+    refused_offline(text, 1000,
+                    "This till last reached the coupon service 24 hours ago; it "
+                    "accepts coupons offline for 24 hours after that.");
     contact(-1);
     refused_offline(text, 1000, "This till has never reached the coupon service.");
     contact(23.5);
@@ -328,7 +333,9 @@ static void damaged_journal_stops_offline_acceptance(void **state)
     pos_till_redeem(till, text, 1000, NULL, NULL, &res);
     assert_true(res.offline_accepted);
     char cmd[600];
-    snprintf(cmd, sizeof cmd, "sed -i 's/^offline\\t\\([^\\t]*\\)\\t\\([^\\t]*\\)\\t100/offline\\t\\1\\t\\2\\t10/' '%s/journal.log'",
+    snprintf(cmd, sizeof cmd,
+             "sed -i 's/^offline\\t\\([^\\t]*\\)\\t\\([^\\t]*\\)\\t100/offline\\t\\1\\t\\2\\t10/' "
+             "'%s/journal.log'",
              state_dir);
     assert_int_equal(system(cmd), 0);
     percent10(151, text);
@@ -402,17 +409,15 @@ int main(void)
         cmocka_unit_test_setup_teardown(discount_rounding_matches_the_service, setup, teardown),
         cmocka_unit_test_setup_teardown(typed_code_and_unknown_key_are_never_redeemed_offline,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(amount_count_and_hours_limits_refuse_with_a_sentence,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(amount_count_and_hours_limits_refuse_with_a_sentence, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(zero_switches_offline_off, setup, teardown),
         cmocka_unit_test_setup_teardown(expired_or_below_minimum_is_refused_as_such, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(damaged_journal_stops_offline_acceptance, setup, teardown),
-        cmocka_unit_test_setup_teardown(earn_is_accepted_offline_and_a_burn_never, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(earn_is_accepted_offline_and_a_burn_never, setup, teardown),
         cmocka_unit_test_setup_teardown(
-            offline_call_that_never_left_can_be_withdrawn_and_sync_keeps_the_rest, setup,
-            teardown),
+            offline_call_that_never_left_can_be_withdrawn_and_sync_keeps_the_rest, setup, teardown),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -324,8 +324,8 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(a_new_redeem_never_takes_the_txn_of_an_unanswered_one,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            retry_that_cannot_connect_leaves_the_pending_call_pending, setup, teardown),
+        cmocka_unit_test_setup_teardown(retry_that_cannot_connect_leaves_the_pending_call_pending,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(retry_sends_a_pending_call_again_under_its_own_txn, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
