@@ -22,9 +22,8 @@ static bool name_valid(const char *name)
 /* Returns true when DAY is a date YYYY-MM-DD from 2000 to 2999 that exists. */
 static bool day_valid(const char *day)
 {
-    if (strlen(day) != 10 || day[4] != '-' || day[7] != '-' ||
-        strspn(day, "0123456789") != 4 || strspn(day + 5, "0123456789") != 2 ||
-        strspn(day + 8, "0123456789") != 2)
+    if (strlen(day) != 10 || day[4] != '-' || day[7] != '-' || strspn(day, "0123456789") != 4 ||
+        strspn(day + 5, "0123456789") != 2 || strspn(day + 8, "0123456789") != 2)
         return false;
     int y = (day[0] - '0') * 1000 + (day[1] - '0') * 100 + (day[2] - '0') * 10 + (day[3] - '0');
     int m = (day[5] - '0') * 10 + (day[6] - '0'), d = (day[8] - '0') * 10 + (day[9] - '0');
@@ -52,8 +51,7 @@ enum MHD_Result http_terminals_closing(struct http_req *r)
                                 "The parameter 'store' must be a store number.");
     if (p->role == ROLE_TERMINAL &&
         (strcmp(name, p->name) != 0 || (store != NULL && store_id != p->store)))
-        return http_reply_error(r, CPN_ERR_FORBIDDEN,
-                                "A till may only see its own closing.");
+        return http_reply_error(r, CPN_ERR_FORBIDDEN, "A till may only see its own closing.");
     char key[128];
     bool one = p->role == ROLE_TERMINAL || store != NULL;
     if (one) {
