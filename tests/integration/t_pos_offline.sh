@@ -17,9 +17,9 @@
 #  - sigkill_between_fsync_and_answer: pos-client killed (SIGKILL, by strace at the flush of
 #    journal.head, right after the offline line's fsync and before the cashier's line): the
 #    entry is there, the same coupon is not accepted offline twice, and sync books it once;
-#  - sigkill_during_sync: 20 entries; sync killed at the 7th finish line's fsync (the
-#    service had booked it): sync again books the rest, the 7th is answered again, and the
-#    service holds each txn exactly once.
+#  - sigkill_during_sync: 20 entries; sync killed (by strace) as it writes a finish line
+#    (the service had booked that call): sync again books the rest, the calls booked but not
+#    recorded are answered again, and the service holds each txn exactly once.
 set -euo pipefail
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
@@ -44,7 +44,7 @@ command -v strace >/dev/null || fail "strace is not installed"
 start_coupond() {
   "$b/coupond" serve --listen "$listen" --db "$COUPOND_DB" --cert "$d/server.pem" \
     --key "$d/server.key" --ca "$d/ca.pem" --crl "$d/crl.pem" --keys "$s/var/keys" \
-    --sql "$s/sql" >>"$t/coupond.log" 2>&1 &
+    --sql "$s/sql" >>"$t/coupond.log" 2>&1 3>&- &
   pid=$!
   for _ in $(seq 1 100); do
     curl -sf --cacert "$d/ca.pem" "$url/healthz" >/dev/null 2>&1 && return 0
@@ -233,14 +233,17 @@ while read -r code; do till 1 "$t/ks" redeem "$code" --basket 10.00 >/dev/null; 
 start_coupond
 rc=0
 POS_URL=$url POS_CA=$d/ca.pem POS_CERT=$d/terminal-1.pem POS_KEY=$d/terminal-1.key \
-  POS_STATE=$t/ks strace -f -qq -o /dev/null -e trace=fsync -e inject=fsync:signal=SIGKILL:when=7 \
-  "$b/pos-client" sync >/dev/null 2>&1 || rc=$?
+  POS_STATE=$t/ks strace -f -qq -o /dev/null -P "$t/ks/journal.log" -e trace=write \
+  -e inject=write:signal=SIGKILL:when=7 "$b/pos-client" sync >/dev/null 2>&1 || rc=$?
 [ "$rc" = 137 ] || fail "the sync was not killed: exit $rc"
 booked=$(q "SELECT count(*) FROM redemptions WHERE campaign_id = $ks")
-[ "$booked" = 7 ] || fail "$booked booked when the sync was killed, wanted 7 (the 7th unrecorded)"
+recorded=$(grep -c "^finish	" "$t/ks/journal.log" || true)
+unrecorded=$((booked - recorded))
+# (strace counts writes per thread: a long queue is sent on lanes of their own.)
+[ "$unrecorded" -ge 1 ] || fail "no call was booked without its answer recorded ($booked booked, $recorded recorded)"
 out=$(till 1 "$t/ks" sync)
-grep -q '^SYNC: 14 of 14 calls accepted offline reached the coupon service (13 booked, 1 booked before, 0 conflicts, 0 refused); 0 still wait\.$' <<<"$out" ||
-  fail "the second sync: $out"
+grep -q "^SYNC: $((20 - recorded)) of $((20 - recorded)) calls accepted offline reached the coupon service ($((20 - booked)) booked, $unrecorded booked before, 0 conflicts, 0 refused); 0 still wait\.\$" <<<"$out" ||
+  fail "the second sync ($booked booked, $recorded recorded at the kill): $out"
 [ "$(q "SELECT count(*) FROM redemptions WHERE campaign_id = $ks")" = 20 ] || fail "not 20 after the second sync"
 [ "$(q "SELECT count(DISTINCT txn_id) FROM redemptions WHERE campaign_id = $ks")" = 20 ] || fail "a txn booked twice"
-echo "ok: sync killed after the service booked the 7th: the next sync books 13 and is answered the 7th again; 20 txns, each once"
+echo "ok: sync killed after the service booked $booked ($recorded recorded): the next sync booked $((20 - booked)) and was answered $unrecorded again; 20 txns, each once"
