@@ -89,10 +89,10 @@ static bool from_service(const json_t *a, struct closing *c)
     const json_t *b;
     json_array_foreach(list, i, b)
     {
-        int64_t id;
-        struct by_campaign *bc;
-        if (!pos_till_get_int(b, "campaign_id", &id) || (bc = campaign_of(c, id)) == NULL ||
-            !pos_till_get_int(b, "redemptions", &bc->redeemed.n) ||
+        int64_t id = 0;
+        struct by_campaign *bc =
+            pos_till_get_int(b, "campaign_id", &id) ? campaign_of(c, id) : NULL;
+        if (bc == NULL || !pos_till_get_int(b, "redemptions", &bc->redeemed.n) ||
             !pos_till_get_int(b, "redemption_discount_cents", &bc->redeemed.sum) ||
             !pos_till_get_int(b, "voids", &bc->voided.n) ||
             !pos_till_get_int(b, "void_discount_cents", &bc->voided.sum) ||
@@ -152,10 +152,10 @@ static bool from_ledger(const struct pos_ledger *l, const char *from, const char
             discount = r != NULL ? r->discount_cents : discount < 0 ? 0 : discount;
             campaign = r != NULL ? r->campaign_id : campaign;
         }
-        struct by_campaign *bc = NULL;
-        if ((op->what == POS_LEDGER_REDEEMED || op->what == POS_LEDGER_VOIDED ||
-             op->what == POS_LEDGER_CONFLICT) &&
-            (bc = campaign_of(c, campaign)) == NULL) {
+        bool by_campaign = op->what == POS_LEDGER_REDEEMED || op->what == POS_LEDGER_VOIDED ||
+                           op->what == POS_LEDGER_CONFLICT;
+        struct by_campaign *bc = by_campaign ? campaign_of(c, campaign) : NULL;
+        if (by_campaign && bc == NULL) {
             ok = false;
             break;
         }

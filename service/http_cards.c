@@ -76,12 +76,13 @@ static int read_card_write(struct http_req *r, const char *amount_key, int64_t m
     const char *unknown = json_unknown_key(*in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    int offline = 0;
-    if (unknown != NULL ||
-        json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
-        http_read_txn(*in, txn, detail, sizeof detail) != 0 ||
-        (offline_at != NULL &&
-         (offline = json_time_field(*in, "offline_at", false, &at, detail, sizeof detail)) < 0)) {
+    bool bad = unknown != NULL ||
+               json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+               http_read_txn(*in, txn, detail, sizeof detail) != 0;
+    int offline = !bad && offline_at != NULL
+                      ? json_time_field(*in, "offline_at", false, &at, detail, sizeof detail)
+                      : 0;
+    if (bad || offline < 0) {
         json_decref(*in);
         *in = NULL;
         *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
