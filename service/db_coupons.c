@@ -27,10 +27,11 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     int rc = db_query("coupon_issue_begin", 6, params, &res);
     if (rc == DB_ONE_RESULT) {
         const char *status = PQgetvalue(res, 0, 0);
-        out->status = strcmp(status, "ok") == 0         ? ISSUE_OK
-                      : strcmp(status, "replay") == 0   ? ISSUE_REPLAY
-                      : strcmp(status, "conflict") == 0 ? ISSUE_CONFLICT
-                                                        : ISSUE_NOT_FOUND;
+        out->status = strcmp(status, "ok") == 0           ? ISSUE_OK
+                      : strcmp(status, "replay") == 0     ? ISSUE_REPLAY
+                      : strcmp(status, "conflict") == 0   ? ISSUE_CONFLICT
+                      : strcmp(status, "no_serials") == 0 ? ISSUE_NO_SERIALS
+                                                          : ISSUE_NOT_FOUND;
         out->batch_id = as_i64(res, 1);
         out->first_serial = as_i64(res, 2);
         out->last_serial = as_i64(res, 3);
@@ -44,7 +45,7 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
 }
 
 int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial)
+                   int64_t card_serial, const atomic_bool *cancel)
 {
     PGconn *conn = db_conn();
     if (conn == NULL)
@@ -68,7 +69,7 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
     int ok = buf != NULL;
     for (size_t i = 0; ok && i < n; i++) {
         if (len + 16 + (size_t)tlen > cap) {
-            ok = PQputCopyData(conn, buf, (int)len) == 1;
+            ok = PQputCopyData(conn, buf, (int)len) == 1 && (cancel == NULL || !*cancel);
             len = 0;
         }
         len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
@@ -89,6 +90,39 @@ int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t 
         PQclear(res);
     }
     return ok ? rc : DB_HARD_ERROR;
+}
+
+struct db_cancel {
+    PGcancel *cancel;
+};
+
+struct db_cancel *db_cancel_new(void)
+{
+    PGconn *conn = db_conn();
+    struct db_cancel *c = conn != NULL ? calloc(1, sizeof *c) : NULL;
+    if (c == NULL)
+        return NULL;
+    c->cancel = PQgetCancel(conn);
+    if (c->cancel == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void db_cancel_send(struct db_cancel *c)
+{
+    char err[256];
+    if (c != NULL && PQcancel(c->cancel, err, sizeof err) != 1)
+        log_msg(LOG_WARN, "could not cancel a running statement: %s", err);
+}
+
+void db_cancel_free(struct db_cancel *c)
+{
+    if (c == NULL)
+        return;
+    PQfreeCancel(c->cancel);
+    free(c);
 }
 
 int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t *out, size_t n)

@@ -3,19 +3,20 @@
 #define SVC_DB_COUPONS_H
 
 #include <libpq-fe.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "codes.h"
 #include "coupon/err.h"
 
-enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND };
+enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND, ISSUE_NO_SERIALS };
 
 struct issue_begin {
     enum issue_status status;
     int64_t batch_id;
-    int64_t first_serial;
-    int64_t last_serial; /* replays only */
+    int64_t first_serial; /* ISSUE_NO_SERIALS: the next free serial */
+    int64_t last_serial;  /* replays only */
     int64_t ends_at;
     char offer_kind[16];
     int64_t offer_value;
@@ -29,9 +30,10 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
                           struct issue_begin *out) CPN_MUST_CHECK;
 
 /* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
- * transaction. Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
+ * transaction. When CANCEL (may be NULL) turns true midway the COPY is aborted. Returns
+ * DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR (also when cancelled). */
 int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial) CPN_MUST_CHECK;
+                   int64_t card_serial, const atomic_bool *cancel) CPN_MUST_CHECK;
 
 /* The serials of batch BATCH (between FIRST and LAST) in ascending order into OUT, which has
  * room for N. Returns DB_ONE_RESULT when the batch has exactly N coupons, DB_HARD_ERROR when
@@ -41,6 +43,19 @@ int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t
 
 /* coupon_issue_finish. Returns DB_ONE_RESULT on success. */
 int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count) CPN_MUST_CHECK;
+
+struct db_cancel;
+
+/* A handle to cancel, from another thread, the statement running on the calling thread's
+ * connection (libpq's PQcancel). Returns NULL when there is no connection or no memory. */
+struct db_cancel *db_cancel_new(void);
+
+/* Asks the server to cancel whatever C's connection is running (nothing if it is idle).
+ * Safe from any thread while C lives; C NULL is a no-op. */
+void db_cancel_send(struct db_cancel *c);
+
+/* Frees C; NULL is a no-op. */
+void db_cancel_free(struct db_cancel *c);
 
 /* One coupon's state as JSON text in *JSON (caller frees); DB_NO_RESULTS if unknown. */
 int db_coupon_get(int64_t serial, char **json) CPN_MUST_CHECK;

@@ -1,9 +1,11 @@
-/* Issuing coupons in one transaction: begin (lock the serial counter, record the batch),
- * COPY the rows, finish (advance the counter, count them), commit. */
+/* Issuing coupons in one transaction: begin (lock the serial counter, record the batch, or
+ * refuse when the serials left are too few), COPY the rows, finish (advance the counter,
+ * count them), commit; stopped and rolled back when the caller cancels it. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "db_coupons.h"
@@ -93,14 +95,96 @@ enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t
     return CPN_OK;
 }
 
+/* Below this many serials left, every issue logs a warning (about 5% of the space). */
+#define SERIALS_LOW 200000000LL
+
 static enum cpn_err db_err(int rc)
 {
     return rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
 }
 
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool cancelled(const struct issue_request *req)
+{
+    return req->cancel != NULL && atomic_load(req->cancel);
+}
+
+/* Fills OUT's answer fields from REQ and the begin step's B. */
+static void fill_result(const struct issue_request *req, const struct issue_begin *b,
+                        struct issue_result *out)
+{
+    out->replay = b->status == ISSUE_REPLAY;
+    out->batch_id = b->batch_id;
+    out->count = (size_t)req->count;
+    out->terms.campaign = (uint32_t)req->campaign;
+    out->terms.expiry = b->ends_at > 0 && b->ends_at <= UINT32_MAX ? (uint32_t)b->ends_at : 0;
+    out->terms.offer_kind = codes_offer_kind(b->offer_kind);
+    out->terms.offer_value = b->offer_value <= UINT32_MAX ? (uint32_t)b->offer_value : UINT32_MAX;
+    out->terms.min_basket_cents =
+        b->min_basket_cents <= UINT32_MAX ? (uint32_t)b->min_basket_cents : UINT32_MAX;
+}
+
+/* The steps inside the open transaction: begin, then the serials (new or read back), then
+ * the COPY and finish. Returns CPN_OK with OUT->serials filled, or the refusal. */
+static enum cpn_err issue_in_transaction(const struct issue_request *req, struct issue_begin *b,
+                                         struct issue_result *out)
+{
+    int rc = db_coupon_issue_begin(req->campaign, req->count, req->max_uses, req->card_serial,
+                                   req->request_key, req->created_by, b);
+    if (rc != DB_ONE_RESULT)
+        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
+    if (b->status == ISSUE_NOT_FOUND)
+        return CPN_ERR_NOT_FOUND;
+    if (b->status == ISSUE_CONFLICT)
+        return CPN_ERR_CONFLICT;
+    if (b->status == ISSUE_NO_SERIALS) {
+        out->serials_left = ISSUE_SERIAL_END - b->first_serial;
+        return CPN_ERR_NO_SERIALS;
+    }
+    if (cancelled(req))
+        return CPN_ERR_UNAVAILABLE;
+    if (b->status == ISSUE_REPLAY) {
+        /* A replay answers with the batch's own serials, read back: deriving them again would
+         * differ after a MAC key rotation (the word filter looks at the short form). */
+        rc = db_coupon_batch_serials(b->batch_id, b->first_serial, b->last_serial, out->serials,
+                                     (size_t)req->count);
+        return rc == DB_ONE_RESULT ? CPN_OK : cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
+    }
+    int64_t last = 0;
+    double t0 = now_s();
+    enum cpn_err err =
+        issue_clean_serials(b->first_serial, (size_t)req->count, out->serials, &last);
+    double t1 = now_s();
+    if (err == CPN_ERR_NO_SERIALS)
+        out->serials_left = ISSUE_SERIAL_END - b->first_serial;
+    if (err != CPN_OK)
+        return err;
+    if (cancelled(req))
+        return CPN_ERR_UNAVAILABLE;
+    rc = db_coupon_copy(out->serials, (size_t)req->count, req->campaign, b->batch_id, req->max_uses,
+                        req->card_serial, req->cancel);
+    if (rc == DB_NO_RESULTS)
+        rc = db_coupon_issue_finish(b->batch_id, last, req->count);
+    if (rc < 0)
+        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
+    log_msg(req->count >= 10000 ? LOG_INFO : LOG_DEBUG,
+            "issue of %d coupons for campaign %lld: serials in %.2f s, COPY in %.2f s", req->count,
+            (long long)req->campaign, t1 - t0, now_s() - t1);
+    out->serials_left = ISSUE_SERIAL_END - (last + 1);
+    return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_OK;
+}
+
 enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result *out)
 {
     memset(out, 0, sizeof *out);
+    if (cancelled(req))
+        return CPN_ERR_UNAVAILABLE;
     out->serials = malloc((size_t)req->count * sizeof *out->serials);
     if (out->serials == NULL)
         return CPN_ERR_NO_MEMORY;
@@ -110,54 +194,24 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
         return db_err(rc);
     }
     struct issue_begin b;
-    enum cpn_err err = CPN_OK;
-    rc = db_coupon_issue_begin(req->campaign, req->count, req->max_uses, req->card_serial,
-                               req->request_key, req->created_by, &b);
-    if (rc != DB_ONE_RESULT)
-        err = db_err(rc);
-    else if (b.status == ISSUE_NOT_FOUND)
-        err = CPN_ERR_NOT_FOUND;
-    else if (b.status == ISSUE_CONFLICT)
-        err = CPN_ERR_CONFLICT;
-    int64_t last = 0;
-    if (err == CPN_OK && b.status == ISSUE_REPLAY) {
-        /* A replay answers with the batch's own serials, read back: deriving them again would
-         * differ after a MAC key rotation (the word filter looks at the short form). */
-        rc = db_coupon_batch_serials(b.batch_id, b.first_serial, b.last_serial, out->serials,
-                                     (size_t)req->count);
-        if (rc != DB_ONE_RESULT)
-            err = db_err(rc);
-    } else if (err == CPN_OK) {
-        err = issue_clean_serials(b.first_serial, (size_t)req->count, out->serials, &last);
-    }
-    if (err == CPN_OK && b.status == ISSUE_OK) {
-        rc = db_coupon_copy(out->serials, (size_t)req->count, req->campaign, b.batch_id,
-                            req->max_uses, req->card_serial);
-        if (rc == DB_NO_RESULTS)
-            rc = db_coupon_issue_finish(b.batch_id, last, req->count);
-        if (rc < 0)
-            err = db_err(rc);
-    }
+    memset(&b, 0, sizeof b);
+    enum cpn_err err = issue_in_transaction(req, &b, out);
     if (err == CPN_OK) {
         rc = db_command("COMMIT");
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);
-    } else {
-        if (db_command("ROLLBACK") != DB_NO_RESULTS)
-            log_msg(LOG_WARN, "rollback of a failed issue failed; the connection is reset");
+    } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
+        log_msg(LOG_WARN, "rollback of a failed issue failed; the connection is reset");
     }
     if (err != CPN_OK) {
+        int64_t left = out->serials_left;
         issue_result_clear(out);
+        out->serials_left = left;
         return err;
     }
-    out->replay = b.status == ISSUE_REPLAY;
-    out->batch_id = b.batch_id;
-    out->count = (size_t)req->count;
-    out->terms.campaign = (uint32_t)req->campaign;
-    out->terms.expiry = b.ends_at > 0 && b.ends_at <= UINT32_MAX ? (uint32_t)b.ends_at : 0;
-    out->terms.offer_kind = codes_offer_kind(b.offer_kind);
-    out->terms.offer_value = b.offer_value <= UINT32_MAX ? (uint32_t)b.offer_value : UINT32_MAX;
-    out->terms.min_basket_cents =
-        b.min_basket_cents <= UINT32_MAX ? (uint32_t)b.min_basket_cents : UINT32_MAX;
+    if (b.status == ISSUE_OK && out->serials_left < SERIALS_LOW)
+        log_msg(LOG_WARN, "only %lld coupon serials are left for new issues",
+                (long long)out->serials_left);
+    fill_result(req, &b, out);
     return CPN_OK;
 }
