@@ -44,51 +44,82 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     return rc;
 }
 
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial, const atomic_bool *cancel)
+/* A COPY of coupon rows in progress: the fixed tail of every row, a send buffer. */
+struct db_copy {
+    PGconn *conn;
+    char tail[96];
+    size_t tail_len;
+    char *buf;
+    size_t len, cap;
+    bool failed;
+};
+
+struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_uses,
+                                     int64_t card_serial)
 {
     PGconn *conn = db_conn();
-    if (conn == NULL)
-        return DB_SOFT_ERROR;
-    PGresult *res = PQexec(conn, "COPY coupons (serial, campaign_id, batch_id, max_uses,"
-                                 " card_serial) FROM STDIN");
+    struct db_copy *c = conn != NULL ? calloc(1, sizeof *c) : NULL;
+    if (c == NULL)
+        return NULL;
+    c->conn = conn;
+    c->cap = 1 << 18;
+    c->buf = malloc(c->cap);
+    int tlen =
+        card_serial > 0
+            ? snprintf(c->tail, sizeof c->tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
+                       campaign, batch, max_uses, card_serial)
+            : snprintf(c->tail, sizeof c->tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n", campaign,
+                       batch, max_uses);
+    c->tail_len = tlen > 0 && (size_t)tlen < sizeof c->tail ? (size_t)tlen : 0;
+    PGresult *res = c->buf != NULL && c->tail_len > 0
+                        ? PQexec(conn, "COPY coupons (serial, campaign_id, batch_id, max_uses,"
+                                       " card_serial) FROM STDIN")
+                        : NULL;
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+        log_msg(LOG_ERROR, "COPY coupons failed: %s",
+                res != NULL ? PQresultErrorMessage(res) : "out of memory");
         PQclear(res);
-        return DB_HARD_ERROR;
+        free(c->buf);
+        free(c);
+        return NULL;
     }
     PQclear(res);
-    char tail[96];
-    int tlen = card_serial > 0
-                   ? snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
-                              campaign, batch, max_uses, card_serial)
-                   : snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n", campaign,
-                              batch, max_uses);
-    size_t cap = 1 << 18, len = 0;
-    char *buf = malloc(cap);
-    int ok = buf != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        if (len + 16 + (size_t)tlen > cap) {
-            ok = PQputCopyData(conn, buf, (int)len) == 1 && (cancel == NULL || !*cancel);
-            len = 0;
+    return c;
+}
+
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, size_t n)
+{
+    for (size_t i = 0; !c->failed && i < n; i++) {
+        if (c->len + 16 + c->tail_len > c->cap) {
+            c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
+            c->len = 0;
         }
-        len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
-        memcpy(buf + len, tail, (size_t)tlen);
-        len += (size_t)tlen;
+        c->len += (size_t)snprintf(c->buf + c->len, c->cap - c->len, "%" PRIu32, serials[i]);
+        memcpy(c->buf + c->len, c->tail, c->tail_len);
+        c->len += c->tail_len;
     }
-    if (ok && len > 0)
-        ok = PQputCopyData(conn, buf, (int)len) == 1;
-    free(buf);
-    if (PQputCopyEnd(conn, ok ? NULL : "coupond: issue aborted") != 1)
-        ok = 0;
+    return c->failed ? DB_HARD_ERROR : DB_NO_RESULTS;
+}
+
+int db_coupon_copy_end(struct db_copy *c, bool keep)
+{
+    if (keep && !c->failed && c->len > 0)
+        c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
+    bool ok = keep && !c->failed;
+    if (PQputCopyEnd(c->conn, ok ? NULL : "coupond: issue aborted") != 1)
+        ok = false;
     int rc = DB_NO_RESULTS;
-    while ((res = PQgetResult(conn)) != NULL) {
+    PGresult *res;
+    while ((res = PQgetResult(c->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+            if (keep)
+                log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
             rc = DB_HARD_ERROR;
         }
         PQclear(res);
     }
+    free(c->buf);
+    free(c);
     return ok ? rc : DB_HARD_ERROR;
 }
 

@@ -3,7 +3,7 @@
 #define SVC_DB_COUPONS_H
 
 #include <libpq-fe.h>
-#include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +29,23 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
                           const char *request_key, const char *created_by,
                           struct issue_begin *out) CPN_MUST_CHECK;
 
-/* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
- * transaction. When CANCEL (may be NULL) turns true midway the COPY is aborted. Returns
- * DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR (also when cancelled). */
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial, const atomic_bool *cancel) CPN_MUST_CHECK;
+/* A COPY of coupon rows into coupons, in the thread's open transaction, fed in pieces so the
+ * caller can work out the next rows while PostgreSQL stores the last ones. */
+struct db_copy;
+
+/* Starts the COPY of rows of CAMPAIGN, BATCH, MAX_USES and CARD_SERIAL (0: none). Returns the
+ * COPY (ended, and freed, by db_coupon_copy_end), or NULL after logging why. */
+struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_uses,
+                                     int64_t card_serial);
+
+/* Sends the rows of the N SERIALS. Returns DB_NO_RESULTS, or DB_HARD_ERROR when the COPY
+ * failed (it must still be ended). */
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, size_t n) CPN_MUST_CHECK;
+
+/* Ends the COPY and frees C: stores the rows when KEEP, else aborts it (nothing is stored and
+ * the transaction must be rolled back). Returns DB_NO_RESULTS when the rows were stored,
+ * otherwise DB_HARD_ERROR. */
+int db_coupon_copy_end(struct db_copy *c, bool keep) CPN_MUST_CHECK;
 
 /* The serials of batch BATCH (between FIRST and LAST) in ascending order into OUT, which has
  * room for N. Returns DB_ONE_RESULT when the batch has exactly N coupons, DB_HARD_ERROR when

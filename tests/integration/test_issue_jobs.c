@@ -424,6 +424,26 @@ static void issue_beyond_the_serial_space_is_refused_before_anything_is_written(
         itest_sql_number("SELECT issued FROM campaigns WHERE id = $1", id_text(campaign)), 0);
     assert_int_equal(
         itest_sql_number("SELECT count(*) FROM coupons WHERE serial >= 4294967196", NULL), 0);
+    /* Exactly as many as are left: the word filter skips some of them (about 2.4%), so this
+     * runs out midway (unless all 100 happen to be clean) and rolls back whole. */
+    json_t *answer = NULL;
+    long status = itest_request(m, "POST", path, "{\"count\":100}", &answer, NULL);
+    const char *message = json_string_value(json_object_get(answer, "message"));
+    fprintf(stderr, "{\"count\":100} with 100 left: HTTP %ld: %s\n", status,
+            message ? message : "");
+    assert_true(status == 503 || status == 201);
+    if (status == 503) {
+        assert_non_null(strstr(message, "too few for 100 coupons"));
+        assert_int_equal(batches_of(campaign), 0);
+        assert_int_equal(
+            itest_sql_number("SELECT next_serial FROM serial_counters WHERE kind = 'coupon'", NULL),
+            4294967196LL);
+    }
+    json_decref(answer);
+    if (status == 201) { /* all 100 were clean: the space is used up exactly */
+        itest_client_free(m);
+        return;
+    }
     /* What fits is still issued, up to the last serial. */
     assert_int_equal(itest_request(m, "POST", path, "{\"count\":50}", NULL, NULL), 201);
     assert_int_equal(
