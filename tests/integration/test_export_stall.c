@@ -1,7 +1,7 @@
 /* An export whose client stops reading, against a coupond of the test's own
  * (--export-stall-timeout 2): four exports fill every slot and then stall; within a few
  * seconds of the deadline their REPEATABLE READ transactions are gone from pg_stat_activity
- * and their slots are free, so a fifth export streams the whole CSV. */
+ * and their slots are free, so a fifth export (refused with 503 before) starts streaming. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,6 +46,44 @@ static size_t read_then_stall(char *ptr, size_t size, size_t n, void *userdata)
     if (r->got == 0)
         r->got = size * n;
     return CURL_WRITEFUNC_PAUSE;
+}
+
+/* Keeps the first bytes of an answer, then ends the transfer. */
+struct head {
+    char text[64];
+    size_t len;
+};
+
+static size_t keep_head(char *ptr, size_t size, size_t n, void *userdata)
+{
+    struct head *h = userdata;
+    size_t take = size * n < sizeof h->text - 1 - h->len ? size * n : sizeof h->text - 1 - h->len;
+    memcpy(h->text + h->len, ptr, take);
+    h->len += take;
+    return h->len == sizeof h->text - 1 ? 0 : size * n; /* 0: enough, stop */
+}
+
+/* Starts an export of URL and reads only its beginning (a whole one would take a minute
+ * under the sanitizers); returns the HTTP status, the first bytes in HEAD. */
+static long export_head(const char *url, const char *ca, const char *cert, const char *key,
+                        struct head *head)
+{
+    CURL *c = curl_easy_init();
+    memset(head, 0, sizeof *head);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(c, CURLOPT_SSLCERT, cert);
+    curl_easy_setopt(c, CURLOPT_SSLKEY, key);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, keep_head);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, head);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    CURLcode rc = curl_easy_perform(c);
+    long status = -1;
+    if (rc == CURLE_OK || rc == CURLE_WRITE_ERROR)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(c);
+    return status;
 }
 
 static long long export_sessions(void)
@@ -113,33 +151,26 @@ static void stalled_readers_give_back_slots_and_snapshots(void **state)
             open);
     assert_int_equal(open, EXPORTS_MAX);
     /* Every slot is taken now. */
-    struct itest_client *m = itest_client_new("marketer");
-    json_t *answer = NULL;
-    long status = itest_request(m, "GET", path, NULL, &answer, NULL);
-    fprintf(stderr, "a fifth export meanwhile: HTTP %ld\n", status);
+    struct head head;
+    long status = export_head(url, ca, cert, key, &head);
+    fprintf(stderr, "a fifth export meanwhile: HTTP %ld %s\n", status, head.text);
     assert_int_equal(status, 503);
-    json_decref(answer);
     /* The deadline passes: the stalled exports end their transactions and free their slots,
      * while their clients are still connected (paused). */
     long long left = wait_for_sessions(0, 30, &took);
     fprintf(stderr, "sessions left %.1f s later: %lld\n", took, left);
     assert_int_equal(left, 0);
     assert_true(itest_daemon_log_has("read nothing for " STALL_S " s"));
-    char *csv = NULL;
-    status = itest_request(m, "GET", path, NULL, NULL, &csv);
-    size_t lines = 0;
-    for (const char *p = csv; p != NULL && *p != '\0'; p++)
-        lines += *p == '\n';
-    fprintf(stderr, "a fifth export after the deadline: HTTP %ld, %zu lines\n", status, lines);
+    status = export_head(url, ca, cert, key, &head);
+    fprintf(stderr, "a fifth export after the deadline: HTTP %ld, starting %.28s\n", status,
+            head.text);
     assert_int_equal(status, 200);
-    assert_int_equal(lines, COUPONS + 1);
-    free(csv);
+    assert_memory_equal(head.text, "code,signed,issued_at,state\n", 28);
     for (int i = 0; i < EXPORTS_MAX; i++) {
         curl_multi_remove_handle(multi, readers[i].curl);
         curl_easy_cleanup(readers[i].curl);
     }
     curl_multi_cleanup(multi);
-    itest_client_free(m);
     free(ca);
     free(cert);
     free(key);
