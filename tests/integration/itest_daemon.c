@@ -108,6 +108,7 @@ int itest_daemon_start(const char *const *extra)
         _exit(127);
     }
     daemon_pid = pid;
+    fprintf(stderr, "itest_daemon: coupond %d on %s, log %s\n", (int)pid, listen_addr, log_path);
     struct itest_client *anon = itest_client_new(NULL);
     for (int i = 0; i < 300; i++) { /* 30 s: a sanitizer build starts slowly */
         if (itest_request(anon, "GET", "/healthz", NULL, NULL, NULL) == 200) {
@@ -165,6 +166,12 @@ bool itest_daemon_log_has(const char *needle)
         found = strstr(line, needle) != NULL;
     fclose(f);
     return found;
+}
+
+void itest_daemon_remove_log(void)
+{
+    if (log_path[0] != '\0')
+        unlink(log_path);
 }
 
 bool itest_daemon_sanitizer_report(void)

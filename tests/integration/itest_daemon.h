@@ -23,6 +23,9 @@ pid_t itest_daemon_pid(void);
 /* True when coupond's log so far contains NEEDLE. */
 bool itest_daemon_log_has(const char *needle);
 
+/* Removes coupond's log (after a run that went well). */
+void itest_daemon_remove_log(void);
+
 /* True when coupond's log holds a sanitizer report (ASan, LeakSanitizer, UBSan); it is
  * printed to stderr then. */
 bool itest_daemon_sanitizer_report(void);

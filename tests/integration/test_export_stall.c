@@ -188,5 +188,7 @@ int main(void)
     int rc = itest_daemon_stop(120);
     bool report = itest_daemon_sanitizer_report();
     fprintf(stderr, "coupond exited with %d%s\n", rc, report ? " and a sanitizer report" : "");
+    if (failed == 0 && rc == 0 && !report)
+        itest_daemon_remove_log();
     return failed != 0 || rc != 0 || report ? 1 : 0;
 }
