@@ -330,6 +330,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX, r->status,
                           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, now_ns() - r->started_ns);
+    if (r->handler_ctx_free != NULL)
+        r->handler_ctx_free(r->handler_ctx);
     free(r->path);
     free(r->body);
     free(r);

@@ -19,6 +19,7 @@
 #include "db_campaigns.h"
 #include "db_cards.h"
 #include "issue.h"
+#include "issue_job.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
@@ -93,6 +94,8 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
+    issue_jobs_configure(cfg->max_issues);
+    http_exports_configure(cfg->export_stall_s);
     struct MHD_Daemon *d = http_start(cfg);
     if (d == NULL) {
         revocation_stop();
@@ -111,6 +114,7 @@ static int serve(const struct svc_config *cfg)
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
+    issue_jobs_stop();
     MHD_stop_daemon(d);
     revocation_stop();
     codes_unload();
