@@ -152,9 +152,9 @@ static enum cpn_err copy_new_serials(const struct issue_request *req, const stru
         err = issue_clean_serials(next, n, out->serials + done, last, 1);
         if (err == CPN_OK && cancelled(req))
             err = CPN_ERR_UNAVAILABLE;
-        if (err == CPN_OK && db_coupon_copy_rows(copy, out->serials + done,
-                                                    req->cards != NULL ? req->cards + done : NULL,
-                                                    n) != DB_NO_RESULTS)
+        if (err == CPN_OK &&
+            db_coupon_copy_rows(copy, out->serials + done,
+                                req->cards != NULL ? req->cards + done : NULL, n) != DB_NO_RESULTS)
             err = CPN_ERR_INTERNAL;
         next = *last + 1;
     }
