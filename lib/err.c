@@ -54,6 +54,8 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
                              "The service is busy or its database is unreachable; please retry."},
     [CPN_ERR_TIMEOUT] = {"timeout", 504, "No answer in time; please retry."},
     [CPN_ERR_INTERNAL] = {"internal", 500, "Something went wrong inside the service."},
+    [CPN_ERR_URI_TOO_LONG] = {"uri_too_long", 414,
+                              "The address is too long or has too many query parameters."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

@@ -40,6 +40,7 @@ enum cpn_err {
     CPN_ERR_UNAVAILABLE,
     CPN_ERR_TIMEOUT,
     CPN_ERR_INTERNAL,
+    CPN_ERR_URI_TOO_LONG,
     CPN_ERR__COUNT
 };
 
