@@ -32,8 +32,8 @@ const char *svc_usage(void)
            "  --max-unauthenticated N   connections without a verified client certificate\n"
            "                       (default: a quarter of max-connections, at most 256);\n"
            "                       when full, the oldest such one is closed\n"
-           "  --max-unauthenticated-per-address N   of those from one address (default: a\n"
-           "                       quarter of max-unauthenticated; 0: no limit)\n"
+           "  --max-unauthenticated-per-address N   of those from one address (default: half\n"
+           "                       of max-unauthenticated; 0: no limit)\n"
            "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
            "                       connecting, however busy the client is (default 5)\n";
 }
@@ -229,7 +229,7 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->idle_timeout_s = 120;
     c->max_per_address = 256;
     c->max_unauth = 0;                    /* not set: a quarter of max-connections, at most 256 */
-    c->max_unauth_per_address = UINT_MAX; /* not set: a quarter of max-unauthenticated */
+    c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
     c->handshake_deadline_s = 5;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
@@ -314,7 +314,7 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
         goto fail;
     }
     if (c->max_unauth_per_address == UINT_MAX)
-        c->max_unauth_per_address = c->max_unauth / 4 > 0 ? c->max_unauth / 4 : 1;
+        c->max_unauth_per_address = c->max_unauth / 2 > 0 ? c->max_unauth / 2 : 1;
     return c;
 fail:
     svc_config_free(c);

@@ -65,9 +65,19 @@ const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 /* Per-connection state: the guard's record, and the principal, verified once. */
 struct conn_ctx {
     struct guard_conn guard;
+    bool settled; /* guard_settle was called (the connection's own thread only) */
     bool verified;
     struct principal principal;
 };
+
+/* Takes the connection out of the guard's budget and deadline, once. */
+static void settle(struct conn_ctx *ctx)
+{
+    if (ctx != NULL && !ctx->settled) {
+        ctx->settled = true;
+        guard_settle(&ctx->guard);
+    }
+}
 
 static long long now_ns(void)
 {
@@ -201,8 +211,7 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
         /* A connection without a verified certificate serves one answer: it leaves the
          * guard's budget now and is closed after this answer. */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-        if (r->ctx != NULL)
-            guard_settle(&r->ctx->guard);
+        settle(r->ctx);
     }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -300,7 +309,7 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
     bool need = r->route == NULL || r->route->roles != 0;
     struct principal *p = connection_principal(r->ctx, conn, need);
     if (authenticated(r->ctx))
-        guard_settle(&r->ctx->guard);
+        settle(r->ctx);
     if (need && (p == NULL || p->verdict != CPN_OK)) {
         /* Refused before any business logic; the connection is closed. */
         r->early = p != NULL ? p->verdict : CPN_ERR_UNAUTHORIZED;
@@ -351,6 +360,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     return r;
 }
 
+/* Anyone can send an endless chunked body: a burst, then a trickle of log lines about it. */
+static struct log_limit oversize_log = LOG_LIMIT_INIT(5.0, 1.0);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -374,10 +386,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (r->body_seen > body_limit(r)) {
             /* Only a chunked body gets here (a declared length over the limit was answered
              * before the body). libmicrohttpd cannot answer in the middle of a body: close. */
-            log_msg(LOG_INFO,
-                    "request body over %zu bytes without a Content-Length: connection "
-                    "closed",
-                    body_limit(r));
+            unsigned long left_out = 0;
+            if (log_limit_allow(&oversize_log, &left_out))
+                log_msg(LOG_INFO,
+                        "request body over %zu bytes without a Content-Length: "
+                        "connection closed (%lu more not logged before)",
+                        body_limit(r), left_out);
             return MHD_NO;
         }
         if (r->early != CPN_OK)

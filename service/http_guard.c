@@ -16,7 +16,9 @@
 #include "log.h"
 #include "metrics.h"
 
-#define WATCH_NS (100 * 1000 * 1000)
+#define WATCH_NS  (100 * 1000 * 1000)
+#define REPORT_NS (60LL * 1000 * 1000 * 1000) /* a summary of the guard's work at most this often  \
+                                               */
 
 /* An address as counted: IPv4 address, or the /64 of an IPv6 address. */
 struct guard_addr {
@@ -33,6 +35,7 @@ static struct guard_conn *head, *tail;
 static unsigned pending_total;
 static pthread_t watchdog;
 static bool running;
+static unsigned long tally[METRICS_CONN_EVENTS]; /* since the last summary in the log */
 
 static long long now_ns(void)
 {
@@ -75,10 +78,12 @@ static bool over_limit(const struct guard_addr *a)
         return false;
     if (lim.per_address != 0 && a->total >= lim.per_address) {
         metrics_count_connection_event(METRICS_CONN_REFUSED_PER_ADDRESS);
+        tally[METRICS_CONN_REFUSED_PER_ADDRESS]++;
         return true;
     }
     if (lim.unauth_per_address != 0 && a->pending >= lim.unauth_per_address) {
         metrics_count_connection_event(METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS);
+        tally[METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS]++;
         return true;
     }
     return false;
@@ -122,6 +127,7 @@ static void cut(struct guard_conn *g, enum metrics_conn_event why)
     if (g->fd >= 0)
         (void)shutdown(g->fd, SHUT_RDWR);
     metrics_count_connection_event(why);
+    tally[why]++;
     unpend(g);
 }
 
@@ -225,9 +231,29 @@ void guard_close(struct guard_conn *g)
     pthread_mutex_unlock(&lock);
 }
 
+/* Logs what the guard did since the last summary, if anything. Under lock. */
+static void report(void)
+{
+    unsigned long sum = 0;
+    for (int i = 0; i < METRICS_CONN_EVENTS; i++)
+        sum += tally[i];
+    if (sum == 0)
+        return;
+    log_msg(LOG_WARN,
+            "connections without a verified certificate in the last minute or so: %lu refused "
+            "(address at its limit: %lu in all, %lu unauthenticated), %lu closed at the "
+            "handshake deadline, %lu evicted for newer ones",
+            tally[METRICS_CONN_REFUSED_PER_ADDRESS] +
+                tally[METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS],
+            tally[METRICS_CONN_REFUSED_PER_ADDRESS], tally[METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS],
+            tally[METRICS_CONN_DEADLINE], tally[METRICS_CONN_EVICTED]);
+    memset(tally, 0, sizeof tally);
+}
+
 static void *watch(void *arg)
 {
     (void)arg;
+    long long next_report = now_ns() + REPORT_NS;
     pthread_mutex_lock(&lock);
     while (running) {
         struct timespec until;
@@ -241,7 +267,12 @@ static void *watch(void *arg)
         long long now = now_ns();
         while (head != NULL && head->deadline_ns <= now)
             cut(head, METRICS_CONN_DEADLINE);
+        if (now >= next_report) {
+            report();
+            next_report = now + REPORT_NS;
+        }
     }
+    report();
     pthread_mutex_unlock(&lock);
     return NULL;
 }

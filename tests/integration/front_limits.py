@@ -3,7 +3,9 @@
   headers arrive, and the connection is closed without reading the body;
 - a chunked body over the limit gets the connection closed;
 - a route with a larger limit (POST /v1/campaigns, 256 KiB) reads a 100 KiB body;
-- a request target with hundreds of query parameters is 414 uri_too_long in JSON."""
+- a request target with hundreds of query parameters is 414 uri_too_long in JSON;
+- a connection without a certificate gets one answer (GET /healthz) and is closed, while one
+  with a certificate is kept."""
 import sys
 import time
 
@@ -86,11 +88,32 @@ def hundreds_of_query_parameters_are_414_json():
     s.close()
 
 
+def healthz_without_a_certificate_is_answered_once():
+    s = connect(ADDR, None)
+    request(s, "GET", "/healthz")
+    r = read_response(s, timeout=5)
+    check("healthz_without_a_certificate_is_answered",
+          r is not None and r.status == 200 and r.headers.get("connection", "").lower() == "close",
+          repr(r))
+    check("connection_without_a_certificate_is_closed_after_one_answer", closed_by_peer(s, 3))
+    s.close()
+    s = connect(ADDR, "terminal-1")
+    request(s, "GET", "/healthz")
+    r1 = read_response(s, timeout=5)
+    request(s, "GET", "/v1/whoami")
+    r2 = read_response(s, timeout=5)
+    check("connection_with_a_certificate_is_kept",
+          r1 is not None and r1.status == 200 and r2 is not None and r2.status == 200,
+          f"{r1!r} {r2!r}")
+    s.close()
+
+
 declared_body_over_limit_is_413_and_closed_unread()
 till_body_of_64_kib_is_413()
 chunked_body_over_limit_closes_the_connection()
 campaign_body_of_100_kib_is_read()
 hundreds_of_query_parameters_are_414_json()
+healthz_without_a_certificate_is_answered_once()
 if failed:
     print(f"{len(failed)} check(s) failed")
     sys.exit(1)

@@ -174,7 +174,7 @@ static void serve_flags_for_revocation_and_admission(void **state)
     assert_true(c->no_crl);
     assert_int_equal(c->max_per_address, 256);
     assert_int_equal(c->max_unauth, 256); /* a quarter of 4096, at most 256 */
-    assert_int_equal(c->max_unauth_per_address, 64);
+    assert_int_equal(c->max_unauth_per_address, 128);
     assert_int_equal(c->handshake_deadline_s, 5);
     svc_config_free(c);
     char *a2[] = {"coupond", "--max-connections", "256", "--max-connections-per-address", "0",
@@ -183,7 +183,7 @@ static void serve_flags_for_revocation_and_admission(void **state)
     assert_non_null(c);
     assert_false(c->no_crl);
     assert_int_equal(c->max_unauth, 64);
-    assert_int_equal(c->max_unauth_per_address, 16);
+    assert_int_equal(c->max_unauth_per_address, 32);
     assert_int_equal(c->max_per_address, 0);
     svc_config_free(c);
     char *a3[] = {"coupond", "--max-connections", "100", "--max-unauthenticated", "100", NULL};
