@@ -52,11 +52,20 @@ void crl_clear(struct crl *c)
 
 int crl_compare(const struct crl *a, const struct crl *b)
 {
-    if (a->has_number && b->has_number)
-        return cmp_serial(&a->number, &b->number);
+    if (a->has_number && b->has_number) {
+        int by_number = cmp_serial(&a->number, &b->number);
+        if (by_number != 0)
+            return by_number;
+    }
     if (a->this_update != b->this_update)
         return a->this_update > b->this_update ? 1 : -1;
     return 0;
+}
+
+bool crl_same_list(const struct crl *a, const struct crl *b)
+{
+    return a->count == b->count &&
+           (a->count == 0 || memcmp(a->revoked, b->revoked, a->count * sizeof *a->revoked) == 0);
 }
 
 bool crl_contains(const struct crl *c, const uint8_t *serial, size_t len)

@@ -42,10 +42,13 @@ enum cpn_err crl_parse(const void *data, size_t len, gnutls_x509_crt_t ca, struc
 /* Frees what C owns and empties it; an empty crl is a no-op. */
 void crl_clear(struct crl *c);
 
-/* Orders two CRLs of one CA by issue: by CRL number when both have one, otherwise by
- * thisUpdate. Returns > 0 when A is newer than B, 0 when they are the same issue, < 0
- * when A is older. */
+/* Orders two CRLs of one CA by issue: by CRL number when both have one and the numbers
+ * differ, otherwise by thisUpdate. Returns > 0 when A is newer than B, 0 when they are the
+ * same issue, < 0 when A is older. */
 int crl_compare(const struct crl *a, const struct crl *b);
+
+/* True when A and B revoke exactly the same serials. */
+bool crl_same_list(const struct crl *a, const struct crl *b);
 
 /* True when SERIAL (LEN bytes, leading zeros allowed) is on C's list. */
 bool crl_contains(const struct crl *c, const uint8_t *serial, size_t len);

@@ -127,6 +127,7 @@ static enum load_outcome load_crl(void)
     char a[256], b[256];
     pthread_rwlock_rdlock(&lock);
     int order = have_list ? crl_compare(&next, &in_force) : 1;
+    bool same_list = have_list && crl_same_list(&next, &in_force);
     describe(&in_force, b, sizeof b);
     pthread_rwlock_unlock(&lock);
     if (order < 0) {
@@ -134,6 +135,14 @@ static enum load_outcome load_crl(void)
                 "CRL %s refused: it is an older issue (%s) than the list in force (%s), a "
                 "rollback; keeping the list in force",
                 crl_file, describe(&next, a, sizeof a), b);
+        crl_clear(&next);
+        return LOAD_REFUSED;
+    }
+    if (order == 0 && !same_list) {
+        problem(LOG_ERROR,
+                "CRL %s refused: it claims to be the issue in force (%s) but revokes other "
+                "certificates (%zu); re-issue it with a new CRL number (coupond-pki crl)",
+                crl_file, b, next.count);
         crl_clear(&next);
         return LOAD_REFUSED;
     }

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by the front-door tests (t_crl.sh, t_tls12_ecdhe_only.sh, t_front_*.sh): each
 # starts coupond instances of its own (own flags, own CA or server key) on ports next to
 # $COUPOND_TEST_LISTEN's, checks them for sanitizer reports when it stops them, and

@@ -129,6 +129,16 @@ static void crl_of_the_ca_is_read_whatever_its_dates(void **state)
     assert_true(crl_compare(&future, &two) > 0);
     assert_true(crl_compare(&two, &stale) < 0);
     assert_int_equal(crl_compare(&two, &two), 0);
+    assert_true(crl_same_list(&two, &two));
+    assert_true(crl_same_list(&two, &stale)); /* a later issue of the same list */
+    struct crl empty;
+    assert_int_equal(crl_parse(CRL_EMPTY, strlen(CRL_EMPTY), ca, &empty, why, sizeof why), CPN_OK);
+    assert_false(crl_same_list(&two, &empty));
+    crl_clear(&empty);
+    /* The same number issued again later (a CA whose crlnumber went back): thisUpdate decides. */
+    struct crl again = two;
+    again.this_update += 60;
+    assert_true(crl_compare(&again, &two) > 0);
     /* Without numbers, thisUpdate decides. */
     two.has_number = future.has_number = false;
     assert_true(crl_compare(&future, &two) > 0);
