@@ -1,7 +1,6 @@
 #!/bin/sh
-# Builds the fuzz targets (code formats, the CRL loading path) with clang
-# (libFuzzer + ASan + UBSan)
-# into build directory $1 and runs each for $2 seconds (default 20) on its
+# Builds the fuzz targets (code formats, the till journal, the CRL loading path)
+# with clang (libFuzzer + ASan + UBSan) into build directory $1 and runs each for $2 seconds (default 20) on its
 # seed corpus in tests/fuzz/corpus_<name>/. New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
 # the build fails or any target finds a crash, leak or timeout.
@@ -16,7 +15,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed fuzz_crl"
+targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_crl"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -42,8 +41,11 @@ else
     bin=$build/fuzz-direct
     mkdir -p "$bin"
     for t in $targets; do
-        extra=""
-        [ "$t" = fuzz_crl ] && extra="$root/service/crl.c"
+        extra=
+        case $t in
+        fuzz_pos_journal) extra=$root/pos-client/journal.c ;;
+        fuzz_crl) extra=$root/service/crl.c ;;
+        esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
