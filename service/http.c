@@ -3,7 +3,7 @@
  * body collection within each route's limit, and the reply helpers. A response is queued on
  * a later call of the access handler, never the first, so that libmicrohttpd keeps the
  * connection alive; a refusal that must close the connection (no valid certificate, a
- * request target or a body too large) is queued on the first call, which makes
+ * request target too long, a body far too large) is queued on the first call, which makes
  * libmicrohttpd close it after the answer without reading the body. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -188,17 +189,32 @@ static size_t body_limit(const struct http_req *r)
     return r->route != NULL && r->route->max_body != 0 ? r->route->max_body : HTTP_BODY_DEFAULT;
 }
 
-/* True when the request declares a Content-Length above LIMIT. */
-static bool declared_too_large(struct MHD_Connection *conn, size_t limit)
+/* How a request body over its route's limit is refused. */
+enum oversize {
+    FITS,           /* not over the limit (as far as the headers tell) */
+    ANSWER_AT_ONCE, /* 413 before the body: over HTTP_DISCARD_MAX, or the client waits for
+                       100-continue */
+    ANSWER_AFTER,   /* read and throw away the body, then 413: libmicrohttpd has no lingering
+                       close, and a client still sending its body would get a reset instead of
+                       the answer */
+};
+
+static enum oversize declared_oversize(struct MHD_Connection *conn, size_t limit)
 {
     const char *cl =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl == NULL)
-        return false;
+        return FITS;
     char *end = NULL;
     errno = 0;
     unsigned long long n = strtoull(cl, &end, 10);
-    return errno != 0 || end == cl || n > limit;
+    if (errno == 0 && end != cl && n <= limit)
+        return FITS;
+    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+    if (errno != 0 || end == cl || n > HTTP_DISCARD_MAX ||
+        (expect != NULL && strcasecmp(expect, "100-continue") == 0))
+        return ANSWER_AT_ONCE;
+    return ANSWER_AFTER;
 }
 
 enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
@@ -316,11 +332,17 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
         r->close = true;
         return http_reply_error(r, r->early, NULL);
     }
-    if (r->early == CPN_ERR_URI_TOO_LONG || declared_too_large(conn, body_limit(r))) {
+    enum oversize over = declared_oversize(conn, body_limit(r));
+    if (r->early == CPN_ERR_URI_TOO_LONG || over == ANSWER_AT_ONCE) {
         r->close = true;
         if (r->early == CPN_OK)
             r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
         return http_reply_error(r, r->early, NULL);
+    }
+    if (over == ANSWER_AFTER) {
+        r->early = CPN_ERR_PAYLOAD_TOO_LARGE; /* answered once the body is thrown away */
+        r->close = true;
+        return MHD_YES;
     }
     if (need) {
         r->principal = p;
@@ -383,15 +405,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         r->body_seen += n;
-        if (r->body_seen > body_limit(r)) {
-            /* Only a chunked body gets here (a declared length over the limit was answered
-             * before the body). libmicrohttpd cannot answer in the middle of a body: close. */
+        if (r->body_seen > body_limit(r) && r->early == CPN_OK) {
+            /* A chunked body over the limit: thrown away from here on, then 413. */
+            r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
+            r->close = true;
+        }
+        if (r->body_seen > HTTP_DISCARD_MAX) {
+            /* Only a chunked body gets here (a longer declared length is answered before its
+             * body). libmicrohttpd cannot answer in the middle of a body: close. */
             unsigned long left_out = 0;
             if (log_limit_allow(&oversize_log, &left_out))
                 log_msg(LOG_INFO,
-                        "request body over %zu bytes without a Content-Length: "
+                        "request body over %u bytes without a Content-Length: "
                         "connection closed (%lu more not logged before)",
-                        body_limit(r), left_out);
+                        HTTP_DISCARD_MAX, left_out);
             return MHD_NO;
         }
         if (r->early != CPN_OK)

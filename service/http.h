@@ -16,6 +16,9 @@
 #define HTTP_MAX_PARAMS 4
 /* The body limit of a route whose max_body is 0: a till call needs a few hundred bytes. */
 #define HTTP_BODY_DEFAULT (8u << 10)
+/* A body over its route's limit is read and thrown away up to this size before the 413 (so
+ * that the client, still sending, can read it); a larger one is answered before its body. */
+#define HTTP_DISCARD_MAX (2u << 20)
 /* A longer request target, or more query parameters, is answered 414 uri_too_long. */
 #define HTTP_MAX_TARGET       2048
 #define HTTP_MAX_QUERY_PARAMS 32
@@ -52,8 +55,8 @@ struct http_route {
     unsigned roles;      /* ROLE_* bits allowed; 0 = no certificate needed */
     http_handler handler;
     const char *name; /* for metrics */
-    size_t max_body;  /* largest request body accepted; 0 = HTTP_BODY_DEFAULT. A larger
-                         Content-Length is answered 413 and the connection closed unread */
+    size_t max_body;  /* largest request body accepted; 0 = HTTP_BODY_DEFAULT. A larger body
+                         is answered 413 and the connection closed (see HTTP_DISCARD_MAX) */
 };
 
 /* Starts serving per CFG. Returns the daemon, or NULL after logging why. */

@@ -1,11 +1,14 @@
 """Request limits of the running coupond (the coupond_running fixture), over raw mutual TLS:
-- a till body over its route's limit (8 KiB) is answered 413 payload_too_large as soon as the
-  headers arrive, and the connection is closed without reading the body;
-- a chunked body over the limit gets the connection closed;
+- a till body over its route's limit (8 KiB) is answered 413 payload_too_large and the
+  connection closed: as soon as the headers arrive when the body is announced over 2 MiB or
+  the client waits for 100-continue; after the body is thrown away otherwise (so that a
+  client still sending can read the answer);
+- a chunked body over the limit is 413 too, and one over 2 MiB gets the connection closed;
 - a route with a larger limit (POST /v1/campaigns, 256 KiB) reads a 100 KiB body;
 - a request target with hundreds of query parameters is 414 uri_too_long in JSON;
 - a connection without a certificate gets one answer (GET /healthz) and is closed, while one
   with a certificate is kept."""
+import ssl
 import sys
 import time
 
@@ -24,7 +27,7 @@ def check(name, ok, detail=""):
 def declared_body_over_limit_is_413_and_closed_unread():
     s = connect(ADDR, "terminal-1")
     head = ("POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Content-Length: 2097152\r\n\r\n")
+            "Content-Length: 16777216\r\n\r\n")
     s.sendall(head.encode() + b"{" + b" " * 1000)
     t0 = time.monotonic()
     r = read_response(s, timeout=3)
@@ -40,23 +43,44 @@ def declared_body_over_limit_is_413_and_closed_unread():
 
 
 def till_body_of_64_kib_is_413():
-    s = connect(ADDR, "terminal-1")
     body = b'{"code":"x","basket_cents":100,"pad":"' + b"x" * 65536 + b'"}'
-    request(s, "POST", "/v1/checks", body)
+    s = connect(ADDR, "terminal-1")
+    request(s, "POST", "/v1/checks", body)  # the whole body at once, as most clients send it
     r = read_response(s, timeout=5)
     check("till_body_of_64_kib_is_413", r is not None and r.status == 413, repr(r))
+    check("till_body_of_64_kib_gets_connection_close",
+          r is not None and r.headers.get("connection", "").lower() == "close", repr(r))
+    check("connection_is_closed_after_the_64_kib_413", closed_by_peer(s, 3))
+    s.close()
+    s = connect(ADDR, "terminal-1")
+    head = ("POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nExpect: 100-continue\r\n\r\n")
+    s.sendall(head.encode())
+    r = read_response(s, timeout=3)
+    check("till_body_of_64_kib_waiting_for_100_continue_is_413_at_once",
+          r is not None and r.status == 413, repr(r))
     s.close()
 
 
-def chunked_body_over_limit_closes_the_connection():
-    s = connect(ADDR, "terminal-1")
+def chunked_body_over_limit_is_413_and_closed():
     head = ("POST /v1/checks HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-            "Transfer-Encoding: chunked\r\n\r\n")
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
     chunk = b"x" * 16384
-    s.sendall(head.encode() + b"%x\r\n" % len(chunk) + chunk + b"\r\n")
-    r = read_response(s, timeout=3)
-    check("chunked_body_over_limit_gets_no_success", r is None or r.status >= 400, repr(r))
-    check("chunked_body_over_limit_closes_the_connection", r is not None or closed_by_peer(s, 1))
+    s = connect(ADDR, "terminal-1")
+    s.sendall(head + b"%x\r\n" % len(chunk) + chunk + b"\r\n0\r\n\r\n")
+    r = read_response(s, timeout=5)
+    check("chunked_body_over_limit_is_413", r is not None and r.status == 413, repr(r))
+    check("connection_is_closed_after_the_chunked_413", closed_by_peer(s, 3))
+    s.close()
+    s = connect(ADDR, "terminal-1")
+    s.sendall(head)
+    closed = False
+    try:
+        for _ in range(200):  # 3.2 MiB in all, past the 2 MiB coupond throws away
+            s.sendall(b"%x\r\n" % len(chunk) + chunk + b"\r\n")
+    except (OSError, ssl.SSLError):
+        closed = True
+    check("chunked_body_over_2_mib_closes_the_connection", closed or closed_by_peer(s, 3))
     s.close()
 
 
@@ -121,7 +145,7 @@ def healthz_without_a_certificate_is_answered_once():
 
 declared_body_over_limit_is_413_and_closed_unread()
 till_body_of_64_kib_is_413()
-chunked_body_over_limit_closes_the_connection()
+chunked_body_over_limit_is_413_and_closed()
 campaign_body_of_100_kib_is_read()
 hundreds_of_query_parameters_are_414_json()
 healthz_without_a_certificate_is_answered_once()
