@@ -11,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -19,6 +18,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "http_guard.h"
+#include "http_limits.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -183,40 +183,6 @@ static bool authenticated(const struct conn_ctx *ctx)
     return ctx != NULL && ctx->verified && ctx->principal.verdict == CPN_OK;
 }
 
-/* The body limit of R's route. */
-static size_t body_limit(const struct http_req *r)
-{
-    return r->route != NULL && r->route->max_body != 0 ? r->route->max_body : HTTP_BODY_DEFAULT;
-}
-
-/* How a request body over its route's limit is refused. */
-enum oversize {
-    FITS,           /* not over the limit (as far as the headers tell) */
-    ANSWER_AT_ONCE, /* 413 before the body: over HTTP_DISCARD_MAX, or the client waits for
-                       100-continue */
-    ANSWER_AFTER,   /* read and throw away the body, then 413: libmicrohttpd has no lingering
-                       close, and a client still sending its body would get a reset instead of
-                       the answer */
-};
-
-static enum oversize declared_oversize(struct MHD_Connection *conn, size_t limit)
-{
-    const char *cl =
-        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl == NULL)
-        return FITS;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long n = strtoull(cl, &end, 10);
-    if (errno == 0 && end != cl && n <= limit)
-        return FITS;
-    const char *expect = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
-    if (errno != 0 || end == cl || n > HTTP_DISCARD_MAX ||
-        (expect != NULL && strcasecmp(expect, "100-continue") == 0))
-        return ANSWER_AT_ONCE;
-    return ANSWER_AFTER;
-}
-
 enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
 {
     if (resp == NULL)
@@ -332,14 +298,14 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
         r->close = true;
         return http_reply_error(r, r->early, NULL);
     }
-    enum oversize over = declared_oversize(conn, body_limit(r));
-    if (r->early == CPN_ERR_URI_TOO_LONG || over == ANSWER_AT_ONCE) {
+    enum http_oversize over = http_declared_oversize(conn, http_body_limit(r->route));
+    if (r->early == CPN_ERR_URI_TOO_LONG || over == HTTP_BODY_REFUSE_NOW) {
         r->close = true;
         if (r->early == CPN_OK)
             r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
         return http_reply_error(r, r->early, NULL);
     }
-    if (over == ANSWER_AFTER) {
+    if (over == HTTP_BODY_REFUSE_AFTER) {
         r->early = CPN_ERR_PAYLOAD_TOO_LARGE; /* answered once the body is thrown away */
         r->close = true;
         return MHD_YES;
@@ -353,12 +319,9 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
     return MHD_YES;
 }
 
-/* libmicrohttpd's URI log callback, called with the raw request target before it parses the
- * query: the request's state starts here. A target over HTTP_MAX_TARGET bytes or with more
- * than HTTP_MAX_QUERY_PARAMS parameters is marked for a 414; its query is cut to nothing in
- * libmicrohttpd's own buffer (writable; the callback runs before the query is split), because
- * otherwise libmicrohttpd runs out of its per-connection memory storing the parameters and
- * answers with an HTML page, or not at all. */
+/* libmicrohttpd's URI log callback, with the raw request target before it parses the query:
+ * the request's state starts here, marked for a 414 when the target is too long (its query
+ * is then cut, see http_target_too_long). */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
@@ -367,18 +330,8 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     r->conn = conn;
     r->started_ns = now_ns();
-    const char *query = strchr(uri, '?');
-    size_t params = 0;
-    if (query != NULL && query[1] != '\0') {
-        params = 1;
-        for (const char *q = query + 1; *q != '\0'; q++)
-            params += *q == '&';
-    }
-    if (strlen(uri) > HTTP_MAX_TARGET || params > HTTP_MAX_QUERY_PARAMS) {
+    if (http_target_too_long(uri))
         r->early = CPN_ERR_URI_TOO_LONG;
-        if (query != NULL)
-            ((char *)query)[1] = '\0';
-    }
     return r;
 }
 
@@ -405,7 +358,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         size_t n = *upload_data_size;
         *upload_data_size = 0;
         r->body_seen += n;
-        if (r->body_seen > body_limit(r) && r->early == CPN_OK) {
+        if (r->body_seen > http_body_limit(r->route) && r->early == CPN_OK) {
             /* A chunked body over the limit: thrown away from here on, then 413. */
             r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
             r->close = true;

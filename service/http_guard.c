@@ -16,9 +16,10 @@
 #include "log.h"
 #include "metrics.h"
 
-#define WATCH_NS  (100 * 1000 * 1000)
-#define REPORT_NS (60LL * 1000 * 1000 * 1000) /* a summary of the guard's work at most this often  \
-                                               */
+#define WATCH_NS (100 * 1000 * 1000)
+#define REPORT_NS                                                                                  \
+    (60LL * 1000 * 1000 * 1000) /* a summary of the guard's work at most this often                \
+                                 */
 
 /* An address as counted: IPv4 address, or the /64 of an IPv6 address. */
 struct guard_addr {
