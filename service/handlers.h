@@ -28,6 +28,9 @@ enum MHD_Result http_cards_qr_png(struct http_req *r);
 enum MHD_Result http_cards_earn(struct http_req *r);
 enum MHD_Result http_cards_burn(struct http_req *r);
 enum MHD_Result http_card_transactions_void(struct http_req *r);
+enum MHD_Result http_ui_redirect(struct http_req *r);
+enum MHD_Result http_ui_index(struct http_req *r);
+enum MHD_Result http_ui_asset(struct http_req *r);
 
 /* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
 int http_terminal_key(const struct principal *p, char *out, size_t len);

@@ -13,6 +13,7 @@
 #include "files.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -49,6 +50,9 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
      "card_transactions_void"},
+    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_redirect, "ui_redirect"},
+    {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index"},
+    {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -148,7 +152,8 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
 {
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
@@ -191,6 +196,10 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
 enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
                                        json_t *extra)
 {
+    if (http_ui_path(r->path)) {
+        json_decref(extra);
+        return http_ui_reply_error(r, err, detail);
+    }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
                              detail != NULL ? detail : cpn_err_message(err));
     if (body != NULL && extra != NULL)

@@ -14,6 +14,7 @@
 #include "db_campaigns.h"
 #include "issue.h"
 #include "http.h"
+#include "http_ui.h"
 #include "log.h"
 #include "principal.h"
 
@@ -41,8 +42,9 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    struct MHD_Daemon *d = http_start(cfg);
+    struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
+        http_ui_unload();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -58,6 +60,7 @@ static int serve(const struct svc_config *cfg)
     revocation_stop();
     codes_unload();
     http_free_pems();
+    http_ui_unload();
     db_free_setup();
     log_msg(LOG_INFO, "coupond stopped");
     return 0;
