@@ -83,9 +83,8 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
     struct {
         const char *name;
         char **slot;
-    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},    {"ca", &c->ca},
-                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir},
-                {"ui", &c->ui_dir}};
+    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},     {"ca", &c->ca},
+                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}, {"ui", &c->ui_dir}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         if (strcmp(name, strs[i].name) == 0) {
             if (set_str(strs[i].slot, value) != 0) {

@@ -52,6 +52,7 @@ function issueDialog(c) {
         h('a.button.small', { href: `/v1/campaigns/${c.id}/coupons.csv`, download: '' }, t('dl.csv')),
         h('a.button.small', { href: `/v1/campaigns/${c.id}/qr.tar?format=png`, download: '' }, t('dl.qr_png'))));
       form.querySelector('button[type=submit]').hidden = true;
+      form.querySelector('.dialog-actions button[type=button]').textContent = t('act.close');
       notify(done);
       refreshNow();
       return { ok: true, keepOpen: true };

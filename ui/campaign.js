@@ -15,9 +15,10 @@ import { compareSection, holdoutSection } from './tests.js';
 const TILES = [
   { key: 'pieces', alt: 'issued', fmt: int },
   { key: 'redeemed', fmt: int },
-  { key: 'redemption_rate', fmt: (v) => pct(v), sub: (r) =>
+  { key: 'response_rate', alt: 'redemption_rate', fmt: (v) => pct(v), sub: (r) =>
     r.break_even_response_rate != null ? `${t('fig.break_even_response_rate')}: ${pct(r.break_even_response_rate)}` : null },
   { key: 'revenue_cents', fmt: money },
+  { key: 'average_basket_cents', fmt: money },
   { key: 'discount_cents', fmt: money },
   { key: 'cost_cents', fmt: money },
   { key: 'roas', fmt: (v) => decimal(v), sub: () => t('fig.roas.hint') },
@@ -33,7 +34,7 @@ function tiles(report) {
     const v = report[key];
     const sub = tile.sub ? tile.sub(report) : null;
     let tone = null;
-    if (key === 'redemption_rate' && v != null && report.break_even_response_rate != null) {
+    if (tile.key === 'response_rate' && v != null && report.break_even_response_rate != null) {
       tone = v >= report.break_even_response_rate ? 'good' : 'warn';
     }
     return h('div.tile', { class: tone ? `tile tone-${tone}` : 'tile', dataset: { figure: key, value: JSON.stringify(v) } },
@@ -124,16 +125,26 @@ function batchesSection(c, batches, onVoid) {
     dl(`${base}/redemptions.csv?sep=%3B`, `${t('dl.redemptions_csv')} · ${t('dl.excel_hint')}`)) : null;
   let table = null;
   if (Array.isArray(batches) && batches.length) {
+    const links = (b) => b.downloads || {
+      csv: `${base}/coupons.csv?batch=${b.id}`,
+      qr_png: `${base}/qr.tar?format=png&batch=${b.id}`,
+      qr_svg: `${base}/qr.tar?format=svg&batch=${b.id}`,
+    };
     table = h('table.data.compact#batches-table',
       h('thead', h('tr', h('th', t('col.batch')), h('th', t('col.issued_at')), h('th.num', t('col.count')),
         h('th', t('col.state')), h('th', t('col.downloads')), h('th'))),
-      h('tbody', batches.map((b) => h('tr', { dataset: { batch: b.id } },
-        h('td', `#${b.id}`), h('td', when(b.created_at || b.issued_at, true)), h('td.num', int(b.count ?? b.issued)),
-        h('td', b.voided_at ? h('span.chip.state-ended', t('state.ended')) : ''),
-        h('td.downloads', dl(`${base}/coupons.csv?batch=${b.id}`, 'CSV'),
-          dl(`${base}/qr.tar?format=png&batch=${b.id}`, 'PNG'), dl(`${base}/qr.tar?format=svg&batch=${b.id}`, 'SVG')),
-        h('td', b.voided_at ? null : h('button.button.small.danger', { type: 'button', onclick: () => onVoid(b) },
-          t('act.void_batch')))))));
+      h('tbody', batches.map((b) => {
+        const l = links(b);
+        const voided = b.voided || Boolean(b.voided_at);
+        return h('tr', { dataset: { batch: b.id }, class: voided ? 'voided' : null },
+          h('td', `#${b.id}`, b.kind === 'recipients' ? h('span.chip.muted-chip', t('batch.recipients')) : null),
+          h('td', when(b.created_at, true)), h('td.num', int(b.count)),
+          h('td', voided ? h('span.chip.state-exhausted', t('batch.voided')) : h('span.chip.state-running', t('batch.valid'))),
+          h('td.downloads', l.csv ? dl(l.csv, 'CSV') : null, l.qr_png ? dl(l.qr_png, 'PNG') : null,
+            l.qr_svg ? dl(l.qr_svg, 'SVG') : null, l.lettershop ? dl(l.lettershop, t('dl.lettershop')) : null),
+          h('td', voided ? null : h('button.button.small.danger-outline', { type: 'button', onclick: () => onVoid(b) },
+            t('act.void_batch'))));
+      })));
   }
   return section('batches', t('sec.batches'), table, all, reports);
 }

@@ -95,7 +95,8 @@ function select(name, options, value) {
 function markField(form, message, name) {
   for (const el of form.querySelectorAll('[aria-invalid]')) el.removeAttribute('aria-invalid');
   const named = name || (/'([a-z_.]+)'/.exec(message || '') || [])[1];
-  const el = named && form.elements[named];
+  // The API names nested fields by their own name ('value' of the offer) or by path.
+  const el = named && (form.elements[named] || [...form.elements].find((e) => e.name && e.name.endsWith('.' + named)));
   if (el && el.setAttribute) {
     el.setAttribute('aria-invalid', 'true');
     el.focus();

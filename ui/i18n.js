@@ -64,6 +64,12 @@ const STRINGS = {
     'fig.issued': 'Auflage',
     'fig.redeemed': 'Einlösungen',
     'fig.redemption_rate': 'Rücklaufquote',
+    'fig.response_rate': 'Rücklaufquote',
+    'fig.average_basket_cents': 'Durchschnittsbon',
+    'batch.recipients': 'Empfängerliste',
+    'batch.voided': 'zurückgezogen',
+    'batch.valid': 'gültig',
+    'dl.lettershop': 'Lettershop (CSV)',
     'fig.revenue_cents': 'Umsatz',
     'fig.discount_cents': 'Rabattkosten',
     'fig.cost_cents': 'Kampagnenkosten',
@@ -245,6 +251,12 @@ const STRINGS = {
     'fig.issued': 'Pieces',
     'fig.redeemed': 'Redemptions',
     'fig.redemption_rate': 'Response rate',
+    'fig.response_rate': 'Response rate',
+    'fig.average_basket_cents': 'Average basket',
+    'batch.recipients': 'recipient list',
+    'batch.voided': 'voided',
+    'batch.valid': 'valid',
+    'dl.lettershop': 'Lettershop (CSV)',
     'fig.revenue_cents': 'Revenue',
     'fig.discount_cents': 'Discount cost',
     'fig.cost_cents': 'Campaign cost',
@@ -467,11 +479,11 @@ export function day(text, style = 'medium') {
 }
 
 // An RFC 3339 time → the local date (and time when WITH_TIME).
-export function when(text, withTime = false) {
+export function when(text, withTime = false, style = 'medium') {
   if (!text) return DASH;
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) return text;
-  const opts = withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' };
+  const opts = withTime ? { dateStyle: style, timeStyle: 'short' } : { dateStyle: style };
   return new Intl.DateTimeFormat(locale(), opts).format(d);
 }
 

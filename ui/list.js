@@ -40,10 +40,10 @@ function rowOf(c) {
     starts_at: c.starts_at,
     pieces,
     redeemed,
-    rate: c.redemption_rate ?? r?.redemption_rate ?? (pieces > 0 ? redeemed / pieces : null),
+    rate: c.response_rate ?? c.redemption_rate ?? r?.redemption_rate ?? (pieces > 0 ? redeemed / pieces : null),
     revenue: c.revenue_cents ?? r?.revenue_cents ?? null,
     roas: c.roas ?? r?.roas ?? null,
-    cost: c.cost_cents ?? r?.cost_cents ?? null,
+    cost: c.total_cost_cents ?? r?.cost_cents ?? c.cost_cents ?? null,
   };
 }
 
@@ -157,7 +157,7 @@ export function showList(root) {
           h('td.name', h('a', { href: `#/c/${r.id}` }, r.name), h('span.id', `#${r.id}`)),
           h('td', h('span', { class: `chip state-${r.state}`, dataset: { state: r.state } }, t('state.' + r.state))),
           h('td', t('channel.' + r.channel)),
-          h('td.nowrap', windowText(r.c)),
+          h('td.nowrap', windowText(r.c, 'short')),
           h('td.num', { dataset: { col: 'pieces' } }, int(r.pieces)),
           h('td.num', { dataset: { col: 'redeemed' } }, int(r.redeemed)),
           h('td.num', { dataset: { col: 'rate' } }, pct(r.rate)),

@@ -30,6 +30,6 @@ export function offerText(o) {
   return o.min_basket_cents > 0 ? `${main} ${t('campaign.offer.min', { v: money(o.min_basket_cents) })}` : main;
 }
 
-export function windowText(c) {
-  return `${when(c.starts_at)} – ${when(c.ends_at)}`;
+export function windowText(c, style = 'medium') {
+  return `${when(c.starts_at, false, style)} – ${when(c.ends_at, false, style)}`;
 }

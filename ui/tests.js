@@ -45,7 +45,7 @@ export function compareSection(cmp, id) {
 export function holdoutSection(ho) {
   if (!ho) return null;
   const mailed = first(ho, 'mailed') || {};
-  const held = first(ho, 'holdout') || {};
+  const held = first(ho, 'held_out', 'holdout') || {};
   return section('holdout', t('sec.holdout'),
     ho.sentence ? h('p.verdict', ho.sentence) : null,
     h('div.tiles.small',
