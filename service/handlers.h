@@ -28,7 +28,6 @@ enum MHD_Result http_cards_qr_png(struct http_req *r);
 enum MHD_Result http_cards_earn(struct http_req *r);
 enum MHD_Result http_cards_burn(struct http_req *r);
 enum MHD_Result http_card_transactions_void(struct http_req *r);
-enum MHD_Result http_ui_redirect(struct http_req *r);
 enum MHD_Result http_ui_index(struct http_req *r);
 enum MHD_Result http_ui_asset(struct http_req *r);
 

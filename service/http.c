@@ -50,7 +50,7 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
      "card_transactions_void"},
-    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_redirect, "ui_redirect"},
+    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare"},
     {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index"},
     {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset"},
 };

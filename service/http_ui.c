@@ -1,4 +1,4 @@
-/* The marketer's console: GET /ui (redirect), GET /ui/ (index.html) and GET /ui/{asset}.
+/* The marketer's console: GET /ui and GET /ui/ (index.html) and GET /ui/{asset}.
  * The assets come from the installed directory (--ui DIR), are read once at start and held
  * in memory with a content hash as ETag (a matching If-None-Match gets 304), and go out under
  * a Content-Security-Policy that allows this origin only and no inline script. Refusals on
@@ -228,19 +228,6 @@ enum MHD_Result http_ui_index(struct http_req *r)
 enum MHD_Result http_ui_asset(struct http_req *r)
 {
     return serve_asset(r, r->params[0]);
-}
-
-enum MHD_Result http_ui_redirect(struct http_req *r)
-{
-    static const char body[] = "<!doctype html><title>coupond</title><a href=\"/ui/\">/ui/</a>\n";
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(sizeof body - 1, (void *)body, MHD_RESPMEM_PERSISTENT);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, "/ui/");
-    console_headers(resp, error_csp);
-    return http_queue(r, MHD_HTTP_PERMANENT_REDIRECT, resp);
 }
 
 /* True when Accept-Language HEADER prefers German to English (by q, then by order). */

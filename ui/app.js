@@ -23,7 +23,7 @@ function header() {
     },
   }, label);
   mount($('#top'),
-    h('a.brand', { href: '#/' }, h('img', { src: 'icon.svg', alt: '', width: 28, height: 28 }), h('span', 'coupond')),
+    h('a.brand', { href: '#/' }, h('img', { src: '/ui/icon.svg', alt: '', width: 28, height: 28 }), h('span', 'coupond')),
     h('nav', { 'aria-label': 'coupond' },
       h('a', { href: '#/' }, t('nav.campaigns')), h('a', { href: '#/new' }, t('nav.new'))),
     h('div.who#who', who ? t('nav.signed_in', { name: `${who.name} (${t('role.' + who.role)})` }) : ''),
