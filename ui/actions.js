@@ -61,34 +61,26 @@ function issueDialog(c) {
   count.select();
 }
 
-// Card numbers from a CSV or text file: the first field of each line, a header line skipped.
-export function cardsFromText(text) {
-  const cards = [];
-  for (const line of text.split(/\r?\n/)) {
-    const cell = line.split(/[;,\t]/)[0].trim().replace(/^"|"$/g, '').trim();
-    if (cell === '' || (cards.length === 0 && /^[a-z_ ]+$/i.test(cell))) continue;
-    cards.push(cell);
-  }
-  return cards;
-}
-
 function recipientsDialog(c) {
   const file = h('input#recipients-file', { type: 'file', accept: '.csv,.txt,text/csv,text/plain' });
   const pctIn = h('input#recipients-holdout', { type: 'text', inputmode: 'decimal', value: '10' });
   const info = h('p.muted#recipients-info');
-  let cards = null;
+  let text = null;
   file.addEventListener('change', async () => {
-    cards = file.files[0] ? cardsFromText(await file.files[0].text()) : null;
-    info.textContent = cards ? t('recipients.read', { n: int(cards.length) }) : '';
+    text = file.files[0] ? await file.files[0].text() : null;
+    info.textContent = text === null ? '' : t('recipients.lines', { n: int(text.split(/\r?\n/).filter((l) => l.trim()).length) });
   });
+  const key = requestKey();
   formDialog('recipients-dialog', t('recipients.title'),
     [h('p.muted', c.name), field(t('recipients.file'), file), field(t('recipients.holdout_pct'), pctIn,
       t('recipients.holdout_pct.hint')), info],
     t('recipients.submit'),
     async () => {
-      const pctValue = parseDecimal(pctIn.value);
-      const body = { cards: cards || [], holdout_pct: pctValue ?? pctIn.value };
-      const r = await api('POST', `/v1/campaigns/${c.id}/recipients`, body, { 'Idempotency-Key': requestKey() });
+      // The file goes as it is (CSV, one card per line); the API reads and checks every line.
+      const p = parseDecimal(pctIn.value);
+      const q = encodeURIComponent(p === null ? pctIn.value.trim() : String(p));
+      const r = await api('POST', `/v1/campaigns/${c.id}/recipients?holdout_pct=${q}`, text ?? '',
+        { 'Content-Type': 'text/csv', 'Idempotency-Key': key });
       if (!r.ok) return errorOf(r);
       const d = r.data;
       notify(t('recipients.done', { recipients: int(d.recipients), mailed: int(d.mailed), holdout: int(d.holdout),

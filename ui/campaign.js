@@ -73,6 +73,7 @@ function byDaySection(report) {
   const rows = report.by_day || [];
   if (rows.length === 0) return section('by-day', t('sec.by_day'), h('p.muted', t('sec.no_data')));
   return section('by-day', t('sec.by_day'),
+    report.time_zone ? h('p.hint', t('sec.by_day.tz', { tz: report.time_zone })) : null,
     barChart({
       bars: rows.map((r) => ({ label: day(r.day, 'short').replace(/\d{2,4}$/, '').replace(/[./]$/, ''),
         value: r.redeemed, title: `${day(r.day)}: ${int(r.redeemed)} · ${money(r.revenue_cents)}` })),
@@ -119,10 +120,10 @@ function batchesSection(c, batches, onVoid) {
   const all = h('div.downloads', h('span.muted', t('dl.all_coupons') + ':'),
     dl(`${base}/coupons.csv`, t('dl.csv')), dl(`${base}/qr.tar?format=png`, t('dl.qr_png')),
     dl(`${base}/qr.tar?format=svg`, t('dl.qr_svg')));
-  const reports = c.has_exports ? h('div.downloads', dl(`${base}/report.csv`, t('dl.report_csv')),
+  const reports = h('div.downloads', h('span.muted', t('dl.figures') + ':'), dl(`${base}/report.csv`, t('dl.report_csv')),
     dl(`${base}/report.csv?sep=%3B`, `${t('dl.report_csv')} · ${t('dl.excel_hint')}`),
     dl(`${base}/redemptions.csv`, t('dl.redemptions_csv')),
-    dl(`${base}/redemptions.csv?sep=%3B`, `${t('dl.redemptions_csv')} · ${t('dl.excel_hint')}`)) : null;
+    dl(`${base}/redemptions.csv?sep=%3B`, `${t('dl.redemptions_csv')} · ${t('dl.excel_hint')}`));
   let table = null;
   if (Array.isArray(batches) && batches.length) {
     const links = (b) => b.downloads || {

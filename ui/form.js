@@ -4,7 +4,7 @@
 // the field it names marked.
 import { h, mount } from './dom.js';
 import { api, allCampaigns, get } from './api.js';
-import { t, money, parseMoney, parseDecimal } from './i18n.js';
+import { t, money, decimal, parseMoney, parseDecimal } from './i18n.js';
 import { CHANNELS } from './model.js';
 import { field, notify } from './dialog.js';
 import { stop } from './live.js';
@@ -28,8 +28,14 @@ export function fromLocalInput(v) {
 
 class Local extends Error {}
 
-// The request body from the form's inputs (by their name, which is the API's field).
-function bodyOf(form, editing) {
+// What PATCH /v1/campaigns/{id} can change; the other fields show but cannot be edited.
+const EDITABLE = ['name', 'ends_at', 'in_home_date', 'cost_cents', 'fixed_cost_cents', 'gross_margin_pct',
+  'response_window_days'];
+
+// The request body from the form's inputs (by their name, which is the API's field); when
+// editing campaign C, only what changed.
+function bodyOf(form, c) {
+  const editing = c !== null;
   const v = (name) => form.elements[name]?.value.trim() ?? '';
   const fail = (name, key) => {
     const e = new Local(t(key));
@@ -50,7 +56,21 @@ function bodyOf(form, editing) {
     return iso ?? undefined;
   };
   if (editing) {
-    return { name: v('name'), ends_at: time('ends_at') };
+    const now = {
+      name: v('name'),
+      ends_at: time('ends_at'),
+      in_home_date: v('in_home_date') || undefined,
+      cost_cents: money_('cost_cents', false),
+      fixed_cost_cents: money_('fixed_cost_cents', false),
+      gross_margin_pct: v('gross_margin_pct') === '' ? undefined : parseDecimal(v('gross_margin_pct')) ?? v('gross_margin_pct'),
+      response_window_days: intOrRaw('response_window_days'),
+    };
+    const body = {};
+    for (const k of EDITABLE) {
+      const was = k === 'ends_at' ? fromLocalInput(toLocalInput(c[k])) : c[k];
+      if (now[k] !== undefined && String(now[k]) !== String(was ?? '')) body[k] = now[k];
+    }
+    return body;
   }
   const kind = v('offer.kind');
   const offer = { kind, value: kind === 'amount' ? money_('offer.value', false) : intOrRaw('offer.value') };
@@ -119,6 +139,7 @@ export async function showForm(root, id) {
   const start = editing ? c.starts_at : new Date(now.getFullYear(), now.getMonth(), now.getDate()).toISOString();
   const end = editing ? c.ends_at : new Date(now.getFullYear(), now.getMonth(), now.getDate() + 56, 23, 59).toISOString();
   const ro = editing ? { disabled: true } : {};
+  const rw = {}; // editable when editing too
   const opt = t('form.optional');
   const kind = select('offer.kind', ['percent', 'amount', 'points'].map((k) => [k, t('form.offer_kind.' + k)]),
     c.offer?.kind);
@@ -140,7 +161,7 @@ export async function showForm(root, id) {
           c.channel ?? 'mailing'), ro)),
         field(t('form.starts_at'), input('starts_at', { type: 'datetime-local', value: toLocalInput(start), ...ro })),
         field(t('form.ends_at'), input('ends_at', { type: 'datetime-local', value: toLocalInput(end) })),
-        field(t('form.in_home_date'), input('in_home_date', { type: 'date', value: c.in_home_date ?? '', ...ro }),
+        field(t('form.in_home_date'), input('in_home_date', { type: 'date', value: c.in_home_date ?? '', ...rw }),
           `${opt} · ${t('form.in_home_date.hint')}`))),
     h('fieldset.card', h('legend', t('form.offer')),
       h('div.grid',
@@ -152,13 +173,13 @@ export async function showForm(root, id) {
     h('fieldset.card', h('legend', t('form.money')),
       h('div.grid',
         field(t('form.cost'), input('cost_cents', { inputmode: 'decimal', value: c.cost_cents != null ? money(c.cost_cents) : '',
-          placeholder: money(0), ...ro }), t('form.cost.hint')),
+          placeholder: money(0), ...rw }), t('form.cost.hint')),
         field(t('form.fixed_cost'), input('fixed_cost_cents', { inputmode: 'decimal',
-          value: c.fixed_cost_cents != null ? money(c.fixed_cost_cents) : '', ...ro }), opt),
+          value: c.fixed_cost_cents != null ? money(c.fixed_cost_cents) : '', ...rw }), opt),
         field(t('form.gross_margin_pct'), input('gross_margin_pct', { inputmode: 'decimal',
-          value: c.gross_margin_pct ?? '', ...ro }), opt),
+          value: c.gross_margin_pct != null ? decimal(c.gross_margin_pct) : '', ...rw }), opt),
         field(t('form.response_window_days'), input('response_window_days', { inputmode: 'numeric',
-          value: c.response_window_days ?? '', ...ro }), `${opt} · ${t('form.response_window_days.hint')}`))),
+          value: c.response_window_days ?? '', ...rw }), `${opt} · ${t('form.response_window_days.hint')}`))),
     h('fieldset.card', h('legend', t('form.limits')),
       h('div.grid',
         field(t('form.max_redemptions'), input('max_redemptions', { inputmode: 'numeric', value: c.max_redemptions ?? '',
@@ -176,11 +197,15 @@ export async function showForm(root, id) {
     error.replaceChildren();
     let body;
     try {
-      body = bodyOf(form, editing);
+      body = bodyOf(form, editing ? c : null);
     } catch (err) {
       if (!(err instanceof Local)) throw err;
       mount(error, h('strong', t('form.error.title') + ': '), err.message);
       markField(form, '', err.field);
+      return;
+    }
+    if (editing && Object.keys(body).length === 0) {
+      mount(error, h('span#form-error-text', t('form.nothing')));
       return;
     }
     submit.disabled = true;

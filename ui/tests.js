@@ -1,61 +1,79 @@
 // The campaign page's two experiments: the A/B comparison of a campaign with its variants
 // (GET /v1/campaigns/{id}/compare) and the lift of a mailing over its holdout (the report's
-// holdout part). Both show the API's figures and its own sentence; nothing is computed here.
+// holdout part). Every figure is the API's; the verdict sentence is the API's own in English
+// and the same verdict (with the API's figures) in German.
 import { h } from './dom.js';
-import { t, int, pct, pp, money, decimal } from './i18n.js';
+import { t, language, int, pct, pp, money, decimal, day } from './i18n.js';
 
 function section(id, title, ...body) {
   return h('section.card', { id, 'aria-labelledby': id + '-title' }, h('h2', { id: id + '-title' }, title), ...body);
 }
 
-const first = (o, ...keys) => {
-  for (const k of keys) if (o && o[k] !== undefined) return o[k];
-  return undefined;
-};
-
-// [low, high] in percentage points, or a dash.
-function interval(lo, hi) {
-  if (lo == null || hi == null) return '–';
-  return `[${pp(lo)}; ${pp(hi)}]`;
+// [low; high] of a pair, each formatted by FMT, or a dash.
+function interval(pair, fmt) {
+  if (!Array.isArray(pair) || pair[0] == null || pair[1] == null) return '–';
+  return `[${fmt(pair[0])}; ${fmt(pair[1])}]`;
 }
 
+const pctPoints = (v) => `${decimal(v, 2)} %`;
+
+// The verdict of variant CELL against CONTROL: the API's sentence, or in German the same
+// verdict in German words.
+function sentenceOf(cell, control) {
+  if (language() === 'en' || !cell.verdict) return cell.sentence;
+  const vars = { v: cell.name, c: control.name, n: int(cell.pieces_needed) };
+  if (cell.verdict === 'not_significant' && !cell.pieces_needed) return t('ab.verdict.same', vars);
+  return t('ab.verdict.' + cell.verdict, vars);
+}
+
+const VERDICT_TONE = { better: 'state-running', worse: 'state-exhausted', not_significant: 'state-paused', no_data: 'state-ended' };
+
 export function compareSection(cmp, id) {
-  const cells = cmp && (cmp.cells || cmp.variants);
+  const cells = cmp && cmp.cells;
   if (!Array.isArray(cells) || cells.length < 2) return null;
+  const control = cells.find((c) => c.control) || cells[0];
   return section('ab', t('sec.ab'),
-    cmp.sentence || cmp.message ? h('p.verdict#ab-sentence', cmp.sentence || cmp.message) : null,
-    h('table.data#ab-table',
+    h('div#ab-sentences', cells.filter((c) => !c.control && c.sentence).map((c) =>
+      h('p.verdict', { dataset: { campaign: c.campaign_id, verdict: c.verdict } }, sentenceOf(c, control)))),
+    h('div.table-scroll', h('table.data#ab-table',
       h('thead', h('tr', h('th', t('col.variant')), h('th.num', t('col.pieces')), h('th.num', t('col.responses')),
-        h('th.num', t('col.rate')), h('th.num', t('col.difference')), h('th.num', t('col.ci')), h('th.num', t('col.p')))),
-      h('tbody', cells.map((c) => {
-        const cid = first(c, 'campaign_id', 'id');
-        const control = first(c, 'control') === true || first(c, 'role') === 'control';
-        return h('tr', { class: String(cid) === String(id) ? 'current' : null, dataset: { campaign: cid } },
-          h('td', h('a', { href: `#/c/${cid}` }, first(c, 'name') ?? `#${cid}`),
-            control ? h('span.chip.muted-chip', t('ab.control')) : null),
-          h('td.num', int(first(c, 'pieces'))),
-          h('td.num', int(first(c, 'responses', 'redeemed'))),
-          h('td.num', pct(first(c, 'rate', 'response_rate'))),
-          h('td.num', control ? '' : pp(first(c, 'difference_pp', 'diff_pp'))),
-          h('td.num', control ? '' : interval(first(c, 'ci_low_pp'), first(c, 'ci_high_pp'))),
-          h('td.num', control ? '' : decimal(first(c, 'p_value'), 4)));
-      }))));
+        h('th.num', t('col.rate')), h('th.num', t('col.difference')), h('th.num', t('col.ci')), h('th.num', t('col.p')),
+        h('th', t('col.result')))),
+      h('tbody', cells.map((c) => h('tr', { class: String(c.campaign_id) === String(id) ? 'current' : null,
+        dataset: { campaign: c.campaign_id } },
+        h('td', h('a', { href: `#/c/${c.campaign_id}` }, c.name),
+          c.control ? h('span.chip.muted-chip', t('ab.control')) : null),
+        h('td.num', int(c.pieces)),
+        h('td.num', int(c.responses)),
+        h('td.num', pct(c.rate)),
+        h('td.num', c.control ? '' : pp(c.diff_pp)),
+        h('td.num', c.control ? '' : interval(c.ci_pp, (v) => pp(v))),
+        h('td.num', c.control ? '' : decimal(c.p_value, 4)),
+        h('td', c.control || !c.verdict ? '' : h('span', { class: `chip ${VERDICT_TONE[c.verdict] || ''}` },
+          t('ab.result.' + c.verdict)))))))),
+    h('p.hint', t('ab.hint')));
 }
 
 export function holdoutSection(ho) {
-  if (!ho) return null;
-  const mailed = first(ho, 'mailed') || {};
-  const held = first(ho, 'held_out', 'holdout') || {};
+  if (!ho || !ho.mailed) return null;
+  const m = ho.mailed;
+  const x = ho.held_out || {};
+  const tile = (key, label, value, sub) => h('div.tile', { dataset: { figure: 'holdout.' + key } },
+    h('div.tile-label', label), h('div.tile-value', value), sub ? h('div.tile-sub', sub) : null);
   return section('holdout', t('sec.holdout'),
-    ho.sentence ? h('p.verdict', ho.sentence) : null,
+    h('p.hint', t('holdout.about', {
+      n: int(ho.recipients), pct: decimal(ho.holdout_pct, ho.holdout_pct % 1 ? 2 : 0),
+      from: day(ho.window_from), to: day(ho.window_to) })),
+    ho.significant == null ? null : h('p.verdict#holdout-verdict',
+      t(ho.significant ? 'holdout.significant' : 'holdout.not_significant', { lift: pp(ho.lift_pp) })),
     h('div.tiles.small',
-      h('div.tile', h('div.tile-label', t('holdout.mailed')), h('div.tile-value', pct(first(mailed, 'rate', 'response_rate'))),
-        h('div.tile-sub', `${int(first(mailed, 'responders', 'responses'))} / ${int(first(mailed, 'cards', 'pieces', 'count'))}`)),
-      h('div.tile', h('div.tile-label', t('holdout.holdout')), h('div.tile-value', pct(first(held, 'rate', 'response_rate'))),
-        h('div.tile-sub', `${int(first(held, 'responders', 'responses'))} / ${int(first(held, 'cards', 'pieces', 'count'))}`)),
-      h('div.tile', h('div.tile-label', t('holdout.lift')), h('div.tile-value', pp(first(ho, 'lift_pp'))),
-        h('div.tile-sub', interval(first(ho, 'ci_low_pp'), first(ho, 'ci_high_pp')))),
-      h('div.tile', h('div.tile-label', t('holdout.incremental_revenue')),
-        h('div.tile-value', money(first(ho, 'incremental_revenue_per_piece_cents')))),
-      h('div.tile', h('div.tile-label', t('holdout.incremental_roas')), h('div.tile-value', decimal(first(ho, 'incremental_roas'))))));
+      tile('mailed', t('holdout.mailed'), pct(m.rate), t('holdout.of', { x: int(m.responders), n: int(m.cards) })),
+      tile('held_out', t('holdout.holdout'), pct(x.rate), t('holdout.of', { x: int(x.responders), n: int(x.cards) })),
+      tile('lift_pp', t('holdout.lift'), pp(ho.lift_pp), interval(ho.lift_pp_ci, (v) => pp(v))),
+      tile('lift_pct', t('holdout.lift_pct'), ho.lift_pct == null ? '–' : pctPoints(ho.lift_pct),
+        interval(ho.lift_pct_ci, pctPoints)),
+      tile('incremental_revenue_per_piece_cents', t('holdout.incremental_revenue'),
+        money(ho.incremental_revenue_per_piece_cents == null ? null : Math.round(ho.incremental_revenue_per_piece_cents)),
+        ho.incremental_revenue_cents == null ? null : t('holdout.incremental_total', { v: money(ho.incremental_revenue_cents) })),
+      tile('incremental_roas', t('holdout.incremental_roas'), decimal(ho.incremental_roas))));
 }
