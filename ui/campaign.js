@@ -23,7 +23,8 @@ const TILES = [
   { key: 'cost_cents', fmt: money },
   { key: 'roas', fmt: (v) => decimal(v), sub: () => t('fig.roas.hint') },
   { key: 'cost_per_response_cents', alt: 'cost_per_redemption_cents', fmt: money },
-  { key: 'break_even_response_rate', fmt: (v) => pct(v) },
+  { key: 'break_even_response_rate', fmt: (v) => pct(v), sub: (r) =>
+    r.break_even_response_rate == null && r.gross_margin_pct == null ? t('fig.break_even.no_margin') : null },
   { key: 'median_days_to_redeem', fmt: (v) => (v == null ? decimal(v) : t('fig.days', { n: decimal(v, 1) })) },
 ];
 
@@ -61,6 +62,7 @@ function curveSection(report) {
       formatY: (v) => int(v),
       formatLine: (f) => pct(f, 0),
       label: t('sec.curve'),
+      width: 1180,
     }),
     h('details', h('summary', t('col.days_since_drop')),
       h('table.data.compact', h('thead', h('tr', h('th.num', t('col.days_since_drop')), h('th.num', t('col.redeemed')),
@@ -111,8 +113,8 @@ function byStoreSection(report) {
 }
 
 // A download link (the browser sends the certificate; the server names the file).
-function dl(href, label) {
-  return h('a.button.small', { href, download: '' }, label);
+function dl(href, label, title) {
+  return h('a.button.small', { href, download: '', title }, label);
 }
 
 function batchesSection(c, batches, onVoid) {
@@ -121,9 +123,9 @@ function batchesSection(c, batches, onVoid) {
     dl(`${base}/coupons.csv`, t('dl.csv')), dl(`${base}/qr.tar?format=png`, t('dl.qr_png')),
     dl(`${base}/qr.tar?format=svg`, t('dl.qr_svg')));
   const reports = h('div.downloads', h('span.muted', t('dl.figures') + ':'), dl(`${base}/report.csv`, t('dl.report_csv')),
-    dl(`${base}/report.csv?sep=%3B`, `${t('dl.report_csv')} · ${t('dl.excel_hint')}`),
+    dl(`${base}/report.csv?sep=%3B`, t('dl.report_excel'), t('dl.excel_hint')),
     dl(`${base}/redemptions.csv`, t('dl.redemptions_csv')),
-    dl(`${base}/redemptions.csv?sep=%3B`, `${t('dl.redemptions_csv')} · ${t('dl.excel_hint')}`));
+    dl(`${base}/redemptions.csv?sep=%3B`, t('dl.redemptions_excel'), t('dl.excel_hint')));
   let table = null;
   if (Array.isArray(batches) && batches.length) {
     const links = (b) => b.downloads || {

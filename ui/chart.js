@@ -3,7 +3,6 @@
 // and their cumulative share). Each bar and point carries a <title> for its exact figure.
 import { s } from './dom.js';
 
-const W = 760;
 const H = 240;
 const M = { top: 14, right: 52, bottom: 34, left: 56 };
 
@@ -15,9 +14,11 @@ function niceStep(x) {
   return 10 * p;
 }
 
-// barChart({bars:[{label, value, title}], line:[fraction|null], formatY, formatLine,
-//           lineTitle, label}) → <svg>.
-export function barChart({ bars, line = null, formatY = String, formatLine = String, label = '' }) {
+// barChart({bars:[{label, value, title}], line:[fraction|null], formatY, formatLine, label,
+//           width}) → <svg>. WIDTH is the drawing's width in its own units (the height is
+// fixed), about the width it gets on the page, so its text keeps the page's size.
+export function barChart({ bars, line = null, formatY = String, formatLine = String, label = '', width = 760 }) {
+  const W = width;
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
   const top = Math.max(0, ...bars.map((b) => b.value));

@@ -6,7 +6,8 @@ import { t } from './i18n.js';
 export function notify(text, kind = 'ok') {
   const box = $('#notice');
   if (!box) return;
-  mount(box, h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text));
+  mount(box, h('div', { class: `notice ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, h('span', text),
+    h('button.notice-close', { type: 'button', 'aria-label': t('act.close'), onclick: () => box.replaceChildren() }, '×')));
   clearTimeout(notify.timer);
   notify.timer = setTimeout(() => box.replaceChildren(), kind === 'error' ? 12000 : 6000);
 }
