@@ -13,18 +13,21 @@ d="$s/certs/dev" url="https://$listen"
 # shellcheck source=scripts/lib.sh
 . "$s/scripts/lib.sh"
 t=$(mktemp -d)
-policy_dir=/etc/chromium/policies/managed
-policy="$policy_dir/coupond-tests.json"
-lock=/run/lock/coupond-ui-tests.lock
+# shellcheck source=tests/ui/browser.sh
+. "$s/tests/ui/browser.sh"
 cleanup() {
-  # The policy file is shared by every concurrent run (same content); the last one out removes it.
-  if [ -e "$policy" ] && exec 8>>"$lock" && flock -n -x 8 2>/dev/null; then as_root rm -f "$policy"; fi
+  ui_policy_release
   rm -rf "$t"
 }
 trap cleanup EXIT
 
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 ok() { printf 'ok   %s\n' "$*"; }
+# page_is STATUS REGEX WHAT: the last answer ($code, body in $t/page) was STATUS and matches.
+page_is() {
+  [ "$code" = "$1" ] || fail "$3: status $code, not $1: $(head -c 300 "$t/page")"
+  grep -Eq -- "$2" "$t/page" || fail "$3: the page does not match /$2/: $(head -c 300 "$t/page")"
+}
 
 for tool in chromium certutil pk12util node curl; do
   command -v "$tool" >/dev/null 2>&1 || fail "$tool is missing (scripts/lib.sh installs chromium, libnss3-tools and nodejs)"
@@ -52,32 +55,14 @@ printf 'short\n' >"$t/pwfile"
   fail "export-p12 took a 5-character password"
 ok "export-p12 refuses an existing file, a till's certificate and a short password"
 
-# nssdb NAME [P12 PASSWORD]: a browser home whose NSS database trusts the dev CA and holds P12.
-nssdb() {
-  local home="$t/$1"
-  mkdir -p "$home/.pki/nssdb"
-  certutil -N -d "sql:$home/.pki/nssdb" --empty-password
-  certutil -A -n coupond-dev-ca -t "CT,," -i "$d/ca.pem" -d "sql:$home/.pki/nssdb"
-  if [ $# -gt 1 ]; then pk12util -i "$2" -d "sql:$home/.pki/nssdb" -W "$3" >/dev/null; fi
-}
-nssdb marketer "$t/marketer.p12" "$pw"
+ui_nssdb "$t/marketer" "$d/ca.pem" "$t/marketer.p12" "$pw"
 openssl pkcs12 -export -in "$d/terminal-1.pem" -inkey "$d/terminal-1.key" -out "$t/till.p12" \
   -passout pass:till-password -name till
-nssdb till "$t/till.p12" till-password
-nssdb nocert
+ui_nssdb "$t/till" "$d/ca.pem" "$t/till.p12" till-password
+ui_nssdb "$t/nocert" "$d/ca.pem"
 ok "NSS databases: marketer (from the exported .p12), a till, none"
 
-# Chromium picks the certificate without asking for the dev CA's certificates on loopback.
-# Chromium merges policy files per policy with the last file winning, so concurrent runs on
-# other ports share one file of the same content (any port) instead of one file each.
-issuer=$(openssl x509 -in "$d/ca.pem" -noout -subject -nameopt sep_multiline | sed -n 's/^ *CN=//p')
-as_root mkdir -p "$policy_dir" /run/lock
-exec 8>>"$lock"
-flock -s 8
-printf '{"AutoSelectCertificateForUrls":["{\\"pattern\\":\\"https://127.0.0.1:*\\",\\"filter\\":{\\"ISSUER\\":{\\"CN\\":\\"%s\\"}}}"]}\n' \
-  "$issuer" >"$t/policy.json"
-as_root install -m 0644 "$t/policy.json" "$policy.$$"
-as_root mv -f "$policy.$$" "$policy"
+ui_policy_hold "$d/ca.pem"
 
 echo "== /ui/ over HTTP: ETag and 304, the Content-Security-Policy, refusals as HTML"
 m=(--cacert "$d/ca.pem" --cert "$d/marketer.pem" --key "$d/marketer.key")
@@ -100,20 +85,21 @@ code=$(curl -sS -o /dev/null -w '%{http_code}' "${m[@]}" -H 'If-None-Match: "000
 [ "$code" = 200 ] || fail "If-None-Match with another ETag answered $code, not 200"
 ok "assets carry an ETag; a matching If-None-Match gets 304; CSP without inline code"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' --cacert "$d/ca.pem" -H 'Accept-Language: de-DE,de;q=0.9' "$url/ui/")
-[ "$code" = 401 ] && grep -q 'Zertifikat erforderlich' "$t/page" || fail "no certificate: $code $(head -c 300 "$t/page")"
+page_is 401 'Zertifikat erforderlich' "no certificate"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' --cacert "$d/ca.pem" --cert "$d/terminal-1.pem" \
   --key "$d/terminal-1.key" "$url/ui/")
-[ "$code" = 403 ] && grep -q 'Presented: terminal' "$t/page" || fail "a till: $code $(head -c 300 "$t/page")"
+page_is 403 'Presented: terminal' "a till's certificate"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' "${m[@]}" "$url/ui/no-such-file.js")
-[ "$code" = 404 ] && grep -q '<html' "$t/page" || fail "an unknown asset: $code"
+page_is 404 '<html' "an unknown asset"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' "${m[@]}" --path-as-is "$url/ui/%2e%2e%2fapp.js")
 [ "$code" = 404 ] || fail "an encoded path escaped the asset table: $code"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' "${m[@]}" "$url/ui")
-[ "$code" = 200 ] && cmp -s "$t/page" "$t/index.html" || fail "/ui is not the console's page: $code"
+page_is 200 '<script type="module" src="/ui/app.js">' "/ui"
+cmp -s "$t/page" "$t/index.html" || fail "/ui is not the page /ui/ is"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' "${m[@]}" -X POST -d x "$url/ui/")
-[ "$code" = 405 ] && grep -q '<html' "$t/page" || fail "POST /ui/ answered $code"
+page_is 405 '<html' "POST /ui/"
 code=$(curl -sS -o "$t/page" -w '%{http_code}' --cacert "$d/ca.pem" "$url/v1/campaigns")
-[ "$code" = 401 ] && grep -q '"error":"unauthorized"' "$t/page" || fail "the API's refusals are no longer JSON"
+page_is 401 '"error":"unauthorized"' "the API's refusal (JSON)"
 ok "refusals on /ui/ are HTML pages (401 in German by Accept-Language, 403 naming the till, 404, 405); the API's stay JSON"
 # Nothing the console ships names another origin (the SVG namespace is a name, not a load).
 if grep -n 'https\?://' "$s"/ui/* | grep -v 'http://www.w3.org/2000/svg'; then
