@@ -17,7 +17,8 @@
 
 const char *svc_usage(void)
 {
-    return "usage: coupond [serve|migrate|keygen|demo] [options]\n"
+    return "usage: coupond [serve|migrate|keygen|demo|expire-points|check-crl] [options]\n"
+           "       coupond -h|--help|-V|--version\n"
            "  --config FILE        read 'key = value' settings (keys as the long options)\n"
            "  --listen HOST:PORT   where to serve HTTPS (env COUPOND_LISTEN; 127.0.0.1:8443)\n"
            "  --db CONNINFO        libpq connection string (env COUPOND_DB)\n"

@@ -79,9 +79,15 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
     *err = CPN_ERR_INTERNAL;
     int rc = db_query_retry("campaign_create", 13, params, &res);
     if (rc == DB_HARD_ERROR) {
-        /* A CHECK constraint (23514) is a rule of the table the request broke. */
-        if (strcmp(db_sqlstate(res), "23514") == 0)
+        /* A CHECK constraint (23514) is a rule of the table the request broke; the points
+         * maximum's trigger says which in its message, handed on in *JSON. */
+        if (strcmp(db_sqlstate(res), "23514") == 0) {
             *err = CPN_ERR_BAD_REQUEST;
+            const char *name = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
+            const char *text = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+            if (name != NULL && text != NULL && strcmp(name, "campaigns_points_max") == 0)
+                *json = strdup(text);
+        }
         PQclear(res);
         return rc;
     }

@@ -36,7 +36,8 @@ int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
 
 /* Creates C. On DB_ONE_RESULT *JSON is the new campaign (caller frees) and *ERR is
  * CPN_OK, or *JSON is NULL and *ERR says why (CPN_ERR_BAD_REQUEST: variant_of unknown
- * or a rule of the table refused it). */
+ * or a rule of the table refused it). When the points offer is above the programme's
+ * maximum, *ERR is CPN_ERR_BAD_REQUEST and *JSON the sentence that says so (caller frees). */
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err) CPN_MUST_CHECK;
 
 #endif

@@ -24,7 +24,7 @@ enum cpn_err db_status_err(const char *s)
         enum cpn_err err;
     } map[] = {{"ok", CPN_OK},
                {"replay", CPN_OK},
-               {"replay_voided", CPN_OK},
+               {"voided", CPN_ERR_VOIDED},
                {"points_spent", CPN_ERR_INSUFFICIENT_POINTS},
                {"conflict", CPN_ERR_CONFLICT},
                {"not_found", CPN_ERR_NOT_FOUND},
@@ -80,6 +80,9 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
         out->points = col_i64(res, 4);
         copy_col(res, 5, out->redeemed_at, sizeof out->redeemed_at);
         out->redeemed_store = (int32_t)col_i64(res, 6);
+        int void_id = PQfnumber(res, "void_id");
+        if (void_id >= 0)
+            out->void_id = col_i64(res, void_id);
     }
     PQclear(res);
     return rc;

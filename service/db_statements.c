@@ -32,7 +32,7 @@ const struct db_statement db_statements[] = {
     {.name = "campaign_report", .sql = "SELECT campaign_report($1::bigint)"},
     {.once = true,
      .name = "card_serials_reserve",
-     .sql = "SELECT card_serials_reserve($1::integer)"},
+     .sql = "SELECT card_serials_reserve($1::integer, $2::integer)"},
     {.once = true, .name = "card_create", .sql = "SELECT card_create($1::bigint)"},
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
@@ -41,5 +41,7 @@ const struct db_statement db_statements[] = {
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
      .sql = "SELECT * FROM card_transaction_void($1::bigint, $2::integer, $3, $4)"},
+    {.name = "card_expire", .sql = "SELECT card_expire($1::integer)"},
+    {.name = "code_key_claim", .sql = "SELECT code_key_claim($1, $2::integer)"},
     {.name = NULL, .sql = NULL},
 };

@@ -203,8 +203,10 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     } else if (err == CPN_ERR_BAD_REQUEST) {
         result =
             http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                             rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
-                                                 : "The campaign breaks a rule of the schema.");
+                             text != NULL          ? text
+                             : rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
+                                                   : "The campaign breaks a rule of the schema.");
+        free(text);
     } else {
         result = http_reply_db_failure(r, rc);
     }

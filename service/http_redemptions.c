@@ -91,13 +91,13 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     if (card_text != NULL) {
         struct cpn_code card;
         err = codes_read(card_text, CPN_KIND_CARD, &card);
-        if (err != CPN_OK) {
-            snprintf(detail, dlen, "%s",
-                     err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                                : "The bonus card number is not valid: "
-                                                  "please scan or type it again.");
+        if (err == CPN_ERR_FORGED_CODE)
+            snprintf(detail, dlen, "This bonus card was not issued by us.");
+        else if (err == CPN_ERR_MALFORMED_CODE || err == CPN_ERR_TYPO)
+            snprintf(detail, dlen,
+                     "The bonus card number is not valid: please scan or type it again.");
+        if (err != CPN_OK)
             return err;
-        }
         q->card = card.serial;
     }
     return CPN_OK;
@@ -132,6 +132,8 @@ enum MHD_Result http_checks_create(struct http_req *r)
     json_decref(in);
     if (err == CPN_ERR_BAD_REQUEST)
         return http_reply_error(r, err, detail);
+    if (err == CPN_ERR_UNAVAILABLE) /* the service's trouble, not the code's */
+        return http_reply_error(r, err, NULL);
     struct redeem_answer a = {0};
     if (err == CPN_OK) {
         int rc = db_check(q.code.serial, r->principal->store, q.basket, q.card, &a);
@@ -192,6 +194,17 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no coupon with that code.");
+    if (err == CPN_ERR_VOIDED) {
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "Redemption %" PRId64 " of this txn_id was voided since (void %" PRId64
+                 "): it gives no discount again.",
+                 a.redemption_id, a.void_id);
+        return http_reply_error_extra(r, err, buf,
+                                      json_pack("{s:I, s:I}", "redemption_id",
+                                                (json_int_t)a.redemption_id, "void_id",
+                                                (json_int_t)a.void_id));
+    }
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
     json_t *out =
@@ -201,9 +214,6 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                   (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
-    bool voided = strcmp(a.status, "replay_voided") == 0;
-    if (out != NULL && voided)
-        json_object_set_new(out, "voided", json_true());
     return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
@@ -223,10 +233,10 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     enum cpn_err err = db_status_err(a.status);
+    /* Another store's redemption is not_found too (redemption_void()), so that a till learns
+     * nothing about other stores' ids: same status, same body, same work. */
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no redemption with that id.");
-    if (err == CPN_ERR_WRONG_STORE)
-        return http_reply_error(r, err, "This redemption was made in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error(r, err, "This redemption was already voided.");
     if (err == CPN_ERR_INSUFFICIENT_POINTS)
@@ -268,9 +278,12 @@ enum MHD_Result http_keys_get(struct http_req *r)
         if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
             continue;
         cpn_hex_encode(pub, sizeof pub, hex);
-        json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg",
-                                              "Ed25519", "public_key", hex, "current",
-                                              ids[i] == cpn_keyring_current_sign_id(k)));
+        json_t *key =
+            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
+                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
+        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
+            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
+        json_array_append_new(list, key);
     }
     return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
 }

@@ -128,7 +128,10 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
         if (rc != DB_ONE_RESULT)
             err = db_err(rc);
     } else if (err == CPN_OK) {
-        err = issue_clean_serials(b.first_serial, (size_t)req->count, out->serials, &last);
+        /* The serials from here on are the current MAC key's (refused if a newer one is in use). */
+        err = codes_claim(CPN_KIND_COUPON);
+        if (err == CPN_OK)
+            err = issue_clean_serials(b.first_serial, (size_t)req->count, out->serials, &last);
     }
     if (err == CPN_OK && b.status == ISSUE_OK) {
         rc = db_coupon_copy(out->serials, (size_t)req->count, req->campaign, b.batch_id,

@@ -18,20 +18,22 @@ $$;
 
 -- offer_points(campaign, basket): the points a points offer gives: its value, or for a
 -- multiplying offer (factor N) N-1 times the programme's points for the basket, so that
--- with the purchase's own earn the customer gets N times the points.
+-- with the purchase's own earn the customer gets N times the points; never more than the
+-- programme's max_offer_points.
 CREATE OR REPLACE FUNCTION offer_points(c campaigns, p_basket bigint) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    per_euro integer;
+    p card_programme;
 BEGIN
     IF c.offer_kind <> 'points' THEN
         RETURN 0;
     END IF;
+    SELECT * INTO p FROM card_programme;
     IF NOT c.offer_multiply THEN
-        RETURN c.offer_value;
+        RETURN least(c.offer_value, p.max_offer_points);
     END IF;
-    SELECT points_per_euro INTO per_euro FROM card_programme;
-    RETURN (c.offer_value - 1) * (p_basket / 100) * coalesce(per_euro, 1);
+    RETURN least((c.offer_value - 1) * (p_basket / 100) * coalesce(p.points_per_euro, 1),
+                 p.max_offer_points);
 END;
 $$;
 
@@ -87,13 +89,17 @@ $$;
 -- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
 -- lot that expires like earned points) in the same transaction; without a card the
 -- points are only reported.
--- status: ok | replay | replay_voided | conflict | not_found | not_started | expired | wrong_store |
+-- A replay of a redemption that was voided since answers 'voided' with the redemption and
+-- its void (VOID_ID), never the discount again.
+-- status: ok | replay | voided | conflict | not_found | not_started | expired | wrong_store |
 --         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
-    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer)
+    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
+    OUT void_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -108,13 +114,17 @@ BEGIN
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
            AND r.card_serial IS NOT DISTINCT FROM p_card THEN
-            -- The first answer again; a till retrying after a void learns of the void.
-            status := CASE WHEN EXISTS (SELECT 1 FROM redemption_voids rv
-                                         WHERE rv.redemption_id = r.id)
-                           THEN 'replay_voided' ELSE 'replay' END;
             redemption_id := r.id;
-            discount_cents := r.discount_cents;
             campaign_id := r.campaign_id;
+            -- A till retrying after a void learns of the void, and gets no discount again.
+            SELECT rv.id INTO void_id FROM redemption_voids rv WHERE rv.redemption_id = r.id;
+            IF void_id IS NOT NULL THEN
+                status := 'voided';
+                RETURN;
+            END IF;
+            -- The first answer again.
+            status := 'replay';
+            discount_cents := r.discount_cents;
             points := r.points;
             redeemed_at := rfc3339(r.created_at);
             redeemed_store := r.store_id;
@@ -205,8 +215,9 @@ $$;
 -- a new row; the coupon (and the campaign's limit) get the use back, and the points a
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
--- as points_spent. Idempotent by (terminal, txn_id). status: ok | replay | conflict |
--- not_found | wrong_store | already_voided | points_spent
+-- as points_spent. Idempotent by (terminal, txn_id). Another store's redemption is
+-- not_found, as one that does not exist. status: ok | replay | conflict | not_found |
+-- already_voided | points_spent
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
     OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
@@ -231,7 +242,8 @@ BEGIN
         RETURN;
     END IF;
     IF r.store_id <> p_store THEN
-        status := 'wrong_store';
+        -- Another store's redemption is answered exactly like one that does not exist.
+        status := 'not_found';
         RETURN;
     END IF;
     INSERT INTO redemption_voids (redemption_id, store_id, terminal, txn_id)

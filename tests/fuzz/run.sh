@@ -15,7 +15,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed"
+targets="fuzz_short fuzz_signed fuzz_pos_journal"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -41,12 +41,14 @@ else
     bin=$build/fuzz-direct
     mkdir -p "$bin"
     for t in $targets; do
+        extra=
+        case $t in fuzz_pos_journal) extra=$root/pos-client/journal.c ;; esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -fsanitize=fuzzer $sanitize -I"$root/include" \
             $(pkg-config --cflags libsodium libqrencode libpng) \
-            "$root/tests/fuzz/$t.c" "$root"/lib/*.c -o "$bin/$t" \
+            "$root/tests/fuzz/$t.c" $extra "$root"/lib/*.c -o "$bin/$t" \
             $(pkg-config --libs libsodium libqrencode libpng) -lcrypto
     done
 fi
