@@ -45,11 +45,21 @@ const deDec = (x) => x.toFixed(2).replace('.', ',');
 const enMoney = (c) => `€${group(String(Math.floor(c / 100)), ',')}.${String(c % 100).padStart(2, '0')}`;
 const norm = (s) => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
+let lastPage = null; // for a screenshot when something fails
+const tag = () => Date.now().toString(36).slice(-5).toUpperCase();
+
+// A full-page screenshot NAME.png, the floating notices closed first.
+async function shot(page, name) {
+  for (const b of await page.$$('#notice .notice-close')) await b.click();
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
 async function open(home, locale) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...ARGS, `--lang=${locale}`],
     env: { ...process.env, HOME: home } });
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
+  lastPage = page;
   return { browser, page };
 }
 
@@ -88,10 +98,10 @@ async function tileCheck(page, report, lang) {
     key: e.dataset.figure, value: e.dataset.value, text: e.querySelector('.tile-value').textContent,
     label: e.querySelector('.tile-label').textContent })));
   const keys = tiles.map((x) => x.key);
-  for (const k of ['redeemed', 'redemption_rate', 'revenue_cents', 'discount_cents', 'cost_cents', 'roas']) {
-    assert.ok(keys.includes(k), `the page shows ${k}`);
+  for (const alts of [['pieces', 'issued'], ['redeemed'], ['response_rate', 'redemption_rate'], ['revenue_cents'],
+    ['discount_cents'], ['cost_cents'], ['roas'], ['cost_per_response_cents', 'cost_per_redemption_cents']]) {
+    assert.ok(alts.some((k) => keys.includes(k)), `the page shows ${alts.join(' or ')}`);
   }
-  assert.ok(keys.includes('pieces') || keys.includes('issued'), 'the page shows the pieces');
   for (const tile of tiles) {
     assert.equal(tile.value, JSON.stringify(report[tile.key]), `tile ${tile.key} holds the report's value`);
     const v = report[tile.key];
@@ -127,7 +137,7 @@ async function marketer() {
   // Create a campaign through the form: bad input first.
   await page.click('#new-campaign');
   await page.waitForSelector('#campaign-form');
-  const name = `Herbstmailing Browsertest ${Date.now()}`;
+  const name = `Herbstmailing Nord ${tag()}`;
   await page.fill('[name="name"]', name);
   await page.selectOption('[name="channel"]', 'mailing');
   await page.fill('[name="cost_cents"]', '1.234,56');
@@ -150,7 +160,7 @@ async function marketer() {
   assert.equal(bad.shown, api.json.message);
   assert.equal(await page.getAttribute('[name="offer.value"]', 'aria-invalid'), 'true', 'the field named is marked');
   ok(`150 % shows the API's sentence and marks the field: "${bad.shown}"`);
-  await page.screenshot({ path: `${shots}/form-error-de.png`, fullPage: true });
+  await shot(page, 'form-error-de');
   assert.equal(call('marketer', 'GET', '/v1/campaigns?limit=1000').json.campaigns.filter((c) => c.name === name).length, 0,
     'bad input created nothing');
   await page.fill('[name="offer.value"]', '10');
@@ -219,14 +229,14 @@ async function marketer() {
     assert.equal(norm(row.cells[2]), norm(deMoney(d.revenue_cents)));
   }
   ok('by store and by day equal the report');
-  await page.screenshot({ path: `${shots}/campaign-de.png`, fullPage: true });
+  await shot(page, 'campaign-de');
 
   // English by the switch.
   await page.click('#lang-en');
   await page.waitForSelector('[data-figure="revenue_cents"] .tile-label:has-text("Revenue")');
   assert.equal(norm(await page.textContent('[data-figure="revenue_cents"] .tile-value')), enMoney(report.revenue_cents));
   await tileCheck(page, report, 'en');
-  await page.screenshot({ path: `${shots}/campaign-en.png`, fullPage: true });
+  await shot(page, 'campaign-en');
   ok('the switch turns the page English (amounts as €1,234.56)');
   await page.click('#lang-de');
   await page.waitForSelector('[data-figure="revenue_cents"] .tile-label:has-text("Umsatz")');
@@ -256,13 +266,176 @@ async function marketer() {
   const cents = revenues.map((r) => Number(r.replace(/[^\d,-]/g, '').replace(',', '.')));
   assert.deepEqual(cents, [...cents].sort((a, b) => b - a), 'sorted by revenue, highest first');
   ok('the list filters by state and channel and sorts by revenue');
-  await page.screenshot({ path: `${shots}/list-de.png`, fullPage: true });
+  await shot(page, 'list-de');
   await page.click(`${row} td.name a`);
   await page.waitForSelector('#campaign-name');
+
+  // The analytics API (lifecycle, batches, compare, recipients) is not in main yet (h11-api):
+  // these run once it is: await lifecycle(page, id, name, codes); await abTest(page, id, name);
+  // await holdout(page);
+  void [lifecycle, abTest, holdout];
 
   assert.deepEqual(problems, [], 'no script error, no CSP violation, nothing loaded from elsewhere');
   ok('no script error, no CSP violation, no request to another origin');
   await browser.close();
+}
+
+// The campaign page's state chip, once it says STATE.
+const stateIs = (page, state) => page.waitForSelector(`#campaign-state[data-state="${state}"]`, { timeout: 20000 });
+
+// Edit, pause and resume (a till is refused while paused), extend, void a batch: through the
+// page, each checked against the API and a till.
+async function lifecycle(page, id, name, codes) {
+  await page.click('#act-edit');
+  await page.waitForSelector('#campaign-form');
+  assert.equal(await page.isDisabled('[name="channel"]'), true, 'what PATCH cannot change is read-only');
+  await page.fill('[name="name"]', `${name} (geändert)`);
+  await page.fill('[name="cost_cents"]', '1.500,00');
+  await page.fill('[name="gross_margin_pct"]', '40');
+  const patch = page.waitForRequest((r) => r.method() === 'PATCH');
+  await page.click('#form-submit');
+  assert.deepEqual(JSON.parse((await patch).postData()), { name: `${name} (geändert)`, cost_cents: 150000, gross_margin_pct: 40 },
+    'the edit sends only what changed');
+  await page.waitForSelector(`#campaign-name:has-text("(geändert)")`);
+  const c = call('marketer', 'GET', `/v1/campaigns/${id}`).json;
+  assert.deepEqual([c.name, c.cost_cents, c.gross_margin_pct], [`${name} (geändert)`, 150000, 40]);
+  const report = call('marketer', 'GET', `/v1/campaigns/${id}/report`).json;
+  await page.waitForFunction((v) => document.querySelector('[data-figure="cost_cents"]')?.dataset.value === v,
+    JSON.stringify(report.cost_cents), { timeout: 20000 });
+  await tileCheck(page, report, 'de');
+  assert.notEqual(report.break_even_response_rate, null, 'with a margin there is a break-even rate');
+  ok('edit through the form: name, cost and margin changed (PATCH with only those); the tiles follow, break-even included');
+
+  await page.click('#act-pause');
+  await stateIs(page, 'paused');
+  let r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[30], basket_cents: 5000, txn_id: `ui-${id}-p1` });
+  assert.equal(r.json.error, 'campaign_paused', r.text);
+  await page.click('#act-resume');
+  await stateIs(page, 'running');
+  r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[30], basket_cents: 5000, txn_id: `ui-${id}-p2` });
+  assert.equal(r.status, 201, r.text);
+  ok('pause (a till is refused with campaign_paused) and resume through the buttons');
+
+  const before = Date.parse(c.ends_at);
+  const later = new Date(before + 21 * 86400000);
+  const local = `${later.getFullYear()}-${String(later.getMonth() + 1).padStart(2, '0')}-${String(later.getDate()).padStart(2, '0')}T18:30`;
+  await page.click('#act-extend');
+  await page.fill('#extend-until', local);
+  await page.click('#extend-dialog button[type=submit]');
+  await page.waitForSelector('#extend-dialog', { state: 'detached' });
+  const ext = call('marketer', 'GET', `/v1/campaigns/${id}`).json;
+  assert.equal(ext.ends_at, new Date(local).toISOString().replace('.000Z', 'Z'));
+  ok(`extended through the dialog to ${ext.ends_at}`);
+
+  const batchRow = '#batches-table tbody tr';
+  await page.waitForSelector(batchRow);
+  const batch = Number(await page.getAttribute(batchRow, 'data-batch'));
+  await page.click(`${batchRow}[data-batch="${batch}"] button`);
+  await page.click('#void-dialog button[type=submit]');
+  await page.waitForSelector(`${batchRow}[data-batch="${batch}"].voided`, { timeout: 20000 });
+  r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[31], basket_cents: 5000, txn_id: `ui-${id}-v` });
+  assert.equal(r.json.error, 'voided_batch', r.text);
+  ok(`batch ${batch} voided through the page: its coupons are refused with voided_batch`);
+}
+
+// An A/B test: a variant made through the form, coupons and redemptions on both; the page's
+// comparison equals GET /compare, its verdict in German and the API's own sentence in English.
+async function abTest(page, control, controlName) {
+  await page.click('nav a[href="#/new"]');
+  await page.waitForSelector('#campaign-form');
+  const name = `Herbstmailing Nord, Variante B ${tag()}`;
+  await page.fill('[name="name"]', name);
+  await page.fill('[name="cost_cents"]', '1.000');
+  await page.fill('[name="offer.value"]', '15');
+  await page.selectOption('[name="variant_of"]', String(control));
+  await page.click('#form-submit');
+  await page.waitForURL(/#\/c\/\d+$/);
+  const id = Number(/#\/c\/(\d+)$/.exec(page.url())[1]);
+  assert.equal(call('marketer', 'GET', `/v1/campaigns/${id}`).json.variant_of, control);
+  const issued = call('marketer', 'POST', `/v1/campaigns/${id}/coupons`, { count: 60 });
+  assert.equal(issued.status, 201);
+  issued.json.coupons.slice(0, 12).forEach((cp, i) => {
+    const r = call('terminal-2', 'POST', '/v1/redemptions', { code: cp.code, basket_cents: 3000 + i * 100, txn_id: `ab-${id}-${i}` });
+    assert.equal(r.status, 201, r.text);
+  });
+  const cmp = call('marketer', 'GET', `/v1/campaigns/${id}/compare`).json;
+  await page.waitForSelector('#ab-table', { timeout: 20000 });
+  await page.waitForFunction((n) => document.querySelectorAll('#ab-table tbody tr').length === n, cmp.cells.length);
+  await page.waitForFunction((want) => {
+    const row = document.querySelector(`#ab-table tr[data-campaign="${want}"]`);
+    return row && row.cells[2].textContent === '12';
+  }, id, { timeout: 20000 });
+  for (const cell of cmp.cells) {
+    const cells = await page.$$eval(`#ab-table tr[data-campaign="${cell.campaign_id}"] td`, (tds) => tds.map((x) => x.textContent));
+    assert.equal(norm(cells[1]), deInt(cell.pieces));
+    assert.equal(norm(cells[2]), deInt(cell.responses));
+    assert.equal(norm(cells[3]), cell.rate == null ? '–' : norm(dePct(cell.rate)));
+    if (!cell.control) {
+      assert.equal(norm(cells[4]), norm(`${cell.diff_pp > 0 ? '+' : cell.diff_pp < 0 ? '-' : ''}${Math.abs(cell.diff_pp).toFixed(2).replace('.', ',')} pp`));
+      assert.equal(norm(cells[6]), cell.p_value.toFixed(4).replace('.', ','));
+    }
+  }
+  const variant = cmp.cells.find((x) => x.campaign_id === id);
+  assert.equal(await page.getAttribute(`#ab-sentences p[data-campaign="${id}"]`, 'data-verdict'), variant.verdict);
+  await shot(page, 'campaign-ab-de');
+  await page.click('#lang-en');
+  await page.waitForSelector(`#ab-sentences p[data-campaign="${id}"]:has-text("${variant.sentence.slice(0, 20)}")`);
+  assert.equal(await page.textContent(`#ab-sentences p[data-campaign="${id}"]`), variant.sentence, "the API's own sentence");
+  await page.click('#lang-de');
+  ok(`A/B: variant ${id} of ${control} made through the form; the comparison equals /compare (${variant.verdict}: "${variant.sentence}")`);
+
+  await page.click('#act-end');
+  await page.click('#end-dialog button[type=submit]');
+  await stateIs(page, 'ended');
+  assert.equal(await page.$('#act-issue'), null, 'an ended campaign offers no new coupons');
+  assert.equal(call('marketer', 'GET', `/v1/campaigns/${id}`).json.state, 'ended');
+  ok('ended early through the confirmation dialog');
+  void controlName;
+}
+
+// A mailing to bonus-card holders with a holdout, uploaded as a CSV file through the dialog;
+// the holdout figures on the page equal the report's.
+async function holdout(page) {
+  const cards = [];
+  for (let i = 0; i < 40; i++) cards.push(call('terminal-1', 'POST', '/v1/cards', {}).json.card);
+  const c = call('marketer', 'POST', '/v1/campaigns', { name: `Kartenmailing Stammkunden ${tag()}`, channel: 'mailing',
+    cost_cents: 20000, starts_at: new Date(Date.now() - 3600000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    ends_at: new Date(Date.now() + 40 * 86400000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    offer: { kind: 'amount', value: 500, min_basket_cents: 2500 } }).json;
+  await page.evaluate((id) => { location.hash = `#/c/${id}`; }, c.id);
+  await page.waitForSelector(`#campaign-name:has-text("${c.name}")`);
+  const file = `${shots}/../recipients-${c.id}.csv`;
+  (await import('node:fs')).writeFileSync(file, 'card\n' + cards.join('\n') + '\n');
+  await page.click('#act-recipients');
+  await page.setInputFiles('#recipients-file', file);
+  await page.waitForSelector('#recipients-info:has-text("41 Zeilen")');
+  await page.fill('#recipients-holdout', '25');
+  await page.click('#recipients-dialog button[type=submit]');
+  await page.waitForSelector('#recipients-dialog', { state: 'detached' });
+  const shop = execFileSync('curl', ['-sS', '--fail', '--cacert', ca, '--cert', `${certs}/marketer.pem`, '--key',
+    `${certs}/marketer.key`, `${base}/v1/campaigns/${c.id}/lettershop.csv`], { encoding: 'utf8' });
+  const mailed = shop.trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+  assert.equal(mailed.length, 30, '30 mailed, 10 held out');
+  const held = cards.filter((k) => !mailed.includes(k));
+  mailed.slice(0, 9).forEach((card, i) => {
+    const r = call('terminal-1', 'POST', `/v1/cards/${card}/earn`, { basket_cents: 4000 + i, txn_id: `ho-${c.id}-m${i}` });
+    assert.equal(r.status, 201, r.text);
+  });
+  const r = call('terminal-1', 'POST', `/v1/cards/${held[0]}/earn`, { basket_cents: 3000, txn_id: `ho-${c.id}-h` });
+  assert.equal(r.status, 201, r.text);
+  const report = call('marketer', 'GET', `/v1/campaigns/${c.id}/report`).json;
+  const ho = report.holdout;
+  assert.deepEqual([ho.recipients, ho.mailed.cards, ho.held_out.cards, ho.mailed.responders, ho.held_out.responders],
+    [40, 30, 10, 9, 1]);
+  await page.waitForFunction((want) => document.querySelector('[data-figure="holdout.mailed"] .tile-sub')?.textContent
+    .startsWith(want), '9 von', { timeout: 20000 });
+  const tile = (k) => page.textContent(`[data-figure="holdout.${k}"] .tile-value`).then(norm);
+  assert.equal(await tile('mailed'), norm(dePct(ho.mailed.rate)));
+  assert.equal(await tile('held_out'), norm(dePct(ho.held_out.rate)));
+  assert.equal(await tile('lift_pp'), `+${ho.lift_pp.toFixed(2).replace('.', ',')} pp`);
+  assert.equal(await tile('incremental_revenue_per_piece_cents'), norm(deMoney(Math.round(ho.incremental_revenue_per_piece_cents))));
+  await shot(page, 'campaign-holdout-de');
+  ok(`holdout: 40 cards uploaded as CSV with 25 % held out; the page shows the report's rates (${dePct(ho.mailed.rate)} vs ${dePct(ho.held_out.rate)}) and lift (${ho.lift_pp} pp)`);
 }
 
 try {
@@ -271,6 +444,7 @@ try {
   console.log(`${passed} passed, 0 failed`);
 } catch (e) {
   console.error(e);
+  if (lastPage) await lastPage.screenshot({ path: `${shots}/failure.png`, fullPage: true }).catch(() => {});
   console.log(`${passed} passed, 1 failed`);
   process.exit(1);
 }
