@@ -40,7 +40,7 @@ function tiles(report) {
     }
     return h('div.tile', { class: tone ? `tile tone-${tone}` : 'tile', dataset: { figure: key, value: JSON.stringify(v) } },
       h('div.tile-label', t('fig.' + key)),
-      h('div.tile-value', tile.fmt(v)),
+      h('div', { class: tile.fmt(v).length > 12 ? 'tile-value long' : 'tile-value' }, tile.fmt(v)),
       sub ? h('div.tile-sub', sub) : null);
   });
 }

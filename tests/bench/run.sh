@@ -723,6 +723,8 @@ cluster's user), or `COUPOND_DB=... tests/bench/run.sh` for a given database. Th
 run's logs: `tests/bench/bin/work/`.
 EOF
 } >"$WORK/BENCHMARKS.md"
+# The console page's section (tests/bench/ui_page.sh writes it, last) survives this run.
+if [ -f "$OUT" ]; then sed -n '/^<!-- ui_page.sh -->$/,$p' "$OUT" >>"$WORK/BENCHMARKS.md"; fi
 cp "$WORK/BENCHMARKS.md" "$OUT"
 log "wrote $(rel "$OUT") in ${ELAPSED} s"
 printf '%s\n' "${ROWS[@]}" | sort -s -t'|' -k2,2 >&2
