@@ -106,6 +106,20 @@ if grep -n 'https\?://' "$s"/ui/* | grep -v 'http://www.w3.org/2000/svg'; then
   fail "the console's files name another origin"
 fi
 ok "the console's files load nothing from elsewhere"
+node --input-type=module -e "
+  import { STRINGS } from 'file://$s/ui/strings.js';
+  const de = Object.keys(STRINGS.de), en = Object.keys(STRINGS.en);
+  const gap = [...de.filter((k) => !en.includes(k)).map((k) => 'en lacks ' + k),
+               ...en.filter((k) => !de.includes(k)).map((k) => 'de lacks ' + k)];
+  const fs = await import('node:fs');
+  for (const f of fs.readdirSync('$s/ui').filter((n) => n.endsWith('.js'))) {
+    for (const m of fs.readFileSync('$s/ui/' + f, 'utf8').matchAll(/\\bt\\('([a-z_.]+)'[,)]/g)) {
+      if (!de.includes(m[1])) gap.push(f + ' uses the missing text ' + m[1]);
+    }
+  }
+  if (gap.length) { console.error(gap.join('\\n')); process.exit(1); }
+  console.log('ok   every text of the console exists in German and in English (' + de.length + '), and every one the code names');
+" || fail "a text of the console is missing in one language"
 
 echo "== in the browser"
 mkdir -p "$b/ui-screenshots"
