@@ -62,6 +62,11 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_STALE_KEY] = {"unavailable", 503,
                            "A newer code key is in use: this coupond must be restarted with it "
                            "before it can issue codes."},
+    [CPN_ERR_CAMPAIGN_PAUSED] = {"campaign_paused", 422,
+                                 "This campaign is paused: its coupons cannot be used right now."},
+    [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
+                              "This coupon was withdrawn (its batch was voided) and cannot be "
+                              "used."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

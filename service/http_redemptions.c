@@ -63,6 +63,7 @@ struct coupon_request {
     int64_t basket;
     uint32_t card;
     const char *txn;
+    const char *receipt; /* the till's receipt id (redemptions only), or NULL */
 };
 
 /* Reads {code, basket_cents, card?[, txn_id]}. Returns CPN_OK; CPN_ERR_BAD_REQUEST with
@@ -71,7 +72,8 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
                                         char *detail, size_t dlen)
 {
     static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
-    static const char *const allowed_redeem[] = {"code", "basket_cents", "card", "txn_id", NULL};
+    static const char *const allowed_redeem[] = {"code",   "basket_cents", "card",
+                                                 "txn_id", "receipt",      NULL};
     const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
@@ -83,8 +85,15 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
         json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
         json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
-        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0))
+        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
+        (with_txn && json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
         return CPN_ERR_BAD_REQUEST;
+    for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
+        if (*c < 0x21 || *c > 0x7e) {
+            snprintf(detail, dlen, "The field 'receipt' may hold only printable ASCII characters.");
+            return CPN_ERR_BAD_REQUEST;
+        }
+    }
     enum cpn_err err = codes_read(code_text, CPN_KIND_COUPON, &q->code);
     if (err != CPN_OK)
         return err;
@@ -182,7 +191,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct redeem_answer a;
-    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card, &a);
+    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card,
+                       q.receipt, &a);
     json_decref(in); /* q.txn pointed into it */
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
@@ -248,22 +258,6 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     return http_reply_json(r, 200,
                            json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
                                      (json_int_t)a.redemption_id, "voided", 1));
-}
-
-enum MHD_Result http_reports_get(struct http_req *r)
-{
-    int64_t id;
-    if (http_parse_id(r->params[0], &id) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    char *text = NULL;
-    int rc = db_campaign_report(id, &text);
-    if (rc == DB_NO_RESULTS)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    if (rc != DB_ONE_RESULT)
-        return http_reply_db_failure(r, rc);
-    json_t *out = json_loads(text, 0, NULL);
-    free(text);
-    return out != NULL ? http_reply_json(r, 200, out) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
 enum MHD_Result http_keys_get(struct http_req *r)

@@ -19,6 +19,7 @@
 #include "db_campaigns.h"
 #include "db_cards.h"
 #include "issue.h"
+#include "issue_job.h"
 #include "http.h"
 #include "http_ui.h"
 #include "log.h"
@@ -94,6 +95,8 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
+    issue_jobs_configure(cfg->max_issues);
+    http_exports_configure(cfg->export_stall_s);
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
@@ -113,6 +116,7 @@ static int serve(const struct svc_config *cfg)
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
+    issue_jobs_stop();
     MHD_stop_daemon(d);
     revocation_stop();
     codes_unload();
@@ -130,7 +134,7 @@ static int demo(const struct svc_config *cfg)
         return 1;
     int rc = 1;
     char *list = NULL;
-    if (db_campaign_list(0, 1, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
+    if (db_campaign_list(0, 1, NULL, NULL, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
         printf("demo: campaigns exist already; nothing loaded\n");
         rc = 0;
         goto out;
@@ -148,9 +152,9 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL;
+    char *json = NULL, why[24];
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;

@@ -40,11 +40,20 @@ $$;
 -- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
 -- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
 -- A points offer given a card that is not in the cards table is refused as unknown_card.
+-- A coupon of a voided batch is voided_batch; a campaign ended early is expired; a paused
+-- one is campaign_paused.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
+    IF cp.batch_id = ANY (c.voided_batches) THEN
+        RETURN 'voided_batch';
+    ELSIF c.ended_at IS NOT NULL THEN
+        RETURN 'expired';
+    ELSIF c.paused_at IS NOT NULL AND now() < c.ends_at THEN
+        RETURN 'campaign_paused';
+    END IF;
     IF now() < c.starts_at THEN
         RETURN 'not_started';
     ELSIF now() >= c.ends_at THEN
@@ -90,13 +99,15 @@ $$;
 -- lot that expires like earned points) in the same transaction; without a card the
 -- points are only reported.
 -- A replay of a redemption that was voided since answers 'voided' with the redemption and
--- its void (VOID_ID), never the discount again.
+-- its void (VOID_ID), never the discount again. The till's receipt id, when given, is stored
+-- so the report counts a basket's revenue once; a replay compares it too.
 -- status: ok | replay | voided | conflict | not_found | not_started | expired | wrong_store |
---         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
+--         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted |
+--         campaign_paused | voided_batch
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint,
+    p_card bigint, p_receipt text,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
     OUT void_id bigint)
@@ -113,7 +124,8 @@ BEGIN
     SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
-           AND r.card_serial IS NOT DISTINCT FROM p_card THEN
+           AND r.card_serial IS NOT DISTINCT FROM p_card
+           AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
             redemption_id := r.id;
             campaign_id := r.campaign_id;
             -- A till retrying after a void learns of the void, and gets no discount again.
@@ -165,8 +177,9 @@ BEGIN
     discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
     points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
-                             basket_cents, discount_cents, points, card_serial)
-    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card)
+                             basket_cents, discount_cents, points, card_serial, receipt)
+    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card,
+            p_receipt)
     RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
     IF points > 0 AND p_card IS NOT NULL THEN
         -- Lock order as everywhere: coupon, campaign, then the card.

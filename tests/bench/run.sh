@@ -422,7 +422,7 @@ measure_redeem() {
   cat >"$WORK/redeem.sql" <<SQL
 \\set k :k + 1
 \\set id :off + :client_id + $NDB * (:k - 1) + 1
-SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint) r WHERE b.i = :id;
+SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint, NULL::text) r WHERE b.i = :id;
 SQL
   local V=() C=() R=() Q=()
   for r in $(seq 1 "$ROUNDS"); do
@@ -723,8 +723,9 @@ cluster's user), or `COUPOND_DB=... tests/bench/run.sh` for a given database. Th
 run's logs: `tests/bench/bin/work/`.
 EOF
 } >"$WORK/BENCHMARKS.md"
-# The console page's section (tests/bench/ui_page.sh writes it, last) survives this run.
-if [ -f "$OUT" ]; then sed -n '/^<!-- ui_page.sh -->$/,$p' "$OUT" >>"$WORK/BENCHMARKS.md"; fi
+# The campaign page's sections (tests/bench/campaign_page.sh and ui_page.sh write them, after
+# this script's part) survive this run.
+if [ -f "$OUT" ]; then sed -n '/^<!-- \(campaign-page\|ui_page.sh\)/,$p' "$OUT" >>"$WORK/BENCHMARKS.md"; fi
 cp "$WORK/BENCHMARKS.md" "$OUT"
 log "wrote $(rel "$OUT") in ${ELAPSED} s"
 printf '%s\n' "${ROWS[@]}" | sort -s -t'|' -k2,2 >&2

@@ -873,6 +873,10 @@ def run_live(doc, client):
     if ("get", "/ui/") in L.ops:
         run_console(L)
 
+    if ("get", "/v1/campaigns/{id}/compare") in L.ops:
+        from openapi_live_analytics import run_analytics
+        run_analytics(L, campaign, issue, redeem)
+
     L.coverage()
 
 
