@@ -270,10 +270,9 @@ async function marketer() {
   await page.click(`${row} td.name a`);
   await page.waitForSelector('#campaign-name');
 
-  // The analytics API (lifecycle, batches, compare, recipients) is not in main yet (h11-api):
-  // these run once it is: await lifecycle(page, id, name, codes); await abTest(page, id, name);
-  // await holdout(page);
-  void [lifecycle, abTest, holdout];
+  await lifecycle(page, id, name, codes);
+  await abTest(page, id, name);
+  await holdout(page);
 
   assert.deepEqual(problems, [], 'no script error, no CSP violation, nothing loaded from elsewhere');
   ok('no script error, no CSP violation, no request to another origin');
