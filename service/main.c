@@ -80,6 +80,12 @@ static int serve(const struct svc_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if ((cfg->crl == NULL || cfg->crl[0] == '\0') == !cfg->no_crl) {
+        log_msg(LOG_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
+                                       : "no revocation list: pass --crl FILE (the CA's CRL), or "
+                                         "--no-crl to serve without revocation checks");
+        return 2;
+    }
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
     bool db_answered = db_conn() != NULL;
@@ -90,7 +96,7 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    if (revocation_start(cfg->crl, cfg->ca) != CPN_OK) {
+    if (revocation_start(cfg->no_crl ? NULL : cfg->crl, cfg->ca) != CPN_OK) {
         codes_unload();
         db_free_setup();
         return 1;
@@ -117,10 +123,9 @@ static int serve(const struct svc_config *cfg)
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
     issue_jobs_stop();
-    MHD_stop_daemon(d);
+    http_stop(d);
     revocation_stop();
     codes_unload();
-    http_free_pems();
     http_ui_unload();
     db_free_setup();
     log_msg(LOG_INFO, "coupond stopped");

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Builds the code-format fuzz targets with clang (libFuzzer + ASan + UBSan)
-# into build directory $1 and runs each for $2 seconds (default 20) on its
+# Builds the fuzz targets (code formats, the till journal, the CRL loading path)
+# with clang (libFuzzer + ASan + UBSan) into build directory $1 and runs each for $2 seconds (default 20) on its
 # seed corpus in tests/fuzz/corpus_<name>/. New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
 # the build fails or any target finds a crash, leak or timeout.
@@ -15,7 +15,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed fuzz_pos_journal"
+targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_crl"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -42,14 +42,17 @@ else
     mkdir -p "$bin"
     for t in $targets; do
         extra=
-        case $t in fuzz_pos_journal) extra=$root/pos-client/journal.c ;; esac
+        case $t in
+        fuzz_pos_journal) extra=$root/pos-client/journal.c ;;
+        fuzz_crl) extra=$root/service/crl.c ;;
+        esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -fsanitize=fuzzer $sanitize -I"$root/include" \
-            $(pkg-config --cflags libsodium libqrencode libpng) \
+            $(pkg-config --cflags libsodium libqrencode libpng gnutls) \
             "$root/tests/fuzz/$t.c" $extra "$root"/lib/*.c -o "$bin/$t" \
-            $(pkg-config --libs libsodium libqrencode libpng) -lcrypto
+            $(pkg-config --libs libsodium libqrencode libpng gnutls) -lcrypto
     done
 fi
 
@@ -60,7 +63,9 @@ for t in $targets; do
     work=$build/fuzz-corpus/$name
     mkdir -p "$work"
     echo "== $t: $seconds s"
-    if ! "$bin/$t" -max_total_time="$seconds" -max_len=512 -timeout=10 -print_final_stats=1 \
+    max_len=512
+    [ "$t" = fuzz_crl ] && max_len=4096 # a CRL with a few entries
+    if ! "$bin/$t" -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$build/fuzz-artifacts/$t-" "$work" "$root/tests/fuzz/corpus_$name"; then
         echo "== $t FAILED: see $build/fuzz-artifacts/" >&2
         status=1
