@@ -11,6 +11,9 @@
 #ifndef COUPOND_SQL_DIR
 #define COUPOND_SQL_DIR "/usr/share/coupond/sql"
 #endif
+#ifndef COUPOND_UI_DIR
+#define COUPOND_UI_DIR "/usr/share/coupond/ui"
+#endif
 
 const char *svc_usage(void)
 {
@@ -25,6 +28,7 @@ const char *svc_usage(void)
            "  --no-crl             serve without revocation checks (serve needs --crl or this)\n"
            "  --keys DIR           signing and MAC keys (coupond keygen --keys DIR adds one)\n"
            "  --sql DIR            schema migrations and stored functions\n"
+           "  --ui DIR             the marketer console's files, served under /ui/\n"
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
            "  --idle-timeout S     close connections idle this long (default 120)\n"
@@ -111,8 +115,8 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
     struct {
         const char *name;
         char **slot;
-    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},    {"ca", &c->ca},
-                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}};
+    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},     {"ca", &c->ca},
+                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}, {"ui", &c->ui_dir}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         if (strcmp(name, strs[i].name) == 0) {
             if (set_str(strs[i].slot, value) != 0) {
@@ -220,6 +224,7 @@ void svc_config_free(struct svc_config *c)
     free(c->crl);
     free(c->keys_dir);
     free(c->sql_dir);
+    free(c->ui_dir);
     free(c);
 }
 
@@ -244,7 +249,8 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||
-        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR)) {
+        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR) ||
+        set_str(&c->ui_dir, COUPOND_UI_DIR)) {
         snprintf(errbuf, errlen, "out of memory");
         goto fail;
     }

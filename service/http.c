@@ -19,6 +19,7 @@
 #include "http.h"
 #include "http_guard.h"
 #include "http_limits.h"
+#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -84,6 +85,9 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/batches/{}/void", ROLE_MARKETER | ROLE_ADMIN, http_batches_void, "batches_void",
      HTTP_BODY_DEFAULT},
     {"GET", "/v1/audit", ROLE_ADMIN, http_audit_list, "audit_list", HTTP_BODY_DEFAULT},
+    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset", HTTP_BODY_DEFAULT},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -211,7 +215,8 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
 {
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     if (r->close || !authenticated(r->ctx)) {
         /* A connection without a verified certificate serves one answer: it leaves the
@@ -260,6 +265,10 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
 enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
                                        json_t *extra)
 {
+    if (http_ui_path(r->path)) {
+        json_decref(extra);
+        return http_ui_reply_error(r, err, detail);
+    }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
                              detail != NULL ? detail : cpn_err_message(err));
     if (body != NULL && extra != NULL)
