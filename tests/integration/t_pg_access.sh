@@ -9,11 +9,11 @@
 set -euo pipefail
 s=${COUPOND_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 if [ "$(id -u)" -ne 0 ]; then
-  command -v sudo >/dev/null && sudo -n true 2>/dev/null ||
+  { command -v sudo >/dev/null && sudo -n true 2>/dev/null; } ||
     { echo "FAILED: needs root or passwordless sudo to act as another account"; exit 1; }
   exec sudo -n --preserve-env=COUPOND_SOURCE_DIR bash "$0" "$@"
 fi
-# shellcheck source=scripts/lib.sh
+# shellcheck source=/dev/null
 . "$s/scripts/lib.sh"
 bindir=$(pg_bindir)
 name="pg-access-$$"
@@ -23,7 +23,7 @@ old_data="$t/old" old_sock="$t/old.sock"
 cleanup() {
   pg_stop 2>/dev/null || true
   runuser -u coupond -- "$bindir/pg_ctl" -D "$old_data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$t" "$ROOT/var/$name" "$ROOT/var/$name.sock"
+  rm -rf "$t" "${ROOT:?}/var/$name" "${ROOT:?}/var/$name.sock"
 }
 trap cleanup EXIT
 
