@@ -25,7 +25,8 @@ const char *svc_usage(void)
            "  --sql DIR            schema migrations and stored functions\n"
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
-           "  --idle-timeout S     close connections idle this long (default 120)\n";
+           "  --idle-timeout S     close connections idle this long (default 120)\n"
+           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -102,7 +103,8 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
         unsigned *slot, min, max;
     } nums[] = {{"threads", &c->threads, 1, 256},
                 {"max-connections", &c->max_connections, 1, 100000},
-                {"idle-timeout", &c->idle_timeout_s, 1, 86400}};
+                {"idle-timeout", &c->idle_timeout_s, 1, 86400},
+                {"db-deadline", &c->db_deadline_ms, 100, 600000}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) == 0) {
             if (parse_uint(value, nums[i].min, nums[i].max, nums[i].slot) != 0) {
@@ -189,6 +191,7 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->threads = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 2;
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
+    c->db_deadline_ms = 5000;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||

@@ -21,6 +21,7 @@ struct svc_config {
     unsigned threads;  /* worker threads, each with its own database connection */
     unsigned max_connections;
     unsigned idle_timeout_s;
+    unsigned db_deadline_ms; /* a round trip to PostgreSQL answers 503 past this (5000) */
 };
 
 /* Builds the configuration from ARGV (flags, and a --config FILE), the environment
