@@ -14,6 +14,7 @@
 # Usage: tests/chaos/run.sh [short|long] [BUILD_DIR]
 #   short (scripts/test): 6 kills, 4 PostgreSQL crashes, 1 freeze, 1 disk full, ~2 minutes
 #   long  (docs/RELIABILITY.md): 30 kills, 20 PostgreSQL crashes, 1 freeze, 1 disk full
+# CHAOS_FAULTS picks faults (default "kill pgstop freeze diskfull"), CHAOS_SEED the seed.
 # Runs a private PostgreSQL cluster of its own (data directory on a tmpfs it mounts, so root
 # or sudo is needed) and coupond on CHAOS_LISTEN (default 127.0.0.1:18851). Results: the
 # work directory it prints (ops, events, faults.tsv, figures.md, audit.json, logs).
@@ -146,6 +147,9 @@ fault() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}" >>"$out/faults.tsv";
 rnd_sleep() { sleep "$(awk -v a="$1" -v b="$2" -v r="$RANDOM" 'BEGIN{printf "%.2f", a + (b - a) * r / 32767}')"; }
 pg_pids() { pgrep -u "$PG_USER" -f "$data" || true; pgrep -u "$PG_USER" -P "$(head -1 "$data/postmaster.pid")" || true; }
 sleep 3
+faults=" ${CHAOS_FAULTS:-kill pgstop freeze diskfull} "
+[[ $faults == *" kill "* ]] || kills=0
+[[ $faults == *" pgstop "* ]] || pgstops=0
 
 say "fault 1: SIGKILL coupond $kills times"
 for _ in $(seq 1 "$kills"); do
@@ -164,6 +168,7 @@ for _ in $(seq 1 "$pgstops"); do
 done
 sleep 3
 
+if [[ $faults == *" freeze "* ]]; then
 say "fault 3: PostgreSQL frozen (SIGSTOP) for 10 s"
 pids=$(pg_pids | sort -u)
 t=$(now_ms)
@@ -174,7 +179,9 @@ sleep 10
 as_root kill -CONT $pids
 fault freeze "$t" "$(now_ms)"
 sleep 4
+fi
 
+if [[ $faults == *" diskfull "* ]]; then
 say "fault 4: PostgreSQL's data directory out of space"
 t=$(now_ms)
 as_root dd if=/dev/zero of="$mnt/filler" bs=1M status=none 2>/dev/null || true
@@ -183,6 +190,7 @@ sleep "${CHAOS_FULL_S:-8}"
 as_root rm -f "$mnt/filler"
 fault diskfull "$t" "$(now_ms)"
 sleep 5
+fi
 
 say "stopping the tills (each finishes its operation in flight)"
 touch "$work/stop"
