@@ -57,6 +57,7 @@ cpid='' tpid=''
 now_ms() { date +%s%3N; }
 pgctl() { pg_as "$bindir/pg_ctl" -D "$data" "$@"; }
 cleanup() {
+  set +e # everything below is tried, whatever fails
   [ -n "$tpid" ] && kill "$tpid" 2>/dev/null
   [ -n "$cpid" ] && { kill -9 "$cpid"; wait "$cpid"; } 2>/dev/null
   pkill -CONT -u "$PG_USER" -f "$data" 2>/dev/null || true
@@ -199,6 +200,18 @@ wait "$tpid"; tpid=
   { say "PostgreSQL is down after the run; starting it for the audit"; pg_start_chaos; }
 cp "$work/log/server.log" "$out/postgres.log" 2>/dev/null || true
 status=0
+# The last coupond stops cleanly (an ASan build reports leaks here); no sanitizer report
+# from any of them.
+kill -TERM "$cpid"
+crc=0
+wait "$cpid" || crc=$?
+cpid=''
+[ "$crc" -eq 0 ] || { say "coupond exited with status $crc on SIGTERM"; status=1; }
+if grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$out/coupond.log"; then
+  grep -A20 -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$out/coupond.log" | head -60 >&2
+  say "sanitizer report in coupond's log"
+  status=1
+fi
 python3 "$here/audit.py" "$db" "$out" "$seed" >"$out/audit.json" || status=1
 python3 "$here/figures.py" "$out" "$form" "${CHAOS_DEADLINE_MS:-5000}" >"$out/figures.md" || status=1
 cat "$out/figures.md"
