@@ -26,6 +26,7 @@ struct pos_api {
     size_t len, cap;
     bool too_large;
     unsigned long calls; /* requests started, for tests that must prove none went out */
+    bool unsent;         /* the last call failed before any of its request left the till */
     char errbuf[CURL_ERROR_SIZE];
     char message[MESSAGE_SIZE];
     char detail[DETAIL_SIZE];
@@ -135,6 +136,11 @@ const char *pos_api_detail(const struct pos_api *api)
     return api->detail;
 }
 
+bool pos_api_unsent(const struct pos_api *api)
+{
+    return api->unsent;
+}
+
 unsigned long pos_api_calls(const struct pos_api *api)
 {
     return api->calls;
@@ -167,6 +173,12 @@ static enum cpn_err transport_failure(struct pos_api *api, CURLcode rc, const ch
         request_size = 1; /* cannot tell: assume it went out */
     bool sent = request_size > 0;
     bool safe = strcmp(method, "GET") == 0;
+    /* Failures before the request is written (no connection, no TLS session) with nothing sent:
+     * the service cannot have seen this call. */
+    api->unsent = !sent && (rc == CURLE_COULDNT_RESOLVE_HOST || rc == CURLE_COULDNT_CONNECT ||
+                            rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
+                            rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE ||
+                            rc == CURLE_FAILED_INIT);
     const char *fate = !sent  ? "nothing was done"
                        : safe ? "nothing was changed"
                               : "it is not known whether it went through";
@@ -323,6 +335,7 @@ enum cpn_err pos_api_call(struct pos_api *api, const char *method, const char *p
     api->message[0] = api->detail[0] = api->errbuf[0] = '\0';
     api->len = 0;
     api->too_large = false;
+    api->unsent = false;
 
     size_t ulen = strlen(api->url), plen = strlen(path);
     char *url = malloc(ulen + plen + 1);
@@ -332,6 +345,7 @@ enum cpn_err pos_api_call(struct pos_api *api, const char *method, const char *p
         free(payload);
         snprintf(api->message, sizeof api->message,
                  "This till ran out of memory: nothing was done.");
+        api->unsent = true;
         return CPN_ERR_NO_MEMORY;
     }
     memcpy(url, api->url, ulen);

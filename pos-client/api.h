@@ -56,6 +56,11 @@ const char *pos_api_message(const struct pos_api *api);
  * code; "" after success); valid until the next call on API. */
 const char *pos_api_detail(const struct pos_api *api);
 
+/* Returns true when the last call on API failed before any byte of its request left the till
+ * (no connection, no TLS session, out of memory before sending): the service cannot have acted on
+ * it. False after success, after an HTTP answer, and whenever the request may have gone out. */
+bool pos_api_unsent(const struct pos_api *api);
+
 /* How many calls were started on API (for tests that prove a refusal needed no call). */
 unsigned long pos_api_calls(const struct pos_api *api);
 

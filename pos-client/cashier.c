@@ -1,6 +1,7 @@
 /* The cashier mode's input loop: reads one line at a time, has it classified (cashier_classify.c)
- * and handed to the basket (cashier_basket.c) or to pay and cancel (cashier_pay.c), and answers
- * with one line each; on leaving, says what of an open basket stays booked. */
+ * and handed to the basket (cashier_basket.c) or to pay, cancel and retry (cashier_pay.c), and
+ * answers with one line each; says at the start and after each basket which earlier transactions
+ * are pending; on leaving, says what of an open basket stays booked. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -32,6 +33,9 @@ static void help(struct pos_cashier_session *s)
            "pay");
     pos_cashier_say(
         s, "  cancel                 drop this basket (anything already booked is voided)");
+    pos_cashier_say(
+        s, "  retry                  settle earlier transactions that got no answer (each is "
+           "booked at most once)");
     pos_cashier_say(s, "  help, quit             this help; leave the till mode");
 }
 
@@ -39,6 +43,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
 {
     struct pos_cashier_session s = {.till = till, .out = out};
     pos_basket_clear(&s.b);
+    pos_cashier_say_pending(&s);
     char *line = NULL;
     size_t cap = 0;
     int rc = POS_EXIT_OK;
@@ -90,9 +95,13 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
         case POS_LINE_PAY:
             if (pos_cashier_pay(&s)) {
                 pos_basket_clear(&s.b);
+                pos_cashier_say_pending(&s);
                 if (prompt)
                     pos_cashier_say(&s, "--- next customer ---");
             }
+            break;
+        case POS_LINE_RETRY:
+            pos_cashier_retry(&s);
             break;
         case POS_LINE_TOTAL:
             pos_cashier_on_total(&s, l.amount);

@@ -22,6 +22,7 @@ enum pos_line_kind {
     POS_LINE_QUIT,       /* "quit", "exit" */
     POS_LINE_CANCEL,     /* "cancel", "clear": drop the basket */
     POS_LINE_PAY,        /* "pay", "done": book the basket */
+    POS_LINE_RETRY,      /* "retry": settle the till's pending transactions */
     POS_LINE_TOTAL,      /* "total 12.34", or an amount alone: the basket total (amount) */
     POS_LINE_BURN,       /* "burn 500": points to burn from the card (amount) */
     POS_LINE_COUPON,     /* a coupon code (scan) */

@@ -81,6 +81,7 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
     static const char *const quit[] = {"quit", "exit", "q", NULL};
     static const char *const cancel[] = {"cancel", "clear", NULL};
     static const char *const pay[] = {"pay", "done", NULL};
+    static const char *const retry[] = {"retry", NULL};
     memset(out, 0, sizeof *out);
     out->err = CPN_OK;
     char buf[POS_CASHIER_LINE_MAX + 1];
@@ -121,10 +122,8 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
             const char *const *words;
             enum pos_line_kind kind;
         } commands[] = {
-            {help, POS_LINE_HELP},
-            {quit, POS_LINE_QUIT},
-            {cancel, POS_LINE_CANCEL},
-            {pay, POS_LINE_PAY},
+            {help, POS_LINE_HELP}, {quit, POS_LINE_QUIT},   {cancel, POS_LINE_CANCEL},
+            {pay, POS_LINE_PAY},   {retry, POS_LINE_RETRY},
         };
         for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
             if (is_one_of(word, commands[i].words)) {

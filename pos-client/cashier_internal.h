@@ -17,10 +17,13 @@
 /* A coupon in the basket. */
 struct pos_basket_coupon {
     struct pos_scan scan;
-    int64_t discount_cents;  /* from the last check, or the redemption once redeemed */
-    int64_t redemption_id;   /* once redeemed, else 0 */
-    bool pending;            /* a redeem got no answer: it may have gone through */
-    const char *waiting_for; /* NULL, or why the last check said "not yet" (card, minimum) */
+    int64_t discount_cents;         /* from the last check, or the redemption once redeemed */
+    int64_t redemption_id;          /* once redeemed, else 0 */
+    bool pending;                   /* a redeem got no answer: it may have gone through */
+    char txn_id[POS_TXN_ID_SIZE];   /* pending: its txn, which pay and cancel send again */
+    bool void_pending;              /* cancel's void of it got no answer */
+    char void_txn[POS_TXN_ID_SIZE]; /* void_pending: its txn, which cancel sends again */
+    const char *waiting_for;        /* NULL, or why the last check said "not yet" (card, minimum) */
 };
 
 /* The customer's basket. */
@@ -32,13 +35,17 @@ struct pos_basket {
     int64_t total_cents;
     struct pos_basket_coupon coupons[POS_BASKET_MAX_COUPONS];
     size_t n_coupons;
-    int64_t burn_points;   /* 0 none */
-    int64_t burn_txn_id;   /* once burned, else 0 */
-    bool burn_pending;     /* the burn got no answer: it may have gone through */
-    int64_t earn_txn_id;   /* once earned, else 0 */
-    int64_t earned_points; /* once earned */
-    int64_t earn_cents;    /* what the last earn was for */
-    bool earn_pending;     /* the earn got no answer: it may have gone through */
+    int64_t burn_points;               /* 0 none */
+    int64_t burn_txn_id;               /* once burned, else 0 */
+    bool burn_pending;                 /* the burn got no answer: it may have gone through */
+    char burn_txn[POS_TXN_ID_SIZE];    /* burn_pending: its txn */
+    int64_t earn_txn_id;               /* once earned, else 0 */
+    int64_t earned_points;             /* once earned */
+    int64_t earn_cents;                /* what the last earn was for */
+    bool earn_pending;                 /* the earn got no answer: it may have gone through */
+    char earn_txn[POS_TXN_ID_SIZE];    /* earn_pending: its txn */
+    bool void_pending[2];              /* cancel's void of the burn [0], the earn [1]: no answer */
+    char void_txn[2][POS_TXN_ID_SIZE]; /* void_pending: their txns */
 };
 
 /* The session: the till, where to write, and the basket. */
@@ -85,14 +92,30 @@ void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points);
 
 /* --- paying and cancelling (cashier_pay.c) --- */
 
-/* Books the basket. Returns true when it is done (and a new one may start). */
+/* Books the basket. A call that got no answer is sent again under its own txn by the next pay
+ * (the cashier's "again": the service books it at most once); everything else is a new txn.
+ * Returns true when it is done (and a new one may start). */
 bool pos_cashier_pay(struct pos_cashier_session *s);
 
 /* Drops the basket, voiding what was booked of it. A call that got no answer is first sent again
  * to learn whether it went through (if not, it goes through now), and then voided. */
 void pos_cashier_cancel(struct pos_cashier_session *s);
 
-/* Says, when leaving with a partly booked basket, what stays booked and how to void it. */
+/* Says, when leaving with a partly booked basket, what stays booked and how to void it, and what
+ * stays pending and how to settle it. */
 void pos_cashier_say_booked(struct pos_cashier_session *s);
+
+/* Returns the line's ending for R, the result of a call sent again under the txn of an earlier
+ * attempt that got no answer: what the service said about that attempt ("" when R was no such
+ * retry). */
+const char *pos_cashier_again_note(const struct pos_result *r);
+
+/* Says how many transactions of this till are pending outside the open basket and that "retry"
+ * settles them; nothing when there are none. */
+void pos_cashier_say_pending(struct pos_cashier_session *s);
+
+/* "retry": settles the till's pending transactions (refused, and said, while the basket is
+ * partly booked: pay or cancel settles its own). */
+void pos_cashier_retry(struct pos_cashier_session *s);
 
 #endif

@@ -1,20 +1,40 @@
 /* Paying and cancelling a basket in the cashier mode: on "pay" the coupons are redeemed, points
  * burned and points earned on what is left to pay, each its own journaled call with one line per
  * result and a summary line; on "cancel" what was booked is voided. When a call gets no answer,
- * the basket stays as it is and "pay" (or "cancel") again picks up where it stopped: nothing is
- * booked twice. */
+ * the basket keeps its txn id and "pay" (or "cancel") again sends that same call under that same
+ * txn, so the service books it at most once; every other call is a new txn. */
 #include <inttypes.h>
 #include <stdio.h>
 
 #include "cashier_internal.h"
 #include "money.h"
 
-/* Says R's line for a call at pay that got no definite answer, and what to do. */
+/* Keeps, after R, whether a call of the basket is pending and under which txn (*PENDING, TXN). */
+static void remember(bool *pending, char txn[POS_TXN_ID_SIZE], const struct pos_result *r)
+{
+    *pending = r->pending;
+    if (r->pending)
+        snprintf(txn, POS_TXN_ID_SIZE, "%s", r->txn_id);
+    else
+        txn[0] = '\0';
+}
+
+/* Says, for a call at pay that failed with R, what the cashier does now: for one that got no
+ * definite answer, pay again (the same call under the same txn); for one that was not booked,
+ * pay again or cancel. */
 static void say_stopped(struct pos_cashier_session *s, const char *what, const struct pos_result *r)
 {
-    pos_cashier_say(s, "%s: NO ANSWER: %s Type pay again: nothing is booked twice.", what,
-                    r->err == CPN_ERR_TIMEOUT ? "the coupon service did not answer in time."
-                                              : r->line);
+    if (r->pending)
+        pos_cashier_say(s,
+                        "%s: NO ANSWER: %s: it is not known whether it went through (txn %s). Type "
+                        "pay again: the same call is sent again under the same txn, so nothing is "
+                        "booked twice.",
+                        what,
+                        r->err == CPN_ERR_TIMEOUT ? "the coupon service did not answer in time"
+                                                  : "no definite answer came",
+                        r->txn_id);
+    else
+        pos_cashier_say(s, "%s: NOT BOOKED: %s", what, r->line);
 }
 
 bool pos_cashier_pay(struct pos_cashier_session *s)
@@ -32,16 +52,18 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
         struct pos_basket_coupon *c = &b->coupons[i];
         if (c->redemption_id == 0) {
             struct pos_result r;
-            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, NULL, &r);
+            pos_till_redeem(s->till, c->scan.text, b->total_cents, card,
+                            c->pending ? c->txn_id : NULL, &r);
             snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
-            c->pending = r.pending;
+            remember(&c->pending, c->txn_id, &r);
             if (r.exit == POS_EXIT_OK) {
                 char off[POS_MONEY_SIZE];
                 c->redemption_id = r.id;
                 c->discount_cents = r.discount_cents;
                 c->waiting_for = NULL;
-                pos_cashier_say(s, "%s: REDEEMED: %s off (redemption %" PRId64 ")", what,
-                                pos_money_format(r.discount_cents, off), r.id);
+                pos_cashier_say(s, "%s: REDEEMED: %s off (redemption %" PRId64 ")%s", what,
+                                pos_money_format(r.discount_cents, off), r.id,
+                                pos_cashier_again_note(&r));
             } else if (r.exit == POS_EXIT_REFUSED) {
                 pos_cashier_say(s, "%s: %s", what, r.line);
                 continue; /* dropped from the basket */
@@ -72,8 +94,9 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
         }
         if (b->burn_points > 0) {
             struct pos_result r;
-            pos_till_card_burn(s->till, card, b->burn_points, NULL, &r);
-            b->burn_pending = r.pending;
+            pos_till_card_burn(s->till, card, b->burn_points, b->burn_pending ? b->burn_txn : NULL,
+                               &r);
+            remember(&b->burn_pending, b->burn_txn, &r);
             snprintf(what, sizeof what, "Card %s", b->card.short_form);
             if (r.exit == POS_EXIT_OK) {
                 char worth[POS_MONEY_SIZE];
@@ -81,8 +104,9 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
                 b->card_balance = r.balance;
                 pos_cashier_say(s,
                                 "%s: BURNED: %" PRId64 " points (%s off); balance %" PRId64
-                                " points (card transaction %" PRId64 ")",
-                                what, r.points, pos_money_format(r.points, worth), r.balance, r.id);
+                                " points (card transaction %" PRId64 ")%s",
+                                what, r.points, pos_money_format(r.points, worth), r.balance, r.id,
+                                pos_cashier_again_note(&r));
             } else if (r.exit == POS_EXIT_REFUSED) {
                 b->burn_points = 0;
                 pos_cashier_say(s, "%s: %s", what, r.line);
@@ -95,11 +119,12 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
     int64_t off = coupon_off + (b->burn_txn_id != 0 ? b->burn_points : 0);
     int64_t due = b->total_cents - off;
     /* Points earned on what the customer pays. */
-    if (b->has_card && b->earn_txn_id == 0 && due > 0) {
+    if (b->has_card && b->earn_txn_id == 0 && (due > 0 || b->earn_pending)) {
         struct pos_result r;
-        pos_till_card_earn(s->till, card, due, NULL, &r);
-        b->earn_pending = r.pending;
-        b->earn_cents = due;
+        if (!b->earn_pending)
+            b->earn_cents = due;
+        pos_till_card_earn(s->till, card, b->earn_cents, b->earn_pending ? b->earn_txn : NULL, &r);
+        remember(&b->earn_pending, b->earn_txn, &r);
         snprintf(what, sizeof what, "Card %s", b->card.short_form);
         if (r.exit == POS_EXIT_OK) {
             b->earn_txn_id = r.id;
@@ -107,8 +132,8 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
             b->card_balance = r.balance;
             pos_cashier_say(s,
                             "%s: EARNED: %" PRId64 " points; balance %" PRId64
-                            " points (card transaction %" PRId64 ")",
-                            what, r.points, r.balance, r.id);
+                            " points (card transaction %" PRId64 ")%s",
+                            what, r.points, r.balance, r.id, pos_cashier_again_note(&r));
         } else if (r.exit == POS_EXIT_REFUSED) {
             pos_cashier_say(s, "%s: %s", what, r.line);
         } else {
@@ -122,8 +147,8 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
     return true;
 }
 
-/* For cancel: learns how a call that got no answer ended by sending it again (same txn id, from
- * the journal: the service answers it once). R is the new attempt's result. Returns true when
+/* For cancel: learns how a call that got no answer ended by sending it again (under its own txn
+ * id: the service answers it once). R is the new attempt's result. Returns true when
  * the outcome is now known (then *ID is what was booked, 0 for nothing). */
 static bool settled(struct pos_cashier_session *s, const char *what, const struct pos_result *r,
                     int64_t *id)
@@ -151,7 +176,7 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
         struct pos_result r;
         snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
         if (c->pending) {
-            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, NULL, &r);
+            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, c->txn_id, &r);
             if (!settled(s, what, &r, &c->redemption_id)) {
                 done = false;
                 continue;
@@ -160,8 +185,9 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
         }
         if (c->redemption_id == 0)
             continue;
-        pos_till_void(s->till, c->redemption_id, NULL, &r);
-        pos_cashier_say(s, "%s: %s", what, r.line);
+        pos_till_void(s->till, c->redemption_id, c->void_pending ? c->void_txn : NULL, &r);
+        remember(&c->void_pending, c->void_txn, &r);
+        pos_cashier_say(s, "%s: %s%s", what, r.line, pos_cashier_again_note(&r));
         if (r.exit == POS_EXIT_OK)
             c->redemption_id = 0;
         else
@@ -170,14 +196,14 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
     snprintf(what, sizeof what, "Card %s", b->card.short_form);
     struct pos_result r;
     if (b->burn_pending) {
-        pos_till_card_burn(s->till, card, b->burn_points, NULL, &r);
+        pos_till_card_burn(s->till, card, b->burn_points, b->burn_txn, &r);
         if (settled(s, what, &r, &b->burn_txn_id))
             b->burn_pending = false;
         else
             done = false;
     }
     if (b->earn_pending) {
-        pos_till_card_earn(s->till, card, b->earn_cents, NULL, &r);
+        pos_till_card_earn(s->till, card, b->earn_cents, b->earn_txn, &r);
         if (settled(s, what, &r, &b->earn_txn_id))
             b->earn_pending = false;
         else
@@ -187,8 +213,9 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
     for (size_t i = 0; i < 2; i++) {
         if (*txns[i] == 0)
             continue;
-        pos_till_card_void(s->till, *txns[i], NULL, &r);
-        pos_cashier_say(s, "%s: %s", what, r.line);
+        pos_till_card_void(s->till, *txns[i], b->void_pending[i] ? b->void_txn[i] : NULL, &r);
+        remember(&b->void_pending[i], b->void_txn[i], &r);
+        pos_cashier_say(s, "%s: %s%s", what, r.line, pos_cashier_again_note(&r));
         if (r.exit == POS_EXIT_OK)
             *txns[i] = 0;
         else
@@ -213,13 +240,21 @@ void pos_cashier_say_booked(struct pos_cashier_session *s)
             pos_cashier_say(s, "  coupon %s: redemption %" PRId64 " (pos-client void %" PRId64 ")",
                             c->scan.short_form, c->redemption_id, c->redemption_id);
         else if (c->pending)
-            pos_cashier_say(
-                s,
-                "  coupon %s: perhaps redeemed (no answer): pos-client redeem %s --basket "
-                "%" PRId64 ".%02d%s%s tells (it cannot redeem twice), then void it",
-                c->scan.short_form, c->scan.text, b->total_cents / 100, (int)(b->total_cents % 100),
-                b->has_card ? " --card " : "", b->has_card ? b->card.short_form : "");
+            pos_cashier_say(s,
+                            "  coupon %s: perhaps redeemed (no answer): txn %s is pending; "
+                            "pos-client retry %s settles it (it cannot redeem twice), then void "
+                            "it if needed",
+                            c->scan.short_form, c->txn_id, c->txn_id);
     }
+    const bool pending[2] = {b->burn_pending, b->earn_pending};
+    const char *const pending_txn[2] = {b->burn_txn, b->earn_txn};
+    for (size_t i = 0; i < 2; i++)
+        if (pending[i])
+            pos_cashier_say(s,
+                            "  card %s: perhaps %s (no answer): txn %s is pending; pos-client "
+                            "retry %s settles it (it cannot book twice), then void it if needed",
+                            b->card.short_form, i == 0 ? "burned" : "earned", pending_txn[i],
+                            pending_txn[i]);
     const int64_t txns[2] = {b->burn_txn_id, b->earn_txn_id};
     for (size_t i = 0; i < 2; i++)
         if (txns[i] != 0)

@@ -19,6 +19,7 @@ struct pos_config *pos_config_new(void)
         return NULL;
     cfg->timeout_ms = POS_DEFAULT_TIMEOUT_MS;
     cfg->connect_timeout_ms = POS_DEFAULT_CONNECT_TIMEOUT_MS;
+    cfg->journal_max_bytes = POS_DEFAULT_JOURNAL_MAX_BYTES;
     return cfg;
 }
 
@@ -46,45 +47,49 @@ static enum cpn_err set_string(char **slot, const char *value)
     return CPN_OK;
 }
 
-/* Parses VALUE as a whole number of milliseconds in 1..POS_MAX_TIMEOUT_MS into *OUT. Returns
- * CPN_OK, or CPN_ERR_BAD_REQUEST with a message naming ORIGIN and NAME (then *OUT is unchanged). */
-static enum cpn_err set_millis(long *out, const char *value, const char *origin, const char *name,
-                               char *msg, size_t msg_size)
+/* One settable item: its name in the file, its environment variable, and where it goes (by
+ * offset into struct pos_config): a string slot when UNIT is NULL, else a whole number of UNIT
+ * ("milliseconds", "bytes") from MIN to MAX. */
+struct setting {
+    const char *file_key;
+    const char *env;
+    size_t offset;
+    const char *unit;
+    long min, max;
+};
+
+/* Parses VALUE as a whole number in S's range into *OUT. Returns CPN_OK, or CPN_ERR_BAD_REQUEST
+ * with a message naming ORIGIN and NAME (then *OUT is unchanged). */
+static enum cpn_err set_number(long *out, const struct setting *s, const char *value,
+                               const char *origin, const char *name, char *msg, size_t msg_size)
 {
     char *end = NULL;
     errno = 0;
     long v = strtol(value, &end, 10);
-    if (errno != 0 || end == value || *end != '\0' || v < 1 || v > POS_MAX_TIMEOUT_MS) {
-        snprintf(msg, msg_size,
-                 "%s: %s must be a whole number of milliseconds from 1 to %ld, not '%s'", origin,
-                 name, POS_MAX_TIMEOUT_MS, value);
+    if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max) {
+        snprintf(msg, msg_size, "%s: %s must be a whole number of %s from %ld to %ld, not '%s'",
+                 origin, name, s->unit, s->min, s->max, value);
         return CPN_ERR_BAD_REQUEST;
     }
     *out = v;
     return CPN_OK;
 }
 
-/* One settable item: its name in the file, its environment variable, and where it goes (a
- * string slot or a millisecond count, by offset into struct pos_config). */
-struct setting {
-    const char *file_key;
-    const char *env;
-    size_t offset;
-    bool millis;
-};
-
 static const struct setting settings[] = {
-    {"url", "POS_URL", offsetof(struct pos_config, url), false},
-    {"ca", "POS_CA", offsetof(struct pos_config, ca), false},
-    {"cert", "POS_CERT", offsetof(struct pos_config, cert), false},
-    {"key", "POS_KEY", offsetof(struct pos_config, key), false},
-    {"state", "POS_STATE", offsetof(struct pos_config, state_dir), false},
-    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), true},
+    {"url", "POS_URL", offsetof(struct pos_config, url), NULL, 0, 0},
+    {"ca", "POS_CA", offsetof(struct pos_config, ca), NULL, 0, 0},
+    {"cert", "POS_CERT", offsetof(struct pos_config, cert), NULL, 0, 0},
+    {"key", "POS_KEY", offsetof(struct pos_config, key), NULL, 0, 0},
+    {"state", "POS_STATE", offsetof(struct pos_config, state_dir), NULL, 0, 0},
+    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), "milliseconds", 1,
+     POS_MAX_TIMEOUT_MS},
     {"connect_timeout_ms", "POS_CONNECT_TIMEOUT_MS",
-     offsetof(struct pos_config, connect_timeout_ms), true},
+     offsetof(struct pos_config, connect_timeout_ms), "milliseconds", 1, POS_MAX_TIMEOUT_MS},
+    {"journal_max_bytes", "POS_JOURNAL_MAX_BYTES", offsetof(struct pos_config, journal_max_bytes),
+     "bytes", POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
-#define KNOWN_KEYS "url, ca, cert, key, state, timeout_ms, connect_timeout_ms"
+#define KNOWN_KEYS "url, ca, cert, key, state, timeout_ms, connect_timeout_ms, journal_max_bytes"
 
 /* Stores VALUE into CFG for setting S; NAME (the key or variable) and ORIGIN are for messages.
  * Returns CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG) or CPN_ERR_NO_MEMORY. */
@@ -92,8 +97,9 @@ static enum cpn_err apply(struct pos_config *cfg, const struct setting *s, const
                           const char *origin, const char *name, char *msg, size_t msg_size)
 {
     char *base = (char *)cfg;
-    if (s->millis)
-        return set_millis((long *)(void *)(base + s->offset), value, origin, name, msg, msg_size);
+    if (s->unit != NULL)
+        return set_number((long *)(void *)(base + s->offset), s, value, origin, name, msg,
+                          msg_size);
     return set_string((char **)(void *)(base + s->offset), value);
 }
 

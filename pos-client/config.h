@@ -12,6 +12,10 @@
 #define POS_DEFAULT_TIMEOUT_MS         8000L
 #define POS_DEFAULT_CONNECT_TIMEOUT_MS 3000L
 #define POS_MAX_TIMEOUT_MS             600000L
+/* The journal is compacted above this size (journal_max_bytes), and the range allowed. */
+#define POS_DEFAULT_JOURNAL_MAX_BYTES 65536L
+#define POS_MIN_JOURNAL_MAX_BYTES     4096L
+#define POS_MAX_JOURNAL_MAX_BYTES     (64L * 1024L * 1024L)
 
 struct pos_config {
     char *url;       /* https://host:port of coupond, without a trailing slash */
@@ -21,27 +25,28 @@ struct pos_config {
     char *state_dir; /* keys.json and journal.log live here */
     long timeout_ms; /* a whole call, connect included */
     long connect_timeout_ms;
+    long journal_max_bytes; /* journal.log is compacted when it grows beyond this */
 };
 
-/* A configuration holding only the defaults (timeouts; no strings set). The caller owns it and
- * frees it with pos_config_free(). Returns NULL when out of memory. */
+/* A configuration holding only the defaults (timeouts, journal size; no strings set). The caller
+ * owns it and frees it with pos_config_free(). Returns NULL when out of memory. */
 struct pos_config *pos_config_new(void);
 
 /* Frees CFG and every string in it; pos_config_free(NULL) does nothing. */
 void pos_config_free(struct pos_config *cfg);
 
 /* Reads `key = value` lines from PATH into CFG (keys: url, ca, cert, key, state, timeout_ms,
- * connect_timeout_ms; lines starting with '#' and blank lines are skipped; a key given twice
- * takes its last value). A missing PATH is an error when REQUIRED, else nothing is read.
- * Returns CPN_OK; CPN_ERR_BAD_REQUEST for a bad line (MSG names file and line); CPN_ERR_IO when
- * PATH cannot be read; CPN_ERR_NO_MEMORY. MSG (MSG_SIZE bytes) receives one line for a person on
- * error. On error CFG may hold some of the file's values; the caller should free it. */
+ * connect_timeout_ms, journal_max_bytes; lines starting with '#' and blank lines are skipped; a key
+ * given twice takes its last value). A missing PATH is an error when REQUIRED, else nothing is
+ * read. Returns CPN_OK; CPN_ERR_BAD_REQUEST for a bad line (MSG names file and line); CPN_ERR_IO
+ * when PATH cannot be read; CPN_ERR_NO_MEMORY. MSG (MSG_SIZE bytes) receives one line for a person
+ * on error. On error CFG may hold some of the file's values; the caller should free it. */
 CPN_MUST_CHECK enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path,
                                                  bool required, char *msg, size_t msg_size);
 
-/* Overrides CFG with POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE, POS_TIMEOUT_MS and
- * POS_CONNECT_TIMEOUT_MS where set and not empty. Returns CPN_OK, CPN_ERR_BAD_REQUEST for a bad
- * number (MSG says which variable) or CPN_ERR_NO_MEMORY. */
+/* Overrides CFG with POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE, POS_TIMEOUT_MS,
+ * POS_CONNECT_TIMEOUT_MS and POS_JOURNAL_MAX_BYTES where set and not empty. Returns CPN_OK,
+ * CPN_ERR_BAD_REQUEST for a bad number (MSG says which variable) or CPN_ERR_NO_MEMORY. */
 CPN_MUST_CHECK enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg,
                                                  size_t msg_size);
 

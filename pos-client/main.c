@@ -42,6 +42,8 @@ static int cmd_redeem(struct ctx *ctx, int argc, char **argv);
 static int cmd_void(struct ctx *ctx, int argc, char **argv);
 static int cmd_card(struct ctx *ctx, int argc, char **argv);
 static int cmd_till(struct ctx *ctx, int argc, char **argv);
+static int cmd_retry(struct ctx *ctx, int argc, char **argv);
+static int cmd_pending(struct ctx *ctx, int argc, char **argv);
 
 static const struct command commands[] = {
     {"status", "", "show which terminal and store the coupon service sees", cmd_status},
@@ -55,6 +57,9 @@ static const struct command commands[] = {
     {"card", "earn CARD --basket 12.34 [--txn ID]", "book points for a purchase", cmd_card},
     {"card", "burn CARD --points N [--txn ID]", "burn points (1 point = 1 cent off)", cmd_card},
     {"card", "void TRANSACTION_ID [--txn ID]", "reverse an earn or a burn", cmd_card},
+    {"pending", "", "list the transactions that got no answer (nothing is sent)", cmd_pending},
+    {"retry", "[TXN_ID]",
+     "settle the transactions that got no answer (each is booked at most once)", cmd_retry},
     {"till", "", "cashier mode: codes and commands from standard input (alias: interactive)",
      cmd_till},
     {"interactive", NULL, NULL, cmd_till},
@@ -93,6 +98,8 @@ static void usage(FILE *out)
             "  -V, --version      show the version\n"
             "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
             "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS.\n"
+            "\nEvery command books a new transaction; one that got no answer stays pending in the\n"
+            "journal until pos-client retry settles it.\n"
             "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
             "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
             "3 coupon service unreachable, too slow or failing: try again.\n");
@@ -113,11 +120,31 @@ static int show(const struct ctx *ctx, const struct pos_result *res)
     return res->exit;
 }
 
-/* Shows RES, then refreshes the keys when they are old (after the line, so the cashier does not
- * wait). Returns RES's exit status. */
+/* Says on standard error how many transactions of this till are pending, besides RES's own (which
+ * its line mentions), and how to settle them; nothing when there are none. */
+static void say_pending(const struct ctx *ctx, const struct pos_result *res)
+{
+    struct pos_journal_state s;
+    if (pos_till_pending(ctx->till, &s) == CPN_OK) {
+        size_t n = s.n_pending;
+        if (res->pending && pos_journal_find(&s, res->txn_id) != NULL)
+            n--;
+        if (n > 0)
+            fprintf(stderr,
+                    "NOTE: %zu earlier transaction%s of this till got no answer and %s pending: "
+                    "run pos-client retry to settle %s (pos-client pending lists %s).\n",
+                    n, n == 1 ? "" : "s", n == 1 ? "is" : "are", n == 1 ? "it" : "them",
+                    n == 1 ? "it" : "them");
+    }
+    pos_journal_state_free(&s);
+}
+
+/* Shows RES and what else is pending, then refreshes the keys when they are old (after the line,
+ * so the cashier does not wait). Returns RES's exit status. */
 static int finish(struct ctx *ctx, const struct pos_result *res)
 {
     int rc = show(ctx, res);
+    say_pending(ctx, res);
     pos_till_refresh_keys(ctx->till);
     return rc;
 }
@@ -338,6 +365,52 @@ static int cmd_card(struct ctx *ctx, int argc, char **argv)
         return POS_EXIT_USAGE;
     }
     return finish(ctx, &res);
+}
+
+/* `retry [TXN_ID]`: settles the pending transactions (or the one named). */
+static int cmd_retry(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (!parse_args(argv[0], argc, argv, "", 1, &a))
+        return POS_EXIT_USAGE;
+    const char *only = a.n_pos == 1 ? a.pos[0] : NULL;
+    if (only != NULL && !pos_journal_txn_id_valid(only)) {
+        fprintf(stderr,
+                "pos-client retry: a txn id is 1 to %d letters, digits, '_' or '-', not '%.80s'\n",
+                POS_TXN_ID_MAX, only);
+        return POS_EXIT_USAGE;
+    }
+    int rc = pos_till_retry_all(ctx->till, only, ctx->verbose, stdout);
+    pos_till_refresh_keys(ctx->till);
+    return rc;
+}
+
+/* `pending`: lists the pending transactions without sending anything. */
+static int cmd_pending(struct ctx *ctx, int argc, char **argv)
+{
+    if (!no_arguments(argv[0], argc))
+        return POS_EXIT_USAGE;
+    struct pos_journal_state s;
+    if (pos_till_pending(ctx->till, &s) != CPN_OK) {
+        fprintf(stderr, "pos-client: this till cannot read its journal in %s: %s\n",
+                ctx->cfg->state_dir, strerror(errno));
+        pos_journal_state_free(&s);
+        return POS_EXIT_USAGE;
+    }
+    for (size_t i = 0; i < s.n_pending; i++) {
+        char what[160], when[64];
+        (void)pos_till_local_time(s.pending[i].time, when, sizeof when);
+        printf("PENDING: txn %s: %s, begun %s\n", s.pending[i].txn_id,
+               pos_till_describe_entry(&s.pending[i], what, sizeof what), when);
+    }
+    if (s.n_pending == 0)
+        printf("Nothing pending: every transaction of this till got its answer.\n");
+    else
+        printf("%zu transaction%s got no answer: run pos-client retry to settle %s (each is "
+               "booked at most once).\n",
+               s.n_pending, s.n_pending == 1 ? "" : "s", s.n_pending == 1 ? "it" : "them");
+    pos_journal_state_free(&s);
+    return POS_EXIT_OK;
 }
 
 /* `till`: the cashier mode on standard input and output. */

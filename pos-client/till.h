@@ -8,13 +8,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "api.h"
 #include "config.h"
 #include "coupon/code.h"
 #include "coupon/err.h"
 #include "coupon/keys.h"
-#include "journal.h"
+#include "journal_file.h"
 
 /* Exit statuses, documented in --help and docs/cashier.md. */
 enum pos_exit {
@@ -37,10 +38,13 @@ struct pos_result {
     bool local;                   /* decided by the till alone: no call was made */
     bool offline;                 /* check: the service was not reached; the line says what the
                                      signature alone shows */
-    bool pending;                 /* a journaled call got no definite answer: retrying it (same
-                                     code, card and amount) reuses its txn id and cannot book
-                                     twice */
+    bool pending;                 /* a journaled call got no definite answer: its txn stays
+                                     pending in the journal until a retry under the same txn id
+                                     (pos_till_retry(), or TXN given again) settles it; a new call
+                                     never takes it over */
+    bool resolving;               /* this call was the retry of a pending txn begun at began */
     bool replayed;                /* the service repeated its first answer to this txn id */
+    char began[POS_TIME_SIZE];    /* resolving: when the pending txn was first begun */
     char code[CPN_SHORT_LEN + 1]; /* the coupon or card concerned, short form ("" when none) */
     char txn_id[POS_TXN_ID_SIZE]; /* the txn id used ("" when none) */
     int64_t discount_cents;       /* check, redeem: the discount */
@@ -70,12 +74,14 @@ void pos_till_status(struct pos_till *till, struct pos_result *res);
 void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
                     struct pos_result *res);
 
-/* `redeem`: the coupon CODE for a basket of BASKET_CENTS with CARD (NULL for none) under TXN
- * (NULL: reuse the txn id of an unanswered identical redeem, else a new one). */
+/* `redeem`: the coupon CODE for a basket of BASKET_CENTS with CARD (NULL for none) under TXN:
+ * NULL for a new txn id (always: a new call never takes over an earlier one's txn); a txn pending
+ * in the journal for the same request retries it (RES->resolving); a txn pending for another
+ * request is refused (usage); any other is recorded and sent. */
 void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
                      const char *card, const char *txn, struct pos_result *res);
 
-/* `void`: reverses redemption REDEMPTION_ID under TXN (NULL as for redeem). */
+/* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res);
 
@@ -85,17 +91,49 @@ void pos_till_card_issue(struct pos_till *till, struct pos_result *res);
 /* `card balance`: the balance of CARD. */
 void pos_till_card_balance(struct pos_till *till, const char *card, struct pos_result *res);
 
-/* `card earn`: points on CARD for a basket of BASKET_CENTS, under TXN (NULL as for redeem). */
+/* `card earn`: points on CARD for a basket of BASKET_CENTS, under TXN (as for redeem). */
 void pos_till_card_earn(struct pos_till *till, const char *card, int64_t basket_cents,
                         const char *txn, struct pos_result *res);
 
-/* `card burn`: burns POINTS of CARD, under TXN (NULL as for redeem). */
+/* `card burn`: burns POINTS of CARD, under TXN (as for redeem). */
 void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points, const char *txn,
                         struct pos_result *res);
 
-/* `card void`: reverses card transaction TRANSACTION_ID under TXN (NULL as for redeem). */
+/* `card void`: reverses card transaction TRANSACTION_ID under TXN (as for redeem). */
 void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
                         struct pos_result *res);
+
+/* Reads the journal's pending txns into *OUT (the caller frees it with pos_journal_state_free()
+ * whatever this returns). Returns as pos_journal_load(). */
+CPN_MUST_CHECK enum cpn_err pos_till_pending(const struct pos_till *till,
+                                             struct pos_journal_state *out);
+
+/* `retry`: sends the pending journal entry E again, the same request under its txn id, through
+ * the operation of its kind (so RES is filled as that operation fills it, with RES->resolving
+ * set). The service books it at most once: it answers with its first answer when the first
+ * attempt went through (RES->replayed, where the service tells), else decides it now. An entry
+ * this till cannot send again (a subject it cannot read) is a local refusal and stays pending. */
+void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
+                    struct pos_result *res);
+
+/* Describes the journal entry E for the cashier into BUF (SIZE bytes): "redeem 4000-0022-0EYD-M55K,
+ * basket 20.00 EUR", "card earn M000-44JZ-70ZM-V9BW, basket 3.50 EUR", "void of redemption 7".
+ * Returns BUF. */
+const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf, size_t size);
+
+/* Says into BUF (SIZE bytes) how RES, the result of pos_till_retry() of the pending entry E,
+ * settled it: the first attempt had gone through, booked only now (with how to reverse it),
+ * refused (nothing booked), or still pending. Returns BUF. */
+const char *pos_till_resolution(const struct pos_journal_entry *e, const struct pos_result *res,
+                                char *buf, size_t size);
+
+/* `retry`: settles the journal's pending txns (only the one with txn id ONLY, when not NULL) one
+ * after the other with pos_till_retry(), writing one line for each to OUT ("txn T (what, begun
+ * when): result — how it was settled"; the technical detail too when VERBOSE), and stops at the
+ * first that still gets no answer (a line says how many were not tried). Returns the exit status:
+ * 0 all settled (or nothing pending), 1 one was refused, 2 the journal cannot be read or an entry
+ * cannot be sent again, 3 still no answer. */
+int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FILE *out);
 
 /* `keys`: fetches GET /v1/keys into the state directory and reloads them. On success the line
  * says how many keys were saved where. */

@@ -112,13 +112,17 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
     struct pos_scan scan;
     if (!local_card(till, card, &scan, res))
         return;
-    if (!pos_till_journal_open(till, kind, scan.short_form, amount, txn, res))
+    struct pos_journal_entry e = {.amount = amount};
+    snprintf(e.kind, sizeof e.kind, "%s", kind);
+    snprintf(e.subject, sizeof e.subject, "%s", scan.short_form);
+    if (!pos_till_journal_open(till, &e, txn, res))
         return;
     bool earn = strcmp(kind, "earn") == 0;
     json_t *body = json_pack("{s:I, s:s}", earn ? "basket_cents" : "points", (json_int_t)amount,
                              "txn_id", res->txn_id);
     if (body == NULL) {
         pos_result_no_memory(res);
+        pos_till_journal_close(till, res, "unsent 0");
         return;
     }
     char path[64];
@@ -127,13 +131,7 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
     json_t *answer;
     enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
     if (err != CPN_OK) {
-        pos_till_journaled_failure(
-            till, err, status, answer,
-            earn ? "No answer in time: run the same card earn again; it cannot "
-                   "book twice."
-                 : "No answer in time: run the same card burn again; it cannot "
-                   "book twice.",
-            res);
+        pos_till_journaled_failure(till, err, status, answer, res);
         if (err == CPN_ERR_INSUFFICIENT_POINTS &&
             pos_till_get_int(answer, "balance", &res->balance)) {
             char text[POS_LINE_SIZE / 2], balance[48];
@@ -164,12 +162,9 @@ void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points,
 void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
                         struct pos_result *res)
 {
-    char jcode[48], path[64];
-    snprintf(jcode, sizeof jcode, "card transaction %" PRId64, transaction_id);
+    char path[64];
     snprintf(path, sizeof path, "/v1/card-transactions/%" PRId64 "/void", transaction_id);
-    json_t *answer = pos_till_journaled_void(
-        till, "card_void", jcode, path,
-        "No answer in time: run the same card void again; it cannot void twice.", txn, res);
+    json_t *answer = pos_till_journaled_void(till, "card_void", transaction_id, path, txn, res);
     if (answer == NULL)
         return;
     res->id = transaction_id;

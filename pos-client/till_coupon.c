@@ -143,17 +143,6 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
     json_decref(answer);
 }
 
-/* Writes the journal's code field for a coupon CODE redeemed with CARD (NULL for none) into BUF:
- * the code as sent, and the card, so a retry with another card is another call. */
-static void journal_code(char *buf, size_t size, const struct pos_scan *coupon,
-                         const struct pos_scan *card)
-{
-    if (card != NULL)
-        snprintf(buf, size, "%s card %s", coupon->text, card->short_form);
-    else
-        snprintf(buf, size, "%s", coupon->text);
-}
-
 /* Fills RES's line for a 409 already_redeemed ANSWER: the message, and when and where. */
 static void already_redeemed(const json_t *answer, struct pos_result *res)
 {
@@ -180,23 +169,26 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     struct pos_scan coupon, card_scan;
     if (!local_coupon(till, code, card, "REFUSED: ", &coupon, &card_scan, res))
         return;
-    char jcode[POS_JOURNAL_CODE_MAX + 1];
-    journal_code(jcode, sizeof jcode, &coupon, card != NULL ? &card_scan : NULL);
-    if (!pos_till_journal_open(till, "redeem", jcode, basket_cents, txn, res))
+    /* The journal holds the request as sent: the code's text and the card's short form. */
+    struct pos_journal_entry e = {.amount = basket_cents};
+    snprintf(e.kind, sizeof e.kind, "redeem");
+    snprintf(e.subject, sizeof e.subject, "%s", coupon.text);
+    if (card != NULL)
+        snprintf(e.card, sizeof e.card, "%s", card_scan.short_form);
+    if (!pos_till_journal_open(till, &e, txn, res))
         return;
     json_t *body =
         coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, res->txn_id);
     if (body == NULL) {
         pos_result_no_memory(res);
+        pos_till_journal_close(till, res, "unsent 0");
         return;
     }
     long status;
     json_t *answer;
     enum cpn_err err = pos_till_call(till, "POST", "/v1/redemptions", body, &status, &answer);
     if (err != CPN_OK) {
-        pos_till_journaled_failure(
-            till, err, status, answer,
-            "No answer in time: run the same redeem again; it cannot redeem twice.", res);
+        pos_till_journaled_failure(till, err, status, answer, res);
         if (err == CPN_ERR_ALREADY_REDEEMED && status == 409)
             already_redeemed(answer, res);
         json_decref(answer);
@@ -205,8 +197,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     if (!pos_till_get_int(answer, "redemption_id", &res->id) ||
         !pos_till_get_int(answer, "discount_cents", &res->discount_cents) ||
         res->discount_cents < 0) {
-        /* It went through, but the till cannot tell how: the entry stays pending, so running the
-         * same redeem again gets the service's first answer once more. */
+        /* It went through, but the till cannot tell how: the entry stays pending, so
+         * `pos-client retry` gets the service's first answer once more. */
         res->pending = true;
         pos_result_unreadable(res, "POST /v1/redemptions: no integer \"redemption_id\" and "
                                    "\"discount_cents\"");
@@ -241,12 +233,9 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res)
 {
-    char jcode[48], path[64];
-    snprintf(jcode, sizeof jcode, "redemption %" PRId64, redemption_id);
+    char path[64];
     snprintf(path, sizeof path, "/v1/redemptions/%" PRId64 "/void", redemption_id);
-    json_t *answer = pos_till_journaled_void(
-        till, "void", jcode, path,
-        "No answer in time: run the same void again; it cannot void twice.", txn, res);
+    json_t *answer = pos_till_journaled_void(till, "void", redemption_id, path, txn, res);
     if (answer == NULL)
         return;
     res->id = redemption_id;

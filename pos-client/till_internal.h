@@ -78,31 +78,32 @@ bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind 
 
 /* --- the journal around money-moving calls (till_journal.c) --- */
 
-/* Opens the journal entry for a call of KIND on JCODE over AMOUNT: under TXN when given, else
- * under the txn id of an identical call that got no answer, else under a new one; the id goes to
- * RES->txn_id. Returns true, or false with RES filled (a bad TXN, or the journal cannot be
- * written: then nothing must be sent). */
-bool pos_till_journal_open(const struct pos_till *till, const char *kind, const char *jcode,
-                           int64_t amount, const char *txn, struct pos_result *res);
+/* Opens the journal entry for the call E (kind, subject, amount and card set) under TXN (see
+ * pos_till_redeem()); the txn id goes to E->txn_id and RES->txn_id, and a retry of a pending txn
+ * sets RES->resolving and RES->began. Returns true, or false with RES filled (a bad TXN, a TXN
+ * pending for another request, or the journal cannot be written: then nothing must be sent). */
+bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry *e,
+                           const char *txn, struct pos_result *res);
 
-/* Records OUTCOME for RES's txn id in the journal; a failure only goes into RES's detail (the
- * entry then stays pending, and a retry is answered with the same outcome). */
+/* Records OUTCOME for RES's txn id in the journal, then compacts it when it has grown beyond the
+ * configured size; a failure only goes into RES's detail (the entry then stays pending, and a
+ * retry is answered with the same outcome). */
 void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
                             const char *outcome);
 
 /* Handles a journaled call that failed with ERR after STATUS (ANSWER: its body, may be NULL):
  * closes the journal entry when the service gave a definite answer (any HTTP answer but 408,
- * 429 and 5xx, after which the call may have gone through), else leaves it pending and, after a
- * time-out, says AGAIN. Fills RES ("REFUSED: " and the message for a refusal). */
+ * 429 and 5xx, after which the call may have gone through), else leaves it pending and says so:
+ * that the txn is pending and `pos-client retry` settles it. Fills RES ("REFUSED: " and the
+ * message for a refusal). */
 void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, long status,
-                                const json_t *answer, const char *again, struct pos_result *res);
+                                const json_t *answer, struct pos_result *res);
 
-/* A void under the till's journal: opens a journal entry of KIND for JCODE (reusing TXN if
- * given), POSTs {"txn_id"} to PATH and closes the entry as voided. Returns the service's
- * answer (the caller decrefs it; never NULL on success) with RES ready for its line; or NULL
- * with RES filled with the refusal or failure (TIMEOUT_SENTENCE when no answer came). */
-json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, const char *jcode,
-                                const char *path, const char *timeout_sentence, const char *txn,
-                                struct pos_result *res);
+/* A void under the till's journal: opens a journal entry of KIND for the id ID (under TXN as for
+ * redeem), POSTs {"txn_id"} to PATH and closes the entry as voided. Returns the service's answer
+ * (the caller decrefs it; never NULL on success) with RES ready for its line; or NULL with RES
+ * filled with the refusal or failure. */
+json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, int64_t id,
+                                const char *path, const char *txn, struct pos_result *res);
 
 #endif

@@ -2,7 +2,8 @@
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) into build
 # directory $1 and runs each for $2 seconds (default 20) on its seed corpus in
 # tests/fuzz/corpus_<name>/ (code formats, request-body JSON readers, the RFC 3339
-# parsers of service and till, both configuration file readers). New inputs go to a scratch corpus
+# parsers of service and till, both configuration file readers, the till journal).
+# New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
 # the build fails or any target finds a crash, leak or timeout.
 set -eu
@@ -16,7 +17,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed fuzz_json_in fuzz_rfc3339 fuzz_svc_config fuzz_pos_config"
+targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_json_in fuzz_rfc3339 fuzz_svc_config fuzz_pos_config"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -49,6 +50,7 @@ else
             inc="-I$root/service -I$root/pos-client" ;;
         fuzz_svc_config) extra="$root/service/config.c" inc="-I$root/service" ;;
         fuzz_pos_config) extra="$root/pos-client/config.c" inc="-I$root/pos-client" ;;
+        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="" ;;
         *) extra="" inc="" ;;
         esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted

@@ -5,17 +5,22 @@
 # keys, checks a coupon in both forms, redeems it exactly once (a new txn is refused as already
 # redeemed, the same txn replays the first answer, the same txn with another basket conflicts),
 # voids it and redeems it again; refuses a typo and a forged signature locally (no call), says what
-# the signature proves when the service is unreachable, retries a timed-out redeem under the same
-# txn id, refuses foreign certificates with exit 1, books bonus-card points when the service has
-# cards, and runs a basket through the cashier mode on a pipe.
+# the signature proves when the service is unreachable, refuses foreign certificates with exit 1,
+# books bonus-card points, and runs a basket through the cashier mode on a pipe. The till journal:
+# a redeem that timed out (a silent server) stays pending and `pos-client retry` settles it exactly
+# once; when a line loses the answer of an earn of 3.50 or of a generic code's redemption after the
+# service booked it (pos_lost_answer.py), the same purchase made again is a new transaction that
+# books again, and `retry` learns that the first had gone through; compaction keeps journal.log
+# bounded.
 set -euo pipefail
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 d="$s/certs/dev" url="https://$listen"
 t=$(mktemp -d)
-fake_pid=
+fake_pid='' proxy_pid=''
 cleanup() {
   if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; fi
+  if [ -n "$proxy_pid" ]; then kill "$proxy_pid" 2>/dev/null || true; fi
   rm -rf "$t"
 }
 trap cleanup EXIT
@@ -123,7 +128,7 @@ scanned=$(zbarimg --raw -q "$t/qr.png")
 [ "$scanned" = "$s2" ] || fail "zbarimg read '$scanned', not the signed form"
 POS_URL=https://127.0.0.1:9 run 3 '^Signature valid \(checked offline\): 10% off' "$pos" check "$scanned"
 
-echo "== a redeem that timed out is retried under the same txn id and books once"
+echo "== a redeem that timed out stays pending; pos-client retry settles it, and the service holds it once"
 port=$(( 20000 + RANDOM % 20000 ))
 # A TLS server that accepts the till and never answers (its input: a FIFO nobody writes to).
 mkfifo "$t/silence"
@@ -137,12 +142,103 @@ for _ in $(seq 1 50); do
 done
 kill -0 "$fake_pid" 2>/dev/null || fail "the silent TLS server on port $port did not start"
 POS_URL=https://127.0.0.1:$port POS_TIMEOUT_MS=1000 run 3 \
-  '^No answer in time: run the same redeem again; it cannot redeem twice\.$' "$pos" redeem "$c3" --basket 20
-pending=$(grep -P "^begin\t[^\t]+\t[^\t]+\tredeem\t$c3\t2000$" "$t/state/journal.log" | cut -f2)
+  "^No answer from the coupon service within 1 s: it is not known whether it went through\. Txn T[0-9a-f]{32} is kept pending: run pos-client retry to settle it \(it books at most once\)\.$" \
+  "$pos" redeem "$c3" --basket 20
+pending=$(grep -P "^begin\t[^\t]+\t[^\t]+\tredeem\t$c3\t2000\t-$" "$t/state/journal.log" | cut -f2)
 [ -n "$pending" ] || fail "no pending journal entry for $c3"
-run 0 "^REDEEMED: 2\.00 EUR off, pay 18\.00 EUR \(redemption [0-9]+\) — txn $pending reused" \
-  "$pos" -v redeem "$c3" --basket 20
+run 0 "^PENDING: txn $pending: redeem $c3, basket 20\.00 EUR, begun [0-9-]+ [0-9:]+$" "$pos" pending
+run 0 "^1 transaction got no answer: run pos-client retry" "$pos" pending
+# Any other command says so too (on standard error), until it is settled.
+run 0 "^NOTE: 1 earlier transaction of this till got no answer and is pending: run pos-client retry" \
+  "$pos" status
+POS_URL=https://127.0.0.1:$port POS_TIMEOUT_MS=1000 run 3 \
+  "^txn $pending \(redeem $c3, basket 20\.00 EUR, begun [^)]*\): NO ANSWER: No answer from the coupon service within 1 s: it is not known whether it went through\. — still no answer: it stays pending" \
+  "$pos" retry
+run 0 "^txn $pending \(redeem $c3, basket 20\.00 EUR, begun [^)]*\): REDEEMED: 2\.00 EUR off, pay 18\.00 EUR \(redemption [0-9]+\) — settled: the attempt of [^ ]+ [^ ]+ never reached the service, so it was booked only now; if the customer did not get it, reverse it with pos-client void [0-9]+$" \
+  "$pos" retry
+run 0 '^Nothing to retry: every transaction of this till got its answer\.$' "$pos" retry
+run 0 '^Nothing pending: every transaction of this till got its answer\.$' "$pos" pending
+held=$(psql "$COUPOND_DB" -At -v txn="$pending" <<<"SELECT count(*) FROM redemptions WHERE txn_id = :'txn'")
+[ "$held" = 1 ] || fail "the service holds txn $pending $held times, wanted once"
 run 1 'already( been)? redeemed' "$pos" redeem "$c3" --basket 20
+grep -q "^finish	$pending	" "$t/state/journal.log" || fail "the journal did not record the answer to $pending"
+
+echo "== a line that loses answers: the service books the call, the till never hears of it"
+proxy_port=$(( 20000 + RANDOM % 20000 ))
+[ "$proxy_port" != "$port" ] || proxy_port=$(( proxy_port + 1 ))
+: >"$t/arm"
+python3 "$s/tests/integration/pos_lost_answer.py" "$proxy_port" "$listen" "$d/ca.pem" \
+  "$d/server.pem" "$d/server.key" "$d/terminal-1.pem" "$d/terminal-1.key" "$t/arm" "$t/proxy.log" \
+  2>"$t/proxy.err" &
+proxy_pid=$!
+for _ in $(seq 1 50); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$proxy_port") 2>/dev/null && break
+  sleep 0.1
+done
+kill -0 "$proxy_pid" 2>/dev/null || fail "the answer-losing proxy did not start: $(cat "$t/proxy.err")"
+lossy=https://127.0.0.1:$proxy_port
+# lose TEXT: the next request whose request line holds TEXT loses its answer.
+lose() { printf '%s\n' "$1" >"$t/arm"; }
+
+echo "== an earn of 3.50 whose answer was lost; the next earn of 3.50 on the card is a new purchase"
+POS_URL=$lossy run 0 "^ISSUED: bonus card $code_shape" "$pos" card issue
+card35=$(grep -Eo "bonus card $code_shape" <<<"$out" | cut -d' ' -f3)
+lose "/v1/cards/$card35/earn"
+POS_URL=$lossy run 3 "broke off: it is not known whether it went through\. Txn T[0-9a-f]{32} is kept pending" \
+  "$pos" card earn "$card35" --basket 3.50
+lost=$(grep -Eo 'Txn T[0-9a-f]{32}' <<<"$out" | cut -d' ' -f2)
+grep -q "^POST /v1/cards/$card35/earn 201 dropped$" "$t/proxy.log" || fail "coupond did not book the lost earn: $(cat "$t/proxy.log")"
+# The old journal answered this one with the lost earn's first answer and booked nothing.
+run 0 "^EARNED: 3 points on bonus card $card35; balance 6 points \(card transaction [0-9]+\)$" \
+  "$pos" card earn "$card35" --basket 3.50
+new_txn=$(grep -P "^begin\t[^\t]+\t[^\t]+\tearn\t$card35\t350\t-$" "$t/state/journal.log" | cut -f2 | tail -n 1)
+[ "$new_txn" != "$lost" ] || fail "the new earn reused the lost earn's txn $lost"
+grep -q "NOTE: 1 earlier transaction" <<<"$out" || fail "the new earn did not mention the pending one"
+run 0 "^PENDING: txn $lost: card earn $card35, basket 3\.50 EUR" "$pos" pending
+run 0 "^txn $lost \(card earn $card35, basket 3\.50 EUR, begun [^)]*\): EARNED: 3 points on bonus card $card35; .* — settled: the attempt of [^ ]+ [^ ]+ had gone through; the service repeated its answer and booked nothing new$" \
+  "$pos" retry
+run 0 "^BALANCE: bonus card $card35 has 6 points$" "$pos" card balance "$card35"
+earns=$(psql "$COUPOND_DB" -At -v a="$lost" -v b="$new_txn" \
+  <<<"SELECT count(*) FROM card_transactions WHERE kind = 'earn' AND txn_id IN (:'a', :'b')")
+[ "$earns" = 2 ] || fail "$earns earns booked for the two purchases of 3.50, wanted 2"
+run 0 '^Nothing to retry' "$pos" retry
+
+echo "== a generic code redeemed with its answer lost; the next customer's redemption of it books again"
+gcid=$(marketer POST /v1/campaigns '{"name":"t_pos_client generic","channel":"print","cost_cents":100,
+  "starts_at":"2026-01-01T00:00:00Z","ends_at":"2099-12-31T23:59:59Z",
+  "offer":{"kind":"amount","value":200,"min_basket_cents":0}}' | grep -o '"id":[0-9]*' | head -n 1 | cut -d: -f2)
+generic=$(marketer POST "/v1/campaigns/$gcid/coupons" '{"count":1,"uses":5}' | field code)
+[[ $generic =~ ^$code_shape$ ]] || fail "no generic code issued"
+lose "/v1/redemptions"
+POS_URL=$lossy run 3 "Txn T[0-9a-f]{32} is kept pending" "$pos" redeem "$generic" --basket 20
+lost=$(grep -Eo 'Txn T[0-9a-f]{32}' <<<"$out" | cut -d' ' -f2)
+grep -q "^POST /v1/redemptions 201 dropped$" "$t/proxy.log" || fail "coupond did not book the lost redemption"
+run 0 '^REDEEMED: 2\.00 EUR off, pay 18\.00 EUR \(redemption [0-9]+\)$' "$pos" redeem "$generic" --basket 20
+rows=$(psql "$COUPOND_DB" -At -v id="$gcid" <<<"SELECT count(*) FROM redemptions WHERE campaign_id = :'id'")
+[ "$rows" = 2 ] || fail "$rows redemptions of the generic code for two customers, wanted 2"
+run 0 "^txn $lost \(redeem $generic, basket 20\.00 EUR, begun [^)]*\): REDEEMED: 2\.00 EUR off, pay 18\.00 EUR \(redemption [0-9]+\) — settled: the attempt of [^ ]+ [^ ]+ had gone through" \
+  "$pos" retry
+rows=$(psql "$COUPOND_DB" -At -v id="$gcid" <<<"SELECT count(*) FROM redemptions WHERE campaign_id = :'id'")
+[ "$rows" = 2 ] || fail "the retry changed the generic code's redemptions to $rows"
+
+echo "== compaction keeps journal.log bounded and the pending entry in it"
+lose "/v1/redemptions"
+POS_URL=$lossy run 3 "Txn T[0-9a-f]{32} is kept pending" "$pos" redeem "$generic" --basket 30
+kept=$(grep -Eo 'Txn T[0-9a-f]{32}' <<<"$out" | cut -d' ' -f2)
+largest=0
+for i in $(seq 1 60); do
+  POS_JOURNAL_MAX_BYTES=4096 run 1 '^REFUSED: ' "$pos" void $(( 999999000 + i ))
+  size=$(stat -c %s "$t/state/journal.log")
+  [ "$size" -le "$largest" ] || largest=$size
+done
+[ "$largest" -le 4800 ] || fail "journal.log grew to $largest bytes with journal_max_bytes 4096"
+ls "$t/state/journal.d/"journal-*.log >/dev/null 2>&1 || fail "nothing was rotated out to journal.d/"
+archived=$(cat "$t/state/journal.d/"*.log "$t/state/journal.log" | grep -cP '^begin\t[^\t]+\t[^\t]+\tvoid\t9999990[0-9]{2}\t')
+[ "$archived" -ge 60 ] || fail "only $archived of 60 voids are in journal.log and journal.d/"
+run 0 "^PENDING: txn $kept: redeem $generic, basket 30\.00 EUR" "$pos" pending
+grep -qP "^begin\t$kept\t" "$t/state/journal.log" || fail "compaction dropped the pending $kept from journal.log"
+run 0 "^txn $kept \(.*\): REDEEMED: 2\.00 EUR off, pay 28\.00 EUR .* had gone through" "$pos" retry
+echo "journal.log stayed at most $largest bytes over 60 calls; $(find "$t/state/journal.d" -name "journal-*.log" | wc -l) generations rotated out"
 
 echo "== certificates the service does not accept for a till: exit 1"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \

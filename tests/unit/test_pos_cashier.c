@@ -77,6 +77,7 @@ static void command_words_are_recognised_in_any_case(void **state)
     assert_int_equal(kind_of("cancel", &l), POS_LINE_CANCEL);
     assert_int_equal(kind_of(" Pay ", &l), POS_LINE_PAY);
     assert_int_equal(kind_of("done", &l), POS_LINE_PAY);
+    assert_int_equal(kind_of("Retry", &l), POS_LINE_RETRY);
 }
 
 static void total_with_or_without_the_word_sets_the_basket(void **state)

@@ -25,6 +25,7 @@ static const char *const env_vars[] = {
     "POS_STATE",
     "POS_TIMEOUT_MS",
     "POS_CONNECT_TIMEOUT_MS",
+    "POS_JOURNAL_MAX_BYTES",
     "XDG_STATE_HOME",
 };
 
@@ -246,6 +247,33 @@ static void bad_timeout_in_environment_names_the_variable(void **state)
     assert_non_null(strstr(msg, "POS_TIMEOUT_MS"));
 }
 
+static void journal_max_bytes_from_file_and_environment_within_its_range(void **state)
+{
+    (void)state;
+    write_conf(complete);
+    struct pos_config *cfg = NULL;
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->journal_max_bytes, POS_DEFAULT_JOURNAL_MAX_BYTES);
+    pos_config_free(cfg);
+    char text[sizeof complete + 64];
+    snprintf(text, sizeof text, "%sjournal_max_bytes = 8192\n", complete);
+    write_conf(text);
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->journal_max_bytes, 8192);
+    pos_config_free(cfg);
+    setenv("POS_JOURNAL_MAX_BYTES", "4096", 1);
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->journal_max_bytes, 4096);
+    pos_config_free(cfg);
+    setenv("POS_JOURNAL_MAX_BYTES", "4095", 1); /* too small to hold a few entries */
+    assert_int_equal(load(&cfg), CPN_ERR_BAD_REQUEST);
+    assert_non_null(strstr(msg, "POS_JOURNAL_MAX_BYTES must be a whole number of bytes from 4096"));
+    unsetenv("POS_JOURNAL_MAX_BYTES");
+    write_conf("journal_max_bytes = 64k\n");
+    assert_int_equal(load(&cfg), CPN_ERR_BAD_REQUEST);
+    assert_non_null(strstr(msg, ":1: journal_max_bytes must be a whole number of bytes"));
+}
+
 static void url_must_be_https(void **state)
 {
     (void)state;
@@ -325,6 +353,7 @@ int main(void)
         cmocka_unit_test_setup(missing_url_ca_cert_or_key_is_named, setup),
         cmocka_unit_test_setup(later_line_wins_for_repeated_key, setup),
         cmocka_unit_test_setup(free_null_is_a_no_op, setup),
+        cmocka_unit_test_setup(journal_max_bytes_from_file_and_environment_within_its_range, setup),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(conf_path);

@@ -1,9 +1,8 @@
 /* Unit tests for the till's operations without a coupon service: what the till refuses on its
  * own before any call (typos, the wrong kind of code, forged signatures, a personalised coupon
  * without its card), what a check says when the service cannot be reached but the signature
- * holds, that an unanswered redeem stays pending and its retry reuses the txn id, and how times,
- * offers and exit statuses are shown. The service URL is https://127.0.0.1:9, where nothing
- * listens. */
+ * holds, and how times, offers and exit statuses are shown (the till's txn ids and retries:
+ * test_pos_till_txn.c). The service URL is https://127.0.0.1:9, where nothing listens. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,41 +321,6 @@ static void check_of_a_short_form_unreachable_is_just_unavailable(void **state)
     assert_non_null(strstr(res.line, "cannot be reached"));
 }
 
-static void unanswered_redeem_stays_pending_and_its_retry_reuses_the_txn(void **state)
-{
-    (void)state;
-    struct cpn_code c;
-    char code[CPN_SHORT_LEN + 1];
-    issue(CPN_KIND_COUPON, 85, &c, code);
-    struct pos_result first, again, other_basket;
-    pos_till_redeem(till, code, 1234, NULL, NULL, &first);
-    assert_int_equal(first.exit, POS_EXIT_UNAVAILABLE);
-    assert_true(first.pending);
-    assert_true(journal_exists());
-    assert_int_equal(first.txn_id[0], 'T');
-    pos_till_redeem(till, code, 1234, NULL, NULL, &again);
-    assert_true(again.pending);
-    assert_string_equal(again.txn_id, first.txn_id);
-    pos_till_redeem(till, code, 1235, NULL, NULL, &other_basket);
-    assert_string_not_equal(other_basket.txn_id, first.txn_id);
-}
-
-static void explicit_txn_is_used_and_a_bad_one_is_a_usage_error(void **state)
-{
-    (void)state;
-    struct cpn_code c;
-    char code[CPN_SHORT_LEN + 1];
-    issue(CPN_KIND_COUPON, 86, &c, code);
-    struct pos_result res;
-    pos_till_redeem(till, code, 100, NULL, "till1-receipt-0042", &res);
-    assert_string_equal(res.txn_id, "till1-receipt-0042");
-    assert_true(res.pending);
-    unsigned long calls = pos_api_calls(api);
-    pos_till_redeem(till, code, 100, NULL, "bad txn!", &res);
-    assert_int_equal(res.exit, POS_EXIT_USAGE);
-    assert_int_equal(pos_api_calls(api), calls);
-}
-
 static void rfc3339_times_are_shown_in_local_time(void **state)
 {
     (void)state;
@@ -439,10 +403,6 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(check_of_a_short_form_unreachable_is_just_unavailable,
                                         setup, teardown),
-        cmocka_unit_test_setup_teardown(
-            unanswered_redeem_stays_pending_and_its_retry_reuses_the_txn, setup, teardown),
-        cmocka_unit_test_setup_teardown(explicit_txn_is_used_and_a_bad_one_is_a_usage_error, setup,
-                                        teardown),
         cmocka_unit_test(rfc3339_times_are_shown_in_local_time),
         cmocka_unit_test(offers_are_described_for_the_cashier),
         cmocka_unit_test(exit_status_follows_the_kind_of_failure),

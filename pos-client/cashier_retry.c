@@ -1,0 +1,55 @@
+/* Pending transactions in the cashier mode: saying which earlier ones got no answer, settling
+ * them on "retry" (each sent again under its own txn id, so the service books it at most once),
+ * and telling the cashier, when a basket's own call was sent again, what became of its first
+ * attempt. */
+#include <string.h>
+
+#include "cashier_internal.h"
+
+const char *pos_cashier_again_note(const struct pos_result *r)
+{
+    if (!r->resolving || r->exit != POS_EXIT_OK)
+        return "";
+    return r->replayed ? " (the attempt that got no answer had gone through: booked once)"
+                       : " (the attempt that got no answer had not arrived: booked now)";
+}
+
+/* Returns true when TXN is the txn of a call of the open basket B that is pending. */
+static bool in_basket(const struct pos_basket *b, const char *txn)
+{
+    for (size_t i = 0; i < b->n_coupons; i++)
+        if ((b->coupons[i].pending && strcmp(b->coupons[i].txn_id, txn) == 0) ||
+            (b->coupons[i].void_pending && strcmp(b->coupons[i].void_txn, txn) == 0))
+            return true;
+    return (b->burn_pending && strcmp(b->burn_txn, txn) == 0) ||
+           (b->earn_pending && strcmp(b->earn_txn, txn) == 0) ||
+           (b->void_pending[0] && strcmp(b->void_txn[0], txn) == 0) ||
+           (b->void_pending[1] && strcmp(b->void_txn[1], txn) == 0);
+}
+
+void pos_cashier_say_pending(struct pos_cashier_session *s)
+{
+    struct pos_journal_state j;
+    if (pos_till_pending(s->till, &j) == CPN_OK) {
+        size_t n = 0;
+        for (size_t i = 0; i < j.n_pending; i++)
+            if (!in_basket(&s->b, j.pending[i].txn_id))
+                n++;
+        if (n > 0)
+            pos_cashier_say(s,
+                            "PENDING: %zu earlier transaction%s of this till got no answer: type "
+                            "retry to settle %s (each is booked at most once).",
+                            n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    }
+    pos_journal_state_free(&j);
+}
+
+void pos_cashier_retry(struct pos_cashier_session *s)
+{
+    if (pos_basket_booked(&s->b)) {
+        pos_cashier_say(s, "This basket is partly booked: type pay to finish it (its own calls "
+                           "are sent again), or cancel; then retry.");
+        return;
+    }
+    (void)pos_till_retry_all(s->till, NULL, false, s->out);
+}
