@@ -136,11 +136,22 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
         snprintf(errbuf, errlen, "cannot read config file %s: %s", path, strerror(errno));
         return -1;
     }
-    char line[4096];
+    /* Whole lines of any length (getline): a fixed buffer once read the tail of a long
+     * comment as a setting of its own. */
+    char *line = NULL;
+    size_t cap = 0;
     unsigned lineno = 0;
     int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+    while (rc == 0) {
+        ssize_t len = getline(&line, &cap, f);
+        if (len < 0)
+            break;
         lineno++;
+        if ((size_t)len != strlen(line)) {
+            snprintf(errbuf, errlen, "%s:%u: the line contains a NUL byte", path, lineno);
+            rc = -1;
+            break;
+        }
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
             continue;
@@ -159,6 +170,7 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
             rc = -1;
         }
     }
+    free(line);
     fclose(f);
     return rc;
 }
