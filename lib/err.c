@@ -54,6 +54,19 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
                              "The service is busy or its database is unreachable; please retry."},
     [CPN_ERR_TIMEOUT] = {"timeout", 504, "No answer in time; please retry."},
     [CPN_ERR_INTERNAL] = {"internal", 500, "Something went wrong inside the service."},
+    [CPN_ERR_VOIDED] = {"voided", 409,
+                        "This transaction was voided since: repeating it books nothing."},
+    [CPN_ERR_KEY_RETIRED] = {"forged_code", 422,
+                             "This code was issued under a key that has been retired: it is no "
+                             "longer valid."},
+    [CPN_ERR_STALE_KEY] = {"unavailable", 503,
+                           "A newer code key is in use: this coupond must be restarted with it "
+                           "before it can issue codes."},
+    [CPN_ERR_CAMPAIGN_PAUSED] = {"campaign_paused", 422,
+                                 "This campaign is paused: its coupons cannot be used right now."},
+    [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
+                              "This coupon was withdrawn (its batch was voided) and cannot be "
+                              "used."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

@@ -1,6 +1,6 @@
 /* The key directory: its file format (mac-<id>.key, sign-<id>.key, sign-<id>.pub, each 32
- * bytes as hex), loading it into a keyring, generating the next id's keys and saving public keys,
- * always with atomic, mode-correct files. */
+ * bytes as hex, and retired-<id> markers), loading it into a keyring, generating the next id's keys
+ * and saving public keys, always with atomic, mode-correct files. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,9 +21,15 @@
 #define KEY_FILE_MAX 80
 
 /* What a file in a key directory holds, by its name. */
-enum key_file { KEY_FILE_NONE, KEY_FILE_MAC, KEY_FILE_SIGN_SECRET, KEY_FILE_SIGN_PUBLIC };
+enum key_file {
+    KEY_FILE_NONE,
+    KEY_FILE_MAC,
+    KEY_FILE_SIGN_SECRET,
+    KEY_FILE_SIGN_PUBLIC,
+    KEY_FILE_RETIRED
+};
 
-/* Parses a key file name: mac-<id>.key, sign-<id>.key or sign-<id>.pub with
+/* Parses a key file name: mac-<id>.key, sign-<id>.key, sign-<id>.pub or retired-<id> with
  * id 1..255 written without leading zeros. */
 static enum key_file key_file_name(const char *name, unsigned *id)
 {
@@ -34,6 +40,7 @@ static enum key_file key_file_name(const char *name, unsigned *id)
         {"mac-", ".key", KEY_FILE_MAC},
         {"sign-", ".key", KEY_FILE_SIGN_SECRET},
         {"sign-", ".pub", KEY_FILE_SIGN_PUBLIC},
+        {"retired-", "", KEY_FILE_RETIRED},
     };
 
     for (size_t f = 0; f < sizeof forms / sizeof forms[0]; f++) {
@@ -126,6 +133,10 @@ static enum cpn_err load_into(struct cpn_keyring *tmp, const char *dir,
         kind = key_file_name(de->d_name, &id);
         if (kind == KEY_FILE_NONE)
             continue;
+        if (kind == KEY_FILE_RETIRED) { /* its name says it all */
+            err = cpn_keyring_retire(tmp, id);
+            continue;
+        }
         err = join_path(path, sizeof path, dir, de->d_name);
         if (err == CPN_OK)
             err = read_key_file(path, kind != KEY_FILE_SIGN_PUBLIC, key);
@@ -347,6 +358,12 @@ enum cpn_err cpn_keyring_save_public_dir(const struct cpn_keyring *keys, const c
         snprintf(name, sizeof name, "sign-%u.pub", id);
         cpn_hex_encode(keys->sign[id].pk, 32, hex);
         err = write_key_file(dir, name, hex, 0644, false);
+    }
+    for (unsigned id = 1; err == CPN_OK && id <= CPN_KEY_ID_MAX; id++) {
+        if (!keys->retired[id])
+            continue;
+        snprintf(name, sizeof name, "retired-%u", id);
+        err = write_key_file(dir, name, "", 0644, false);
     }
     if (err == CPN_OK)
         err = sync_dir(dir);

@@ -30,20 +30,18 @@ bool cpn_key_id_ok(unsigned id)
     return id >= 1 && id <= CPN_KEY_ID_MAX;
 }
 
-/* Sets the current signing and MAC keys of KEYS (the highest ids) and the MAC key of each slot
- * from the keys it holds. */
+/* Sets the current signing and MAC keys of KEYS: the highest ids that are not retired. */
 static void recompute_current(struct cpn_keyring *keys)
 {
     keys->current_sign = 0;
     keys->current_mac = 0;
-    memset(keys->mac_for_slot, 0, sizeof keys->mac_for_slot);
     for (unsigned id = 1; id <= CPN_KEY_ID_MAX; id++) {
+        if (keys->retired[id])
+            continue;
         if (keys->sign[id].has_secret)
             keys->current_sign = id;
-        if (keys->mac[id].present) {
+        if (keys->mac[id].present)
             keys->current_mac = id;
-            keys->mac_for_slot[id % 4] = id;
-        }
     }
 }
 
@@ -145,21 +143,44 @@ enum cpn_err cpn_keyring_merge(struct cpn_keyring *keys, const struct cpn_keyrin
     for (unsigned id = 1; id <= CPN_KEY_ID_MAX; id++) {
         sign_merge(&keys->sign[id], &src->sign[id]);
         mac_merge(&keys->mac[id], &src->mac[id]);
+        keys->retired[id] = keys->retired[id] || src->retired[id];
     }
     recompute_current(keys);
     return CPN_OK;
 }
 
-enum cpn_err cpn_keyring_mac(const struct cpn_keyring *keys, unsigned slot, const uint8_t *msg,
+enum cpn_err cpn_keyring_retire(struct cpn_keyring *keys, unsigned id)
+{
+    if (keys == NULL || !cpn_key_id_ok(id))
+        return CPN_ERR_BAD_REQUEST;
+    keys->retired[id] = true;
+    recompute_current(keys);
+    return CPN_OK;
+}
+
+bool cpn_keyring_is_retired(const struct cpn_keyring *keys, unsigned id)
+{
+    return keys != NULL && cpn_key_id_ok(id) && keys->retired[id];
+}
+
+bool cpn_keyring_has_mac(const struct cpn_keyring *keys, unsigned id)
+{
+    return keys != NULL && cpn_key_id_ok(id) && keys->mac[id].present;
+}
+
+bool cpn_keyring_has_seed(const struct cpn_keyring *keys, unsigned id)
+{
+    return keys != NULL && cpn_key_id_ok(id) && keys->sign[id].has_secret;
+}
+
+enum cpn_err cpn_keyring_mac(const struct cpn_keyring *keys, unsigned id, const uint8_t *msg,
                              size_t len, uint8_t out[32])
 {
     crypto_auth_hmacsha256_state st;
-    unsigned id;
 
-    if (keys == NULL || slot > 3 || (msg == NULL && len > 0) || out == NULL)
+    if (keys == NULL || (msg == NULL && len > 0) || out == NULL)
         return CPN_ERR_BAD_REQUEST;
-    id = keys->mac_for_slot[slot];
-    if (id == 0)
+    if (!cpn_keyring_has_mac(keys, id))
         return CPN_ERR_UNKNOWN_KEY;
     st = keys->mac[id].keyed;
     crypto_auth_hmacsha256_update(&st, msg, len);
@@ -175,6 +196,8 @@ enum cpn_err cpn_keyring_sign(const struct cpn_keyring *keys, unsigned id, const
     memset(sig, 0, 64);
     if (keys == NULL || (msg == NULL && len > 0))
         return CPN_ERR_BAD_REQUEST;
+    if (cpn_keyring_is_retired(keys, id))
+        return CPN_ERR_KEY_RETIRED;
     if (!cpn_key_id_ok(id) || !keys->sign[id].has_secret)
         return CPN_ERR_UNKNOWN_KEY;
     if (crypto_sign_detached(sig, NULL, msg, len, keys->sign[id].sk) != 0)
@@ -187,6 +210,8 @@ enum cpn_err cpn_keyring_verify(const struct cpn_keyring *keys, unsigned id, con
 {
     if (keys == NULL || sig == NULL || (msg == NULL && len > 0))
         return CPN_ERR_BAD_REQUEST;
+    if (cpn_keyring_is_retired(keys, id))
+        return CPN_ERR_KEY_RETIRED;
     if (!cpn_key_id_ok(id) || !keys->sign[id].has_public)
         return CPN_ERR_UNKNOWN_KEY;
     if (crypto_sign_verify_detached(sig, msg, len, keys->sign[id].pk) != 0)

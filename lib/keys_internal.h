@@ -28,9 +28,9 @@ struct cpn_mac_key {
 struct cpn_keyring {
     struct cpn_sign_key sign[CPN_KEY_ID_MAX + 1]; /* by id; [0] unused */
     struct cpn_mac_key mac[CPN_KEY_ID_MAX + 1];
-    unsigned mac_for_slot[4]; /* highest MAC key id with id % 4 == slot, 0 if none */
-    unsigned current_sign;
-    unsigned current_mac;
+    bool retired[CPN_KEY_ID_MAX + 1]; /* ids the operator retired: their codes are refused */
+    unsigned current_sign;            /* highest id with a secret signing key, not retired */
+    unsigned current_mac;             /* highest id with a MAC key, not retired */
 };
 
 /* Whether ID is a key id, 1..CPN_KEY_ID_MAX. */

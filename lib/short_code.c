@@ -7,6 +7,7 @@
 
 #include "base32.h"
 #include "coupon/code.h"
+#include "coupon/key_ranges.h"
 #include "coupon/keys.h"
 
 /* Domain separation for the short form's MAC. */
@@ -98,9 +99,9 @@ enum cpn_err cpn_code_format_short(const struct cpn_code *code, char out[CPN_SHO
     return CPN_OK;
 }
 
-/* HMAC-SHA-256(mac key of SLOT, "coupond-short-v1" || kind || slot || serial BE). */
-static enum cpn_err short_mac(const struct cpn_keyring *keys, const struct cpn_code *c,
-                              uint8_t mac[32])
+/* HMAC-SHA-256(MAC key KEY_ID, "coupond-short-v1" || kind || slot || serial BE). */
+static enum cpn_err short_mac(const struct cpn_keyring *keys, unsigned key_id,
+                              const struct cpn_code *c, uint8_t mac[32])
 {
     uint8_t msg[MAC_MSG_LEN];
 
@@ -111,14 +112,16 @@ static enum cpn_err short_mac(const struct cpn_keyring *keys, const struct cpn_c
     msg[MAC_CONTEXT_LEN + 3] = (uint8_t)(c->serial >> 16);
     msg[MAC_CONTEXT_LEN + 4] = (uint8_t)(c->serial >> 8);
     msg[MAC_CONTEXT_LEN + 5] = (uint8_t)c->serial;
-    return cpn_keyring_mac(keys, c->mac_slot, msg, sizeof msg, mac);
+    return cpn_keyring_mac(keys, key_id, msg, sizeof msg, mac);
 }
 
-enum cpn_err cpn_code_issue(const struct cpn_keyring *keys, enum cpn_kind kind, uint32_t serial,
-                            struct cpn_code *out, char short_out[CPN_SHORT_LEN + 1])
+/* Fills *OUT with the short form of (KIND, SERIAL) under MAC key KEY_ID (and SHORT_OUT, if
+ * not NULL). On error *OUT is zeroed and SHORT_OUT empty. */
+static enum cpn_err issue_with(const struct cpn_keyring *keys, unsigned key_id, enum cpn_kind kind,
+                               uint32_t serial, struct cpn_code *out,
+                               char short_out[CPN_SHORT_LEN + 1])
 {
     uint8_t mac[32];
-    unsigned id;
     enum cpn_err err;
 
     if (short_out != NULL)
@@ -128,13 +131,12 @@ enum cpn_err cpn_code_issue(const struct cpn_keyring *keys, enum cpn_kind kind, 
     memset(out, 0, sizeof *out);
     if (keys == NULL || (kind != CPN_KIND_COUPON && kind != CPN_KIND_CARD))
         return CPN_ERR_BAD_REQUEST;
-    id = cpn_keyring_current_mac_id(keys);
-    if (id == 0)
+    if (key_id == 0)
         return CPN_ERR_UNKNOWN_KEY;
     out->kind = kind;
     out->serial = serial;
-    out->mac_slot = (uint8_t)(id % 4);
-    err = short_mac(keys, out, mac);
+    out->mac_slot = (uint8_t)(key_id % 4);
+    err = short_mac(keys, key_id, out, mac);
     if (err != CPN_OK) {
         memset(out, 0, sizeof *out);
         return err;
@@ -145,14 +147,74 @@ enum cpn_err cpn_code_issue(const struct cpn_keyring *keys, enum cpn_kind kind, 
     return CPN_OK;
 }
 
-enum cpn_err cpn_code_check_mac(const struct cpn_keyring *keys, const struct cpn_code *code)
+enum cpn_err cpn_code_issue(const struct cpn_keyring *keys, enum cpn_kind kind, uint32_t serial,
+                            struct cpn_code *out, char short_out[CPN_SHORT_LEN + 1])
+{
+    return issue_with(keys, cpn_keyring_current_mac_id(keys), kind, serial, out, short_out);
+}
+
+/* The legacy boundary of KIND: the key that was current when ranges began to be recorded,
+ * or, without ranges, the keyring's current MAC key. */
+static unsigned legacy_key(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                           enum cpn_kind kind)
+{
+    unsigned first = cpn_key_ranges_first_key(ranges, kind);
+    return first != 0 ? first : cpn_keyring_current_mac_id(keys);
+}
+
+unsigned cpn_code_issuer_key(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                             enum cpn_kind kind, uint32_t serial)
+{
+    unsigned id = cpn_key_ranges_key(ranges, kind, serial);
+    return id != 0 ? id : legacy_key(keys, ranges, kind);
+}
+
+enum cpn_err cpn_code_derive(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                             enum cpn_kind kind, uint32_t serial, struct cpn_code *out,
+                             char short_out[CPN_SHORT_LEN + 1])
+{
+    return issue_with(keys, cpn_code_issuer_key(keys, ranges, kind, serial), kind, serial, out,
+                      short_out);
+}
+
+enum cpn_err cpn_code_mac_key(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                              const struct cpn_code *code, unsigned *key_id)
+{
+    unsigned id;
+
+    if (key_id != NULL)
+        *key_id = 0;
+    if (keys == NULL || code == NULL || key_id == NULL || !short_fields_ok(code))
+        return CPN_ERR_BAD_REQUEST;
+    id = cpn_key_ranges_key(ranges, code->kind, code->serial);
+    if (id != 0 && id % 4 != code->mac_slot)
+        return CPN_ERR_FORGED_CODE; /* no key that issued this serial has this slot */
+    if (id == 0) {
+        /* Issued before ranges were recorded: the highest key up to the legacy boundary with
+         * this slot, as the rotation rule was then. */
+        unsigned last = legacy_key(keys, ranges, code->kind);
+        unsigned back = (last + 4 - code->mac_slot) % 4;
+        if (last == 0 || last <= back)
+            return CPN_ERR_UNKNOWN_KEY;
+        id = last - back;
+    }
+    if (cpn_keyring_is_retired(keys, id))
+        return CPN_ERR_KEY_RETIRED;
+    if (!cpn_keyring_has_mac(keys, id))
+        return CPN_ERR_UNKNOWN_KEY;
+    *key_id = id;
+    return CPN_OK;
+}
+
+enum cpn_err cpn_code_check_mac(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                                const struct cpn_code *code)
 {
     uint8_t mac[32];
-    enum cpn_err err;
+    unsigned id;
+    enum cpn_err err = cpn_code_mac_key(keys, ranges, code, &id);
 
-    if (keys == NULL || code == NULL || !short_fields_ok(code))
-        return CPN_ERR_BAD_REQUEST;
-    err = short_mac(keys, code, mac);
+    if (err == CPN_OK)
+        err = short_mac(keys, id, code, mac);
     if (err != CPN_OK)
         return err;
     if (sodium_memcmp(mac, code->mac_tag, CPN_MAC_TAG_BYTES) != 0)

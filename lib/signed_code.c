@@ -150,25 +150,24 @@ static enum cpn_err write_signed(const struct cpn_code *c, char *out, size_t out
     return CPN_OK;
 }
 
-enum cpn_err cpn_code_sign(const struct cpn_keyring *keys, struct cpn_code *code, char *out,
-                           size_t out_size, size_t *out_len)
+enum cpn_err cpn_code_sign_as(const struct cpn_keyring *keys, unsigned key_id,
+                              struct cpn_code *code, char *out, size_t out_size, size_t *out_len)
 {
     uint8_t msg[SIGN_CONTEXT_LEN + PAYLOAD_BOUND_LEN];
     struct cpn_code signed_code;
-    unsigned id;
     enum cpn_err err;
 
     if (out != NULL && out_size > 0)
         out[0] = '\0';
     if (keys == NULL || code == NULL || out == NULL || !payload_fields_ok(code))
         return CPN_ERR_BAD_REQUEST;
-    id = cpn_keyring_current_sign_id(keys);
-    if (id == 0)
+    if (key_id == 0 || key_id > CPN_KEY_ID_MAX)
         return CPN_ERR_UNKNOWN_KEY;
     signed_code = *code;
     signed_code.is_signed = true;
-    signed_code.sign_key_id = (uint8_t)id;
-    err = cpn_keyring_sign(keys, id, msg, signed_message(&signed_code, msg), signed_code.signature);
+    signed_code.sign_key_id = (uint8_t)key_id;
+    err = cpn_keyring_sign(keys, key_id, msg, signed_message(&signed_code, msg),
+                           signed_code.signature);
     if (err == CPN_OK)
         err = write_signed(&signed_code, out, out_size, out_len);
     if (err != CPN_OK) {
@@ -178,6 +177,12 @@ enum cpn_err cpn_code_sign(const struct cpn_keyring *keys, struct cpn_code *code
     }
     *code = signed_code;
     return CPN_OK;
+}
+
+enum cpn_err cpn_code_sign(const struct cpn_keyring *keys, struct cpn_code *code, char *out,
+                           size_t out_size, size_t *out_len)
+{
+    return cpn_code_sign_as(keys, cpn_keyring_current_sign_id(keys), code, out, out_size, out_len);
 }
 
 enum cpn_err cpn_code_format_signed(const struct cpn_code *code, char *out, size_t out_size,

@@ -1,5 +1,6 @@
 /* Checks the service's answer to GET /v1/keys, keeps it in $STATE/keys.json and loads it back
- * into a keyring of public verification keys. */
+ * into a keyring of public verification keys (a key marked "retired" verifies nothing: its
+ * codes are refused). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -115,7 +116,9 @@ enum cpn_err pos_keys_load(const char *state_dir, struct cpn_keyring **out, char
             continue; /* a key for something this till does not verify */
         uint8_t pub[CPN_PUBLIC_KEY_BYTES];
         if (id > CPN_KEY_ID_MAX || cpn_hex_decode(hex, strlen(hex), pub, sizeof pub) != CPN_OK ||
-            cpn_keyring_add_public(ring, (unsigned)id, pub) != CPN_OK) {
+            cpn_keyring_add_public(ring, (unsigned)id, pub) != CPN_OK ||
+            (json_is_true(json_object_get(k, "retired")) &&
+             cpn_keyring_retire(ring, (unsigned)id) != CPN_OK)) {
             snprintf(why, why_size, "%s: key %" JSON_INTEGER_FORMAT " is not a usable Ed25519 key",
                      path, id);
             err = CPN_ERR_INTERNAL;

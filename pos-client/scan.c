@@ -62,6 +62,9 @@ enum cpn_err pos_scan_verify(const struct cpn_keyring *keys, struct pos_scan *sc
     case CPN_ERR_UNKNOWN_KEY:
         scan->verified = POS_VERIFIED_UNKNOWN_KEY;
         return CPN_OK;
+    case CPN_ERR_KEY_RETIRED:
+        *why = cpn_err_message(CPN_ERR_KEY_RETIRED);
+        return CPN_ERR_KEY_RETIRED;
     default:
         *why = cpn_err_message(CPN_ERR_FORGED_CODE);
         return CPN_ERR_FORGED_CODE;

@@ -45,7 +45,8 @@ CPN_MUST_CHECK enum cpn_err pos_scan_parse_any(const char *text, struct pos_scan
 /* Verifies SCAN's signature, if it is a signed form, with the public keys in KEYS (may be NULL:
  * no keys) and sets SCAN->verified. Returns CPN_OK (also for a short form, and for a signed form
  * whose key this till does not have: then verified is POS_VERIFIED_UNKNOWN_KEY and the service
- * must judge), or CPN_ERR_FORGED_CODE with the cashier's sentence in *WHY. */
+ * must judge), or CPN_ERR_FORGED_CODE or CPN_ERR_KEY_RETIRED (its key was retired) with the
+ * cashier's sentence in *WHY. */
 CPN_MUST_CHECK enum cpn_err pos_scan_verify(const struct cpn_keyring *keys, struct pos_scan *scan,
                                             const char **why);
 

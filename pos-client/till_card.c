@@ -140,6 +140,8 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
             if (strstr(text, balance) == NULL) /* unless the message says it already */
                 pos_result_line(res, "REFUSED: %s (balance %s)", text, balance);
         }
+        if (err == CPN_ERR_VOIDED && status == 409)
+            pos_result_voided(res, answer, "card transaction", "transaction_id", "nothing booked");
         json_decref(answer);
         return;
     }

@@ -191,6 +191,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         pos_till_journaled_failure(till, err, status, answer, res);
         if (err == CPN_ERR_ALREADY_REDEEMED && status == 409)
             already_redeemed(answer, res);
+        if (err == CPN_ERR_VOIDED && status == 409)
+            pos_result_voided(res, answer, "redemption", "redemption_id", "no discount");
         json_decref(answer);
         return;
     }
@@ -213,7 +215,8 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     snprintf(outcome, sizeof outcome, "redeemed %" PRId64 " %ld", res->id, status);
     pos_till_journal_close(till, res, outcome);
     if (voided) {
-        /* A retry of a redemption that was voided since: nothing is discounted now. */
+        /* A retry of a redemption that was voided since, told by a service before 409 voided:
+         * nothing is discounted now. */
         pos_result_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount",
                         res->id, res->txn_id);
         res->discount_cents = 0;

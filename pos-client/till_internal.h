@@ -49,6 +49,12 @@ void pos_result_call_failed(const struct pos_till *till, enum cpn_err err, long 
 /* Fills RES for a 2xx answer that does not say what it should (WHY, for IT). */
 void pos_result_unreadable(struct pos_result *res, const char *why);
 
+/* Fills RES's line for a 409 voided ANSWER (a retried txn whose booking was voided since): WHAT
+ * ("redemption") with the id in field ID_KEY of ANSWER and its void_id, and what that means
+ * (OUTCOME: "no discount"); no discount or points are left in RES. */
+void pos_result_voided(struct pos_result *res, const json_t *answer, const char *what,
+                       const char *id_key, const char *outcome);
+
 /* Fills RES when out of memory before a call. */
 void pos_result_no_memory(struct pos_result *res);
 

@@ -1,5 +1,7 @@
 /* The result of a till's operation: filling it in — its line for the cashier, its detail for IT,
- * a local refusal, a failed call, an unreadable answer — and reading the answer's fields. */
+ * a local refusal, a failed call, a voided booking, an unreadable answer — and reading the
+ * answer's fields. */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -67,6 +69,23 @@ void pos_result_unreadable(struct pos_result *res, const char *why)
     pos_result_line(res,
                     "The coupon service's answer cannot be read by this till: please call IT.");
     pos_result_detail(res, "%s", why);
+}
+
+void pos_result_voided(struct pos_result *res, const json_t *answer, const char *what,
+                       const char *id_key, const char *outcome)
+{
+    int64_t id = 0, void_id = 0;
+    res->discount_cents = 0;
+    res->points = 0;
+    if (pos_till_get_int(answer, id_key, &id) && pos_till_get_int(answer, "void_id", &void_id)) {
+        res->id = id;
+        pos_result_line(res,
+                        "VOIDED: %s %" PRId64 " of txn %s was voided since (void %" PRId64 "); %s",
+                        what, id, res->txn_id, void_id, outcome);
+    } else {
+        pos_result_line(res, "VOIDED: the %s of txn %s was voided since; %s", what, res->txn_id,
+                        outcome);
+    }
 }
 
 void pos_result_no_memory(struct pos_result *res)

@@ -7,7 +7,9 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql postgresql-contrib
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
-  libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux)
+  libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
+  debhelper dpkg-dev lintian scdoc systemd adduser man-db
+  python3-statsmodels)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }

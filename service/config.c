@@ -14,7 +14,8 @@
 
 const char *svc_usage(void)
 {
-    return "usage: coupond [serve|migrate|keygen|demo] [options]\n"
+    return "usage: coupond [serve|migrate|keygen|demo|expire-points|check-crl] [options]\n"
+           "       coupond -h|--help|-V|--version\n"
            "  --config FILE        read 'key = value' settings (keys as the long options)\n"
            "  --listen HOST:PORT   where to serve HTTPS (env COUPOND_LISTEN; 127.0.0.1:8443)\n"
            "  --db CONNINFO        libpq connection string (env COUPOND_DB)\n"
@@ -26,6 +27,9 @@ const char *svc_usage(void)
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
            "  --idle-timeout S     close connections idle this long (default 120)\n"
+           "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
+           "  --export-stall-timeout S  cancel an export its client stopped reading (default "
+           "60)\n"
            "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
 
@@ -104,6 +108,8 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
     } nums[] = {{"threads", &c->threads, 1, 256},
                 {"max-connections", &c->max_connections, 1, 100000},
                 {"idle-timeout", &c->idle_timeout_s, 1, 86400},
+                {"max-issues", &c->max_issues, 1, 64},
+                {"export-stall-timeout", &c->export_stall_s, 1, 86400},
                 {"db-deadline", &c->db_deadline_ms, 100, 600000}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) == 0) {
@@ -203,6 +209,8 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->threads = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 2;
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
+    c->max_issues = 2;
+    c->export_stall_s = 60;
     c->db_deadline_ms = 5000;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||

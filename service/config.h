@@ -21,6 +21,8 @@ struct svc_config {
     unsigned threads;  /* worker threads, each with its own database connection */
     unsigned max_connections;
     unsigned idle_timeout_s;
+    unsigned max_issues;     /* issues running at once; a further one is refused (503) */
+    unsigned export_stall_s; /* an export whose client reads nothing this long is cancelled */
     unsigned db_deadline_ms; /* a round trip to PostgreSQL answers 503 past this (5000) */
 };
 

@@ -41,6 +41,9 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
             out->value_cents = col_i64(res, 4);
         else if (fifth == FIFTH_KIND)
             copy_col(res, 4, out->kind, sizeof out->kind);
+        int voided_by = PQfnumber(res, "voided_by");
+        if (voided_by >= 0)
+            out->voided_by = col_i64(res, voided_by);
     } else if (rc >= 0) {
         rc = DB_HARD_ERROR; /* the functions answer exactly one row */
     }
@@ -48,14 +51,15 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
     return rc;
 }
 
-int db_card_serials_reserve(int count, int64_t *first)
+int db_card_serials_reserve(int count, unsigned mac_key, int64_t *first)
 {
-    char c[16];
+    char c[16], k[16];
     snprintf(c, sizeof c, "%d", count);
-    const char *params[] = {c};
+    snprintf(k, sizeof k, "%u", mac_key);
+    const char *params[] = {c, k};
     PGresult *res = NULL;
     *first = 0;
-    int rc = db_query_retry("card_serials_reserve", 1, params, &res);
+    int rc = db_query_retry("card_serials_reserve", 2, params, &res);
     if (rc == DB_ONE_RESULT) {
         if (PQgetisnull(res, 0, 0))
             rc = DB_NO_RESULTS;
@@ -124,4 +128,20 @@ int db_card_void(int64_t id, int32_t store, const char *terminal, const char *tx
     snprintf(st, sizeof st, "%" PRId32, store);
     const char *params[] = {i, st, terminal, txn};
     return card_call("card_transaction_void", 4, params, FIFTH_KIND, out);
+}
+
+int db_card_expire(int max_cards, int64_t *cards)
+{
+    char m[16];
+    snprintf(m, sizeof m, "%d", max_cards);
+    const char *params[] = {m};
+    PGresult *res = NULL;
+    *cards = 0;
+    int rc = db_query_retry("card_expire", 1, params, &res);
+    if (rc == DB_ONE_RESULT && !PQgetisnull(res, 0, 0))
+        *cards = col_i64(res, 0);
+    else if (rc >= 0)
+        rc = DB_HARD_ERROR; /* the function answers exactly one row, never NULL */
+    PQclear(res);
+    return rc;
 }

@@ -1,4 +1,4 @@
-/* Bonus card stored-function calls (issue, get, earn, burn, void); no HTTP. */
+/* Bonus card stored-function calls (issue, get, earn, burn, void, expire); no HTTP. */
 #ifndef SVC_DB_CARDS_H
 #define SVC_DB_CARDS_H
 
@@ -8,19 +8,21 @@
 
 /* What the database answered for an earn, a burn or a void of a card transaction. */
 struct card_answer {
-    char status[24];        /* ok, replay, conflict, not_found, insufficient_points, ... */
+    char status[24];        /* ok, replay, voided, conflict, not_found, insufficient_points, ... */
     int64_t transaction_id; /* earn/burn: the new row; void: the void's row */
     int64_t points;         /* earn/burn: points booked; void: the change it made (signed);
                                insufficient_points on a void: the points it needs */
     int64_t balance;        /* the balance after it (or, refused, the card's balance) */
     int64_t value_cents;    /* burn: what the points are worth */
     char kind[16];          /* void: the kind of the transaction named */
+    int64_t voided_by;      /* earn/burn answered "voided": the void of the first booking */
 };
 
-/* card_serials_reserve(COUNT): *FIRST gets the first of COUNT serials reserved for new
- * cards. Returns DB_ONE_RESULT, DB_NO_RESULTS when the serial space is exhausted, or a
+/* card_serials_reserve(COUNT, MAC_KEY): *FIRST gets the first of COUNT serials reserved for
+ * new cards, claimed for MAC key MAC_KEY, or -1 when a newer MAC key is in use (nothing was
+ * reserved). Returns DB_ONE_RESULT, DB_NO_RESULTS when the serial space is exhausted, or a
  * failure status. */
-int db_card_serials_reserve(int count, int64_t *first) CPN_MUST_CHECK;
+int db_card_serials_reserve(int count, unsigned mac_key, int64_t *first) CPN_MUST_CHECK;
 
 /* card_create(SERIAL): creates the card. Returns DB_ONE_RESULT, or a failure status. */
 int db_card_create(uint32_t serial) CPN_MUST_CHECK;
@@ -41,5 +43,10 @@ int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char 
 /* card_transaction_void() of ledger row ID; as db_card_earn. */
 int db_card_void(int64_t id, int32_t store, const char *terminal, const char *txn,
                  struct card_answer *out) CPN_MUST_CHECK;
+
+/* card_expire(MAX_CARDS): one batch of the points expiry run. *CARDS gets how many cards
+ * lost points (0: nothing more is due). Idempotent. Returns DB_ONE_RESULT, or a failure
+ * status with *CARDS 0. */
+int db_card_expire(int max_cards, int64_t *cards) CPN_MUST_CHECK;
 
 #endif

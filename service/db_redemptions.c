@@ -24,7 +24,7 @@ enum cpn_err db_status_err(const char *s)
         enum cpn_err err;
     } map[] = {{"ok", CPN_OK},
                {"replay", CPN_OK},
-               {"replay_voided", CPN_OK},
+               {"voided", CPN_ERR_VOIDED},
                {"points_spent", CPN_ERR_INSUFFICIENT_POINTS},
                {"conflict", CPN_ERR_CONFLICT},
                {"not_found", CPN_ERR_NOT_FOUND},
@@ -37,7 +37,9 @@ enum cpn_err db_status_err(const char *s)
                {"below_minimum", CPN_ERR_BELOW_MINIMUM},
                {"already_redeemed", CPN_ERR_ALREADY_REDEEMED},
                {"campaign_exhausted", CPN_ERR_CAMPAIGN_EXHAUSTED},
-               {"already_voided", CPN_ERR_CONFLICT}};
+               {"already_voided", CPN_ERR_CONFLICT},
+               {"campaign_paused", CPN_ERR_CAMPAIGN_PAUSED},
+               {"voided_batch", CPN_ERR_VOIDED_BATCH}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(s, map[i].status) == 0)
             return map[i].err;
@@ -62,16 +64,16 @@ static int keyed_write(const char *name, int n, const char *const *params,
 }
 
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, struct redeem_answer *out)
+              uint32_t card, const char *receipt, struct redeem_answer *out)
 {
     char s[16], st[16], b[24], c[16];
     snprintf(s, sizeof s, "%" PRIu32, serial);
     snprintf(st, sizeof st, "%" PRId32, store);
     snprintf(b, sizeof b, "%" PRId64, basket);
     snprintf(c, sizeof c, "%" PRIu32, card);
-    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL};
+    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL, receipt};
     PGresult *res = NULL;
-    int rc = keyed_write("redeem", 6, params, out, &res);
+    int rc = keyed_write("redeem", 7, params, out, &res);
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
@@ -80,6 +82,9 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
         out->points = col_i64(res, 4);
         copy_col(res, 5, out->redeemed_at, sizeof out->redeemed_at);
         out->redeemed_store = (int32_t)col_i64(res, 6);
+        int void_id = PQfnumber(res, "void_id");
+        if (void_id >= 0)
+            out->void_id = col_i64(res, void_id);
     }
     PQclear(res);
     return rc;
@@ -121,23 +126,6 @@ int db_void(int64_t redemption, int32_t store, const char *terminal, const char 
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
-    }
-    PQclear(res);
-    return rc;
-}
-
-int db_campaign_report(int64_t campaign, char **json)
-{
-    char c[24];
-    snprintf(c, sizeof c, "%" PRId64, campaign);
-    const char *params[] = {c};
-    PGresult *res = NULL;
-    *json = NULL;
-    int rc = db_query_retry("campaign_report", 1, params, &res);
-    if (rc == DB_ONE_RESULT) {
-        *json = strdup(PQgetvalue(res, 0, 0));
-        if (*json == NULL)
-            rc = DB_HARD_ERROR;
     }
     PQclear(res);
     return rc;

@@ -28,6 +28,19 @@ enum MHD_Result http_cards_qr_png(struct http_req *r);
 enum MHD_Result http_cards_earn(struct http_req *r);
 enum MHD_Result http_cards_burn(struct http_req *r);
 enum MHD_Result http_card_transactions_void(struct http_req *r);
+enum MHD_Result http_campaigns_patch(struct http_req *r);
+enum MHD_Result http_campaigns_pause(struct http_req *r);
+enum MHD_Result http_campaigns_resume(struct http_req *r);
+enum MHD_Result http_campaigns_end(struct http_req *r);
+enum MHD_Result http_reports_csv(struct http_req *r);
+enum MHD_Result http_redemptions_csv(struct http_req *r);
+enum MHD_Result http_compare_get(struct http_req *r);
+enum MHD_Result http_plan_get(struct http_req *r);
+enum MHD_Result http_recipients_upload(struct http_req *r);
+enum MHD_Result http_coupons_lettershop(struct http_req *r);
+enum MHD_Result http_batches_list(struct http_req *r);
+enum MHD_Result http_batches_void(struct http_req *r);
+enum MHD_Result http_audit_list(struct http_req *r);
 
 /* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
 int http_terminal_key(const struct principal *p, char *out, size_t len);

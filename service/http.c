@@ -49,6 +49,29 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
      "card_transactions_void"},
+    {"PATCH", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_patch,
+     "campaigns_patch"},
+    {"POST", "/v1/campaigns/{}/pause", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_pause,
+     "campaigns_pause"},
+    {"POST", "/v1/campaigns/{}/resume", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_resume,
+     "campaigns_resume"},
+    {"POST", "/v1/campaigns/{}/end", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_end,
+     "campaigns_end"},
+    {"GET", "/v1/campaigns/{}/report.csv", ROLE_MARKETER | ROLE_ADMIN, http_reports_csv,
+     "campaign_report_csv"},
+    {"GET", "/v1/campaigns/{}/redemptions.csv", ROLE_MARKETER | ROLE_ADMIN, http_redemptions_csv,
+     "campaign_redemptions_csv"},
+    {"GET", "/v1/campaigns/{}/compare", ROLE_MARKETER | ROLE_ADMIN, http_compare_get,
+     "campaign_compare"},
+    {"GET", "/v1/plan", ROLE_MARKETER | ROLE_ADMIN, http_plan_get, "plan"},
+    {"POST", "/v1/campaigns/{}/recipients", ROLE_MARKETER | ROLE_ADMIN, http_recipients_upload,
+     "recipients_upload"},
+    {"GET", "/v1/campaigns/{}/lettershop.csv", ROLE_MARKETER | ROLE_ADMIN, http_coupons_lettershop,
+     "coupons_lettershop"},
+    {"GET", "/v1/campaigns/{}/batches", ROLE_MARKETER | ROLE_ADMIN, http_batches_list,
+     "batches_list"},
+    {"POST", "/v1/batches/{}/void", ROLE_MARKETER | ROLE_ADMIN, http_batches_void, "batches_void"},
+    {"GET", "/v1/audit", ROLE_ADMIN, http_audit_list, "audit_list"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -267,7 +290,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         if (r->early != CPN_OK)
             return MHD_YES; /* discard */
-        if (n > HTTP_MAX_BODY || r->body_len + n > HTTP_MAX_BODY) {
+        /* A recipient list (up to a million cards) is the one body larger than 1 MiB. */
+        size_t max_body = r->route != NULL && r->route->handler == http_recipients_upload
+                              ? HTTP_MAX_BODY_RECIPIENTS
+                              : HTTP_MAX_BODY;
+        if (n > max_body || r->body_len + n > max_body) {
             r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
             return MHD_YES;
         }
@@ -303,6 +330,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX, r->status,
                           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, now_ns() - r->started_ns);
+    if (r->handler_ctx_free != NULL)
+        r->handler_ctx_free(r->handler_ctx);
     free(r->path);
     free(r->body);
     free(r);

@@ -14,6 +14,8 @@
 
 #define HTTP_MAX_PARAMS 4
 #define HTTP_MAX_BODY   (1u << 20)
+/* A recipient list of a million card numbers (as JSON strings or CSV lines). */
+#define HTTP_MAX_BODY_RECIPIENTS (48u << 20)
 
 struct http_route;
 
@@ -32,6 +34,8 @@ struct http_req {
     unsigned status;      /* the status answered, for metrics */
     char allow[32];       /* the methods the path has, for a 405's Allow header */
     long long started_ns; /* monotonic, for metrics */
+    void *handler_ctx;    /* a handler's own state across calls (suspend/resume), owned */
+    void (*handler_ctx_free)(void *ctx); /* frees HANDLER_CTX when the request ends */
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
@@ -46,6 +50,10 @@ struct http_route {
 
 /* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
 struct MHD_Daemon *http_start(const struct svc_config *cfg);
+
+/* Sets how long an export may wait for its client to take the next chunk before it is
+ * cancelled (its slot and database snapshot released); before serving. */
+void http_exports_configure(unsigned stall_timeout_s);
 
 /* Cancels every running export and resumes its connection (libmicrohttpd may not be stopped
  * with suspended connections); new exports are refused from then on. Before MHD_stop_daemon. */

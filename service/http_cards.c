@@ -50,10 +50,10 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
         return 0;
     *replied = http_reply_error(r, err,
                                 err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                : err == CPN_ERR_TYPO
-                                    ? NULL
-                                    : "This is not a bonus card number: please scan or type it "
-                                      "again.");
+                                : err == CPN_ERR_MALFORMED_CODE
+                                    ? "This is not a bonus card number: please scan or type it "
+                                      "again."
+                                    : NULL);
     return -1;
 }
 
@@ -107,11 +107,18 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     enum cpn_err err = CPN_ERR_NOT_FOUND;
     for (int i = 0; i < ISSUE_TRIES && err == CPN_ERR_NOT_FOUND; i++) {
         int64_t first;
-        int rc = db_card_serials_reserve(SERIAL_BLOCK, &first);
+        int rc = db_card_serials_reserve(SERIAL_BLOCK, codes_current_mac_id(), &first);
         if (rc == DB_NO_RESULTS)
             return http_reply_error(r, CPN_ERR_INTERNAL, "The card number space is exhausted.");
         if (rc != DB_ONE_RESULT)
             return http_reply_db_failure(r, rc);
+        if (first < 0) {
+            log_msg(LOG_ERROR,
+                    "MAC key %u is older than a key already in use: restart coupond "
+                    "with the newest keys before issuing",
+                    codes_current_mac_id());
+            return http_reply_error(r, CPN_ERR_STALE_KEY, NULL);
+        }
         err = card_clean_serial(first, SERIAL_BLOCK, &serial);
     }
     if (err != CPN_OK) {
@@ -122,7 +129,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
-    if (codes_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
+    if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
     return http_reply_json(
@@ -187,7 +194,8 @@ enum MHD_Result http_cards_qr_png(struct http_req *r)
     return reply_card_qr(r, true);
 }
 
-/* Answers an earn or burn the database refused or failed (anything but ok and replay). */
+/* Answers an earn or burn the database refused or failed (anything but ok and replay; a
+ * replay of a booking that was voided since is 409 voided with both ids). */
 static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_answer *a,
                                           int64_t asked)
 {
@@ -196,6 +204,16 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
     if (strcmp(a->status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
+    if (strcmp(a->status, "voided") == 0) {
+        snprintf(detail, sizeof detail,
+                 "Card transaction %" PRId64 " of this txn_id was voided since (void %" PRId64
+                 "): it books nothing again.",
+                 a->transaction_id, a->voided_by);
+        return http_reply_error_extra(r, CPN_ERR_VOIDED, detail,
+                                      json_pack("{s:I, s:I}", "transaction_id",
+                                                (json_int_t)a->transaction_id, "void_id",
+                                                (json_int_t)a->voided_by));
+    }
     if (strcmp(a->status, "insufficient_points") == 0) {
         snprintf(detail, sizeof detail,
                  "The card has only %" PRId64 " points, so %" PRId64 " cannot be burned.",
@@ -278,11 +296,9 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
                                json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id,
                                          "void_id", (json_int_t)a.transaction_id, "points",
                                          (json_int_t)a.points, "balance", (json_int_t)a.balance));
+    /* Another store's transaction is not_found too (card_transaction_void()). */
     if (strcmp(a.status, "not_found") == 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
-    if (strcmp(a.status, "wrong_store") == 0)
-        return http_reply_error(r, CPN_ERR_WRONG_STORE,
-                                "This card transaction was booked in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error_extra(r, CPN_ERR_CONFLICT,
                                       "This card transaction was already voided.",

@@ -63,6 +63,7 @@ struct coupon_request {
     int64_t basket;
     uint32_t card;
     const char *txn;
+    const char *receipt; /* the till's receipt id (redemptions only), or NULL */
 };
 
 /* Reads {code, basket_cents, card?[, txn_id]}. Returns CPN_OK; CPN_ERR_BAD_REQUEST with
@@ -71,7 +72,8 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
                                         char *detail, size_t dlen)
 {
     static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
-    static const char *const allowed_redeem[] = {"code", "basket_cents", "card", "txn_id", NULL};
+    static const char *const allowed_redeem[] = {"code",   "basket_cents", "card",
+                                                 "txn_id", "receipt",      NULL};
     const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
@@ -83,21 +85,28 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
         json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
         json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
-        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0))
+        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
+        (with_txn && json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
         return CPN_ERR_BAD_REQUEST;
+    for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
+        if (*c < 0x21 || *c > 0x7e) {
+            snprintf(detail, dlen, "The field 'receipt' may hold only printable ASCII characters.");
+            return CPN_ERR_BAD_REQUEST;
+        }
+    }
     enum cpn_err err = codes_read(code_text, CPN_KIND_COUPON, &q->code);
     if (err != CPN_OK)
         return err;
     if (card_text != NULL) {
         struct cpn_code card;
         err = codes_read(card_text, CPN_KIND_CARD, &card);
-        if (err != CPN_OK) {
-            snprintf(detail, dlen, "%s",
-                     err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                                : "The bonus card number is not valid: "
-                                                  "please scan or type it again.");
+        if (err == CPN_ERR_FORGED_CODE)
+            snprintf(detail, dlen, "This bonus card was not issued by us.");
+        else if (err == CPN_ERR_MALFORMED_CODE || err == CPN_ERR_TYPO)
+            snprintf(detail, dlen,
+                     "The bonus card number is not valid: please scan or type it again.");
+        if (err != CPN_OK)
             return err;
-        }
         q->card = card.serial;
     }
     return CPN_OK;
@@ -132,6 +141,8 @@ enum MHD_Result http_checks_create(struct http_req *r)
     json_decref(in);
     if (err == CPN_ERR_BAD_REQUEST)
         return http_reply_error(r, err, detail);
+    if (err == CPN_ERR_UNAVAILABLE) /* the service's trouble, not the code's */
+        return http_reply_error(r, err, NULL);
     struct redeem_answer a = {0};
     if (err == CPN_OK) {
         int rc = db_check(q.code.serial, r->principal->store, q.basket, q.card, &a);
@@ -180,7 +191,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct redeem_answer a;
-    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card, &a);
+    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card,
+                       q.receipt, &a);
     json_decref(in); /* q.txn pointed into it */
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
@@ -192,6 +204,17 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no coupon with that code.");
+    if (err == CPN_ERR_VOIDED) {
+        char buf[160];
+        snprintf(buf, sizeof buf,
+                 "Redemption %" PRId64 " of this txn_id was voided since (void %" PRId64
+                 "): it gives no discount again.",
+                 a.redemption_id, a.void_id);
+        return http_reply_error_extra(r, err, buf,
+                                      json_pack("{s:I, s:I}", "redemption_id",
+                                                (json_int_t)a.redemption_id, "void_id",
+                                                (json_int_t)a.void_id));
+    }
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
     json_t *out =
@@ -201,9 +224,6 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                   (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
-    bool voided = strcmp(a.status, "replay_voided") == 0;
-    if (out != NULL && voided)
-        json_object_set_new(out, "voided", json_true());
     return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
@@ -223,10 +243,10 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     enum cpn_err err = db_status_err(a.status);
+    /* Another store's redemption is not_found too (redemption_void()), so that a till learns
+     * nothing about other stores' ids: same status, same body, same work. */
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no redemption with that id.");
-    if (err == CPN_ERR_WRONG_STORE)
-        return http_reply_error(r, err, "This redemption was made in another store.");
     if (strcmp(a.status, "already_voided") == 0)
         return http_reply_error(r, err, "This redemption was already voided.");
     if (err == CPN_ERR_INSUFFICIENT_POINTS)
@@ -238,22 +258,6 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     return http_reply_json(r, 200,
                            json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
                                      (json_int_t)a.redemption_id, "voided", 1));
-}
-
-enum MHD_Result http_reports_get(struct http_req *r)
-{
-    int64_t id;
-    if (http_parse_id(r->params[0], &id) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    char *text = NULL;
-    int rc = db_campaign_report(id, &text);
-    if (rc == DB_NO_RESULTS)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    if (rc != DB_ONE_RESULT)
-        return http_reply_db_failure(r, rc);
-    json_t *out = json_loads(text, 0, NULL);
-    free(text);
-    return out != NULL ? http_reply_json(r, 200, out) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
 enum MHD_Result http_keys_get(struct http_req *r)
@@ -268,9 +272,12 @@ enum MHD_Result http_keys_get(struct http_req *r)
         if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
             continue;
         cpn_hex_encode(pub, sizeof pub, hex);
-        json_array_append_new(list, json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg",
-                                              "Ed25519", "public_key", hex, "current",
-                                              ids[i] == cpn_keyring_current_sign_id(k)));
+        json_t *key =
+            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
+                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
+        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
+            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
+        json_array_append_new(list, key);
     }
     return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
 }

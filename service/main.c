@@ -1,7 +1,11 @@
 /* coupond: flags and config, then one of serve (the HTTPS API until SIGINT/SIGTERM),
- * migrate (schema and stored functions) or keygen (a new signing and MAC key). */
+ * migrate (schema and stored functions), keygen (a new signing and MAC key), demo,
+ * expire-points (the points expiry run) or check-crl (is the CRL due for renewal?). */
+#include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +14,59 @@
 #include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
+#include "crl_check.h"
 #include "db.h"
 #include "db_campaigns.h"
+#include "db_cards.h"
 #include "issue.h"
+#include "issue_job.h"
 #include "http.h"
 #include "log.h"
+#include "notify.h"
 #include "principal.h"
+
+#ifndef COUPOND_VERSION
+#define COUPOND_VERSION "unknown"
+#endif
+
+/* Tells the service manager (Type=notify); a failure is logged, never fatal. */
+static void notify(int (*send)(void), const char *what)
+{
+    if (send() < 0)
+        log_msg(LOG_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
+}
+
+/* Waits for SIGINT or SIGTERM in SET and returns it. SIGHUP (systemctl reload) is the
+ * reload hook: issue 14's reload goes here, between notify_reloading() and
+ * notify_ready(); until then it changes nothing and does not stop coupond. */
+static int wait_for_stop(const sigset_t *set)
+{
+    for (;;) {
+        int sig = 0;
+        if (sigwait(set, &sig) != 0)
+            continue;
+        if (sig != SIGHUP)
+            return sig;
+        log_msg(LOG_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
+    }
+}
+
+/* Until the database answers (probing every 2 s), waits for SIGINT or SIGTERM in SET.
+ * Returns 0 once the database answered, or the stop signal. */
+static int wait_for_database(const sigset_t *set, bool answered)
+{
+    if (!answered)
+        (void)notify_send("STATUS=waiting for the database");
+    while (!answered) {
+        struct timespec pause = {2, 0};
+        int sig = sigtimedwait(set, NULL, &pause);
+        if (sig == SIGINT || sig == SIGTERM)
+            return sig;
+        answered = db_conn() != NULL;
+        db_teardown();
+    }
+    return 0;
+}
 
 static int serve(const struct svc_config *cfg)
 {
@@ -23,6 +74,7 @@ static int serve(const struct svc_config *cfg)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
     /* Block before any thread starts so only sigwait below sees them. */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
@@ -30,7 +82,8 @@ static int serve(const struct svc_config *cfg)
     db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
-    if (db_conn() == NULL)
+    bool db_answered = db_conn() != NULL;
+    if (!db_answered)
         log_msg(LOG_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
     if (codes_load(cfg->keys_dir) != CPN_OK) {
@@ -42,6 +95,8 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
+    issue_jobs_configure(cfg->max_issues);
+    http_exports_configure(cfg->export_stall_s);
     struct MHD_Daemon *d = http_start(cfg);
     if (d == NULL) {
         revocation_stop();
@@ -51,10 +106,16 @@ static int serve(const struct svc_config *cfg)
     }
     log_msg(LOG_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
             cfg->port, cfg->threads);
-    int sig = 0;
-    sigwait(&set, &sig);
+    /* Type=notify: ready once the listener is up and the database answers. */
+    int sig = wait_for_database(&set, db_answered);
+    if (sig == 0) {
+        notify(notify_ready, "READY=1");
+        sig = wait_for_stop(&set);
+    }
+    notify(notify_stopping, "STOPPING=1");
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
+    issue_jobs_stop();
     MHD_stop_daemon(d);
     revocation_stop();
     codes_unload();
@@ -71,7 +132,7 @@ static int demo(const struct svc_config *cfg)
         return 1;
     int rc = 1;
     char *list = NULL;
-    if (db_campaign_list(0, 1, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
+    if (db_campaign_list(0, 1, NULL, NULL, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
         printf("demo: campaigns exist already; nothing loaded\n");
         rc = 0;
         goto out;
@@ -89,9 +150,9 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL;
+    char *json = NULL, why[24];
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;
@@ -135,11 +196,37 @@ static int keygen(const struct svc_config *cfg)
     return 0;
 }
 
+/* coupond expire-points: card_expire() in batches of 1000 cards until nothing is due. */
+static int expire_points(const struct svc_config *cfg)
+{
+    if (db_setup(cfg->db) != CPN_OK)
+        return 1;
+    int64_t total = 0, cards = 0;
+    int rc;
+    do {
+        rc = db_card_expire(1000, &cards);
+        total += cards;
+    } while (rc == DB_ONE_RESULT && cards > 0);
+    db_teardown();
+    db_free_setup();
+    if (rc != DB_ONE_RESULT) {
+        fprintf(stderr, "coupond expire-points: the database refused or cannot be reached "
+                        "(see above); run it again\n");
+        return 1;
+    }
+    printf("expire-points: %" PRId64 " card(s) lost points whose expiry had come\n", total);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             fputs(svc_usage(), stdout);
+            return 0;
+        }
+        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
+            printf("coupond %s\n", COUPOND_VERSION);
             return 0;
         }
     }
@@ -158,6 +245,10 @@ int main(int argc, char **argv)
         rc = keygen(cfg);
     else if (strcmp(cfg->command, "demo") == 0)
         rc = demo(cfg);
+    else if (strcmp(cfg->command, "expire-points") == 0)
+        rc = expire_points(cfg);
+    else if (strcmp(cfg->command, "check-crl") == 0)
+        rc = crl_check(cfg->crl, cfg->ca, CRL_CHECK_WARN_DAYS, time(NULL));
     else {
         fprintf(stderr, "coupond: unknown command '%s'\n%s", cfg->command, svc_usage());
         rc = 2;

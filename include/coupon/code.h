@@ -12,6 +12,7 @@
 #include "coupon/err.h"
 
 struct cpn_keyring;
+struct cpn_key_ranges;
 
 /* Symbols of the short form, and its canonical printed length (XXXX-XXXX-XXXX-XXXX). */
 #define CPN_SHORT_SYMBOLS 16
@@ -46,7 +47,7 @@ enum cpn_offer_kind {
 struct cpn_code {
     enum cpn_kind kind;
     uint32_t serial;
-    uint8_t mac_slot; /* 0..3: id of the MAC key mod 4 */
+    uint8_t mac_slot; /* 0..3: id of the MAC key mod 4 (see cpn_code_mac_key()) */
     uint8_t mac_tag[CPN_MAC_TAG_BYTES];
 
     bool is_signed;
@@ -89,12 +90,41 @@ CPN_MUST_CHECK enum cpn_err cpn_code_issue(const struct cpn_keyring *keys, enum 
                                            uint32_t serial, struct cpn_code *out,
                                            char short_out[CPN_SHORT_LEN + 1]);
 
-/* Checks the short form's MAC tag of CODE (either form) against the MAC key
- * of its slot (the highest loaded MAC key id with id mod 4 == mac_slot), in
- * constant time. Returns CPN_OK, CPN_ERR_FORGED_CODE, CPN_ERR_UNKNOWN_KEY when
- * no MAC key is loaded for the slot, or CPN_ERR_BAD_REQUEST for NULL/bad
- * fields. No allocation; thread-safe on a keyring nobody modifies. */
+/* Writes the short form of an already issued (KIND, SERIAL) again, with the MAC key that
+ * issued it by RANGES (cpn_key_ranges_key(); for a serial below every range, or RANGES
+ * NULL, the key that was current when ranges began, else the current MAC key), so that a
+ * code is the same for its whole life. Fills *OUT and SHORT_OUT (if not NULL) as
+ * cpn_code_issue() does. Returns CPN_ERR_UNKNOWN_KEY when that MAC key is not held (a
+ * retired key that is still held is used: the code is what it is). */
+CPN_MUST_CHECK enum cpn_err cpn_code_derive(const struct cpn_keyring *keys,
+                                            const struct cpn_key_ranges *ranges, enum cpn_kind kind,
+                                            uint32_t serial, struct cpn_code *out,
+                                            char short_out[CPN_SHORT_LEN + 1]);
+
+/* The id of the MAC key that issued (KIND, SERIAL), by RANGES: the key of the range that
+ * holds SERIAL; for a serial below every range (or RANGES NULL), the key that was current
+ * when ranges began (the lowest key with a range of KIND), else the current MAC key. 0 when
+ * there is none. cpn_code_derive() writes the code with it. */
+unsigned cpn_code_issuer_key(const struct cpn_keyring *keys, const struct cpn_key_ranges *ranges,
+                             enum cpn_kind kind, uint32_t serial);
+
+/* Which MAC key made the short form of CODE (either form): by RANGES, the one key whose
+ * range holds its serial, which must have its slot; for a serial below every range (or
+ * RANGES NULL) the highest id up to the legacy boundary (the first key with a range, else
+ * the current MAC key) with its slot. Exactly one candidate, so a guess passes the MAC
+ * check with probability 2^-40. Sets *KEY_ID and returns CPN_OK; CPN_ERR_FORGED_CODE when
+ * no key can have made it; CPN_ERR_KEY_RETIRED when that key is retired;
+ * CPN_ERR_UNKNOWN_KEY when it is not held; CPN_ERR_BAD_REQUEST for NULL or bad fields. */
+CPN_MUST_CHECK enum cpn_err cpn_code_mac_key(const struct cpn_keyring *keys,
+                                             const struct cpn_key_ranges *ranges,
+                                             const struct cpn_code *code, unsigned *key_id);
+
+/* Checks the short form's MAC tag of CODE (either form) with the MAC key
+ * cpn_code_mac_key() names (RANGES may be NULL), in constant time. Returns CPN_OK,
+ * CPN_ERR_FORGED_CODE, or cpn_code_mac_key()'s other refusals. No allocation;
+ * thread-safe on a keyring and ranges nobody modifies. */
 CPN_MUST_CHECK enum cpn_err cpn_code_check_mac(const struct cpn_keyring *keys,
+                                               const struct cpn_key_ranges *ranges,
                                                const struct cpn_code *code);
 
 /* Signs CODE with the keyring's current signing key: sets is_signed,
@@ -109,6 +139,13 @@ CPN_MUST_CHECK enum cpn_err cpn_code_check_mac(const struct cpn_keyring *keys,
 CPN_MUST_CHECK enum cpn_err cpn_code_sign(const struct cpn_keyring *keys, struct cpn_code *code,
                                           char *out, size_t out_size, size_t *out_len);
 
+/* Signs CODE as cpn_code_sign() does, with the secret signing key KEY_ID instead of the
+ * current one. Returns cpn_code_sign()'s errors, and CPN_ERR_KEY_RETIRED when KEY_ID is
+ * retired (a retired key never signs). */
+CPN_MUST_CHECK enum cpn_err cpn_code_sign_as(const struct cpn_keyring *keys, unsigned key_id,
+                                             struct cpn_code *code, char *out, size_t out_size,
+                                             size_t *out_len);
+
 /* Writes the signed form of an already signed CODE (for instance one that was
  * parsed) into OUT as cpn_code_sign() does, without signing again. Returns
  * CPN_ERR_BAD_REQUEST if CODE is not signed or its fields are inconsistent. */
@@ -117,8 +154,9 @@ CPN_MUST_CHECK enum cpn_err cpn_code_format_signed(const struct cpn_code *code, 
 
 /* Verifies the Ed25519 signature of a signed CODE with the public key of its
  * sign_key_id. Returns CPN_OK, CPN_ERR_FORGED_CODE (bad signature),
- * CPN_ERR_UNKNOWN_KEY (no public key with that id) or CPN_ERR_BAD_REQUEST
- * (NULL, not a signed code). Does not look at expiry or the MAC. */
+ * CPN_ERR_KEY_RETIRED (that key id is retired), CPN_ERR_UNKNOWN_KEY (no
+ * public key with that id) or CPN_ERR_BAD_REQUEST (NULL, not a signed code).
+ * Does not look at expiry or the MAC. */
 CPN_MUST_CHECK enum cpn_err cpn_code_verify(const struct cpn_keyring *keys,
                                             const struct cpn_code *code);
 

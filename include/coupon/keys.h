@@ -1,9 +1,11 @@
 /* The keyring: MAC keys (HMAC-SHA-256, short form) and Ed25519 signing keys
- * (signed form), each with an id 1..255; the highest id issues, all others
- * still verify. Also the key directory format and key generation. */
+ * (signed form), each with an id 1..255; the highest id that is not retired
+ * issues, all others still verify, and a retired id's codes are refused.
+ * Also the key directory format and key generation. */
 #ifndef COUPON_KEYS_H
 #define COUPON_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,7 +30,8 @@ void cpn_keyring_free(struct cpn_keyring *keys);
 
 /* Loads every key file of directory DIR into KEYS: mac-<id>.key (32-byte MAC
  * key), sign-<id>.key (32-byte Ed25519 seed), sign-<id>.pub (32-byte public
- * key), each as 64 hex digits and an optional newline; other names are
+ * key), each as 64 hex digits and an optional newline, and retired-<id> (any
+ * content: id <id> is retired, see cpn_keyring_retire()); other names are
  * ignored. Secret files must not be accessible by group or others.
  * Returns CPN_OK (also for a directory without keys), CPN_ERR_IO if DIR or a
  * key file cannot be read, has a bad mode or bad contents (wrong length, not
@@ -38,9 +41,10 @@ void cpn_keyring_free(struct cpn_keyring *keys);
 CPN_MUST_CHECK enum cpn_err cpn_keyring_load_dir(struct cpn_keyring *keys, const char *dir);
 
 /* Creates key directory DIR (mode 0700) if absent and writes the next id's
- * keys (highest existing id + 1): sign-<id>.key and mac-<id>.key (mode 0600)
- * and sign-<id>.pub (0644), each written to a temporary file, synced and
- * linked into place, never overwriting an existing file. *NEW_ID (if not
+ * keys (highest id of any key or retired-<id> file + 1): sign-<id>.key and
+ * mac-<id>.key (mode 0600) and sign-<id>.pub (0644), each written to a
+ * temporary file, synced and linked into place, never overwriting an existing
+ * file. *NEW_ID (if not
  * NULL) receives the id. Returns CPN_ERR_IO on file system errors,
  * CPN_ERR_CONFLICT if id 255 is taken or another keygen took the same id at
  * the same time, CPN_ERR_INTERNAL if libsodium cannot be initialised. */
@@ -64,27 +68,45 @@ CPN_MUST_CHECK enum cpn_err cpn_keyring_add_mac_key(struct cpn_keyring *keys, un
                                                     const uint8_t key[CPN_MAC_KEY_BYTES]);
 
 /* Writes the public key of every signing or verification key in KEYS into
- * DIR as sign-<id>.pub (mode 0644), creating DIR (0700) if absent and
- * replacing files atomically (rename). For a POS client's key cache.
+ * DIR as sign-<id>.pub (mode 0644), and an empty retired-<id> for every
+ * retired id, creating DIR (0700) if absent and replacing files atomically
+ * (rename). For a POS client's key cache.
  * Returns CPN_OK or CPN_ERR_IO; on error some files may have been written. */
 CPN_MUST_CHECK enum cpn_err cpn_keyring_save_public_dir(const struct cpn_keyring *keys,
                                                         const char *dir);
 
-/* Computes HMAC-SHA-256 of MSG (LEN bytes) with the MAC key of SLOT (0..3):
- * the highest loaded MAC key id with id mod 4 == SLOT. The key stays inside
- * the keyring. Returns CPN_OK, CPN_ERR_UNKNOWN_KEY (no MAC key for SLOT) or
- * CPN_ERR_BAD_REQUEST (SLOT > 3). No allocation; thread-safe. */
-CPN_MUST_CHECK enum cpn_err cpn_keyring_mac(const struct cpn_keyring *keys, unsigned slot,
+/* Marks id ID (1..255) as retired: its MAC key and signing key never issue or
+ * sign again, cpn_keyring_verify() answers CPN_ERR_KEY_RETIRED for it, and so
+ * do the code checks for codes made with it (a key may be retired without
+ * holding any of its keys). Returns CPN_OK or CPN_ERR_BAD_REQUEST (bad id). */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_retire(struct cpn_keyring *keys, unsigned id);
+
+/* Whether id ID is retired in KEYS (false for NULL or a bad id). */
+bool cpn_keyring_is_retired(const struct cpn_keyring *keys, unsigned id);
+
+/* Whether KEYS holds the MAC key with id ID (retired or not). */
+bool cpn_keyring_has_mac(const struct cpn_keyring *keys, unsigned id);
+
+/* Whether KEYS holds the secret signing key with id ID (retired or not). */
+bool cpn_keyring_has_seed(const struct cpn_keyring *keys, unsigned id);
+
+/* Computes HMAC-SHA-256 of MSG (LEN bytes) with the MAC key with id ID (retired
+ * or not: deciding which key may be used is the caller's). The key stays
+ * inside the keyring. Returns CPN_OK, CPN_ERR_UNKNOWN_KEY (no MAC key ID) or
+ * CPN_ERR_BAD_REQUEST. No allocation; thread-safe. */
+CPN_MUST_CHECK enum cpn_err cpn_keyring_mac(const struct cpn_keyring *keys, unsigned id,
                                             const uint8_t *msg, size_t len, uint8_t out[32]);
 
 /* Signs MSG (LEN bytes) with the secret signing key ID (Ed25519, detached)
- * into SIG. Returns CPN_OK or CPN_ERR_UNKNOWN_KEY (no secret key ID, SIG
- * zeroed). No allocation; thread-safe. */
+ * into SIG. Returns CPN_OK, CPN_ERR_KEY_RETIRED (ID is retired) or
+ * CPN_ERR_UNKNOWN_KEY (no secret key ID); SIG is zeroed on error. No
+ * allocation; thread-safe. */
 CPN_MUST_CHECK enum cpn_err cpn_keyring_sign(const struct cpn_keyring *keys, unsigned id,
                                              const uint8_t *msg, size_t len, uint8_t sig[64]);
 
 /* Verifies the Ed25519 signature SIG of MSG (LEN bytes) with public key ID.
- * Returns CPN_OK, CPN_ERR_FORGED_CODE or CPN_ERR_UNKNOWN_KEY. */
+ * Returns CPN_OK, CPN_ERR_FORGED_CODE, CPN_ERR_KEY_RETIRED (ID is retired,
+ * whatever the signature) or CPN_ERR_UNKNOWN_KEY. */
 CPN_MUST_CHECK enum cpn_err cpn_keyring_verify(const struct cpn_keyring *keys, unsigned id,
                                                const uint8_t *msg, size_t len,
                                                const uint8_t sig[64]);
@@ -98,11 +120,12 @@ size_t cpn_keyring_public_ids(const struct cpn_keyring *keys, unsigned ids[CPN_K
 CPN_MUST_CHECK enum cpn_err cpn_keyring_public_key(const struct cpn_keyring *keys, unsigned id,
                                                    uint8_t pub[CPN_PUBLIC_KEY_BYTES]);
 
-/* The id of the current (highest) secret signing key, 0 if there is none
- * (for instance in a POS client's keyring of public keys). */
+/* The id of the current secret signing key (the highest that is not
+ * retired), 0 if there is none (for instance in a POS client's keyring). */
 unsigned cpn_keyring_current_sign_id(const struct cpn_keyring *keys);
 
-/* The id of the current (highest) MAC key, 0 if there is none. */
+/* The id of the current MAC key (the highest that is not retired), 0 if there
+ * is none. */
 unsigned cpn_keyring_current_mac_id(const struct cpn_keyring *keys);
 
 /* Writes LEN bytes of IN as 2*LEN lower-case hex digits + NUL into OUT. */

@@ -18,31 +18,42 @@ $$;
 
 -- offer_points(campaign, basket): the points a points offer gives: its value, or for a
 -- multiplying offer (factor N) N-1 times the programme's points for the basket, so that
--- with the purchase's own earn the customer gets N times the points.
+-- with the purchase's own earn the customer gets N times the points; never more than the
+-- programme's max_offer_points.
 CREATE OR REPLACE FUNCTION offer_points(c campaigns, p_basket bigint) RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
-    per_euro integer;
+    p card_programme;
 BEGIN
     IF c.offer_kind <> 'points' THEN
         RETURN 0;
     END IF;
+    SELECT * INTO p FROM card_programme;
     IF NOT c.offer_multiply THEN
-        RETURN c.offer_value;
+        RETURN least(c.offer_value, p.max_offer_points);
     END IF;
-    SELECT points_per_euro INTO per_euro FROM card_programme;
-    RETURN (c.offer_value - 1) * (p_basket / 100) * coalesce(per_euro, 1);
+    RETURN least((c.offer_value - 1) * (p_basket / 100) * coalesce(p.points_per_euro, 1),
+                 p.max_offer_points);
 END;
 $$;
 
 -- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
 -- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
 -- A points offer given a card that is not in the cards table is refused as unknown_card.
+-- A coupon of a voided batch is voided_batch; a campaign ended early is expired; a paused
+-- one is campaign_paused.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
+    IF cp.batch_id = ANY (c.voided_batches) THEN
+        RETURN 'voided_batch';
+    ELSIF c.ended_at IS NOT NULL THEN
+        RETURN 'expired';
+    ELSIF c.paused_at IS NOT NULL AND now() < c.ends_at THEN
+        RETURN 'campaign_paused';
+    END IF;
     IF now() < c.starts_at THEN
         RETURN 'not_started';
     ELSIF now() >= c.ends_at THEN
@@ -87,13 +98,19 @@ $$;
 -- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
 -- lot that expires like earned points) in the same transaction; without a card the
 -- points are only reported.
--- status: ok | replay | replay_voided | conflict | not_found | not_started | expired | wrong_store |
---         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted
+-- A replay of a redemption that was voided since answers 'voided' with the redemption and
+-- its void (VOID_ID), never the discount again. The till's receipt id, when given, is stored
+-- so the report counts a basket's revenue once; a replay compares it too.
+-- status: ok | replay | voided | conflict | not_found | not_started | expired | wrong_store |
+--         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted |
+--         campaign_paused | voided_batch
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint,
+    p_card bigint, p_receipt text,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
-    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer)
+    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
+    OUT void_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -107,14 +124,19 @@ BEGIN
     SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
-           AND r.card_serial IS NOT DISTINCT FROM p_card THEN
-            -- The first answer again; a till retrying after a void learns of the void.
-            status := CASE WHEN EXISTS (SELECT 1 FROM redemption_voids rv
-                                         WHERE rv.redemption_id = r.id)
-                           THEN 'replay_voided' ELSE 'replay' END;
+           AND r.card_serial IS NOT DISTINCT FROM p_card
+           AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
             redemption_id := r.id;
-            discount_cents := r.discount_cents;
             campaign_id := r.campaign_id;
+            -- A till retrying after a void learns of the void, and gets no discount again.
+            SELECT rv.id INTO void_id FROM redemption_voids rv WHERE rv.redemption_id = r.id;
+            IF void_id IS NOT NULL THEN
+                status := 'voided';
+                RETURN;
+            END IF;
+            -- The first answer again.
+            status := 'replay';
+            discount_cents := r.discount_cents;
             points := r.points;
             redeemed_at := rfc3339(r.created_at);
             redeemed_store := r.store_id;
@@ -155,8 +177,9 @@ BEGIN
     discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
     points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
-                             basket_cents, discount_cents, points, card_serial)
-    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card)
+                             basket_cents, discount_cents, points, card_serial, receipt)
+    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card,
+            p_receipt)
     RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
     IF points > 0 AND p_card IS NOT NULL THEN
         -- Lock order as everywhere: coupon, campaign, then the card.
@@ -205,8 +228,9 @@ $$;
 -- a new row; the coupon (and the campaign's limit) get the use back, and the points a
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
--- as points_spent. Idempotent by (terminal, txn_id). status: ok | replay | conflict |
--- not_found | wrong_store | already_voided | points_spent
+-- as points_spent. Idempotent by (terminal, txn_id). Another store's redemption is
+-- not_found, as one that does not exist. status: ok | replay | conflict | not_found |
+-- already_voided | points_spent
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
     OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
@@ -231,7 +255,8 @@ BEGIN
         RETURN;
     END IF;
     IF r.store_id <> p_store THEN
-        status := 'wrong_store';
+        -- Another store's redemption is answered exactly like one that does not exist.
+        status := 'not_found';
         RETURN;
     END IF;
     INSERT INTO redemption_voids (redemption_id, store_id, terminal, txn_id)

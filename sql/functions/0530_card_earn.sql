@@ -2,10 +2,13 @@
 -- programme (points_per_euro per full euro, nothing below min_basket_cents), as a ledger
 -- row and a lot that expires after expiry_months. Idempotent by (terminal, txn_id): the
 -- same request again replays the first answer; another request under the same txn_id is
--- a conflict. status: ok | replay | conflict | not_found
+-- a conflict; a replay of an earn that was voided since answers 'voided' with the void's id
+-- (VOIDED_BY), never the points again. status: ok | replay | voided | conflict | not_found
+DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint)
+    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
+    OUT voided_by bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -17,8 +20,13 @@ BEGIN
     SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF t.kind = 'earn' AND t.card_serial = p_card AND t.basket_cents = p_basket THEN
-            status := 'replay';
             transaction_id := t.id;
+            SELECT x.id INTO voided_by FROM card_transactions x WHERE x.voids = t.id;
+            IF voided_by IS NOT NULL THEN
+                status := 'voided';
+                RETURN;
+            END IF;
+            status := 'replay';
             points := t.points;
             balance := t.balance_after;
         ELSE

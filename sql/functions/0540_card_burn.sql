@@ -2,11 +2,14 @@
 -- UPDATE (balance >= points; CHECK (balance >= 0) backs it up), an append-only ledger row,
 -- and the points taken from the lots closest to expiry first. Idempotent by (terminal,
 -- txn_id) like card_earn. VALUE_CENTS is what the points are worth (cents_per_point).
--- status: ok | replay | conflict | not_found | insufficient_points (BALANCE is the card's)
+-- A replay of a burn that was voided since answers 'voided' with the void's id (VOIDED_BY).
+-- status: ok | replay | voided | conflict | not_found |
+--         insufficient_points (BALANCE is the card's)
+DROP FUNCTION IF EXISTS card_burn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_burn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_points bigint,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
-    OUT value_cents bigint)
+    OUT value_cents bigint, OUT voided_by bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -17,8 +20,13 @@ BEGIN
     SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF t.kind = 'burn' AND t.card_serial = p_card AND t.points = -p_points THEN
-            status := 'replay';
             transaction_id := t.id;
+            SELECT x.id INTO voided_by FROM card_transactions x WHERE x.voids = t.id;
+            IF voided_by IS NOT NULL THEN
+                status := 'voided';
+                RETURN;
+            END IF;
+            status := 'replay';
             points := p_points;
             balance := t.balance_after;
             SELECT p_points * cents_per_point INTO value_cents FROM card_programme;

@@ -2,8 +2,9 @@
 -- the store that booked it, as a new ledger row. A burn's points go back to the very lots
 -- it spent; an earn's points (less any that expired) are taken back from its own lot
 -- first, and the void is refused when the card no longer holds them (they were spent).
--- Idempotent by (terminal, txn_id).
--- status: ok | replay | conflict | not_found | not_voidable | wrong_store |
+-- Another store's transaction, or one booked in no store, is not_found, like one that
+-- does not exist. Idempotent by (terminal, txn_id).
+-- status: ok | replay | conflict | not_found | not_voidable |
 --         already_voided (VOID_ID is the earlier void) |
 --         insufficient_points (POINTS is what the void needs, BALANCE what the card holds)
 CREATE OR REPLACE FUNCTION card_transaction_void(
@@ -35,13 +36,14 @@ BEGIN
         status := 'not_found';
         RETURN;
     END IF;
+    IF t.store_id IS DISTINCT FROM p_store THEN
+        -- Another store's transaction is answered exactly like one that does not exist.
+        status := 'not_found';
+        RETURN;
+    END IF;
     kind := t.kind;
     IF t.kind NOT IN ('earn', 'burn') THEN
         status := 'not_voidable';
-        RETURN;
-    END IF;
-    IF t.store_id <> p_store THEN
-        status := 'wrong_store';
         RETURN;
     END IF;
     v_balance := card_lock(t.card_serial);

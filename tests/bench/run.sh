@@ -422,7 +422,7 @@ measure_redeem() {
   cat >"$WORK/redeem.sql" <<SQL
 \\set k :k + 1
 \\set id :off + :client_id + $NDB * (:k - 1) + 1
-SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint) r WHERE b.i = :id;
+SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint, NULL::text) r WHERE b.i = :id;
 SQL
   local V=() C=() R=() Q=()
   for r in $(seq 1 "$ROUNDS"); do

@@ -54,7 +54,7 @@ static void check_signed(const struct cpn_code *c, const char *canonical, size_t
     err = cpn_code_verify(keyring(), c);
     if (err != CPN_OK && err != CPN_ERR_FORGED_CODE && err != CPN_ERR_UNKNOWN_KEY)
         abort();
-    err = cpn_code_check_mac(keyring(), c);
+    err = cpn_code_check_mac(keyring(), NULL, c);
     if (err != CPN_OK && err != CPN_ERR_FORGED_CODE && err != CPN_ERR_UNKNOWN_KEY)
         abort();
 }

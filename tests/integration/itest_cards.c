@@ -43,7 +43,7 @@ void itest_card_serial(const char *card, char *buf, size_t len)
 long itest_card_book(struct itest_client *c, const char *card, const char *what, long amount,
                      const char *txn, json_t **answer)
 {
-    char path[96], body[160];
+    char path[256], body[160]; /* room for a signed form */
     snprintf(path, sizeof path, "/v1/cards/%s/%s", card, what);
     snprintf(body, sizeof body, "{\"%s\":%ld,\"txn_id\":\"%s\"}",
              strcmp(what, "earn") == 0 ? "basket_cents" : "points", amount, txn);

@@ -101,6 +101,9 @@ grep -q "finish	$txn	" "$t/state/journal.log" || fail "the journal did not recor
 
 echo "== void; the coupon can be used again"
 run 0 "^VOIDED: redemption $rid; the coupon can be used again$" "$pos" void "$rid"
+# The voided redemption's txn again: the service answers 409 voided; no discount, exit 1.
+run 1 "^VOIDED: redemption $rid of txn $txn was voided since \(void [0-9]+\); no discount$" \
+  "$pos" redeem "$c1" --basket 12.34 --txn "$txn"
 run 0 '^VALID: 1\.23 EUR off' "$pos" check "$c1" --basket 12.34
 run 0 '^REDEEMED: 1\.23 EUR off, pay 11\.11 EUR \(redemption [0-9]+\)$' "$pos" redeem "$c1" --basket 12.34
 [ "$(grep -o 'redemption [0-9]*' <<<"$out" | cut -d' ' -f2)" != "$rid" ] || fail "a new redemption reused id $rid"
@@ -257,10 +260,13 @@ if [ "$card_status" = 201 ]; then
   run 0 "^EARNED: 12 points on bonus card $card; balance 12 points \(card transaction [0-9]+\)$" \
     "$pos" card earn "$card" --basket 12.99
   run 1 '^REFUSED: ' "$pos" card burn "$card" --points 13
+  burn_txn="t-pos-burn-$$-$RANDOM"
   run 0 "^BURNED: 5 points \(0\.05 EUR off\) from bonus card $card; balance 7 points" \
-    "$pos" card burn "$card" --points 5
+    "$pos" card burn "$card" --points 5 --txn "$burn_txn"
   burn_tx=$(grep -o 'card transaction [0-9]*' <<<"$out" | cut -d' ' -f3)
   run 0 "^VOIDED: card transaction $burn_tx" "$pos" card void "$burn_tx"
+  run 1 "^VOIDED: card transaction $burn_tx of txn $burn_txn was voided since \(void [0-9]+\); nothing booked$" \
+    "$pos" card burn "$card" --points 5 --txn "$burn_txn"
   run 0 "^BALANCE: bonus card $card has 12 points$" "$pos" card balance "$card"
   run 1 '^REFUSED: This is a bonus card, not a coupon\.$' "$pos" redeem "$card" --basket 10
   run 1 '^REFUSED: This is a coupon, not a bonus card\.$' "$pos" card balance "$c2"

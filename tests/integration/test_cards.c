@@ -183,11 +183,19 @@ static void void_reverses_exactly_its_own_transaction_once(void **state)
     long long burn = itest_int_of(a, "transaction_id");
     assert_int_equal(itest_int_of(a, "balance"), 700);
     json_decref(a);
-    /* Another store cannot void it. */
+    /* Another store cannot void it, nor even learn that it exists: the answer is the one
+     * for an id that does not exist, to the byte. */
     itest_txn_id(txn, sizeof txn, "v-x", 0);
-    assert_int_equal(itest_card_void(t2, burn, txn, &a), 422);
-    assert_string_equal(itest_error_code(a), "wrong_store");
+    assert_int_equal(itest_card_void(t2, burn, txn, &a), 404);
+    char *foreign = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(a);
+    itest_txn_id(txn, sizeof txn, "v-x", 1);
+    assert_int_equal(itest_card_void(t2, 999999999999LL, txn, &a), 404);
+    char *unknown = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(a);
+    assert_string_equal(foreign, unknown);
+    free(foreign);
+    free(unknown);
     /* The void gives back exactly the 300 points; its replay answers the same. */
     itest_txn_id(txn, sizeof txn, "v-1", 0);
     assert_int_equal(itest_card_void(t1, burn, txn, &a), 200);
@@ -205,6 +213,14 @@ static void void_reverses_exactly_its_own_transaction_once(void **state)
         json_decref(a);
     }
     free(first);
+    /* The burn's own txn_id again, after its void: 409 voided with both ids, no points. */
+    itest_txn_id(txn, sizeof txn, "v-burn", 0);
+    assert_int_equal(itest_card_book(t1, card, "burn", 300, txn, &a), 409);
+    assert_string_equal(itest_error_code(a), "voided");
+    assert_int_equal(itest_int_of(a, "transaction_id"), burn);
+    assert_int_equal(itest_int_of(a, "void_id"), void_id);
+    assert_null(json_object_get(a, "points"));
+    json_decref(a);
     /* Once: another txn_id is refused; a void cannot be voided; the txn_id of the void
      * names another request when used on another transaction. */
     itest_txn_id(txn, sizeof txn, "v-2", 0);
@@ -242,6 +258,15 @@ static void void_reverses_exactly_its_own_transaction_once(void **state)
     assert_int_equal(itest_card_void(t1, earn, txn, &a), 200);
     assert_int_equal(itest_int_of(a, "points"), -1000);
     assert_int_equal(itest_int_of(a, "balance"), 0);
+    long long earn_void = itest_int_of(a, "void_id");
+    json_decref(a);
+    /* A till retrying the voided earn's txn_id gets 409 voided, not its points again. */
+    itest_txn_id(txn, sizeof txn, "v-earn", 0);
+    assert_int_equal(itest_card_book(t1, card, "earn", 100000, txn, &a), 409);
+    assert_string_equal(itest_error_code(a), "voided");
+    assert_int_equal(itest_int_of(a, "transaction_id"), earn);
+    assert_int_equal(itest_int_of(a, "void_id"), earn_void);
+    assert_null(json_object_get(a, "balance"));
     json_decref(a);
     assert_int_equal(itest_card_assert_books(card), 0);
     itest_client_free(t1);

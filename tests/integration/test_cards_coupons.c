@@ -1,6 +1,7 @@
 /* Coupons with bonus cards, against a running coupond and PostgreSQL: a personalised coupon
  * redeems only with its card; a points coupon credits its card, and its void takes the points
- * back; a card never issued is not found and earns no coupon points. */
+ * back; a card never issued is not found and earns no coupon points; points offers are capped
+ * by the programme's maximum. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,12 +134,14 @@ static void points_coupon_credits_its_card_and_its_void_takes_them_back(void **s
  * issued: its serial is reserved but no card row exists. */
 static void never_issued_card(char out[CPN_SHORT_LEN + 1])
 {
-    long long serial = itest_sql_number("SELECT card_serials_reserve(1)", NULL);
-    assert_true(serial > 0);
     struct cpn_keyring *k = cpn_keyring_new();
     char *dir = itest_source_path("var/keys");
     assert_int_equal(cpn_keyring_load_dir(k, dir), CPN_OK);
     free(dir);
+    char key[16];
+    snprintf(key, sizeof key, "%u", cpn_keyring_current_mac_id(k));
+    long long serial = itest_sql_number("SELECT card_serials_reserve(1, $1::integer)", key);
+    assert_true(serial > 0);
     struct cpn_code code;
     assert_int_equal(cpn_code_issue(k, CPN_KIND_CARD, (uint32_t)serial, &code, out), CPN_OK);
     cpn_keyring_free(k);
@@ -179,12 +182,79 @@ static void a_card_never_issued_is_not_found_and_earns_no_coupon_points(void **s
     itest_client_free(t);
 }
 
+/* Creates a campaign whose offer is OFFER_JSON as the marketer; returns the status, *A the
+ * answer. */
+static long create_offer(struct itest_client *m, const char *offer_json, json_t **a)
+{
+    char body[400];
+    snprintf(body, sizeof body,
+             "{\"name\":\"points cap\",\"channel\":\"app\",\"cost_cents\":0,\"starts_at\":"
+             "\"2020-01-01T00:00:00Z\",\"ends_at\":\"2099-01-01T00:00:00Z\",\"offer\":%s}",
+             offer_json);
+    return itest_request(m, "POST", "/v1/campaigns", body, a, NULL);
+}
+
+static void points_offers_are_capped_by_the_programme_maximum(void **state)
+{
+    (void)state;
+    struct itest_client *m = itest_client_new("marketer"), *t = itest_client_new("terminal-1");
+    json_t *a = NULL;
+    /* What the signed form could carry is far above any programme's maximum. */
+    assert_int_equal(create_offer(m, "{\"kind\":\"points\",\"value\":4294967295}", &a), 400);
+    json_decref(a);
+    long long max = itest_sql_number("SELECT max_offer_points FROM card_programme", NULL);
+    assert_true(max >= 1);
+    char offer[96];
+    /* Above the maximum: 400 with a sentence that says what the maximum is. */
+    const long long too_many[] = {max + 1, 4294967295LL};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(offer, sizeof offer, "{\"kind\":\"points\",\"value\":%lld}", too_many[i]);
+        assert_int_equal(create_offer(m, offer, &a), 400);
+        assert_string_equal(itest_error_code(a), "bad_request");
+        const char *message = json_string_value(json_object_get(a, "message"));
+        fprintf(stderr, "points %lld: %s\n", too_many[i], message);
+        char says[64];
+        snprintf(says, sizeof says, "at most %lld points", max);
+        assert_non_null(strstr(message, says));
+        json_decref(a);
+    }
+    /* At the maximum: created. */
+    snprintf(offer, sizeof offer, "{\"kind\":\"points\",\"value\":%lld}", max);
+    assert_int_equal(create_offer(m, offer, &a), 201);
+    json_decref(a);
+    /* A multiplying offer on a huge basket credits no more than the maximum either. */
+    assert_int_equal(create_offer(m, "{\"kind\":\"points\",\"value\":10,\"multiply\":true}", &a),
+                     201);
+    long long campaign = itest_int_of(a, "id");
+    json_decref(a);
+    json_t *issued = itest_issue(campaign, 1, NULL);
+    assert_non_null(issued);
+    char *card = itest_card_new();
+    json_t *body = json_pack("{s:s, s:I, s:s, s:s}", "code", itest_code(issued, 0), "basket_cents",
+                             (json_int_t)100000000000LL, "card", card, "txn_id", "");
+    char txn[64];
+    itest_txn_id(txn, sizeof txn, "cap", 0);
+    json_object_set_new(body, "txn_id", json_string(txn));
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    assert_int_equal(itest_request(t, "POST", "/v1/redemptions", text, &a, NULL), 201);
+    free(text);
+    assert_int_equal(itest_int_of(a, "points"), max);
+    json_decref(a);
+    assert_int_equal(itest_card_assert_books(card), max);
+    free(card);
+    json_decref(issued);
+    itest_client_free(m);
+    itest_client_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(personalised_coupon_redeems_only_with_its_card),
         cmocka_unit_test(points_coupon_credits_its_card_and_its_void_takes_them_back),
         cmocka_unit_test(a_card_never_issued_is_not_found_and_earns_no_coupon_points),
+        cmocka_unit_test(points_offers_are_capped_by_the_programme_maximum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

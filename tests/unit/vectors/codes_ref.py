@@ -61,6 +61,45 @@ def signed_form(kind, serial, campaign=0, expiry=0, offer_kind=0, offer_value=0,
     return b32(payload + sig)
 
 
+def mac_key_id(ranges, current, kind, slot, serial):
+    """The one MAC key id that can have made the short form (kind, slot, serial), or None
+    (docs/codes.md, "Rotation"). RANGES maps a kind to its recorded (key_id, first_serial)
+    pairs in ascending order; CURRENT is the current MAC key, the legacy boundary when the
+    kind has no range."""
+    pairs = ranges.get(kind, [])
+    holder = None
+    for key_id, first in pairs:
+        if first <= serial:
+            holder = key_id
+    if holder is not None:
+        return holder if holder % 4 == slot else None
+    boundary = pairs[0][0] if pairs else current
+    return max((k for k in range(1, boundary + 1) if k % 4 == slot), default=None)
+
+
+TEN_ROTATIONS = {0: [(1, 1), (5, 100), (11, 200)], 1: [(1, 1)]}
+BEFORE_RANGES = {0: [(6, 1000), (9, 2000)]}
+ROTATION = {
+    # (ranges, current, kind, slot, serial): key id (tests/unit/test_code_rotation.c)
+    (0, 11, 0, 1, 50): 1, (0, 11, 1, 1, 777): 1, (0, 11, 0, 1, 150): 5, (0, 11, 0, 3, 250): 11,
+    (0, 11, 0, 1, 250): None, (0, 11, 0, 2, 50): None, (0, 11, 0, 1, 4294967295): None,
+    (1, 11, 0, 0, 10): 4, (1, 11, 0, 1, 10): 5, (1, 11, 0, 2, 10): 6, (1, 11, 0, 3, 10): 3,
+    (1, 11, 0, 1, 1500): None, (1, 11, 0, 2, 1500): 6, (1, 11, 1, 3, 10): 11,
+    (2, 3, 0, 0, 10): None, (2, 3, 0, 3, 10): 3,
+}
+
+
+def rotation_mismatches():
+    tables = [TEN_ROTATIONS, BEFORE_RANGES, {}]
+    bad = 0
+    for (table, current, kind, slot, serial), want in ROTATION.items():
+        got = mac_key_id(tables[table], current, kind, slot, serial)
+        if got != want:
+            print(f"rotation {table, current, kind, slot, serial}: {got}, the document says {want}")
+            bad += 1
+    return bad
+
+
 EXPECTED = {
     "short coupon 1": (short_form(0, 1), "4000-001W-4KPX-BQPE"),
     "short card 4294967295": (short_form(1, 4294967295), "QZZZ-ZZZ8-4PJ8-PV5C"),
@@ -78,7 +117,8 @@ EXPECTED = {
 }
 
 if __name__ == "__main__":
-    bad = 0
+    bad = rotation_mismatches()
+    print(f"rotation rule: {len(ROTATION) - bad} of {len(ROTATION)} cases as documented")
     for name, (got, want) in EXPECTED.items():
         ok = got == want
         bad += not ok
