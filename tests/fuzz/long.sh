@@ -12,6 +12,7 @@ name=${t#fuzz_}
 case $t in
 fuzz_svc_config | fuzz_pos_config) max_len=8192 ;;
 fuzz_json_in) max_len=2048 ;;
+fuzz_crl) max_len=4096 ;;
 *) max_len=512 ;;
 esac
 work=$build/fuzz-corpus/$name log=$build/fuzz-long-$t.log
