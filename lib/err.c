@@ -67,6 +67,8 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
                               "This coupon was withdrawn (its batch was voided) and cannot be "
                               "used."},
+    [CPN_ERR_URI_TOO_LONG] = {"uri_too_long", 414,
+                              "The address is too long or has too many query parameters."},
     [CPN_ERR_OFFLINE_CONFLICT] = {"offline_conflict", 409,
                                   "This coupon was accepted offline but had already been used: "
                                   "the case is listed for the marketer to decide."},
