@@ -128,7 +128,7 @@ $$;
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint, p_receipt text, p_offline_at timestamptz,
+    p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
     OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text)

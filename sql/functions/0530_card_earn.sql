@@ -13,7 +13,7 @@ DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint, timestamptz);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_offline_at timestamptz,
+    p_offline_at timestamptz DEFAULT NULL,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
     OUT voided_by bigint, OUT booked_at text, OUT offline_at text)
 LANGUAGE plpgsql AS $$
