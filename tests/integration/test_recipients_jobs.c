@@ -1,0 +1,368 @@
+/* Recipient lists off the HTTP workers, against a coupond of the test's own (--threads 2
+ * --max-issues 2): tills on every worker keep fast answers while a list of a million cards
+ * (fewer under the sanitizers) is checked, drawn and issued; an upload finding every issue
+ * slot taken is refused with 503 and changes nothing; SIGTERM during an upload rolls all of it
+ * back (no list, no coupon, no held-out card), coupond exits 0, and the same list uploaded
+ * again to the restarted coupond is issued once. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "itest.h"
+#include "itest_analytics.h"
+#include "itest_daemon.h"
+#include "itest_tills.h"
+
+#define TILLS        16  /* keep-alive till connections, spread over the 2 workers */
+#define TILL_EVERY_S 0.1 /* each till checks a code every 100 ms (open loop) */
+#define BASELINE_S   3.0 /* checks measured before the upload, for comparison */
+/* The bound on the p99 of checks during the upload, as for a big issue (test_issue_jobs.c):
+ * 500 ms, or ten times the p99 before it when the machine is so busy that even that is slow.
+ * A check held up by the upload waits for all of it: many seconds. */
+#define P99_BOUND_MS       500.0
+#define P99_BASELINE_TIMES 10.0
+#define HOLDOUT_PCT        10
+
+/* A big list: a million cards; fewer under the sanitizers. */
+static size_t big_list_count(void)
+{
+    const char *env = getenv("COUPOND_TEST_BIG_RECIPIENTS");
+    if (env != NULL && *env != '\0')
+        return (size_t)strtoul(env, NULL, 10);
+#if defined(__SANITIZE_ADDRESS__)
+    return 100000;
+#else
+    return 1000000;
+#endif
+}
+
+/* The cards of every list here (a card may be on the lists of many campaigns). */
+static struct itest_cards cards;
+
+static int make_cards(void **state)
+{
+    (void)state;
+    double t0 = itest_now_s();
+    if (itest_cards_make(big_list_count(), &cards) != 0)
+        return -1;
+    fprintf(stderr, "made %zu cards in %.1f s\n", cards.n, itest_now_s() - t0);
+    return 0;
+}
+
+static int free_cards(void **state)
+{
+    (void)state;
+    itest_cards_free(&cards);
+    return 0;
+}
+
+/* {"holdout_pct": HOLDOUT_PCT, "cards": [every card]} as a new string. */
+static char *list_body(void)
+{
+    size_t cap = cards.n * 24 + 64, pos = 0;
+    char *s = malloc(cap);
+    assert_non_null(s);
+    pos += (size_t)snprintf(s, cap, "{\"holdout_pct\":%d,\"cards\":[", HOLDOUT_PCT);
+    for (size_t i = 0; i < cards.n; i++)
+        pos += (size_t)snprintf(s + pos, cap - pos, "%s\"%s\"", i ? "," : "", cards.numbers[i]);
+    snprintf(s + pos, cap - pos, "]}");
+    return s;
+}
+
+static size_t holdout_of(size_t n)
+{
+    return (n * HOLDOUT_PCT + 50) / 100;
+}
+
+static char *id_text(long long id)
+{
+    static _Thread_local char buf[32];
+    snprintf(buf, sizeof buf, "%lld", id);
+    return buf;
+}
+
+/* What of campaign C's upload is in the database. */
+struct stored {
+    long long lists, done, coupons, issued, held, audits;
+};
+
+static struct stored stored_of(long long c)
+{
+    const char *id = id_text(c);
+    return (struct stored){
+        itest_sql_number("SELECT count(*) FROM recipient_lists WHERE campaign_id = $1", id),
+        itest_sql_number("SELECT count(*) FROM recipient_lists WHERE campaign_id = $1 AND done",
+                         id),
+        itest_sql_number("SELECT count(*) FROM coupons WHERE campaign_id = $1", id),
+        itest_sql_number("SELECT issued FROM campaigns WHERE id = $1", id),
+        itest_sql_number("SELECT count(*) FROM recipient_holdout WHERE campaign_id = $1", id),
+        itest_sql_number("SELECT count(*) FROM audit_log WHERE campaign_id = $1"
+                         " AND action = 'recipients.upload'",
+                         id)};
+}
+
+static bool stored_complete(struct stored s)
+{
+    long long held = (long long)holdout_of(cards.n), mailed = (long long)cards.n - held;
+    return s.lists == 1 && s.done == 1 && s.coupons == mailed && s.issued == mailed &&
+           s.held == held && s.audits == 1;
+}
+
+static bool stored_nothing(struct stored s)
+{
+    return s.lists == 0 && s.coupons == 0 && s.issued == 0 && s.held == 0 && s.audits == 0;
+}
+
+static void check_upload_answer(const json_t *a)
+{
+    long long held = (long long)holdout_of(cards.n);
+    assert_int_equal(json_integer_value(json_object_get(a, "recipients")), (long long)cards.n);
+    assert_int_equal(json_integer_value(json_object_get(a, "holdout")), held);
+    assert_int_equal(json_integer_value(json_object_get(a, "mailed")), (long long)cards.n - held);
+    assert_int_equal(json_integer_value(json_object_get(a, "issued")), (long long)cards.n - held);
+}
+
+/* ---------------------------------------------------------------- tills during an upload */
+
+static void big_upload_leaves_every_worker_answering(void **state)
+{
+    (void)state;
+    long long small = itest_campaign(NULL), big = itest_campaign("{\"name\":\"big mailing\"}");
+    json_t *issued = itest_issue(small, 1, NULL);
+    assert_non_null(issued);
+    char check[160];
+    snprintf(check, sizeof check, "{\"code\":\"%s\",\"basket_cents\":5000}", itest_code(issued, 0));
+    char *body = list_body();
+    struct itest_tills *tills = itest_tills_start(TILLS, "terminal-1", check, TILL_EVERY_S);
+    double base_from = itest_now_s() + 0.5;
+    itest_sleep_s(0.5 + BASELINE_S);
+    char path[96];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/recipients", big);
+    struct itest_client *m = itest_client_new("marketer");
+    json_t *answer = NULL;
+    double from = itest_now_s();
+    long status = itest_request(m, "POST", path, body, &answer, NULL);
+    double to = itest_now_s();
+    itest_sleep_s(0.3);
+    unsigned errors = itest_tills_stop(tills);
+    struct itest_latency base = itest_tills_window(tills, base_from, base_from + BASELINE_S, false);
+    fprintf(stderr,
+            "upload of %zu cards (%zu bytes): HTTP %ld in %.2f s; slowest check per till (ms):",
+            cards.n, strlen(body), status, to - from);
+    struct itest_latency during = itest_tills_window(tills, from, to, true);
+    fprintf(stderr,
+            "\nchecks before the upload: %zu, p50 %.1f ms, p99 %.1f ms, max %.1f ms\n"
+            "checks during the upload: %zu, p50 %.1f ms, p99 %.1f ms, max %.1f ms; errors %u\n",
+            base.n, base.p50, base.p99, base.max, during.n, during.p50, during.p99, during.max,
+            errors);
+    itest_tills_free(tills);
+    free(body);
+    assert_int_equal(status, 201);
+    check_upload_answer(answer);
+    assert_true(stored_complete(stored_of(big)));
+    assert_int_equal(errors, 0);
+    assert_true(during.n >= TILLS);
+    double bound =
+        base.p99 * P99_BASELINE_TIMES > P99_BOUND_MS ? base.p99 * P99_BASELINE_TIMES : P99_BOUND_MS;
+    fprintf(stderr, "bound on the p99 during the upload: %.0f ms\n", bound);
+    assert_true(during.p99 < bound);
+    json_decref(answer);
+    json_decref(issued);
+    itest_client_free(m);
+}
+
+/* ---------------------------------------------------------------- bounded with the issues */
+
+struct issuer {
+    pthread_t thread;
+    long long campaign;
+    long status;
+};
+
+static void *issuer_main(void *arg)
+{
+    struct issuer *s = arg;
+    char path[96];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", s->campaign);
+    struct itest_client *m = itest_client_new("marketer");
+    s->status = itest_request(m, "POST", path, "{\"count\":1000}", NULL, NULL);
+    itest_client_free(m);
+    return NULL;
+}
+
+static PGconn *db_connect(void)
+{
+    PGconn *conn = PQconnectdb(getenv("COUPOND_DB"));
+    assert_int_equal(PQstatus(conn), CONNECTION_OK);
+    return conn;
+}
+
+static void db_exec(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+        fprintf(stderr, "%s: %s", sql, PQerrorMessage(conn));
+    assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+    PQclear(r);
+}
+
+/* Polls SQL (a count) until it equals WANT or TIMEOUT_S passes; returns the last value. */
+static long long wait_for_count(const char *sql, long long want, double timeout_s)
+{
+    double until = itest_now_s() + timeout_s;
+    long long v = itest_sql_number(sql, NULL);
+    while (v != want && itest_now_s() < until) {
+        itest_sleep_s(0.05);
+        v = itest_sql_number(sql, NULL);
+    }
+    return v;
+}
+
+static PGconn *lock;
+static struct issuer issuers[2];
+static bool issuers_started[2];
+
+/* Releases the serial counter and waits for the issues, also after a failed assertion. */
+static int release_lock_and_join(void **state)
+{
+    (void)state;
+    PQfinish(lock);
+    lock = NULL;
+    for (int i = 0; i < 2; i++)
+        if (issuers_started[i])
+            pthread_join(issuers[i].thread, NULL);
+    issuers_started[0] = issuers_started[1] = false;
+    return 0;
+}
+
+static void upload_finding_every_slot_taken_is_refused_and_changes_nothing(void **state)
+{
+    (void)state;
+    long long c = itest_campaign("{\"name\":\"mailing waiting for a slot\"}");
+    /* Two issues wait for the serial counter inside their transactions, holding both slots. */
+    lock = db_connect();
+    db_exec(lock, "BEGIN");
+    db_exec(lock, "SELECT next_serial FROM serial_counters WHERE kind = 'coupon' FOR UPDATE");
+    for (int i = 0; i < 2; i++) {
+        issuers[i] = (struct issuer){.campaign = itest_campaign(NULL)};
+        issuers_started[i] =
+            pthread_create(&issuers[i].thread, NULL, issuer_main, &issuers[i]) == 0;
+        assert_true(issuers_started[i]);
+    }
+    assert_int_equal(
+        wait_for_count("SELECT count(*) FROM pg_stat_activity WHERE "
+                       "wait_event_type = 'Lock' AND query LIKE '%coupon_issue_begin%'",
+                       2, 30),
+        2);
+    char path[96], body[160];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/recipients", c);
+    snprintf(body, sizeof body, "{\"holdout_pct\":50,\"cards\":[\"%s\",\"%s\"]}", cards.numbers[0],
+             cards.numbers[1]);
+    json_t *answer = NULL;
+    long status = itest_call("marketer", "POST", path, body, &answer);
+    const char *message = json_string_value(json_object_get(answer, "message"));
+    fprintf(stderr, "upload with both slots taken: HTTP %ld: %s\n", status, message ? message : "");
+    assert_int_equal(status, 503);
+    assert_string_equal(itest_error_code(answer), "unavailable");
+    assert_non_null(message);
+    assert_non_null(strstr(message, "running already"));
+    json_decref(answer);
+    assert_true(stored_nothing(stored_of(c)));
+    release_lock_and_join(NULL);
+    assert_int_equal(issuers[0].status, 201);
+    assert_int_equal(issuers[1].status, 201);
+    /* The slots are free again: the same list is taken now. */
+    assert_int_equal(itest_call("marketer", "POST", path, body, &answer), 201);
+    assert_int_equal(json_integer_value(json_object_get(answer, "holdout")), 1);
+    json_decref(answer);
+}
+
+/* ---------------------------------------------------------------- shutdown during an upload */
+
+struct uploader {
+    pthread_t thread;
+    char path[96];
+    const char *body;
+    long status;
+};
+
+static void *uploader_main(void *arg)
+{
+    struct uploader *u = arg;
+    struct itest_client *m = itest_client_new("marketer");
+    u->status = itest_request(m, "POST", u->path, u->body, NULL, NULL);
+    itest_client_free(m);
+    return NULL;
+}
+
+static void sigterm_during_an_upload_rolls_all_of_it_back(void **state)
+{
+    (void)state;
+    long long c = itest_campaign("{\"name\":\"mailing cut short\"}");
+    char *body = list_body();
+    struct uploader u = {.body = body};
+    snprintf(u.path, sizeof u.path, "/v1/campaigns/%lld/recipients", c);
+    assert_int_equal(pthread_create(&u.thread, NULL, uploader_main, &u), 0);
+    /* SIGTERM while the mailed cards' coupons stream in. */
+    long long copying = wait_for_count("SELECT count(*) FROM pg_stat_activity WHERE state = "
+                                       "'active' AND query LIKE 'COPY coupons%'",
+                                       1, 300);
+    int rc = itest_daemon_stop(120);
+    pthread_join(u.thread, NULL);
+    struct stored s = stored_of(c);
+    fprintf(stderr,
+            "SIGTERM during the upload's COPY (seen: %lld): coupond exited %d; the upload "
+            "answered %ld; lists %lld, coupons %lld, issued %lld, held out %lld, audit %lld\n",
+            copying, rc, u.status, s.lists, s.coupons, s.issued, s.held, s.audits);
+    assert_int_equal(copying, 1);
+    assert_int_equal(rc, 0);
+    assert_false(itest_daemon_sanitizer_report());
+    assert_true(itest_daemon_log_has("cancelling 1 running issue"));
+    /* Rolled back whole, or (had it committed first) complete; a 503 means nothing. */
+    assert_true(u.status == 201 || u.status == 503 || u.status == -1);
+    if (u.status == 201)
+        assert_true(stored_complete(s));
+    else if (u.status == 503)
+        assert_true(stored_nothing(s));
+    else
+        assert_true(stored_complete(s) || stored_nothing(s));
+    /* The marketer uploads the same list again: issued exactly once. */
+    assert_int_equal(itest_daemon_start(NULL), 0);
+    u.status = 0;
+    uploader_main(&u);
+    assert_true(u.status == 201 || u.status == 200);
+    assert_true(stored_complete(stored_of(c)));
+    free(body);
+}
+
+int main(void)
+{
+    static const char *const flags[] = {"--threads", "2", "--max-issues", "2", NULL};
+    if (itest_daemon_start(flags) != 0)
+        return 1;
+    const char *only = getenv("COUPOND_TEST_FILTER"); /* e.g. "big_*" while working on one */
+    if (only != NULL && *only != '\0')
+        cmocka_set_test_filter(only);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(big_upload_leaves_every_worker_answering),
+        cmocka_unit_test_teardown(upload_finding_every_slot_taken_is_refused_and_changes_nothing,
+                                  release_lock_and_join),
+        cmocka_unit_test(sigterm_during_an_upload_rolls_all_of_it_back),
+    };
+    int failed = cmocka_run_group_tests(tests, make_cards, free_cards);
+    int rc = itest_daemon_stop(120);
+    bool report = itest_daemon_sanitizer_report();
+    fprintf(stderr, "coupond exited with %d%s\n", rc, report ? " and a sanitizer report" : "");
+    if (failed == 0 && rc == 0 && !report)
+        itest_daemon_remove_log();
+    return failed != 0 || rc != 0 || report ? 1 : 0;
+}
