@@ -154,6 +154,17 @@ struct itest_latency itest_tills_window(const struct itest_tills *all, double fr
     return st;
 }
 
+void itest_tills_dump(const struct itest_tills *all, const char *path, double origin)
+{
+    FILE *f = path != NULL ? fopen(path, "w") : NULL;
+    for (int i = 0; f != NULL && i < all->n; i++)
+        for (size_t k = 0; k < all->tills[i].n; k++)
+            fprintf(f, "%.3f %.1f %d\n", all->tills[i].samples[k].scheduled - origin,
+                    all->tills[i].samples[k].latency * 1000.0, i);
+    if (f != NULL)
+        fclose(f);
+}
+
 void itest_tills_free(struct itest_tills *all)
 {
     if (all == NULL)

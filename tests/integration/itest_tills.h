@@ -37,6 +37,10 @@ unsigned itest_tills_stop(struct itest_tills *t);
 struct itest_latency itest_tills_window(const struct itest_tills *t, double from, double to,
                                         bool per_till);
 
+/* Writes every check to PATH, one "scheduled latency till" line each (seconds after ORIGIN,
+ * milliseconds, the till's index), for a plot; nothing when PATH is NULL. */
+void itest_tills_dump(const struct itest_tills *t, const char *path, double origin);
+
 /* Frees T; NULL is a no-op. */
 void itest_tills_free(struct itest_tills *t);
 
