@@ -1,9 +1,10 @@
 /* Recipient lists off the HTTP workers, against a coupond of the test's own (--threads 2
  * --max-issues 2): tills on every worker keep fast answers while a list of a million cards
  * (fewer under the sanitizers) is checked, drawn and issued; an upload finding every issue
- * slot taken is refused with 503 and changes nothing; SIGTERM during an upload rolls all of it
- * back (no list, no coupon, no held-out card), coupond exits 0, and the same list uploaded
- * again to the restarted coupond is issued once. */
+ * slot taken is refused with 503 and changes nothing; SIGTERM during an upload (while its
+ * coupons are to be copied, or with them written but not committed) rolls all of it back
+ * (no list, no coupon, no held-out card, no audit entry), coupond exits 0, and the same list
+ * uploaded again to the restarted coupond is recorded and issued once. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -66,14 +67,14 @@ static int free_cards(void **state)
     return 0;
 }
 
-/* {"holdout_pct": HOLDOUT_PCT, "cards": [every card]} as a new string. */
-static char *list_body(void)
+/* {"holdout_pct": HOLDOUT_PCT, "cards": [the first N cards]} as a new string. */
+static char *list_body(size_t n)
 {
-    size_t cap = cards.n * 24 + 64, pos = 0;
+    size_t cap = n * 24 + 64, pos = 0;
     char *s = malloc(cap);
     assert_non_null(s);
     pos += (size_t)snprintf(s, cap, "{\"holdout_pct\":%d,\"cards\":[", HOLDOUT_PCT);
-    for (size_t i = 0; i < cards.n; i++)
+    for (size_t i = 0; i < n; i++)
         pos += (size_t)snprintf(s + pos, cap - pos, "%s\"%s\"", i ? "," : "", cards.numbers[i]);
     snprintf(s + pos, cap - pos, "]}");
     return s;
@@ -155,9 +156,10 @@ static struct stored stored_of(long long c)
                          id)};
 }
 
-static bool stored_complete(struct stored s)
+/* True when S is all of an upload of the first N cards. */
+static bool stored_complete(struct stored s, size_t n)
 {
-    long long held = (long long)holdout_of(cards.n), mailed = (long long)cards.n - held;
+    long long held = (long long)holdout_of(n), mailed = (long long)n - held;
     return s.lists == 1 && s.done == 1 && s.coupons == mailed && s.issued == mailed &&
            s.held == held && s.audits == 1;
 }
@@ -186,7 +188,7 @@ static void big_upload_leaves_every_worker_answering(void **state)
     assert_non_null(issued);
     char check[160];
     snprintf(check, sizeof check, "{\"code\":\"%s\",\"basket_cents\":5000}", itest_code(issued, 0));
-    char *body = list_body();
+    char *body = list_body(cards.n);
     struct itest_tills *tills = itest_tills_start(TILLS, "terminal-1", check, TILL_EVERY_S);
     double base_from = itest_now_s() + 0.5;
     itest_sleep_s(0.5 + BASELINE_S);
@@ -213,7 +215,7 @@ static void big_upload_leaves_every_worker_answering(void **state)
     free(body);
     assert_int_equal(status, 201);
     check_upload_answer(answer);
-    assert_true(stored_complete(stored_of(big)));
+    assert_true(stored_complete(stored_of(big), cards.n));
     assert_int_equal(errors, 0);
     assert_true(during.n >= TILLS);
     double bound =
@@ -332,6 +334,8 @@ static void upload_finding_every_slot_taken_is_refused_and_changes_nothing(void 
 
 /* ---------------------------------------------------------------- shutdown during an upload */
 
+#define SIGTERM_LIST 20000 /* cards of the lists cut short (the locks below make the moment) */
+
 struct uploader {
     pthread_t thread;
     char path[96];
@@ -348,44 +352,75 @@ static void *uploader_main(void *arg)
     return NULL;
 }
 
-static void sigterm_during_an_upload_rolls_all_of_it_back(void **state)
+static PGconn *blocker; /* holds the lock that stops an upload at a chosen step */
+
+static int release_blocker(void **state)
 {
     (void)state;
+    PQfinish(blocker);
+    blocker = NULL;
+    return 0;
+}
+
+/* Uploads the first SIGTERM_LIST cards to a new campaign while the test holds LOCK_SQL (a LOCK
+ * TABLE), waits until the upload's statement matching WAITING (a LIKE pattern) waits for that
+ * lock, stops coupond with SIGTERM, and checks that nothing of the upload is left; then the
+ * same list to the restarted coupond is recorded and issued once. */
+static void sigterm_while_an_upload_waits(const char *lock_sql, const char *waiting)
+{
     long long c = itest_campaign("{\"name\":\"mailing cut short\"}");
-    char *body = list_body();
+    char *body = list_body(SIGTERM_LIST);
     struct uploader u = {.body = body};
     snprintf(u.path, sizeof u.path, "/v1/campaigns/%lld/recipients", c);
+    blocker = db_connect();
+    db_exec(blocker, "BEGIN");
+    db_exec(blocker, lock_sql);
     assert_int_equal(pthread_create(&u.thread, NULL, uploader_main, &u), 0);
-    /* SIGTERM while the mailed cards' coupons stream in. */
-    long long copying = wait_for_count("SELECT count(*) FROM pg_stat_activity WHERE state = "
-                                       "'active' AND query LIKE 'COPY coupons%'",
-                                       1, 300);
+    char sql[256];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+             " AND query LIKE '%s'",
+             waiting);
+    long long seen = wait_for_count(sql, 1, 120);
     int rc = itest_daemon_stop(120);
     pthread_join(u.thread, NULL);
+    release_blocker(NULL);
     struct stored s = stored_of(c);
     fprintf(stderr,
-            "SIGTERM during the upload's COPY (seen: %lld): coupond exited %d; the upload "
+            "SIGTERM while the upload waits in %s (seen: %lld): coupond exited %d; the upload "
             "answered %ld; lists %lld, coupons %lld, issued %lld, held out %lld, audit %lld\n",
-            copying, rc, u.status, s.lists, s.coupons, s.issued, s.held, s.audits);
-    assert_int_equal(copying, 1);
+            waiting, seen, rc, u.status, s.lists, s.coupons, s.issued, s.held, s.audits);
+    assert_int_equal(seen, 1);
     assert_int_equal(rc, 0);
     assert_false(itest_daemon_sanitizer_report());
     assert_true(itest_daemon_log_has("cancelling 1 running issue"));
-    /* Rolled back whole, or (had it committed first) complete; a 503 means nothing. */
-    assert_true(u.status == 201 || u.status == 503 || u.status == -1);
-    if (u.status == 201)
-        assert_true(stored_complete(s));
-    else if (u.status == 503)
-        assert_true(stored_nothing(s));
-    else
-        assert_true(stored_complete(s) || stored_nothing(s));
-    /* The marketer uploads the same list again: issued exactly once. */
+    /* Cancelled and rolled back whole: no list, no coupon, no held-out card, no audit entry
+     * (the client sees 503, or nothing when coupond closed first). */
+    assert_true(u.status == 503 || u.status == -1);
+    assert_true(stored_nothing(s));
+    /* The marketer uploads the same list again: recorded and issued once. */
     assert_int_equal(itest_daemon_start(NULL), 0);
     u.status = 0;
     uploader_main(&u);
-    assert_true(u.status == 201 || u.status == 200);
-    assert_true(stored_complete(stored_of(c)));
+    assert_int_equal(u.status, 201);
+    assert_true(stored_complete(stored_of(c), SIGTERM_LIST));
     free(body);
+}
+
+/* Stopped while its coupons are to be copied (the COPY waits for the coupons table). */
+static void sigterm_during_the_issue_of_an_upload_rolls_all_of_it_back(void **state)
+{
+    (void)state;
+    sigterm_while_an_upload_waits("LOCK TABLE coupons IN SHARE MODE", "COPY coupons%");
+}
+
+/* Stopped at its last step, with its list claimed and its coupons issued but not committed (the
+ * held-out cards wait). */
+static void sigterm_before_an_upload_commits_rolls_all_of_it_back(void **state)
+{
+    (void)state;
+    sigterm_while_an_upload_waits("LOCK TABLE recipient_holdout IN EXCLUSIVE MODE",
+                                  "%recipients_finish%");
 }
 
 int main(void)
@@ -400,7 +435,10 @@ int main(void)
         cmocka_unit_test(big_upload_leaves_every_worker_answering),
         cmocka_unit_test_teardown(upload_finding_every_slot_taken_is_refused_and_changes_nothing,
                                   release_lock_and_join),
-        cmocka_unit_test(sigterm_during_an_upload_rolls_all_of_it_back),
+        cmocka_unit_test_teardown(sigterm_during_the_issue_of_an_upload_rolls_all_of_it_back,
+                                  release_blocker),
+        cmocka_unit_test_teardown(sigterm_before_an_upload_commits_rolls_all_of_it_back,
+                                  release_blocker),
     };
     int failed = cmocka_run_group_tests(tests, make_cards, free_cards);
     int rc = itest_daemon_stop(120);
