@@ -187,6 +187,8 @@ static enum MHD_Result upload_reply(struct http_req *r, struct upload_call *call
         call->answer = NULL;
         return http_reply_json(r, call->status, answer);
     }
+    if (call->err == CPN_OK) /* no answer was built */
+        call->err = CPN_ERR_INTERNAL;
     return http_reply_error(r, call->err, call->detail[0] != '\0' ? call->detail : NULL);
 }
 
@@ -201,6 +203,7 @@ enum MHD_Result http_recipients_upload(struct http_req *r)
     if (call == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
     call->conn = r->conn;
+    call->err = CPN_ERR_INTERNAL; /* until the job has run */
     call->campaign = campaign;
     call->body = r->body;
     call->body_len = r->body_len;

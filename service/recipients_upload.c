@@ -138,7 +138,7 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
 
 /* When each step of an upload ended (now_s()), for the log. */
 struct steps {
-    double start, checked, drawn, issued, recorded;
+    double start, checked, drawn, issued;
 };
 
 /* The steps inside the open transaction. Returns CPN_OK (OUT->replay set for the same list
@@ -238,7 +238,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);
     } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOG_WARN, "rollback of a recipient list failed; the connection is reset");
+        log_msg(LOG_WARN, "rollback of a recipient list failed");
     }
     if (err != CPN_OK && cancelled(u))
         err = CPN_ERR_UNAVAILABLE;

@@ -95,9 +95,11 @@ static long upload_apart(const char *path, const char *body, json_t **answer)
     assert_non_null(f);
     fputs(body, f);
     fclose(f);
-    assert_true((fd = mkstemp(out_path)) >= 0);
+    fd = mkstemp(out_path);
+    assert_true(fd >= 0);
     close(fd);
-    assert_true((fd = mkstemp(code_path)) >= 0);
+    fd = mkstemp(code_path);
+    assert_true(fd >= 0);
     close(fd);
     char *ca = itest_source_path("certs/dev/ca.pem"),
          *cert = itest_source_path("certs/dev/marketer.pem"),
