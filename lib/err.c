@@ -67,6 +67,8 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
                               "This coupon was withdrawn (its batch was voided) and cannot be "
                               "used."},
+    [CPN_ERR_URI_TOO_LONG] = {"uri_too_long", 414,
+                              "The address is too long or has too many query parameters."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

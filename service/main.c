@@ -21,6 +21,7 @@
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
+#include "http_ui.h"
 #include "log.h"
 #include "notify.h"
 #include "principal.h"
@@ -79,6 +80,13 @@ static int serve(const struct svc_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if ((cfg->crl == NULL || cfg->crl[0] == '\0') == !cfg->no_crl) {
+        log_msg(LOG_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
+                                       : "no revocation list: pass --crl FILE (the CA's CRL), or "
+                                         "--no-crl to serve without revocation checks");
+        return 2;
+    }
+    db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
     bool db_answered = db_conn() != NULL;
@@ -89,15 +97,16 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    if (revocation_start(cfg->crl, cfg->ca) != CPN_OK) {
+    if (revocation_start(cfg->no_crl ? NULL : cfg->crl, cfg->ca) != CPN_OK) {
         codes_unload();
         db_free_setup();
         return 1;
     }
     issue_jobs_configure(cfg->max_issues);
     http_exports_configure(cfg->export_stall_s);
-    struct MHD_Daemon *d = http_start(cfg);
+    struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
+        http_ui_unload();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -115,10 +124,10 @@ static int serve(const struct svc_config *cfg)
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
     issue_jobs_stop();
-    MHD_stop_daemon(d);
+    http_stop(d);
     revocation_stop();
     codes_unload();
-    http_free_pems();
+    http_ui_unload();
     db_free_setup();
     log_msg(LOG_INFO, "coupond stopped");
     return 0;

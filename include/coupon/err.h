@@ -45,6 +45,7 @@ enum cpn_err {
     CPN_ERR_STALE_KEY,   /* this coupond's issuing key is older than one already in use */
     CPN_ERR_CAMPAIGN_PAUSED,
     CPN_ERR_VOIDED_BATCH,
+    CPN_ERR_URI_TOO_LONG,
     CPN_ERR__COUNT
 };
 

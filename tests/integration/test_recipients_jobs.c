@@ -27,9 +27,8 @@
 #define TILLS        16  /* keep-alive till connections, spread over the 2 workers */
 #define TILL_EVERY_S 0.1 /* each till checks a code every 100 ms (open loop) */
 #define BASELINE_S   3.0 /* checks measured before the upload, for comparison */
-/* The bound on the p99 of checks during the upload, as for a big issue (test_issue_jobs.c):
- * 500 ms, or ten times the p99 before it when the machine is so busy that even that is slow.
- * A check held up by the upload waits for all of it: many seconds. */
+/* The floor of the bound on the p99 of checks during the upload, and the multiple of the p99
+ * before it, as for a big issue (test_issue_jobs.c). */
 #define P99_BOUND_MS       500.0
 #define P99_BASELINE_TIMES 10.0
 #define HOLDOUT_PCT        10
@@ -220,8 +219,14 @@ static void big_upload_leaves_every_worker_answering(void **state)
     assert_true(stored_complete(stored_of(big), cards.n));
     assert_int_equal(errors, 0);
     assert_true(during.n >= TILLS);
+    /* As for a big issue (test_issue_jobs.c): the larger of a floor, a multiple of the p99
+     * before, and a quarter of the upload's duration (a machine busy with other work must not
+     * fail a service that keeps answering); a till on a stalled worker waits for all of it
+     * (on the code before the upload job: p99 29.3 s of a 29.9 s upload). */
     double bound =
         base.p99 * P99_BASELINE_TIMES > P99_BOUND_MS ? base.p99 * P99_BASELINE_TIMES : P99_BOUND_MS;
+    if ((to - from) * 1000.0 / 4 > bound)
+        bound = (to - from) * 1000.0 / 4;
     fprintf(stderr, "bound on the p99 during the upload: %.0f ms\n", bound);
     assert_true(during.p99 < bound);
     json_decref(answer);
