@@ -219,7 +219,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     out->serials = malloc((size_t)req->count * sizeof *out->serials);
     if (out->serials == NULL)
         return CPN_ERR_NO_MEMORY;
-    int rc = db_command("BEGIN");
+    int rc = req->in_transaction ? DB_NO_RESULTS : db_command("BEGIN");
     if (rc != DB_NO_RESULTS) {
         issue_result_clear(out);
         return db_err(rc);
@@ -227,7 +227,9 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     struct issue_begin b;
     memset(&b, 0, sizeof b);
     enum cpn_err err = issue_in_transaction(req, &b, out);
-    if (err == CPN_OK) {
+    if (req->in_transaction) {
+        /* the caller commits or rolls back */
+    } else if (err == CPN_OK) {
         rc = db_command("COMMIT");
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);

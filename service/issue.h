@@ -23,6 +23,8 @@ struct issue_request {
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
     const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
+    bool in_transaction;       /* the caller's transaction is open: the issue is part of it, neither
+                                  begun nor ended here (on an error the caller rolls back) */
 };
 
 struct issue_result {
@@ -39,8 +41,9 @@ struct issue_result {
  * request key was used with another body), CPN_ERR_NO_SERIALS (the serial space left is too
  * small for COUNT coupons: refused before any coupon is written, OUT->serials_left says how
  * many are left), CPN_ERR_UNAVAILABLE (database unreachable, or REQ->cancel turned true) or
- * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back) and
- * OUT holds no serials. */
+ * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back; with
+ * REQ->in_transaction the caller's transaction is left for it to roll back) and OUT holds no
+ * serials. */
 enum cpn_err issue_coupons(const struct issue_request *req,
                            struct issue_result *out) CPN_MUST_CHECK;
 
