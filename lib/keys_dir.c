@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 #include "keys_internal.h"
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "json_fields.h"

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "issue.h"
