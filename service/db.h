@@ -51,10 +51,4 @@ PGconn *db_connect_new(void);
 /* The SQLSTATE of RES, or "" when it has none. */
 const char *db_sqlstate(const PGresult *res);
 
-/* Applies the migrations in SQL_DIR/migrations not yet applied (each in its own
- * transaction, under an advisory lock so concurrent migrates are safe), then reloads
- * every stored function in SQL_DIR/functions. Idempotent. Returns CPN_OK, or an error
- * after printing the failing file and PostgreSQL's message to stderr. */
-enum cpn_err db_migrate(const char *conninfo, const char *sql_dir) CPN_MUST_CHECK;
-
 #endif

@@ -66,14 +66,6 @@ struct http_route {
 /* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
 struct MHD_Daemon *http_start(const struct svc_config *cfg);
 
-/* Sets how long an export may wait for its client to take the next chunk before it is
- * cancelled (its slot and database snapshot released); before serving. */
-void http_exports_configure(unsigned stall_timeout_s);
-
-/* Cancels every running export and resumes its connection (libmicrohttpd may not be stopped
- * with suspended connections); new exports are refused from then on. Before MHD_stop_daemon. */
-void http_exports_stop(void);
-
 /* Frees the certificate and key texts http_start read; after MHD_stop_daemon. */
 void http_free_pems(void);
 

@@ -11,6 +11,7 @@
 #include "db_lifecycle.h"
 #include "db_reports.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_in.h"
 
 /* Answers 200 with JSON text TEXT (freed) wrapped as {KEY: value}. */

@@ -8,6 +8,7 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 

@@ -11,6 +11,7 @@
 #include "db.h"
 #include "db_cards.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_in.h"
 #include "log.h"
 

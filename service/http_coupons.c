@@ -10,6 +10,7 @@
 #include "db_campaigns.h"
 #include "db_coupons.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "issue.h"
 #include "issue_job.h"
 #include "json_in.h"

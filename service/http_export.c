@@ -18,6 +18,8 @@
 #include "db.h"
 #include "db_coupons.h"
 #include "handlers.h"
+#include "http_common.h"
+#include "http_export.h"
 #include "log.h"
 
 #define ROW_MAX     (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)

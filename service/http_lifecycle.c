@@ -10,6 +10,7 @@
 #include "db.h"
 #include "db_lifecycle.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 

@@ -10,6 +10,7 @@
 
 #include "codes.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 #include "recipients_upload.h"

@@ -14,6 +14,7 @@
 #include "db.h"
 #include "db_cursor.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "log.h"
 

@@ -13,6 +13,7 @@
 #include "db.h"
 #include "db_reports.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "stats.h"
 

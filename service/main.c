@@ -21,9 +21,11 @@
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
+#include "http_export.h"
 #include "log.h"
+#include "migrate.h"
 #include "notify.h"
-#include "principal.h"
+#include "revocation.h"
 
 #ifndef COUPOND_VERSION
 #define COUPOND_VERSION "unknown"

@@ -13,6 +13,7 @@
 
 #include "log.h"
 #include "principal.h"
+#include "revocation.h"
 
 const char *principal_role_name(enum principal_role role)
 {

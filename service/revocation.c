@@ -17,7 +17,7 @@
 #include "files.h"
 #include "log.h"
 #include "metrics.h"
-#include "principal.h"
+#include "revocation.h"
 
 #define TICK_NS       (200 * 1000 * 1000)
 #define CRL_MAX_BYTES (64u << 20)
