@@ -56,7 +56,7 @@ static PGconn *connect_and_prepare(void)
 {
     PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
     if (PQstatus(conn) != CONNECTION_OK) {
-        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+        log_msg(LOGL_ERROR, "database connection failed: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
@@ -67,14 +67,14 @@ static PGconn *connect_and_prepare(void)
     bool iso_ok = PQresultStatus(iso) == PGRES_COMMAND_OK;
     PQclear(iso);
     if (!iso_ok) {
-        log_msg(LOG_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
+        log_msg(LOGL_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
     for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
         PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            log_msg(LOG_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
+            log_msg(LOGL_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
                     PQerrorMessage(conn));
             PQclear(r);
             PQfinish(conn);
@@ -149,7 +149,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         if (once && idle_conn_dead(conn)) {
             /* A statement that must run once is not sent on a connection the server has
              * already closed (PostgreSQL restarted), since it could not be run again. */
-            log_msg(LOG_WARN, "database connection lost; reconnecting");
+            log_msg(LOGL_WARN, "database connection lost; reconnecting");
             drop_conn(conn);
             conn = db_conn();
             *used = conn;
@@ -161,7 +161,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
             name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0) : PQexec(conn, sql);
         if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1 || once)
             return r;
-        log_msg(LOG_WARN, "database connection lost; reconnecting");
+        log_msg(LOGL_WARN, "database connection lost; reconnecting");
         PQclear(r);
         drop_conn(conn);
     }
@@ -191,8 +191,8 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
         PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
         strcmp(state, "57P01") == 0)
         rc = DB_SOFT_ERROR;
-    log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name, state,
-            PQresultErrorMessage(r));
+    log_msg(rc == DB_SOFT_ERROR ? LOGL_WARN : LOGL_ERROR, "statement %s failed (%s): %s", name,
+            state, PQresultErrorMessage(r));
     if (PQstatus(conn) != CONNECTION_OK)
         drop_conn(conn);
     /* Hand hard errors back so callers can map constraint violations precisely. */
@@ -225,7 +225,7 @@ int db_command(const char *sql)
         if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
             PQstatus(conn) != CONNECTION_OK)
             rc = DB_SOFT_ERROR;
-        log_msg(LOG_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
+        log_msg(LOGL_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
         if (PQstatus(conn) != CONNECTION_OK)
             drop_conn(conn);
     }
@@ -237,7 +237,7 @@ PGconn *db_connect_new(void)
 {
     PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
     if (PQstatus(conn) != CONNECTION_OK) {
-        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+        log_msg(LOGL_ERROR, "database connection failed: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }

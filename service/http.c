@@ -392,7 +392,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              * body). libmicrohttpd cannot answer in the middle of a body: close. */
             unsigned long left_out = 0;
             if (log_limit_allow(&oversize_log, &left_out))
-                log_msg(LOG_INFO,
+                log_msg(LOGL_INFO,
                         "request body over %u bytes without a Content-Length: "
                         "connection closed (%lu more not logged before)",
                         HTTP_DISCARD_MAX, left_out);
@@ -475,14 +475,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
-    log_msg(LOG_DEBUG, "mhd: %s", line);
+    log_msg(LOGL_DEBUG, "mhd: %s", line);
 }
 
 static char *read_pem(const char *path)
 {
     char *buf = file_read_all(path, 1u << 20, NULL);
     if (buf == NULL || buf[0] == '\0') {
-        log_msg(LOG_ERROR, "cannot read %s: %s", path, buf == NULL ? strerror(errno) : "empty");
+        log_msg(LOGL_ERROR, "cannot read %s: %s", path, buf == NULL ? strerror(errno) : "empty");
         free(buf);
         return NULL;
     }
@@ -531,7 +531,7 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         addr = (struct sockaddr *)&in4;
     } else {
-        log_msg(LOG_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
+        log_msg(LOGL_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
         goto fail;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -549,7 +549,7 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (d == NULL) {
-        log_msg(LOG_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
+        log_msg(LOGL_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
                 cfg->listen_host, cfg->port);
         goto fail;
     }

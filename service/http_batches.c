@@ -52,11 +52,11 @@ enum MHD_Result http_batches_void(struct http_req *r)
         in = http_body_object(r, &replied);
         if (in == NULL)
             return replied;
-        const char *unknown = json_unknown_key(in, allowed);
+        const char *unknown = jin_unknown_key(in, allowed);
         if (unknown != NULL)
             snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
         if (unknown != NULL ||
-            json_str_field(in, "reason", false, 200, &reason, detail, sizeof detail) < 0) {
+            jin_str_field(in, "reason", false, 200, &reason, detail, sizeof detail) < 0) {
             json_decref(in);
             return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
         }

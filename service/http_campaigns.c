@@ -93,12 +93,12 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
                  "The field 'offer' must be an object {kind, value, min_basket_cents}.");
         return -1;
     }
-    const char *unknown = json_unknown_key(offer, allowed);
+    const char *unknown = jin_unknown_key(offer, allowed);
     if (unknown != NULL) {
         snprintf(detail, dlen, "The field 'offer.%.60s' is not known.", unknown);
         return -1;
     }
-    if (json_str_field(offer, "kind", true, 16, &c->offer_kind, detail, dlen) < 0)
+    if (jin_str_field(offer, "kind", true, 16, &c->offer_kind, detail, dlen) < 0)
         return -1;
     if (!in_list(c->offer_kind, kinds)) {
         snprintf(detail, dlen, "The offer kind must be percent, amount or points.");
@@ -115,17 +115,17 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
             snprintf(detail, dlen, "Only a points offer can multiply ('offer.multiply').");
             return -1;
         }
-        return json_int_field(offer, "value", true, 2, 10, &c->offer_value, detail, dlen) < 0 ||
-                       json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX,
-                                      &c->min_basket_cents, detail, dlen) < 0
+        return jin_int_field(offer, "value", true, 2, 10, &c->offer_value, detail, dlen) < 0 ||
+                       jin_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX,
+                                     &c->min_basket_cents, detail, dlen) < 0
                    ? -1
                    : 0;
     }
     /* Offer fields travel in the signed code as 32-bit numbers. */
     int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : UINT32_MAX;
-    if (json_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
-        json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX, &c->min_basket_cents,
-                       detail, dlen) < 0)
+    if (jin_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
+        jin_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX, &c->min_basket_cents, detail,
+                      dlen) < 0)
         return -1;
     return 0;
 }
@@ -158,20 +158,20 @@ static int read_stores(const json_t *stores, struct campaign_new *c, char *detai
  * C. Returns 0, or -1 with DETAIL filled. */
 static int read_analytics(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
-    int got = json_date_field(in, "in_home_date", false, c->in_home_date, detail, dlen);
+    int got = jin_date_field(in, "in_home_date", false, c->in_home_date, detail, dlen);
     if (got < 0)
         return -1;
-    got = json_pct_field(in, "gross_margin_pct", false, 100, &c->gross_margin_pct, detail, dlen);
+    got = jin_pct_field(in, "gross_margin_pct", false, 100, &c->gross_margin_pct, detail, dlen);
     if (got < 0)
         return -1;
     c->has_gross_margin = got == 1;
-    got = json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &c->fixed_cost_cents, detail,
-                         dlen);
+    got = jin_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &c->fixed_cost_cents, detail,
+                        dlen);
     if (got < 0)
         return -1;
     c->has_fixed_cost = got == 1;
-    return json_int_field(in, "response_window_days", false, 1, 3660, &c->response_window_days,
-                          detail, dlen) < 0
+    return jin_int_field(in, "response_window_days", false, 1, 3660, &c->response_window_days,
+                         detail, dlen) < 0
                ? -1
                : 0;
 }
@@ -203,13 +203,13 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
         json_decref(in);
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
     }
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
         goto bad;
     }
-    if (json_str_field(in, "name", true, 200, &c->name, detail, sizeof detail) < 0 ||
-        json_str_field(in, "channel", true, 16, &c->channel, detail, sizeof detail) < 0)
+    if (jin_str_field(in, "name", true, 200, &c->name, detail, sizeof detail) < 0 ||
+        jin_str_field(in, "channel", true, 16, &c->channel, detail, sizeof detail) < 0)
         goto bad;
     if (!in_list(c->channel, channels)) {
         snprintf(detail, sizeof detail,
@@ -217,16 +217,16 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                  "sms, app, poster, radio, other.");
         goto bad;
     }
-    if (json_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail,
-                       sizeof detail) < 0 ||
-        json_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
-        json_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
+    if (jin_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail, sizeof detail) <
+            0 ||
+        jin_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
+        jin_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
         read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
-        json_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
-                       detail, sizeof detail) < 0 ||
+        jin_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
+                      detail, sizeof detail) < 0 ||
         read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
-        json_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
-                       sizeof detail) < 0 ||
+        jin_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
+                      sizeof detail) < 0 ||
         read_analytics(in, c, detail, sizeof detail) < 0)
         goto bad;
     if (json_object_get(in, "offer") == NULL) {

@@ -69,11 +69,11 @@ static int read_card_write(struct http_req *r, const char *amount_key, int64_t m
     *in = http_body_object(r, replied);
     if (*in == NULL)
         return -1;
-    const char *unknown = json_unknown_key(*in, allowed);
+    const char *unknown = jin_unknown_key(*in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     if (unknown != NULL ||
-        json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+        jin_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
         http_read_txn(*in, txn, detail, sizeof detail) != 0) {
         json_decref(*in);
         *in = NULL;
@@ -93,7 +93,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         json_t *in = http_body_object(r, &replied);
         if (in == NULL)
             return replied;
-        const char *unknown = json_unknown_key(in, allowed);
+        const char *unknown = jin_unknown_key(in, allowed);
         if (unknown != NULL) {
             char detail[128];
             snprintf(detail, sizeof detail,
@@ -114,7 +114,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         if (rc != DB_ONE_RESULT)
             return http_reply_db_failure(r, rc);
         if (first < 0) {
-            log_msg(LOG_ERROR,
+            log_msg(LOGL_ERROR,
                     "MAC key %u is older than a key already in use: restart coupond "
                     "with the newest keys before issuing",
                     codes_current_mac_id());
@@ -123,7 +123,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         err = card_clean_serial(first, SERIAL_BLOCK, &serial);
     }
     if (err != CPN_OK) {
-        log_msg(LOG_ERROR, "no clean card serial found: %s", cpn_err_message(err));
+        log_msg(LOGL_ERROR, "no clean card serial found: %s", cpn_err_message(err));
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     int rc = db_card_create(serial);
@@ -132,7 +132,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
+    log_msg(LOGL_INFO, "card %s issued by %s", short_form, r->principal->name);
     return http_reply_json(
         r, 201,
         json_pack("{s:s, s:s, s:i}", "card", short_form, "signed", signed_form, "balance", 0));
@@ -222,7 +222,7 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I}", "balance", (json_int_t)a->balance));
     }
-    log_msg(LOG_ERROR, "card call answered an unknown status '%s'", a->status);
+    log_msg(LOGL_ERROR, "card call answered an unknown status '%s'", a->status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
@@ -322,6 +322,6 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     }
     if (strcmp(a.status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOG_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
+    log_msg(LOGL_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }

@@ -18,7 +18,7 @@ int http_terminal_key(const struct principal *p, char *out, size_t len)
 
 int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen)
 {
-    if (json_str_field(in, "txn_id", true, 64, txn, detail, dlen) < 0)
+    if (jin_str_field(in, "txn_id", true, 64, txn, detail, dlen) < 0)
         return -1;
     for (const char *c = *txn; *c != '\0'; c++) {
         if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
@@ -43,7 +43,7 @@ json_t *http_read_void(struct http_req *r, const char *not_found, int64_t *id, c
     if (in == NULL)
         return NULL;
     char detail[256];
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     if (unknown != NULL || http_read_txn(in, txn, detail, sizeof detail) != 0 ||

@@ -124,16 +124,15 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     char detail[256];
     int64_t count = 0, uses = 1;
     const char *card_text = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     struct issue_request req = {.campaign = campaign, .created_by = r->principal->name};
     if (unknown != NULL) {
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
         goto bad;
     }
-    if (json_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, sizeof detail) < 0 ||
-        json_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) <
-            0)
+    if (jin_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, sizeof detail) < 0 ||
+        jin_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) < 0)
         goto bad;
     if (uses > 1 && count != 1) {
         snprintf(detail, sizeof detail,

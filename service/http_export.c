@@ -319,7 +319,7 @@ static void cancel_stalled(struct export_state *st)
     st->failed = true;
     st->cancelled = true;
     pthread_mutex_unlock(&st->lock);
-    log_msg(LOG_WARN,
+    log_msg(LOGL_WARN,
             "export of campaign %" PRIu32 " cancelled: its client read nothing for %u s "
             "(slot and database snapshot released)",
             st->terms.campaign, st->stall_s);
@@ -423,7 +423,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
         pthread_mutex_unlock(&st->lock);
         if (c == NULL) {
             if (failed) {
-                log_msg(LOG_ERROR, "export of campaign %" PRIu32 " failed or was cancelled midway",
+                log_msg(LOGL_ERROR, "export of campaign %" PRIu32 " failed or was cancelled midway",
                         st->terms.campaign);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }

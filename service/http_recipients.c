@@ -33,7 +33,7 @@ static enum cpn_err read_upload(struct http_req *r, struct recipients_list *list
         json_t *wrap = json_pack("{s:o}", "holdout_pct",
                                  p != NULL ? json_loads(p, JSON_DECODE_ANY, NULL) : json_null());
         int got =
-            wrap != NULL ? json_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen) : -1;
+            wrap != NULL ? jin_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen) : -1;
         json_decref(wrap);
         if (got < 0) {
             snprintf(detail, dlen,
@@ -55,10 +55,10 @@ static enum cpn_err read_upload(struct http_req *r, struct recipients_list *list
         return CPN_ERR_BAD_REQUEST;
     }
     enum cpn_err err = CPN_ERR_BAD_REQUEST;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
-    else if (json_pct_field(in, "holdout_pct", true, 100, pct, detail, dlen) >= 0)
+    else if (jin_pct_field(in, "holdout_pct", true, 100, pct, detail, dlen) >= 0)
         err = recipients_from_json(json_object_get(in, "cards"), list, detail, dlen);
     json_decref(in);
     return err;
@@ -115,7 +115,7 @@ enum MHD_Result http_recipients_upload(struct http_req *r)
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
     char pct_text[24];
-    json_pct_format(pct, pct_text, sizeof pct_text);
+    jin_pct_format(pct, pct_text, sizeof pct_text);
     json_t *out =
         json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:o}", "campaign_id", (json_int_t)campaign,
                   "recipients", (json_int_t)res.recipients, "mailed", (json_int_t)res.mailed,

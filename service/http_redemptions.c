@@ -31,7 +31,7 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
     static const char *const allowed_redeem[] = {"code",   "basket_cents", "card",
                                                  "txn_id", "receipt",      NULL};
-    const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
+    const char *unknown = jin_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
     detail[0] = '\0';
@@ -39,11 +39,11 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
         snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
         return CPN_ERR_BAD_REQUEST;
     }
-    if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
-        json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
+    if (jin_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
+        jin_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
         (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
-        (with_txn && json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
+        (with_txn && jin_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
         return CPN_ERR_BAD_REQUEST;
     for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
         if (*c < 0x21 || *c > 0x7e) {
@@ -216,4 +216,3 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
                            json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
                                      (json_int_t)a.redemption_id, "voided", 1));
 }
-

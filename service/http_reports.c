@@ -26,9 +26,9 @@ static int read_range(struct http_req *r, const char **from, const char **to,
 {
     *from = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "from");
     *to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
-    const char *bad = *from != NULL && json_date_check(*from) != 0 ? "from"
-                      : *to != NULL && json_date_check(*to) != 0   ? "to"
-                                                                   : NULL;
+    const char *bad = *from != NULL && jin_date_check(*from) != 0 ? "from"
+                      : *to != NULL && jin_date_check(*to) != 0   ? "to"
+                                                                  : NULL;
     char detail[128];
     if (bad != NULL) {
         snprintf(detail, sizeof detail, "The parameter '%s' must be a date such as 2026-12-01.",

@@ -204,7 +204,7 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
     rc = db_coupon_issue_finish(b->batch_id, last, req->count);
     if (rc < 0)
         return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
-    log_msg(req->count >= 10000 ? LOG_INFO : LOG_DEBUG,
+    log_msg(req->count >= 10000 ? LOGL_INFO : LOGL_DEBUG,
             "issued %d coupons for campaign %lld in %.2f s", req->count, (long long)req->campaign,
             now_s() - t0);
     out->serials_left = ISSUE_SERIAL_END - (last + 1);
@@ -232,7 +232,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);
     } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOG_WARN, "rollback of a failed issue failed; the connection is reset");
+        log_msg(LOGL_WARN, "rollback of a failed issue failed; the connection is reset");
     }
     if (err != CPN_OK) {
         int64_t left = out->serials_left;
@@ -241,7 +241,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
         return err;
     }
     if (b.status == ISSUE_OK && out->serials_left < SERIALS_LOW)
-        log_msg(LOG_WARN, "only %lld coupon serials are left for new issues",
+        log_msg(LOGL_WARN, "only %lld coupon serials are left for new issues",
                 (long long)out->serials_left);
     fill_result(req, &b, out);
     return CPN_OK;

@@ -4,7 +4,7 @@
 
 #include "json_in.h"
 
-const char *json_unknown_key(const json_t *obj, const char *const *allowed)
+const char *jin_unknown_key(const json_t *obj, const char *const *allowed)
 {
     const char *key;
     json_t *value;
@@ -20,8 +20,8 @@ const char *json_unknown_key(const json_t *obj, const char *const *allowed)
     return NULL;
 }
 
-int json_int_field(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
-                   int64_t *out, char *detail, size_t dlen)
+int jin_int_field(const json_t *obj, const char *key, bool required, int64_t min, int64_t max,
+                  int64_t *out, char *detail, size_t dlen)
 {
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
@@ -44,8 +44,8 @@ int json_int_field(const json_t *obj, const char *key, bool required, int64_t mi
     return 1;
 }
 
-int json_str_field(const json_t *obj, const char *key, bool required, size_t maxlen,
-                   const char **out, char *detail, size_t dlen)
+int jin_str_field(const json_t *obj, const char *key, bool required, size_t maxlen,
+                  const char **out, char *detail, size_t dlen)
 {
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
@@ -68,11 +68,11 @@ int json_str_field(const json_t *obj, const char *key, bool required, size_t max
     return 1;
 }
 
-int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
-                    size_t dlen)
+int jin_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
+                   size_t dlen)
 {
     const char *s = NULL;
-    int rc = json_str_field(obj, key, required, 64, &s, detail, dlen);
+    int rc = jin_str_field(obj, key, required, 64, &s, detail, dlen);
     if (rc <= 0)
         return rc;
     if (rfc3339_parse(s, out) != 0) {

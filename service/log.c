@@ -8,7 +8,7 @@
 #include "log.h"
 #include "log_scrub.h"
 
-static enum log_level min_level = LOG_INFO;
+static enum log_level min_level = LOGL_INFO;
 
 void log_set_level(enum log_level level)
 {

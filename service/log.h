@@ -6,12 +6,13 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+/* The levels, LOGL_* (not LOG_*, which <syslog.h> defines). */
+enum log_level { LOGL_DEBUG, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
 
 /* Writes one line; thread-safe (one write(2) per record). */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Records below LEVEL are dropped (default LOG_INFO). */
+/* Records below LEVEL are dropped (default LOGL_INFO). */
 void log_set_level(enum log_level level);
 
 /* A rate limit for one kind of record that anyone on the network can cause (a refused

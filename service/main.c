@@ -35,7 +35,7 @@
 static void notify(int (*send)(void), const char *what)
 {
     if (send() < 0)
-        log_msg(LOG_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
+        log_msg(LOGL_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
 }
 
 /* Waits for SIGINT or SIGTERM in SET and returns it. SIGHUP (systemctl reload) is the
@@ -49,7 +49,7 @@ static int wait_for_stop(const sigset_t *set)
             continue;
         if (sig != SIGHUP)
             return sig;
-        log_msg(LOG_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
+        log_msg(LOGL_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
     }
 }
 
@@ -82,16 +82,16 @@ static int serve(const struct svc_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if ((cfg->crl == NULL || cfg->crl[0] == '\0') == !cfg->no_crl) {
-        log_msg(LOG_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
-                                       : "no revocation list: pass --crl FILE (the CA's CRL), or "
-                                         "--no-crl to serve without revocation checks");
+        log_msg(LOGL_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
+                                        : "no revocation list: pass --crl FILE (the CA's CRL), or "
+                                          "--no-crl to serve without revocation checks");
         return 2;
     }
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
     bool db_answered = db_conn() != NULL;
     if (!db_answered)
-        log_msg(LOG_WARN, "database not reachable yet; /healthz reports it until it is");
+        log_msg(LOGL_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
     if (codes_load(cfg->keys_dir) != CPN_OK) {
         db_free_setup();
@@ -111,7 +111,7 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    log_msg(LOG_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
+    log_msg(LOGL_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
             cfg->port, cfg->threads);
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
@@ -120,14 +120,14 @@ static int serve(const struct svc_config *cfg)
         sig = wait_for_stop(&set);
     }
     notify(notify_stopping, "STOPPING=1");
-    log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
     issue_jobs_stop();
     http_stop(d);
     revocation_stop();
     codes_unload();
     db_free_setup();
-    log_msg(LOG_INFO, "coupond stopped");
+    log_msg(LOGL_INFO, "coupond stopped");
     return 0;
 }
 

@@ -51,7 +51,7 @@ static void refuse(struct principal *p, enum cpn_err why, const char *reason, co
     char more[96] = "";
     if (left_out > 0)
         snprintf(more, sizeof more, " (%lu more refusal(s) not logged before this one)", left_out);
-    log_msg(LOG_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
+    log_msg(LOGL_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
             subject ? subject : "", reason, more);
 }
 
@@ -167,7 +167,7 @@ void principal_recheck(struct principal *p)
         struct tm tm;
         if (gmtime_r(&p->not_after, &tm) != NULL)
             strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        log_msg(LOG_WARN, "refused client certificate CN=%s: expired at %s while connected",
+        log_msg(LOGL_WARN, "refused client certificate CN=%s: expired at %s while connected",
                 p->name, t);
         return;
     }
@@ -177,6 +177,6 @@ void principal_recheck(struct principal *p)
     p->revocation_generation = gen;
     if (revocation_contains(p->serial, p->serial_len)) {
         p->verdict = CPN_ERR_CERT_REVOKED;
-        log_msg(LOG_WARN, "refused client certificate CN=%s: revoked while connected", p->name);
+        log_msg(LOGL_WARN, "refused client certificate CN=%s: revoked while connected", p->name);
     }
 }

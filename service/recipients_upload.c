@@ -126,7 +126,7 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
         issue_result_clear(&res);
     } else if (err == CPN_ERR_CONFLICT) {
         /* The key names this list; another issue under it would be a bug. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
                 u->campaign, key);
         err = CPN_ERR_INTERNAL;
     }
@@ -180,7 +180,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
         out->batch_id = batch;
     } else {
         /* draw_changed: the same list drew other cards, which the draw must never do. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
         err = CPN_ERR_INTERNAL;
     }
     if (err == CPN_OK) {

@@ -106,21 +106,21 @@ static void strict_json_fields(void **state)
     (void)state;
     json_t *o = json_loads("{\"n\":5,\"s\":\"abc\",\"f\":1.5,\"x\":true}", 0, NULL);
     static const char *const allowed[] = {"n", "s", "f", NULL};
-    assert_string_equal(json_unknown_key(o, allowed), "x");
+    assert_string_equal(jin_unknown_key(o, allowed), "x");
     char detail[128];
     int64_t n = 0;
-    assert_int_equal(json_int_field(o, "n", true, 1, 10, &n, detail, sizeof detail), 1);
+    assert_int_equal(jin_int_field(o, "n", true, 1, 10, &n, detail, sizeof detail), 1);
     assert_int_equal(n, 5);
-    assert_int_equal(json_int_field(o, "n", true, 6, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "n", true, 6, 10, &n, detail, sizeof detail), -1);
     assert_non_null(strstr(detail, "'n'"));
-    assert_int_equal(json_int_field(o, "f", true, 0, 10, &n, detail, sizeof detail), -1);
-    assert_int_equal(json_int_field(o, "s", true, 0, 10, &n, detail, sizeof detail), -1);
-    assert_int_equal(json_int_field(o, "missing", false, 0, 10, &n, detail, sizeof detail), 0);
-    assert_int_equal(json_int_field(o, "missing", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "f", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "s", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "missing", false, 0, 10, &n, detail, sizeof detail), 0);
+    assert_int_equal(jin_int_field(o, "missing", true, 0, 10, &n, detail, sizeof detail), -1);
     const char *s = NULL;
-    assert_int_equal(json_str_field(o, "s", true, 3, &s, detail, sizeof detail), 1);
+    assert_int_equal(jin_str_field(o, "s", true, 3, &s, detail, sizeof detail), 1);
     assert_string_equal(s, "abc");
-    assert_int_equal(json_str_field(o, "s", true, 2, &s, detail, sizeof detail), -1);
+    assert_int_equal(jin_str_field(o, "s", true, 2, &s, detail, sizeof detail), -1);
     json_decref(o);
 }
 
