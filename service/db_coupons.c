@@ -87,8 +87,7 @@ struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_us
     return c;
 }
 
-int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards,
-                        size_t n)
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards, size_t n)
 {
     for (size_t i = 0; !c->failed && i < n; i++) {
         /* room for a serial and a per-coupon card (11 digits each, with their tabs) */
