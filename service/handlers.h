@@ -3,7 +3,12 @@
 #define SVC_HANDLERS_H
 
 #include "http.h"
+#include "http_reply.h"
 
+/* The route table's handlers (service/http.c): each reads R (path parameters, query, body,
+ * principal: the route's roles are checked before) and answers it exactly once through
+ * http_reply.h, or suspends the connection and answers later; returns what libmicrohttpd
+ * should do with the connection (MHD_NO closes it). */
 enum MHD_Result http_healthz_get(struct http_req *r);
 enum MHD_Result http_metrics_get(struct http_req *r);
 enum MHD_Result http_whoami_get(struct http_req *r);

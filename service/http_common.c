@@ -9,6 +9,7 @@
 #include "coupon/qr.h"
 #include "db.h"
 #include "http_common.h"
+#include "http_reply.h"
 #include "json_in.h"
 
 int http_terminal_key(const struct principal *p, char *out, size_t len)

@@ -25,6 +25,8 @@ struct route_counters {
 };
 
 static struct route_counters counters[MAX_ROUTES + 1]; /* last: unmatched */
+static const struct http_route *http_routes;           /* their names, from http_start */
+static size_t http_route_count;
 static atomic_ullong refused_certificates;
 static atomic_llong open_connections;
 static atomic_bool crl_on;
@@ -123,6 +125,12 @@ static void add(struct buf *b, const char *fmt, ...)
         b->p = np;
         b->cap *= 2;
     }
+}
+
+void metrics_set_routes(const struct http_route *routes, size_t n)
+{
+    http_routes = routes;
+    http_route_count = n;
 }
 
 char *metrics_render(void)

@@ -1,0 +1,98 @@
+/* How handlers answer: JSON, errors from the registry, bytes, a response of their own
+ * (http_queue adds the common headers), and the request body read as a JSON object. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_conn.h"
+#include "http_reply.h"
+
+enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
+{
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->close || !http_conn_authenticated(r->ctx)) {
+        /* A connection without a verified certificate serves one answer: it leaves the
+         * guard's budget now and is closed after this answer. */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+        http_conn_settle(r->ctx);
+    }
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
+    r->status = status;
+    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
+                                 const void *data, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
+    if (resp == NULL)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    return http_queue(r, status, resp);
+}
+
+enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body)
+{
+    /* Reals (report ratios) print as the database rounded them, not with 17 digits. */
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    json_decref(body);
+    if (text == NULL) {
+        static const char oom[] = "{\"error\":\"internal\",\"message\":\"Out of memory.\"}";
+        return http_reply_bytes(r, 500, "application/json", oom, sizeof oom - 1);
+    }
+    size_t len = strlen(text);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
+    if (resp == NULL) {
+        free(text);
+        return MHD_NO;
+    }
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    return http_queue(r, status, resp);
+}
+
+enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
+                                       json_t *extra)
+{
+    json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
+                             detail != NULL ? detail : cpn_err_message(err));
+    if (body != NULL && extra != NULL)
+        json_object_update(body, extra);
+    json_decref(extra);
+    return http_reply_json(r, (unsigned)cpn_err_http_status(err), body);
+}
+
+enum MHD_Result http_reply_error(struct http_req *r, enum cpn_err err, const char *detail)
+{
+    return http_reply_error_extra(r, err, detail, NULL);
+}
+
+json_t *http_body_object(struct http_req *r, enum MHD_Result *replied)
+{
+    json_error_t jerr;
+    json_t *obj = NULL;
+    char detail[256];
+    if (r->body_len == 0) {
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The request needs a JSON body.");
+        return NULL;
+    }
+    obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
+    if (obj == NULL) {
+        snprintf(detail, sizeof detail, "The body is not valid JSON: %s (at character %d).",
+                 jerr.text, jerr.position);
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+        return NULL;
+    }
+    if (!json_is_object(obj)) {
+        json_decref(obj);
+        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The body must be a JSON object.");
+        return NULL;
+    }
+    return obj;
+}
