@@ -86,7 +86,8 @@ pg_start() {
   # The cluster owner must reach the data directory; where the checkout lives in a
   # directory it cannot enter (e.g. /root), the cluster goes to /var/tmp behind a link.
   if ! pg_as test -x "$ROOT/var"; then
-    local alt="/var/tmp/coupond-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)-$name"
+    local alt
+    alt="/var/tmp/coupond-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)-$name"
     mkdir -p "$alt"; chown "$PG_USER" "$alt"; chmod 700 "$alt"
     [ -L "$data" ] || { rm -rf "$data"; ln -s "$alt" "$data"; }
   fi

@@ -20,6 +20,7 @@ struct recipients_list {
     size_t n;
 };
 
+/* Frees L's cards and zeroes it; a zeroed list is a no-op. */
 void recipients_list_clear(struct recipients_list *l);
 
 /* Reads the JSON array CARDS (card numbers in either form) into *OUT. Returns CPN_OK, or

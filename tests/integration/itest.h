@@ -15,6 +15,7 @@ struct itest_client *itest_client_new(const char *name);
 /* A client presenting the given certificate and key files (either may be NULL). */
 struct itest_client *itest_client_files(const char *cert, const char *key);
 
+/* Frees C and its connection; NULL is a no-op. */
 void itest_client_free(struct itest_client *c);
 
 /* Sends METHOD PATH with BODY (NULL: none). Returns the HTTP status, or -1 when no
