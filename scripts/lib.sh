@@ -9,7 +9,8 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
-  python3-statsmodels)
+  python3-statsmodels
+  clang-format universal-ctags shellcheck python3-jsonschema)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }
