@@ -7,7 +7,6 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <time.h>
 
 /* Returns the first key of OBJ not in ALLOWED (NULL-terminated), or NULL if none. */
 const char *jin_unknown_key(const json_t *obj, const char *const *allowed);
@@ -27,11 +26,5 @@ int jin_str_field(const json_t *obj, const char *key, bool required, size_t maxl
  * into *OUT as Unix seconds. Returns as jin_int_field. */
 int jin_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
                    size_t dlen);
-
-/* Parses an RFC 3339 timestamp. Returns 0 and sets *OUT, or -1. */
-int rfc3339_parse(const char *text, int64_t *out);
-
-/* Formats Unix seconds T as "YYYY-MM-DDTHH:MM:SSZ" into BUF (at least 21 bytes). */
-void rfc3339_format(int64_t t, char *buf, size_t len);
 
 #endif

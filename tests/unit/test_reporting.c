@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "../../service/analytics.h"
-#include "../../service/csv.h"
-#include "../../service/json_fields.h"
-#include "../../service/recipients.h"
+#include "analytics.h"
+#include "csv.h"
+#include "json_fields.h"
+#include "recipients.h"
 
 static void csv_quotes_text_and_follows_the_style(void **state)
 {

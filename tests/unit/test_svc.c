@@ -1,5 +1,5 @@
 /* Unit tests for the service's pure parts: configuration precedence, listen addresses,
- * RFC 3339 times, strict JSON fields and the error registry. */
+ * strict JSON fields and the error registry (RFC 3339 times: test_rfc3339.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,8 +11,8 @@
 
 #include <cmocka.h>
 
-#include "../../service/config.h"
-#include "../../service/json_in.h"
+#include "config.h"
+#include "json_in.h"
 #include "coupon/err.h"
 
 static void flags_win_over_environment_and_environment_over_file(void **state)
@@ -77,30 +77,6 @@ static void listen_addresses(void **state)
     free(host);
 }
 
-static void rfc3339_times(void **state)
-{
-    (void)state;
-    int64_t t = 0;
-    assert_int_equal(rfc3339_parse("1970-01-01T00:00:00Z", &t), 0);
-    assert_int_equal(t, 0);
-    assert_int_equal(rfc3339_parse("2026-11-22T10:00:00Z", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2026-11-22T11:00:00+01:00", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2026-11-22T10:00:00.123Z", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2024-02-29T00:00:00Z", &t), 0);
-    const char *bad[] = {"2023-02-29T00:00:00Z",     "2026-13-01T00:00:00Z",
-                         "2026-11-22 10:00:00Z",     "2026-11-22T10:00:00",
-                         "2026-11-22T24:00:00Z",     "yesterday",
-                         "2026-11-22T10:00:00Zjunk", ""};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(rfc3339_parse(bad[i], &t), -1);
-    char buf[32];
-    rfc3339_format(1795341600, buf, sizeof buf);
-    assert_string_equal(buf, "2026-11-22T10:00:00Z");
-}
-
 static void strict_json_fields(void **state)
 {
     (void)state;
@@ -156,7 +132,6 @@ int main(void)
         cmocka_unit_test(flags_win_over_environment_and_environment_over_file),
         cmocka_unit_test(bad_configuration_is_refused_with_a_reason),
         cmocka_unit_test(listen_addresses),
-        cmocka_unit_test(rfc3339_times),
         cmocka_unit_test(strict_json_fields),
         cmocka_unit_test(every_error_has_a_code_a_status_and_a_sentence),
     };
