@@ -3,6 +3,7 @@
  * expire-points (the points expiry run) or check-crl (is the CRL due for renewal?). */
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -131,6 +132,16 @@ static int serve(const struct svc_config *cfg)
     return 0;
 }
 
+/* The "id" of campaign JSON TEXT (as db_campaign_create answers), or 0 when it has none. */
+static long long campaign_id(const char *text)
+{
+    json_t *campaign = json_loads(text, 0, NULL);
+    json_t *id = json_object_get(campaign, "id");
+    long long v = json_is_integer(id) ? (long long)json_integer_value(id) : 0;
+    json_decref(campaign);
+    return v;
+}
+
 /* coupond demo: a small demo (one campaign with five coupons), once; prints the codes. */
 static int demo(const struct svc_config *cfg)
 {
@@ -164,8 +175,12 @@ static int demo(const struct svc_config *cfg)
         goto out;
     }
     free(c);
-    long long id = strtoll(json + strlen("{\"id\":"), NULL, 10);
+    long long id = campaign_id(json);
     free(json);
+    if (id <= 0) {
+        fprintf(stderr, "demo: the new campaign's answer has no id\n");
+        goto out;
+    }
     struct issue_request req = {.campaign = id, .count = 5, .max_uses = 1, .created_by = "demo"};
     struct issue_result res;
     if (issue_coupons(&req, &res) != CPN_OK) {
@@ -226,24 +241,21 @@ static int expire_points(const struct svc_config *cfg)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(svc_usage(), stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
-            printf("coupond %s\n", COUPOND_VERSION);
-            return 0;
-        }
-    }
     char err[512];
     struct svc_config *cfg = svc_config_new(argc, argv, err, sizeof err);
     if (cfg == NULL) {
         fprintf(stderr, "coupond: %s\n%s", err, svc_usage());
         return 2;
     }
+    log_set_level(cfg->log_level);
     int rc;
-    if (strcmp(cfg->command, "serve") == 0)
+    if (strcmp(cfg->command, "help") == 0) {
+        fputs(svc_usage(), stdout);
+        rc = 0;
+    } else if (strcmp(cfg->command, "version") == 0) {
+        printf("coupond %s\n", COUPOND_VERSION);
+        rc = 0;
+    } else if (strcmp(cfg->command, "serve") == 0)
         rc = serve(cfg);
     else if (strcmp(cfg->command, "migrate") == 0)
         rc = db_migrate(cfg->db, cfg->sql_dir) == CPN_OK ? 0 : 1;

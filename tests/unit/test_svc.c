@@ -1,5 +1,6 @@
-/* Unit tests for the service's pure parts: configuration precedence, listen addresses,
- * strict JSON fields and the error registry (RFC 3339 times: test_rfc3339.c). */
+/* Unit tests for the service's pure parts: configuration precedence and options, log levels,
+ * listen addresses, strict JSON fields and the error registry (RFC 3339 times:
+ * test_rfc3339.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "config.h"
 #include "json_in.h"
+#include "log.h"
 #include "coupon/err.h"
 
 static void flags_win_over_environment_and_environment_over_file(void **state)
@@ -59,6 +62,103 @@ static void bad_configuration_is_refused_with_a_reason(void **state)
     char *a4[] = {"coupond", "--config", "/nonexistent/coupond.conf", NULL};
     assert_null(svc_config_new(3, a4, err, sizeof err));
     svc_config_free(NULL);
+}
+
+static void options_are_read_with_getopt_long(void **state)
+{
+    (void)state;
+    char err[256];
+    unsetenv("COUPOND_LISTEN");
+    unsetenv("COUPOND_DB");
+    char *a1[] = {"coupond", "migrate",     "--db=dbname=x", "--threads",
+                  "7",       "--log-level", "warn",          NULL};
+    struct svc_config *c = svc_config_new(7, a1, err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->command, "migrate");
+    assert_string_equal(c->db, "dbname=x");
+    assert_int_equal(c->threads, 7);
+    assert_int_equal(c->log_level, LOGL_WARN);
+    svc_config_free(c);
+    char *a2[] = {"coupond", NULL};
+    c = svc_config_new(1, a2, err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->command, "serve");
+    assert_int_equal(c->log_level, LOGL_INFO);
+    svc_config_free(c);
+    const char *help[][2] = {
+        {"-h", "help"}, {"--help", "help"}, {"-V", "version"}, {"--version", "version"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *a[] = {"coupond", "--db", "dbname=y", (char *)help[i][0], NULL};
+        c = svc_config_new(4, a, err, sizeof err);
+        assert_non_null(c);
+        assert_string_equal(c->command, help[i][1]);
+        svc_config_free(c);
+    }
+    char *b1[] = {"coupond", "--log-level", "loud", NULL};
+    assert_null(svc_config_new(3, b1, err, sizeof err));
+    assert_non_null(strstr(err, "log-level"));
+    char *b2[] = {"coupond", "--db", NULL};
+    assert_null(svc_config_new(2, b2, err, sizeof err));
+    assert_non_null(strstr(err, "--db"));
+    char *b3[] = {"coupond", "serve", "stray", NULL};
+    assert_null(svc_config_new(3, b3, err, sizeof err));
+    assert_non_null(strstr(err, "stray"));
+}
+
+static void the_config_file_takes_every_option_by_its_name(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-conf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "log-level = debug\nno-crl = yes\nmax-issues = 5\nkeys = /k\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char err[256];
+    char *a1[] = {"coupond", "--config", path, NULL};
+    struct svc_config *c = svc_config_new(3, a1, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(c->log_level, LOGL_DEBUG);
+    assert_true(c->no_crl);
+    assert_int_equal(c->max_issues, 5);
+    assert_string_equal(c->keys_dir, "/k");
+    svc_config_free(c);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    const char *bad = "threads = 2\nconfig = /other\n";
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    assert_null(svc_config_new(3, a1, err, sizeof err));
+    assert_non_null(strstr(err, ":2: config may not name another file"));
+    unlink(path);
+}
+
+static void log_level_drops_records_below_it(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    log_set_level(LOGL_WARN);
+    log_msg(LOGL_INFO, "an info record");
+    log_msg(LOGL_WARN, "a warning");
+    log_set_level(LOGL_DEBUG);
+    log_msg(LOGL_DEBUG, "a debug record");
+    log_set_level(LOGL_INFO);
+    log_msg(LOGL_DEBUG, "another debug record");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[1024];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "an info record"));
+    assert_non_null(strstr(buf, " warn a warning\n"));
+    assert_non_null(strstr(buf, " debug a debug record\n"));
+    assert_null(strstr(buf, "another debug record"));
 }
 
 static void listen_addresses(void **state)
@@ -131,6 +231,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flags_win_over_environment_and_environment_over_file),
         cmocka_unit_test(bad_configuration_is_refused_with_a_reason),
+        cmocka_unit_test(options_are_read_with_getopt_long),
+        cmocka_unit_test(the_config_file_takes_every_option_by_its_name),
+        cmocka_unit_test(log_level_drops_records_below_it),
         cmocka_unit_test(listen_addresses),
         cmocka_unit_test(strict_json_fields),
         cmocka_unit_test(every_error_has_a_code_a_status_and_a_sentence),
