@@ -176,7 +176,9 @@ static int read_analytics(const json_t *in, struct campaign_new *c, char *detail
                : 0;
 }
 
-enum MHD_Result http_campaigns_create(struct http_req *r)
+/* Reads the body IN of a new campaign into C (strings borrowed from IN) and checks what holds
+ * across fields. Returns 0, or -1 with DETAIL filled. */
+static int read_campaign(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
     static const char *const allowed[] = {"name",
                                           "channel",
@@ -192,56 +194,51 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                                           "fixed_cost_cents",
                                           "response_window_days",
                                           NULL};
-    enum MHD_Result replied;
-    json_t *in = http_body_object(r, &replied);
-    if (in == NULL)
-        return replied;
-    struct campaign_new *c = calloc(1, sizeof *c);
-    char detail[256] = "";
-    enum MHD_Result result;
-    if (c == NULL) {
-        json_decref(in);
-        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
-    }
     const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-        goto bad;
+        snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
+        return -1;
     }
-    if (jin_str_field(in, "name", true, 200, &c->name, detail, sizeof detail) < 0 ||
-        jin_str_field(in, "channel", true, 16, &c->channel, detail, sizeof detail) < 0)
-        goto bad;
+    if (jin_str_field(in, "name", true, 200, &c->name, detail, dlen) < 0 ||
+        jin_str_field(in, "channel", true, 16, &c->channel, detail, dlen) < 0)
+        return -1;
     if (!in_list(c->channel, channels)) {
-        snprintf(detail, sizeof detail,
+        snprintf(detail, dlen,
                  "The channel must be one of mailing, email, display, social, print, receipt, "
                  "sms, app, poster, radio, other.");
-        goto bad;
+        return -1;
     }
-    if (jin_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail, sizeof detail) <
-            0 ||
-        jin_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
-        jin_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
-        read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
+    if (jin_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail, dlen) < 0 ||
+        jin_time_field(in, "starts_at", true, &c->starts_at, detail, dlen) < 0 ||
+        jin_time_field(in, "ends_at", true, &c->ends_at, detail, dlen) < 0 ||
+        read_offer(json_object_get(in, "offer"), c, detail, dlen) < 0 ||
         jin_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
-                      detail, sizeof detail) < 0 ||
-        read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
-        jin_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
-                      sizeof detail) < 0 ||
-        read_analytics(in, c, detail, sizeof detail) < 0)
-        goto bad;
+                      detail, dlen) < 0 ||
+        read_stores(json_object_get(in, "stores"), c, detail, dlen) < 0 ||
+        jin_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail, dlen) < 0 ||
+        read_analytics(in, c, detail, dlen) < 0)
+        return -1;
     if (json_object_get(in, "offer") == NULL) {
-        snprintf(detail, sizeof detail, "The field 'offer' is required.");
-        goto bad;
+        snprintf(detail, dlen, "The field 'offer' is required.");
+        return -1;
     }
     if (c->ends_at > UINT32_MAX) {
         /* The signed form carries the end as 32-bit Unix seconds. */
-        snprintf(detail, sizeof detail, "The campaign must end before 2106-02-07.");
-        goto bad;
+        snprintf(detail, dlen, "The campaign must end before 2106-02-07.");
+        return -1;
     }
     if (c->ends_at <= c->starts_at) {
-        snprintf(detail, sizeof detail, "The campaign must end after it starts.");
-        goto bad;
+        snprintf(detail, dlen, "The campaign must end after it starts.");
+        return -1;
     }
+    return 0;
+}
+
+/* Creates campaign C for R's principal and answers 201 with it, or the refusal. */
+static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *c)
+{
+    char detail[256];
+    enum MHD_Result result;
     c->created_by = r->principal->name;
     c->created_role = principal_role_name(r->principal->role);
     char *text = NULL, why[24];
@@ -265,11 +262,25 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     } else {
         result = http_reply_db_failure(r, rc);
     }
+    return result;
+}
+
+enum MHD_Result http_campaigns_create(struct http_req *r)
+{
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    struct campaign_new *c = calloc(1, sizeof *c);
+    char detail[256] = "";
+    enum MHD_Result result;
+    if (c == NULL)
+        result = http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    else if (read_campaign(in, c, detail, sizeof detail) != 0)
+        result = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    else
+        result = create_campaign(r, c);
     free(c);
     json_decref(in);
     return result;
-bad:
-    free(c);
-    json_decref(in);
-    return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
 }
