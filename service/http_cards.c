@@ -14,32 +14,12 @@
 #include "http_common.h"
 #include "json_in.h"
 #include "log.h"
+#include "serials.h"
 
 #define MAX_BASKET   100000000000LL /* one billion euros, as for redemptions */
 #define MAX_POINTS   1000000000LL
 #define SERIAL_BLOCK 1  /* serials reserved per round trip while looking for a clean one */
 #define ISSUE_TRIES  64 /* reservations tried before giving up (clean is the rule) */
-
-/* The card variant of issue_clean_serials: the first serial in [FIRST, FIRST + N) whose
- * short form passes the offensive-word filter, into *OUT. Returns CPN_OK;
- * CPN_ERR_NOT_FOUND when none of them is clean; or a codes error. */
-static enum cpn_err card_clean_serial(int64_t first, int n, uint32_t *out)
-{
-    char text[CPN_SHORT_LEN + 1];
-    for (int64_t s = first; s < first + n; s++) {
-        if (s < 1 || s > UINT32_MAX)
-            return CPN_ERR_NOT_FOUND;
-        bool clean = false;
-        enum cpn_err err = codes_short(CPN_KIND_CARD, (uint32_t)s, text, &clean);
-        if (err != CPN_OK)
-            return err;
-        if (clean) {
-            *out = (uint32_t)s;
-            return CPN_OK;
-        }
-    }
-    return CPN_ERR_NOT_FOUND;
-}
 
 /* Reads TEXT (either form) as one of our bonus cards into *CARD. Returns 0, or -1 after
  * answering the refusal itself (*REPLIED). */
@@ -120,7 +100,10 @@ enum MHD_Result http_cards_issue(struct http_req *r)
                     codes_current_mac_id());
             return http_reply_error(r, CPN_ERR_STALE_KEY, NULL);
         }
-        err = card_clean_serial(first, SERIAL_BLOCK, &serial);
+        int64_t last;
+        err = serials_clean(CPN_KIND_CARD, first, first + SERIAL_BLOCK, 1, &serial, &last, 1);
+        if (err == CPN_ERR_NO_SERIALS)
+            err = CPN_ERR_NOT_FOUND; /* none of the block is clean: reserve another */
     }
     if (err != CPN_OK) {
         log_msg(LOGL_ERROR, "no clean card serial found: %s", cpn_err_message(err));
