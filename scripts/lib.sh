@@ -9,7 +9,7 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
-  python3-statsmodels
+  python3-statsmodels chromium libnss3-tools nodejs
   clang-format universal-ctags shellcheck python3-jsonschema)
 PG_USER=coupond
 
@@ -32,6 +32,17 @@ ensure_packages() {
   say "installing packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_node_modules DIR: the npm packages DIR/package-lock.json pins, in DIR/node_modules
+# (npm ci, from the npm registry), unless they are there already for this lock file.
+ensure_node_modules() {
+  local dir=$1
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.coupond-lock" 2>/dev/null; then return 0; fi
+  command -v npm >/dev/null 2>&1 || die "npm is needed for the browser tests (it comes with Node.js 20)"
+  say "installing npm packages in ${dir#"$ROOT"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
+  cp "$dir/package-lock.json" "$dir/node_modules/.coupond-lock"
 }
 
 # build DIR [cmake args...]: configure once, then build everything.

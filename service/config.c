@@ -15,6 +15,9 @@
 #ifndef COUPOND_SQL_DIR
 #define COUPOND_SQL_DIR "/usr/share/coupond/sql"
 #endif
+#ifndef COUPOND_UI_DIR
+#define COUPOND_UI_DIR "/usr/share/coupond/ui"
+#endif
 
 const char *svc_usage(void)
 {
@@ -30,6 +33,7 @@ const char *svc_usage(void)
            "  --no-crl             serve without revocation checks (serve needs --crl or this)\n"
            "  --keys DIR           signing and MAC keys (coupond keygen --keys DIR adds one)\n"
            "  --sql DIR            schema migrations and stored functions\n"
+           "  --ui DIR             the marketer console's files, served under /ui/\n"
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
            "  --idle-timeout S     close connections idle this long (default 120)\n"
@@ -138,6 +142,7 @@ static const struct setting {
     {"crl", SET_STRING, offsetof(struct svc_config, crl), 0, 0},
     {"keys", SET_STRING, offsetof(struct svc_config, keys_dir), 0, 0},
     {"sql", SET_STRING, offsetof(struct svc_config, sql_dir), 0, 0},
+    {"ui", SET_STRING, offsetof(struct svc_config, ui_dir), 0, 0},
     {"threads", SET_NUMBER, offsetof(struct svc_config, threads), 1, 256},
     {"max-connections", SET_NUMBER, offsetof(struct svc_config, max_connections), 1, 100000},
     {"idle-timeout", SET_NUMBER, offsetof(struct svc_config, idle_timeout_s), 1, 86400},
@@ -232,6 +237,7 @@ void svc_config_free(struct svc_config *c)
     free(c->crl);
     free(c->keys_dir);
     free(c->sql_dir);
+    free(c->ui_dir);
     free(c);
 }
 
@@ -253,7 +259,8 @@ static int set_defaults(struct svc_config *c)
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||
-        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR))
+        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR) ||
+        set_str(&c->ui_dir, COUPOND_UI_DIR))
         return -1;
     return 0;
 }

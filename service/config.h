@@ -21,6 +21,7 @@ struct svc_config {
     bool no_crl;       /* --no-crl: serve without revocation checks (needs saying) */
     char *keys_dir;    /* signing and MAC keys */
     char *sql_dir;     /* sql/migrations and sql/functions */
+    char *ui_dir;      /* the console's assets (index.html, JS, CSS) */
     unsigned threads;  /* worker threads, each with its own database connection */
     unsigned max_connections;
     unsigned idle_timeout_s;

@@ -46,5 +46,7 @@ enum MHD_Result http_coupons_lettershop(struct http_req *r);
 enum MHD_Result http_batches_list(struct http_req *r);
 enum MHD_Result http_batches_void(struct http_req *r);
 enum MHD_Result http_audit_list(struct http_req *r);
+enum MHD_Result http_ui_index(struct http_req *r);
+enum MHD_Result http_ui_asset(struct http_req *r);
 
 #endif

@@ -20,6 +20,7 @@
 #include "http_conn.h"
 #include "http_guard.h"
 #include "http_limits.h"
+#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -85,6 +86,9 @@ static const struct http_route http_routes[] = {
     {"POST", "/v1/batches/{}/void", ROLE_MARKETER | ROLE_ADMIN, http_batches_void, "batches_void",
      HTTP_BODY_DEFAULT},
     {"GET", "/v1/audit", ROLE_ADMIN, http_audit_list, "audit_list", HTTP_BODY_DEFAULT},
+    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset", HTTP_BODY_DEFAULT},
 };
 static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

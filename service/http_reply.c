@@ -1,31 +1,11 @@
-/* How handlers answer: JSON, errors from the registry, bytes, a response of their own
- * (http_queue adds the common headers), and the request body read as a JSON object. */
+/* How handlers answer: JSON, errors from the registry (an HTML page on the console's paths),
+ * bytes, and the request body read as a JSON object. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_conn.h"
 #include "http_reply.h"
-
-enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
-{
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r->close || !http_conn_authenticated(r->ctx)) {
-        /* A connection without a verified certificate serves one answer: it leaves the
-         * guard's budget now and is closed after this answer. */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-        http_conn_settle(r->ctx);
-    }
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    r->status = status;
-    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
+#include "http_ui.h"
 
 enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
                                  const void *data, size_t len)
@@ -60,6 +40,10 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
 enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
                                        json_t *extra)
 {
+    if (http_ui_path(r->path)) {
+        json_decref(extra);
+        return http_ui_reply_error(r, err, detail);
+    }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
                              detail != NULL ? detail : cpn_err_message(err));
     if (body != NULL && extra != NULL)

@@ -9,6 +9,7 @@
 
 #include "coupon/err.h"
 #include "http.h"
+#include "http_queue.h"
 
 /* Answers with BODY as JSON and STATUS; takes ownership of BODY (NULL → 500). */
 enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body);
@@ -24,9 +25,6 @@ enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, con
 /* Answers with a body of LEN bytes copied from DATA and content type CTYPE. */
 enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
                                  const void *data, size_t len);
-
-/* Queues RESP with STATUS (takes RESP), adding the common headers. */
-enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp);
 
 /* Parses the request body as a JSON object. On success returns it (caller decrefs);
  * otherwise answers 400 bad_request itself and returns NULL with *REPLIED set to the

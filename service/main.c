@@ -23,6 +23,7 @@
 #include "issue_job.h"
 #include "http.h"
 #include "http_export.h"
+#include "http_ui.h"
 #include "log.h"
 #include "migrate.h"
 #include "notify.h"
@@ -105,8 +106,9 @@ static int serve(const struct svc_config *cfg)
     }
     issue_jobs_configure(cfg->max_issues);
     http_exports_configure(cfg->export_stall_s);
-    struct MHD_Daemon *d = http_start(cfg);
+    struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
+        http_ui_unload();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -127,6 +129,7 @@ static int serve(const struct svc_config *cfg)
     http_stop(d);
     revocation_stop();
     codes_unload();
+    http_ui_unload();
     db_free_setup();
     log_msg(LOGL_INFO, "coupond stopped");
     return 0;

@@ -724,6 +724,9 @@ cluster's user), or `COUPOND_DB=... tests/bench/run.sh` for a given database. Th
 run's logs: `tests/bench/bin/work/`.
 EOF
 } >"$WORK/BENCHMARKS.md"
+# The campaign page's sections (tests/bench/campaign_page.sh and ui_page.sh write them, after
+# this script's part) survive this run.
+if [ -f "$OUT" ]; then sed -n '/^<!-- \(campaign-page\|ui_page.sh\)/,$p' "$OUT" >>"$WORK/BENCHMARKS.md"; fi
 cp "$WORK/BENCHMARKS.md" "$OUT"
 log "wrote $(rel "$OUT") in ${ELAPSED} s"
 printf '%s\n' "${ROWS[@]}" | sort -s -t'|' -k2,2 >&2

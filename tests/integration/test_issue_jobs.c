@@ -223,8 +223,15 @@ static void big_issue_leaves_every_worker_answering(void **state)
                      count);
     assert_int_equal(errors, 0);
     assert_true(during.n >= TILLS);
+    /* A till stuck behind the issue waits for all of it: on the old code the p99 was the
+     * issue's own duration (15.3 s of a 15.6 s issue). The bound is the larger of a fixed
+     * floor, a multiple of the p99 before the issue, and a quarter of the issue's duration, so
+     * that a machine busy with other work (ASan at load 27: p99 942 ms of an 11.6 s issue)
+     * does not fail a service that keeps answering, while a stalled worker always does. */
     double bound =
         base.p99 * P99_BASELINE_TIMES > P99_BOUND_MS ? base.p99 * P99_BASELINE_TIMES : P99_BOUND_MS;
+    if ((to - from) * 1000.0 / 4 > bound)
+        bound = (to - from) * 1000.0 / 4;
     fprintf(stderr, "bound on the p99 during the issue: %.0f ms\n", bound);
     assert_true(during.p99 < bound);
     json_decref(answer);
