@@ -18,8 +18,8 @@ enum db_status {
  * the string is copied. Returns CPN_OK or CPN_ERR_NO_MEMORY. */
 enum cpn_err db_setup(const char *conninfo) CPN_MUST_CHECK;
 
-/* Closes the calling thread's connection (also done automatically at thread exit) and,
- * from the main thread after the workers are gone, frees what db_setup kept. */
+/* Closes the calling thread's connection (also done automatically at thread exit); the next
+ * db_conn() on this thread connects again. db_free_setup frees what db_setup kept. */
 void db_teardown(void);
 
 /* Frees what db_setup kept; call after every worker thread has stopped. */
@@ -36,7 +36,8 @@ PGconn *db_conn(void);
  * on DB_SOFT_ERROR *RES is NULL. Failures are logged. */
 int db_query(const char *name, int n, const char *const *values, PGresult **res) CPN_MUST_CHECK;
 
-/* Runs ATTEMPTS times at most while db_query answers DB_SOFT_ERROR. */
+/* Runs db_query up to 3 times while it answers DB_SOFT_ERROR; a statement marked once
+ * (db_statements.h) runs once only, its first run may have committed. */
 int db_query_retry(const char *name, int n, const char *const *values,
                    PGresult **res) CPN_MUST_CHECK;
 

@@ -1,6 +1,7 @@
-/* coupond: flags and config, then one of serve (the HTTPS API until SIGINT/SIGTERM),
- * migrate (schema and stored functions), keygen (a new signing and MAC key), demo,
- * expire-points (the points expiry run) or check-crl (is the CRL due for renewal?). */
+/* coupond: flags and config (config.c), then one of serve (the HTTPS API until
+ * SIGINT/SIGTERM), migrate (schema and stored functions), keygen (a new signing and MAC key),
+ * demo (a campaign with five coupons), expire-points (the points expiry run) or check-crl (is
+ * the CRL due for renewal?); -h/--help and -V/--version print and exit. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -41,8 +42,9 @@ static void notify(int (*send)(void), const char *what)
 }
 
 /* Waits for SIGINT or SIGTERM in SET and returns it. SIGHUP (systemctl reload) is the
- * reload hook: issue 14's reload goes here, between notify_reloading() and
- * notify_ready(); until then it changes nothing and does not stop coupond. */
+ * reload hook: issue 14's reload goes here (announced to the service manager with
+ * "RELOADING=1" and MONOTONIC_USEC, then notify_ready()); until then it changes nothing and
+ * does not stop coupond. */
 static int wait_for_stop(const sigset_t *set)
 {
     for (;;) {
