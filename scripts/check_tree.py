@@ -6,6 +6,9 @@
   check_tree.py banned    ROOT          no banned call (sprintf strcpy strcat strncpy gets atoi strtok)
   check_tree.py cycles    BUILD         no two files of service/ or lib/ call each other (a cycle)
   check_tree.py unused    BUILD         global functions nothing else calls (a report)
+  check_tree.py includes  ROOT          #include lines of service/ and lib/ whose header the file
+                                        uses nothing of (project headers by their ctags, a few
+                                        C library headers by a list of their names)
 
 ROOT is the source tree, BUILD a build directory of it (the cycles and unused checks read the
 object files' symbols with nm). Each prints one line per finding, "FILE:LINE: what", and exits 1
@@ -278,9 +281,73 @@ def unused(build):
     return bad
 
 
+# What a file uses a C library header for, by name (the headers with short, stable lists).
+LIBC_NAMES = {
+    "stdio.h": r"\b(s?n?printf|v?f?printf|vsnprintf|dprintf|FILE|fopen|fclose|fdopen|fputs|puts|"
+               r"fputc|putchar|fgets|getline|fread|fwrite|fflush|fseek|ftell|rewind|ferror|feof|"
+               r"perror|stderr|stdout|stdin|popen|pclose|sscanf|fscanf|fileno|rename|remove|EOF|"
+               r"BUFSIZ|setvbuf|getc|fgetc|ungetc|tmpfile)\b",
+    "string.h": r"\b(mem\w+|str\w+)\s*\(",
+    "stdlib.h": r"\b(malloc|calloc|realloc|free|exit|_Exit|abort|getenv|setenv|unsetenv|strto\w+|"
+                r"qsort|bsearch|abs|labs|llabs|atexit|mkstemp|mkdtemp|EXIT_\w+|rand|srand|"
+                r"system|realpath)\b",
+    "errno.h": r"\b(errno|E[A-Z0-9]+)\b",
+    "inttypes.h": r"\b(PRI\w+|SCN\w+|strto[iu]max|imaxabs)\b",
+    "time.h": r"\b(time_t|time|clock_gettime|CLOCK_\w+|struct timespec|gmtime_r|localtime_r|"
+              r"strftime|timegm|mktime|nanosleep|difftime|struct tm|timespec)\b",
+    "unistd.h": r"\b(read|write|close|unlink|rmdir|getpid|sysconf|_SC_\w+|fsync|lseek|pipe|dup2?|"
+                r"fork|execv\w*|access|usleep|sleep|link|chdir|getcwd|isatty|STDERR_FILENO|"
+                r"STDOUT_FILENO|STDIN_FILENO|ssize_t|pread|pwrite|ftruncate|getuid|geteuid|"
+                r"optind|opterr|optarg|gettid)\b",
+    "pthread.h": r"\bpthread_\w+|PTHREAD_\w+",
+    "fcntl.h": r"\b(open|openat|fcntl|O_[A-Z]+|F_[A-Z]+|AT_\w+)\b",
+    "limits.h": r"\b([A-Z]+_(MAX|MIN)|CHAR_BIT|PATH_MAX|NAME_MAX)\b",
+    "stdbool.h": r"\b(bool|true|false)\b",
+    "stdint.h": r"\b(u?int(8|16|32|64|ptr|max)_t|U?INT(8|16|32|64|PTR|MAX)_(MAX|MIN|C)|SIZE_MAX)\b",
+    "stdarg.h": r"\bva_(list|start|end|arg|copy)\b",
+    "ctype.h": r"\b(is(alnum|alpha|digit|space|upper|lower|print|xdigit|punct|cntrl|graph)|"
+               r"to(upper|lower))\b",
+    "signal.h": r"\b(sig\w+|SIG[A-Z]+|kill|raise|sigset_t|struct sigaction)\b",
+    "math.h": r"\b(sqrt|pow|exp|log|log10|fabs|floor|ceil|round|lround|llround|erf|erfc|"
+              r"isnan|isinf|INFINITY|NAN|HUGE_VAL|M_\w+|fmin|fmax|trunc|nan|lgamma|tgamma)\b",
+    "stdatomic.h": r"\batomic_\w+|ATOMIC_\w+|_Atomic",
+    "sys/stat.h": r"\b(stat|fstat|lstat|mkdir|chmod|fchmod|umask|S_I\w+|mode_t|struct stat)\b",
+    "dirent.h": r"\b(opendir|readdir|closedir|scandir|alphasort|DIR|struct dirent)\b",
+}
+
+
+def includes(root):
+    """#include lines of service/ and lib/ C files whose header the file uses nothing of."""
+    bad = []
+    sources = [p for p in c_files(root, (".c",), ("service", "lib"))]
+    headers = {os.path.basename(h): h for h in c_files(root, (".h",), ("service", "lib"))}
+    headers.update({"coupon/" + os.path.basename(h): h
+                    for h in c_files(root, (".h",), ("include/coupon",))})
+    declared = collections.defaultdict(set)
+    kinds = "defgmpstuvx"  # not members, locals, parameters or header guards
+    for name, kind, path, _ in ctags(root, sorted(set(headers.values())), kinds):
+        if not re.fullmatch(r"[A-Z0-9_]+_H", name):
+            declared[path].add(name)
+    include = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+    for path in sources:
+        with open(os.path.join(root, path), encoding="utf-8") as f:
+            text = f.read()
+        body = strip_comments_and_strings(include.sub("", text))
+        for m in include.finditer(text):
+            name = m.group(1)
+            line = text.count("\n", 0, m.start()) + 1
+            if name in headers and headers[name] != path.replace(".c", ".h"):
+                names = declared.get(headers[name], set())
+                if names and not any(re.search(r"\b" + re.escape(n) + r"\b", body) for n in names):
+                    bad.append(f"{path}:{line}: nothing of {name} is used")
+            elif name in LIBC_NAMES and not re.search(LIBC_NAMES[name], body):
+                bad.append(f"{path}:{line}: nothing of <{name}> is used")
+    return bad
+
+
 def main():
     checks = {"names": names, "contracts": contracts, "banned": banned, "cycles": cycles,
-              "unused": unused}
+              "unused": unused, "includes": includes}
     if len(sys.argv) != 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     bad = checks[sys.argv[1]](sys.argv[2])

@@ -1,7 +1,6 @@
 /* Campaign stored-function calls. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"

@@ -20,7 +20,6 @@
 #include "http_conn.h"
 #include "http_guard.h"
 #include "http_limits.h"
-#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 

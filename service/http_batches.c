@@ -2,7 +2,6 @@
  * with their downloads), POST /v1/batches/{id}/void (marketer: withdraw a misprinted batch;
  * its coupons are refused as voided_batch from then on) and GET /v1/audit (admin: who changed
  * what, when, with the values before and after). */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

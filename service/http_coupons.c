@@ -1,7 +1,6 @@
 /* Coupon handlers (marketer): issue (POST /v1/campaigns/{id}/coupons, run as an issue job
  * off the worker while the connection is suspended), one coupon (GET /v1/coupons/{code}) and
  * its QR code (GET /v1/coupons/{code}/qr.svg and qr.png). The exports: http_export.c. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

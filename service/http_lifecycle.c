@@ -2,9 +2,7 @@
  * and PATCH /v1/campaigns/{id} (name, a later end, cost and the analytics fields). Each is
  * idempotent (asking again for what is already so changes nothing) and recorded in the audit
  * log by the stored function that makes the change. */
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"

@@ -2,7 +2,6 @@
  * {cards: [...], holdout_pct} or as CSV (Content-Type text/csv, one card per line, holdout_pct
  * as a query parameter), up to a million cards. Answers 201 {campaign_id, recipients, mailed,
  * holdout, holdout_pct, issued, batch_id}; the same list again answers the same with 200. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -16,7 +16,6 @@
 #include "handlers.h"
 #include "http_common.h"
 #include "json_fields.h"
-#include "log.h"
 
 #define EXPORTS_MAX 4
 #define FETCH_ROWS  1000

@@ -3,7 +3,6 @@
  * GET /v1/plan (pieces per cell). The database counts; service/analytics.c adds the
  * statistics. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,10 +1,8 @@
 /* Request, latency, connection and refusal counters, rendered for Prometheus. */
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "http.h"
 #include "metrics.h"

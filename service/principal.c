@@ -5,7 +5,6 @@
  * The verdict is kept per connection and re-checked on every request (notAfter, CRL). */
 #include <errno.h>
 #include <gnutls/x509.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

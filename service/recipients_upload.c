@@ -4,7 +4,6 @@
  * held-out cards). */
 #include <inttypes.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
