@@ -32,7 +32,7 @@ static enum cpn_err take_line(char *line, size_t len, const char *path, unsigned
         return CPN_OK;
     char *eq = strchr(s, '=');
     if (eq == NULL) {
-        snprintf(errbuf, errlen, "%s:%u: expected 'key = value'", path, lineno);
+        snprintf(errbuf, errlen, "%s:%u: expected 'key = value', not '%.60s'", path, lineno, s);
         return CPN_ERR_BAD_REQUEST;
     }
     *eq = '\0';

@@ -17,8 +17,8 @@ typedef int (*cpn_kv_fn)(void *ctx, const char *key, const char *value, unsigned
 /* Reads the file at PATH and calls FN(CTX, ...) for each setting in order. Returns CPN_OK
  * after the last line; CPN_ERR_IO when PATH cannot be opened or read ("cannot read PATH:
  * reason" in ERRBUF); or CPN_ERR_BAD_REQUEST at the first line that is not a setting, holds a
- * NUL byte or that FN refused ("PATH:LINENO: what", FN's sentence as the what), with the
- * settings before it taken. */
+ * NUL byte or that FN refused ("PATH:LINENO: what": "expected 'key = value', not '<the
+ * line's first 60 bytes>'", or FN's sentence), with the settings before it taken. */
 CPN_MUST_CHECK enum cpn_err cpn_kv_file_read(const char *path, cpn_kv_fn fn, void *ctx,
                                              char *errbuf, size_t errlen);
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Builds the fuzz targets (code formats, the till journal, the CRL loading path)
+# Builds the fuzz targets (code formats, the till journal, the CRL loading path, the RFC
+# 3339 parsers of libcoupon and the till)
 # with clang (libFuzzer + ASan + UBSan) into build directory $1 and runs each for $2 seconds (default 20) on its
 # seed corpus in tests/fuzz/corpus_<name>/. New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
@@ -15,7 +16,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_crl"
+targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_crl fuzz_rfc3339"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -45,12 +46,13 @@ else
         case $t in
         fuzz_pos_journal) extra=$root/pos-client/journal.c ;;
         fuzz_crl) extra=$root/service/crl.c ;;
+        fuzz_rfc3339) extra="$root/pos-client/till_time.c -I$root/pos-client" ;;
         esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -fsanitize=fuzzer $sanitize -I"$root/include" \
-            $(pkg-config --cflags libsodium libqrencode libpng gnutls) \
+            $(pkg-config --cflags libsodium libqrencode libpng gnutls jansson libcurl) \
             "$root/tests/fuzz/$t.c" $extra "$root"/lib/*.c -o "$bin/$t" \
             $(pkg-config --libs libsodium libqrencode libpng gnutls) -lcrypto
     done

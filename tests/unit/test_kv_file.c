@@ -86,7 +86,7 @@ static void refusals_name_the_file_and_line(void **state)
     const char *path = file_with("a = 1\nno equals sign\nb = 2\n", 27);
     assert_int_equal(cpn_kv_file_read(path, collect, &s, err, sizeof err), CPN_ERR_BAD_REQUEST);
     char want[128];
-    snprintf(want, sizeof want, "%s:2: expected 'key = value'", path);
+    snprintf(want, sizeof want, "%s:2: expected 'key = value', not 'no equals sign'", path);
     assert_string_equal(err, want);
     assert_string_equal(s.text, "1:a=1;"); /* what came before was taken, nothing after */
     unlink(path);
