@@ -40,7 +40,6 @@ const char *svc_usage(void)
            "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
-
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
            "                       0: no limit, e.g. behind a load balancer)\n"
            "  --max-unauthenticated N   connections without a verified client certificate\n"
@@ -49,7 +48,9 @@ const char *svc_usage(void)
            "  --max-unauthenticated-per-address N   of those from one address (default: half\n"
            "                       of max-unauthenticated; 0: no limit)\n"
            "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
-           "                       connecting, however busy the client is (default 5)\n";
+           "                       connecting, however busy the client is (default 5)\n"
+
+           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -155,6 +156,8 @@ static const struct setting {
     {"max-unauthenticated-per-address", SET_NUMBER,
      offsetof(struct svc_config, max_unauth_per_address), 0, 100000},
     {"handshake-deadline", SET_NUMBER, offsetof(struct svc_config, handshake_deadline_s), 1, 300},
+
+    {"db-deadline", SET_NUMBER, offsetof(struct svc_config, db_deadline_ms), 100, 600000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 

@@ -32,6 +32,7 @@ struct svc_config {
     unsigned max_unauth_per_address; /* … from one address; 0 = any */
     unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
     enum log_level log_level;      /* records below it are dropped (--log-level) */
+    unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
 };
 
 /* Builds the configuration from ARGV (a command word, then options read with getopt_long,
