@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "json_fields.h"
@@ -93,7 +93,7 @@ int db_recipients_begin(int64_t campaign, const uint8_t digest[32],
     bytea_text(digest, d);
     bytea_text(holdout_digest, hd);
     snprintf(n, sizeof n, "%zu", recipients);
-    json_pct_format(pct_hundredths, pct, sizeof pct);
+    jin_pct_format(pct_hundredths, pct, sizeof pct);
     snprintf(h, sizeof h, "%zu", holdout);
     const char *params[] = {c, d, hd, n, pct, h, actor};
     PGresult *res = NULL;

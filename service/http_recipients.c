@@ -4,7 +4,6 @@
  * holdout, holdout_pct, issued, batch_id}; the same list again answers the same with 200.
  * Reading, checking, drawing and issuing run as an issue job (issue_job.h) off the worker,
  * while the connection is suspended, so the worker's other connections (tills) go on. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "codes.h"
 #include "handlers.h"
 #include "issue_job.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 #include "recipients_upload.h"
@@ -62,7 +62,7 @@ static enum cpn_err read_upload(const struct upload_call *call, struct recipient
         json_t *wrap = json_pack("{s:o}", "holdout_pct",
                                  p != NULL ? json_loads(p, JSON_DECODE_ANY, NULL) : json_null());
         int got =
-            wrap != NULL ? json_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen) : -1;
+            wrap != NULL ? jin_pct_field(wrap, "holdout_pct", true, 100, pct, detail, dlen) : -1;
         json_decref(wrap);
         if (got < 0) {
             snprintf(detail, dlen,
@@ -85,10 +85,10 @@ static enum cpn_err read_upload(const struct upload_call *call, struct recipient
         return CPN_ERR_BAD_REQUEST;
     }
     enum cpn_err err = CPN_ERR_BAD_REQUEST;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
-    else if (json_pct_field(in, "holdout_pct", true, 100, pct, detail, dlen) >= 0)
+    else if (jin_pct_field(in, "holdout_pct", true, 100, pct, detail, dlen) >= 0)
         err = recipients_from_json(json_object_get(in, "cards"), list, detail, dlen);
     json_decref(in);
     return err;
@@ -151,7 +151,7 @@ static enum cpn_err upload(struct upload_call *call, const atomic_bool *cancel)
     if (err != CPN_OK)
         return err;
     char pct_text[24];
-    json_pct_format(pct, pct_text, sizeof pct_text);
+    jin_pct_format(pct, pct_text, sizeof pct_text);
     call->answer =
         json_pack("{s:I, s:I, s:I, s:I, s:f, s:I, s:o}", "campaign_id", (json_int_t)call->campaign,
                   "recipients", (json_int_t)res.recipients, "mailed", (json_int_t)res.mailed,

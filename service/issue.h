@@ -50,11 +50,4 @@ enum cpn_err issue_coupons(const struct issue_request *req,
 /* Frees R's serials and zeroes it. */
 void issue_result_clear(struct issue_result *r);
 
-/* Fills N clean serials starting at FIRST (skipping those whose short form fails the
- * offensive-word filter) into OUT, working on THREADS threads (0: all cores); *LAST gets the
- * last serial taken. Returns CPN_OK, or CPN_ERR_NO_SERIALS when the 32-bit serial space runs
- * out first. */
-enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t *last,
-                                 unsigned threads) CPN_MUST_CHECK;
-
 #endif

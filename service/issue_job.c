@@ -158,7 +158,7 @@ static void *job_main(void *arg)
     /* Per thread on Linux. Nice, not SCHED_IDLE: measured the same for the tills, and a busy
      * machine cannot starve the issue (it holds the serial counter while it runs). */
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), ISSUE_NICE) != 0)
-        log_msg(LOG_DEBUG, "issue thread keeps its priority");
+        log_msg(LOGL_DEBUG, "issue thread keeps its priority");
 #endif
     /* The thread's own connection (db_conn), opened here and closed when the job ends. */
     struct db_cancel *dbc = db_cancel_new();
@@ -183,7 +183,7 @@ void issue_job_run(struct issue_job *job, void (*done)(void *arg), void *arg)
     job->done_arg = arg;
     job->started = pthread_create(&job->thread, NULL, job_main, job) == 0;
     if (!job->started) {
-        log_msg(LOG_ERROR, "cannot start a thread for an issue");
+        log_msg(LOGL_ERROR, "cannot start a thread for an issue");
         job->err = CPN_ERR_INTERNAL;
         finish(job);
     }
@@ -222,7 +222,7 @@ void issue_jobs_stop(void)
         db_cancel_send(job->db_cancel);
     }
     if (n > 0)
-        log_msg(LOG_INFO, "cancelling %u running issue(s)", n);
+        log_msg(LOGL_INFO, "cancelling %u running issue(s)", n);
     while (jobs_slots > 0 || jobs_notifying > 0) {
         /* A cancel reaches only a statement already running: send it again every tick, for
          * a job that was between statements (it also checks its flag before each one). */

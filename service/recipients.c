@@ -1,6 +1,5 @@
 /* Recipient lists: reading them, drawing the holdout, and the upload's steps around the coupon
  * issue (prepare, begin, issue, finish; see sql/functions/0600_recipients.sql). */
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,12 +4,11 @@
  * (record the held-out cards); commit, or roll all of it back. */
 #include <inttypes.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "issue.h"
@@ -129,7 +128,7 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
         issue_result_clear(&res);
     } else if (err == CPN_ERR_CONFLICT) {
         /* The key names this list; another issue under it would be a bug. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
                 u->campaign, key);
         err = CPN_ERR_INTERNAL;
     }
@@ -184,7 +183,7 @@ static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
     }
     if (strcmp(b.status, "new") != 0 && strcmp(b.status, "resume") != 0) {
         /* draw_changed: the same list drew other cards, which the draw must never do. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
         return CPN_ERR_INTERNAL;
     }
     int64_t batch = 0;
@@ -198,7 +197,7 @@ static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
     if (rc != DB_ONE_RESULT)
         return db_err(rc);
     if (strcmp(status, "ok") != 0) {
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": finish says %s", u->campaign,
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": finish says %s", u->campaign,
                 status);
         return CPN_ERR_INTERNAL;
     }
@@ -221,7 +220,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
     memset(out, 0, sizeof *out);
     *why = NULL;
     if (!ascending(u->list->cards, u->list->n)) {
-        log_msg(LOG_ERROR, "recipients_run: the list is not ascending");
+        log_msg(LOGL_ERROR, "recipients_run: the list is not ascending");
         return CPN_ERR_INTERNAL;
     }
     if (cancelled(u))
@@ -238,7 +237,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);
     } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOG_WARN, "rollback of a recipient list failed");
+        log_msg(LOGL_WARN, "rollback of a recipient list failed");
     }
     if (err != CPN_OK && cancelled(u))
         err = CPN_ERR_UNAVAILABLE;
@@ -248,7 +247,7 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
         out->mailed = (int64_t)d.n_mailed;
         out->issued = out->mailed;
         if (!out->replay)
-            log_msg(d.n >= 10000 ? LOG_INFO : LOG_DEBUG,
+            log_msg(d.n >= 10000 ? LOGL_INFO : LOGL_DEBUG,
                     "recipient list of %zu cards for campaign %" PRId64
                     " in %.2f s (checked %.2f s, drawn %.2f s, issued %.2f s, recorded %.2f s)",
                     d.n, u->campaign, now_s() - t.start, t.checked - t.start, t.drawn - t.checked,

@@ -38,7 +38,7 @@ log() { printf '[%4ss] %s\n' "$(($(date +%s) - T0))" "$*" >&2; }
 
 [ -x "$BIN" ] || die "no coupond at $BIN (build first, or set COUPOND_BIN)"
 WORK=$(mktemp -d)
-COUPOND_PID= PG_OWNED=
+COUPOND_PID='' PG_OWNED=''
 cleanup() {
   local rc=$?
   if [ -n "$COUPOND_PID" ] && kill -0 "$COUPOND_PID" 2>/dev/null; then

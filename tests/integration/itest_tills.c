@@ -38,13 +38,6 @@ struct itest_tills {
     struct till *tills;
 };
 
-double itest_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void itest_sleep_s(double s)
 {
     if (s <= 0)

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "itest.h" /* itest_now_s */
+
 struct itest_tills;
 
 /* Latencies of the checks scheduled in a window, in milliseconds. */
@@ -15,9 +17,6 @@ struct itest_latency {
     size_t n;
     double p50, p99, max;
 };
-
-/* Seconds on the monotonic clock. */
-double itest_now_s(void);
 
 /* Sleeps S seconds (nothing when S <= 0). */
 void itest_sleep_s(double s);
