@@ -5,11 +5,16 @@
 #ifndef SVC_CODES_H
 #define SVC_CODES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "coupon/code.h"
 #include "coupon/key_ranges.h"
 #include "coupon/keys.h"
+
+/* A keyring read for a reload, not yet in force; a reference to the keyring in force. */
+struct codes_staged;
+struct codes_keys;
 
 /* What a coupon's signed form says about its campaign. */
 struct coupon_terms {
@@ -23,15 +28,51 @@ struct coupon_terms {
 /* Loads every key in DIR, then reads the key ranges from the database (activating the
  * current MAC key; if the database cannot be reached, the first code read tries again).
  * Returns CPN_OK, or an error (logged) with nothing loaded. The keyring is read-only
- * afterwards and shared by all worker threads. */
+ * afterwards and shared by all worker threads; a reload replaces it (codes_stage). */
 enum cpn_err codes_load(const char *dir) CPN_MUST_CHECK;
 
-/* Frees the keyring (keys wiped) and the ranges, and closes their connection; safe to call
- * twice. */
+/* Reads every key in DIR for a reload into *OUT (the caller commits or discards it). Refuses
+ * (logged) a directory that cannot be read, holds a broken key file or no issuing key, lacks
+ * a key the keyring in force holds (a reload never drops a key), or whose newest MAC key is
+ * older than the one in use. Returns CPN_OK, or an error with nothing changed. */
+enum cpn_err codes_stage(const char *dir, struct codes_staged **out) CPN_MUST_CHECK;
+
+/* Puts the staged keyring ST in force (taking ST): every code read, issue or export that
+ * starts from now on uses it; calls under way finish with the keyring they began with, which
+ * is freed (keys wiped) after the last of them. Reads the key ranges again, activating a new
+ * MAC key (logged; if the database cannot be reached, the next issue or code read does). */
+void codes_commit(struct codes_staged *st);
+
+/* Frees ST without putting it in force; NULL is a no-op. */
+void codes_discard(struct codes_staged *st);
+
+/* Frees the keyring (keys wiped, once nothing uses it) and the ranges, and closes their
+ * connection; safe to call twice. */
 void codes_unload(void);
 
-/* The loaded keyring (borrowed), or NULL before codes_load. */
-const struct cpn_keyring *codes_keyring(void);
+/* A reference to the keys in force (NULL before codes_load); the caller drops it with
+ * codes_keys_release. */
+struct codes_keys *codes_keys_hold(void);
+
+/* The keyring of K (borrowed: valid while the reference to K is held). */
+const struct cpn_keyring *codes_keys_ring(const struct codes_keys *k);
+
+/* Drops a reference from codes_keys_hold; NULL is a no-op. */
+void codes_keys_release(struct codes_keys *k);
+
+/* Makes every codes_* call of the calling thread use the keys in force now, until
+ * codes_unpin: an issue pins them from claiming its serials to writing their codes, so that
+ * a reload in between cannot make it write codes with another key than it claimed. */
+void codes_pin(void);
+
+/* Ends codes_pin (a no-op when nothing is pinned). */
+void codes_unpin(void);
+
+/* The ids of the keys in force: the current signing and MAC key ids, the ids holding a public
+ * key (N of them, into IDS) and the retired ids (NRETIRED, into RETIRED). All zero before
+ * codes_load. */
+void codes_key_ids(unsigned *sign, unsigned *mac, unsigned ids[CPN_KEY_ID_MAX], size_t *n,
+                   unsigned retired[CPN_KEY_ID_MAX], size_t *nretired);
 
 /* Reads TEXT (either form, as scanned or typed) as a code of KIND, checks the MAC of its
  * short form with the key that issued its serial, and for a signed form its Ed25519

@@ -1,5 +1,8 @@
 /* coupond's configuration: defaults < config file < environment < flags. One table names
- * every setting: its long option (getopt_long) is also its key in the config file. */
+ * every setting: its long option (getopt_long) is also its key in the config file and, as
+ * COUPOND_<NAME>, its environment variable; the table also says which settings a reload
+ * (SIGHUP) applies. */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -23,10 +26,13 @@ const char *svc_usage(void)
 {
     return "usage: coupond [serve|migrate|keygen|demo|expire-points|check-crl] [options]\n"
            "       coupond -h|--help|-V|--version\n"
+           "Every option may also be set as COUPOND_<OPTION> in the environment (--log-level:\n"
+           "COUPOND_LOG_LEVEL) and as 'option = value' in the config file; flags win over the\n"
+           "environment, the environment over the file. SIGHUP reloads (man coupond).\n"
            "  --log-level LEVEL    debug, info (the default), warn or error\n"
            "  --config FILE        read 'key = value' settings (keys as the long options)\n"
-           "  --listen HOST:PORT   where to serve HTTPS (env COUPOND_LISTEN; 127.0.0.1:8443)\n"
-           "  --db CONNINFO        libpq connection string (env COUPOND_DB)\n"
+           "  --listen HOST:PORT   where to serve HTTPS (127.0.0.1:8443)\n"
+           "  --db CONNINFO        libpq connection string\n"
            "  --cert FILE --key FILE   the server's certificate and key (PEM)\n"
            "  --ca FILE            the CA that signs client certificates\n"
            "  --crl FILE           the CA's revocation list; re-read within a second\n"
@@ -50,7 +56,11 @@ const char *svc_usage(void)
            "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
            "                       connecting, however busy the client is (default 5)\n"
 
-           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
+           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n"
+           "  --drain-delay S      on SIGTERM, answer /readyz 503 this long before refusing new\n"
+           "                       connections (default 0; a load balancer's check interval)\n"
+           "  --drain-timeout S    on SIGTERM, wait this long for requests in flight (default "
+           "20)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -131,33 +141,38 @@ static const struct setting {
     enum setting_kind kind;
     size_t offset;
     unsigned min, max;
+    bool reloads; /* a reload applies it; the others need a restart */
 } settings[] = {
-    {"config", SET_CONFIG, 0, 0, 0},
-    {"listen", SET_LISTEN, 0, 0, 0},
-    {"log-level", SET_LOG_LEVEL, 0, 0, 0},
-    {"no-crl", SET_BOOL, offsetof(struct svc_config, no_crl), 0, 0},
-    {"db", SET_STRING, offsetof(struct svc_config, db), 0, 0},
-    {"cert", SET_STRING, offsetof(struct svc_config, cert), 0, 0},
-    {"key", SET_STRING, offsetof(struct svc_config, key), 0, 0},
-    {"ca", SET_STRING, offsetof(struct svc_config, ca), 0, 0},
-    {"crl", SET_STRING, offsetof(struct svc_config, crl), 0, 0},
-    {"keys", SET_STRING, offsetof(struct svc_config, keys_dir), 0, 0},
-    {"sql", SET_STRING, offsetof(struct svc_config, sql_dir), 0, 0},
-    {"ui", SET_STRING, offsetof(struct svc_config, ui_dir), 0, 0},
-    {"threads", SET_NUMBER, offsetof(struct svc_config, threads), 1, 256},
-    {"max-connections", SET_NUMBER, offsetof(struct svc_config, max_connections), 1, 100000},
-    {"idle-timeout", SET_NUMBER, offsetof(struct svc_config, idle_timeout_s), 1, 86400},
-    {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64},
-    {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400},
+    {"config", SET_CONFIG, 0, 0, 0, true},
+    {"listen", SET_LISTEN, 0, 0, 0, false},
+    {"log-level", SET_LOG_LEVEL, 0, 0, 0, true},
+    {"no-crl", SET_BOOL, offsetof(struct svc_config, no_crl), 0, 0, true},
+    {"db", SET_STRING, offsetof(struct svc_config, db), 0, 0, false},
+    {"cert", SET_STRING, offsetof(struct svc_config, cert), 0, 0, true},
+    {"key", SET_STRING, offsetof(struct svc_config, key), 0, 0, true},
+    {"ca", SET_STRING, offsetof(struct svc_config, ca), 0, 0, true},
+    {"crl", SET_STRING, offsetof(struct svc_config, crl), 0, 0, true},
+    {"keys", SET_STRING, offsetof(struct svc_config, keys_dir), 0, 0, true},
+    {"sql", SET_STRING, offsetof(struct svc_config, sql_dir), 0, 0, false},
+    {"ui", SET_STRING, offsetof(struct svc_config, ui_dir), 0, 0, false},
+    {"threads", SET_NUMBER, offsetof(struct svc_config, threads), 1, 256, false},
+    {"max-connections", SET_NUMBER, offsetof(struct svc_config, max_connections), 1, 100000, false},
+    {"idle-timeout", SET_NUMBER, offsetof(struct svc_config, idle_timeout_s), 1, 86400, false},
+    {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64, true},
+    {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400,
+     true},
 
     {"max-connections-per-address", SET_NUMBER, offsetof(struct svc_config, max_per_address), 0,
-     100000},
-    {"max-unauthenticated", SET_NUMBER, offsetof(struct svc_config, max_unauth), 1, 100000},
+     100000, false},
+    {"max-unauthenticated", SET_NUMBER, offsetof(struct svc_config, max_unauth), 1, 100000, false},
     {"max-unauthenticated-per-address", SET_NUMBER,
-     offsetof(struct svc_config, max_unauth_per_address), 0, 100000},
-    {"handshake-deadline", SET_NUMBER, offsetof(struct svc_config, handshake_deadline_s), 1, 300},
+     offsetof(struct svc_config, max_unauth_per_address), 0, 100000, false},
+    {"handshake-deadline", SET_NUMBER, offsetof(struct svc_config, handshake_deadline_s), 1, 300,
+     false},
 
-    {"db-deadline", SET_NUMBER, offsetof(struct svc_config, db_deadline_ms), 100, 600000},
+    {"db-deadline", SET_NUMBER, offsetof(struct svc_config, db_deadline_ms), 100, 600000, false},
+    {"drain-delay", SET_NUMBER, offsetof(struct svc_config, drain_delay_s), 0, 3600, true},
+    {"drain-timeout", SET_NUMBER, offsetof(struct svc_config, drain_timeout_s), 1, 3600, true},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 
@@ -241,6 +256,7 @@ void svc_config_free(struct svc_config *c)
     free(c->keys_dir);
     free(c->sql_dir);
     free(c->ui_dir);
+    free(c->config_file);
     free(c);
 }
 
@@ -259,6 +275,8 @@ static int set_defaults(struct svc_config *c)
     c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
     c->handshake_deadline_s = 5;
     c->log_level = LOGL_INFO;
+    c->drain_delay_s = 0;
+    c->drain_timeout_s = 20;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||
@@ -313,18 +331,112 @@ static int read_options(struct svc_config *c, int argc, char **argv, struct give
     return n;
 }
 
+/* The environment variable of setting S: COUPOND_ and its name in upper case, '_' for '-'. */
+static void env_name(const struct setting *s, char *out, size_t len)
+{
+    int n = snprintf(out, len, "COUPOND_%s", s->name);
+    for (int i = 8; n > 0 && i < n && (size_t)i < len; i++)
+        out[i] = out[i] == '-' ? '_' : (char)toupper((unsigned char)out[i]);
+}
+
+/* The value COUPOND_<NAME> of setting S gives, or NULL when it is unset or empty. */
+static const char *env_value(const struct setting *s)
+{
+    char var[64];
+    env_name(s, var, sizeof var);
+    const char *v = getenv(var);
+    return v != NULL && *v != '\0' ? v : NULL;
+}
+
 /* What the environment sets, between the config file and the flags. Returns 0 or -1. */
 static int apply_environment(struct svc_config *c, char *errbuf, size_t errlen)
 {
-    static const struct {
-        const char *var, *setting;
-    } env[] = {{"COUPOND_DB", "db"}, {"COUPOND_LISTEN", "listen"}};
-    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
-        const char *v = getenv(env[i].var);
-        if (v != NULL && *v != '\0' && apply(c, setting_named(env[i].setting), v, errbuf, errlen))
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        const char *v = settings[i].kind != SET_CONFIG ? env_value(&settings[i]) : NULL;
+        if (v != NULL && apply(c, &settings[i], v, errbuf, errlen) != 0) {
+            char var[64];
+            env_name(&settings[i], var, sizeof var);
+            size_t used = strlen(errbuf);
+            snprintf(errbuf + used, errlen - used, " (from %s)", var);
             return -1;
+        }
     }
     return 0;
+}
+
+/* True when setting S has the same value in A and B. */
+static bool same_value(const struct setting *s, const struct svc_config *a,
+                       const struct svc_config *b)
+{
+    const char *pa = (const char *)a + s->offset, *pb = (const char *)b + s->offset;
+    switch (s->kind) {
+    case SET_STRING: {
+        const char *x = *(char *const *)(const void *)pa, *y = *(char *const *)(const void *)pb;
+        return (x == NULL && y == NULL) || (x != NULL && y != NULL && strcmp(x, y) == 0);
+    }
+    case SET_NUMBER:
+        return *(const unsigned *)(const void *)pa == *(const unsigned *)(const void *)pb;
+    case SET_BOOL:
+        return *(const bool *)(const void *)pa == *(const bool *)(const void *)pb;
+    case SET_LISTEN:
+        return a->port == b->port && strcmp(a->listen_host, b->listen_host) == 0;
+    case SET_LOG_LEVEL:
+        return a->log_level == b->log_level;
+    case SET_CONFIG:
+        break;
+    }
+    return true;
+}
+
+/* Sets setting S of TO to its value in FROM. Returns 0, or -1 when out of memory. */
+static int copy_value(const struct setting *s, struct svc_config *to, const struct svc_config *from)
+{
+    char *pt = (char *)to + s->offset;
+    const char *pf = (const char *)from + s->offset;
+    switch (s->kind) {
+    case SET_STRING: {
+        const char *v = *(char *const *)(const void *)pf;
+        if (v == NULL) {
+            free(*(char **)(void *)pt);
+            *(char **)(void *)pt = NULL;
+            return 0;
+        }
+        return set_str((char **)(void *)pt, v);
+    }
+    case SET_NUMBER:
+        *(unsigned *)(void *)pt = *(const unsigned *)(const void *)pf;
+        return 0;
+    case SET_BOOL:
+        *(bool *)(void *)pt = *(const bool *)(const void *)pf;
+        return 0;
+    case SET_LISTEN:
+        to->port = from->port;
+        return set_str(&to->listen_host, from->listen_host);
+    case SET_LOG_LEVEL:
+        to->log_level = from->log_level;
+        return 0;
+    case SET_CONFIG:
+        break;
+    }
+    return 0;
+}
+
+void svc_config_restart_only(struct svc_config *next, const struct svc_config *cur, char *out,
+                             size_t len)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < N_SETTINGS; i++) {
+        if (settings[i].reloads || same_value(&settings[i], next, cur))
+            continue;
+        int n = used < len ? snprintf(out + used, len - used, "%s%s", used > 0 ? ", " : "",
+                                      settings[i].name)
+                           : 0;
+        if (n > 0)
+            used += (size_t)n;
+        /* Out of memory: NEXT keeps the new value, which OUT names anyway. */
+        (void)copy_value(&settings[i], next, cur);
+    }
 }
 
 /* Settings that follow from others when not given. Returns 0, or -1 with ERRBUF filled. */
@@ -365,11 +477,21 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
         free(given);
         return c;
     }
-    /* The config file sits under the environment and the flags. */
-    for (int i = 0; i < n; i++)
-        if (given[i].setting->kind == SET_CONFIG &&
+    /* The config file sits under the environment and the flags; a --config flag names it,
+     * else COUPOND_CONFIG. */
+    bool flagged = false;
+    for (int i = 0; i < n; i++) {
+        if (given[i].setting->kind != SET_CONFIG)
+            continue;
+        flagged = true;
+        if (set_str(&c->config_file, given[i].value) != 0 ||
             cpn_kv_file_read(given[i].value, file_setting, c, errbuf, errlen) != CPN_OK)
             goto fail;
+    }
+    const char *file = flagged ? NULL : env_value(setting_named("config"));
+    if (file != NULL && (set_str(&c->config_file, file) != 0 ||
+                         cpn_kv_file_read(file, file_setting, c, errbuf, errlen) != CPN_OK))
+        goto fail;
     if (apply_environment(c, errbuf, errlen) != 0)
         goto fail;
     for (int i = 0; i < n; i++) {

@@ -1,9 +1,11 @@
-/* coupond's configuration: defaults, then an optional file, then the
- * environment (COUPOND_DB, COUPOND_LISTEN), then command-line flags. */
+/* coupond's configuration: defaults, then an optional file, then the environment
+ * (COUPOND_<SETTING>: COUPOND_DB, COUPOND_LISTEN, COUPOND_LOG_LEVEL, …), then command-line
+ * flags. */
 #ifndef SVC_CONFIG_H
 #define SVC_CONFIG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "coupon/err.h"
 #include "log.h"
@@ -33,13 +35,18 @@ struct svc_config {
     unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
     enum log_level log_level;      /* records below it are dropped (--log-level) */
     unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
+    unsigned drain_delay_s;   /* SIGTERM: readiness 503 this long before new connections stop */
+    unsigned drain_timeout_s; /* SIGTERM: then requests in flight get this long to finish */
+    char *config_file;        /* the file read (--config or COUPOND_CONFIG), or NULL */
 };
 
 /* Builds the configuration from ARGV (a command word, then options read with getopt_long,
- * --config FILE among them), the environment (COUPOND_DB, COUPOND_LISTEN) and defaults into a
- * new struct the caller frees with svc_config_free. -h/--help or -V/--version ends the reading
- * with the command "help" or "version". On error, NULL is returned and one line explaining it
- * has been written to ERRBUF. */
+ * --config FILE among them), the environment (COUPOND_ and the setting's name in upper case
+ * with '_' for '-', for every setting; COUPOND_CONFIG names the file when no --config does)
+ * and defaults into a new struct the caller frees with svc_config_free. It may be called
+ * again with the same arguments (a reload reads the file and the environment afresh). -h/--help or
+ * -V/--version ends the reading with the command "help" or "version". On error, NULL is returned
+ * and one line explaining it has been written to ERRBUF. */
 struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen);
 
 /* Frees CFG and its strings; NULL is a no-op. */
@@ -51,5 +58,12 @@ enum cpn_err svc_parse_listen(const char *text, char **host, unsigned *port) CPN
 
 /* The usage text. */
 const char *svc_usage(void);
+
+/* For a reload from CUR (in force) to NEXT: writes into OUT (LEN bytes) the names of the
+ * settings that differ and that a reload cannot apply (listen, db, sql, ui, threads,
+ * connection limits, time-outs the daemon took at start), separated by ", " ("" when none
+ * differ), and sets them in NEXT back to CUR's values, so that NEXT says what is in force. */
+void svc_config_restart_only(struct svc_config *next, const struct svc_config *cur, char *out,
+                             size_t len);
 
 #endif

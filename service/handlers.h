@@ -50,5 +50,7 @@ enum MHD_Result http_ui_index(struct http_req *r);
 enum MHD_Result http_ui_asset(struct http_req *r);
 enum MHD_Result http_terminals_closing(struct http_req *r);
 enum MHD_Result http_offline_conflicts_list(struct http_req *r);
+enum MHD_Result http_livez_get(struct http_req *r);
+enum MHD_Result http_readyz_get(struct http_req *r);
 
 #endif

@@ -17,16 +17,22 @@
 #include "files.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_access.h"
 #include "http_conn.h"
+#include "http_drain.h"
 #include "http_guard.h"
 #include "http_limits.h"
+#include "listen_fds.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics_ops.h"
+#include "tls_creds.h"
+#include "trust.h"
 
 static const struct http_route http_routes[] = {
     {"GET", "/healthz", 0, http_healthz_get, "healthz", HTTP_BODY_DEFAULT},
-    {"GET", "/metrics", ROLE_ADMIN, http_metrics_get, "metrics", HTTP_BODY_DEFAULT},
-    {"GET", "/v1/whoami", ROLE_ANY, http_whoami_get, "whoami", HTTP_BODY_DEFAULT},
+    {"GET", "/metrics", ROLE_ADMIN | ROLE_MONITOR, http_metrics_get, "metrics", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/whoami", ROLE_ANY | ROLE_MONITOR, http_whoami_get, "whoami", HTTP_BODY_DEFAULT},
     {"GET", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_list, "campaigns_list",
      HTTP_BODY_DEFAULT},
     {"POST", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_create, "campaigns_create",
@@ -92,6 +98,8 @@ static const struct http_route http_routes[] = {
      "terminals_closing", HTTP_BODY_DEFAULT},
     {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
      "offline_conflicts", HTTP_BODY_DEFAULT},
+    {"GET", "/livez", 0, http_livez_get, "livez", HTTP_BODY_DEFAULT},
+    {"GET", "/readyz", 0, http_readyz_get, "readyz", HTTP_BODY_DEFAULT},
 };
 static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -202,9 +210,16 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
     r->begun = true;
     r->conn = conn;
     r->ctx = connection_ctx(conn);
+    snprintf(r->method, sizeof r->method, "%s", method);
     r->path = strdup(url);
     if (r->path == NULL)
         return MHD_NO;
+    if (r->early == CPN_ERR_UNAVAILABLE) {
+        /* coupond is stopping (http_drain.h): refused before anything, changing nothing. */
+        r->close = true;
+        return http_reply_error(r, CPN_ERR_UNAVAILABLE,
+                                "coupond is stopping; please send the request again.");
+    }
     enum cpn_err err = CPN_OK;
     r->route = route_for(method, r, &err);
     bool need = r->route == NULL || r->route->roles != 0;
@@ -249,7 +264,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     r->conn = conn;
     r->started_ns = now_ns();
-    if (http_target_too_long(uri))
+    http_access_begin(r);
+    if (!http_drain_request_begin())
+        r->early = CPN_ERR_UNAVAILABLE;
+    else if (http_target_too_long(uri))
         r->early = CPN_ERR_URI_TOO_LONG;
     return r;
 }
@@ -270,6 +288,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *req_cls = r;
         r->started_ns = now_ns();
+        http_access_begin(r);
+        if (!http_drain_request_begin())
+            r->early = CPN_ERR_UNAVAILABLE;
     }
     if (!r->begun)
         return begin_request(r, conn, url, method);
@@ -325,8 +346,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     struct http_req *r = *req_cls;
     if (r == NULL)
         return;
+    bool completed = toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    long long duration = now_ns() - r->started_ns;
     metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX, r->status,
-                          toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, now_ns() - r->started_ns);
+                          completed, duration);
+    if (r->refusal != CPN_OK)
+        metrics_count_refusal(r->refusal);
+    http_access_log(r, completed, duration);
+    http_drain_request_end();
     if (r->handler_ctx_free != NULL)
         r->handler_ctx_free(r->handler_ctx);
     free(r->path);
@@ -346,6 +373,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         metrics_connection_delta(1);
         if (ctx != NULL) {
             guard_open(&ctx->guard, conn);
+            ctx->tls = tls_creds_hold(); /* this connection's handshake uses these */
         } else {
             /* No memory to keep the connection's state: end it at once. */
             const union MHD_ConnectionInfo *fi =
@@ -354,8 +382,10 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                 (void)shutdown(fi->connect_fd, SHUT_RDWR);
         }
     } else {
-        if (ctx != NULL)
+        if (ctx != NULL) {
             guard_close(&ctx->guard);
+            tls_creds_release(ctx->tls);
+        }
         free(ctx);
         *socket_context = NULL;
         metrics_connection_delta(-1);
@@ -384,18 +414,55 @@ static char *read_pem(const char *path)
     return buf;
 }
 
-/* The PEM texts stay alive while the daemon runs. */
-static char *pem_cert, *pem_key, *pem_ca;
+/* The CA's text, which libmicrohttpd keeps while the daemon runs: it names the CA in its
+ * certificate requests (the names a browser picks a certificate by; read at start only). */
+static char *pem_ca;
 
-/* Frees the certificate and key texts http_start read (the key wiped first). */
-static void http_free_pems(void)
+/* The gnutls_certificate_retrieve_function2 of every handshake: the server certificate and
+ * key the connection pinned when it opened (tls_creds.h), so a reload reaches new connections
+ * only and never frees what a handshake uses. */
+static int retrieve_cert(gnutls_session_t session, const gnutls_datum_t *req_ca_dn, int nreqs,
+                         const gnutls_pk_algorithm_t *pk_algos, int pk_algos_length,
+                         gnutls_pcert_st **pcert, unsigned int *pcert_length, gnutls_privkey_t *key)
 {
-    free(pem_cert);
-    if (pem_key != NULL)
-        explicit_bzero(pem_key, strlen(pem_key));
-    free(pem_key);
+    (void)req_ca_dn;
+    (void)nreqs;
+    (void)pk_algos;
+    (void)pk_algos_length;
+    struct MHD_Connection *conn = gnutls_session_get_ptr(session);
+    struct conn_ctx *ctx = conn != NULL ? connection_ctx(conn) : NULL;
+    if (ctx == NULL || ctx->tls == NULL)
+        return -1; /* no credentials pinned: the handshake fails */
+    tls_creds_get(ctx->tls, pcert, pcert_length, key);
+    return 0;
+}
+
+/* Loads the server certificate and key and the client CA of CFG and puts them in force.
+ * Returns 0, or -1 after logging why. */
+static int load_tls(const struct svc_config *cfg)
+{
+    char why[512];
+    struct tls_creds *creds = NULL;
+    struct trust *trust = NULL;
+    if (tls_creds_load(cfg->cert, cfg->key, &creds, why, sizeof why) != CPN_OK ||
+        trust_load(cfg->ca, &trust, why, sizeof why) != CPN_OK) {
+        log_msg(LOGL_ERROR, "%s", why);
+        tls_creds_release(creds);
+        return -1;
+    }
+    log_msg(LOGL_INFO, "server certificate %s", tls_creds_describe(creds, why, sizeof why));
+    tls_creds_install(creds);
+    trust_install(trust);
+    return 0;
+}
+
+/* Frees what http_start read and put in force. */
+static void http_free_tls(void)
+{
     free(pem_ca);
-    pem_cert = pem_key = pem_ca = NULL;
+    pem_ca = NULL;
+    tls_creds_uninstall();
+    trust_uninstall();
 }
 
 struct MHD_Daemon *http_start(const struct svc_config *cfg)
@@ -407,11 +474,15 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
                                   .deadline_s = cfg->handshake_deadline_s};
     if (guard_start(&limits) != CPN_OK)
         return NULL;
-    pem_cert = read_pem(cfg->cert);
-    pem_key = read_pem(cfg->key);
     pem_ca = read_pem(cfg->ca);
-    if (pem_cert == NULL || pem_key == NULL || pem_ca == NULL)
+    if (pem_ca == NULL || load_tls(cfg) != 0)
         goto fail;
+    char why[256];
+    int sock = listen_fds_socket(why, sizeof why);
+    if (sock == -2) {
+        log_msg(LOGL_ERROR, "socket activation: %s", why);
+        goto fail;
+    }
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
     struct sockaddr *addr;
@@ -419,8 +490,8 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
      * handshake the client leaves unfinished (measured: 0.94 of a core per such socket,
      * until the idle time-out), so a few half-open sockets would take every worker. Its
      * poll() loop does not, at the same throughput (see docs/operations.md). */
-    unsigned flags =
-        MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
     if (inet_pton(AF_INET, cfg->listen_host, &in4.sin_addr) == 1) {
@@ -441,13 +512,19 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         log_msg(LOGL_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
         goto fail;
     }
+    if (sock >= 0)
+        log_msg(LOGL_INFO, "serving on the socket the service manager passed (socket "
+                           "activation); the listen setting is not used");
+    struct MHD_OptionItem where[] = {
+        sock >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, sock, NULL}
+                  : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, addr},
+        {MHD_OPTION_END, 0, NULL}};
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
-        addr, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_ARRAY, where,
+        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_MEM_CERT,
-        pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca,
-        MHD_OPTION_HTTPS_PRIORITIES,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_CERT_CALLBACK,
+        retrieve_cert, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca, MHD_OPTION_HTTPS_PRIORITIES,
         /* TLS 1.2 with (EC)DHE key exchange only, whatever the server key: never RSA key
          * transport (no forward secrecy); TLS 1.3 has nothing else. */
         "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
@@ -462,7 +539,7 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
     }
     return d;
 fail:
-    http_free_pems();
+    http_free_tls();
     guard_stop();
     return NULL;
 }
@@ -471,5 +548,12 @@ void http_stop(struct MHD_Daemon *d)
 {
     MHD_stop_daemon(d);
     guard_stop();
-    http_free_pems();
+    http_free_tls();
+}
+
+void http_quiesce(struct MHD_Daemon *d)
+{
+    MHD_socket fd = MHD_quiesce_daemon(d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd); /* new connections are refused (or wait in coupond.socket's queue) */
 }

@@ -49,6 +49,9 @@ struct http_req {
     size_t body_seen;     /* body bytes received, kept or not */
     bool begun;           /* the access handler has seen this request */
     bool close;           /* answered early: the connection closes after the answer */
+    char request_id[24];  /* for the access line and the X-Request-Id header (http_access.c) */
+    char method[12];      /* the request's method, for the access line ("" before it is known) */
+    enum cpn_err refusal; /* the machine code answered (an error, or a check's reason) */
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
@@ -68,5 +71,10 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg);
 
 /* Stops D (MHD_stop_daemon), then the connection guard, then frees what http_start read. */
 void http_stop(struct MHD_Daemon *d);
+
+/* Stops D from accepting connections (MHD_quiesce_daemon; its listening socket is closed, so
+ * new connections are refused, or wait in the service manager's queue with socket
+ * activation); open connections go on being served until http_stop. */
+void http_quiesce(struct MHD_Daemon *d);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "db_lifecycle.h"
 #include "db_reports.h"
@@ -70,6 +71,8 @@ enum MHD_Result http_batches_void(struct http_req *r)
     else if (strcmp(c.status, "not_found") == 0)
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no batch with that id.");
     else if (strcmp(c.status, "ok") == 0 && c.json != NULL) {
+        audit_event(r, "batch.voided",
+                    (struct log_field[]){LOGF_NUM("batch_id", id), LOGF_STR("reason", reason)}, 2);
         json_t *v = json_loads(c.json, 0, NULL);
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
@@ -273,6 +274,13 @@ static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *
     enum cpn_err err;
     int rc = db_campaign_create(c, &text, &err, why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
+        json_t *made = json_loads(text, 0, NULL);
+        audit_event(r, "campaign.created",
+                    (struct log_field[]){
+                        LOGF_NUM("campaign_id", json_integer_value(json_object_get(made, "id"))),
+                        LOGF_STR("name", c->name), LOGF_STR("channel", c->channel)},
+                    3);
+        json_decref(made);
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
         if (strcmp(why, "variant_of_variant") == 0)

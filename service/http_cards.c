@@ -9,6 +9,7 @@
 
 #include "coupon/rfc3339.h"
 
+#include "audit.h"
 #include "codes.h"
 #include "db.h"
 #include "db_cards.h"
@@ -79,6 +80,8 @@ static int read_card_write(struct http_req *r, const char *amount_key, int64_t m
     return 0;
 }
 
+static enum MHD_Result issue_card(struct http_req *r);
+
 /* POST /v1/cards: a new card under the first clean reserved serial; 201 {card, signed,
  * balance}. Any body field is refused (a card names no person). */
 enum MHD_Result http_cards_issue(struct http_req *r)
@@ -100,6 +103,16 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         }
         json_decref(in);
     }
+    /* One keyring from reserving the serial (for its MAC key) to writing the card's forms. */
+    codes_pin();
+    enum MHD_Result rc = issue_card(r);
+    codes_unpin();
+    return rc;
+}
+
+/* Issues one card (the keys pinned) and answers. */
+static enum MHD_Result issue_card(struct http_req *r)
+{
     uint32_t serial = 0;
     enum cpn_err err = CPN_ERR_NOT_FOUND;
     for (int i = 0; i < ISSUE_TRIES && err == CPN_ERR_NOT_FOUND; i++) {
@@ -131,7 +144,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    log_msg(LOGL_INFO, "card %s issued by %s", short_form, r->principal->name);
+    audit_event(r, "card.issued", (struct log_field[]){LOGF_STR("card", short_form)}, 1);
     return http_reply_json(
         r, 201,
         json_pack("{s:s, s:s, s:i}", "card", short_form, "signed", signed_form, "balance", 0));
@@ -264,6 +277,13 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
         json_object_set_new(out, "booked_at", json_string(a.booked_at));
     if (out != NULL && a.offline_at[0] != '\0')
         json_object_set_new(out, "offline_at", json_string(a.offline_at));
+    if (!replay)
+        audit_event(
+            r, earn ? "card.earned" : "card.burned",
+            (struct log_field[]){LOGF_NUM("transaction_id", a.transaction_id),
+                                 LOGF_NUM("card_serial", card.serial), LOGF_NUM("points", a.points),
+                                 LOGF_NUM("balance", a.balance), LOGF_STR("terminal", terminal)},
+            5);
     return http_reply_json(r, replay ? 200 : 201, out);
 }
 
@@ -304,6 +324,13 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
                                 "balance", (json_int_t)a.balance);
         if (out != NULL && a.booked_at[0] != '\0')
             json_object_set_new(out, "voided_at", json_string(a.booked_at));
+        if (strcmp(a.status, "ok") == 0)
+            audit_event(r, "card_transaction.voided",
+                        (struct log_field[]){
+                            LOGF_NUM("transaction_id", id), LOGF_NUM("void_id", a.transaction_id),
+                            LOGF_NUM("points", a.points), LOGF_NUM("balance", a.balance),
+                            LOGF_STR("terminal", terminal)},
+                        5);
         return http_reply_json(r, 200, out);
     }
     /* Another store's transaction is not_found too (card_transaction_void()). */

@@ -7,6 +7,7 @@
 
 #include "http_guard.h"
 #include "principal.h"
+#include "tls_creds.h"
 
 /* Per-connection state: the guard's record, and the principal, verified once. */
 struct conn_ctx {
@@ -14,6 +15,7 @@ struct conn_ctx {
     bool settled; /* guard_settle was called (the connection's own thread only) */
     bool verified;
     struct principal principal;
+    struct tls_creds *tls; /* the server certificate its handshake uses, pinned at open */
 };
 
 /* Takes the connection of CTX out of the guard's budget and deadline, once (later calls do

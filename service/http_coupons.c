@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "db_campaigns.h"
 #include "db_coupons.h"
@@ -103,6 +104,14 @@ static enum MHD_Result issue_reply(struct http_req *r, struct issue_call *call)
     if (call->answer != NULL) {
         json_t *answer = call->answer;
         call->answer = NULL;
+        if (call->status == 201)
+            audit_event(
+                r, "batch.issued",
+                (struct log_field[]){
+                    LOGF_NUM("campaign_id", call->campaign),
+                    LOGF_NUM("batch_id", json_integer_value(json_object_get(answer, "batch_id"))),
+                    LOGF_NUM("issued", json_integer_value(json_object_get(answer, "issued")))},
+                3);
         return http_reply_json(r, call->status, answer);
     }
     return http_reply_error(r, call->err, call->detail[0] != '\0' ? call->detail : NULL);

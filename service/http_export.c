@@ -394,6 +394,14 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
     return (ssize_t)n;
 }
 
+unsigned http_exports_running(void)
+{
+    pthread_mutex_lock(&exports_lock);
+    unsigned n = exports_running;
+    pthread_mutex_unlock(&exports_lock);
+    return n;
+}
+
 void http_exports_stop(void)
 {
     /* Resumed outside exports_lock: a worker may free an export (and take that lock) while

@@ -7,6 +7,9 @@
  * cancelled (its slot and database snapshot released); before serving. */
 void http_exports_configure(unsigned stall_timeout_s);
 
+/* How many exports are running now, for /metrics. */
+unsigned http_exports_running(void);
+
 /* Cancels every running export and resumes its connection (libmicrohttpd may not be stopped
  * with suspended connections); new exports are refused from then on. Before MHD_stop_daemon. */
 void http_exports_stop(void);

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "db_lifecycle.h"
 #include "handlers.h"
@@ -17,7 +18,8 @@
 static const char no_campaign[] = "There is no campaign with that id.";
 
 /* Answers a change: 200 with the JSON, or the refusal its status stands for. */
-static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change *c)
+static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change *c,
+                                    const char *event, int64_t id)
 {
     enum MHD_Result result;
     if (rc != DB_ONE_RESULT) {
@@ -33,6 +35,7 @@ static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change
                                   "The field 'ends_at' can only move the end later; to end the "
                                   "campaign early, use POST /v1/campaigns/{id}/end.");
     } else if (strcmp(c->status, "ok") == 0 && c->json != NULL) {
+        audit_event(r, event, (struct log_field[]){LOGF_NUM("campaign_id", id)}, 1);
         json_t *v = json_loads(c->json, 0, NULL);
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
@@ -63,7 +66,11 @@ static enum MHD_Result lifecycle(struct http_req *r, const char *action)
     struct db_change c;
     int rc = db_campaign_lifecycle(id, action, r->principal->name,
                                    principal_role_name(r->principal->role), &c);
-    return reply_change(r, rc, &c);
+    return reply_change(r, rc, &c,
+                        strcmp(action, "pause") == 0    ? "campaign.paused"
+                        : strcmp(action, "resume") == 0 ? "campaign.resumed"
+                                                        : "campaign.ended",
+                        id);
 }
 
 enum MHD_Result http_campaigns_pause(struct http_req *r)
@@ -157,5 +164,5 @@ enum MHD_Result http_campaigns_patch(struct http_req *r)
     int rc =
         db_campaign_update(id, &p, r->principal->name, principal_role_name(r->principal->role), &c);
     json_decref(in); /* p.name pointed into it */
-    return reply_change(r, rc, &c);
+    return reply_change(r, rc, &c, "campaign.changed", id);
 }

@@ -1,6 +1,8 @@
-/* Queueing a response: the headers every answer carries, and closing a connection that has
- * no verified certificate after its one answer. */
+/* Queueing a response: the headers every answer carries (the request id among them), and
+ * closing a connection that has no verified certificate after its one answer, or any
+ * connection while coupond drains. */
 #include "http_conn.h"
+#include "http_drain.h"
 #include "http_queue.h"
 
 enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
@@ -10,6 +12,10 @@ enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Respo
     if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
         MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->request_id[0] != '\0')
+        MHD_add_response_header(resp, "X-Request-Id", r->request_id);
+    if (http_draining()) /* stopping: the client reconnects, to another instance or later */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (r->close || !http_conn_authenticated(r->ctx)) {
         /* A connection without a verified certificate serves one answer: it leaves the
          * guard's budget now and is closed after this answer. */

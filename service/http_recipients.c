@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "audit.h"
 #include "codes.h"
 #include "handlers.h"
 #include "issue_job.h"
@@ -185,6 +186,15 @@ static enum MHD_Result upload_reply(struct http_req *r, struct upload_call *call
     if (call->answer != NULL) {
         json_t *answer = call->answer;
         call->answer = NULL;
+        if (call->status == 201)
+            audit_event(
+                r, "recipients.uploaded",
+                (struct log_field[]){
+                    LOGF_NUM("campaign_id", call->campaign),
+                    LOGF_NUM("recipients",
+                             json_integer_value(json_object_get(answer, "recipients"))),
+                    LOGF_NUM("issued", json_integer_value(json_object_get(answer, "issued")))},
+                3);
         return http_reply_json(r, call->status, answer);
     }
     if (call->err == CPN_OK) /* no answer was built */

@@ -7,6 +7,7 @@
 
 #include "coupon/rfc3339.h"
 
+#include "audit.h"
 #include "codes.h"
 #include "db.h"
 #include "db_redemptions.h"
@@ -162,6 +163,8 @@ enum MHD_Result http_checks_create(struct http_req *r)
                             a.campaign_id > 0 ? json_integer(a.campaign_id) : json_null());
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
+    if (err != CPN_OK)
+        r->refusal = err; /* a check's verdict counts as a refusal in the log and /metrics */
     if (out != NULL && err != CPN_OK) {
         char buf[160];
         const char *message = err == CPN_ERR_ALREADY_REDEEMED
@@ -235,6 +238,15 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         json_object_set_new(out, "points", json_integer(a.points));
     if (out != NULL && a.offline_at[0] != '\0')
         json_object_set_new(out, "offline_at", json_string(a.offline_at));
+    if (strcmp(a.status, "ok") == 0)
+        audit_event(r, "redemption.created",
+                    (struct log_field[]){LOGF_NUM("redemption_id", a.redemption_id),
+                                         LOGF_NUM("campaign_id", a.campaign_id),
+                                         LOGF_NUM("coupon_serial", q.code.serial),
+                                         LOGF_NUM("discount_cents", a.discount_cents),
+                                         LOGF_NUM("basket_cents", q.basket),
+                                         LOGF_STR("terminal", terminal)},
+                    6);
     return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
@@ -271,5 +283,13 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
                             (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);
     if (out != NULL && a.offline_at[0] != '\0')
         json_object_set_new(out, "voided_at", json_string(a.offline_at));
+    if (strcmp(a.status, "ok") == 0)
+        audit_event(r, "redemption.voided",
+                    (struct log_field[]){LOGF_NUM("redemption_id", id),
+                                         LOGF_NUM("void_id", a.redemption_id),
+                                         LOGF_NUM("campaign_id", a.campaign_id),
+                                         LOGF_NUM("discount_cents", a.discount_cents),
+                                         LOGF_STR("terminal", terminal)},
+                    5);
     return http_reply_json(r, 200, out);
 }

@@ -40,6 +40,7 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
 enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
                                        json_t *extra)
 {
+    r->refusal = err;
     if (http_ui_path(r->path)) {
         json_decref(extra);
         return http_ui_reply_error(r, err, detail);

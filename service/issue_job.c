@@ -57,6 +57,14 @@ unsigned issue_jobs_max(void)
     return n;
 }
 
+unsigned issue_jobs_running(void)
+{
+    pthread_mutex_lock(&jobs_lock);
+    unsigned n = jobs_slots;
+    pthread_mutex_unlock(&jobs_lock);
+    return n;
+}
+
 bool issue_jobs_stopping(void)
 {
     pthread_mutex_lock(&jobs_lock);

@@ -21,6 +21,9 @@ void issue_jobs_configure(unsigned max_running);
 /* How many issues may run at once. */
 unsigned issue_jobs_max(void);
 
+/* How many issues (recipient lists included) are running now, for /metrics. */
+unsigned issue_jobs_running(void);
+
 /* True once issue_jobs_stop has begun: new jobs are refused from then on. */
 bool issue_jobs_stopping(void);
 

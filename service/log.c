@@ -1,6 +1,8 @@
-/* One-line log records on standard error, written with a single write(2) so that
- * lines from worker threads never interleave; scrubbed first (log_scrub.h). */
+/* Log records on standard error, one JSON object per line, each written with a single
+ * write(2) so that lines from worker threads never interleave; every text scrubbed first
+ * (log_scrub.h), then escaped for JSON. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -9,14 +11,27 @@
 #include "log.h"
 #include "log_scrub.h"
 
-static enum log_level min_level = LOGL_INFO;
+#define LINE_MAX_BYTES 8192
+#define TEXT_MAX_BYTES 2048 /* one message or text field, before scrubbing */
+
+static atomic_int min_level = LOGL_INFO;
 
 void log_set_level(enum log_level level)
 {
-    min_level = level;
+    atomic_store(&min_level, (int)level);
+}
+
+bool log_enabled(enum log_level level)
+{
+    return (int)level >= atomic_load(&min_level);
 }
 
 static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+const char *log_level_name(enum log_level level)
+{
+    return (unsigned)level < 4 ? level_names[level] : "error";
+}
 
 int log_level_parse(const char *text, enum log_level *out)
 {
@@ -29,31 +44,137 @@ int log_level_parse(const char *text, enum log_level *out)
     return -1;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+/* A record being built: LEN bytes of P (CAP bytes, room kept for "}\n"). */
+struct line {
+    char p[LINE_MAX_BYTES];
+    size_t len;
+    bool full;
+};
+
+#define TAIL_ROOM 3 /* "}\n" and a NUL */
+
+/* Appends N bytes, all or nothing. */
+static void put(struct line *l, const char *s, size_t n)
 {
-    if (level < min_level)
+    if (l->full || n > sizeof l->p - TAIL_ROOM - l->len) {
+        l->full = true;
         return;
-    char raw[1024], line[2048];
+    }
+    memcpy(l->p + l->len, s, n);
+    l->len += n;
+}
+
+/* Appends TEXT (N bytes) scrubbed and as a JSON string, all or nothing: scrubbed text holds
+ * no control character, so only '"' and '\\' need escaping. */
+static void put_text(struct line *l, const char *text, size_t n)
+{
+    char clean[2 * TEXT_MAX_BYTES];
+    if (n > TEXT_MAX_BYTES)
+        n = TEXT_MAX_BYTES;
+    size_t len = log_scrub(text, n, clean, sizeof clean);
+    size_t start = l->len;
+    put(l, "\"", 1);
+    for (size_t i = 0; i < len && !l->full; i++) {
+        if (clean[i] == '"' || clean[i] == '\\')
+            put(l, "\\", 1);
+        put(l, &clean[i], 1);
+    }
+    put(l, "\"", 1);
+    if (l->full)
+        l->len = start;
+}
+
+/* Appends ,"KEY": (the key as given: a constant of letters, digits and '_'). */
+static void put_key(struct line *l, const char *key)
+{
+    char k[80];
+    int n = snprintf(k, sizeof k, ",\"%s\":", key);
+    if (n > 0 && (size_t)n < sizeof k)
+        put(l, k, (size_t)n);
+}
+
+static void put_field(struct line *l, const struct log_field *f)
+{
+    char num[64];
+    int n = 0;
+    switch (f->kind) {
+    case LOGF_TEXT:
+        if (f->text == NULL)
+            return;
+        break;
+    case LOGF_INT:
+        n = snprintf(num, sizeof num, "%lld", f->i);
+        break;
+    case LOGF_REAL:
+        /* x - x is 0 for a finite x only: NaN and infinities have no JSON number. */
+        n = f->real - f->real == 0.0 ? snprintf(num, sizeof num, "%.3f", f->real)
+                              : snprintf(num, sizeof num, "null");
+        break;
+    }
+    /* A field that does not fit is left out whole: the record stays an object. */
+    size_t start = l->len;
+    put_key(l, f->key);
+    if (f->kind == LOGF_TEXT)
+        put_text(l, f->text, strlen(f->text));
+    else if (n > 0 && (size_t)n < sizeof num)
+        put(l, num, (size_t)n);
+    if (l->full) {
+        l->len = start;
+        l->full = false;
+    }
+}
+
+static void vrecord(enum log_level level, const struct log_field *fields, size_t nfields,
+                    const char *fmt, va_list ap)
+{
+    struct line l;
+    l.len = 0;
+    l.full = false;
+    char raw[TEXT_MAX_BYTES + 1], head[96];
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
+    int n = snprintf(head, sizeof head,
+                     "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\","
+                     "\"message\":",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, level_names[level]);
-    if (n < 0)
+                     ts.tv_nsec / 1000000, log_level_name(level));
+    if (n < 0 || (size_t)n >= sizeof head)
+        return;
+    put(&l, head, (size_t)n);
+    int m = vsnprintf(raw, sizeof raw, fmt, ap);
+    if (m < 0)
+        return;
+    put_text(&l, raw, (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1);
+    for (size_t i = 0; i < nfields; i++)
+        put_field(&l, &fields[i]);
+    if (l.full)
+        return; /* the head and message always fit: TEXT_MAX_BYTES scrubbed is below the line */
+    memcpy(l.p + l.len, "}\n", 2);
+    ssize_t w = write(STDERR_FILENO, l.p, l.len + 2);
+    (void)w;
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+    if (!log_enabled(level))
         return;
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(raw, sizeof raw, fmt, ap);
+    vrecord(level, NULL, 0, fmt, ap);
     va_end(ap);
-    if (m < 0)
+}
+
+void log_record(enum log_level level, const struct log_field *fields, size_t n, const char *fmt,
+                ...)
+{
+    if (!log_enabled(level))
         return;
-    size_t rlen = (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1;
-    size_t len = (size_t)n + log_scrub(raw, rlen, line + n, sizeof line - (size_t)n - 1);
-    line[len++] = '\n';
-    ssize_t w = write(STDERR_FILENO, line, len);
-    (void)w;
+    va_list ap;
+    va_start(ap, fmt);
+    vrecord(level, fields, n, fmt, ap);
+    va_end(ap);
 }
 
 bool log_limit_allow(struct log_limit *l, unsigned long *suppressed)

@@ -1,7 +1,8 @@
 /* coupond: flags and config (config.c), then one of serve (the HTTPS API until
- * SIGINT/SIGTERM), migrate (schema and stored functions), keygen (a new signing and MAC key),
- * demo (a campaign with five coupons), expire-points (the points expiry run) or check-crl (is
- * the CRL due for renewal?); -h/--help and -V/--version print and exit. */
+ * SIGINT/SIGTERM, which drain it first; SIGHUP reloads), migrate (schema and stored functions),
+ * keygen (a new signing and MAC key), demo (a campaign with five coupons), expire-points (the
+ * points expiry run) or check-crl (is the CRL due for renewal?); -h/--help and -V/--version print
+ * and exit. */
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -23,11 +24,14 @@
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
+#include "http_drain.h"
 #include "http_export.h"
 #include "http_ui.h"
 #include "log.h"
+#include "metrics_ops.h"
 #include "migrate.h"
 #include "notify.h"
+#include "reload.h"
 #include "revocation.h"
 
 #ifndef COUPOND_VERSION
@@ -41,11 +45,9 @@ static void notify(int (*send)(void), const char *what)
         log_msg(LOGL_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
 }
 
-/* Waits for SIGINT or SIGTERM in SET and returns it. SIGHUP (systemctl reload) is the
- * reload hook: issue 14's reload goes here (announced to the service manager with
- * "RELOADING=1" and MONOTONIC_USEC, then notify_ready()); until then it changes nothing and
- * does not stop coupond. */
-static int wait_for_stop(const sigset_t *set)
+/* Waits for SIGINT or SIGTERM in SET and returns it; a SIGHUP (systemctl reload) reloads
+ * the configuration, certificates and keys (reload.c), replacing *CFG when it succeeds. */
+static int wait_for_stop(const sigset_t *set, int argc, char **argv, struct svc_config **cfg)
 {
     for (;;) {
         int sig = 0;
@@ -53,8 +55,70 @@ static int wait_for_stop(const sigset_t *set)
             continue;
         if (sig != SIGHUP)
             return sig;
-        log_msg(LOGL_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
+        (void)reload_run(argc, argv, cfg);
     }
+}
+
+/* Waits up to MS milliseconds for SIGINT or SIGTERM in SET (a SIGHUP is ignored while
+ * stopping). Returns true when one came: the operator insists, stop at once. */
+static bool stop_signal_within(const sigset_t *set, long ms)
+{
+    struct timespec until, now;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    for (;;) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long long left =
+            (long long)(until.tv_sec - now.tv_sec) * 1000000000LL + (until.tv_nsec - now.tv_nsec);
+        if (left <= 0)
+            return false;
+        struct timespec pause = {(time_t)(left / 1000000000LL), (long)(left % 1000000000LL)};
+        int sig = sigtimedwait(set, NULL, &pause);
+        if (sig == SIGINT || sig == SIGTERM)
+            return true;
+    }
+}
+
+/* The drain after SIGINT or SIGTERM: readiness turns 503 and answers close their
+ * connections; after CFG's drain delay no new connection is accepted, long exports and
+ * issues are cancelled, new requests are refused 503, and the requests in flight get CFG's
+ * drain timeout to finish. A second SIGINT or SIGTERM cuts the waits short. */
+static void drain(struct MHD_Daemon *d, const sigset_t *set, const struct svc_config *cfg)
+{
+    http_drain_start();
+    (void)notify_send("STATUS=draining");
+    bool insist = false;
+    if (cfg->drain_delay_s > 0) {
+        log_msg(LOGL_INFO,
+                "draining: /readyz answers 503; new connections are accepted for "
+                "%u s more",
+                cfg->drain_delay_s);
+        insist = stop_signal_within(set, (long)cfg->drain_delay_s * 1000);
+    }
+    http_quiesce(d);
+    http_exports_stop();
+    issue_jobs_stop();
+    http_drain_close();
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned long left = http_drain_inflight();
+    for (long waited = 0; left > 0 && !insist && waited < (long)cfg->drain_timeout_s * 1000;
+         waited += 50) {
+        insist = stop_signal_within(set, 50);
+        left = http_drain_inflight();
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    if (left > 0)
+        log_msg(LOGL_WARN, "drain: %lu request(s) still in flight after %.1f s%s; stopping anyway",
+                left, secs, insist ? " (stop signal repeated)" : "");
+    else
+        log_msg(LOGL_INFO, "drained: every request in flight finished (%.3f s)", secs);
 }
 
 /* Until the database answers (probing every 2 s), waits for SIGINT or SIGTERM in SET.
@@ -74,8 +138,9 @@ static int wait_for_database(const sigset_t *set, bool answered)
     return 0;
 }
 
-static int serve(const struct svc_config *cfg)
+static int serve(int argc, char **argv, struct svc_config **cfgp)
 {
+    const struct svc_config *cfg = *cfgp;
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
@@ -109,6 +174,7 @@ static int serve(const struct svc_config *cfg)
     }
     issue_jobs_configure(cfg->max_issues);
     http_exports_configure(cfg->export_stall_s);
+    metrics_ops_start(COUPOND_VERSION, time(NULL));
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
@@ -123,12 +189,12 @@ static int serve(const struct svc_config *cfg)
     int sig = wait_for_database(&set, db_answered);
     if (sig == 0) {
         notify(notify_ready, "READY=1");
-        sig = wait_for_stop(&set);
+        sig = wait_for_stop(&set, argc, argv, cfgp);
+        cfg = *cfgp;
     }
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    http_exports_stop();
-    issue_jobs_stop();
+    drain(d, &set, cfg);
     http_stop(d);
     revocation_stop();
     codes_unload();
@@ -262,7 +328,7 @@ int main(int argc, char **argv)
         printf("coupond %s\n", COUPOND_VERSION);
         rc = 0;
     } else if (strcmp(cfg->command, "serve") == 0)
-        rc = serve(cfg);
+        rc = serve(argc, argv, &cfg);
     else if (strcmp(cfg->command, "migrate") == 0)
         rc = db_migrate(cfg->db, cfg->sql_dir) == CPN_OK ? 0 : 1;
     else if (strcmp(cfg->command, "keygen") == 0)

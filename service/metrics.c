@@ -219,6 +219,13 @@ char *metrics_render(void)
         atomic_load(&crl_on) ? 1 : 0, (long long)atomic_load(&crl_this_update),
         (long long)atomic_load(&crl_next_update), (long long)atomic_load(&crl_loaded_at),
         (long long)atomic_load(&crl_revoked), (unsigned long long)atomic_load(&crl_failures));
+    long long this_update = atomic_load(&crl_this_update);
+    if (atomic_load(&crl_on) && this_update > 0)
+        add(&b,
+            "# HELP coupond_crl_age_seconds Seconds since the thisUpdate of the CRL in force.\n"
+            "# TYPE coupond_crl_age_seconds gauge\n"
+            "coupond_crl_age_seconds %lld\n",
+            (long long)time(NULL) - this_update);
     if (b.failed) {
         free(b.p);
         return NULL;

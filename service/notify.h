@@ -14,6 +14,10 @@ int notify_send(const char *state);
  * returns as notify_send. */
 int notify_ready(void);
 
+/* "RELOADING=1" with MONOTONIC_USEC (the clock systemd compares a reload's start with): a
+ * reload begins; notify_ready ends it. Same returns as notify_send. */
+int notify_reloading(void);
+
 /* "STOPPING=1": shutdown begins. Same returns as notify_send. */
 int notify_stopping(void);
 

@@ -1,7 +1,8 @@
 /* Client certificate → principal. libmicrohttpd only *requests* a client certificate,
  * so every connection's certificate is verified here: chain and dates by GnuTLS against
- * the trusted CA, the clientAuth purpose, the revocation list, and the subject scheme
- * of certs/README.md: O=coupond, OU=<role>, CN=<name>, and L=<store id> for terminals.
+ * the client CA in force (trust.c, which a reload replaces), the clientAuth purpose, the
+ * revocation list, and the subject scheme of certs/README.md: O=coupond, OU=<role>,
+ * CN=<name>, and L=<store id> for terminals.
  * The verdict is kept per connection and re-checked on every request (notAfter, CRL). */
 #include <errno.h>
 #include <gnutls/x509.h>
@@ -13,6 +14,7 @@
 #include "log.h"
 #include "principal.h"
 #include "revocation.h"
+#include "trust.h"
 
 const char *principal_role_name(enum principal_role role)
 {
@@ -23,6 +25,8 @@ const char *principal_role_name(enum principal_role role)
         return "marketer";
     case ROLE_ADMIN:
         return "admin";
+    case ROLE_MONITOR:
+        return "monitor";
     default:
         return "none";
     }
@@ -50,34 +54,17 @@ static void refuse(struct principal *p, enum cpn_err why, const char *reason, co
     char more[96] = "";
     if (left_out > 0)
         snprintf(more, sizeof more, " (%lu more refusal(s) not logged before this one)", left_out);
-    log_msg(LOGL_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
-            subject ? subject : "", reason, more);
+    struct log_field f[] = {LOGF_STR("kind", "audit"), LOGF_STR("event", "certificate.refused"),
+                            LOGF_STR("subject", subject), LOGF_STR("reason", reason),
+                            LOGF_NUM("left_out", left_out)};
+    log_record(LOGL_WARN, f, sizeof f / sizeof f[0], "refused client certificate%s%s: %s%s",
+               subject ? " " : "", subject ? subject : "", reason, more);
 }
 
 bool principal_presented(gnutls_session_t session)
 {
     unsigned n = 0;
     return gnutls_certificate_get_peers(session, &n) != NULL && n > 0;
-}
-
-/* Verifies the peer chain of SESSION: to the trusted CA, validity dates, the clientAuth
- * purpose. Returns NULL, or why not (GnuTLS's own sentence copied into WHY of LEN bytes). */
-static const char *verify_chain(gnutls_session_t session, char *why, size_t len)
-{
-    gnutls_typed_vdata_st purpose = {
-        .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT, .size = 0};
-    unsigned status = 0;
-    int rc = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
-    if (rc < 0)
-        return gnutls_strerror(rc);
-    if (status == 0)
-        return NULL;
-    gnutls_datum_t text = {NULL, 0};
-    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) < 0)
-        return "certificate did not verify";
-    snprintf(why, len, "%s", (const char *)text.data);
-    gnutls_free(text.data);
-    return why;
 }
 
 /* Reads the serial and the SHA-256 fingerprint of CRT into P. Returns NULL, or why not. */
@@ -115,6 +102,8 @@ static const char *read_subject(gnutls_x509_crt_t crt, struct principal *p)
         p->role = ROLE_MARKETER;
     } else if (strcmp(ou, "admin") == 0) {
         p->role = ROLE_ADMIN;
+    } else if (strcmp(ou, "monitor") == 0) {
+        p->role = ROLE_MONITOR;
     } else {
         return "unknown role in OU";
     }
@@ -147,7 +136,7 @@ void principal_from_session(gnutls_session_t session, struct principal *p)
     }
     if (gnutls_x509_crt_get_dn(crt, subject, &slen) < 0)
         memcpy(subject, "(no subject)", sizeof "(no subject)");
-    const char *reason = verify_chain(session, why, sizeof why);
+    const char *reason = trust_verify_peer(session, why, sizeof why);
     if (reason == NULL)
         reason = read_identity(crt, p);
     if (reason == NULL)

@@ -16,7 +16,9 @@ enum principal_role {
     ROLE_TERMINAL = 1,
     ROLE_MARKETER = 2,
     ROLE_ADMIN = 4,
+    ROLE_MONITOR = 8, /* scrapes /metrics and nothing else (OU=monitor) */
 };
+/* Every role that uses the API; a monitor is not among them. */
 #define ROLE_ANY (ROLE_TERMINAL | ROLE_MARKETER | ROLE_ADMIN)
 
 struct principal {
@@ -45,7 +47,7 @@ void principal_from_session(gnutls_session_t session, struct principal *p);
  * list has changed since P was verified and now names it. Cheap when nothing changed. */
 void principal_recheck(struct principal *p);
 
-/* "terminal", "marketer", "admin" or "none". */
+/* "terminal", "marketer", "admin", "monitor" or "none". */
 const char *principal_role_name(enum principal_role role);
 
 #endif

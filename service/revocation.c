@@ -28,7 +28,9 @@ static struct crl in_force; /* under lock */
 static bool have_list;      /* under lock: a CRL has been applied */
 static atomic_uint generation = 1;
 
-/* The watcher's own state (the watcher thread, or the starting thread before it runs). */
+/* The watcher's own state (the watcher thread, or the starting thread before it runs),
+ * under watch_lock so that a reload (revocation_commit) can replace it between two ticks. */
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *crl_file;
 static gnutls_x509_crt_t ca_crt;
 static pthread_t watcher;
@@ -217,12 +219,15 @@ static void *watch(void *arg)
     struct timespec pause = {0, TICK_NS};
     while (atomic_load(&running)) {
         nanosleep(&pause, NULL);
+        pthread_mutex_lock(&watch_lock);
         tick();
+        pthread_mutex_unlock(&watch_lock);
     }
     return NULL;
 }
 
-static int load_ca(const char *ca_path)
+/* Reads the CA certificate at CA_PATH into *OUT. Returns 0, or -1 after logging why. */
+static int read_ca(const char *ca_path, gnutls_x509_crt_t *out)
 {
     size_t len = 0;
     char *data = file_read_all(ca_path, 1u << 20, &len);
@@ -231,17 +236,22 @@ static int load_ca(const char *ca_path)
         return -1;
     }
     gnutls_datum_t datum = {(unsigned char *)data, (unsigned)len};
-    int rc = gnutls_x509_crt_init(&ca_crt);
+    int rc = gnutls_x509_crt_init(out);
     if (rc >= 0)
-        rc = gnutls_x509_crt_import(ca_crt, &datum, GNUTLS_X509_FMT_PEM);
+        rc = gnutls_x509_crt_import(*out, &datum, GNUTLS_X509_FMT_PEM);
     free(data);
     if (rc < 0) {
         log_msg(LOGL_ERROR, "CA %s is not a PEM certificate: %s", ca_path, gnutls_strerror(rc));
-        gnutls_x509_crt_deinit(ca_crt);
-        ca_crt = NULL;
+        gnutls_x509_crt_deinit(*out);
+        *out = NULL;
         return -1;
     }
     return 0;
+}
+
+static int load_ca(const char *ca_path)
+{
+    return read_ca(ca_path, &ca_crt);
 }
 
 enum cpn_err revocation_start(const char *crl_path, const char *ca_path)
@@ -308,4 +318,138 @@ bool revocation_contains(const uint8_t *serial, size_t len)
     bool found = crl_contains(&in_force, serial, len);
     pthread_rwlock_unlock(&lock);
     return found;
+}
+
+/* A revocation setup read for a reload: off (no CRL), or a CA and a verified CRL. */
+struct revocation_staged {
+    bool off;
+    char *crl_path;
+    gnutls_x509_crt_t ca;
+    struct crl list;
+    struct stat seen;
+    bool same_ca; /* the CA in force signed it too: the rollback rules apply */
+};
+
+void revocation_discard(struct revocation_staged *st)
+{
+    if (st == NULL)
+        return;
+    free(st->crl_path);
+    if (st->ca != NULL)
+        gnutls_x509_crt_deinit(st->ca);
+    crl_clear(&st->list);
+    free(st);
+}
+
+/* Reads and verifies the CRL of ST (its path and CA set). Returns 0, or -1 after logging. */
+static int stage_crl(struct revocation_staged *st)
+{
+    size_t len = 0;
+    if (stat(st->crl_path, &st->seen) != 0)
+        memset(&st->seen, 0, sizeof st->seen);
+    char *data = file_read_all(st->crl_path, CRL_MAX_BYTES, &len);
+    if (data == NULL) {
+        log_msg(LOGL_ERROR, "cannot read CRL %s: %s", st->crl_path, strerror(errno));
+        return -1;
+    }
+    char why[384];
+    enum cpn_err err = crl_parse(data, len, st->ca, &st->list, why, sizeof why);
+    free(data);
+    if (err != CPN_OK) {
+        log_msg(LOGL_ERROR, "CRL %s refused: %s", st->crl_path,
+                err == CPN_ERR_NO_MEMORY ? "out of memory" : why);
+        return -1;
+    }
+    return 0;
+}
+
+enum cpn_err revocation_stage(const char *crl_path, const char *ca_path,
+                              struct revocation_staged **out)
+{
+    *out = NULL;
+    struct revocation_staged *st = calloc(1, sizeof *st);
+    if (st == NULL)
+        return CPN_ERR_NO_MEMORY;
+    if (crl_path == NULL) {
+        st->off = true;
+        *out = st;
+        return CPN_OK;
+    }
+    st->crl_path = strdup(crl_path);
+    if (st->crl_path == NULL || read_ca(ca_path, &st->ca) != 0 || stage_crl(st) != 0) {
+        revocation_discard(st);
+        return CPN_ERR_IO;
+    }
+    pthread_mutex_lock(&watch_lock);
+    st->same_ca = ca_crt != NULL && gnutls_x509_crt_equals(ca_crt, st->ca);
+    pthread_mutex_unlock(&watch_lock);
+    pthread_rwlock_rdlock(&lock);
+    int order = have_list && st->same_ca ? crl_compare(&st->list, &in_force) : 1;
+    pthread_rwlock_unlock(&lock);
+    if (order < 0) {
+        log_msg(LOGL_ERROR,
+                "CRL %s refused: it is an older issue than the list in force, a "
+                "rollback",
+                crl_path);
+        revocation_discard(st);
+        return CPN_ERR_CONFLICT;
+    }
+    *out = st;
+    return CPN_OK;
+}
+
+void revocation_commit(struct revocation_staged *st)
+{
+    char a[256];
+    if (st->off) {
+        if (atomic_load(&running) || have_list) {
+            revocation_stop();
+            metrics_crl_enabled(false);
+            log_msg(LOGL_WARN, "revocation checks are off from now on (no-crl): a revoked client "
+                               "certificate is accepted until it expires");
+        }
+        revocation_discard(st);
+        return;
+    }
+    pthread_mutex_lock(&watch_lock);
+    char *old_file = crl_file;
+    gnutls_x509_crt_t old_ca = ca_crt;
+    crl_file = st->crl_path;
+    ca_crt = st->ca;
+    last_seen = st->seen;
+    retry = missing = false;
+    last_problem[0] = '\0';
+    st->crl_path = NULL;
+    st->ca = NULL;
+    time_t now = time(NULL);
+    judge_dates(&st->list, now);
+    warned_expired = st->list.next_update != (time_t)-1 && st->list.next_update < now;
+    log_msg(LOGL_INFO, "revocation list loaded from %s: %s", crl_file,
+            describe(&st->list, a, sizeof a));
+    metrics_crl_enabled(true);
+    metrics_crl_loaded(now);
+    metrics_crl_in_force(st->list.this_update, st->list.next_update, st->list.count);
+    pthread_rwlock_wrlock(&lock);
+    struct crl old = in_force;
+    in_force = st->list;
+    have_list = true;
+    atomic_fetch_add(&generation, 1);
+    pthread_rwlock_unlock(&lock);
+    memset(&st->list, 0, sizeof st->list);
+    pthread_mutex_unlock(&watch_lock);
+    crl_clear(&old);
+    free(old_file);
+    if (old_ca != NULL)
+        gnutls_x509_crt_deinit(old_ca);
+    if (!atomic_load(&running)) {
+        atomic_store(&running, true);
+        if (pthread_create(&watcher, NULL, watch, NULL) != 0) {
+            atomic_store(&running, false);
+            log_msg(LOGL_ERROR,
+                    "cannot start the CRL watcher: %s is not re-read until the "
+                    "next reload",
+                    crl_file);
+        }
+    }
+    revocation_discard(st);
 }

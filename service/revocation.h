@@ -19,6 +19,23 @@ enum cpn_err revocation_start(const char *crl_path, const char *ca_path) CPN_MUS
 /* Stops the watcher and frees the lists; safe to call when never started. */
 void revocation_stop(void);
 
+/* A revocation setup read for a reload, not yet in force. */
+struct revocation_staged;
+
+/* Reads the CA in CA_PATH and the CRL in CRL_PATH for a reload (CRL_PATH NULL: revocation
+ * checks off) into *OUT, which the caller commits or discards. Refuses (logged) a CA or CRL
+ * that cannot be read, a CRL the CA did not sign, and an older issue of the CA in force's
+ * CRL than the one in force (a rollback). Returns CPN_OK, or an error with nothing changed. */
+enum cpn_err revocation_stage(const char *crl_path, const char *ca_path,
+                              struct revocation_staged **out) CPN_MUST_CHECK;
+
+/* Puts ST in force (taking it): its CA and CRL from now on, the watcher following its file
+ * (started when it was not running), or no revocation checks at all. */
+void revocation_commit(struct revocation_staged *st);
+
+/* Frees ST without putting it in force; NULL is a no-op. */
+void revocation_discard(struct revocation_staged *st);
+
 /* The generation of the list in force; it changes whenever a new list is loaded. */
 unsigned revocation_generation(void);
 

@@ -1,7 +1,8 @@
-/* What coupond writes to its log about strangers, read from the running coupond's log
- * ($COUPOND_BUILD_DIR/coupond.log): a certificate subject cannot forge a log line or drive a
- * terminal, a flood of refused certificates does not flood the log, and card numbers are
- * masked. */
+/* What coupond writes to its log, read from the running coupond's log
+ * ($COUPOND_BUILD_DIR/coupond.log): one JSON object per line; a certificate subject cannot
+ * forge a log line or drive a terminal; a flood of refused certificates does not flood the
+ * log; card numbers are masked; a redemption writes its access line and its audit line, tied
+ * by the request id the answer carries. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -70,6 +72,29 @@ static char *wait_for_log(long from, const char *needle)
     return log_since(from, NULL);
 }
 
+/* The records of TEXT whose KEY is VALUE, each parsed (caller decrefs the array). Fails the
+ * test on a line that is not one JSON object. */
+static json_t *records(const char *text, const char *key, const char *value)
+{
+    json_t *found = json_array();
+    const char *line = text;
+    while (*line != '\0') {
+        const char *end = strchr(line, '\n');
+        size_t len = end != NULL ? (size_t)(end - line) : strlen(line);
+        json_error_t jerr;
+        json_t *rec = json_loadb(line, len, 0, &jerr);
+        if (!json_is_object(rec))
+            fprintf(stderr, "not a JSON object: %.*s\n", (int)len, line);
+        assert_true(json_is_object(rec));
+        const char *v = json_string_value(json_object_get(rec, key));
+        if (key == NULL || (v != NULL && strcmp(v, value) == 0))
+            json_array_append(found, rec);
+        json_decref(rec);
+        line = end != NULL ? end + 1 : line + len;
+    }
+    return found;
+}
+
 static void refused_subject_cannot_forge_a_log_line(void **state)
 {
     (void)state;
@@ -93,7 +118,16 @@ static void refused_subject_cannot_forge_a_log_line(void **state)
     itest_client_free(c);
     char *text = wait_for_log(from, "CN=evil");
     fprintf(stderr, "logged: %s", text);
-    assert_non_null(strstr(text, "CN=evil\\x0a2099-01-01T00:00:00.000Z error FORGED\\x1b[31m"));
+    /* One record, whose message and subject hold the control characters escaped. */
+    json_t *refused = records(text, "event", "certificate.refused");
+    assert_int_equal(json_array_size(refused), 1);
+    json_t *rec = json_array_get(refused, 0);
+    const char *escaped = "CN=evil\\x0a2099-01-01T00:00:00.000Z error FORGED\\x1b[31m";
+    assert_non_null(strstr(json_string_value(json_object_get(rec, "message")), escaped));
+    assert_non_null(strstr(json_string_value(json_object_get(rec, "subject")), escaped));
+    assert_string_equal(json_string_value(json_object_get(rec, "kind")), "audit");
+    assert_string_equal(json_string_value(json_object_get(rec, "level")), "warn");
+    json_decref(refused);
     assert_null(strstr(text, "\n2099-01-01T00:00:00.000Z error FORGED"));
     assert_null(strchr(text, '\x1b'));
     free(text);
@@ -168,15 +202,112 @@ static void card_numbers_are_masked_in_the_log(void **state)
     const char *signed_form = json_string_value(json_object_get(card, "signed"));
     assert_non_null(number);
     assert_non_null(signed_form);
-    char *text = wait_for_log(from, "card ");
+    char *text = wait_for_log(from, "card.issued");
     fprintf(stderr, "card %s; logged: %s", number, text);
     assert_null(strstr(text, number));
     assert_null(strstr(text, signed_form));
     char masked[32];
     snprintf(masked, sizeof masked, "%.4s-****-****-****", number);
-    assert_non_null(strstr(text, masked));
+    json_t *issued = records(text, "event", "card.issued");
+    assert_int_equal(json_array_size(issued), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(issued, 0), "card")),
+                        masked);
+    json_decref(issued);
     free(text);
     json_decref(card);
+}
+
+/* The record of KIND ("access" or "audit") in TEXT whose KEY is VALUE (borrowed from LIST,
+ * which the caller decrefs), or NULL. */
+static json_t *record_of(json_t *list, const char *kind, const char *key, const char *value)
+{
+    size_t i;
+    json_t *rec;
+    json_array_foreach(list, i, rec)
+    {
+        const char *k = json_string_value(json_object_get(rec, "kind"));
+        const char *v = json_string_value(json_object_get(rec, key));
+        if (k != NULL && strcmp(k, kind) == 0 && v != NULL && strcmp(v, value) == 0)
+            return rec;
+    }
+    return NULL;
+}
+
+static void redemption_writes_its_access_and_audit_lines(void **state)
+{
+    (void)state;
+    long long campaign = itest_campaign("{\"name\": \"logs\"}");
+    assert_true(campaign > 0);
+    json_t *issued = itest_issue(campaign, 1, NULL);
+    assert_non_null(issued);
+    const char *code = itest_code(issued, 0);
+    char txn[64];
+    snprintf(txn, sizeof txn, "logs-%d-%ld", (int)getpid(), (long)time(NULL));
+    long from = log_size();
+    /* With curl, to read the X-Request-Id header the answer carries. */
+    char cmd[4096], hdr[300];
+    snprintf(hdr, sizeof hdr, "%s/hdr", tmpdir);
+    char *ca = itest_source_path("certs/dev/ca.pem"),
+         *crt = itest_source_path("certs/dev/terminal-1.pem"),
+         *key = itest_source_path("certs/dev/terminal-1.key");
+    snprintf(cmd, sizeof cmd,
+             "curl -sS -o /dev/null -D '%s' --cacert '%s' --cert '%s' --key '%s' -H "
+             "'Content-Type: application/json' -d '{\"code\":\"%s\",\"basket_cents\":5000,"
+             "\"txn_id\":\"%s\"}' %s/v1/redemptions",
+             hdr, ca, crt, key, code, txn, itest_base_url());
+    free(ca);
+    free(crt);
+    free(key);
+    assert_int_equal(itest_sh(cmd), 0);
+    char id[64] = "";
+    FILE *f = fopen(hdr, "r");
+    assert_non_null(f);
+    char line[256];
+    while (fgets(line, sizeof line, f) != NULL)
+        if (strncasecmp(line, "X-Request-Id: ", 14) == 0)
+            sscanf(line + 14, "%63[0-9a-f]", id);
+    fclose(f);
+    assert_int_equal(strlen(id), 20);
+    char *text = wait_for_log(from, "redemption.created");
+    json_t *all = records(text, NULL, NULL);
+    json_t *access = record_of(all, "access", "request_id", id);
+    json_t *audit = record_of(all, "audit", "request_id", id);
+    fprintf(stderr, "request %s; logged: %s", id, text);
+    assert_non_null(access);
+    assert_non_null(audit);
+    assert_string_equal(json_string_value(json_object_get(access, "route")), "redemptions");
+    assert_int_equal(json_integer_value(json_object_get(access, "status")), 201);
+    assert_string_equal(json_string_value(json_object_get(access, "principal")), "terminal-1");
+    assert_int_equal(json_integer_value(json_object_get(access, "store")), 1);
+    assert_true(json_is_real(json_object_get(access, "duration_ms")));
+    assert_string_equal(json_string_value(json_object_get(audit, "event")), "redemption.created");
+    assert_int_equal(json_integer_value(json_object_get(audit, "campaign_id")), campaign);
+    assert_int_equal(json_integer_value(json_object_get(audit, "discount_cents")), 500);
+    assert_true(json_integer_value(json_object_get(audit, "redemption_id")) > 0);
+    assert_null(strstr(text, code));
+    json_decref(all);
+    free(text);
+    json_decref(issued);
+}
+
+static void every_line_of_the_log_is_a_json_record(void **state)
+{
+    (void)state;
+    char *text = log_since(0, NULL);
+    json_t *all = records(text, NULL, NULL);
+    size_t i;
+    json_t *rec;
+    json_array_foreach(all, i, rec)
+    {
+        assert_true(json_is_string(json_object_get(rec, "time")));
+        assert_true(json_is_string(json_object_get(rec, "level")));
+        assert_true(json_is_string(json_object_get(rec, "message")));
+    }
+    fprintf(stderr, "%zu records, each one JSON object with time, level and message\n",
+            json_array_size(all));
+    assert_true(json_array_size(all) > 10);
+    json_decref(all);
+    free(text);
 }
 
 int main(void)
@@ -188,6 +319,8 @@ int main(void)
         cmocka_unit_test(refused_subject_cannot_forge_a_log_line),
         cmocka_unit_test(refused_certificate_logging_is_rate_limited),
         cmocka_unit_test(card_numbers_are_masked_in_the_log),
+        cmocka_unit_test(redemption_writes_its_access_and_audit_lines),
+        cmocka_unit_test(every_line_of_the_log_is_a_json_record),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     char cmd[512];

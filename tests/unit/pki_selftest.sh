@@ -115,7 +115,7 @@ expect_grep "initial CRL is empty" 'No Revoked Certificates' openssl crl -in "$C
 DEV="$T/dev pki"
 "$PKI" dev "$DEV" >"$T/dev1" 2>"$T/out" || fail "dev (first run)"
 for f in ca.pem server.pem server.key terminal-1.pem terminal-1.key terminal-2.pem terminal-2.key \
-  marketer.pem marketer.key admin.pem admin.key crl.pem; do
+  marketer.pem marketer.key admin.pem admin.key monitor.pem monitor.key crl.pem; do
   if [ -f "$DEV/$f" ] && grep -qF "/$f" "$T/dev1"; then pass "dev made and reported $f"; else fail "dev made and reported $f"; fi
 done
 "$PKI" dev "$DEV" >"$T/dev2" 2>"$T/out" || fail "dev (second run)"
@@ -135,8 +135,9 @@ declare -A SUBJ=(
   [terminal-2]=/O=coupond/OU=terminal/L=2/CN=terminal-2
   [marketer]=/O=coupond/OU=marketer/CN=marketer
   [admin]=/O=coupond/OU=admin/CN=admin
+  [monitor]=/O=coupond/OU=monitor/CN=monitor
 )
-for n in server terminal-1 terminal-2 marketer admin; do
+for n in server terminal-1 terminal-2 marketer admin monitor; do
   expect_ok "$n.pem verifies against ca.pem" openssl verify -CAfile "$DEV/ca.pem" "$DEV/$n.pem"
   s=$(subject_of "$DEV/$n.pem")
   if [ "$s" = "${SUBJ[$n]}" ]; then pass "$n subject $s"; else echo "got $s" >"$T/out" && fail "$n subject ${SUBJ[$n]}"; fi

@@ -156,8 +156,8 @@ static void log_level_drops_records_below_it(void **state)
     assert_true(n > 0);
     buf[n] = '\0';
     assert_null(strstr(buf, "an info record"));
-    assert_non_null(strstr(buf, " warn a warning\n"));
-    assert_non_null(strstr(buf, " debug a debug record\n"));
+    assert_non_null(strstr(buf, "\"level\":\"warn\",\"message\":\"a warning\"}\n"));
+    assert_non_null(strstr(buf, "\"level\":\"debug\",\"message\":\"a debug record\"}\n"));
     assert_null(strstr(buf, "another debug record"));
 }
 
