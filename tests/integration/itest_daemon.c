@@ -19,7 +19,8 @@
 #define MAX_ARGS 48
 
 static pid_t daemon_pid;
-static char log_path[64];
+static char log_path[512];
+static bool log_kept; /* in $COUPOND_TEST_LOGS: scripts/test checks every line of it */
 static char listen_addr[32];
 static char *argv_saved[MAX_ARGS];
 
@@ -47,7 +48,7 @@ static void sleep_ms(long ms)
 
 static void print_log(void)
 {
-    char cmd[128];
+    char cmd[600];
     snprintf(cmd, sizeof cmd, "tail -40 '%s' >&2", log_path);
     (void)itest_sh(cmd);
 }
@@ -81,7 +82,10 @@ static int make_argv(const char *const *extra)
     for (size_t i = 0; extra != NULL && extra[i] != NULL && n + 1 < MAX_ARGS; i++)
         argv_saved[n++] = strdup(extra[i]);
     argv_saved[n] = NULL;
-    snprintf(log_path, sizeof log_path, "/tmp/itest-coupond-%d.log", (int)getpid());
+    const char *keep = getenv("COUPOND_TEST_LOGS");
+    log_kept = keep != NULL && *keep != '\0';
+    snprintf(log_path, sizeof log_path, "%s/itest-coupond-%d.log", log_kept ? keep : "/tmp",
+             (int)getpid());
     unlink(log_path);
     setenv("COUPOND_TEST_LISTEN", listen_addr, 1);
     return 0;
@@ -127,13 +131,15 @@ int itest_daemon_start(const char *const *extra)
     return -1;
 }
 
-int itest_daemon_stop(int timeout_s)
+/* Waits for coupond to exit, after SIG (0: none) was sent. */
+static int stop_with(int sig, int timeout_s)
 {
     if (daemon_pid <= 0)
         return -1;
     pid_t pid = daemon_pid;
     daemon_pid = 0;
-    kill(pid, SIGTERM);
+    if (sig != 0)
+        kill(pid, sig);
     int status = 0;
     for (int i = 0; i < timeout_s * 10; i++) {
         pid_t got = waitpid(pid, &status, WNOHANG);
@@ -148,6 +154,16 @@ int itest_daemon_stop(int timeout_s)
     waitpid(pid, &status, 0);
     print_log();
     return -1;
+}
+
+int itest_daemon_stop(int timeout_s)
+{
+    return stop_with(SIGTERM, timeout_s);
+}
+
+int itest_daemon_wait(int timeout_s)
+{
+    return stop_with(0, timeout_s);
 }
 
 pid_t itest_daemon_pid(void)
@@ -170,7 +186,7 @@ bool itest_daemon_log_has(const char *needle)
 
 void itest_daemon_remove_log(void)
 {
-    if (log_path[0] != '\0')
+    if (log_path[0] != '\0' && !log_kept)
         unlink(log_path);
 }
 
@@ -180,7 +196,7 @@ bool itest_daemon_sanitizer_report(void)
                                         "runtime error:"};
     for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++) {
         if (itest_daemon_log_has(marks[i])) {
-            char cmd[160];
+            char cmd[700];
             snprintf(cmd, sizeof cmd,
                      "grep -A40 -E 'ERROR: (Address|Leak)Sanitizer|runtime "
                      "error:' '%s' | head -80 >&2",

@@ -1,6 +1,7 @@
 /* A coupond of a test's own, for tests that need flags the shared coupond_running fixture does
  * not set, or that stop coupond themselves: started from $COUPOND_BUILD_DIR on a free
- * loopback port with the dev PKI and $COUPOND_DB, logging to a file of its own. */
+ * loopback port with the dev PKI and $COUPOND_DB, logging to a file of its own (in
+ * $COUPOND_TEST_LOGS when that is set, else in /tmp). */
 #ifndef ITEST_DAEMON_H
 #define ITEST_DAEMON_H
 
@@ -17,13 +18,19 @@ int itest_daemon_start(const char *const *extra);
  * it had to be killed, died from a signal, or was not running. */
 int itest_daemon_stop(int timeout_s);
 
+/* Waits up to TIMEOUT_S seconds for coupond to exit by itself (after a signal the test sent
+ * with kill). Returns its exit status, or -1 as itest_daemon_stop does (killed after the
+ * time-out). */
+int itest_daemon_wait(int timeout_s);
+
 /* The running coupond's process id, or 0. */
 pid_t itest_daemon_pid(void);
 
 /* True when coupond's log so far contains NEEDLE. */
 bool itest_daemon_log_has(const char *needle);
 
-/* Removes coupond's log (after a run that went well). */
+/* Removes coupond's log (after a run that went well), unless it was written into
+ * $COUPOND_TEST_LOGS, where scripts/test checks the logs of the whole suite. */
 void itest_daemon_remove_log(void);
 
 /* True when coupond's log holds a sanitizer report (ASan, LeakSanitizer, UBSan); it is
