@@ -10,7 +10,8 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
   python3-statsmodels chromium libnss3-tools nodejs strace faketime
-  clang-format universal-ctags shellcheck python3-jsonschema)
+  clang-format universal-ctags shellcheck python3-jsonschema
+  prometheus)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }

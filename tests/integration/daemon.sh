@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The coupond_running ctest fixture: start BUILD_DIR/coupond serving on
 # $COUPOND_TEST_LISTEN (default 127.0.0.1:18743) against $COUPOND_DB with the dev PKI,
-# or stop it and fail if it did not exit cleanly (sanitizer reports included).
+# or stop it and fail if it did not exit cleanly (sanitizer reports included) or its log
+# fails tests/log_check.py (a line that is not JSON, a full code or card number).
 # The functional tests open up to 65 connections at once; under ASan on a busy 2-core machine
 # their handshakes can queue for longer than the 5 s default handshake deadline, so the
 # fixture allows 30 s (t_front_flood.sh tests the deadline itself, with the default).
@@ -48,6 +49,8 @@ stop)
     exit 1
   fi
   [ "$rc" = 0 ] || { echo "coupond exited with status $rc; log tail:" >&2; tail -30 "$log" >&2; exit 1; }
+  # Every line one JSON record, and no full code or card number in the whole run's log.
+  python3 "$src/tests/log_check.py" "$log" || { echo "coupond's log fails the log check ($log)" >&2; exit 1; }
   echo "coupond stopped cleanly"
   ;;
 *) echo "usage: daemon.sh start|stop BUILD_DIR" >&2; exit 2 ;;

@@ -11,6 +11,7 @@ listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 BASE_PORT=${listen##*:}
 T=$(mktemp -d)
 PIDS=()
+SERVE_LOGS=() # the logs of start_coupond's instances (kept for the suite's log check)
 FAILED=0
 # shellcheck disable=SC2317 # called by the EXIT trap
 front_cleanup() {
@@ -21,6 +22,9 @@ front_cleanup() {
     grep -h -A30 -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$T"/*.log | head -60
     rc=1
   fi
+  for p in "${SERVE_LOGS[@]}"; do
+    "$s/tests/integration/keep_log.sh" "$T/$p.log" "$(basename "$0" .sh)-$p"
+  done
   [ -z "${FRONT_KEEP:-}" ] && rm -rf "$T"
   exit "$rc"
 }
@@ -54,6 +58,7 @@ start_coupond() {
     --key "$d/server.key" --keys "$s/var/keys" --sql "$s/sql" "$@" >>"$T/$name.log" 2>&1 &
   LAST_PID=$!
   PIDS+=("$LAST_PID")
+  SERVE_LOGS+=("$name")
   for _ in $(seq 1 100); do
     if curl -sk --max-time 2 "https://127.0.0.1:$port/healthz" >/dev/null 2>&1; then return 0; fi
     kill -0 "$LAST_PID" 2>/dev/null || break

@@ -16,7 +16,11 @@ done
 listen="127.0.0.1:$port"
 t=$(mktemp -d)
 pid=
-cleanup() { [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$t"; }
+cleanup() {
+  [ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+  "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_crash_recovery
+  rm -rf "$t"
+}
 trap cleanup EXIT
 
 start_coupond() {

@@ -15,6 +15,7 @@ pid=''
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   psql "$COUPOND_DB" -XAtqc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_demo
   rm -rf "$t"
 }
 trap cleanup EXIT

@@ -27,6 +27,7 @@ pid=
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
   psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_key_rotation
   rm -rf "$t"
 }
 trap cleanup EXIT

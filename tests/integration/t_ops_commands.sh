@@ -22,6 +22,7 @@ pid='' notify_pid=''
 cleanup() {
   [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
   [ -z "$notify_pid" ] || kill "$notify_pid" 2>/dev/null || true
+  "$s/tests/integration/keep_log.sh" "$t/serve.log" t_ops_commands
   rm -rf "$t"
 }
 trap cleanup EXIT

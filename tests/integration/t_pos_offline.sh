@@ -34,7 +34,8 @@ pid='' till_pid=''
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   [ -z "$till_pid" ] || kill "$till_pid" 2>/dev/null || true
-  [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+  [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; } || true
+  "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_pos_offline
   rm -rf "$t"
 }
 trap cleanup EXIT

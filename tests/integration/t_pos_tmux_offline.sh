@@ -21,7 +21,8 @@ pid=''
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   tmux kill-session -t "$sess" 2>/dev/null || true
-  [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
+  [ -z "$pid" ] || { kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; } || true
+  "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_pos_tmux_offline
   rm -rf "$t"
 }
 trap cleanup EXIT
