@@ -512,16 +512,17 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         log_msg(LOGL_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
         goto fail;
     }
-    if (sock >= 0)
-        log_msg(LOGL_INFO, "serving on the socket the service manager passed (socket "
-                           "activation); the listen setting is not used");
-    struct MHD_OptionItem where[] = {
+    char where[80];
+    if (sock < 0 || listen_fds_address(sock, where, sizeof where) != 0)
+        snprintf(where, sizeof where, strchr(cfg->listen_host, ':') ? "[%s]:%u" : "%s:%u",
+                 cfg->listen_host, cfg->port);
+    struct MHD_OptionItem bind_opt[] = {
         sock >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, sock, NULL}
                   : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, addr},
         {MHD_OPTION_END, 0, NULL}};
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_ARRAY, where,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_ARRAY,
+        bind_opt, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_CERT_CALLBACK,
         retrieve_cert, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca, MHD_OPTION_HTTPS_PRIORITIES,
@@ -533,10 +534,13 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (d == NULL) {
-        log_msg(LOGL_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
-                cfg->listen_host, cfg->port);
+        log_msg(LOGL_ERROR, "cannot serve on %s (address in use, or bad certificate/key?)", where);
         goto fail;
     }
+    log_msg(LOGL_INFO, "listening on https://%s%s", where,
+            sock >= 0 ? " (the socket the service manager passed: socket activation; the "
+                        "listen setting is not used)"
+                      : "");
     return d;
 fail:
     http_free_tls();

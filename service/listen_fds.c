@@ -1,6 +1,7 @@
 /* Socket activation: coupond.socket holds the listening socket, so tills connecting while
  * coupond restarts wait in its queue instead of being refused; systemd passes it as fd 3
  * with $LISTEN_PID and $LISTEN_FDS (sd_listen_fds(3)). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -54,4 +55,28 @@ int listen_fds_socket(char *why, size_t len)
     if (flags >= 0)
         (void)fcntl(FIRST_FD, F_SETFD, flags | FD_CLOEXEC);
     return FIRST_FD;
+}
+
+int listen_fds_address(int fd, char *out, size_t len)
+{
+    struct sockaddr_storage bound;
+    socklen_t blen = sizeof bound;
+    char host[INET6_ADDRSTRLEN];
+    if (getsockname(fd, (struct sockaddr *)&bound, &blen) != 0)
+        return -1;
+    if (bound.ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&bound;
+        if (inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host) == NULL)
+            return -1;
+        snprintf(out, len, "[%s]:%u", host, (unsigned)ntohs(a->sin6_port));
+        return 0;
+    }
+    if (bound.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&bound;
+        if (inet_ntop(AF_INET, &a->sin_addr, host, sizeof host) == NULL)
+            return -1;
+        snprintf(out, len, "%s:%u", host, (unsigned)ntohs(a->sin_port));
+        return 0;
+    }
+    return -1;
 }

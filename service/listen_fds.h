@@ -12,4 +12,8 @@
  * bytes, says why). */
 int listen_fds_socket(char *why, size_t len);
 
+/* Writes the local address of socket FD as "host:port" ("[v6]:port" for IPv6) into OUT (LEN
+ * bytes). Returns 0, or -1 when it has none. */
+int listen_fds_address(int fd, char *out, size_t len);
+
 #endif

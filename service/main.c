@@ -183,8 +183,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
         db_free_setup();
         return 1;
     }
-    log_msg(LOGL_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
-            cfg->port, cfg->threads);
+    log_msg(LOGL_INFO, "coupond %s serving with %u worker threads", COUPOND_VERSION, cfg->threads);
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
     if (sig == 0) {

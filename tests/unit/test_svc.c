@@ -1,4 +1,5 @@
-/* Unit tests for the service's pure parts: configuration precedence and options, log levels,
+/* Unit tests for the service's pure parts: configuration precedence and options (every
+ * setting from the environment, what a reload cannot apply), log levels and JSON records,
  * listen addresses, strict JSON fields and the error registry (RFC 3339 times:
  * test_rfc3339.c). */
 #include <setjmp.h>
@@ -161,6 +162,110 @@ static void log_level_drops_records_below_it(void **state)
     assert_null(strstr(buf, "another debug record"));
 }
 
+static void every_setting_comes_from_its_environment_variable(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-conf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "threads = 3\nlog-level = error\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    setenv("COUPOND_CONFIG", path, 1); /* the file, when no --config names one */
+    setenv("COUPOND_LOG_LEVEL", "debug", 1);
+    setenv("COUPOND_NO_CRL", "yes", 1);
+    setenv("COUPOND_MAX_CONNECTIONS_PER_ADDRESS", "7", 1);
+    setenv("COUPOND_DRAIN_DELAY", "4", 1);
+    char err[256];
+    char *a1[] = {"coupond", "serve", NULL};
+    struct svc_config *c = svc_config_new(2, a1, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(c->threads, 3);            /* from the file COUPOND_CONFIG names */
+    assert_int_equal(c->log_level, LOGL_DEBUG); /* the environment over the file */
+    assert_true(c->no_crl);
+    assert_int_equal(c->max_per_address, 7);
+    assert_int_equal(c->drain_delay_s, 4);
+    assert_string_equal(c->config_file, path);
+    svc_config_free(c);
+    char *a2[] = {"coupond", "--drain-delay", "9", NULL}; /* flags over the environment */
+    c = svc_config_new(3, a2, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(c->drain_delay_s, 9);
+    svc_config_free(c);
+    setenv("COUPOND_THREADS", "0", 1); /* a bad value names its variable */
+    assert_null(svc_config_new(2, a1, err, sizeof err));
+    assert_non_null(strstr(err, "COUPOND_THREADS"));
+    unsetenv("COUPOND_THREADS");
+    unsetenv("COUPOND_CONFIG");
+    unsetenv("COUPOND_LOG_LEVEL");
+    unsetenv("COUPOND_NO_CRL");
+    unsetenv("COUPOND_MAX_CONNECTIONS_PER_ADDRESS");
+    unsetenv("COUPOND_DRAIN_DELAY");
+    unlink(path);
+}
+
+static void a_reload_names_and_keeps_what_needs_a_restart(void **state)
+{
+    (void)state;
+    char err[256];
+    char *a1[] = {"coupond", "--listen", "127.0.0.1:1000", "--threads", "2",
+                  "--cert",  "/a.pem",   "--log-level",    "info",      NULL};
+    char *a2[] = {"coupond", "--listen", "127.0.0.1:2000", "--threads", "4",
+                  "--cert",  "/b.pem",   "--log-level",    "warn",      NULL};
+    struct svc_config *cur = svc_config_new(9, a1, err, sizeof err);
+    struct svc_config *next = svc_config_new(9, a2, err, sizeof err);
+    assert_non_null(cur);
+    assert_non_null(next);
+    char changed[256];
+    svc_config_restart_only(next, cur, changed, sizeof changed);
+    assert_string_equal(changed, "listen, threads");
+    assert_int_equal(next->port, 1000); /* kept as in force */
+    assert_int_equal(next->threads, 2);
+    assert_string_equal(next->cert, "/b.pem"); /* a reload applies these */
+    assert_int_equal(next->log_level, LOGL_WARN);
+    svc_config_restart_only(next, cur, changed, sizeof changed);
+    assert_string_equal(changed, "");
+    svc_config_free(cur);
+    svc_config_free(next);
+}
+
+static void log_records_are_json_objects_with_escaped_masked_fields(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    struct log_field f[] = {LOGF_STR("subject", "CN=\"evil\"\n{\"level\":\"error\"}\\"),
+                            LOGF_STR("card", "ABCD-EFGH-JKMN-PQRS"), LOGF_NUM("store", -7),
+                            LOGF_DBL("duration_ms", 1.5), LOGF_STR("absent", NULL)};
+    log_record(LOGL_WARN, f, sizeof f / sizeof f[0], "refused %s\x1b[31m", "ABCDEFGHJKMNPQRS");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[2048];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_int_equal(strchr(buf, '\n') - buf, n - 1); /* one line */
+    json_error_t jerr;
+    json_t *rec = json_loads(buf, 0, &jerr);
+    assert_non_null(rec);
+    assert_string_equal(json_string_value(json_object_get(rec, "level")), "warn");
+    assert_string_equal(json_string_value(json_object_get(rec, "message")),
+                        "refused ABCD************\\x1b[31m");
+    assert_string_equal(json_string_value(json_object_get(rec, "subject")),
+                        "CN=\"evil\"\\x0a{\"level\":\"error\"}\\\\");
+    assert_string_equal(json_string_value(json_object_get(rec, "card")), "ABCD-****-****-****");
+    assert_int_equal(json_integer_value(json_object_get(rec, "store")), -7);
+    assert_true(json_real_value(json_object_get(rec, "duration_ms")) == 1.5);
+    assert_null(json_object_get(rec, "absent"));
+    assert_true(json_is_string(json_object_get(rec, "time")));
+    json_decref(rec);
+}
+
 static void listen_addresses(void **state)
 {
     (void)state;
@@ -234,6 +339,9 @@ int main(void)
         cmocka_unit_test(options_are_read_with_getopt_long),
         cmocka_unit_test(the_config_file_takes_every_option_by_its_name),
         cmocka_unit_test(log_level_drops_records_below_it),
+        cmocka_unit_test(every_setting_comes_from_its_environment_variable),
+        cmocka_unit_test(a_reload_names_and_keeps_what_needs_a_restart),
+        cmocka_unit_test(log_records_are_json_objects_with_escaped_masked_fields),
         cmocka_unit_test(listen_addresses),
         cmocka_unit_test(strict_json_fields),
         cmocka_unit_test(every_error_has_a_code_a_status_and_a_sentence),
