@@ -35,8 +35,9 @@ import jsonschema
 import yaml
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
-ROLES = ("terminal", "marketer", "admin")
-CERT_OF_ROLE = {"terminal": "terminal-1", "marketer": "marketer", "admin": "admin"}
+ROLES = ("terminal", "marketer", "admin", "monitor")
+CERT_OF_ROLE = {"terminal": "terminal-1", "marketer": "marketer", "admin": "admin",
+                "monitor": "monitor"}
 
 
 class Failures:
@@ -399,7 +400,8 @@ def lint(doc):
 # 2. the route table
 
 ROLE_BITS = {"ROLE_TERMINAL": {"terminal"}, "ROLE_MARKETER": {"marketer"},
-             "ROLE_ADMIN": {"admin"}, "ROLE_ANY": set(ROLES), "0": set()}
+             "ROLE_ADMIN": {"admin"}, "ROLE_MONITOR": {"monitor"},
+             "ROLE_ANY": {"terminal", "marketer", "admin"}, "0": set()}
 
 
 def read_routes(path):
@@ -664,6 +666,8 @@ def run_live(doc, client):
     # -- operations ----------------------------------------------------------------------
     L.call("/healthz", "get", None, expect=200)
     L.call("/healthz", "get", M, expect=200, name="with a certificate")
+    L.call("/livez", "get", None, expect=200)
+    L.call("/readyz", "get", None, expect=200)
     L.roles_matrix("/metrics", "get", lambda who: ("/metrics", None))
     L.roles_matrix("/v1/whoami", "get", lambda who: ("/v1/whoami", None))
     st, js = L.call("/v1/whoami", "get", T1, expect=200)

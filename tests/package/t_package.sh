@@ -7,9 +7,12 @@
 #  4. the installed coupond starts the way coupond.service would start it (its ExecStartPre
 #     and ExecStart lines, as the user coupond, without privileges, from
 #     /etc/coupond/coupond.conf) against a database of the test's PostgreSQL; it reports
-#     READY=1 on $NOTIFY_SOCKET, serves /healthz and mutual-TLS calls (curl and the
-#     installed pos-client), survives SIGHUP (ExecReload), and on SIGTERM sends
-#     STOPPING=1 and exits 0; the timers' services run from their unit lines too;
+#     READY=1 on $NOTIFY_SOCKET, serves /healthz, /livez, /readyz and mutual-TLS calls (curl
+#     and the installed pos-client); ExecReload (SIGHUP) with a new server certificate and a
+#     new signing key in /etc/coupond: RELOADING=1 then READY=1, a new connection sees the
+#     new certificate, GET /v1/keys the new key; a broken certificate on the next reload is
+#     refused and changes nothing; on SIGTERM it sends STOPPING=1, drains and exits 0, and
+#     every line of its log is JSON; the timers' services run from their unit lines too;
 #  5. dpkg -i again keeps the edited conffile and the key;
 #  6. dpkg --purge leaves nothing behind but the user coupond (Debian keeps system users).
 # There is no systemd as PID 1 here, so the sandbox itself is only rated, not run.
@@ -90,6 +93,7 @@ getent passwd coupond >/dev/null || fail "no user coupond after install"
 [ "$(stat -c '%U %a' /etc/coupond/keys)" = "coupond 700" ] || fail "/etc/coupond/keys: $(stat -c '%U %a' /etc/coupond/keys)"
 [ "$(stat -c '%U %a' /etc/coupond/keys/sign-1.key)" = "coupond 600" ] || fail "no first signing key readable by coupond only"
 for f in /usr/bin/coupond /usr/bin/pos-client /usr/sbin/coupond-pki /usr/share/coupond/sql/migrations/0001_principals.sql \
+  /lib/systemd/system/coupond.socket \
   /usr/share/coupond/sql/functions/0300_redeem.sql /etc/coupond/coupond.conf /etc/coupond/pos-client.conf \
   /lib/systemd/system/coupond.service /usr/share/man/man8/coupond.8.gz /usr/share/man/man5/coupond.conf.5.gz \
   /usr/share/man/man8/coupond-pki.8.gz /usr/share/man/man1/pos-client.1.gz; do
@@ -103,7 +107,8 @@ grep -qx /etc/coupond/pos-client.conf /var/lib/dpkg/info/coupond-pos-client.conf
 ok "installed: user, state directory, first key, files, conffiles, --version, --help"
 
 # 3. Units and man pages.
-units=(/lib/systemd/system/coupond.service /lib/systemd/system/coupond-expire-points.service
+units=(/lib/systemd/system/coupond.service /lib/systemd/system/coupond.socket
+  /lib/systemd/system/coupond-expire-points.service
   /lib/systemd/system/coupond-expire-points.timer /lib/systemd/system/coupond-crl-check.service
   /lib/systemd/system/coupond-crl-check.timer)
 out=$(systemd-analyze verify "${units[@]}" 2>&1) || fail "systemd-analyze verify: $out"
@@ -173,6 +178,8 @@ ok "ExecStart ($start) sent READY=1, runs as coupond"
 
 url="https://$host:$port"
 curl -sS --fail --max-time 10 --cacert "$d/ca.pem" "$url/healthz" | grep -q '"status": *"ok"' || fail "/healthz"
+[ "$(curl -sS --max-time 10 --cacert "$d/ca.pem" "$url/readyz")" = '{"status":"ready","database":"ok"}' ] || fail "/readyz"
+[ "$(curl -sS --max-time 10 --cacert "$d/ca.pem" "$url/livez")" = '{"status":"alive"}' ] || fail "/livez"
 keys=$(curl -sS --fail --max-time 10 --cacert "$d/ca.pem" --cert "$d/terminal-1.pem" --key "$d/terminal-1.key" "$url/v1/keys")
 python3 -c 'import json,sys; k=json.loads(sys.argv[1]); assert k.get("keys"), k' "$keys" ||
   fail "GET /v1/keys did not list the postinst's key: $keys"
@@ -181,11 +188,45 @@ st=$(POS_URL=$url POS_CA=$d/ca.pem POS_CERT=$d/terminal-1.pem POS_KEY=$d/termina
 case $st in *"store 1"*) ;; *) fail "pos-client status: $st" ;; esac
 ok "serves /healthz, GET /v1/keys over mutual TLS, and the installed pos-client: $st"
 
-kill -HUP "$pid"
-sleep 0.5
-kill -0 "$pid" 2>/dev/null || fail "SIGHUP (ExecReload) stopped coupond"
-curl -sS --fail --max-time 10 --cacert "$d/ca.pem" "$url/healthz" >/dev/null || fail "/healthz after SIGHUP"
-ok "SIGHUP (ExecReload) leaves coupond serving"
+# A reload as an operator does one: a new server certificate (of another CA, to tell them
+# apart) and a new signing key put in /etc/coupond, then ExecReload.
+/usr/sbin/coupond-pki init "$work/ca2" --name "package test CA" >/dev/null
+/usr/sbin/coupond-pki server "$work/ca2" pkg-server --dns localhost --ip "$host" --out "$work" >/dev/null
+install -m 0644 "$work/pkg-server.pem" /etc/coupond/server.pem.new
+install -m 0640 -g coupond "$work/pkg-server.key" /etc/coupond/server.key.new
+mv -f /etc/coupond/server.key.new /etc/coupond/server.key
+mv -f /etc/coupond/server.pem.new /etc/coupond/server.pem
+(as_unit /usr/bin/coupond keygen --keys /etc/coupond/keys) >/dev/null || fail "coupond keygen as coupond"
+reload=$(unit_exec coupond.service ExecReload)
+# reload_now: ExecReload's command line with $MAINPID, then wait for the reload's end.
+reload_now() {
+  local n
+  n=$(grep -c '^READY=1' "$work/notify.log")
+  # shellcheck disable=SC2086 # the unit's command line, split as systemd splits it
+  ${reload//\$MAINPID/$pid} || fail "ExecReload: $reload"
+  for _ in $(seq 100); do
+    [ "$(grep -c '^READY=1' "$work/notify.log")" -gt "$n" ] && return 0
+    sleep 0.1
+  done
+  fail "no READY=1 within 10 s of ExecReload"
+}
+reload_now
+kill -0 "$pid" 2>/dev/null || fail "ExecReload stopped coupond"
+grep -q '^RELOADING=1' "$work/notify.log" || fail "no RELOADING=1 on ExecReload"
+grep -q '"reload done"' "$work/coupond.log" || fail "the reload was not applied: $(grep reload "$work/coupond.log")"
+curl -sS --fail --max-time 10 --cacert "$work/ca2/ca.pem" "$url/readyz" >/dev/null ||
+  fail "a new connection does not see the new server certificate"
+keys=$(curl -sS --fail --max-time 10 --cacert "$work/ca2/ca.pem" --cert "$d/terminal-1.pem" --key "$d/terminal-1.key" "$url/v1/keys")
+python3 -c 'import json,sys; k=json.loads(sys.argv[1])["keys"]; assert [x["id"] for x in k if x["current"]] == [2], k' "$keys" ||
+  fail "GET /v1/keys after the reload: $keys"
+ok "ExecReload: RELOADING=1, READY=1; new connections see the new certificate, new coupons the new key"
+printf 'garbage\n' >/etc/coupond/server.pem
+reload_now
+grep -q '"reload refused' "$work/coupond.log" || fail "a broken certificate on reload was not refused"
+curl -sS --fail --max-time 10 --cacert "$work/ca2/ca.pem" "$url/readyz" >/dev/null ||
+  fail "a broken certificate on reload changed the certificate in force"
+install -m 0644 "$work/pkg-server.pem" /etc/coupond/server.pem
+ok "ExecReload with a broken certificate: refused with a log line, nothing changed"
 
 for u in coupond-expire-points.service coupond-crl-check.service; do
   cmd=$(unit_exec "$u" ExecStart)
@@ -200,7 +241,9 @@ wait "$pid" || rc=$?
 pid=''
 [ "$rc" -eq 0 ] || fail "coupond exited with $rc on SIGTERM"
 grep -q '^STOPPING=1' "$work/notify.log" || fail "no STOPPING=1 on SIGTERM"
-ok "SIGTERM: STOPPING=1, exit 0"
+grep -q '"drained: every request in flight finished' "$work/coupond.log" || fail "no drain on SIGTERM"
+python3 "$src/tests/log_check.py" "$work/coupond.log" || fail "the installed coupond's log fails the log check"
+ok "SIGTERM: STOPPING=1, drained, exit 0; every log line JSON, no code in it"
 
 # 5. Installing again keeps the edited conffile and the key.
 key_sum=$(sha256sum /etc/coupond/keys/sign-1.key)
@@ -208,7 +251,7 @@ DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" "$posdeb" >"$work/dpkg2.log" 2>&1 
   { cat "$work/dpkg2.log" >&2; fail "dpkg -i (again)"; }
 grep -q '^# added by the package test' /etc/coupond/coupond.conf || fail "reinstalling lost the edited coupond.conf"
 [ "$(sha256sum /etc/coupond/keys/sign-1.key)" = "$key_sum" ] || fail "reinstalling replaced the signing key"
-[ ! -e /etc/coupond/keys/sign-2.key ] || fail "reinstalling made a second key"
+[ ! -e /etc/coupond/keys/sign-3.key ] || fail "reinstalling made another key"
 ok "dpkg -i again: conffile edits and the key kept"
 
 # 6. Purge: the admin removes what they put in /etc/coupond, then nothing may remain.
