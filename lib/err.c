@@ -60,8 +60,8 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
                              "This code was issued under a key that has been retired: it is no "
                              "longer valid."},
     [CPN_ERR_STALE_KEY] = {"unavailable", 503,
-                           "A newer code key is in use: this coupond must be restarted with it "
-                           "before it can issue codes."},
+                           "A newer code key is in use: this coupond must be reloaded (or "
+                           "restarted) with it before it can issue codes."},
     [CPN_ERR_CAMPAIGN_PAUSED] = {"campaign_paused", 422,
                                  "This campaign is paused: its coupons cannot be used right now."},
     [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
