@@ -1,0 +1,13 @@
+-- 0070: the campaign figures read from the index alone. The report, the campaign's totals (list
+-- and get) and the A/B counts read every redemption of a campaign; with the columns they add up
+-- in the index, that is an index-only scan of the campaign's entries instead of a visit to a heap
+-- page per redemption. Same key as the index it replaces (redemptions_campaign: campaign, time),
+-- so the exports and time ranges use it as before, and the redeem path still maintains one index
+-- for it (a wider entry: measured in docs/BENCHMARKS.md, "Campaign page").
+-- The build locks out writes to redemptions while it runs (a migration runs in a transaction,
+-- so not CONCURRENTLY). On a big table, build it first with
+--   CREATE INDEX CONCURRENTLY redemptions_campaign_figures ON redemptions ... (as below)
+-- and this migration finds it and only drops the old one.
+CREATE INDEX IF NOT EXISTS redemptions_campaign_figures ON redemptions (campaign_id, created_at)
+    INCLUDE (id, store_id, terminal, receipt, basket_cents, discount_cents);
+DROP INDEX IF EXISTS redemptions_campaign;
