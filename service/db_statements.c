@@ -61,5 +61,6 @@ const struct db_statement db_statements[] = {
             " $2::bytea, $3::bytea, $4::integer, $5::numeric, $6::integer, $7)"},
     {.name = "recipients_finish",
      .sql = "SELECT status FROM recipients_finish($1::bigint, $2::bigint, $3::bigint[], $4, $5)"},
+    {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
     {.name = NULL, .sql = NULL},
 };
