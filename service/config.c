@@ -35,7 +35,6 @@ const char *svc_usage(void)
            "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
-
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
            "                       0: no limit, e.g. behind a load balancer)\n"
            "  --max-unauthenticated N   connections without a verified client certificate\n"
@@ -44,7 +43,9 @@ const char *svc_usage(void)
            "  --max-unauthenticated-per-address N   of those from one address (default: half\n"
            "                       of max-unauthenticated; 0: no limit)\n"
            "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
-           "                       connecting, however busy the client is (default 5)\n";
+           "                       connecting, however busy the client is (default 5)\n"
+
+           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -148,11 +149,12 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
                 {"idle-timeout", &c->idle_timeout_s, 1, 86400},
                 {"max-issues", &c->max_issues, 1, 64},
                 {"export-stall-timeout", &c->export_stall_s, 1, 86400},
-
                 {"max-connections-per-address", &c->max_per_address, 0, 100000},
                 {"max-unauthenticated", &c->max_unauth, 1, 100000},
                 {"max-unauthenticated-per-address", &c->max_unauth_per_address, 0, 100000},
-                {"handshake-deadline", &c->handshake_deadline_s, 1, 300}};
+                {"handshake-deadline", &c->handshake_deadline_s, 1, 300},
+
+                {"db-deadline", &c->db_deadline_ms, 100, 600000}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) == 0) {
             if (parse_uint(value, nums[i].min, nums[i].max, nums[i].slot) != 0) {
@@ -184,11 +186,22 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
         snprintf(errbuf, errlen, "cannot read config file %s: %s", path, strerror(errno));
         return -1;
     }
-    char line[4096];
+    /* Whole lines of any length (getline): a fixed buffer once read the tail of a long
+     * comment as a setting of its own. */
+    char *line = NULL;
+    size_t cap = 0;
     unsigned lineno = 0;
     int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+    while (rc == 0) {
+        ssize_t len = getline(&line, &cap, f);
+        if (len < 0)
+            break;
         lineno++;
+        if ((size_t)len != strlen(line)) {
+            snprintf(errbuf, errlen, "%s:%u: the line contains a NUL byte", path, lineno);
+            rc = -1;
+            break;
+        }
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
             continue;
@@ -207,6 +220,7 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
             rc = -1;
         }
     }
+    free(line);
     fclose(f);
     return rc;
 }
@@ -246,6 +260,7 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->max_unauth = 0;                    /* not set: a quarter of max-connections, at most 256 */
     c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
     c->handshake_deadline_s = 5;
+    c->db_deadline_ms = 5000;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||

@@ -29,6 +29,7 @@ struct svc_config {
     unsigned max_unauth; /* connections without a verified certificate, in all; < max_connections */
     unsigned max_unauth_per_address; /* … from one address; 0 = any */
     unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
+    unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
 };
 
 /* Builds the configuration from ARGV (flags, and a --config FILE), the environment

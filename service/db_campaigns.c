@@ -95,11 +95,13 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                             c->has_gross_margin ? margin : NULL,
                             c->has_fixed_cost ? fixed : NULL,
                             c->response_window_days > 0 ? window : NULL,
-                            c->created_role};
+                            c->created_role,
+                            c->starts_on[0] != '\0' ? c->starts_on : NULL,
+                            c->ends_on[0] != '\0' ? c->ends_on : NULL};
     PGresult *res = NULL;
     *json = NULL;
     *err = CPN_ERR_INTERNAL;
-    int rc = db_query_retry("campaign_create", 18, params, &res);
+    int rc = db_query_retry("campaign_create", 20, params, &res);
     if (rc == DB_HARD_ERROR) {
         /* A CHECK constraint (23514) is a rule of the table the request broke; the points
          * maximum's trigger says which in its message, handed on in *JSON. */

@@ -14,8 +14,10 @@ struct campaign_new {
     const char *name;
     const char *channel;
     int64_t cost_cents;
-    int64_t starts_at; /* Unix seconds */
-    int64_t ends_at;
+    int64_t starts_at;      /* Unix seconds (unless starts_on is given) */
+    int64_t ends_at;        /* Unix seconds (unless ends_on is given) */
+    char starts_on[11];     /* YYYY-MM-DD: from the start of that local day ("" for starts_at) */
+    char ends_on[11];       /* YYYY-MM-DD: to the end of that local day ("" for ends_at) */
     const char *offer_kind; /* percent, amount, points */
     bool offer_multiply;    /* points: offer_value is a factor (2..10), not a number */
     int64_t offer_value;

@@ -12,7 +12,7 @@ const struct db_statement db_statements[] = {
      .sql =
          "SELECT status, body FROM campaign_create($1, $2, $3::bigint, $4::bigint, $5::bigint, $6,"
          " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean,"
-         " $14::date, $15::numeric, $16::bigint, $17::integer, $18)"},
+         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::date, $20::date)"},
     {.name = "coupon_issue_begin",
      .sql = "SELECT * FROM coupon_issue_begin($1::bigint, $2::integer, $3::integer, $4::bigint, $5,"
             " $6)"},
@@ -25,7 +25,8 @@ const struct db_statement db_statements[] = {
     {.name = "campaign_terms", .sql = "SELECT * FROM campaign_terms($1::bigint)"},
     {.name = "coupon_terms", .sql = "SELECT * FROM coupon_terms($1::bigint)"},
     {.name = "redeem",
-     .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7)"},
+     .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
+            " $8::timestamptz)"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint)"},
     {.name = "redemption_void",
@@ -37,7 +38,8 @@ const struct db_statement db_statements[] = {
     {.once = true, .name = "card_create", .sql = "SELECT card_create($1::bigint)"},
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
-     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint,"
+            " $6::timestamptz)"},
     {.name = "card_burn",
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
@@ -61,6 +63,11 @@ const struct db_statement db_statements[] = {
             " $2::bytea, $3::bytea, $4::integer, $5::numeric, $6::integer, $7)"},
     {.name = "recipients_finish",
      .sql = "SELECT status FROM recipients_finish($1::bigint, $2::bigint, $3::bigint[], $4, $5)"},
+    {.name = "terminal_closing",
+     .sql = "SELECT terminal_closing(CASE WHEN $1::text IS NULL THEN terminal_keys($2)"
+            " ELSE ARRAY[$1::text] END, $3::date)"},
+    {.name = "offline_conflict_list",
+     .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
     {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
     {.name = NULL, .sql = NULL},
 };

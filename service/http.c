@@ -88,6 +88,10 @@ const struct http_route http_routes[] = {
     {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare", HTTP_BODY_DEFAULT},
     {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index", HTTP_BODY_DEFAULT},
     {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/terminals/{}/closing", ROLE_TERMINAL | ROLE_ADMIN, http_terminals_closing,
+     "terminals_closing", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
+     "offline_conflicts", HTTP_BODY_DEFAULT},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

@@ -160,6 +160,31 @@ static int read_stores(const json_t *stores, struct campaign_new *c, char *detai
     return 0;
 }
 
+/* Reads when the campaign runs into C: starts_at (an instant) or starts_on (a local date: from
+ * the start of that day in the retailer's time zone), and ends_at or ends_on (to the end of that
+ * local day), one of each. (Mixed, the order is checked by the schema.) Returns 0, or -1 with
+ * DETAIL filled. */
+static int read_window(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
+{
+    static const char *const keys[2][2] = {{"starts_at", "starts_on"}, {"ends_at", "ends_on"}};
+    for (int i = 0; i < 2; i++) {
+        bool at = json_object_get(in, keys[i][0]) != NULL;
+        bool on = json_object_get(in, keys[i][1]) != NULL;
+        if (at == on) {
+            snprintf(detail, dlen,
+                     at ? "Give '%s' or '%s', not both." : "The field '%s' (or '%s') is required.",
+                     keys[i][0], keys[i][1]);
+            return -1;
+        }
+        int64_t *instant = i == 0 ? &c->starts_at : &c->ends_at;
+        char *date = i == 0 ? c->starts_on : c->ends_on;
+        if ((at && json_time_field(in, keys[i][0], true, instant, detail, dlen) < 0) ||
+            (on && json_date_field(in, keys[i][1], true, date, detail, dlen) < 0))
+            return -1;
+    }
+    return 0;
+}
+
 /* Reads the analytics fields (in-home date, gross margin, fixed cost, response window) into
  * C. Returns 0, or -1 with DETAIL filled. */
 static int read_analytics(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
@@ -197,6 +222,8 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                                           "gross_margin_pct",
                                           "fixed_cost_cents",
                                           "response_window_days",
+                                          "starts_on",
+                                          "ends_on",
                                           NULL};
     enum MHD_Result replied;
     json_t *in = http_body_object(r, &replied);
@@ -225,8 +252,7 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     }
     if (json_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail,
                        sizeof detail) < 0 ||
-        json_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
-        json_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
+        read_window(in, c, detail, sizeof detail) < 0 ||
         read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
         json_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
                        detail, sizeof detail) < 0 ||
@@ -239,12 +265,14 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
         snprintf(detail, sizeof detail, "The field 'offer' is required.");
         goto bad;
     }
-    if (c->ends_at > UINT32_MAX) {
+    if (c->ends_at > UINT32_MAX || strcmp(c->ends_on, "2106-02-06") > 0) {
         /* The signed form carries the end as 32-bit Unix seconds. */
         snprintf(detail, sizeof detail, "The campaign must end before 2106-02-07.");
         goto bad;
     }
-    if (c->ends_at <= c->starts_at) {
+    if ((c->starts_on[0] == '\0' && c->ends_on[0] == '\0' && c->ends_at <= c->starts_at) ||
+        (c->starts_on[0] != '\0' && c->ends_on[0] != '\0' &&
+         strcmp(c->ends_on, c->starts_on) < 0)) {
         snprintf(detail, sizeof detail, "The campaign must end after it starts.");
         goto bad;
     }

@@ -86,6 +86,7 @@ static int serve(const struct svc_config *cfg)
                                          "--no-crl to serve without revocation checks");
         return 2;
     }
+    db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
     bool db_answered = db_conn() != NULL;

@@ -14,6 +14,7 @@ LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', c.id, 'name', c.name, 'channel', c.channel, 'cost_cents', c.cost_cents,
         'starts_at', rfc3339(c.starts_at), 'ends_at', rfc3339(c.ends_at),
+        'starts_on', to_char(c.starts_on, 'YYYY-MM-DD'), 'ends_on', to_char(c.ends_on, 'YYYY-MM-DD'),
         'offer', json_build_object('kind', c.offer_kind, 'value', c.offer_value,
                                    'multiply', c.offer_multiply,
                                    'min_basket_cents', c.min_basket_cents),

@@ -127,6 +127,9 @@ LANGUAGE sql STABLE SET jit = off AS $$
         'response_rate', CASE WHEN f.issued > 0 THEN round(f.redeemed::numeric / f.issued, 6) END,
         'revenue_cents', f.revenue,
         'discount_cents', f.discount,
+        -- coupons accepted offline that were not booked (redeemed elsewhere first, ...): never
+        -- counted as redemptions, but their discount was given (issue 16)
+        'offline_conflicts', k.n, 'offline_conflict_discount_cents', k.discount,
         'cost_cents', f.cost,
         'roas', CASE WHEN f.cost > 0 THEN round(f.revenue::numeric / f.cost, 4) END,
         'cost_per_redemption_cents', CASE WHEN f.redeemed > 0
@@ -159,5 +162,9 @@ LANGUAGE sql STABLE SET jit = off AS $$
                                 ORDER BY curve.d), '[]'::json)
                                  FROM curve),
         'holdout', campaign_holdout(p_campaign))
-      FROM f;
+      FROM f,
+           (SELECT count(*) AS n, coalesce(sum(x.discount_cents), 0)::bigint AS discount
+              FROM offline_conflicts x, c
+             WHERE x.campaign_id = c.id AND x.offline_at >= c.from_ts
+               AND x.offline_at < c.to_ts) k;
 $$;

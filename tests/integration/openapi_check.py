@@ -876,6 +876,9 @@ def run_live(doc, client):
     if ("get", "/v1/campaigns/{id}/compare") in L.ops:
         from openapi_live_analytics import run_analytics
         run_analytics(L, campaign, issue, redeem)
+    if ("get", "/v1/offline-conflicts") in L.ops:
+        from openapi_live_offline import run_offline
+        run_offline(L, campaign, issue, redeem)
 
     L.coverage()
 
