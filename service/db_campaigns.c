@@ -43,6 +43,16 @@ int db_campaign_get(int64_t id, char **json)
     return take_text(rc, res, json);
 }
 
+int db_campaign_get_terms(int64_t id, char **json)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, id);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_get_terms", 1, params, &res);
+    return take_text(rc, res, json);
+}
+
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
                        char status[24])
 {
