@@ -121,8 +121,9 @@ static void drain(struct MHD_Daemon *d, const sigset_t *set, const struct svc_co
         log_msg(LOGL_INFO, "drained: every request in flight finished (%.3f s)", secs);
 }
 
-/* Until the database answers (probing every 2 s), waits for SIGINT or SIGTERM in SET.
- * Returns 0 once the database answered, or the stop signal. */
+/* Until the database answers (probing every 2 s), waits for SIGINT or SIGTERM in SET (a
+ * SIGHUP is logged and not acted on: coupond is not ready yet). Returns 0 once the database
+ * answered, or the stop signal. */
 static int wait_for_database(const sigset_t *set, bool answered)
 {
     if (!answered)
@@ -132,6 +133,9 @@ static int wait_for_database(const sigset_t *set, bool answered)
         int sig = sigtimedwait(set, NULL, &pause);
         if (sig == SIGINT || sig == SIGTERM)
             return sig;
+        if (sig == SIGHUP)
+            log_msg(LOGL_WARN, "SIGHUP while waiting for the database: not reloaded (coupond "
+                               "is not ready yet); send it again once it is");
         answered = db_conn() != NULL;
         db_teardown();
     }
