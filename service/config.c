@@ -26,7 +26,13 @@ const char *svc_usage(void)
            "  --sql DIR            schema migrations and stored functions\n"
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
-           "  --idle-timeout S     close connections idle this long (default 120)\n";
+           "  --idle-timeout S     close connections idle this long (default 120)\n"
+           "  --outbox-poll-ms N   how often new events are published (default 50)\n"
+           "  --event-retention S  keep delivered events this long (default 604800)\n"
+           "  --webhook-timeout S  one webhook attempt at most (default 15)\n"
+           "  --webhook-retry-max S   longest pause between webhook attempts (default 3600)\n"
+           "  --webhook-give-up S  mark a subscription failing after this long (default 259200)\n"
+           "  --sse-heartbeat S    heartbeat on a quiet live feed (default 15)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -103,7 +109,13 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
         unsigned *slot, min, max;
     } nums[] = {{"threads", &c->threads, 1, 256},
                 {"max-connections", &c->max_connections, 1, 100000},
-                {"idle-timeout", &c->idle_timeout_s, 1, 86400}};
+                {"idle-timeout", &c->idle_timeout_s, 1, 86400},
+                {"outbox-poll-ms", &c->outbox_poll_ms, 1, 10000},
+                {"event-retention", &c->event_retention_s, 0, 366 * 86400},
+                {"webhook-timeout", &c->webhook_timeout_s, 1, 300},
+                {"webhook-retry-max", &c->webhook_retry_max_s, 1, 86400},
+                {"webhook-give-up", &c->webhook_give_up_s, 1, 30 * 86400},
+                {"sse-heartbeat", &c->sse_heartbeat_s, 1, 3600}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) == 0) {
             if (parse_uint(value, nums[i].min, nums[i].max, nums[i].slot) != 0) {
@@ -190,6 +202,12 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->threads = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 2;
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
+    c->outbox_poll_ms = 50;
+    c->event_retention_s = 7 * 86400;
+    c->webhook_timeout_s = 15;
+    c->webhook_retry_max_s = 3600;
+    c->webhook_give_up_s = 72 * 3600;
+    c->sse_heartbeat_s = 15;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||

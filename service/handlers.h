@@ -28,6 +28,13 @@ enum MHD_Result http_cards_qr_png(struct http_req *r);
 enum MHD_Result http_cards_earn(struct http_req *r);
 enum MHD_Result http_cards_burn(struct http_req *r);
 enum MHD_Result http_card_transactions_void(struct http_req *r);
+enum MHD_Result http_events_get(struct http_req *r);
+enum MHD_Result http_webhooks_create(struct http_req *r);
+enum MHD_Result http_webhooks_list(struct http_req *r);
+enum MHD_Result http_webhooks_get(struct http_req *r);
+enum MHD_Result http_webhooks_delete(struct http_req *r);
+enum MHD_Result http_webhooks_deliveries(struct http_req *r);
+enum MHD_Result http_webhooks_redeliver(struct http_req *r);
 
 /* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
 int http_terminal_key(const struct principal *p, char *out, size_t len);

@@ -49,6 +49,15 @@ const struct http_route http_routes[] = {
     {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
      "card_transactions_void"},
+    {"GET", "/v1/events", ROLE_MARKETER | ROLE_ADMIN, http_events_get, "events"},
+    {"POST", "/v1/webhooks", ROLE_ADMIN, http_webhooks_create, "webhooks_create"},
+    {"GET", "/v1/webhooks", ROLE_ADMIN, http_webhooks_list, "webhooks_list"},
+    {"GET", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_get, "webhooks_get"},
+    {"DELETE", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_delete, "webhooks_delete"},
+    {"GET", "/v1/webhooks/{}/deliveries", ROLE_ADMIN, http_webhooks_deliveries,
+     "webhooks_deliveries"},
+    {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver,
+     "webhooks_redeliver"},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

@@ -18,11 +18,14 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "db_cards.h"
+#include "events_hub.h"
 #include "issue.h"
 #include "http.h"
 #include "log.h"
 #include "notify.h"
+#include "outbox.h"
 #include "principal.h"
+#include "webhook_deliver.h"
 
 #ifndef COUPOND_VERSION
 #define COUPOND_VERSION "unknown"
@@ -93,8 +96,23 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
+    /* The outbox publisher, webhook delivery and the live feed: threads of their own with
+     * database connections of their own (docs/webhooks.md). */
+    if (outbox_start(cfg) != CPN_OK || webhooks_start(cfg) != CPN_OK || hub_start(cfg) != CPN_OK) {
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
+        revocation_stop();
+        codes_unload();
+        db_free_setup();
+        return 1;
+    }
     struct MHD_Daemon *d = http_start(cfg);
     if (d == NULL) {
+        hub_close_clients();
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -111,7 +129,11 @@ static int serve(const struct svc_config *cfg)
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
+    hub_close_clients();
     MHD_stop_daemon(d);
+    hub_stop();
+    outbox_stop();
+    webhooks_stop();
     revocation_stop();
     codes_unload();
     http_free_pems();
