@@ -4,7 +4,7 @@
 //   {"webhook_id","event_id","type","verified","at_ms","redemption_id"?}
 // Verified requests are answered 200 (or --status), others 400.
 // Usage: node receiver.mjs --port N --cert FILE --key FILE --secret whsec_... --log FILE
-//                          [--status CODE]
+//                          [--status CODE] [--delay-ms N]
 import { readFileSync, appendFileSync } from "node:fs";
 import { createServer } from "node:https";
 import { Webhook } from "standardwebhooks";
@@ -15,6 +15,7 @@ for (const k of ["port", "cert", "key", "secret", "log"])
   if (!args[k]) { console.error(`receiver: --${k} is needed`); process.exit(2); }
 const wh = new Webhook(args.secret);
 const status = Number(args.status || 200);
+const delay = Number(args["delay-ms"] || 0);
 let lines = [];
 const flush = () => { if (lines.length) { appendFileSync(args.log, lines.join("")); lines = []; } };
 setInterval(flush, 50).unref();
@@ -41,8 +42,11 @@ const server = createServer({ cert: readFileSync(args.cert), key: readFileSync(a
       code: ev && ev.data ? ev.data.code ?? null : null,
     }) + "\n");
     if (lines.length >= 200) flush();
-    res.writeHead(verified ? status : 400, { "content-type": "text/plain" });
-    res.end(verified ? "ok" : "bad signature");
+    const answer = () => {
+      res.writeHead(verified ? status : 400, { "content-type": "text/plain" });
+      res.end(verified ? "ok" : "bad signature");
+    };
+    if (delay > 0) setTimeout(answer, delay); else answer();
   });
 });
 server.keepAliveTimeout = 60000;
