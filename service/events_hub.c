@@ -72,6 +72,8 @@ static void poke(void)
     }
 }
 
+static const char keep_alive[] = ": keep-alive\n\n";
+
 static bool matches(const struct hub_filter *f, const char *type, int64_t campaign)
 {
     if (f->campaign > 0 && campaign != f->campaign)
@@ -194,7 +196,7 @@ static bool feed(struct db_link *l, struct hub_client *c, time_t now)
                    "You did not read the stream fast enough; reconnect with Last-Event-ID to "
                    "resume.");
     else if (!waiting && c->len == c->pos && now - c->last_write >= (time_t)heartbeat_s)
-        (void)append(c, ": keep-alive\n\n", 14, BUF_MAX);
+        (void)append(c, keep_alive, sizeof keep_alive - 1, BUF_MAX);
     bool wake = c->suspended && (c->len > c->pos || c->closing);
     if (wake)
         c->suspended = false;
@@ -373,7 +375,8 @@ struct hub_client *hub_client_new(int64_t after, const struct hub_filter *filter
     c->resume = resume;
     c->arg = arg;
     /* The browser's EventSource retries after 2 s; a comment opens the stream at once. */
-    (void)append(c, "retry: 2000\n: coupond live feed\n\n", 34, BUF_MAX);
+    static const char opening[] = "retry: 2000\n: coupond live feed\n\n";
+    (void)append(c, opening, sizeof opening - 1, BUF_MAX);
     pthread_mutex_lock(&hub_lock);
     bool admitted = running && !closing && nclients < CLIENTS_MAX;
     if (admitted) {
