@@ -44,7 +44,7 @@ ensure_node_modules() {
 # fresh_db NAME: a new empty database NAME, migrated; sets DB (its conninfo).
 fresh_db() {
   wdb=$1
-  psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $wdb WITH (FORCE)" >/dev/null
+  psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $wdb WITH (FORCE)" >/dev/null 2>&1
   psql "$COUPOND_DB" -qAtc "CREATE DATABASE $wdb" >/dev/null
   DB="$COUPOND_DB dbname=$wdb"
   "$b/coupond" migrate --db "$DB" --sql "$s/sql" >/dev/null 2>&1 || fail "migrate failed"
