@@ -10,6 +10,8 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db)
 PG_USER=coupond
+# Node.js for the webhook tests' receiver (tests/webhooks: the standardwebhooks npm package).
+PACKAGES+=(nodejs)
 
 say() { printf '%s\n' "== $*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

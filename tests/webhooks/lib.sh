@@ -10,7 +10,7 @@ s=${COUPOND_SOURCE_DIR:-$(cd "$W/../.." && pwd)}
 b=${COUPOND_BUILD_DIR:-$s/build}
 d="$s/certs/dev"
 : "${COUPOND_DB:?COUPOND_DB is not set (run through scripts/test)}"
-listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
+listen=${EVENTS_LISTEN:-${COUPOND_TEST_LISTEN:-127.0.0.1:18743}}
 base_port=${listen##*:}
 t=$(mktemp -d)
 pids=()
