@@ -45,6 +45,7 @@ struct hub_client {
     char *buf;      /* BUF_MAX bytes: buf[pos..len) to send */
     size_t pos, len;
     bool suspended, closing, ended;
+    bool behind; /* events wait for it that its buffer did not take */
     time_t last_write, last_read;
     void (*resume)(void *);
     void *arg;
@@ -191,6 +192,7 @@ static bool feed(struct db_link *l, struct hub_client *c, time_t now)
             c->cursor = e->id;
     }
     bool waiting = c->cursor < ring_last;
+    c->behind = waiting || c->cursor < ring_first - 1;
     if (waiting && full && now - c->last_read > (time_t)(2 * heartbeat_s))
         end_stream(c, "slow_reader",
                    "You did not read the stream fast enough; reconnect with Last-Event-ID to "
@@ -266,12 +268,15 @@ static void *hub_main(void *arg)
             l = db_link_open(true);
         struct pollfd p[2] = {{.fd = wake_pipe[0], .events = POLLIN},
                               {.fd = l != NULL ? db_link_socket(l) : -1, .events = POLLIN}};
-        if (poll(p, 2, 1000) > 0 && (p[0].revents & POLLIN)) {
+        int ready = poll(p, 2, 1000);
+        if (ready > 0 && (p[0].revents & POLLIN)) {
             char drain[64];
             while (read(wake_pipe[0], drain, sizeof drain) > 0)
                 ;
         }
-        if (l != NULL && db_link_notified(l) >= 0)
+        /* New events: told by the publisher (NOTIFY), or looked for once a second. */
+        int told = l != NULL ? db_link_notified(l) : -1;
+        if (told > 0 || (told == 0 && (ready == 0 || !ring_ready)))
             (void)refill_ring(l);
         time_t now = time(NULL);
         size_t nresume = 0;
@@ -410,9 +415,10 @@ ssize_t hub_client_read(struct hub_client *c, char *out, size_t max, void (*susp
             c->suspended = true;
             suspend(arg);
         }
+        bool behind = c->behind;
         pthread_mutex_unlock(&c->lock);
-        if (rc == 0)
-            poke(); /* a reader that wants more: the hub fills it */
+        if (rc == 0 && behind)
+            poke(); /* a reader that wants more than its buffer held: the hub fills it */
         return rc;
     }
     if (n > max)
