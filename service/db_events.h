@@ -29,8 +29,7 @@ void db_event_list_clear(struct db_event_list *list);
 
 /* events_publish(MAX): numbers at most MAX committed queue rows as the next events. Sets
  * *PUBLISHED and *HEAD (the last id). Returns DB_ONE_RESULT or a db_status error. */
-int db_events_publish(struct db_link *l, int max, int64_t *published,
-                      int64_t *head) CPN_MUST_CHECK;
+int db_events_publish(struct db_link *l, int max, int64_t *published, int64_t *head) CPN_MUST_CHECK;
 
 /* events_after(): at most MAX events after id AFTER, of the types in TYPES (a PostgreSQL
  * array text such as "{redemption.created}", NULL: any) and of CAMPAIGN (0: any), into *OUT

@@ -31,8 +31,9 @@ int db_webhook_create(const struct webhook_new *w, char status[16], char **json)
     char hex[2 + 2 * 64 + 1] = "\\x";
     for (size_t i = 0; i < w->secret_len && i < 64; i++)
         snprintf(hex + 2 + 2 * i, 3, "%02x", w->secret[i]);
-    const char *params[] = {w->url,     w->types,      w->ca_pem, hex, w->reveal_codes ? "t" : "f",
-                            w->request_key, w->created_by};
+    const char *params[] = {
+        w->url,         w->types,     w->ca_pem, hex, w->reveal_codes ? "t" : "f",
+        w->request_key, w->created_by};
     PGresult *res = NULL;
     int rc = db_query_retry("webhook_create", 7, params, &res);
     status[0] = '\0';
@@ -243,18 +244,9 @@ int db_webhook_result(struct db_link *l, const struct db_webhook_round *r)
         snprintf(to, sizeof to, "%" PRId64, r->new_cursor);
         snprintf(retry, sizeof retry, "%.3f", r->retry_in_s);
         snprintf(give_up, sizeof give_up, "%" PRId64, r->give_up_s);
-        const char *params[] = {id,
-                                from,
-                                to,
-                                r->failed ? "t" : "f",
-                                r->error,
-                                retry,
-                                give_up,
-                                r->gone ? "t" : "f",
-                                ev.p,
-                                st.p,
-                                er.p,
-                                du.p,
+        const char *params[] = {id,       from,  to,      r->failed ? "t" : "f",
+                                r->error, retry, give_up, r->gone ? "t" : "f",
+                                ev.p,     st.p,  er.p,    du.p,
                                 ok.p};
         PGresult *res = NULL;
         rc = db_link_query(l,
@@ -280,8 +272,7 @@ int db_webhook_claim(struct db_link *l, int64_t id, bool *claimed)
     snprintf(i, sizeof i, "%" PRId64, id);
     const char *params[] = {i};
     PGresult *res = NULL;
-    int rc = db_link_query(l, "SELECT pg_try_advisory_lock(7316110, $1::integer)", 1, params,
-                           &res);
+    int rc = db_link_query(l, "SELECT pg_try_advisory_lock(7316110, $1::integer)", 1, params, &res);
     *claimed = rc == DB_ONE_RESULT && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
     PQclear(res);
     return rc == DB_ONE_RESULT || rc < 0 ? rc : DB_HARD_ERROR;

@@ -9,12 +9,23 @@
 #include "codes.h"
 #include "event_json.h"
 
-static const char *const types[] = {
-    "campaign.created",      "campaign.paused",     "campaign.resumed",  "campaign.ended",
-    "campaign.exhausted",    "batch.issued",        "batch.voided",      "redemption.created",
-    "redemption.voided",     "card.issued",         "card.earned",       "card.burned",
-    "card.voided",           "card.coupon_credited", "card.coupon_voided", "card.expired",
-    NULL};
+static const char *const types[] = {"campaign.created",
+                                    "campaign.paused",
+                                    "campaign.resumed",
+                                    "campaign.ended",
+                                    "campaign.exhausted",
+                                    "batch.issued",
+                                    "batch.voided",
+                                    "redemption.created",
+                                    "redemption.voided",
+                                    "card.issued",
+                                    "card.earned",
+                                    "card.burned",
+                                    "card.voided",
+                                    "card.coupon_credited",
+                                    "card.coupon_voided",
+                                    "card.expired",
+                                    NULL};
 
 bool event_type_known(const char *name)
 {

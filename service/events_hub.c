@@ -114,7 +114,8 @@ static bool append_event(struct hub_client *c, int64_t id, const char *json)
     if ((size_t)h + jl + 2 > BUF_MAX - BUF_RESERVE - (c->len - c->pos))
         return false;
     return append(c, head, (size_t)h, BUF_MAX - BUF_RESERVE) &&
-           append(c, json, jl, BUF_MAX - BUF_RESERVE) && append(c, "\n\n", 2, BUF_MAX - BUF_RESERVE);
+           append(c, json, jl, BUF_MAX - BUF_RESERVE) &&
+           append(c, "\n\n", 2, BUF_MAX - BUF_RESERVE);
 }
 
 /* Ends C's stream after MESSAGE (an SSE close event) when given. */

@@ -51,8 +51,10 @@ static int read_types(const char *list, struct hub_filter *f, char *detail, size
         size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
         char name[48];
         if (len == 0 || len >= sizeof name || f->ntypes >= HUB_MAX_TYPES) {
-            snprintf(detail, dlen, "The parameter 'types' must list 1 to %d event types, "
-                     "separated by commas.", HUB_MAX_TYPES);
+            snprintf(detail, dlen,
+                     "The parameter 'types' must list 1 to %d event types, "
+                     "separated by commas.",
+                     HUB_MAX_TYPES);
             return -1;
         }
         memcpy(name, p, len);

@@ -20,8 +20,7 @@
 #define MAX_TYPES 64
 
 /* Answers JSON text TEXT (freed) with STATUS, wrapped as {WRAP: ...} when WRAP is set. */
-static enum MHD_Result reply_text(struct http_req *r, unsigned status, char *text,
-                                  const char *wrap)
+static enum MHD_Result reply_text(struct http_req *r, unsigned status, char *text, const char *wrap)
 {
     json_t *v = json_loads(text, 0, NULL);
     free(text);
@@ -116,8 +115,10 @@ static int read_types(const json_t *events, char *out, size_t len, char *detail,
         bool star = name != NULL && strcmp(name, "*") == 0;
         if (name == NULL || (!star && !event_type_known(name)) ||
             (star && json_array_size(events) != 1)) {
-            snprintf(detail, dlen, "Unknown event type '%.64s'. The event types are: %s (or [\"*\"] "
-                     "alone for all).", name != NULL ? name : "(not a string)", event_types_text());
+            snprintf(detail, dlen,
+                     "Unknown event type '%.64s'. The event types are: %s (or [\"*\"] "
+                     "alone for all).",
+                     name != NULL ? name : "(not a string)", event_types_text());
             return -1;
         }
         int n = snprintf(out + used, len - used, "%s%s", i > 0 ? "," : "", name);
@@ -179,9 +180,14 @@ enum MHD_Result http_webhooks_create(struct http_req *r)
         json_decref(in);
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
-    struct webhook_new w = {.url = url, .types = types, .ca_pem = ca, .secret = secret,
-                            .secret_len = sizeof secret, .reveal_codes = json_is_true(reveal),
-                            .request_key = key, .created_by = r->principal->name};
+    struct webhook_new w = {.url = url,
+                            .types = types,
+                            .ca_pem = ca,
+                            .secret = secret,
+                            .secret_len = sizeof secret,
+                            .reveal_codes = json_is_true(reveal),
+                            .request_key = key,
+                            .created_by = r->principal->name};
     char status[16], *json = NULL;
     int rc = db_webhook_create(&w, status, &json);
     OPENSSL_cleanse(secret, sizeof secret);
@@ -252,8 +258,8 @@ enum MHD_Result http_webhooks_deliveries(struct http_req *r)
     free(json);
     if (list == NULL)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:o}", "webhook_id", (json_int_t)id, "deliveries", list));
+    return http_reply_json(
+        r, 200, json_pack("{s:I, s:o}", "webhook_id", (json_int_t)id, "deliveries", list));
 }
 
 enum MHD_Result http_webhooks_redeliver(struct http_req *r)

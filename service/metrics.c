@@ -168,7 +168,8 @@ char *metrics_render(void)
         (long long)atomic_load(&outbox_kept), (long long)atomic_load(&outbox_queued),
         (long long)atomic_load(&outbox_head), (double)atomic_load(&outbox_oldest_ms) / 1000.0,
         (unsigned long long)atomic_load(&webhook_attempts[1]),
-        (unsigned long long)atomic_load(&webhook_attempts[0]), (long long)atomic_load(&sse_streams));
+        (unsigned long long)atomic_load(&webhook_attempts[0]),
+        (long long)atomic_load(&sse_streams));
     if (b.failed) {
         free(b.p);
         return NULL;

@@ -1,5 +1,6 @@
 /* The outbox publisher thread: every outbox-poll-ms it publishes what committed (at most
- * 1000 events a round, at once again while there is more), prunes once a minute, measures
+ * 1000 events a round, at once again while there is more), prunes once a minute (every
+ * second when events are kept less than ten minutes), measures
  * every five seconds, and wakes the readers of this process. Events published by another
  * coupond reach this one's live feed through LISTEN/NOTIFY and its webhooks by polling. */
 #include <pthread.h>
@@ -102,7 +103,8 @@ static void *publisher(void *arg)
         double now = now_s();
         if (now >= next_prune) {
             prune(l);
-            next_prune = now + 60;
+            /* Once a minute; every second when events are kept less than ten minutes. */
+            next_prune = now + (retention_s < 600 ? 1 : 60);
         }
         if (now >= next_stats) {
             struct db_events_stats st;

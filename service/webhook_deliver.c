@@ -114,8 +114,8 @@ static int attempt_prepare(struct attempt *a, const struct db_webhook *w, int64_
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (w->ca_pem != NULL) {
-        struct curl_blob blob = {.data = w->ca_pem, .len = strlen(w->ca_pem),
-                                 .flags = CURL_BLOB_COPY};
+        struct curl_blob blob = {
+            .data = w->ca_pem, .len = strlen(w->ca_pem), .flags = CURL_BLOB_COPY};
         curl_easy_setopt(e, CURLOPT_CAINFO_BLOB, &blob);
     }
     return 0;
@@ -195,10 +195,15 @@ static void record(struct db_link *l, const struct db_webhook *w, struct attempt
     int statuses[WINDOW], durations[WINDOW];
     const char *errors[WINDOW];
     bool delivered[WINDOW];
-    struct db_webhook_round r = {.id = w->id, .from_cursor = w->cursor,
-                                 .new_cursor = complete_upto, .give_up_s = give_up_s,
-                                 .n = n, .events = events, .statuses = statuses,
-                                 .errors = errors, .durations_ms = durations,
+    struct db_webhook_round r = {.id = w->id,
+                                 .from_cursor = w->cursor,
+                                 .new_cursor = complete_upto,
+                                 .give_up_s = give_up_s,
+                                 .n = n,
+                                 .events = events,
+                                 .statuses = statuses,
+                                 .errors = errors,
+                                 .durations_ms = durations,
                                  .delivered = delivered};
     char why[512];
     long retry_after = 0;

@@ -5,7 +5,7 @@ its connection abruptly RECONNECTS times at random points, resuming each time wi
 Last-Event-ID. Once the file STOP holds a number H, it reads on until event H (or, with a
 filter, until the stream is quiet after the head) and writes every id it received, one per
 line, to OUT; "keepalives N" and "reconnects N" go to OUT.status.
-Usage: sse_client.py BASE_URL CERTS_DIR RECONNECTS STOP OUT [QUERY]"""
+Usage: sse_client.py BASE_URL CERTS_DIR RECONNECTS STOP OUT [QUERY [AFTER]]"""
 import http.client
 import json
 import os
@@ -17,12 +17,13 @@ import urllib.parse
 
 base, certs, reconnects, stop_file, out = sys.argv[1:6]
 query = sys.argv[6] if len(sys.argv) > 6 else ""
+start = int(sys.argv[7]) if len(sys.argv) > 7 else 0
 reconnects = int(reconnects)
 u = urllib.parse.urlsplit(base)
 ctx = ssl.create_default_context(cafile=f"{certs}/ca.pem")
 ctx.load_cert_chain(f"{certs}/marketer.pem", f"{certs}/marketer.key")
 random.seed(1515)
-ids, last, done_reconnects, keepalives = [], 0, 0, 0
+ids, last, done_reconnects, keepalives = [], start, 0, 0
 
 
 def status():
