@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "event_json.h"
 #include "events_hub.h"
@@ -118,6 +119,13 @@ enum MHD_Result http_events_get(struct http_req *r)
                                 "The live feed has as many readers as it takes, or coupond is "
                                 "stopping; please reconnect in a few seconds.");
     }
+    /* Bounded buffering all the way: the kernel's send buffer for this stream too (without
+     * this it grows to megabytes for a reader that does not read). */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int sndbuf = 64 * 1024;
+    if (ci != NULL)
+        (void)setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, sse_read, s, sse_free);
     if (resp == NULL) {

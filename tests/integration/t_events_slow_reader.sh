@@ -21,7 +21,8 @@ for round in 1 2; do
 done
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$CPID/status")
 wait "$stall" || { cat "$t/stall.out"; fail "the stalled reader failed"; }
-read -r first last n shape close <"$t/stall.out"
+[ -s "$t/stall.out" ] || fail "the stalled reader printed nothing"
+read -r first last n shape close <"$t/stall.out" || fail "stalled reader: $(cat "$t/stall.out")"
 echo "stalled reader: ids $first..$last ($n, $shape), then $close; coupond RSS ${rss} KiB"
 [ "$first" = 1 ] && [ "$shape" = contiguous ] || fail "what the slow reader got: $(cat "$t/stall.out")"
 python3 -c '
@@ -41,3 +42,4 @@ last, head = int(sys.argv[2]), int(sys.argv[3])
 assert ids == list(range(last + 1, head + 1)), (ids[:5], ids[-5:], last, head)
 print(f"resumed after {last}: {len(ids)} events to {head}, no gap, no duplicate")
 PY
+stop_coupond "$CPID"

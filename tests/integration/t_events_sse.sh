@@ -64,3 +64,4 @@ cmp -s "$t/want2" "$t/ids2" || fail "the filtered reader got other events than t
 echo "   filtered reader: exactly the $(wc -l <"$t/want2") redemptions of campaign $cid"
 [ "$(sed -n 's/^keepalives //p' "$t/ids.status")" -ge 1 ] || fail "no heartbeat seen"
 echo "live feed: 100 forced reconnects, 0 gaps, 0 duplicates"
+stop_coupond "$CPID"

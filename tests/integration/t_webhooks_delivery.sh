@@ -169,3 +169,4 @@ expect 404 "$(api "$cport" admin POST /v1/webhooks/999999/redeliver '{"from_even
 expect 200 "$(api "$cport" admin DELETE "/v1/webhooks/$wid")"
 expect 409 "$(api "$cport" admin POST "/v1/webhooks/$wid/redeliver" '{"from_event_id":1}')"
 echo "webhooks: signed, masked, nothing for rollbacks, nothing lost across the outage"
+stop_coupond "$CPID"

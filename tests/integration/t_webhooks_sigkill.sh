@@ -51,3 +51,4 @@ assert set(ids) == set(want), f"missing {sorted(set(want) - set(ids))[:10]}"
 assert all(l["webhook_id"] == f"evt_{l['event_id']}" for l in lines)
 print(f"all {len(want)} events delivered; {len(ids) - len(set(ids))} duplicate(s), each with its event's webhook-id")
 PY
+stop_coupond "$CPID"

@@ -68,6 +68,21 @@ start_coupond() {
   fail "coupond did not start on $port"
 }
 
+# stop_coupond PID: stops that coupond with SIGTERM and fails unless it exits 0 with no
+# sanitizer report in its log (the ASan build's leak check runs at exit).
+stop_coupond() {
+  local pid=$1 rc=0 log
+  kill -TERM "$pid" 2>/dev/null || true
+  wait "$pid" || rc=$?
+  for log in "$t"/coupond-*.log; do
+    if grep -qE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$log"; then
+      grep -A30 -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$log" | head -60 >&2
+      fail "sanitizer report in $(basename "$log")"
+    fi
+  done
+  [ "$rc" = 0 ] || { tail -20 "$t"/coupond-*.log >&2; fail "coupond exited with status $rc"; }
+}
+
 # start_receiver PORT SECRET LOG [flags...]: the Node receiver; sets RPID.
 start_receiver() {
   local port=$1 secret=$2 log=$3; shift 3

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A live-feed reader that stops reading: connects (receive buffer 4 KiB) as a marketer with
 Last-Event-ID: 0, reads the response head, writes "ready" to READY, then reads nothing for
-STALL seconds, then reads the rest until the server ends the stream. Prints the ids it got
+STALL seconds, then reads the rest until the server ends the stream (30 s at most). Prints the ids it got
 (first and last), how many, and the closing message's JSON ("none" when there was none).
 Usage: sse_stall.py HOST PORT CERTS_DIR STALL READY"""
 import json
@@ -25,9 +25,13 @@ head, _, buf = buf.partition(b"\r\n\r\n")
 assert head.startswith(b"HTTP/1.1 200"), head
 open(ready, "w").write("ready\n")
 time.sleep(stall)
-s.settimeout(60)
-while True:
-    chunk = s.recv(65536)
+s.settimeout(5)
+deadline = time.time() + 30
+while time.time() < deadline:
+    try:
+        chunk = s.recv(65536)
+    except socket.timeout:
+        break
     if not chunk:
         break
     buf += chunk
@@ -38,7 +42,7 @@ body, rest = b"", buf
 while rest:
     size_line, _, rest = rest.partition(b"\r\n")
     n = int(size_line.split(b";")[0], 16)
-    if n == 0:
+    if n == 0 or len(rest) < n:
         break
     body, rest = body + rest[:n], rest[n + 2:]
 ids, close = [], None
