@@ -182,9 +182,10 @@ static bool feed(struct db_link *l, struct hub_client *c, time_t now)
         c->cursor = ring_last;
         c->from_now = false;
     }
-    if (c->cursor < ring_first - 1 && l != NULL)
+    /* Less room than a few events: full (and no database read that could not be sent). */
+    bool full = BUF_MAX - BUF_RESERVE - (c->len - c->pos) < 4096;
+    if (!full && c->cursor < ring_first - 1 && l != NULL)
         (void)catch_up(l, c);
-    bool full = false;
     while (!full && c->cursor >= ring_first - 1 && c->cursor < ring_last) {
         const struct ring_ev *e = &ring[(c->cursor + 1) % RING];
         if (matches(&c->filter, e->type, e->campaign))
@@ -193,6 +194,7 @@ static bool feed(struct db_link *l, struct hub_client *c, time_t now)
             c->cursor = e->id;
     }
     bool waiting = c->cursor < ring_last;
+    full = full || BUF_MAX - BUF_RESERVE - (c->len - c->pos) < 4096;
     c->behind = waiting || c->cursor < ring_first - 1;
     if (waiting && full && now - c->last_read > (time_t)(2 * heartbeat_s))
         end_stream(c, "slow_reader",
@@ -275,9 +277,16 @@ static void *hub_main(void *arg)
             while (read(wake_pipe[0], drain, sizeof drain) > 0)
                 ;
         }
-        /* New events: told by the publisher (NOTIFY), or looked for once a second. */
+        /* New events: told by the publisher (NOTIFY), or looked for once a second; with no
+         * reader nothing is read or rendered (the ring starts again at the head when one
+         * comes, and a reader resuming further back catches up from the database). */
         int told = l != NULL ? db_link_notified(l) : -1;
-        if (told > 0 || (told == 0 && (ready == 0 || !ring_ready)))
+        pthread_mutex_lock(&hub_lock);
+        bool readers = clients != NULL;
+        if (!readers)
+            ring_ready = false;
+        pthread_mutex_unlock(&hub_lock);
+        if (readers && (told > 0 || (told == 0 && (ready == 0 || !ring_ready))))
             (void)refill_ring(l);
         time_t now = time(NULL);
         size_t nresume = 0;
