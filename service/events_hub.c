@@ -1,10 +1,10 @@
 /* The live feed's hub thread: it wakes on a notification from the outbox publisher (LISTEN
  * coupond_events), on a reader that wants more, or every second; reads the new events into a
- * ring of the newest RING (rendered once, codes masked), and then fills each reader's buffer
- * (at most BUF_MAX bytes) from the ring, or from the database for a reader further back. A
- * reader whose buffer stays full while events wait for longer than twice the heartbeat is
- * cut off: its stream ends with an "event: close" message saying why, and the reader resumes
- * with Last-Event-ID. Ids are gap-free and commit-ordered (sql/functions/0810), so resuming
+ * ring of the newest RING (each rendered once, codes masked, when a reader first wants it), and
+ * then fills each reader's buffer (at most BUF_MAX bytes) from the ring, or from the database for a
+ * reader further back. A reader whose buffer stays full while events wait for longer than twice the
+ * heartbeat is cut off: its stream ends with an "event: close" message saying why, and the reader
+ * resumes with Last-Event-ID. Ids are gap-free and commit-ordered (sql/functions/0810), so resuming
  * after the last id received loses and repeats nothing. */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,9 +31,8 @@
 #define FETCH_MAX   500
 
 struct ring_ev {
-    int64_t id, campaign;
-    char type[64];
-    char *json; /* masked */
+    struct db_event ev; /* as stored (its payload owned) */
+    char *json;         /* rendered (masked) when a reader first wants it, else NULL */
 };
 
 struct hub_client {
@@ -187,11 +186,14 @@ static bool feed(struct db_link *l, struct hub_client *c, time_t now)
     if (!full && c->cursor < ring_first - 1 && l != NULL)
         (void)catch_up(l, c);
     while (!full && c->cursor >= ring_first - 1 && c->cursor < ring_last) {
-        const struct ring_ev *e = &ring[(c->cursor + 1) % RING];
-        if (matches(&c->filter, e->type, e->campaign))
-            full = !append_event(c, e->id, e->json);
+        struct ring_ev *e = &ring[(c->cursor + 1) % RING];
+        if (matches(&c->filter, e->ev.type, e->ev.campaign)) {
+            if (e->json == NULL)
+                e->json = event_json(&e->ev, false);
+            full = !append_event(c, e->ev.id, e->json != NULL ? e->json : "{}");
+        }
         if (!full)
-            c->cursor = e->id;
+            c->cursor = e->ev.id;
     }
     bool waiting = c->cursor < ring_last;
     full = full || BUF_MAX - BUF_RESERVE - (c->len - c->pos) < 4096;
@@ -233,12 +235,10 @@ static bool refill_ring(struct db_link *l)
                 break; /* cannot happen: ids are gap-free */
             struct ring_ev *slot = &ring[e->id % RING];
             free(slot->json);
-            slot->json = event_json(e, false);
-            if (slot->json == NULL)
-                slot->json = strdup("{}");
-            slot->id = e->id;
-            slot->campaign = e->campaign;
-            snprintf(slot->type, sizeof slot->type, "%s", e->type);
+            free(slot->ev.payload);
+            slot->json = NULL;
+            slot->ev = *e; /* takes the payload */
+            list.items[i].payload = NULL;
             pthread_mutex_lock(&hub_lock);
             ring_last = e->id;
             if (ring_last - ring_first >= RING)
@@ -361,7 +361,9 @@ void hub_stop(void)
     }
     for (size_t i = 0; i < RING; i++) {
         free(ring[i].json);
+        free(ring[i].ev.payload);
         ring[i].json = NULL;
+        ring[i].ev.payload = NULL;
     }
     ring_ready = false;
     for (int i = 0; i < 2; i++) {
