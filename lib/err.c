@@ -62,6 +62,16 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_STALE_KEY] = {"unavailable", 503,
                            "A newer code key is in use: this coupond must be restarted with it "
                            "before it can issue codes."},
+    [CPN_ERR_CAMPAIGN_PAUSED] = {"campaign_paused", 422,
+                                 "This campaign is paused: its coupons cannot be used right now."},
+    [CPN_ERR_VOIDED_BATCH] = {"voided_batch", 422,
+                              "This coupon was withdrawn (its batch was voided) and cannot be "
+                              "used."},
+    [CPN_ERR_URI_TOO_LONG] = {"uri_too_long", 414,
+                              "The address is too long or has too many query parameters."},
+    [CPN_ERR_OFFLINE_CONFLICT] = {"offline_conflict", 409,
+                                  "This coupon was accepted offline but had already been used: "
+                                  "the case is listed for the marketer to decide."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

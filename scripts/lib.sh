@@ -8,10 +8,9 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libmicrohttpd-dev libgnutls28-dev libpq-dev postgresql postgresql-contrib
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
-  debhelper dpkg-dev lintian scdoc systemd adduser man-db)
+  debhelper dpkg-dev lintian scdoc systemd adduser man-db
+  python3-statsmodels chromium libnss3-tools nodejs strace faketime)
 PG_USER=coupond
-# Node.js for the webhook tests' receiver (tests/webhooks: the standardwebhooks npm package).
-PACKAGES+=(nodejs)
 
 say() { printf '%s\n' "== $*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -32,6 +31,17 @@ ensure_packages() {
   say "installing packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_node_modules DIR: the npm packages DIR/package-lock.json pins, in DIR/node_modules
+# (npm ci, from the npm registry), unless they are there already for this lock file.
+ensure_node_modules() {
+  local dir=$1
+  if cmp -s "$dir/package-lock.json" "$dir/node_modules/.coupond-lock" 2>/dev/null; then return 0; fi
+  command -v npm >/dev/null 2>&1 || die "npm is needed for the browser tests (it comes with Node.js 20)"
+  say "installing npm packages in ${dir#"$ROOT"/}"
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
+  cp "$dir/package-lock.json" "$dir/node_modules/.coupond-lock"
 }
 
 # build DIR [cmake args...]: configure once, then build everything.
@@ -71,8 +81,30 @@ pg_as() {
   if [ "$(id -u)" -eq 0 ]; then runuser -u "$PG_USER" -- "$@"; else "$@"; fi
 }
 
+# pg_access DATA: who may connect to the cluster in DATA, written on every start (so a
+# cluster made by an older pg_start, with trust for every local account, is closed too):
+# unix socket only, peer authentication (the kernel names the connecting account) through
+# the map "coupond": the cluster owner as itself and, when we run as root (directly or by
+# sudo), root as the owner, since scripts/run and scripts/test start coupond as root.
+# Every other local account is refused.
+pg_access() {
+  local data=$1
+  pg_as tee "$data/pg_hba.conf" >/dev/null <<HBA
+# Written by scripts/lib.sh pg_start on every start; edits are lost. No TCP (listen_addresses
+# is empty); on the unix socket only the accounts of pg_ident.conf's map "coupond".
+local all all peer map=coupond
+HBA
+  {
+    echo "# Written by scripts/lib.sh pg_start: OS account -> database role."
+    echo "coupond $PG_USER $PG_USER"
+    if [ "$(id -u)" -eq 0 ] && [ "$PG_USER" != root ]; then echo "coupond root $PG_USER"; fi
+  } | pg_as tee "$data/pg_ident.conf" >/dev/null
+}
+
 # pg_start NAME: start (creating if needed) the private cluster var/NAME and set
-# COUPOND_DB and PG_DATA/PG_SOCK. Unix socket only; no TCP port is opened.
+# COUPOND_DB and PG_DATA/PG_SOCK. Unix socket only; no TCP port is opened. Only the
+# cluster owner and the invoking user (root when run as root or by sudo) can connect
+# (pg_access); the socket and its directory are the owner's alone (mode 0700).
 pg_start() {
   local name=$1 bindir data sock
   bindir=$(pg_bindir)
@@ -95,10 +127,10 @@ pg_start() {
   if [ ${#sock} -gt 90 ]; then sock="/tmp/coupond-$(printf '%s' "$data" | sha256sum | cut -c1-12).sock"; fi
   mkdir -p "$data" "$sock"
   if [ "$(id -u)" -eq 0 ]; then chown "$PG_USER" "$data" "$sock"; fi
-  chmod 700 "$data"
+  chmod 700 "$data" "$sock"
   if [ ! -f "$data/PG_VERSION" ]; then
     say "creating PostgreSQL cluster in var/$name"
-    pg_as "$bindir/initdb" -D "$data" -U "$PG_USER" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    pg_as "$bindir/initdb" -D "$data" -U "$PG_USER" --auth=peer -E UTF8 --locale=C.UTF-8 >/dev/null
     cat >>"$data/postgresql.conf" <<CONF
 listen_addresses = ''
 max_connections = 200
@@ -116,11 +148,11 @@ CONF
   if pg_as "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
     pg_as "$bindir/pg_ctl" -D "$data" -m fast stop >/dev/null || true
   fi
+  pg_access "$data"
   say "starting PostgreSQL (var/$name, socket $sock)"
   pg_as "$bindir/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
-    -o "-k '$sock' -c unix_socket_permissions=0777" start >/dev/null ||
+    -o "-k '$sock' -c unix_socket_permissions=0700" start >/dev/null ||
     { tail -20 "$data/server.log" >&2; die "PostgreSQL did not start"; }
-  chmod 755 "$sock" 2>/dev/null || true
   pg_as "$bindir/psql" -h "$sock" -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='coupond'" | grep -q 1 ||
     pg_as "$bindir/createdb" -h "$sock" coupond
   PG_DATA=$data PG_SOCK=$sock PG_BINDIR=$bindir

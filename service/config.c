@@ -11,6 +11,9 @@
 #ifndef COUPOND_SQL_DIR
 #define COUPOND_SQL_DIR "/usr/share/coupond/sql"
 #endif
+#ifndef COUPOND_UI_DIR
+#define COUPOND_UI_DIR "/usr/share/coupond/ui"
+#endif
 
 const char *svc_usage(void)
 {
@@ -22,17 +25,33 @@ const char *svc_usage(void)
            "  --cert FILE --key FILE   the server's certificate and key (PEM)\n"
            "  --ca FILE            the CA that signs client certificates\n"
            "  --crl FILE           the CA's revocation list; re-read within a second\n"
+           "  --no-crl             serve without revocation checks (serve needs --crl or this)\n"
            "  --keys DIR           signing and MAC keys (coupond keygen --keys DIR adds one)\n"
            "  --sql DIR            schema migrations and stored functions\n"
+           "  --ui DIR             the marketer console's files, served under /ui/\n"
            "  --threads N          worker threads, one database connection each\n"
            "  --max-connections N  open TLS connections at most (default 4096)\n"
            "  --idle-timeout S     close connections idle this long (default 120)\n"
+           "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
+           "  --export-stall-timeout S  cancel an export its client stopped reading (default "
+           "60)\n"
+           "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
+           "                       0: no limit, e.g. behind a load balancer)\n"
+           "  --max-unauthenticated N   connections without a verified client certificate\n"
+           "                       (default: a quarter of max-connections, at most 256);\n"
+           "                       when full, the oldest such one is closed\n"
+           "  --max-unauthenticated-per-address N   of those from one address (default: half\n"
+           "                       of max-unauthenticated; 0: no limit)\n"
+           "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
+           "                       connecting, however busy the client is (default 5)\n"
            "  --outbox-poll-ms N   how often new events are published (default 50)\n"
            "  --event-retention S  keep delivered events this long (default 604800)\n"
            "  --webhook-timeout S  one webhook attempt at most (default 15)\n"
            "  --webhook-retry-max S   longest pause between webhook attempts (default 3600)\n"
            "  --webhook-give-up S  mark a subscription failing after this long (default 259200)\n"
-           "  --sse-heartbeat S    heartbeat on a quiet live feed (default 15)\n";
+           "  --sse-heartbeat S    heartbeat on a quiet live feed (default 15)\n"
+
+           "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
 
 static int set_str(char **slot, const char *value)
@@ -54,6 +73,23 @@ static int parse_uint(const char *text, unsigned min, unsigned max, unsigned *ou
         return -1;
     *out = (unsigned)v;
     return 0;
+}
+
+static int parse_bool(const char *text, bool *out)
+{
+    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false",
+                                                                                "off", "0"};
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcmp(text, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcmp(text, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    return -1;
 }
 
 enum cpn_err svc_parse_listen(const char *text, char **host, unsigned *port)
@@ -86,8 +122,8 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
     struct {
         const char *name;
         char **slot;
-    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},    {"ca", &c->ca},
-                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}};
+    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},     {"ca", &c->ca},
+                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}, {"ui", &c->ui_dir}};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
         if (strcmp(name, strs[i].name) == 0) {
             if (set_str(strs[i].slot, value) != 0) {
@@ -104,18 +140,33 @@ static int apply(struct svc_config *c, const char *name, const char *value, char
         }
         return 0;
     }
+    if (strcmp(name, "no-crl") == 0) {
+        if (parse_bool(value, &c->no_crl) != 0) {
+            snprintf(errbuf, errlen, "no-crl: expected yes or no, got '%s'", value);
+            return -1;
+        }
+        return 0;
+    }
     struct {
         const char *name;
         unsigned *slot, min, max;
     } nums[] = {{"threads", &c->threads, 1, 256},
                 {"max-connections", &c->max_connections, 1, 100000},
                 {"idle-timeout", &c->idle_timeout_s, 1, 86400},
+                {"max-issues", &c->max_issues, 1, 64},
+                {"export-stall-timeout", &c->export_stall_s, 1, 86400},
+                {"max-connections-per-address", &c->max_per_address, 0, 100000},
+                {"max-unauthenticated", &c->max_unauth, 1, 100000},
+                {"max-unauthenticated-per-address", &c->max_unauth_per_address, 0, 100000},
+                {"handshake-deadline", &c->handshake_deadline_s, 1, 300},
                 {"outbox-poll-ms", &c->outbox_poll_ms, 1, 10000},
                 {"event-retention", &c->event_retention_s, 0, 366 * 86400},
                 {"webhook-timeout", &c->webhook_timeout_s, 1, 300},
                 {"webhook-retry-max", &c->webhook_retry_max_s, 1, 86400},
                 {"webhook-give-up", &c->webhook_give_up_s, 1, 30 * 86400},
-                {"sse-heartbeat", &c->sse_heartbeat_s, 1, 3600}};
+                {"sse-heartbeat", &c->sse_heartbeat_s, 1, 3600},
+
+                {"db-deadline", &c->db_deadline_ms, 100, 600000}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) == 0) {
             if (parse_uint(value, nums[i].min, nums[i].max, nums[i].slot) != 0) {
@@ -147,11 +198,22 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
         snprintf(errbuf, errlen, "cannot read config file %s: %s", path, strerror(errno));
         return -1;
     }
-    char line[4096];
+    /* Whole lines of any length (getline): a fixed buffer once read the tail of a long
+     * comment as a setting of its own. */
+    char *line = NULL;
+    size_t cap = 0;
     unsigned lineno = 0;
     int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+    while (rc == 0) {
+        ssize_t len = getline(&line, &cap, f);
+        if (len < 0)
+            break;
         lineno++;
+        if ((size_t)len != strlen(line)) {
+            snprintf(errbuf, errlen, "%s:%u: the line contains a NUL byte", path, lineno);
+            rc = -1;
+            break;
+        }
         char *s = trim(line);
         if (*s == '\0' || *s == '#')
             continue;
@@ -170,6 +232,7 @@ static int load_file(struct svc_config *c, const char *path, char *errbuf, size_
             rc = -1;
         }
     }
+    free(line);
     fclose(f);
     return rc;
 }
@@ -187,6 +250,7 @@ void svc_config_free(struct svc_config *c)
     free(c->crl);
     free(c->keys_dir);
     free(c->sql_dir);
+    free(c->ui_dir);
     free(c);
 }
 
@@ -202,6 +266,13 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->threads = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 2;
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
+    c->max_issues = 2;
+    c->export_stall_s = 60;
+    c->max_per_address = 256;
+    c->max_unauth = 0;                    /* not set: a quarter of max-connections, at most 256 */
+    c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
+    c->handshake_deadline_s = 5;
+    c->db_deadline_ms = 5000;
     c->outbox_poll_ms = 50;
     c->event_retention_s = 7 * 86400;
     c->webhook_timeout_s = 15;
@@ -211,7 +282,8 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||
-        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR)) {
+        set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR) ||
+        set_str(&c->ui_dir, COUPOND_UI_DIR)) {
         snprintf(errbuf, errlen, "out of memory");
         goto fail;
     }
@@ -246,6 +318,10 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
             goto fail;
         }
         const char *name = a + 2;
+        if (strcmp(name, "no-crl") == 0) {
+            c->no_crl = true; /* the one flag without a value */
+            continue;
+        }
         const char *eq = strchr(name, '=');
         char namebuf[64];
         const char *value;
@@ -275,6 +351,19 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
         if (apply(c, namebuf, value, errbuf, errlen) != 0)
             goto fail;
     }
+    if (c->max_unauth == 0) {
+        c->max_unauth = c->max_connections / 4 < 256 ? c->max_connections / 4 : 256;
+        if (c->max_unauth == 0)
+            c->max_unauth = 1;
+    } else if (c->max_unauth >= c->max_connections) {
+        snprintf(errbuf, errlen,
+                 "max-unauthenticated (%u) must be below max-connections (%u), so that "
+                 "connections with a certificate always have room",
+                 c->max_unauth, c->max_connections);
+        goto fail;
+    }
+    if (c->max_unauth_per_address == UINT_MAX)
+        c->max_unauth_per_address = c->max_unauth / 2 > 0 ? c->max_unauth / 2 : 1;
     return c;
 fail:
     svc_config_free(c);

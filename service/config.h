@@ -15,12 +15,21 @@ struct svc_config {
     char *cert;        /* server certificate (PEM) */
     char *key;         /* server private key (PEM) */
     char *ca;          /* CA that signs client certificates */
-    char *crl;         /* CRL file, re-read within a second of a change; may be NULL */
+    char *crl;         /* CRL file, re-read within a second of a change; NULL with no_crl */
+    bool no_crl;       /* --no-crl: serve without revocation checks (needs saying) */
     char *keys_dir;    /* signing and MAC keys */
     char *sql_dir;     /* sql/migrations and sql/functions */
+    char *ui_dir;      /* the console's assets (index.html, JS, CSS) */
     unsigned threads;  /* worker threads, each with its own database connection */
     unsigned max_connections;
     unsigned idle_timeout_s;
+    unsigned max_issues;      /* issues running at once; a further one is refused (503) */
+    unsigned export_stall_s;  /* an export whose client reads nothing this long is cancelled */
+    unsigned max_per_address; /* connections from one address (IPv6: one /64); 0 = any */
+    unsigned max_unauth; /* connections without a verified certificate, in all; < max_connections */
+    unsigned max_unauth_per_address; /* … from one address; 0 = any */
+    unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
+    unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
     /* events, webhooks and the live feed (docs/webhooks.md) */
     unsigned outbox_poll_ms;      /* how often the publisher looks for new events (50) */
     unsigned event_retention_s;   /* delivered events are kept this long (604800: 7 days) */
@@ -31,8 +40,8 @@ struct svc_config {
 };
 
 /* Builds the configuration from ARGV (flags, and a --config FILE), the environment
- * and defaults into a new struct the caller frees with svc_config_free. On error, NULL is
- * returned and one line explaining it has been written to ERRBUF. */
+ * and defaults into a new struct the caller frees with svc_config_free. On error, NULL is returned
+ * and one line explaining it has been written to ERRBUF. */
 struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen);
 
 /* Frees CFG and its strings; NULL is a no-op. */

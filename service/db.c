@@ -1,10 +1,18 @@
-/* One PostgreSQL connection per worker thread, prepared once; the 4-state status. */
+/* One PostgreSQL connection per worker thread, prepared once; the 4-state status; and the
+ * statement deadline: every round trip (connecting included) is sent asynchronously and
+ * waited for with poll(2) until the deadline, so a PostgreSQL that stops answering (frozen,
+ * cut off, out of disk and stuck) costs a request at most the deadline and a 503, never a
+ * hung worker. */
+#include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "db.h"
 #include "db_statements.h"
@@ -13,6 +21,132 @@
 static char *conninfo;
 static pthread_key_t conn_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+static unsigned deadline_ms = DB_DEADLINE_DEFAULT_MS;
+/* After a deadline passed, the thread answers DB_SOFT_ERROR at once until this time (ms,
+ * monotonic) instead of queueing its next requests behind another full wait; then it tries
+ * again by itself. */
+static _Thread_local int64_t hold_until_ms;
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void db_set_deadline_ms(unsigned ms)
+{
+    deadline_ms = ms > 0 ? ms : DB_DEADLINE_DEFAULT_MS;
+}
+
+unsigned db_deadline_ms(void)
+{
+    return deadline_ms;
+}
+
+/* The deadline of a call that started at START on CONN: the statement deadline, or for a
+ * statement inside an explicit transaction (bulk work such as a large issue) twenty times
+ * it. */
+static int64_t deadline_for(const PGconn *conn, int64_t start)
+{
+    bool in_tx = conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE;
+    return start + (int64_t)deadline_ms * (in_tx ? 20 : 1);
+}
+
+/* Notes that the database missed a deadline: fail fast for a while (see hold_until_ms). */
+static void missed_deadline(const char *what)
+{
+    log_msg(LOG_WARN, "database did not answer %s within %u ms; answering 503 meanwhile", what,
+            deadline_ms);
+    hold_until_ms = now_ms() + (deadline_ms < 1000 ? deadline_ms : 1000);
+}
+
+/* Waits until CONN's socket is ready for EVENTS or DEADLINE passes. Returns 1 when ready,
+ * 0 when the deadline passed, -1 on error. */
+static int wait_ready(const PGconn *conn, short events, int64_t deadline)
+{
+    int fd = PQsocket(conn);
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            return 0;
+        struct pollfd p = {.fd = fd, .events = events, .revents = 0};
+        int n = poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+        if (n > 0)
+            return 1;
+        if (n == 0)
+            return 0;
+        if (errno != EINTR)
+            return -1;
+    }
+}
+
+/* Collects the answer to what was just sent on CONN, by DEADLINE. Returns the last result
+ * (an error result when the statement or the connection failed; the caller clears it), or
+ * NULL with *LATE set when the deadline passed (the connection is then mid-statement and
+ * must be dropped). */
+static PGresult *collect(PGconn *conn, int64_t deadline, bool *late)
+{
+    PGresult *last = NULL;
+    for (;;) {
+        while (PQisBusy(conn)) {
+            int w = wait_ready(conn, POLLIN, deadline);
+            if (w == 0) {
+                *late = true;
+                PQclear(last);
+                return NULL;
+            }
+            /* On a failure libpq drops the socket; PQgetResult then reports it at once. */
+            if (w < 0 || !PQconsumeInput(conn))
+                break;
+        }
+        PGresult *r = PQgetResult(conn);
+        if (r == NULL)
+            return last != NULL ? last : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+        PQclear(last);
+        last = r;
+        if (PQstatus(conn) == CONNECTION_BAD)
+            return last;
+    }
+}
+
+/* Runs SQL (when NAME is NULL) or prepares statement NAME as SQL on CONN, by DEADLINE.
+ * Returns the result as collect() does, never NULL unless *LATE. */
+static PGresult *round_trip(PGconn *conn, const char *name, const char *sql, int64_t deadline,
+                            bool *late)
+{
+    int sent = name != NULL ? PQsendPrepare(conn, name, sql, 0, NULL) : PQsendQuery(conn, sql);
+    if (!sent)
+        return PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+    return collect(conn, deadline, late);
+}
+
+/* Opens a connection by DEADLINE (PQconnectStart/PQconnectPoll). Returns it, or NULL (logged;
+ * *LATE set when it was the deadline). */
+static PGconn *connect_by(int64_t deadline, bool *late)
+{
+    PGconn *conn = PQconnectStart(conninfo != NULL ? conninfo : "");
+    if (conn == NULL)
+        return NULL;
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    while (PQstatus(conn) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
+           st != PGRES_POLLING_FAILED) {
+        int w = wait_ready(conn, st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+        if (w <= 0) {
+            *late = w == 0;
+            break;
+        }
+        st = PQconnectPoll(conn);
+    }
+    if (st == PGRES_POLLING_OK && PQstatus(conn) == CONNECTION_OK)
+        return conn;
+    if (!*late)
+        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+    PQfinish(conn);
+    return NULL;
+}
 
 static void close_conn(void *conn)
 {
@@ -52,30 +186,36 @@ void db_free_setup(void)
     conninfo = NULL;
 }
 
-static PGconn *connect_and_prepare(void)
+/* Connects, sets the session up and prepares every statement, all by DEADLINE.
+ * Returns the connection or NULL (logged; *LATE set when the deadline passed). */
+static PGconn *connect_and_prepare(int64_t deadline, bool *late)
 {
-    PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
-    if (PQstatus(conn) != CONNECTION_OK) {
-        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
-        PQfinish(conn);
+    PGconn *conn = connect_by(deadline, late);
+    if (conn == NULL)
         return NULL;
-    }
     /* The idempotency of redeem, earn, burn and the voids (an advisory lock, then a fresh
      * look for the first answer) needs a new snapshot per statement: READ COMMITTED,
-     * whatever the server's default is. */
-    PGresult *iso = PQexec(conn, "SET default_transaction_isolation = 'read committed'");
-    bool iso_ok = PQresultStatus(iso) == PGRES_COMMAND_OK;
+     * whatever the server's default is. A backend whose client gave up on a statement
+     * (the deadline) notices within a second and stops working for nobody. */
+    PGresult *iso = round_trip(conn, NULL, "SET default_transaction_isolation = 'read committed'",
+                               deadline, late);
+    bool iso_ok = iso != NULL && PQresultStatus(iso) == PGRES_COMMAND_OK;
     PQclear(iso);
-    if (!iso_ok) {
-        log_msg(LOG_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
+    if (iso_ok) /* PostgreSQL 14 on; older servers refuse it, which changes nothing */
+        PQclear(
+            round_trip(conn, NULL, "SET client_connection_check_interval = 1000", deadline, late));
+    if (!iso_ok || *late) {
+        if (!*late)
+            log_msg(LOG_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
     for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
-        PGresult *r = PQprepare(conn, s->name, s->sql, 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            log_msg(LOG_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
-                    PQerrorMessage(conn));
+        PGresult *r = round_trip(conn, s->name, s->sql, deadline, late);
+        if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
+            if (!*late)
+                log_msg(LOG_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
+                        PQerrorMessage(conn));
             PQclear(r);
             PQfinish(conn);
             return NULL;
@@ -85,7 +225,8 @@ static PGconn *connect_and_prepare(void)
     return conn;
 }
 
-PGconn *db_conn(void)
+/* db_conn() by DEADLINE, telling the caller when the deadline was what failed. */
+static PGconn *thread_conn(int64_t deadline, bool *late)
 {
     pthread_once(&key_once, make_key);
     PGconn *conn = pthread_getspecific(conn_key);
@@ -95,10 +236,20 @@ PGconn *db_conn(void)
         PQfinish(conn);
         pthread_setspecific(conn_key, NULL);
     }
-    conn = connect_and_prepare();
+    if (now_ms() < hold_until_ms)
+        return NULL;
+    conn = connect_and_prepare(deadline, late);
     if (conn != NULL)
         pthread_setspecific(conn_key, conn);
+    else if (*late)
+        missed_deadline("a new connection");
     return conn;
+}
+
+PGconn *db_conn(void)
+{
+    bool late = false;
+    return thread_conn(now_ms() + deadline_ms, &late);
 }
 
 const char *db_sqlstate(const PGresult *res)
@@ -132,17 +283,33 @@ static void drop_conn(PGconn *conn)
     pthread_setspecific(conn_key, NULL);
 }
 
+/* True when SQLSTATE STATE (on CONN) is worth a retry, later or at once: serialization
+ * failure, deadlock, a lost or refused connection, a server shutting down or restarting
+ * after a crash, a cancelled statement, or insufficient resources (disk full, out of
+ * memory, too many connections). */
+static bool soft_state(const PGconn *conn, const char *state)
+{
+    return PQstatus(conn) != CONNECTION_OK || strcmp(state, "40001") == 0 ||
+           strcmp(state, "40P01") == 0 || strncmp(state, "08", 2) == 0 ||
+           strncmp(state, "53", 2) == 0 || strcmp(state, "57P01") == 0 ||
+           strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0 ||
+           strcmp(state, "57014") == 0;
+}
+
 /* Runs prepared statement NAME (or, when NAME is NULL, the command SQL) on the thread's
- * connection. When the connection turns out dead (PostgreSQL restarted, a network cut)
- * and no transaction was open, it reconnects and runs the statement once more: every
- * write is idempotent, so a statement that did reach the server is replayed, not doubled.
- * Returns the result (never NULL unless out of memory) or NULL with no connection. */
+ * connection by the statement deadline. When the connection turns out dead (PostgreSQL
+ * restarted, a network cut) and no transaction was open, it reconnects and runs the
+ * statement once more: every write is idempotent, so a statement that did reach the server
+ * is replayed, not doubled. Returns the result (never NULL unless out of memory) or NULL
+ * with no connection; *LATE is set when the deadline passed (the connection is dropped: the
+ * server may still finish the statement, which a retry under the same key replays). */
 static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n,
-                                        const char *const *values, PGconn **used)
+                                        const char *const *values, PGconn **used, bool *late)
 {
     bool once = run_once(name);
+    int64_t start = now_ms(), deadline = start + deadline_ms;
     for (int attempt = 0; attempt < 2; attempt++) {
-        PGconn *conn = db_conn();
+        PGconn *conn = thread_conn(deadline, late);
         *used = conn;
         if (conn == NULL)
             return NULL;
@@ -151,14 +318,24 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
              * already closed (PostgreSQL restarted), since it could not be run again. */
             log_msg(LOG_WARN, "database connection lost; reconnecting");
             drop_conn(conn);
-            conn = db_conn();
+            conn = thread_conn(deadline, late);
             *used = conn;
             if (conn == NULL)
                 return NULL;
         }
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
+        if (attempt == 0)
+            deadline = deadline_for(conn, start);
+        int sent = name != NULL ? PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0)
+                                : PQsendQuery(conn, sql);
         PGresult *r =
-            name != NULL ? PQexecPrepared(conn, name, n, values, NULL, NULL, 0) : PQexec(conn, sql);
+            sent ? collect(conn, deadline, late) : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
+        if (*late) {
+            missed_deadline(name != NULL ? name : sql);
+            drop_conn(conn);
+            *used = NULL;
+            return NULL;
+        }
         if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1 || once)
             return r;
         log_msg(LOG_WARN, "database connection lost; reconnecting");
@@ -173,7 +350,8 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
     if (res != NULL)
         *res = NULL;
     PGconn *conn = NULL;
-    PGresult *r = exec_once_more_if_dead(name, NULL, n, values, &conn);
+    bool late = false;
+    PGresult *r = exec_once_more_if_dead(name, NULL, n, values, &conn, &late);
     if (conn == NULL)
         return DB_SOFT_ERROR;
     ExecStatusType st = PQresultStatus(r);
@@ -186,11 +364,7 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
         return rows;
     }
     const char *state = db_sqlstate(r);
-    int rc = DB_HARD_ERROR;
-    if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-        PQstatus(conn) != CONNECTION_OK || strncmp(state, "08", 2) == 0 ||
-        strcmp(state, "57P01") == 0)
-        rc = DB_SOFT_ERROR;
+    int rc = soft_state(conn, state) ? DB_SOFT_ERROR : DB_HARD_ERROR;
     log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name, state,
             PQresultErrorMessage(r));
     if (PQstatus(conn) != CONNECTION_OK)
@@ -205,25 +379,28 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
 
 int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
 {
-    /* A statement that must run once is not retried: its first run may have committed. */
+    /* A statement that must run once is not retried: its first run may have committed.
+     * Nor is one whose database just missed the deadline (hold_until_ms is then set). */
     int attempts = run_once(name) ? 1 : 3;
     int rc = DB_SOFT_ERROR;
-    for (int attempt = 0; attempt < attempts && rc == DB_SOFT_ERROR; attempt++)
+    for (int attempt = 0; attempt < attempts && rc == DB_SOFT_ERROR; attempt++) {
+        if (attempt > 0 && now_ms() < hold_until_ms)
+            break;
         rc = db_query(name, n, values, res);
+    }
     return rc;
 }
 
 int db_command(const char *sql)
 {
     PGconn *conn = NULL;
-    PGresult *r = exec_once_more_if_dead(NULL, sql, 0, NULL, &conn);
+    bool late = false;
+    PGresult *r = exec_once_more_if_dead(NULL, sql, 0, NULL, &conn, &late);
     if (conn == NULL)
         return DB_SOFT_ERROR;
     int rc = PQresultStatus(r) == PGRES_COMMAND_OK ? DB_NO_RESULTS : DB_HARD_ERROR;
     if (rc != DB_NO_RESULTS) {
-        const char *state = db_sqlstate(r);
-        if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
-            PQstatus(conn) != CONNECTION_OK)
+        if (soft_state(conn, db_sqlstate(r)))
             rc = DB_SOFT_ERROR;
         log_msg(LOG_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
         if (PQstatus(conn) != CONNECTION_OK)
@@ -235,11 +412,9 @@ int db_command(const char *sql)
 
 PGconn *db_connect_new(void)
 {
-    PGconn *conn = PQconnectdb(conninfo != NULL ? conninfo : "");
-    if (PQstatus(conn) != CONNECTION_OK) {
-        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
-        PQfinish(conn);
-        return NULL;
-    }
+    bool late = false;
+    PGconn *conn = connect_by(now_ms() + deadline_ms, &late);
+    if (late)
+        log_msg(LOG_WARN, "database did not accept a connection within %u ms", deadline_ms);
     return conn;
 }

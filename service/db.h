@@ -9,10 +9,24 @@
 
 enum db_status {
     DB_HARD_ERROR = -2, /* the statement failed; retrying will not help */
-    DB_SOFT_ERROR = -1, /* serialization failure, deadlock or lost connection: retry */
-    DB_NO_RESULTS = 0,  /* success, no row */
-    DB_ONE_RESULT = 1,  /* success, one row (queries returning many rows return their count) */
+    DB_SOFT_ERROR =
+        -1, /* serialization failure, deadlock, lost connection, deadline, disk full: retry */
+    DB_NO_RESULTS = 0, /* success, no row */
+    DB_ONE_RESULT = 1, /* success, one row (queries returning many rows return their count) */
 };
+
+/* How long a round trip to PostgreSQL may take by default (connecting included), in ms. */
+#define DB_DEADLINE_DEFAULT_MS 5000u
+
+/* Sets the statement deadline: every db_query, db_command and connection attempt answers
+ * within MS milliseconds (statements inside an explicit transaction, bulk work, within 20
+ * times that); past it the connection is dropped and the call answers DB_SOFT_ERROR, and the
+ * thread answers DB_SOFT_ERROR at once for up to a second before it tries again. 0 restores
+ * the default. Call before the worker threads start. */
+void db_set_deadline_ms(unsigned ms);
+
+/* The statement deadline in force, in milliseconds. */
+unsigned db_deadline_ms(void);
 
 /* Sets the libpq conninfo the worker threads connect with. Call once before serving;
  * the string is copied. Returns CPN_OK or CPN_ERR_NO_MEMORY. */
@@ -26,7 +40,8 @@ void db_teardown(void);
 void db_free_setup(void);
 
 /* The calling thread's connection, connected and prepared on first use and after a
- * loss; NULL when the database cannot be reached (logged). Borrowed: do not PQfinish. */
+ * loss, within the statement deadline; NULL when the database cannot be reached in time
+ * (logged). Borrowed: do not PQfinish. */
 PGconn *db_conn(void);
 
 /* Runs prepared statement NAME with N text parameters (NULL = SQL NULL). On success
@@ -44,8 +59,8 @@ int db_query_retry(const char *name, int n, const char *const *values,
  * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
 int db_command(const char *sql) CPN_MUST_CHECK;
 
-/* A new connection of its own (for a long export), not prepared; NULL on failure.
- * The caller PQfinish()es it. */
+/* A new connection of its own (for a long export), not prepared, opened within the
+ * statement deadline; NULL on failure. The caller PQfinish()es it. */
 PGconn *db_connect_new(void);
 
 /* The SQLSTATE of RES, or "" when it has none. */

@@ -6,6 +6,7 @@
 
 #include "db.h"
 #include "db_campaigns.h"
+#include "json_fields.h"
 
 /* Copies the first column of the first row of RES into a new string; clears RES. */
 static int take_text(int rc, PGresult *res, char **out)
@@ -22,14 +23,14 @@ static int take_text(int rc, PGresult *res, char **out)
     return rc;
 }
 
-int db_campaign_list(int64_t after, int limit, char **json)
+int db_campaign_list(int64_t after, int limit, const char *state, const char *channel, char **json)
 {
     char a[24], l[16];
     snprintf(a, sizeof a, "%" PRId64, after);
     snprintf(l, sizeof l, "%d", limit);
-    const char *params[] = {a, l};
+    const char *params[] = {a, l, state, channel};
     PGresult *res = NULL;
-    int rc = db_query_retry("campaign_list", 2, params, &res);
+    int rc = db_query_retry("campaign_list", 4, params, &res);
     return take_text(rc, res, json);
 }
 
@@ -43,9 +44,15 @@ int db_campaign_get(int64_t id, char **json)
     return take_text(rc, res, json);
 }
 
-int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err)
+int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
+                       char status[24])
 {
     char cost[24], starts[24], ends[24], value[24], minb[24], maxr[24], variant[24];
+    char margin[24], fixed[24], window[16];
+    json_pct_format(c->gross_margin_pct, margin, sizeof margin);
+    snprintf(fixed, sizeof fixed, "%" PRId64, c->fixed_cost_cents);
+    snprintf(window, sizeof window, "%" PRId64, c->response_window_days);
+    status[0] = '\0';
     char stores[CAMPAIGN_MAX_STORES * 12 + 3];
     snprintf(cost, sizeof cost, "%" PRId64, c->cost_cents);
     snprintf(starts, sizeof starts, "%" PRId64, c->starts_at);
@@ -73,11 +80,18 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                             c->nstores > 0 ? stores : NULL,
                             c->variant_of > 0 ? variant : NULL,
                             c->created_by,
-                            c->offer_multiply ? "true" : "false"};
+                            c->offer_multiply ? "true" : "false",
+                            c->in_home_date[0] != '\0' ? c->in_home_date : NULL,
+                            c->has_gross_margin ? margin : NULL,
+                            c->has_fixed_cost ? fixed : NULL,
+                            c->response_window_days > 0 ? window : NULL,
+                            c->created_role,
+                            c->starts_on[0] != '\0' ? c->starts_on : NULL,
+                            c->ends_on[0] != '\0' ? c->ends_on : NULL};
     PGresult *res = NULL;
     *json = NULL;
     *err = CPN_ERR_INTERNAL;
-    int rc = db_query_retry("campaign_create", 13, params, &res);
+    int rc = db_query_retry("campaign_create", 20, params, &res);
     if (rc == DB_HARD_ERROR) {
         /* A CHECK constraint (23514) is a rule of the table the request broke; the points
          * maximum's trigger says which in its message, handed on in *JSON. */
@@ -100,6 +114,7 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
         *err = *json != NULL ? CPN_OK : CPN_ERR_NO_MEMORY;
     } else {
         *err = CPN_ERR_BAD_REQUEST;
+        snprintf(status, 24, "%s", PQgetvalue(res, 0, 0));
     }
     PQclear(res);
     return rc;

@@ -14,8 +14,10 @@ struct campaign_new {
     const char *name;
     const char *channel;
     int64_t cost_cents;
-    int64_t starts_at; /* Unix seconds */
-    int64_t ends_at;
+    int64_t starts_at;      /* Unix seconds (unless starts_on is given) */
+    int64_t ends_at;        /* Unix seconds (unless ends_on is given) */
+    char starts_on[11];     /* YYYY-MM-DD: from the start of that local day ("" for starts_at) */
+    char ends_on[11];       /* YYYY-MM-DD: to the end of that local day ("" for ends_at) */
     const char *offer_kind; /* percent, amount, points */
     bool offer_multiply;    /* points: offer_value is a factor (2..10), not a number */
     int64_t offer_value;
@@ -25,19 +27,30 @@ struct campaign_new {
     size_t nstores;     /* 0: every store */
     int64_t variant_of; /* 0: none */
     const char *created_by;
+    const char *created_role; /* the creator's role, for the audit log */
+    char in_home_date[11];    /* YYYY-MM-DD, or "" for the start's local date */
+    bool has_gross_margin;
+    int64_t gross_margin_pct; /* hundredths of a percent (3550 = 35.50 %) */
+    bool has_fixed_cost;
+    int64_t fixed_cost_cents;
+    int64_t response_window_days; /* 0: the default (56) */
 };
 
-/* A page of campaigns with id > AFTER as a JSON array text in *JSON (caller frees).
- * Returns a db_status (DB_ONE_RESULT on success). */
-int db_campaign_list(int64_t after, int limit, char **json) CPN_MUST_CHECK;
+/* A page of campaigns with id > AFTER as a JSON array text in *JSON (caller frees), only
+ * those in STATE and on CHANNEL when these are not NULL. Returns a db_status (DB_ONE_RESULT
+ * on success). */
+int db_campaign_list(int64_t after, int limit, const char *state, const char *channel,
+                     char **json) CPN_MUST_CHECK;
 
 /* Campaign ID as JSON text in *JSON (caller frees). DB_NO_RESULTS when unknown. */
 int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
 
-/* Creates C. On DB_ONE_RESULT *JSON is the new campaign (caller frees) and *ERR is
- * CPN_OK, or *JSON is NULL and *ERR says why (CPN_ERR_BAD_REQUEST: variant_of unknown
- * or a rule of the table refused it). When the points offer is above the programme's
- * maximum, *ERR is CPN_ERR_BAD_REQUEST and *JSON the sentence that says so (caller frees). */
-int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err) CPN_MUST_CHECK;
+/* Creates C (and its audit entry). On DB_ONE_RESULT *JSON is the new campaign (caller frees)
+ * and *ERR is CPN_OK, or *JSON is NULL and *ERR says why: CPN_ERR_BAD_REQUEST with *STATUS
+ * "variant_not_found" or "variant_of_variant" (STATUS has 24 bytes), or "" when a rule of the
+ * table refused it. When the points offer is above the programme's maximum, *ERR is
+ * CPN_ERR_BAD_REQUEST and *JSON the sentence that says so (caller frees). */
+int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
+                       char status[24]) CPN_MUST_CHECK;
 
 #endif

@@ -27,10 +27,11 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     int rc = db_query("coupon_issue_begin", 6, params, &res);
     if (rc == DB_ONE_RESULT) {
         const char *status = PQgetvalue(res, 0, 0);
-        out->status = strcmp(status, "ok") == 0         ? ISSUE_OK
-                      : strcmp(status, "replay") == 0   ? ISSUE_REPLAY
-                      : strcmp(status, "conflict") == 0 ? ISSUE_CONFLICT
-                                                        : ISSUE_NOT_FOUND;
+        out->status = strcmp(status, "ok") == 0           ? ISSUE_OK
+                      : strcmp(status, "replay") == 0     ? ISSUE_REPLAY
+                      : strcmp(status, "conflict") == 0   ? ISSUE_CONFLICT
+                      : strcmp(status, "no_serials") == 0 ? ISSUE_NO_SERIALS
+                                                          : ISSUE_NOT_FOUND;
         out->batch_id = as_i64(res, 1);
         out->first_serial = as_i64(res, 2);
         out->last_serial = as_i64(res, 3);
@@ -43,52 +44,125 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     return rc;
 }
 
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial)
+/* A COPY of coupon rows in progress: the fixed tail of every row, a send buffer. */
+struct db_copy {
+    PGconn *conn;
+    char tail[96];
+    size_t tail_len;
+    char *buf;
+    size_t len, cap;
+    bool failed;
+};
+
+struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_uses,
+                                     int64_t card_serial)
 {
     PGconn *conn = db_conn();
-    if (conn == NULL)
-        return DB_SOFT_ERROR;
-    PGresult *res = PQexec(conn, "COPY coupons (serial, campaign_id, batch_id, max_uses,"
-                                 " card_serial) FROM STDIN");
+    struct db_copy *c = conn != NULL ? calloc(1, sizeof *c) : NULL;
+    if (c == NULL)
+        return NULL;
+    c->conn = conn;
+    c->cap = 1 << 18;
+    c->buf = malloc(c->cap);
+    int tlen =
+        card_serial > 0
+            ? snprintf(c->tail, sizeof c->tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
+                       campaign, batch, max_uses, card_serial)
+            : snprintf(c->tail, sizeof c->tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n", campaign,
+                       batch, max_uses);
+    c->tail_len = tlen > 0 && (size_t)tlen < sizeof c->tail ? (size_t)tlen : 0;
+    PGresult *res = c->buf != NULL && c->tail_len > 0
+                        ? PQexec(conn, "COPY coupons (serial, campaign_id, batch_id, max_uses,"
+                                       " card_serial) FROM STDIN")
+                        : NULL;
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+        log_msg(LOG_ERROR, "COPY coupons failed: %s",
+                res != NULL ? PQresultErrorMessage(res) : "out of memory");
         PQclear(res);
-        return DB_HARD_ERROR;
+        free(c->buf);
+        free(c);
+        return NULL;
     }
     PQclear(res);
-    char tail[96];
-    int tlen = card_serial > 0
-                   ? snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\n",
-                              campaign, batch, max_uses, card_serial)
-                   : snprintf(tail, sizeof tail, "\t%" PRId64 "\t%" PRId64 "\t%d\t\\N\n", campaign,
-                              batch, max_uses);
-    size_t cap = 1 << 18, len = 0;
-    char *buf = malloc(cap);
-    int ok = buf != NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        if (len + 16 + (size_t)tlen > cap) {
-            ok = PQputCopyData(conn, buf, (int)len) == 1;
-            len = 0;
+    return c;
+}
+
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards,
+                        size_t n)
+{
+    for (size_t i = 0; !c->failed && i < n; i++) {
+        /* room for a serial and a per-coupon card (11 digits each, with their tabs) */
+        if (c->len + 32 + c->tail_len > c->cap) {
+            c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
+            c->len = 0;
         }
-        len += (size_t)snprintf(buf + len, cap - len, "%" PRIu32, serials[i]);
-        memcpy(buf + len, tail, (size_t)tlen);
-        len += (size_t)tlen;
+        c->len += (size_t)snprintf(c->buf + c->len, c->cap - c->len, "%" PRIu32, serials[i]);
+        if (cards != NULL) {
+            /* A mailing: every coupon bound to its own card (the tail ends in \N\n). */
+            memcpy(c->buf + c->len, c->tail, c->tail_len - 3);
+            c->len += c->tail_len - 3;
+            c->len += (size_t)snprintf(c->buf + c->len, c->cap - c->len, "%" PRIu32 "\n", cards[i]);
+            continue;
+        }
+        memcpy(c->buf + c->len, c->tail, c->tail_len);
+        c->len += c->tail_len;
     }
-    if (ok && len > 0)
-        ok = PQputCopyData(conn, buf, (int)len) == 1;
-    free(buf);
-    if (PQputCopyEnd(conn, ok ? NULL : "coupond: issue aborted") != 1)
-        ok = 0;
+    return c->failed ? DB_HARD_ERROR : DB_NO_RESULTS;
+}
+
+int db_coupon_copy_end(struct db_copy *c, bool keep)
+{
+    if (keep && !c->failed && c->len > 0)
+        c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
+    bool ok = keep && !c->failed;
+    if (PQputCopyEnd(c->conn, ok ? NULL : "coupond: issue aborted") != 1)
+        ok = false;
     int rc = DB_NO_RESULTS;
-    while ((res = PQgetResult(conn)) != NULL) {
+    PGresult *res;
+    while ((res = PQgetResult(c->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+            if (keep)
+                log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
             rc = DB_HARD_ERROR;
         }
         PQclear(res);
     }
+    free(c->buf);
+    free(c);
     return ok ? rc : DB_HARD_ERROR;
+}
+
+struct db_cancel {
+    PGcancel *cancel;
+};
+
+struct db_cancel *db_cancel_new(void)
+{
+    PGconn *conn = db_conn();
+    struct db_cancel *c = conn != NULL ? calloc(1, sizeof *c) : NULL;
+    if (c == NULL)
+        return NULL;
+    c->cancel = PQgetCancel(conn);
+    if (c->cancel == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void db_cancel_send(struct db_cancel *c)
+{
+    char err[256];
+    if (c != NULL && PQcancel(c->cancel, err, sizeof err) != 1)
+        log_msg(LOG_WARN, "could not cancel a running statement: %s", err);
+}
+
+void db_cancel_free(struct db_cancel *c)
+{
+    if (c == NULL)
+        return;
+    PQfreeCancel(c->cancel);
+    free(c);
 }
 
 int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t *out, size_t n)
@@ -173,7 +247,7 @@ struct db_export {
     PGconn *conn;
 };
 
-struct db_export *db_export_open(int64_t campaign)
+struct db_export *db_export_open(int64_t campaign, int64_t batch)
 {
     struct db_export *e = calloc(1, sizeof *e);
     if (e == NULL)
@@ -183,9 +257,10 @@ struct db_export *db_export_open(int64_t campaign)
         free(e);
         return NULL;
     }
-    char c[24];
+    char c[24], b[24];
     snprintf(c, sizeof c, "%" PRId64, campaign);
-    const char *params[] = {c};
+    snprintf(b, sizeof b, "%" PRId64, batch);
+    const char *params[] = {c, batch > 0 ? b : NULL};
     PGresult *res = PQexec(e->conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
     int ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     PQclear(res);
@@ -197,11 +272,12 @@ struct db_export *db_export_open(int64_t campaign)
             "   FROM (SELECT id, campaign_id, first_serial, last_serial,"
             "                rfc3339(issued_at) AS issued"
             "           FROM coupon_batches WHERE campaign_id = $1::bigint"
+            "            AND ($2::bigint IS NULL OR id = $2::bigint)"
             "          ORDER BY id OFFSET 0) b"
             "   JOIN LATERAL (SELECT serial, uses, max_uses, card_serial FROM coupons"
             "                  WHERE serial BETWEEN b.first_serial AND b.last_serial"
             "                    AND campaign_id = b.campaign_id ORDER BY serial) cp ON true",
-            1, NULL, params, NULL, NULL, 0);
+            2, NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
             log_msg(LOG_ERROR, "export cursor failed: %s", PQresultErrorMessage(res));

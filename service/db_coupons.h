@@ -3,19 +3,20 @@
 #define SVC_DB_COUPONS_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "codes.h"
 #include "coupon/err.h"
 
-enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND };
+enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND, ISSUE_NO_SERIALS };
 
 struct issue_begin {
     enum issue_status status;
     int64_t batch_id;
-    int64_t first_serial;
-    int64_t last_serial; /* replays only */
+    int64_t first_serial; /* ISSUE_NO_SERIALS: the next free serial */
+    int64_t last_serial;  /* replays only */
     int64_t ends_at;
     char offer_kind[16];
     int64_t offer_value;
@@ -28,10 +29,25 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
                           const char *request_key, const char *created_by,
                           struct issue_begin *out) CPN_MUST_CHECK;
 
-/* COPYs N coupon rows (SERIALS) of CAMPAIGN and BATCH into coupons, in the thread's open
- * transaction. Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
-int db_coupon_copy(const uint32_t *serials, size_t n, int64_t campaign, int64_t batch, int max_uses,
-                   int64_t card_serial) CPN_MUST_CHECK;
+/* A COPY of coupon rows into coupons, in the thread's open transaction, fed in pieces so the
+ * caller can work out the next rows while PostgreSQL stores the last ones. */
+struct db_copy;
+
+/* Starts the COPY of rows of CAMPAIGN, BATCH, MAX_USES and CARD_SERIAL (0: none). Returns the
+ * COPY (ended, and freed, by db_coupon_copy_end), or NULL after logging why. */
+struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_uses,
+                                     int64_t card_serial);
+
+/* Sends the rows of the N SERIALS, coupon i bound to CARDS[i] when CARDS is not NULL (a
+ * mailing; the COPY must then have been begun with CARD_SERIAL 0). Returns DB_NO_RESULTS, or
+ * DB_HARD_ERROR when the COPY failed (it must still be ended). */
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards,
+                        size_t n) CPN_MUST_CHECK;
+
+/* Ends the COPY and frees C: stores the rows when KEEP, else aborts it (nothing is stored and
+ * the transaction must be rolled back). Returns DB_NO_RESULTS when the rows were stored,
+ * otherwise DB_HARD_ERROR. */
+int db_coupon_copy_end(struct db_copy *c, bool keep) CPN_MUST_CHECK;
 
 /* The serials of batch BATCH (between FIRST and LAST) in ascending order into OUT, which has
  * room for N. Returns DB_ONE_RESULT when the batch has exactly N coupons, DB_HARD_ERROR when
@@ -41,6 +57,19 @@ int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t
 
 /* coupon_issue_finish. Returns DB_ONE_RESULT on success. */
 int db_coupon_issue_finish(int64_t batch, int64_t last_serial, int count) CPN_MUST_CHECK;
+
+struct db_cancel;
+
+/* A handle to cancel, from another thread, the statement running on the calling thread's
+ * connection (libpq's PQcancel). Returns NULL when there is no connection or no memory. */
+struct db_cancel *db_cancel_new(void);
+
+/* Asks the server to cancel whatever C's connection is running (nothing if it is idle).
+ * Safe from any thread while C lives; C NULL is a no-op. */
+void db_cancel_send(struct db_cancel *c);
+
+/* Frees C; NULL is a no-op. */
+void db_cancel_free(struct db_cancel *c);
 
 /* One coupon's state as JSON text in *JSON (caller frees); DB_NO_RESULTS if unknown. */
 int db_coupon_get(int64_t serial, char **json) CPN_MUST_CHECK;
@@ -54,8 +83,8 @@ int db_terms(int64_t campaign, int64_t serial, struct coupon_terms *terms,
 /* A streaming export of a campaign's coupons on a connection of its own. */
 struct db_export;
 
-/* Opens the export of CAMPAIGN; NULL on failure (logged). */
-struct db_export *db_export_open(int64_t campaign);
+/* Opens the export of CAMPAIGN (only batch BATCH when it is not 0); NULL on failure (logged). */
+struct db_export *db_export_open(int64_t campaign, int64_t batch);
 
 /* The next ROWS rows at most (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
  * clears); returns the row count (0 at the end) or a negative db_status. */

@@ -27,6 +27,7 @@ enum cpn_err db_status_err(const char *s)
                {"voided", CPN_ERR_VOIDED},
                {"points_spent", CPN_ERR_INSUFFICIENT_POINTS},
                {"conflict", CPN_ERR_CONFLICT},
+               {"offline_conflict", CPN_ERR_OFFLINE_CONFLICT},
                {"not_found", CPN_ERR_NOT_FOUND},
                {"not_started", CPN_ERR_NOT_STARTED},
                {"expired", CPN_ERR_EXPIRED},
@@ -37,7 +38,9 @@ enum cpn_err db_status_err(const char *s)
                {"below_minimum", CPN_ERR_BELOW_MINIMUM},
                {"already_redeemed", CPN_ERR_ALREADY_REDEEMED},
                {"campaign_exhausted", CPN_ERR_CAMPAIGN_EXHAUSTED},
-               {"already_voided", CPN_ERR_CONFLICT}};
+               {"already_voided", CPN_ERR_CONFLICT},
+               {"campaign_paused", CPN_ERR_CAMPAIGN_PAUSED},
+               {"voided_batch", CPN_ERR_VOIDED_BATCH}};
     for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
         if (strcmp(s, map[i].status) == 0)
             return map[i].err;
@@ -61,17 +64,25 @@ static int keyed_write(const char *name, int n, const char *const *params,
     return rc;
 }
 
+/* Copies the column NAME of RES's row, when RES has one, into OUT (LEN bytes). */
+static void copy_named(const PGresult *res, const char *name, char *out, size_t len)
+{
+    int col = PQfnumber(res, name);
+    if (col >= 0)
+        copy_col(res, col, out, len);
+}
+
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, struct redeem_answer *out)
+              uint32_t card, const char *receipt, const char *offline_at, struct redeem_answer *out)
 {
     char s[16], st[16], b[24], c[16];
     snprintf(s, sizeof s, "%" PRIu32, serial);
     snprintf(st, sizeof st, "%" PRId32, store);
     snprintf(b, sizeof b, "%" PRId64, basket);
     snprintf(c, sizeof c, "%" PRIu32, card);
-    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL};
+    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL, receipt, offline_at};
     PGresult *res = NULL;
-    int rc = keyed_write("redeem", 6, params, out, &res);
+    int rc = keyed_write("redeem", 8, params, out, &res);
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
@@ -83,6 +94,11 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
         int void_id = PQfnumber(res, "void_id");
         if (void_id >= 0)
             out->void_id = col_i64(res, void_id);
+        int conflict = PQfnumber(res, "conflict_id");
+        if (conflict >= 0)
+            out->conflict_id = col_i64(res, conflict);
+        copy_named(res, "offline_at", out->offline_at, sizeof out->offline_at);
+        copy_named(res, "reason", out->reason, sizeof out->reason);
     }
     PQclear(res);
     return rc;
@@ -124,23 +140,12 @@ int db_void(int64_t redemption, int32_t store, const char *terminal, const char 
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
-    }
-    PQclear(res);
-    return rc;
-}
-
-int db_campaign_report(int64_t campaign, char **json)
-{
-    char c[24];
-    snprintf(c, sizeof c, "%" PRId64, campaign);
-    const char *params[] = {c};
-    PGresult *res = NULL;
-    *json = NULL;
-    int rc = db_query_retry("campaign_report", 1, params, &res);
-    if (rc == DB_ONE_RESULT) {
-        *json = strdup(PQgetvalue(res, 0, 0));
-        if (*json == NULL)
-            rc = DB_HARD_ERROR;
+        copy_named(res, "voided_at", out->offline_at, sizeof out->offline_at);
+        int d = PQfnumber(res, "discount_cents"), c = PQfnumber(res, "campaign_id");
+        if (d >= 0 && c >= 0) {
+            out->discount_cents = col_i64(res, d);
+            out->campaign_id = col_i64(res, c);
+        }
     }
     PQclear(res);
     return rc;

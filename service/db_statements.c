@@ -5,13 +5,14 @@
 
 const struct db_statement db_statements[] = {
     {.name = "ping", .sql = "SELECT 1"},
-    {.name = "campaign_list", .sql = "SELECT campaign_list($1::bigint, $2::integer)"},
+    {.name = "campaign_list", .sql = "SELECT campaign_list($1::bigint, $2::integer, $3, $4)"},
     {.name = "campaign_get", .sql = "SELECT campaign_get($1::bigint)"},
     {.once = true,
      .name = "campaign_create",
      .sql =
          "SELECT status, body FROM campaign_create($1, $2, $3::bigint, $4::bigint, $5::bigint, $6,"
-         " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean)"},
+         " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean,"
+         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::date, $20::date)"},
     {.name = "coupon_issue_begin",
      .sql = "SELECT * FROM coupon_issue_begin($1::bigint, $2::integer, $3::integer, $4::bigint, $5,"
             " $6)"},
@@ -24,25 +25,49 @@ const struct db_statement db_statements[] = {
     {.name = "campaign_terms", .sql = "SELECT * FROM campaign_terms($1::bigint)"},
     {.name = "coupon_terms", .sql = "SELECT * FROM coupon_terms($1::bigint)"},
     {.name = "redeem",
-     .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint)"},
+     .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
+            " $8::timestamptz)"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint)"},
     {.name = "redemption_void",
      .sql = "SELECT * FROM redemption_void($1::bigint, $2::integer, $3, $4)"},
-    {.name = "campaign_report", .sql = "SELECT campaign_report($1::bigint)"},
+    {.name = "campaign_report", .sql = "SELECT campaign_report($1::bigint, $2::date, $3::date)"},
     {.once = true,
      .name = "card_serials_reserve",
      .sql = "SELECT card_serials_reserve($1::integer, $2::integer)"},
     {.once = true, .name = "card_create", .sql = "SELECT card_create($1::bigint)"},
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
-     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint,"
+            " $6::timestamptz)"},
     {.name = "card_burn",
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
      .sql = "SELECT * FROM card_transaction_void($1::bigint, $2::integer, $3, $4)"},
     {.name = "card_expire", .sql = "SELECT card_expire($1::integer)"},
     {.name = "code_key_claim", .sql = "SELECT code_key_claim($1, $2::integer)"},
+    {.name = "campaign_lifecycle",
+     .sql = "SELECT status, body FROM campaign_lifecycle($1::bigint, $2, $3, $4)"},
+    {.name = "campaign_update",
+     .sql = "SELECT status, body FROM campaign_update($1::bigint, $2, $3::bigint, $4::bigint,"
+            " $5::bigint, $6::numeric, $7::date, $8::integer, $9, $10)"},
+    {.name = "campaign_batches", .sql = "SELECT campaign_batches($1::bigint)"},
+    {.name = "batch_void", .sql = "SELECT status, body FROM batch_void($1::bigint, $2, $3, $4)"},
+    {.name = "audit_list", .sql = "SELECT audit_list($1::bigint, $2::integer, $3::bigint)"},
+    {.name = "campaign_compare", .sql = "SELECT campaign_compare($1::bigint)"},
+    {.name = "recipients_prepare",
+     .sql =
+         "SELECT status, holdout_key, unknown FROM recipients_prepare($1::bigint, $2::bigint[])"},
+    {.name = "recipients_begin",
+     .sql = "SELECT status, recipients, holdout, batch_id FROM recipients_begin($1::bigint,"
+            " $2::bytea, $3::bytea, $4::integer, $5::numeric, $6::integer, $7)"},
+    {.name = "recipients_finish",
+     .sql = "SELECT status FROM recipients_finish($1::bigint, $2::bigint, $3::bigint[], $4, $5)"},
+    {.name = "terminal_closing",
+     .sql = "SELECT terminal_closing(CASE WHEN $1::text IS NULL THEN terminal_keys($2)"
+            " ELSE ARRAY[$1::text] END, $3::date)"},
+    {.name = "offline_conflict_list",
+     .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
     {.once = true,
      .name = "webhook_create",
      .sql = "SELECT status, body FROM webhook_create($1, $2::text[], $3, $4::bytea, $5::boolean,"

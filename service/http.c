@@ -1,71 +1,126 @@
 /* The HTTPS front: libmicrohttpd with GnuTLS in a poll() thread pool (one database
  * connection per worker thread), the route table, authentication once per connection,
- * body collection, and the reply helpers. A response is always queued on a later call of
- * the access handler, never the first, so that libmicrohttpd keeps the connection alive. */
+ * body collection within each route's limit, and the reply helpers. A response is queued on
+ * a later call of the access handler, never the first, so that libmicrohttpd keeps the
+ * connection alive; a refusal that must close the connection (no valid certificate, a
+ * request target too long, a body far too large) is queued on the first call, which makes
+ * libmicrohttpd close it after the answer without reading the body. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "files.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_guard.h"
+#include "http_limits.h"
+#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 
 const struct http_route http_routes[] = {
-    {"GET", "/healthz", 0, http_healthz_get, "healthz"},
-    {"GET", "/metrics", ROLE_ADMIN, http_metrics_get, "metrics"},
-    {"GET", "/v1/whoami", ROLE_ANY, http_whoami_get, "whoami"},
-    {"GET", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_list, "campaigns_list"},
-    {"POST", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_create,
-     "campaigns_create"},
-    {"GET", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_get, "campaigns_get"},
+    {"GET", "/healthz", 0, http_healthz_get, "healthz", HTTP_BODY_DEFAULT},
+    {"GET", "/metrics", ROLE_ADMIN, http_metrics_get, "metrics", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/whoami", ROLE_ANY, http_whoami_get, "whoami", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_list, "campaigns_list",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/campaigns", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_create, "campaigns_create",
+     256u << 10 /* stores: a list of thousands of ids */},
+    {"GET", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_get, "campaigns_get",
+     HTTP_BODY_DEFAULT},
     {"POST", "/v1/campaigns/{}/coupons", ROLE_MARKETER | ROLE_ADMIN, http_coupons_issue,
-     "coupons_issue"},
+     "coupons_issue", HTTP_BODY_DEFAULT},
     {"GET", "/v1/campaigns/{}/coupons.csv", ROLE_MARKETER | ROLE_ADMIN, http_coupons_export,
-     "coupons_export"},
+     "coupons_export", HTTP_BODY_DEFAULT},
     {"GET", "/v1/campaigns/{}/qr.tar", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_tar,
-     "coupons_qr_tar"},
+     "coupons_qr_tar", HTTP_BODY_DEFAULT},
     {"GET", "/v1/campaigns/{}/report", ROLE_MARKETER | ROLE_ADMIN, http_reports_get,
-     "campaign_report"},
-    {"GET", "/v1/coupons/{}", ROLE_MARKETER | ROLE_ADMIN, http_coupons_get, "coupons_get"},
+     "campaign_report", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/coupons/{}", ROLE_MARKETER | ROLE_ADMIN, http_coupons_get, "coupons_get",
+     HTTP_BODY_DEFAULT},
     {"GET", "/v1/coupons/{}/qr.svg", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_svg,
-     "coupons_qr_svg"},
+     "coupons_qr_svg", HTTP_BODY_DEFAULT},
     {"GET", "/v1/coupons/{}/qr.png", ROLE_MARKETER | ROLE_ADMIN, http_coupons_qr_png,
-     "coupons_qr_png"},
-    {"POST", "/v1/checks", ROLE_TERMINAL, http_checks_create, "checks"},
-    {"POST", "/v1/redemptions", ROLE_TERMINAL, http_redemptions_create, "redemptions"},
-    {"POST", "/v1/redemptions/{}/void", ROLE_TERMINAL, http_redemptions_void, "redemptions_void"},
-    {"GET", "/v1/keys", ROLE_ANY, http_keys_get, "keys"},
-    {"POST", "/v1/cards", ROLE_ANY, http_cards_issue, "cards_issue"},
-    {"GET", "/v1/cards/{}", ROLE_ANY, http_cards_get, "cards_get"},
-    {"GET", "/v1/cards/{}/qr.svg", ROLE_ANY, http_cards_qr_svg, "cards_qr_svg"},
-    {"GET", "/v1/cards/{}/qr.png", ROLE_ANY, http_cards_qr_png, "cards_qr_png"},
-    {"POST", "/v1/cards/{}/earn", ROLE_TERMINAL, http_cards_earn, "cards_earn"},
-    {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn"},
+     "coupons_qr_png", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/checks", ROLE_TERMINAL, http_checks_create, "checks", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/redemptions", ROLE_TERMINAL, http_redemptions_create, "redemptions",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/redemptions/{}/void", ROLE_TERMINAL, http_redemptions_void, "redemptions_void",
+     HTTP_BODY_DEFAULT},
+    {"GET", "/v1/keys", ROLE_ANY, http_keys_get, "keys", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards", ROLE_ANY, http_cards_issue, "cards_issue", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/cards/{}", ROLE_ANY, http_cards_get, "cards_get", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/cards/{}/qr.svg", ROLE_ANY, http_cards_qr_svg, "cards_qr_svg", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/cards/{}/qr.png", ROLE_ANY, http_cards_qr_png, "cards_qr_png", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards/{}/earn", ROLE_TERMINAL, http_cards_earn, "cards_earn", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards/{}/burn", ROLE_TERMINAL, http_cards_burn, "cards_burn", HTTP_BODY_DEFAULT},
     {"POST", "/v1/card-transactions/{}/void", ROLE_TERMINAL, http_card_transactions_void,
-     "card_transactions_void"},
-    {"GET", "/v1/events", ROLE_MARKETER | ROLE_ADMIN, http_events_get, "events"},
-    {"POST", "/v1/webhooks", ROLE_ADMIN, http_webhooks_create, "webhooks_create"},
-    {"GET", "/v1/webhooks", ROLE_ADMIN, http_webhooks_list, "webhooks_list"},
-    {"GET", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_get, "webhooks_get"},
-    {"DELETE", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_delete, "webhooks_delete"},
+     "card_transactions_void", HTTP_BODY_DEFAULT},
+    {"PATCH", "/v1/campaigns/{}", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_patch,
+     "campaigns_patch", 64u << 10},
+    {"POST", "/v1/campaigns/{}/pause", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_pause,
+     "campaigns_pause", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/campaigns/{}/resume", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_resume,
+     "campaigns_resume", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/campaigns/{}/end", ROLE_MARKETER | ROLE_ADMIN, http_campaigns_end,
+     "campaigns_end", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/campaigns/{}/report.csv", ROLE_MARKETER | ROLE_ADMIN, http_reports_csv,
+     "campaign_report_csv", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/campaigns/{}/redemptions.csv", ROLE_MARKETER | ROLE_ADMIN, http_redemptions_csv,
+     "campaign_redemptions_csv", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/campaigns/{}/compare", ROLE_MARKETER | ROLE_ADMIN, http_compare_get,
+     "campaign_compare", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/plan", ROLE_MARKETER | ROLE_ADMIN, http_plan_get, "plan", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/campaigns/{}/recipients", ROLE_MARKETER | ROLE_ADMIN, http_recipients_upload,
+     "recipients_upload", HTTP_MAX_BODY_RECIPIENTS},
+    {"GET", "/v1/campaigns/{}/lettershop.csv", ROLE_MARKETER | ROLE_ADMIN, http_coupons_lettershop,
+     "coupons_lettershop", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/campaigns/{}/batches", ROLE_MARKETER | ROLE_ADMIN, http_batches_list,
+     "batches_list", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/batches/{}/void", ROLE_MARKETER | ROLE_ADMIN, http_batches_void, "batches_void",
+     HTTP_BODY_DEFAULT},
+    {"GET", "/v1/audit", ROLE_ADMIN, http_audit_list, "audit_list", HTTP_BODY_DEFAULT},
+    {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index", HTTP_BODY_DEFAULT},
+    {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/terminals/{}/closing", ROLE_TERMINAL | ROLE_ADMIN, http_terminals_closing,
+     "terminals_closing", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
+     "offline_conflicts", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/events", ROLE_MARKETER | ROLE_ADMIN, http_events_get, "events", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks", ROLE_ADMIN, http_webhooks_create, "webhooks_create", 128u << 10},
+    {"GET", "/v1/webhooks", ROLE_ADMIN, http_webhooks_list, "webhooks_list", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_get, "webhooks_get", HTTP_BODY_DEFAULT},
+    {"DELETE", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_delete, "webhooks_delete",
+     HTTP_BODY_DEFAULT},
     {"GET", "/v1/webhooks/{}/deliveries", ROLE_ADMIN, http_webhooks_deliveries,
-     "webhooks_deliveries"},
-    {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver,
-     "webhooks_redeliver"},
+     "webhooks_deliveries", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver, "webhooks_redeliver",
+     HTTP_BODY_DEFAULT},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
-/* Per-connection state: the principal, verified once. */
+/* Per-connection state: the guard's record, and the principal, verified once. */
 struct conn_ctx {
+    struct guard_conn guard;
+    bool settled; /* guard_settle was called (the connection's own thread only) */
     bool verified;
     struct principal principal;
 };
+
+/* Takes the connection out of the guard's budget and deadline, once. */
+static void settle(struct conn_ctx *ctx)
+{
+    if (ctx != NULL && !ctx->settled) {
+        ctx->settled = true;
+        guard_settle(&ctx->guard);
+    }
+}
 
 static long long now_ns(void)
 {
@@ -131,34 +186,58 @@ static const struct http_route *route_for(const char *method, struct http_req *r
     return NULL;
 }
 
-static struct principal *connection_principal(struct MHD_Connection *conn)
+static struct conn_ctx *connection_ctx(struct MHD_Connection *conn)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    struct conn_ctx *ctx = ci != NULL ? ci->socket_context : NULL;
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* The connection's principal: verified on its first request that shows a certificate or
+ * needs one (NEED), re-checked on every later one. NULL when there is none to check (no TLS
+ * state, or no certificate shown to a route that needs none). */
+static struct principal *connection_principal(struct conn_ctx *ctx, struct MHD_Connection *conn,
+                                              bool need)
+{
     if (ctx == NULL)
         return NULL;
-    if (!ctx->verified) {
-        const union MHD_ConnectionInfo *ti =
-            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-        if (ti == NULL || ti->tls_session == NULL)
-            return NULL;
-        principal_from_session((gnutls_session_t)ti->tls_session, &ctx->principal);
-        ctx->verified = true;
-        if (ctx->principal.verdict != CPN_OK)
-            metrics_count_refused_certificate();
-    } else {
+    if (ctx->verified) {
         principal_recheck(&ctx->principal);
+        return &ctx->principal;
     }
+    const union MHD_ConnectionInfo *ti =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    if (ti == NULL || ti->tls_session == NULL)
+        return NULL;
+    gnutls_session_t session = (gnutls_session_t)ti->tls_session;
+    if (!need && !principal_presented(session))
+        return NULL; /* /healthz without a certificate: nothing to refuse, nothing to log */
+    principal_from_session(session, &ctx->principal);
+    ctx->verified = true;
+    if (ctx->principal.verdict != CPN_OK)
+        metrics_count_refused_certificate();
     return &ctx->principal;
+}
+
+/* True when the connection's principal was verified and is still accepted. */
+static bool authenticated(const struct conn_ctx *ctx)
+{
+    return ctx != NULL && ctx->verified && ctx->principal.verdict == CPN_OK;
 }
 
 enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
 {
     if (resp == NULL)
         return MHD_NO;
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+        MHD_add_response_header(resp, "Cache-Control", "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (r->close || !authenticated(r->ctx)) {
+        /* A connection without a verified certificate serves one answer: it leaves the
+         * guard's budget now and is closed after this answer. */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+        settle(r->ctx);
+    }
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
     r->status = status;
@@ -200,6 +279,10 @@ enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *bod
 enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
                                        json_t *extra)
 {
+    if (http_ui_path(r->path)) {
+        json_decref(extra);
+        return http_ui_reply_error(r, err, detail);
+    }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
                              detail != NULL ? detail : cpn_err_message(err));
     if (body != NULL && extra != NULL)
@@ -237,6 +320,71 @@ json_t *http_body_object(struct http_req *r, enum MHD_Result *replied)
     return obj;
 }
 
+/* Decides, on the first call for a request, what needs no body: the route, the principal,
+ * and the refusals. Answers at once (closing the connection) when the connection has no
+ * valid certificate for a route that needs one, the request target is too long, or the
+ * declared body is over the route's limit. */
+static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *conn,
+                                     const char *url, const char *method)
+{
+    r->begun = true;
+    r->conn = conn;
+    r->ctx = connection_ctx(conn);
+    r->path = strdup(url);
+    if (r->path == NULL)
+        return MHD_NO;
+    enum cpn_err err = CPN_OK;
+    r->route = route_for(method, r, &err);
+    bool need = r->route == NULL || r->route->roles != 0;
+    struct principal *p = connection_principal(r->ctx, conn, need);
+    if (authenticated(r->ctx))
+        settle(r->ctx);
+    if (need && (p == NULL || p->verdict != CPN_OK)) {
+        /* Refused before any business logic; the connection is closed. */
+        r->early = p != NULL ? p->verdict : CPN_ERR_UNAUTHORIZED;
+        r->close = true;
+        return http_reply_error(r, r->early, NULL);
+    }
+    enum http_oversize over = http_declared_oversize(conn, http_body_limit(r->route));
+    if (r->early == CPN_ERR_URI_TOO_LONG || over == HTTP_BODY_REFUSE_NOW) {
+        r->close = true;
+        if (r->early == CPN_OK)
+            r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
+        return http_reply_error(r, r->early, NULL);
+    }
+    if (over == HTTP_BODY_REFUSE_AFTER) {
+        r->early = CPN_ERR_PAYLOAD_TOO_LARGE; /* answered once the body is thrown away */
+        r->close = true;
+        return MHD_YES;
+    }
+    if (need) {
+        r->principal = p;
+        if (r->route != NULL && (r->route->roles & (unsigned)p->role) == 0)
+            err = CPN_ERR_FORBIDDEN;
+    }
+    r->early = err;
+    return MHD_YES;
+}
+
+/* libmicrohttpd's URI log callback, with the raw request target before it parses the query:
+ * the request's state starts here, marked for a 414 when the target is too long (its query
+ * is then cut, see http_target_too_long). */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void)cls;
+    struct http_req *r = calloc(1, sizeof *r);
+    if (r == NULL)
+        return NULL;
+    r->conn = conn;
+    r->started_ns = now_ns();
+    if (http_target_too_long(uri))
+        r->early = CPN_ERR_URI_TOO_LONG;
+    return r;
+}
+
+/* Anyone can send an endless chunked body: a burst, then a trickle of log lines about it. */
+static struct log_limit oversize_log = LOG_LIMIT_INIT(5.0, 1.0);
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **req_cls)
@@ -245,41 +393,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)version;
     struct http_req *r = *req_cls;
     if (r == NULL) {
-        /* First call: decide route and principal; answer only on a later call. */
         r = calloc(1, sizeof *r);
         if (r == NULL)
             return MHD_NO;
         *req_cls = r;
-        r->conn = conn;
         r->started_ns = now_ns();
-        r->path = strdup(url);
-        if (r->path == NULL)
-            return MHD_NO;
-        enum cpn_err err = CPN_OK;
-        r->route = route_for(method, r, &err);
-        if (r->route == NULL || r->route->roles != 0) {
-            struct principal *p = connection_principal(conn);
-            if (p == NULL || p->verdict != CPN_OK) {
-                /* Refused before any business logic; the connection is closed. */
-                r->early = p != NULL ? p->verdict : CPN_ERR_UNAUTHORIZED;
-                return http_reply_error(r, r->early, NULL);
-            }
-            r->principal = p;
-            if (r->route != NULL && (r->route->roles & (unsigned)p->role) == 0)
-                err = CPN_ERR_FORBIDDEN;
-        }
-        r->early = err;
-        return MHD_YES;
     }
+    if (!r->begun)
+        return begin_request(r, conn, url, method);
     if (*upload_data_size != 0) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
+        r->body_seen += n;
+        if (r->body_seen > http_body_limit(r->route) && r->early == CPN_OK) {
+            /* A chunked body over the limit: thrown away from here on, then 413. */
+            r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
+            r->close = true;
+        }
+        if (r->early == CPN_ERR_PAYLOAD_TOO_LARGE && r->body_seen > HTTP_DISCARD_MAX) {
+            /* Only a chunked body gets here (a longer declared length is answered before its
+             * body). libmicrohttpd cannot answer in the middle of a body: close. */
+            unsigned long left_out = 0;
+            if (log_limit_allow(&oversize_log, &left_out))
+                log_msg(LOG_INFO,
+                        "request body over %u bytes without a Content-Length: "
+                        "connection closed (%lu more not logged before)",
+                        HTTP_DISCARD_MAX, left_out);
+            return MHD_NO;
+        }
         if (r->early != CPN_OK)
             return MHD_YES; /* discard */
-        if (n > HTTP_MAX_BODY || r->body_len + n > HTTP_MAX_BODY) {
-            r->early = CPN_ERR_PAYLOAD_TOO_LARGE;
-            return MHD_YES;
-        }
         if (r->body_len + n + 1 > r->body_cap) {
             size_t cap = r->body_cap ? r->body_cap : 1024;
             while (cap < r->body_len + n + 1)
@@ -312,6 +455,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     metrics_count_request(r->route != NULL ? (size_t)(r->route - http_routes) : SIZE_MAX, r->status,
                           toe == MHD_REQUEST_TERMINATED_COMPLETED_OK, now_ns() - r->started_ns);
+    if (r->handler_ctx_free != NULL)
+        r->handler_ctx_free(r->handler_ctx);
     free(r->path);
     free(r->body);
     free(r);
@@ -322,12 +467,24 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
                           enum MHD_ConnectionNotificationCode code)
 {
     (void)cls;
-    (void)conn;
+    struct conn_ctx *ctx = *socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(struct conn_ctx));
+        ctx = calloc(1, sizeof *ctx);
+        *socket_context = ctx;
         metrics_connection_delta(1);
+        if (ctx != NULL) {
+            guard_open(&ctx->guard, conn);
+        } else {
+            /* No memory to keep the connection's state: end it at once. */
+            const union MHD_ConnectionInfo *fi =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+            if (fi != NULL)
+                (void)shutdown(fi->connect_fd, SHUT_RDWR);
+        }
     } else {
-        free(*socket_context);
+        if (ctx != NULL)
+            guard_close(&ctx->guard);
+        free(ctx);
         *socket_context = NULL;
         metrics_connection_delta(-1);
     }
@@ -360,6 +517,12 @@ static char *pem_cert, *pem_key, *pem_ca;
 
 struct MHD_Daemon *http_start(const struct svc_config *cfg)
 {
+    struct guard_limits limits = {.per_address = cfg->max_per_address,
+                                  .unauth = cfg->max_unauth,
+                                  .unauth_per_address = cfg->max_unauth_per_address,
+                                  .deadline_s = cfg->handshake_deadline_s};
+    if (guard_start(&limits) != CPN_OK)
+        return NULL;
     pem_cert = read_pem(cfg->cert);
     pem_key = read_pem(cfg->key);
     pem_ca = read_pem(cfg->ca);
@@ -395,17 +558,19 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         goto fail;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR, addr,
-        MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
+        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_SOCK_ADDR,
+        addr, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
         cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_MEM_CERT,
         pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca,
         MHD_OPTION_HTTPS_PRIORITIES,
+        /* TLS 1.2 with (EC)DHE key exchange only, whatever the server key: never RSA key
+         * transport (no forward secrecy); TLS 1.3 has nothing else. */
         "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
-        "+CHACHA20-POLY1305:%SERVER_PRECEDENCE",
+        "+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE",
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
+        on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (d == NULL) {
         log_msg(LOG_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
                 cfg->listen_host, cfg->port);
@@ -414,7 +579,15 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
     return d;
 fail:
     http_free_pems();
+    guard_stop();
     return NULL;
+}
+
+void http_stop(struct MHD_Daemon *d)
+{
+    MHD_stop_daemon(d);
+    guard_stop();
+    http_free_pems();
 }
 
 void http_free_pems(void)

@@ -1,5 +1,6 @@
-/* The HTTPS front: the libmicrohttpd daemon (GnuTLS, epoll thread pool), the route
- * table, per-request state and the helpers handlers answer with. */
+/* The HTTPS front: the libmicrohttpd daemon (GnuTLS, poll() thread pool), the route
+ * table with each route's body limit, per-request state and the helpers handlers answer
+ * with. Connection admission (per-address limits, deadline) lives in http_guard.c. */
 #ifndef SVC_HTTP_H
 #define SVC_HTTP_H
 
@@ -13,9 +14,19 @@
 #include "principal.h"
 
 #define HTTP_MAX_PARAMS 4
-#define HTTP_MAX_BODY   (1u << 20)
+/* The body limit of a route whose max_body is 0: a till call needs a few hundred bytes. */
+#define HTTP_BODY_DEFAULT (8u << 10)
+/* A body over its route's limit is read and thrown away up to this size before the 413 (so
+ * that the client, still sending, can read it); a larger one is answered before its body. */
+#define HTTP_DISCARD_MAX (2u << 20)
+/* A longer request target, or more query parameters, is answered 414 uri_too_long. */
+#define HTTP_MAX_TARGET       2048
+#define HTTP_MAX_QUERY_PARAMS 32
+/* A recipient list of a million card numbers (as JSON strings or CSV lines). */
+#define HTTP_MAX_BODY_RECIPIENTS (48u << 20)
 
 struct http_route;
+struct conn_ctx;
 
 /* One request. Handlers read it and answer exactly once through an http_reply_* call. */
 struct http_req {
@@ -32,6 +43,12 @@ struct http_req {
     unsigned status;      /* the status answered, for metrics */
     char allow[32];       /* the methods the path has, for a 405's Allow header */
     long long started_ns; /* monotonic, for metrics */
+    void *handler_ctx;    /* a handler's own state across calls (suspend/resume), owned */
+    void (*handler_ctx_free)(void *ctx); /* frees HANDLER_CTX when the request ends */
+    struct conn_ctx *ctx; /* the connection's state (principal, guard); may be NULL */
+    size_t body_seen;     /* body bytes received, kept or not */
+    bool begun;           /* the access handler has seen this request */
+    bool close;           /* answered early: the connection closes after the answer */
 };
 
 typedef enum MHD_Result (*http_handler)(struct http_req *r);
@@ -42,10 +59,16 @@ struct http_route {
     unsigned roles;      /* ROLE_* bits allowed; 0 = no certificate needed */
     http_handler handler;
     const char *name; /* for metrics */
+    size_t max_body;  /* largest request body accepted; 0 = HTTP_BODY_DEFAULT. A larger body
+                         is answered 413 and the connection closed (see HTTP_DISCARD_MAX) */
 };
 
 /* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
 struct MHD_Daemon *http_start(const struct svc_config *cfg);
+
+/* Sets how long an export may wait for its client to take the next chunk before it is
+ * cancelled (its slot and database snapshot released); before serving. */
+void http_exports_configure(unsigned stall_timeout_s);
 
 /* Cancels every running export and resumes its connection (libmicrohttpd may not be stopped
  * with suspended connections); new exports are refused from then on. Before MHD_stop_daemon. */
@@ -53,6 +76,9 @@ void http_exports_stop(void);
 
 /* Frees the certificate and key texts http_start read; after MHD_stop_daemon. */
 void http_free_pems(void);
+
+/* Stops D (MHD_stop_daemon), then the connection guard, then frees what http_start read. */
+void http_stop(struct MHD_Daemon *d);
 
 /* Answers with BODY as JSON and STATUS; takes ownership of BODY (NULL → 500). */
 enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body);

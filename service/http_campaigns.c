@@ -1,5 +1,5 @@
-/* Campaign handlers (marketer): POST /v1/campaigns, GET /v1/campaigns, GET
- * /v1/campaigns/{id}. Input is read strictly: unknown fields are refused. */
+/* Campaign handlers (marketer): POST /v1/campaigns, GET /v1/campaigns (filtered by state and
+ * channel), GET /v1/campaigns/{id}. Input is read strictly: unknown fields are refused. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +8,7 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
+#include "json_fields.h"
 #include "json_in.h"
 
 #define MAX_CENTS 100000000000000LL /* one trillion euros: far beyond any campaign */
@@ -39,9 +40,21 @@ static enum MHD_Result reply_text(struct http_req *r, unsigned status, char *tex
 
 enum MHD_Result http_campaigns_list(struct http_req *r)
 {
+    static const char *const states[] = {"scheduled", "running",   "paused",
+                                         "ended",     "exhausted", NULL};
     int64_t after = 0, limit = 100;
     const char *a = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "after");
     const char *l = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "limit");
+    const char *state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "state");
+    const char *channel = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "channel");
+    if (state != NULL && !in_list(state, states))
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'state' must be scheduled, running, paused, ended "
+                                "or exhausted.");
+    if (channel != NULL && !in_list(channel, channels))
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'channel' must be one of mailing, email, display, "
+                                "social, print, receipt, sms, app, poster, radio, other.");
     if (a != NULL && strcmp(a, "0") != 0 && http_parse_id(a, &after) != 0)
         return http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                 "The parameter 'after' must be a campaign id.");
@@ -49,7 +62,7 @@ enum MHD_Result http_campaigns_list(struct http_req *r)
         return http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                 "The parameter 'limit' must be from 1 to 1000.");
     char *text = NULL;
-    int rc = db_campaign_list(after, (int)limit, &text);
+    int rc = db_campaign_list(after, (int)limit, state, channel, &text);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
     return reply_text(r, 200, text, "campaigns");
@@ -140,11 +153,71 @@ static int read_stores(const json_t *stores, struct campaign_new *c, char *detai
     return 0;
 }
 
+/* Reads when the campaign runs into C: starts_at (an instant) or starts_on (a local date: from
+ * the start of that day in the retailer's time zone), and ends_at or ends_on (to the end of that
+ * local day), one of each. (Mixed, the order is checked by the schema.) Returns 0, or -1 with
+ * DETAIL filled. */
+static int read_window(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
+{
+    static const char *const keys[2][2] = {{"starts_at", "starts_on"}, {"ends_at", "ends_on"}};
+    for (int i = 0; i < 2; i++) {
+        bool at = json_object_get(in, keys[i][0]) != NULL;
+        bool on = json_object_get(in, keys[i][1]) != NULL;
+        if (at == on) {
+            snprintf(detail, dlen,
+                     at ? "Give '%s' or '%s', not both." : "The field '%s' (or '%s') is required.",
+                     keys[i][0], keys[i][1]);
+            return -1;
+        }
+        int64_t *instant = i == 0 ? &c->starts_at : &c->ends_at;
+        char *date = i == 0 ? c->starts_on : c->ends_on;
+        if ((at && json_time_field(in, keys[i][0], true, instant, detail, dlen) < 0) ||
+            (on && json_date_field(in, keys[i][1], true, date, detail, dlen) < 0))
+            return -1;
+    }
+    return 0;
+}
+
+/* Reads the analytics fields (in-home date, gross margin, fixed cost, response window) into
+ * C. Returns 0, or -1 with DETAIL filled. */
+static int read_analytics(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
+{
+    int got = json_date_field(in, "in_home_date", false, c->in_home_date, detail, dlen);
+    if (got < 0)
+        return -1;
+    got = json_pct_field(in, "gross_margin_pct", false, 100, &c->gross_margin_pct, detail, dlen);
+    if (got < 0)
+        return -1;
+    c->has_gross_margin = got == 1;
+    got = json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &c->fixed_cost_cents, detail,
+                         dlen);
+    if (got < 0)
+        return -1;
+    c->has_fixed_cost = got == 1;
+    return json_int_field(in, "response_window_days", false, 1, 3660, &c->response_window_days,
+                          detail, dlen) < 0
+               ? -1
+               : 0;
+}
+
 enum MHD_Result http_campaigns_create(struct http_req *r)
 {
-    static const char *const allowed[] = {"name",       "channel", "cost_cents",      "starts_at",
-                                          "ends_at",    "offer",   "max_redemptions", "stores",
-                                          "variant_of", NULL};
+    static const char *const allowed[] = {"name",
+                                          "channel",
+                                          "cost_cents",
+                                          "starts_at",
+                                          "ends_at",
+                                          "offer",
+                                          "max_redemptions",
+                                          "stores",
+                                          "variant_of",
+                                          "in_home_date",
+                                          "gross_margin_pct",
+                                          "fixed_cost_cents",
+                                          "response_window_days",
+                                          "starts_on",
+                                          "ends_on",
+                                          NULL};
     enum MHD_Result replied;
     json_t *in = http_body_object(r, &replied);
     if (in == NULL)
@@ -172,38 +245,47 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     }
     if (json_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail,
                        sizeof detail) < 0 ||
-        json_time_field(in, "starts_at", true, &c->starts_at, detail, sizeof detail) < 0 ||
-        json_time_field(in, "ends_at", true, &c->ends_at, detail, sizeof detail) < 0 ||
+        read_window(in, c, detail, sizeof detail) < 0 ||
         read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
         json_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
                        detail, sizeof detail) < 0 ||
         read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
         json_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
-                       sizeof detail) < 0)
+                       sizeof detail) < 0 ||
+        read_analytics(in, c, detail, sizeof detail) < 0)
         goto bad;
     if (json_object_get(in, "offer") == NULL) {
         snprintf(detail, sizeof detail, "The field 'offer' is required.");
         goto bad;
     }
-    if (c->ends_at > UINT32_MAX) {
+    if (c->ends_at > UINT32_MAX || strcmp(c->ends_on, "2106-02-06") > 0) {
         /* The signed form carries the end as 32-bit Unix seconds. */
         snprintf(detail, sizeof detail, "The campaign must end before 2106-02-07.");
         goto bad;
     }
-    if (c->ends_at <= c->starts_at) {
+    if ((c->starts_on[0] == '\0' && c->ends_on[0] == '\0' && c->ends_at <= c->starts_at) ||
+        (c->starts_on[0] != '\0' && c->ends_on[0] != '\0' &&
+         strcmp(c->ends_on, c->starts_on) < 0)) {
         snprintf(detail, sizeof detail, "The campaign must end after it starts.");
         goto bad;
     }
     c->created_by = r->principal->name;
-    char *text = NULL;
+    c->created_role = principal_role_name(r->principal->role);
+    char *text = NULL, why[24];
     enum cpn_err err;
-    int rc = db_campaign_create(c, &text, &err);
+    int rc = db_campaign_create(c, &text, &err, why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
+        if (strcmp(why, "variant_of_variant") == 0)
+            snprintf(detail, sizeof detail,
+                     "Campaign %" PRId64 " is itself a variant: make this one a variant of its "
+                     "control (an A/B test is one control and its variants).",
+                     c->variant_of);
         result =
             http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                             text != NULL          ? text
+                             strcmp(why, "variant_of_variant") == 0 ? detail
+                             : text != NULL                         ? text
                              : rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
                                                    : "The campaign breaks a rule of the schema.");
         free(text);

@@ -59,25 +59,39 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
 
 /* Reads the body of a card write: exactly the fields in ALLOWED, the amount AMOUNT_KEY
  * within [1 or 0, MAX] into *AMOUNT and txn_id into *TXN (borrowed from *IN, which the
- * caller decrefs). Returns 0, or -1 after answering 400 itself (*IN is then NULL). */
+ * caller decrefs); when OFFLINE_AT is not NULL (an earn), the optional offline_at too, into
+ * OFFLINE_AT (32 bytes, "" when absent). Returns 0, or -1 after answering 400 itself (*IN is
+ * then NULL). */
 static int read_card_write(struct http_req *r, const char *amount_key, int64_t min, int64_t max,
-                           json_t **in, int64_t *amount, const char **txn, enum MHD_Result *replied)
+                           json_t **in, int64_t *amount, const char **txn, char *offline_at,
+                           enum MHD_Result *replied)
 {
-    const char *const allowed[] = {amount_key, "txn_id", NULL};
+    const char *const allowed[] = {amount_key, "txn_id", offline_at != NULL ? "offline_at" : NULL,
+                                   NULL};
     char detail[256];
+    int64_t at = 0;
     *in = http_body_object(r, replied);
     if (*in == NULL)
         return -1;
     const char *unknown = json_unknown_key(*in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL ||
-        json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
-        http_read_txn(*in, txn, detail, sizeof detail) != 0) {
+    bool bad = unknown != NULL ||
+               json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+               http_read_txn(*in, txn, detail, sizeof detail) != 0;
+    int offline = !bad && offline_at != NULL
+                      ? json_time_field(*in, "offline_at", false, &at, detail, sizeof detail)
+                      : 0;
+    if (bad || offline < 0) {
         json_decref(*in);
         *in = NULL;
         *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
         return -1;
+    }
+    if (offline_at != NULL) {
+        offline_at[0] = '\0';
+        if (offline > 0)
+            rfc3339_format(at, offline_at, 32);
     }
     return 0;
 }
@@ -236,8 +250,10 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
     json_t *in;
     int64_t amount;
     const char *txn;
+    char offline_at[32] = "";
     if (read_card_write(r, earn ? "basket_cents" : "points", earn ? 0 : 1,
-                        earn ? MAX_BASKET : MAX_POINTS, &in, &amount, &txn, &replied) != 0)
+                        earn ? MAX_BASKET : MAX_POINTS, &in, &amount, &txn,
+                        earn ? offline_at : NULL, &replied) != 0)
         return replied;
     char terminal[128];
     if (http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
@@ -245,7 +261,8 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct card_answer a;
-    int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount, &a)
+    int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount,
+                                 offline_at[0] != '\0' ? offline_at : NULL, &a)
                   : db_card_burn(card.serial, r->principal->store, terminal, txn, amount, &a);
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)
@@ -257,6 +274,10 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
                             "points", (json_int_t)a.points, "balance", (json_int_t)a.balance);
     if (out != NULL && !earn)
         json_object_set_new(out, "value_cents", json_integer(a.value_cents));
+    if (out != NULL && a.booked_at[0] != '\0')
+        json_object_set_new(out, "booked_at", json_string(a.booked_at));
+    if (out != NULL && a.offline_at[0] != '\0')
+        json_object_set_new(out, "offline_at", json_string(a.offline_at));
     return http_reply_json(r, replay ? 200 : 201, out);
 }
 
@@ -291,11 +312,14 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0)
-        return http_reply_json(r, 200,
-                               json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id,
-                                         "void_id", (json_int_t)a.transaction_id, "points",
-                                         (json_int_t)a.points, "balance", (json_int_t)a.balance));
+    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0) {
+        json_t *out = json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id, "void_id",
+                                (json_int_t)a.transaction_id, "points", (json_int_t)a.points,
+                                "balance", (json_int_t)a.balance);
+        if (out != NULL && a.booked_at[0] != '\0')
+            json_object_set_new(out, "voided_at", json_string(a.booked_at));
+        return http_reply_json(r, 200, out);
+    }
     /* Another store's transaction is not_found too (card_transaction_void()). */
     if (strcmp(a.status, "not_found") == 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");

@@ -1,6 +1,6 @@
-/* Coupon handlers (marketer): issue (POST /v1/campaigns/{id}/coupons), streamed CSV
- * export (GET /v1/campaigns/{id}/coupons.csv), one coupon (GET /v1/coupons/{code}) and
- * its QR code (GET /v1/coupons/{code}/qr.svg and qr.png). */
+/* Coupon handlers (marketer): issue (POST /v1/campaigns/{id}/coupons, run as an issue job
+ * off the worker while the connection is suspended), one coupon (GET /v1/coupons/{code}) and
+ * its QR code (GET /v1/coupons/{code}/qr.svg and qr.png). The exports: http_export.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +11,107 @@
 #include "db_coupons.h"
 #include "handlers.h"
 #include "issue.h"
+#include "issue_job.h"
 #include "json_in.h"
 
 #define LIST_LIMIT 1000
 
+/* One issue request while its job runs: the worker suspends the connection; the job's
+ * thread builds the answer (signing the listed coupons there too) and resumes it. */
+struct issue_call {
+    struct issue_job *job;
+    struct MHD_Connection *conn;
+    int64_t campaign;
+    size_t count;
+    uint32_t card_serial;
+    unsigned status; /* of ANSWER */
+    json_t *answer;  /* success; NULL: answer ERR with DETAIL */
+    enum cpn_err err;
+    char detail[256]; /* "" = the registry's sentence */
+};
+
+static void issue_call_free(void *ctx)
+{
+    struct issue_call *call = ctx;
+    issue_job_free(call->job);
+    json_decref(call->answer);
+    free(call);
+}
+
+/* The answer of a finished issue: {campaign_id, issued, batch_id, coupons (up to
+ * LIST_LIMIT)}, or the refusal; into CALL. */
+static void issue_answer(struct issue_call *call)
+{
+    const struct issue_result *res;
+    bool stopped;
+    enum cpn_err err = issue_job_result(call->job, &res, &stopped);
+    call->err = err;
+    if (err == CPN_ERR_NOT_FOUND)
+        snprintf(call->detail, sizeof call->detail, "There is no campaign with that id.");
+    else if (err == CPN_ERR_CONFLICT)
+        snprintf(call->detail, sizeof call->detail,
+                 "This Idempotency-Key was already used for another issue request.");
+    else if (err == CPN_ERR_NO_SERIALS)
+        snprintf(call->detail, sizeof call->detail,
+                 "Only %lld serial numbers are left for new coupons in this installation, too "
+                 "few for %zu coupons (some numbers are skipped by the word filter): nothing "
+                 "was issued.",
+                 (long long)res->serials_left, call->count);
+    else if (stopped)
+        snprintf(call->detail, sizeof call->detail,
+                 "coupond is stopping, so nothing was issued; please send the request again.");
+    if (err != CPN_OK)
+        return;
+    json_t *out = json_pack("{s:I, s:I, s:I}", "campaign_id", (json_int_t)call->campaign, "issued",
+                            (json_int_t)res->count, "batch_id", (json_int_t)res->batch_id);
+    if (out != NULL && res->count <= LIST_LIMIT) {
+        json_t *list = json_array();
+        char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
+        for (size_t i = 0; list != NULL && i < res->count; i++) {
+            if (codes_coupon_forms(res->serials[i], &res->terms, call->card_serial, short_form,
+                                   signed_form, sizeof signed_form) != CPN_OK ||
+                json_array_append_new(list, json_pack("{s:s, s:s}", "code", short_form, "signed",
+                                                      signed_form)) != 0) {
+                json_decref(list);
+                list = NULL;
+            }
+        }
+        if (list == NULL || json_object_set_new(out, "coupons", list) != 0) {
+            json_decref(out);
+            out = NULL;
+        }
+    }
+    if (out == NULL) {
+        call->err = CPN_ERR_INTERNAL;
+        return;
+    }
+    call->answer = out;
+    call->status = res->replay ? 200 : 201;
+}
+
+/* The job's DONE, on its thread: the answer, then the worker may go on. */
+static void issue_done(void *arg)
+{
+    struct issue_call *call = arg;
+    issue_answer(call);
+    MHD_resume_connection(call->conn);
+}
+
+/* Called again once the job has resumed the connection: answers. */
+static enum MHD_Result issue_reply(struct http_req *r, struct issue_call *call)
+{
+    if (call->answer != NULL) {
+        json_t *answer = call->answer;
+        call->answer = NULL;
+        return http_reply_json(r, call->status, answer);
+    }
+    return http_reply_error(r, call->err, call->detail[0] != '\0' ? call->detail : NULL);
+}
+
 enum MHD_Result http_coupons_issue(struct http_req *r)
 {
+    if (r->handler_ctx != NULL)
+        return issue_reply(r, r->handler_ctx);
     static const char *const allowed[] = {"count", "card", "uses", NULL};
     int64_t campaign;
     if (http_parse_id(r->params[0], &campaign) != 0)
@@ -65,41 +160,33 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
         goto bad;
     }
     req.request_key = key;
-    struct issue_result res;
-    enum cpn_err err = issue_coupons(&req, &res);
     json_decref(in);
-    if (err == CPN_ERR_NOT_FOUND)
-        return http_reply_error(r, err, "There is no campaign with that id.");
-    if (err == CPN_ERR_CONFLICT)
-        return http_reply_error(r, err,
-                                "This Idempotency-Key was already used for another issue request.");
-    if (err != CPN_OK)
-        return http_reply_error(r, err, NULL);
-    json_t *out = json_pack("{s:I, s:I, s:I}", "campaign_id", (json_int_t)campaign, "issued",
-                            (json_int_t)res.count, "batch_id", (json_int_t)res.batch_id);
-    if (out != NULL && res.count <= LIST_LIMIT) {
-        json_t *list = json_array();
-        char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
-        for (size_t i = 0; list != NULL && i < res.count; i++) {
-            if (codes_coupon_forms(res.serials[i], &res.terms, req.card_serial, short_form,
-                                   signed_form, sizeof signed_form) != CPN_OK) {
-                json_decref(list);
-                list = NULL;
-                break;
-            }
-            json_array_append_new(
-                list, json_pack("{s:s, s:s}", "code", short_form, "signed", signed_form));
-        }
-        if (list == NULL) {
-            issue_result_clear(&res);
-            json_decref(out);
-            return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-        }
-        json_object_set_new(out, "coupons", list);
+    struct issue_call *call = calloc(1, sizeof *call);
+    if (call == NULL)
+        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    enum cpn_err err = issue_job_new(&req, &call->job);
+    if (err != CPN_OK) {
+        free(call);
+        if (err != CPN_ERR_UNAVAILABLE)
+            return http_reply_error(r, err, NULL);
+        if (issue_jobs_stopping())
+            return http_reply_error(r, err, "coupond is stopping; please send the request again.");
+        snprintf(detail, sizeof detail,
+                 "%u issues are running already, as many as run at once; nothing was issued: "
+                 "please try again when one of them has finished.",
+                 issue_jobs_max());
+        return http_reply_error(r, err, detail);
     }
-    unsigned status = res.replay ? 200 : 201;
-    issue_result_clear(&res);
-    return http_reply_json(r, status, out);
+    call->conn = r->conn;
+    call->campaign = campaign;
+    call->count = (size_t)count;
+    call->card_serial = req.card_serial;
+    r->handler_ctx = call;
+    r->handler_ctx_free = issue_call_free;
+    /* Suspended before the job can resume it; answered on the call after the resume. */
+    MHD_suspend_connection(r->conn);
+    issue_job_run(call->job, issue_done, call);
+    return MHD_YES;
 bad:
     json_decref(in);
     return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);

@@ -1,13 +1,17 @@
 /* Bulk export of a campaign's coupons, streamed in chunks from a cursor on a connection of
  * its own, the signed forms (and QR images) made on all cores, never all rows in memory:
- * GET /v1/campaigns/{id}/coupons.csv (code,signed,issued_at,state) and
+ * GET /v1/campaigns/{id}/coupons.csv (code,signed,issued_at,state),
  * GET /v1/campaigns/{id}/qr.tar?format=png|svg (one QR image of the signed form per coupon,
- * named after its short code, in a POSIX ustar archive). */
+ * named after its short code, in a POSIX ustar archive) and
+ * GET /v1/campaigns/{id}/lettershop.csv (card,code,signed of the personalised coupons: the
+ * mailing's addressing file); each for one batch with ?batch=. */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "coupon/qr.h"
@@ -20,7 +24,7 @@
 #define MAX_SIGNERS 16
 #define TAR_BLOCK   512
 
-enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG };
+enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG, EXPORT_LETTERSHOP };
 
 /* One row's bytes: a CSV line, or a tar entry (header, file, padding). */
 struct piece {
@@ -39,7 +43,11 @@ struct chunk {
  * waiting) while libmicrohttpd's worker sends the current one. When the worker finds no
  * chunk ready it suspends the connection instead of waiting, so the other connections of
  * that worker are served meanwhile; the producer resumes it. At most EXPORTS_MAX exports run
- * at once (each holds a database connection and a producer thread). */
+ * at once (each holds a database connection and a producer thread). A client that stops
+ * reading leaves the queue full: when the worker has taken no chunk for export_stall_s, the
+ * producer cancels the export. However it ends, the producer closes its database connection
+ * (and so the REPEATABLE READ snapshot) and gives the slot back at once, not when the HTTP
+ * connection ends; a cancelled answer then ends with an error. */
 #define QUEUE_MAX   3
 #define EXPORTS_MAX 4
 
@@ -47,6 +55,14 @@ static pthread_mutex_t exports_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct export_state *exports; /* running exports, for the cap and for shutdown */
 static unsigned exports_running;
 static bool exports_closing;
+static unsigned export_stall_s = 60;
+
+void http_exports_configure(unsigned stall_timeout_s)
+{
+    pthread_mutex_lock(&exports_lock);
+    export_stall_s = stall_timeout_s > 0 ? stall_timeout_s : 1;
+    pthread_mutex_unlock(&exports_lock);
+}
 
 struct export_state {
     struct MHD_Connection *conn;
@@ -63,7 +79,9 @@ struct export_state {
     struct chunk *head, *tail; /* produced, not yet sent */
     size_t queued;
     bool done, failed, cancelled;
-    struct chunk *current; /* being sent */
+    struct timespec progress; /* when the worker last took a chunk (CLOCK_MONOTONIC) */
+    unsigned stall_s;         /* export_stall_s when the export started */
+    struct chunk *current;    /* being sent */
     size_t pos;
 };
 
@@ -147,6 +165,22 @@ static void *sign_rows(void *arg)
             j->failed = true;
             return NULL;
         }
+        if (j->format == EXPORT_LETTERSHOP) {
+            char card_form[CPN_SHORT_LEN + 1];
+            bool clean;
+            if (card == 0)
+                continue; /* not personalised: not in the lettershop's file */
+            j->rows[i].data = malloc(ROW_MAX);
+            if (j->rows[i].data == NULL ||
+                codes_short(CPN_KIND_CARD, card, card_form, &clean) != CPN_OK) {
+                j->failed = true;
+                return NULL;
+            }
+            int len = snprintf(j->rows[i].data, ROW_MAX, "%s,%s,%s\n", card_form, short_form,
+                               signed_form);
+            j->rows[i].len = len > 0 && len < ROW_MAX ? (size_t)len : 0;
+            continue;
+        }
         if (j->format != EXPORT_CSV) {
             if (qr_entry(j->format, short_form, signed_form, &j->rows[i]) != 0) {
                 j->failed = true;
@@ -172,7 +206,8 @@ static struct chunk *produce(struct export_state *st, bool *failed)
 {
     *failed = false;
     PGresult *res = NULL;
-    int n = db_export_fetch(st->db, st->format == EXPORT_CSV ? 2048 : 256, &res);
+    bool csv = st->format == EXPORT_CSV || st->format == EXPORT_LETTERSHOP;
+    int n = db_export_fetch(st->db, csv ? 2048 : 256, &res);
     if (n <= 0) {
         *failed = n < 0;
         PQclear(res);
@@ -226,21 +261,99 @@ static struct chunk *produce(struct export_state *st, bool *failed)
     return c;
 }
 
+static void free_chunk(struct chunk *c)
+{
+    if (c != NULL)
+        free(c->data);
+    free(c);
+}
+
+/* Takes ST out of the registry of running exports (if it is in it). */
+static void unregister(struct export_state *st)
+{
+    pthread_mutex_lock(&exports_lock);
+    for (struct export_state **p = &exports; *p != NULL; p = &(*p)->next_export) {
+        if (*p == st) {
+            *p = st->next_export;
+            exports_running--;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&exports_lock);
+}
+
+/* Waits (under ST's lock) while the queue is full. Returns true when the worker has taken no
+ * chunk for the stall timeout: the client stopped reading. */
+static bool wait_for_room(struct export_state *st)
+{
+    while (st->queued >= QUEUE_MAX && !st->cancelled) {
+        struct timespec until = st->progress, now;
+        until.tv_sec += st->stall_s;
+        if (pthread_cond_timedwait(&st->changed, &st->lock, &until) != ETIMEDOUT)
+            continue;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (st->queued >= QUEUE_MAX && !st->cancelled &&
+            (now.tv_sec > st->progress.tv_sec + st->stall_s ||
+             (now.tv_sec == st->progress.tv_sec + st->stall_s &&
+              now.tv_nsec >= st->progress.tv_nsec)))
+            return true;
+    }
+    return false;
+}
+
+/* Cancels a stalled export from its producer: drops the queue and marks it failed, so the
+ * worker ends the answer with an error when (if ever) the client reads on. */
+static void cancel_stalled(struct export_state *st)
+{
+    pthread_mutex_lock(&st->lock);
+    while (st->head != NULL) {
+        struct chunk *c = st->head;
+        st->head = c->next;
+        free_chunk(c);
+    }
+    st->tail = NULL;
+    st->queued = 0;
+    st->done = true;
+    st->failed = true;
+    st->cancelled = true;
+    pthread_mutex_unlock(&st->lock);
+    log_msg(LOG_WARN,
+            "export of campaign %" PRIu32 " cancelled: its client read nothing for %u s "
+            "(slot and database snapshot released)",
+            st->terms.campaign, st->stall_s);
+}
+
+/* The producer's last act: ends the read-only transaction (closing its connection) and
+ * gives the slot back; what is queued is sent (or dropped) by the worker later. */
+static void producer_end(struct export_state *st)
+{
+    db_export_close(st->db);
+    st->db = NULL;
+    unregister(st);
+}
+
 static void *producer_main(void *arg)
 {
     struct export_state *st = arg;
     for (;;) {
         pthread_mutex_lock(&st->lock);
-        while (st->queued >= QUEUE_MAX && !st->cancelled)
-            pthread_cond_wait(&st->changed, &st->lock);
+        bool stalled = wait_for_room(st);
         bool stop = st->cancelled;
         pthread_mutex_unlock(&st->lock);
-        if (stop)
+        if (stalled)
+            cancel_stalled(st);
+        if (stop || stalled) {
+            producer_end(st);
             return NULL;
+        }
         bool failed;
         struct chunk *c = produce(st, &failed);
         bool end = c == NULL;
-        if (end && !failed && st->format != EXPORT_CSV) {
+        if (end) {
+            db_export_close(st->db); /* every row is fetched: end the snapshot now */
+            st->db = NULL;
+        }
+        if (end && !failed && (st->format == EXPORT_TAR_PNG || st->format == EXPORT_TAR_SVG)) {
             /* A tar archive ends with two zero blocks. */
             c = calloc(1, sizeof *c);
             if (c != NULL)
@@ -272,16 +385,11 @@ static void *producer_main(void *arg)
         pthread_mutex_unlock(&st->lock);
         if (resume)
             MHD_resume_connection(st->conn);
-        if (end)
+        if (end) {
+            producer_end(st);
             return NULL;
+        }
     }
-}
-
-static void free_chunk(struct chunk *c)
-{
-    if (c != NULL)
-        free(c->data);
-    free(c);
 }
 
 static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -306,6 +414,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
             if (st->head == NULL)
                 st->tail = NULL;
             st->queued--;
+            clock_gettime(CLOCK_MONOTONIC, &st->progress);
             pthread_cond_broadcast(&st->changed);
         }
         bool failed = st->failed;
@@ -326,20 +435,6 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
     memcpy(out, st->current->data + st->pos, n);
     st->pos += n;
     return (ssize_t)n;
-}
-
-/* Takes ST out of the registry of running exports (if it is in it). */
-static void unregister(struct export_state *st)
-{
-    pthread_mutex_lock(&exports_lock);
-    for (struct export_state **p = &exports; *p != NULL; p = &(*p)->next_export) {
-        if (*p == st) {
-            *p = st->next_export;
-            exports_running--;
-            break;
-        }
-    }
-    pthread_mutex_unlock(&exports_lock);
 }
 
 void http_exports_stop(void)
@@ -394,17 +489,27 @@ static void export_free(void *cls)
 static enum MHD_Result start_export(struct http_req *r, enum export_format format,
                                     const char *ctype, const char *suffix)
 {
-    int64_t campaign;
+    int64_t campaign, batch = 0;
     if (http_parse_id(r->params[0], &campaign) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    const char *b = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "batch");
+    if (b != NULL && http_parse_id(b, &batch) != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'batch' must be a batch id.");
     struct export_state *st = calloc(1, sizeof *st);
     if (st == NULL)
         return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
     st->format = format;
     st->conn = r->conn;
     pthread_mutex_init(&st->lock, NULL);
-    pthread_cond_init(&st->changed, NULL);
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&st->changed, &attr);
+    pthread_condattr_destroy(&attr);
+    clock_gettime(CLOCK_MONOTONIC, &st->progress);
     pthread_mutex_lock(&exports_lock);
+    st->stall_s = export_stall_s;
     bool admitted = !exports_closing && exports_running < EXPORTS_MAX;
     if (admitted) {
         st->next_export = exports;
@@ -428,16 +533,17 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
     }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     st->signers = ncpu < 1 ? 1 : ncpu > MAX_SIGNERS ? MAX_SIGNERS : (unsigned)ncpu;
-    st->db = db_export_open(campaign);
+    st->db = db_export_open(campaign, batch);
     if (st->db == NULL) {
         export_free(st);
         return http_reply_error(r, CPN_ERR_UNAVAILABLE, NULL);
     }
-    if (format == EXPORT_CSV) {
+    if (format == EXPORT_CSV || format == EXPORT_LETTERSHOP) {
         /* The header goes first, as a chunk of its own. */
         struct chunk *header = calloc(1, sizeof *header);
         if (header != NULL)
-            header->data = strdup("code,signed,issued_at,state\n");
+            header->data = strdup(format == EXPORT_CSV ? "code,signed,issued_at,state\n"
+                                                       : "card,code,signed\n");
         if (header == NULL || header->data == NULL) {
             free_chunk(header);
             export_free(st);
@@ -478,4 +584,9 @@ enum MHD_Result http_coupons_qr_tar(struct http_req *r)
     if (strcmp(format, "svg") == 0)
         return start_export(r, EXPORT_TAR_SVG, "application/x-tar", "qr-svg.tar");
     return http_reply_error(r, CPN_ERR_BAD_REQUEST, "The parameter 'format' must be png or svg.");
+}
+
+enum MHD_Result http_coupons_lettershop(struct http_req *r)
+{
+    return start_export(r, EXPORT_LETTERSHOP, "text/csv; charset=utf-8", "lettershop.csv");
 }

@@ -63,6 +63,8 @@ struct coupon_request {
     int64_t basket;
     uint32_t card;
     const char *txn;
+    const char *receipt; /* the till's receipt id (redemptions only), or NULL */
+    char offline_at[32]; /* redemptions accepted offline: when ("YYYY-MM-DDTHH:MM:SSZ"), or "" */
 };
 
 /* Reads {code, basket_cents, card?[, txn_id]}. Returns CPN_OK; CPN_ERR_BAD_REQUEST with
@@ -71,7 +73,8 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
                                         char *detail, size_t dlen)
 {
     static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
-    static const char *const allowed_redeem[] = {"code", "basket_cents", "card", "txn_id", NULL};
+    static const char *const allowed_redeem[] = {"code",    "basket_cents", "card", "txn_id",
+                                                 "receipt", "offline_at",   NULL};
     const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
@@ -83,8 +86,22 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
         json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
         json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
-        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0))
+        (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
+        (with_txn && json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
         return CPN_ERR_BAD_REQUEST;
+    int64_t offline_at = 0;
+    int offline =
+        with_txn ? json_time_field(in, "offline_at", false, &offline_at, detail, dlen) : 0;
+    if (offline < 0)
+        return CPN_ERR_BAD_REQUEST;
+    if (offline > 0)
+        rfc3339_format(offline_at, q->offline_at, sizeof q->offline_at);
+    for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
+        if (*c < 0x21 || *c > 0x7e) {
+            snprintf(detail, dlen, "The field 'receipt' may hold only printable ASCII characters.");
+            return CPN_ERR_BAD_REQUEST;
+        }
+    }
     enum cpn_err err = codes_read(code_text, CPN_KIND_COUPON, &q->code);
     if (err != CPN_OK)
         return err;
@@ -109,6 +126,47 @@ static json_t *redeemed_extra(const struct redeem_answer *a)
     if (a->redeemed_at[0] == '\0')
         return NULL;
     return json_pack("{s:s, s:i}", "redeemed_at", a->redeemed_at, "store", (int)a->redeemed_store);
+}
+
+/* Writes SENTENCE into BUF (SIZE bytes) as a clause: its first letter in lower case, without
+ * its full stop ("This coupon has expired." -> "this coupon has expired"). */
+static void as_clause(char *buf, size_t size, const char *sentence)
+{
+    snprintf(buf, size, "%s", sentence);
+    size_t n = strlen(buf);
+    if (n > 0 && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+    if (buf[0] >= 'A' && buf[0] <= 'Z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
+/* Answers 409 offline_conflict for A: the coupon was accepted offline but could not be booked;
+ * the sentence says why, the body carries the conflict, the discount given and, when it was
+ * redeemed first, when and where. */
+static enum MHD_Result reply_offline_conflict(struct http_req *r, const struct redeem_answer *a)
+{
+    char why[160], buf[320];
+    if (strcmp(a->reason, "already_redeemed") == 0 && a->redeemed_at[0] != '\0')
+        snprintf(why, sizeof why, "it had been redeemed on %.10s at %.5s UTC in store %d",
+                 a->redeemed_at, a->redeemed_at + 11, (int)a->redeemed_store);
+    else if (strcmp(a->reason, "offline_too_old") == 0)
+        snprintf(why, sizeof why, "its offline time is older than the service books");
+    else if (strcmp(a->reason, "offline_in_future") == 0)
+        snprintf(why, sizeof why, "its offline time is ahead of the service's clock");
+    else
+        as_clause(why, sizeof why, cpn_err_message(db_status_err(a->reason)));
+    snprintf(buf, sizeof buf,
+             "This coupon was accepted offline, but %s: it was not booked again, and the case is "
+             "listed for the marketer (offline conflict %" PRId64 ").",
+             why, a->conflict_id);
+    json_t *extra = json_pack(
+        "{s:s, s:I, s:I, s:I}", "reason", a->reason, "conflict_id", (json_int_t)a->conflict_id,
+        "discount_cents", (json_int_t)a->discount_cents, "campaign_id", (json_int_t)a->campaign_id);
+    if (extra != NULL && a->redeemed_at[0] != '\0') {
+        json_object_set_new(extra, "redeemed_at", json_string(a->redeemed_at));
+        json_object_set_new(extra, "store", json_integer(a->redeemed_store));
+    }
+    return http_reply_error_extra(r, CPN_ERR_OFFLINE_CONFLICT, buf, extra);
 }
 
 static const char *already_sentence(const struct redeem_answer *a, char *buf, size_t len)
@@ -182,7 +240,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct redeem_answer a;
-    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card, &a);
+    int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card,
+                       q.receipt, q.offline_at[0] != '\0' ? q.offline_at : NULL, &a);
     json_decref(in); /* q.txn pointed into it */
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
@@ -194,6 +253,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     if (err == CPN_ERR_NOT_FOUND)
         return http_reply_error(r, err, "There is no coupon with that code.");
+    if (err == CPN_ERR_OFFLINE_CONFLICT)
+        return reply_offline_conflict(r, &a);
     if (err == CPN_ERR_VOIDED) {
         char buf[160];
         snprintf(buf, sizeof buf,
@@ -214,6 +275,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                   (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
     if (out != NULL && a.points > 0)
         json_object_set_new(out, "points", json_integer(a.points));
+    if (out != NULL && a.offline_at[0] != '\0')
+        json_object_set_new(out, "offline_at", json_string(a.offline_at));
     return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
 }
 
@@ -245,25 +308,12 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
                                 "the redemption cannot be voided.");
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
-                                     (json_int_t)a.redemption_id, "voided", 1));
-}
-
-enum MHD_Result http_reports_get(struct http_req *r)
-{
-    int64_t id;
-    if (http_parse_id(r->params[0], &id) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    char *text = NULL;
-    int rc = db_campaign_report(id, &text);
-    if (rc == DB_NO_RESULTS)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    if (rc != DB_ONE_RESULT)
-        return http_reply_db_failure(r, rc);
-    json_t *out = json_loads(text, 0, NULL);
-    free(text);
-    return out != NULL ? http_reply_json(r, 200, out) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    json_t *out = json_pack("{s:I, s:I, s:b, s:I, s:I}", "redemption_id", (json_int_t)id, "void_id",
+                            (json_int_t)a.redemption_id, "voided", 1, "discount_cents",
+                            (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);
+    if (out != NULL && a.offline_at[0] != '\0')
+        json_object_set_new(out, "voided_at", json_string(a.offline_at));
+    return http_reply_json(r, 200, out);
 }
 
 enum MHD_Result http_keys_get(struct http_req *r)

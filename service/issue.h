@@ -3,21 +3,28 @@
 #ifndef SVC_ISSUE_H
 #define SVC_ISSUE_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "codes.h"
 #include "coupon/err.h"
 
-#define ISSUE_MAX_COUNT 1000000
+#define ISSUE_MAX_COUNT  1000000
+#define ISSUE_SERIAL_END 4294967296LL /* one past the last coupon serial (32 bits) */
 
 struct issue_request {
     int64_t campaign;
     int count;
     int max_uses;            /* 1 for single-use coupons, N for a generic (public) code */
     uint32_t card_serial;    /* personalised: bound to this card; 0 = none */
+    const uint32_t *cards;   /* COUNT cards, coupon i bound to cards[i] (a mailing's
+                                recipients); NULL: card_serial for every coupon */
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
+    const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
+    bool in_transaction;       /* the caller's transaction is open: the issue is part of it, neither
+                                  begun nor ended here (on an error the caller rolls back) */
 };
 
 struct issue_result {
@@ -26,20 +33,28 @@ struct issue_result {
     uint32_t *serials; /* COUNT serials, owned; freed by issue_result_clear */
     size_t count;
     struct coupon_terms terms;
+    int64_t serials_left; /* after a new issue and on CPN_ERR_NO_SERIALS: serials left; else 0 */
 };
 
-/* Issues REQ. Returns CPN_OK (also for a replay of the same request key), CPN_ERR_NOT_FOUND
- * (no such campaign), CPN_ERR_CONFLICT (the request key was used with another body),
- * CPN_ERR_UNAVAILABLE / CPN_ERR_INTERNAL (database; nothing was issued). */
+/* Issues REQ on the calling thread's database connection. Returns CPN_OK (also for a replay
+ * of the same request key), CPN_ERR_NOT_FOUND (no such campaign), CPN_ERR_CONFLICT (the
+ * request key was used with another body), CPN_ERR_NO_SERIALS (the serial space left is too
+ * small for COUNT coupons: refused before any coupon is written, OUT->serials_left says how
+ * many are left), CPN_ERR_UNAVAILABLE (database unreachable, or REQ->cancel turned true) or
+ * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back; with
+ * REQ->in_transaction the caller's transaction is left for it to roll back) and OUT holds no
+ * serials. */
 enum cpn_err issue_coupons(const struct issue_request *req,
                            struct issue_result *out) CPN_MUST_CHECK;
 
+/* Frees R's serials and zeroes it. */
 void issue_result_clear(struct issue_result *r);
 
 /* Fills N clean serials starting at FIRST (skipping those whose short form fails the
- * offensive-word filter) into OUT; *LAST gets the last serial looked at. Returns CPN_OK,
- * or CPN_ERR_CAMPAIGN_EXHAUSTED when the 32-bit serial space runs out. */
-enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out,
-                                 int64_t *last) CPN_MUST_CHECK;
+ * offensive-word filter) into OUT, working on THREADS threads (0: all cores); *LAST gets the
+ * last serial taken. Returns CPN_OK, or CPN_ERR_NO_SERIALS when the 32-bit serial space runs
+ * out first. */
+enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t *last,
+                                 unsigned threads) CPN_MUST_CHECK;
 
 #endif

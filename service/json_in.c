@@ -106,6 +106,9 @@ static int64_t days_from_civil(int64_t y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
+/* 9999-12-31T23:59:59Z, the last instant with a four-digit year. */
+#define RFC3339_MAX INT64_C(253402300799)
+
 int rfc3339_parse(const char *s, int64_t *out)
 {
     int Y, M, D, h, m, sec;
@@ -142,7 +145,12 @@ int rfc3339_parse(const char *s, int64_t *out)
     }
     if (*p != '\0')
         return -1;
-    *out = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - offset;
+    /* Only instants rfc3339_format writes back as RFC 3339 (a four-digit year from 1970 on,
+     * in UTC): "1970-01-01T00:00:00+01:00" or "9999-12-31T23:59:59-01:00" are refused. */
+    int64_t t = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec - offset;
+    if (t < 0 || t > RFC3339_MAX)
+        return -1;
+    *out = t;
     return 0;
 }
 

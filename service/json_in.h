@@ -27,7 +27,9 @@ int json_str_field(const json_t *obj, const char *key, bool required, size_t max
 int json_time_field(const json_t *obj, const char *key, bool required, int64_t *out, char *detail,
                     size_t dlen);
 
-/* Parses an RFC 3339 timestamp. Returns 0 and sets *OUT, or -1. */
+/* Parses an RFC 3339 timestamp. Returns 0 and sets *OUT, or -1 (also for an instant before
+ * 1970-01-01T00:00:00Z or after 9999-12-31T23:59:59Z, which rfc3339_format could not write back).
+ */
 int rfc3339_parse(const char *text, int64_t *out);
 
 /* Formats Unix seconds T as "YYYY-MM-DDTHH:MM:SSZ" into BUF (at least 21 bytes). */

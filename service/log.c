@@ -1,11 +1,12 @@
 /* One-line log records on standard error, written with a single write(2) so that
- * lines from worker threads never interleave. */
+ * lines from worker threads never interleave; scrubbed first (log_scrub.h). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "log_scrub.h"
 
 static enum log_level min_level = LOG_INFO;
 
@@ -19,7 +20,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *names[] = {"debug", "info", "warn", "error"};
     if (level < min_level)
         return;
-    char line[1024];
+    char raw[1024], line[2048];
     struct timespec ts;
     struct tm tm;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -31,14 +32,37 @@ void log_msg(enum log_level level, const char *fmt, ...)
         return;
     va_list ap;
     va_start(ap, fmt);
-    int m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    int m = vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
     if (m < 0)
         return;
-    size_t len = (size_t)n + (size_t)m;
-    if (len > sizeof line - 2)
-        len = sizeof line - 2;
+    size_t rlen = (size_t)m < sizeof raw ? (size_t)m : sizeof raw - 1;
+    size_t len = (size_t)n + log_scrub(raw, rlen, line + n, sizeof line - (size_t)n - 1);
     line[len++] = '\n';
     ssize_t w = write(STDERR_FILENO, line, len);
     (void)w;
+}
+
+bool log_limit_allow(struct log_limit *l, unsigned long *suppressed)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    long long now = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+    pthread_mutex_lock(&l->lock);
+    if (l->last_ns != 0) {
+        l->tokens += (double)(now - l->last_ns) / 1e9 * l->rate;
+        if (l->tokens > l->burst)
+            l->tokens = l->burst;
+    }
+    l->last_ns = now;
+    bool allow = l->tokens >= 1.0;
+    if (allow) {
+        l->tokens -= 1.0;
+        *suppressed = l->suppressed;
+        l->suppressed = 0;
+    } else {
+        l->suppressed++;
+    }
+    pthread_mutex_unlock(&l->lock);
+    return allow;
 }

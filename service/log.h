@@ -1,6 +1,10 @@
-/* One-line log records on standard error: time, level, message. */
+/* One-line log records on standard error: time, level, message. Every message is scrubbed
+ * (control characters escaped, codes masked: log_scrub.h) before it is written. */
 #ifndef SVC_LOG_H
 #define SVC_LOG_H
+
+#include <pthread.h>
+#include <stdbool.h>
 
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
@@ -9,5 +13,23 @@ void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(p
 
 /* Records below LEVEL are dropped (default LOG_INFO). */
 void log_set_level(enum log_level level);
+
+/* A rate limit for one kind of record that anyone on the network can cause (a refused
+ * certificate): a burst of BURST records, then RATE records per second. */
+struct log_limit {
+    pthread_mutex_t lock;
+    double tokens;
+    double burst, rate;
+    long long last_ns;
+    unsigned long suppressed;
+};
+#define LOG_LIMIT_INIT(burst, rate)                                                                \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, (burst), (burst), (rate), 0, 0                                  \
+    }
+
+/* True when a record of LIMIT's kind may be written now; *SUPPRESSED then gets the number of
+ * records refused since the last one allowed (to be mentioned in it). False: skip it. */
+bool log_limit_allow(struct log_limit *limit, unsigned long *suppressed);
 
 #endif

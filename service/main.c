@@ -20,7 +20,9 @@
 #include "db_cards.h"
 #include "events_hub.h"
 #include "issue.h"
+#include "issue_job.h"
 #include "http.h"
+#include "http_ui.h"
 #include "log.h"
 #include "notify.h"
 #include "outbox.h"
@@ -81,6 +83,13 @@ static int serve(const struct svc_config *cfg)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    if ((cfg->crl == NULL || cfg->crl[0] == '\0') == !cfg->no_crl) {
+        log_msg(LOG_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
+                                       : "no revocation list: pass --crl FILE (the CA's CRL), or "
+                                         "--no-crl to serve without revocation checks");
+        return 2;
+    }
+    db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
     bool db_answered = db_conn() != NULL;
@@ -91,7 +100,7 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    if (revocation_start(cfg->crl, cfg->ca) != CPN_OK) {
+    if (revocation_start(cfg->no_crl ? NULL : cfg->crl, cfg->ca) != CPN_OK) {
         codes_unload();
         db_free_setup();
         return 1;
@@ -107,8 +116,11 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    struct MHD_Daemon *d = http_start(cfg);
+    issue_jobs_configure(cfg->max_issues);
+    http_exports_configure(cfg->export_stall_s);
+    struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
+        http_ui_unload();
         hub_close_clients();
         hub_stop();
         webhooks_stop();
@@ -129,14 +141,15 @@ static int serve(const struct svc_config *cfg)
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
+    issue_jobs_stop();
     hub_close_clients();
-    MHD_stop_daemon(d);
+    http_stop(d);
     hub_stop();
     outbox_stop();
     webhooks_stop();
     revocation_stop();
     codes_unload();
-    http_free_pems();
+    http_ui_unload();
     db_free_setup();
     log_msg(LOG_INFO, "coupond stopped");
     return 0;
@@ -149,7 +162,7 @@ static int demo(const struct svc_config *cfg)
         return 1;
     int rc = 1;
     char *list = NULL;
-    if (db_campaign_list(0, 1, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
+    if (db_campaign_list(0, 1, NULL, NULL, &list) == DB_ONE_RESULT && strcmp(list, "[]") != 0) {
         printf("demo: campaigns exist already; nothing loaded\n");
         rc = 0;
         goto out;
@@ -167,9 +180,9 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL;
+    char *json = NULL, why[24];
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;

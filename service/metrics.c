@@ -27,6 +27,11 @@ struct route_counters {
 static struct route_counters counters[MAX_ROUTES + 1]; /* last: unmatched */
 static atomic_ullong refused_certificates;
 static atomic_llong open_connections;
+static atomic_bool crl_on;
+static atomic_llong crl_this_update, crl_next_update, crl_loaded_at, crl_revoked;
+static atomic_ullong crl_failures;
+static atomic_ullong conn_events[METRICS_CONN_EVENTS];
+static atomic_llong unauthenticated;
 
 void metrics_count_request(size_t route, unsigned status, bool completed, long long duration_ns)
 {
@@ -72,6 +77,39 @@ void metrics_count_refused_certificate(void)
 void metrics_connection_delta(int d)
 {
     atomic_fetch_add(&open_connections, d);
+}
+
+void metrics_crl_enabled(bool on)
+{
+    atomic_store(&crl_on, on);
+}
+
+void metrics_crl_in_force(time_t this_update, time_t next_update, size_t revoked)
+{
+    atomic_store(&crl_this_update, (long long)this_update);
+    atomic_store(&crl_next_update, (long long)next_update);
+    atomic_store(&crl_revoked, (long long)revoked);
+}
+
+void metrics_crl_loaded(time_t at)
+{
+    atomic_store(&crl_loaded_at, (long long)at);
+}
+
+void metrics_count_crl_failure(void)
+{
+    atomic_fetch_add(&crl_failures, 1);
+}
+
+void metrics_count_connection_event(enum metrics_conn_event e)
+{
+    if (e < METRICS_CONN_EVENTS)
+        atomic_fetch_add(&conn_events[e], 1);
+}
+
+void metrics_unauthenticated_delta(int d)
+{
+    atomic_fetch_add(&unauthenticated, d);
 }
 
 struct buf {
@@ -148,6 +186,48 @@ char *metrics_render(void)
         "coupond_open_connections %lld\n",
         (unsigned long long)atomic_load(&refused_certificates),
         (long long)atomic_load(&open_connections));
+    add(&b,
+        "# HELP coupond_unauthenticated_connections Connections without a verified client "
+        "certificate now (handshake or first request under way).\n"
+        "# TYPE coupond_unauthenticated_connections gauge\n"
+        "coupond_unauthenticated_connections %lld\n"
+        "# HELP coupond_connections_refused_total Connections refused on accept, by limit.\n"
+        "# TYPE coupond_connections_refused_total counter\n"
+        "coupond_connections_refused_total{limit=\"per_address\"} %llu\n"
+        "coupond_connections_refused_total{limit=\"unauthenticated_per_address\"} %llu\n"
+        "# HELP coupond_connections_cut_total Unauthenticated connections closed by coupond.\n"
+        "# TYPE coupond_connections_cut_total counter\n"
+        "coupond_connections_cut_total{reason=\"evicted\"} %llu\n"
+        "coupond_connections_cut_total{reason=\"deadline\"} %llu\n",
+        (long long)atomic_load(&unauthenticated),
+        (unsigned long long)atomic_load(&conn_events[METRICS_CONN_REFUSED_PER_ADDRESS]),
+        (unsigned long long)atomic_load(&conn_events[METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS]),
+        (unsigned long long)atomic_load(&conn_events[METRICS_CONN_EVICTED]),
+        (unsigned long long)atomic_load(&conn_events[METRICS_CONN_DEADLINE]));
+    add(&b,
+        "# HELP coupond_crl_enabled 1 when client certificates are checked against a CRL.\n"
+        "# TYPE coupond_crl_enabled gauge\n"
+        "coupond_crl_enabled %d\n"
+        "# HELP coupond_crl_this_update_seconds thisUpdate of the CRL in force (Unix time).\n"
+        "# TYPE coupond_crl_this_update_seconds gauge\n"
+        "coupond_crl_this_update_seconds %lld\n"
+        "# HELP coupond_crl_next_update_seconds nextUpdate of the CRL in force (Unix time; "
+        "-1: none).\n"
+        "# TYPE coupond_crl_next_update_seconds gauge\n"
+        "coupond_crl_next_update_seconds %lld\n"
+        "# HELP coupond_crl_last_load_seconds When the CRL file was last read and verified "
+        "(Unix time).\n"
+        "# TYPE coupond_crl_last_load_seconds gauge\n"
+        "coupond_crl_last_load_seconds %lld\n"
+        "# HELP coupond_crl_revoked Certificates the CRL in force revokes.\n"
+        "# TYPE coupond_crl_revoked gauge\n"
+        "coupond_crl_revoked %lld\n"
+        "# HELP coupond_crl_load_failures_total CRL loads that failed or were refused.\n"
+        "# TYPE coupond_crl_load_failures_total counter\n"
+        "coupond_crl_load_failures_total %llu\n",
+        atomic_load(&crl_on) ? 1 : 0, (long long)atomic_load(&crl_this_update),
+        (long long)atomic_load(&crl_next_update), (long long)atomic_load(&crl_loaded_at),
+        (long long)atomic_load(&crl_revoked), (unsigned long long)atomic_load(&crl_failures));
     add(&b,
         "# HELP coupond_outbox_events Events kept in the outbox (published, not yet pruned).\n"
         "# TYPE coupond_outbox_events gauge\ncoupond_outbox_events %lld\n"

@@ -1,12 +1,15 @@
 /* Client certificate → principal. libmicrohttpd only *requests* a client certificate,
  * so every connection's certificate is verified here: chain and dates by GnuTLS against
  * the trusted CA, the clientAuth purpose, the revocation list, and the subject scheme
- * of certs/README.md: O=coupond, OU=<role>, CN=<name>, and L=<store id> for terminals. */
+ * of certs/README.md: O=coupond, OU=<role>, CN=<name>, and L=<store id> for terminals.
+ * The verdict is kept per connection and re-checked on every request (notAfter, CRL). */
 #include <errno.h>
 #include <gnutls/x509.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 #include "principal.h"
@@ -35,11 +38,26 @@ static int dn_attr(gnutls_x509_crt_t crt, const char *oid, char *buf, size_t len
     return 0;
 }
 
+/* Anyone who reaches the port can make coupond refuse a certificate: a burst, then a trickle. */
+static struct log_limit refusal_log = LOG_LIMIT_INIT(20.0, 2.0);
+
 static void refuse(struct principal *p, enum cpn_err why, const char *reason, const char *subject)
 {
     p->verdict = why;
-    log_msg(LOG_WARN, "refused client certificate%s%s: %s", subject ? " " : "",
-            subject ? subject : "", reason);
+    unsigned long left_out = 0;
+    if (!log_limit_allow(&refusal_log, &left_out))
+        return;
+    char more[96] = "";
+    if (left_out > 0)
+        snprintf(more, sizeof more, " (%lu more refusal(s) not logged before this one)", left_out);
+    log_msg(LOG_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
+            subject ? subject : "", reason, more);
+}
+
+bool principal_presented(gnutls_session_t session)
+{
+    unsigned n = 0;
+    return gnutls_certificate_get_peers(session, &n) != NULL && n > 0;
 }
 
 void principal_from_session(gnutls_session_t session, struct principal *p)
@@ -123,6 +141,11 @@ void principal_from_session(gnutls_session_t session, struct principal *p)
         goto out;
     }
     memcpy(p->name, cn, sizeof p->name);
+    p->not_after = gnutls_x509_crt_get_expiration_time(crt);
+    if (p->not_after == (time_t)-1) {
+        refuse(p, CPN_ERR_UNAUTHORIZED, "certificate has no readable notAfter", subject);
+        goto out;
+    }
     p->revocation_generation = revocation_generation();
     if (revocation_contains(p->serial, p->serial_len)) {
         refuse(p, CPN_ERR_CERT_REVOKED, "certificate is revoked", subject);
@@ -137,6 +160,16 @@ void principal_recheck(struct principal *p)
 {
     if (p->verdict != CPN_OK)
         return;
+    if (time(NULL) > p->not_after) {
+        p->verdict = CPN_ERR_UNAUTHORIZED;
+        char t[32] = "?";
+        struct tm tm;
+        if (gmtime_r(&p->not_after, &tm) != NULL)
+            strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        log_msg(LOG_WARN, "refused client certificate CN=%s: expired at %s while connected",
+                p->name, t);
+        return;
+    }
     unsigned gen = revocation_generation();
     if (gen == p->revocation_generation)
         return;

@@ -1,11 +1,13 @@
-/* Client certificate → principal (role, store), verified once per TLS connection
- * and re-checked against the revocation list whenever that list changes. */
+/* Client certificate → principal (role, store), verified once per TLS connection and
+ * re-checked on every request: against the revocation list whenever that list changes,
+ * and against the certificate's notAfter. */
 #ifndef SVC_PRINCIPAL_H
 #define SVC_PRINCIPAL_H
 
 #include <gnutls/gnutls.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "coupon/err.h"
 
@@ -26,11 +28,14 @@ struct principal {
     size_t serial_len;
     uint8_t fingerprint[32]; /* SHA-256 of the DER certificate */
     unsigned revocation_generation;
+    time_t not_after; /* the certificate stops working after this second */
 };
 
-/* Loads the revocation list from CRL_PATH (may be NULL: nothing is revoked), checked
- * against the CA in CA_PATH, and starts a thread that re-reads it within a second of
- * any change. Returns CPN_OK, or an error (and logs why) with nothing started. */
+/* Loads the revocation list from CRL_PATH, checked against the CA in CA_PATH, and starts a
+ * thread that re-reads it within a second of any change (revocation.c says which CRLs it
+ * applies). CRL_PATH NULL turns revocation checks off (--no-crl; logged as a warning).
+ * Returns CPN_OK, or an error (and logs why) with nothing started: a CRL that cannot be
+ * read or does not verify against the CA is an error. */
 enum cpn_err revocation_start(const char *crl_path, const char *ca_path) CPN_MUST_CHECK;
 
 /* Stops the watcher and frees the lists; safe to call when never started. */
@@ -42,13 +47,18 @@ unsigned revocation_generation(void);
 /* True when SERIAL is on the list in force. */
 bool revocation_contains(const uint8_t *serial, size_t len);
 
+/* True when the peer of SESSION presented a certificate. */
+bool principal_presented(gnutls_session_t session);
+
 /* Verifies the peer certificate of SESSION (chain to the trusted CA, validity dates,
  * clientAuth purpose, revocation) and fills P. Always fills P->verdict: CPN_OK,
- * CPN_ERR_UNAUTHORIZED or CPN_ERR_CERT_REVOKED; logs every refusal. */
+ * CPN_ERR_UNAUTHORIZED or CPN_ERR_CERT_REVOKED; logs refusals (at most a burst of 20, then
+ * 2 per second, saying how many were left out; the subject escaped by log_msg). */
 void principal_from_session(gnutls_session_t session, struct principal *p);
 
-/* Re-checks an accepted principal against the revocation list when the list has changed
- * since P was verified; updates P->verdict. Cheap when nothing changed. */
+/* Re-checks an accepted principal: refuses it (P->verdict CPN_ERR_UNAUTHORIZED) once the
+ * clock passes its certificate's notAfter, and (CPN_ERR_CERT_REVOKED) when the revocation
+ * list has changed since P was verified and now names it. Cheap when nothing changed. */
 void principal_recheck(struct principal *p);
 
 /* "terminal", "marketer", "admin" or "none". */

@@ -43,6 +43,10 @@ enum cpn_err {
     CPN_ERR_VOIDED,      /* a replay of an operation that was voided since */
     CPN_ERR_KEY_RETIRED, /* a code of a key the operator retired */
     CPN_ERR_STALE_KEY,   /* this coupond's issuing key is older than one already in use */
+    CPN_ERR_CAMPAIGN_PAUSED,
+    CPN_ERR_VOIDED_BATCH,
+    CPN_ERR_URI_TOO_LONG,
+    CPN_ERR_OFFLINE_CONFLICT,
     CPN_ERR__COUNT
 };
 

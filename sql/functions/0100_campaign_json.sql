@@ -1,4 +1,5 @@
--- campaign_json(c): one campaign as the API shows it (times in RFC 3339, UTC).
+-- campaign_json(c): one campaign as the API shows it (times in RFC 3339, UTC; in_home_date a
+-- local date), with its state and the figures the campaign list shows.
 CREATE OR REPLACE FUNCTION rfc3339(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
@@ -9,12 +10,24 @@ LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', c.id, 'name', c.name, 'channel', c.channel, 'cost_cents', c.cost_cents,
         'starts_at', rfc3339(c.starts_at), 'ends_at', rfc3339(c.ends_at),
+        'starts_on', to_char(c.starts_on, 'YYYY-MM-DD'), 'ends_on', to_char(c.ends_on, 'YYYY-MM-DD'),
         'offer', json_build_object('kind', c.offer_kind, 'value', c.offer_value,
                                    'multiply', c.offer_multiply,
                                    'min_basket_cents', c.min_basket_cents),
         'max_redemptions', c.max_redemptions, 'stores', to_json(c.stores),
         'variant_of', c.variant_of, 'issued', c.issued,
-        'redeemed', (SELECT count(*) FROM redemptions r WHERE r.campaign_id = c.id
-                      AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)),
-        'created_by', c.created_by, 'created_at', rfc3339(c.created_at));
+        'redeemed', t.redeemed,
+        'created_by', c.created_by, 'created_at', rfc3339(c.created_at),
+        'in_home_date', to_char(c.in_home_date, 'YYYY-MM-DD'),
+        'gross_margin_pct', c.gross_margin_pct, 'fixed_cost_cents', c.fixed_cost_cents,
+        'response_window_days', c.response_window_days,
+        'state', campaign_state(c), 'paused_at', rfc3339(c.paused_at),
+        'ended_at', rfc3339(c.ended_at),
+        'pieces', c.issued,
+        'response_rate', CASE WHEN c.issued > 0 THEN round(t.redeemed::numeric / c.issued, 6) END,
+        'revenue_cents', t.revenue_cents, 'discount_cents', t.discount_cents,
+        'total_cost_cents', campaign_cost(c),
+        'roas', CASE WHEN campaign_cost(c) > 0
+                     THEN round(t.revenue_cents::numeric / campaign_cost(c), 4) END)
+      FROM campaign_totals(c.id, '-infinity', 'infinity') t;
 $$;

@@ -1,6 +1,13 @@
--- campaign_list(after, limit): a page of campaigns in id order as one JSON array.
-CREATE OR REPLACE FUNCTION campaign_list(p_after bigint, p_limit integer) RETURNS json
+-- campaign_list(after, limit, state, channel): a page of campaigns in id order as one JSON
+-- array, only those in STATE and on CHANNEL when given (NULL: any).
+DROP FUNCTION IF EXISTS campaign_list(bigint, integer);
+CREATE OR REPLACE FUNCTION campaign_list(p_after bigint, p_limit integer, p_state text,
+                                         p_channel text)
+RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT coalesce(json_agg(campaign_json(c) ORDER BY c.id), '[]'::json)
-      FROM (SELECT * FROM campaigns WHERE id > p_after ORDER BY id LIMIT p_limit) c;
+      FROM (SELECT * FROM campaigns
+             WHERE id > p_after AND (p_channel IS NULL OR channel = p_channel)
+               AND (p_state IS NULL OR campaign_state(campaigns) = p_state)
+             ORDER BY id LIMIT p_limit) c;
 $$;

@@ -3,17 +3,25 @@
 -- row and a lot that expires after expiry_months. Idempotent by (terminal, txn_id): the
 -- same request again replays the first answer; another request under the same txn_id is
 -- a conflict; a replay of an earn that was voided since answers 'voided' with the void's id
--- (VOIDED_BY), never the points again. status: ok | replay | voided | conflict | not_found
+-- (VOIDED_BY), never the points again. BOOKED_AT: when it was booked.
+-- P_OFFLINE_AT (NULL online): a till accepted the purchase offline at that time; it is booked
+-- on that time (created_at, and its lot expires from then; synced_at is now) when
+-- offline_time_verdict() accepts the time, else now (points are owed either way), and answered
+-- with OFFLINE_AT.
+-- status: ok | replay | voided | conflict | not_found
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
+DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint, timestamptz);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
+    p_offline_at timestamptz DEFAULT NULL,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
-    OUT voided_by bigint)
+    OUT voided_by bigint, OUT booked_at text, OUT offline_at text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     t card_transactions;
     p card_programme;
+    v_at timestamptz;
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
     PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
@@ -29,6 +37,10 @@ BEGIN
             status := 'replay';
             points := t.points;
             balance := t.balance_after;
+            booked_at := rfc3339(t.created_at);
+            IF t.synced_at IS NOT NULL THEN
+                offline_at := booked_at;
+            END IF;
         ELSE
             status := 'conflict';
         END IF;
@@ -46,8 +58,18 @@ BEGIN
         points := NULL;
         RETURN;
     END IF;
+    IF p_offline_at IS NOT NULL THEN
+        -- The row and its lot were made just now, in this transaction: put them on the time
+        -- the till accepted the purchase.
+        v_at := CASE WHEN offline_time_verdict(p_offline_at) = 'ok' THEN p_offline_at ELSE now() END;
+        UPDATE card_transactions x SET created_at = v_at, synced_at = now() WHERE x.id = t.id;
+        UPDATE card_lots l SET expires_at = v_at + make_interval(months => p.expiry_months)
+         WHERE l.transaction_id = t.id;
+        offline_at := rfc3339(v_at);
+    END IF;
     status := 'ok';
     transaction_id := t.id;
     balance := t.balance_after;
+    booked_at := rfc3339(coalesce(v_at, t.created_at));
 END;
 $$;

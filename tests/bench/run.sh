@@ -148,7 +148,8 @@ MAXCONN=$((IDLE + 1024 > 4096 ? IDLE + 1024 : 4096))
 start_coupond() {
   local serve=("$COUPOND" serve --listen "$LISTEN" --db "$1" --cert "$CERTS/server.pem"
     --key "$CERTS/server.key" --ca "$CERTS/ca.pem" --crl "$CERTS/crl.pem" --keys "$ROOT/var/keys"
-    --sql "$ROOT/sql" --threads "$NDB" --max-connections "$MAXCONN")
+    --sql "$ROOT/sql" --threads "$NDB" --max-connections "$MAXCONN"
+    --max-connections-per-address 0) # every load generator connects from 127.0.0.1
   note_cmd "coupond$2" "${serve[@]}"
   log "starting coupond on $URL (--threads $NDB, ulimit -n $(ulimit -n))"
   "${serve[@]}" >>"$WORK/coupond.log" 2>&1 </dev/null &
@@ -422,7 +423,7 @@ measure_redeem() {
   cat >"$WORK/redeem.sql" <<SQL
 \\set k :k + 1
 \\set id :off + :client_id + $NDB * (:k - 1) + 1
-SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint) r WHERE b.i = :id;
+SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint, NULL::text) r WHERE b.i = :id;
 SQL
   local V=() C=() R=() Q=()
   for r in $(seq 1 "$ROUNDS"); do
@@ -723,6 +724,9 @@ cluster's user), or `COUPOND_DB=... tests/bench/run.sh` for a given database. Th
 run's logs: `tests/bench/bin/work/`.
 EOF
 } >"$WORK/BENCHMARKS.md"
+# The campaign page's sections (tests/bench/campaign_page.sh and ui_page.sh write them, after
+# this script's part) survive this run.
+if [ -f "$OUT" ]; then sed -n '/^<!-- \(campaign-page\|ui_page.sh\)/,$p' "$OUT" >>"$WORK/BENCHMARKS.md"; fi
 cp "$WORK/BENCHMARKS.md" "$OUT"
 log "wrote $(rel "$OUT") in ${ELAPSED} s"
 printf '%s\n' "${ROWS[@]}" | sort -s -t'|' -k2,2 >&2

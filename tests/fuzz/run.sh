@@ -1,7 +1,10 @@
 #!/bin/sh
-# Builds the code-format fuzz targets with clang (libFuzzer + ASan + UBSan)
-# into build directory $1 and runs each for $2 seconds (default 20) on its
-# seed corpus in tests/fuzz/corpus_<name>/. New inputs go to a scratch corpus
+# Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) into build
+# directory $1 and runs each for $2 seconds (default 20) on its seed corpus in
+# tests/fuzz/corpus_<name>/ (code formats, request-body JSON readers, the RFC 3339
+# parsers of service and till, both configuration file readers, the till journal, the CRL
+# loading path).
+# New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
 # the build fails or any target finds a crash, leak or timeout.
 set -eu
@@ -15,7 +18,7 @@ build=$1
 seconds=${2:-20}
 case $seconds in '' | *[!0-9]*) usage ;; esac
 root=$(cd "$(dirname "$0")/../.." && pwd)
-targets="fuzz_short fuzz_signed fuzz_pos_journal"
+targets="fuzz_short fuzz_signed fuzz_pos_journal fuzz_crl fuzz_json_in fuzz_rfc3339 fuzz_svc_config fuzz_pos_config"
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || cc=clang-14
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
@@ -41,15 +44,24 @@ else
     bin=$build/fuzz-direct
     mkdir -p "$bin"
     for t in $targets; do
-        extra=
-        case $t in fuzz_pos_journal) extra=$root/pos-client/journal.c ;; esac
+        # The sources each target needs besides libcoupon.
+        case $t in
+        fuzz_json_in) extra="$root/service/json_in.c" inc="-I$root/service" ;;
+        fuzz_rfc3339) extra="$root/service/json_in.c $root/pos-client/till_time.c"
+            inc="-I$root/service -I$root/pos-client" ;;
+        fuzz_svc_config) extra="$root/service/config.c" inc="-I$root/service" ;;
+        fuzz_pos_config) extra="$root/pos-client/config.c" inc="-I$root/pos-client" ;;
+        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="" ;;
+        fuzz_crl) extra="$root/service/crl.c" inc="" ;;
+        *) extra="" inc="" ;;
+        esac
         # shellcheck disable=SC2046,SC2086 # word splitting wanted
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-            -fsanitize=fuzzer $sanitize -I"$root/include" \
-            $(pkg-config --cflags libsodium libqrencode libpng) \
-            "$root/tests/fuzz/$t.c" $extra "$root"/lib/*.c -o "$bin/$t" \
-            $(pkg-config --libs libsodium libqrencode libpng) -lcrypto
+            -fsanitize=fuzzer $sanitize -I"$root/include" $inc \
+            $(pkg-config --cflags libsodium libqrencode libpng jansson gnutls) \
+            "$root/tests/fuzz/$t.c" "$root"/lib/*.c $extra -o "$bin/$t" \
+            $(pkg-config --libs libsodium libqrencode libpng jansson gnutls) -lcrypto
     done
 fi
 
@@ -60,7 +72,14 @@ for t in $targets; do
     work=$build/fuzz-corpus/$name
     mkdir -p "$work"
     echo "== $t: $seconds s"
-    if ! "$bin/$t" -max_total_time="$seconds" -max_len=512 -timeout=10 -print_final_stats=1 \
+    # Longest input: the config readers' lines are up to 4 KiB (past it is a case to try).
+    case $t in
+    fuzz_svc_config | fuzz_pos_config) max_len=8192 ;;
+    fuzz_json_in) max_len=2048 ;;
+    fuzz_crl) max_len=4096 ;; # a CRL with a few entries
+    *) max_len=512 ;;
+    esac
+    if ! "$bin/$t" -max_total_time="$seconds" -max_len=$max_len -timeout=10 -print_final_stats=1 \
         -artifact_prefix="$build/fuzz-artifacts/$t-" "$work" "$root/tests/fuzz/corpus_$name"; then
         echo "== $t FAILED: see $build/fuzz-artifacts/" >&2
         status=1

@@ -2,6 +2,9 @@
 # The coupond_running ctest fixture: start BUILD_DIR/coupond serving on
 # $COUPOND_TEST_LISTEN (default 127.0.0.1:18743) against $COUPOND_DB with the dev PKI,
 # or stop it and fail if it did not exit cleanly (sanitizer reports included).
+# The functional tests open up to 65 connections at once; under ASan on a busy 2-core machine
+# their handshakes can queue for longer than the 5 s default handshake deadline, so the
+# fixture allows 30 s (t_front_flood.sh tests the deadline itself, with the default).
 set -euo pipefail
 cmd=$1 build=$2
 src=$(cd "$(dirname "$0")/../.." && pwd)
@@ -20,7 +23,7 @@ start)
   setsid bash -c '"$@" >>"'"$log"'" 2>&1 </dev/null; echo $? >"'"$exitfile"'"' _ \
     "$build/coupond" serve --listen "$listen" --db "$COUPOND_DB" \
     --cert "$d/server.pem" --key "$d/server.key" --ca "$d/ca.pem" --crl "$d/crl.pem" \
-    --keys "$src/var/keys" --sql "$src/sql" >/dev/null 2>&1 </dev/null &
+    --keys "$src/var/keys" --sql "$src/sql" --handshake-deadline 30 >/dev/null 2>&1 </dev/null &
   for _ in $(seq 1 100); do
     pid=$(pgrep -n -f "^$build/coupond serve --listen $listen" || true)
     if [ -n "$pid" ] && curl -sf --cacert "$d/ca.pem" "https://$listen/healthz" >/dev/null 2>&1; then

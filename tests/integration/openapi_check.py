@@ -883,9 +883,26 @@ def run_live(doc, client):
 
     if ("post", "/v1/cards") in L.ops:
         run_cards(L, base, codes, points)
+    if ("get", "/ui/") in L.ops:
+        run_console(L)
+
+    if ("get", "/v1/campaigns/{id}/compare") in L.ops:
+        from openapi_live_analytics import run_analytics
+        run_analytics(L, campaign, issue, redeem)
+    if ("get", "/v1/offline-conflicts") in L.ops:
+        from openapi_live_offline import run_offline
+        run_offline(L, campaign, issue, redeem)
 
     run_events(L, base, FAIL)
     L.coverage()
+
+
+def run_console(L):
+    """The marketer's console: its page and files; refusals are HTML pages."""
+    for tpl, path in (("/ui/", "/ui/"), ("/ui", "/ui"), ("/ui/{asset}", "/ui/app.js"),
+                      ("/ui/{asset}", "/ui/app.css"), ("/ui/{asset}", "/ui/icon.svg")):
+        L.roles_matrix(tpl, "get", lambda who, p=path: (p, None))
+    L.call("/ui/{asset}", "get", "marketer", "/ui/no-such-file.js", expect=404, name="no such file")
 
 
 def run_cards(L, base, codes, points_campaign):

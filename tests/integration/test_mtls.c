@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -157,6 +158,29 @@ static void revoked_certificate_is_refused_within_a_second(void **state)
     itest_client_free(fresh);
 }
 
+static void certificate_expiring_on_a_kept_connection_stops_at_its_not_after(void **state)
+{
+    (void)state;
+    char *ca = itest_source_path("certs/dev");
+    char name[64], args[1024], not_after[32];
+    snprintf(name, sizeof name, "expiring-%d", (int)getpid());
+    time_t end = time(NULL) + 3;
+    struct tm tm;
+    strftime(not_after, sizeof not_after, "%Y%m%d%H%M%SZ", gmtime_r(&end, &tm));
+    snprintf(args, sizeof args, "marketer '%s' %s --out '%s' --not-after %s", ca, name, tmpdir,
+             not_after);
+    free(ca);
+    pki(args);
+    struct itest_client *kept = tmp_client(name);
+    expect(kept, "GET", "/v1/campaigns", NULL, 200, NULL);
+    while (time(NULL) <= end + 1)
+        usleep(100 * 1000);
+    /* The same connection, verified before notAfter, is refused after it. */
+    expect(kept, "GET", "/v1/campaigns", NULL, 401, "unauthorized");
+    assert_int_equal(itest_connects(kept), 0); /* no new connection for this request */
+    itest_client_free(kept);
+}
+
 static void malformed_json_is_400_bad_request(void **state)
 {
     (void)state;
@@ -218,6 +242,7 @@ int main(void)
         cmocka_unit_test(foreign_ca_certificate_is_refused),
         cmocka_unit_test(expired_certificate_is_refused),
         cmocka_unit_test(revoked_certificate_is_refused_within_a_second),
+        cmocka_unit_test(certificate_expiring_on_a_kept_connection_stops_at_its_not_after),
         cmocka_unit_test(malformed_json_is_400_bad_request),
         cmocka_unit_test(unknown_path_is_404_and_wrong_method_405),
         cmocka_unit_test(hundred_requests_over_one_kept_connection),

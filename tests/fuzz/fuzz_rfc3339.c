@@ -1,0 +1,96 @@
+/* libFuzzer target for the two RFC 3339 parsers: the service's rfc3339_parse
+ * (service/json_in.c, campaign windows) and the till's pos_till_local_time
+ * (pos-client/till_time.c, shows the service's times to the cashier). On arbitrary
+ * text neither may crash or read past the string. What the service accepts must have
+ * the shape YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM), denote the instant timegm(3) gives
+ * for it, survive rfc3339_format and parse again unchanged; and the till, with TZ=UTC,
+ * must accept it too and show the same minute. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "json_in.h"
+#include "till.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int num(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++)
+        v = v * 10 + (s[i] - '0');
+    return v;
+}
+
+/* The instant of accepted text S by timegm(3), independent of the parser's own calendar. */
+static int64_t reference(const char *s)
+{
+    struct tm tm = {.tm_year = num(s, 4) - 1900,
+                    .tm_mon = num(s + 5, 2) - 1,
+                    .tm_mday = num(s + 8, 2),
+                    .tm_hour = num(s + 11, 2),
+                    .tm_min = num(s + 14, 2),
+                    .tm_sec = num(s + 17, 2) == 60 ? 59 : num(s + 17, 2)};
+    int64_t t = (int64_t)timegm(&tm);
+    const char *p = s + 19;
+    if (*p == '.')
+        for (p++; *p >= '0' && *p <= '9'; p++)
+            ;
+    if (*p == '+' || *p == '-')
+        t -= (*p == '+' ? 1 : -1) * (int64_t)(num(p + 1, 2) * 3600 + num(p + 4, 2) * 60);
+    return t;
+}
+
+static void check_shape(const char *s)
+{
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd";
+    for (size_t i = 0; i < sizeof shape - 1; i++) {
+        if (shape[i] == 'd'   ? (s[i] < '0' || s[i] > '9')
+            : shape[i] == 'T' ? (s[i] != 'T' && s[i] != 't')
+                              : s[i] != shape[i])
+            abort();
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static int tz_set;
+    if (!tz_set) {
+        setenv("TZ", "UTC", 1);
+        tzset();
+        tz_set = 1;
+    }
+    if (size > 256)
+        return 0;
+    char text[257], buf[64], shown[64], again_text[64];
+    memcpy(text, data, size);
+    text[size] = '\0';
+
+    bool till_ok = pos_till_local_time(text, shown, sizeof shown);
+    /* Whatever it reads it shows in the buffer, NUL-terminated (its format is checked below
+     * for the times the service sends; for other years strftime writes fewer or more digits). */
+    if (memchr(shown, '\0', sizeof shown) == NULL)
+        abort();
+
+    int64_t t = 0, again = 0;
+    if (rfc3339_parse(text, &t) != 0)
+        return 0;
+    check_shape(text);
+    if (t != reference(text))
+        abort();
+    rfc3339_format(t, buf, sizeof buf);
+    if (rfc3339_parse(buf, &again) != 0 || again != t)
+        abort();
+    /* The till reads every time the service accepts, as the same minute (a leap second
+     * 23:59:60 is the service's 23:59:59 and the till's next minute: left out). */
+    if (num(text + 17, 2) == 60)
+        return 0;
+    if (!till_ok)
+        abort();
+    snprintf(again_text, sizeof again_text, "%.10s %.5s", buf, buf + 11);
+    if (strcmp(shown, again_text) != 0)
+        abort();
+    return 0;
+}
