@@ -481,3 +481,21 @@ enum cpn_err codes_new_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN 
     keys_release(k);
     return err;
 }
+
+enum cpn_err codes_issued_short(enum cpn_kind kind, uint32_t serial,
+                                char short_out[CPN_SHORT_LEN + 1])
+{
+    struct codes_keys *k = keys_hold();
+    if (k == NULL)
+        return CPN_ERR_UNAVAILABLE;
+    enum cpn_err err = ranges_hold_for(k, kind, serial);
+    if (err != CPN_OK) {
+        keys_release(k);
+        return err;
+    }
+    struct cpn_code code;
+    err = cpn_code_derive(k->k, ranges, kind, serial, &code, short_out);
+    ranges_release();
+    keys_release(k);
+    return err;
+}

@@ -52,5 +52,12 @@ enum MHD_Result http_terminals_closing(struct http_req *r);
 enum MHD_Result http_offline_conflicts_list(struct http_req *r);
 enum MHD_Result http_livez_get(struct http_req *r);
 enum MHD_Result http_readyz_get(struct http_req *r);
+enum MHD_Result http_events_get(struct http_req *r);
+enum MHD_Result http_webhooks_create(struct http_req *r);
+enum MHD_Result http_webhooks_list(struct http_req *r);
+enum MHD_Result http_webhooks_get(struct http_req *r);
+enum MHD_Result http_webhooks_delete(struct http_req *r);
+enum MHD_Result http_webhooks_deliveries(struct http_req *r);
+enum MHD_Result http_webhooks_redeliver(struct http_req *r);
 
 #endif

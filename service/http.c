@@ -100,6 +100,16 @@ static const struct http_route http_routes[] = {
      "offline_conflicts", HTTP_BODY_DEFAULT},
     {"GET", "/livez", 0, http_livez_get, "livez", HTTP_BODY_DEFAULT},
     {"GET", "/readyz", 0, http_readyz_get, "readyz", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/events", ROLE_MARKETER | ROLE_ADMIN, http_events_get, "events", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks", ROLE_ADMIN, http_webhooks_create, "webhooks_create", 128u << 10},
+    {"GET", "/v1/webhooks", ROLE_ADMIN, http_webhooks_list, "webhooks_list", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_get, "webhooks_get", HTTP_BODY_DEFAULT},
+    {"DELETE", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_delete, "webhooks_delete",
+     HTTP_BODY_DEFAULT},
+    {"GET", "/v1/webhooks/{}/deliveries", ROLE_ADMIN, http_webhooks_deliveries,
+     "webhooks_deliveries", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver, "webhooks_redeliver",
+     HTTP_BODY_DEFAULT},
 };
 static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

@@ -108,7 +108,7 @@ static void put_field(struct line *l, const struct log_field *f)
     case LOGF_REAL:
         /* x - x is 0 for a finite x only: NaN and infinities have no JSON number. */
         n = f->real - f->real == 0.0 ? snprintf(num, sizeof num, "%.3f", f->real)
-                              : snprintf(num, sizeof num, "null");
+                                     : snprintf(num, sizeof num, "null");
         break;
     }
     /* A field that does not fit is left out whole: the record stays an object. */

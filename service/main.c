@@ -21,6 +21,7 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "db_cards.h"
+#include "events_hub.h"
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
@@ -31,8 +32,11 @@
 #include "metrics_ops.h"
 #include "migrate.h"
 #include "notify.h"
+#include "outbox.h"
+#include "principal.h"
 #include "reload.h"
 #include "revocation.h"
+#include "webhook_deliver.h"
 
 #ifndef COUPOND_VERSION
 #define COUPOND_VERSION "unknown"
@@ -86,8 +90,10 @@ static bool stop_signal_within(const sigset_t *set, long ms)
 
 /* The drain after SIGINT or SIGTERM: readiness turns 503 and answers close their
  * connections; after CFG's drain delay no new connection is accepted, long exports and
- * issues are cancelled, new requests are refused 503, and the requests in flight get CFG's
- * drain timeout to finish. A second SIGINT or SIGTERM cuts the waits short. */
+ * issues are cancelled, live feed streams end (each reader gets what was buffered, then the
+ * end, and resumes elsewhere with Last-Event-ID), webhook delivery starts no new round, new
+ * requests are refused 503, and the requests in flight get CFG's drain timeout to finish. A
+ * second SIGINT or SIGTERM cuts the waits short. */
 static void drain(struct MHD_Daemon *d, const sigset_t *set, const struct svc_config *cfg)
 {
     http_drain_start();
@@ -103,6 +109,8 @@ static void drain(struct MHD_Daemon *d, const sigset_t *set, const struct svc_co
     http_quiesce(d);
     http_exports_stop();
     issue_jobs_stop();
+    hub_close_clients(); /* a stream is a request in flight until it ends */
+    webhooks_drain();
     http_drain_close();
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -176,12 +184,27 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
         db_free_setup();
         return 1;
     }
+    /* The outbox publisher, webhook delivery and the live feed: threads of their own with
+     * database connections of their own (docs/webhooks.md). */
+    if (outbox_start(cfg) != CPN_OK || webhooks_start(cfg) != CPN_OK || hub_start(cfg) != CPN_OK) {
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
+        revocation_stop();
+        codes_unload();
+        db_free_setup();
+        return 1;
+    }
     issue_jobs_configure(cfg->max_issues);
     http_exports_configure(cfg->export_stall_s);
     metrics_ops_start(COUPOND_VERSION, time(NULL));
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
+        hub_close_clients();
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -199,6 +222,9 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     drain(d, &set, cfg);
     http_stop(d);
+    hub_stop();
+    webhooks_stop();
+    outbox_stop();
     revocation_stop();
     codes_unload();
     http_ui_unload();

@@ -7,15 +7,18 @@
 #include <time.h>
 
 #include "codes.h"
+#include "events_hub.h"
 #include "http_export.h"
 #include "issue_job.h"
 #include "log.h"
 #include "metrics_ops.h"
 #include "notify.h"
+#include "outbox.h"
 #include "reload.h"
 #include "revocation.h"
 #include "tls_creds.h"
 #include "trust.h"
+#include "webhook_deliver.h"
 
 /* What a reload has read and checked, not yet in force. */
 struct staged {
@@ -82,6 +85,9 @@ static void commit(struct staged *s, struct svc_config **cfg)
     codes_commit(s->keys);
     issue_jobs_configure(s->cfg->max_issues);
     http_exports_configure(s->cfg->export_stall_s);
+    outbox_configure(s->cfg);
+    webhooks_configure(s->cfg);
+    hub_configure(s->cfg);
     svc_config_free(*cfg);
     *cfg = s->cfg;
     *s = (struct staged){0};
