@@ -94,7 +94,8 @@ rules = [r for g in groups for r in g["rules"]]
 bad = [r["name"] for r in rules if r.get("health") not in ("ok", "unknown")]
 print(len(rules), "rules", "bad: " + ",".join(bad) if bad else "healthy")')
 echo "prometheus: $rules"
-check "prometheus_loads_every_rule" grep -q '^16 rules healthy$' <<<"$rules"
+nrules=$(grep -c '^ *- alert: ' "$contrib/prometheus/coupond-alerts.yml")
+check "prometheus_loads_every_rule" grep -q "^$nrules rules healthy\$" <<<"$rules"
 kill "$prom" 2>/dev/null || true
 wait "$prom" 2>/dev/null || true
 
