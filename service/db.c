@@ -122,6 +122,18 @@ static PGresult *round_trip(PGconn *conn, const char *name, const char *sql, int
     return collect(conn, deadline, late);
 }
 
+/* libpq's notices and the errors a server sends on an idle connection (FATAL: terminating
+ * connection due to administrator command, when PostgreSQL stops): a JSON log record, not
+ * libpq's raw line on standard error. */
+static void notice_to_log(void *arg, const char *message)
+{
+    (void)arg;
+    size_t n = strlen(message);
+    while (n > 0 && (message[n - 1] == '\n' || message[n - 1] == ' '))
+        n--;
+    log_msg(LOGL_WARN, "database: %.*s", (int)n, message);
+}
+
 /* Opens a connection by DEADLINE (PQconnectStart/PQconnectPoll). Returns it, or NULL (logged;
  * *LATE set when it was the deadline). */
 static PGconn *connect_by(int64_t deadline, bool *late)
@@ -129,6 +141,7 @@ static PGconn *connect_by(int64_t deadline, bool *late)
     PGconn *conn = PQconnectStart(conninfo != NULL ? conninfo : "");
     if (conn == NULL)
         return NULL;
+    (void)PQsetNoticeProcessor(conn, notice_to_log, NULL);
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (PQstatus(conn) != CONNECTION_BAD && st != PGRES_POLLING_OK &&
            st != PGRES_POLLING_FAILED) {
