@@ -10,7 +10,7 @@
 # shellcheck source=tests/integration/front_lib.sh
 . "$(dirname "$0")/front_lib.sh"
 port=$(own_port 9)
-unused=$(own_port 10) # coupond's --listen: never bound when a socket is passed
+unused=$(own_port 8) # coupond's --listen: never bound when a socket is passed
 serve=("$b/coupond" serve --listen "127.0.0.1:$unused" --cert "$d/server.pem" --key "$d/server.key"
   --ca "$d/ca.pem" --crl "$d/crl.pem" --keys "$s/var/keys" --sql "$s/sql")
 livez() { curl -s --max-time "${1:-20}" --cacert "$d/ca.pem" "https://127.0.0.1:$port/livez"; }
