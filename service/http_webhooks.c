@@ -1,6 +1,7 @@
 /* Webhook subscriptions (admin): POST/GET /v1/webhooks, GET/DELETE /v1/webhooks/{id},
  * GET /v1/webhooks/{id}/deliveries (the delivery log), POST /v1/webhooks/{id}/redeliver.
- * Input is read strictly; the secret is answered once, at creation. */
+ * Input is read strictly; the secret is answered once, at creation. Creating, deleting and
+ * redelivering write audit lines (a subscription can carry codes out: reveal_codes). */
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <openssl/crypto.h>
@@ -10,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "db.h"
 #include "db_webhooks.h"
 #include "event_json.h"
@@ -192,6 +194,16 @@ enum MHD_Result http_webhooks_create(struct http_req *r)
     char status[16], *json = NULL;
     int rc = db_webhook_create(&w, status, &json);
     OPENSSL_cleanse(secret, sizeof secret);
+    if (rc == DB_ONE_RESULT && strcmp(status, "conflict") != 0 && strcmp(status, "replay") != 0) {
+        json_t *made = json_loads(json, 0, NULL);
+        audit_event(r, "webhook.created",
+                    (struct log_field[]){
+                        LOGF_NUM("webhook_id", json_integer_value(json_object_get(made, "id"))),
+                        LOGF_STR("url", url), LOGF_STR("events", types),
+                        LOGF_NUM("reveal_codes", w.reveal_codes ? 1 : 0)},
+                    4);
+        json_decref(made);
+    }
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
@@ -233,7 +245,10 @@ enum MHD_Result http_webhooks_delete(struct http_req *r)
     int rc = db_webhook_delete(id, &json);
     if (rc == DB_NO_RESULTS)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, no_webhook);
-    return rc == DB_ONE_RESULT ? reply_text(r, 200, json, NULL) : http_reply_db_failure(r, rc);
+    if (rc != DB_ONE_RESULT)
+        return http_reply_db_failure(r, rc);
+    audit_event(r, "webhook.deleted", (struct log_field[]){LOGF_NUM("webhook_id", id)}, 1);
+    return reply_text(r, 200, json, NULL);
 }
 
 enum MHD_Result http_webhooks_deliveries(struct http_req *r)
@@ -288,8 +303,12 @@ enum MHD_Result http_webhooks_redeliver(struct http_req *r)
     int rc = db_webhook_redeliver(id, from, status, &json, &oldest);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(status, "ok") == 0)
+    if (strcmp(status, "ok") == 0) {
+        audit_event(
+            r, "webhook.redelivered",
+            (struct log_field[]){LOGF_NUM("webhook_id", id), LOGF_NUM("from_event_id", from)}, 2);
         return reply_text(r, 200, json, NULL);
+    }
     free(json);
     if (strcmp(status, "not_found") == 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, no_webhook);
