@@ -64,7 +64,6 @@ enum MHD_Result http_batches_void(struct http_req *r)
     struct db_change c;
     int rc =
         db_batch_void(id, reason, r->principal->name, principal_role_name(r->principal->role), &c);
-    json_decref(in); /* reason pointed into it */
     enum MHD_Result result;
     if (rc != DB_ONE_RESULT)
         result = http_reply_db_failure(r, rc);
@@ -79,6 +78,7 @@ enum MHD_Result http_batches_void(struct http_req *r)
     } else
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     db_change_clear(&c);
+    json_decref(in); /* reason pointed into it, and the audit line used it */
     return result;
 }
 
