@@ -125,6 +125,9 @@ static void put_field(struct line *l, const struct log_field *f)
 }
 
 static void vrecord(enum log_level level, const struct log_field *fields, size_t nfields,
+                    const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+
+static void vrecord(enum log_level level, const struct log_field *fields, size_t nfields,
                     const char *fmt, va_list ap)
 {
     struct line l;
