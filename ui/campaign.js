@@ -1,13 +1,14 @@
 // The campaign page: what the campaign is, its figures as tiles, the response curve, the
 // redemptions by day and by store, the A/B comparison, the holdout lift, and its coupons
 // with their downloads. Figures come from the report as the API gives them (each tile keeps
-// the raw value in data-value) and refresh by themselves while the page is open.
+// the raw value in data-value) and refresh by themselves while the page is open: on the live
+// feed's events (live.js), and a line under the head says whether the feed is connected.
 import { h, mount } from './dom.js';
 import { api, get } from './api.js';
 import { t, money, int, pct, decimal, day, clock, when } from './i18n.js';
 import { stateOf, offerText, windowText } from './model.js';
 import { barChart } from './chart.js';
-import { watch } from './live.js';
+import { watch, nextMoment } from './live.js';
 import { actionsBar } from './actions.js';
 import { compareSection, holdoutSection } from './tests.js';
 
@@ -181,6 +182,7 @@ export function showCampaign(root, id) {
       optionalGet('batches', `/v1/campaigns/${id}/batches`),
     ]);
     campaign = c;
+    learn(report, cmp, c);
     const cText = JSON.stringify(c);
     if (cText !== seen.campaign) {
       seen.campaign = cText;
@@ -224,17 +226,63 @@ export function showCampaign(root, id) {
         actions.bar));
   }
 
-  let lastOk = null;
-  watch(load, (ok, time) => {
-    if (ok) lastOk = time;
-    if (!campaign && !ok) {
-      get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
-        mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
-          h('div.notice.error', e.status === 404 ? t('error.not_found') : e.message || t('error.load')));
-      });
-      return;
+  // The live feed: this campaign's events (server-filtered), and where the page shows more
+  // than this campaign (the other cells of its A/B test; the holdout, whose response is any
+  // purchase of a recipient card while the response window is open) one wider feed whose
+  // events the page picks itself (codes and cards are masked in it, so any card's purchase
+  // counts, fetched at most every 5 s).
+  let related = [];
+  let holdoutOpen = false;
+  function feeds() {
+    const list = [{ query: `campaign=${id}`, wait: 500 }];
+    const types = [];
+    if (related.length) types.push('redemption.created', 'redemption.voided', 'batch.issued', 'batch.voided');
+    if (holdoutOpen) types.push('card.earned', 'card.voided', 'redemption.created', 'redemption.voided');
+    if (types.length) {
+      const cells = new Set(related);
+      list.push({ query: `types=${[...new Set(types)].sort().join(',')}`, wait: 1000,
+        match: (e) => (e.campaign_id === id ? false : cells.has(e.campaign_id) ? 1000 : holdoutOpen ? 5000 : false) });
     }
-    live.classList.toggle('stale', !ok);
-    live.textContent = t(ok ? 'campaign.live' : 'campaign.stale', { time: lastOk ? clock(lastOk) : '–' });
+    return list;
+  }
+  function learn(report, cmp, c) {
+    related = (cmp?.cells || []).map((x) => x.campaign_id).filter((x) => x !== id);
+    const ho = report.holdout;
+    const end = c.in_home_date && c.response_window_days != null
+      ? Date.parse(c.in_home_date) + (c.response_window_days + 1) * 86400000 : Infinity;
+    holdoutOpen = Boolean(ho && ho.recipients) && Date.now() < end;
+  }
+
+  let lastOk = null;
+  let okNow = true;
+  let feed = 'off';
+  function indicator() {
+    const time = lastOk ? clock(lastOk) : '–';
+    const state = !okNow ? 'stale' : feed === 'connected' ? 'connected' : feed === 'reconnecting' ? 'reconnecting' : 'polling';
+    live.dataset.feed = state;
+    live.classList.toggle('stale', state === 'stale');
+    live.textContent = t({ stale: 'campaign.stale', connected: 'campaign.live', reconnecting: 'live.reconnecting',
+      polling: 'live.polling' }[state], { time });
+    live.title = t('live.hint.' + state);
+  }
+  watch(load, {
+    feeds,
+    wakeAt: () => (campaign ? nextMoment([campaign.starts_at, campaign.ends_at]) : null),
+    onFeed: (state) => {
+      feed = state;
+      if (lastOk || !okNow) indicator();
+    },
+    onState: (ok, time) => {
+      if (ok) lastOk = time;
+      okNow = ok;
+      if (!campaign && !ok) {
+        get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
+          mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
+            h('div.notice.error', e.status === 404 ? t('error.not_found') : e.message || t('error.load')));
+        });
+        return;
+      }
+      indicator();
+    },
   });
 }

@@ -3,7 +3,10 @@
 // opens coupond's console as a marketer, creates a campaign through the form (bad input first:
 // the page must show the API's own sentence for exactly what it sent), issues coupons, and
 // while the page stays open tills redeem some through the API with curl; the page must then
-// show, by itself, the same figures as the report JSON, in German and in English. Without a
+// show, by itself, the same figures as the report JSON, in German and in English. It does so
+// from the live feed (GET /v1/events?campaign=ID): polling is set to an hour, no report is
+// fetched while nothing happens, a redemption shows within 3 s, the line under the head says
+// "Live"; with the feed refused (503) the page says it polls, and does. Without a
 // certificate the console is refused (401), with a till's certificate too (403).
 // Screenshots of the campaign page and the list go to $UI_SHOTS.
 import { chromium } from 'playwright-core';
@@ -128,9 +131,17 @@ async function marketer() {
     if (!r.url().startsWith(base + '/') && !r.url().startsWith('data:')) problems.push('request elsewhere: ' + r.url());
   });
 
+  const feeds = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(`${base}/v1/events`)) feeds.push(r.url());
+  });
+
   const res = await page.goto(`${base}/ui/`);
   assert.equal(res.status(), 200);
   assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
+  // Polling every hour at most: what the pages show from here on comes from the live feed
+  // (or from a fetch after the person's own action).
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', String(3600 * 1000)));
   await page.waitForSelector('#who:has-text("marketer")');
   assert.equal(await page.textContent('h1'), 'Kampagnen', 'German by the browser');
   ok('the console opens with the certificate from the .p12, in German by the browser language');
@@ -191,10 +202,36 @@ async function marketer() {
   await page.waitForSelector('[data-figure="redeemed"]');
   ok('40 coupons issued through the dialog; the CSV download has them');
 
+  // The page follows the live feed for this campaign, says so, and does not poll meanwhile
+  // (from here on the polling interval is an hour: only the feed can bring what follows).
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Live · aktualisiert \d/);
+  assert.ok(feeds.some((u) => new URL(u).searchParams.get('campaign') === String(id)),
+    `the page opened /v1/events?campaign=${id}: ${feeds.join(' ')}`);
+  const asked = [];
+  const count = (r) => {
+    if (r.url().startsWith(`${base}/v1/campaigns/${id}/report`)) asked.push(r.url());
+  };
+  page.on('request', count);
+  await page.waitForTimeout(9000);
+  page.off('request', count);
+  assert.deepEqual(asked, [], 'no polling while the feed is connected (the old console asked every 4 s)');
+  ok('the campaign page follows /v1/events?campaign=ID, shows "Live" (connected), and does not poll');
+
   // Tills redeem some while the page stays open (it is not reloaded from here on).
   const baskets = [2590, 4399, 12000, 3150, 8875, 2000, 15990, 6420, 9999];
   const ids = [];
+  {
+    const t0 = Date.now();
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[0], basket_cents: baskets[0], txn_id: `ui-${id}-0` });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.redemption_id);
+    await page.waitForFunction(() => document.querySelector('[data-figure="redeemed"]')?.dataset.value === '1', null,
+      { timeout: 3000, polling: 50 });
+    ok(`a redemption over mutual TLS showed on the open page ${Date.now() - t0} ms after the till's request (limit 3 s)`);
+  }
   baskets.forEach((cents, i) => {
+    if (i === 0) return;
     const till = i % 3 === 2 ? 'terminal-2' : 'terminal-1';
     const r = call(till, 'POST', '/v1/redemptions', { code: codes[i], basket_cents: cents, txn_id: `ui-${id}-${i}` });
     assert.equal(r.status, 201, r.text);
@@ -207,10 +244,10 @@ async function marketer() {
   const report = call('marketer', 'GET', `/v1/campaigns/${id}/report`).json;
   assert.equal(report.redeemed, 8);
   await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
-    report.redeemed, { timeout: 20000 });
+    report.redeemed, { timeout: 5000 });
   await page.waitForFunction((c) => document.querySelector('[data-figure="revenue_cents"]')?.dataset.value === String(c),
-    report.revenue_cents, { timeout: 20000 });
-  ok('the open page picked up the redemptions by itself');
+    report.revenue_cents, { timeout: 5000 });
+  ok('the open page picked up the redemptions and the void by itself, from the live feed');
   const tiles = await tileCheck(page, report, 'de');
   ok(`every figure tile equals the report JSON (${tiles.map((x) => x.key).join(', ')}), German formats`);
   const stores = await page.$$eval('#by-store-table tbody tr', (rows) => rows.map((r) => ({
@@ -275,6 +312,7 @@ async function marketer() {
   await page.click(`${row} td.name a`);
   await page.waitForSelector('#campaign-name');
 
+  await fallback(page, id, codes);
   await lifecycle(page, id, name, codes);
   await abTest(page, id, name);
   await holdout(page);
@@ -282,6 +320,29 @@ async function marketer() {
   assert.deepEqual(problems, [], 'no script error, no CSP violation, nothing loaded from elsewhere');
   ok('no script error, no CSP violation, no request to another origin');
   await browser.close();
+}
+
+// Without the feed (here answered 503, as coupond does when the feed has all the readers it
+// takes), the page says it polls, and polls: a redemption still shows.
+async function fallback(page, id, codes) {
+  const redeemed = async () => Number(await page.getAttribute('[data-figure="redeemed"]', 'data-value'));
+  const refuse = (r) => r.fulfill({ status: 503, contentType: 'application/json',
+    body: '{"error":"unavailable","message":"The live feed has as many readers as it takes."}' });
+  await page.route('**/v1/events*', refuse);
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', '1000'));
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="polling"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Aktualisierung alle paar Sekunden/);
+  const before = await redeemed();
+  const r = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[10], basket_cents: 5100, txn_id: `ui-${id}-poll` });
+  assert.equal(r.status, 201, r.text);
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 1, { timeout: 8000 });
+  await page.unroute('**/v1/events*', refuse);
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', String(3600 * 1000)));
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  ok('with the feed refused (503) the page says it polls, and a redemption still shows; reloaded, it is live again');
 }
 
 // The campaign page's state chip, once it says STATE.
