@@ -256,13 +256,14 @@ export function watch(load, options = {}) {
 }
 
 // A change no event announces: a campaign starts or ends by the clock. One fetch just after
-// the next such moment the page names (wakeAt(), a time in ms, or null), if within a day.
+// the next such moment the page names (wakeAt(), a time in ms, or null); one further away
+// than a day is looked at again in a day (a timer cannot wait much longer).
 function wakeLater(w) {
   clearTimeout(w.wake);
   w.wake = null;
   const at = w.wakeAt();
   const ms = at == null ? NaN : at - Date.now() + 1000;
-  if (ms > 0 && ms < 86400000) w.wake = setTimeout(w.tick, ms);
+  if (ms > 0) w.wake = setTimeout(w.tick, Math.min(ms, 86400000));
 }
 
 // The next of TIMES (ISO texts or ms; missing ones skipped) after now, in ms, or null.
