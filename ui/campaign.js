@@ -12,6 +12,10 @@ import { watch, nextMoment } from './live.js';
 import { actionsBar } from './actions.js';
 import { compareSection, holdoutSection } from './tests.js';
 
+// The live feed's types a campaign page may follow (see feeds() in showCampaign).
+const FEED_TYPES = ['batch.issued', 'batch.voided', 'campaign.ended', 'campaign.exhausted', 'campaign.paused',
+  'campaign.resumed', 'card.earned', 'card.voided', 'redemption.created', 'redemption.voided'];
+
 // The tiles in order: the report's field, how to show it, and an optional second line.
 const TILES = [
   { key: 'pieces', alt: 'issued', fmt: int },
@@ -226,24 +230,24 @@ export function showCampaign(root, id) {
         actions.bar));
   }
 
-  // The live feed: this campaign's events (server-filtered), and where the page shows more
-  // than this campaign (the other cells of its A/B test; the holdout, whose response is any
-  // purchase of a recipient card while the response window is open) one wider feed whose
-  // events the page picks itself (codes and cards are masked in it, so any card's purchase
-  // counts, fetched at most every 5 s).
+  // The live feed: this campaign's events, filtered by coupond. Where the page shows more
+  // than this campaign (the other cells of its A/B test; an open holdout, whose response is
+  // any purchase of a recipient card within the response window), one feed of the types that
+  // matter instead, whose events the page picks itself (one connection either way). Cards
+  // are masked in the feed, so any purchase with a card counts for the holdout: fetched at
+  // most every 5 s for those.
   let related = [];
   let holdoutOpen = false;
   function feeds() {
-    const list = [{ query: `campaign=${id}`, wait: 500 }];
-    const types = [];
-    if (related.length) types.push('redemption.created', 'redemption.voided', 'batch.issued', 'batch.voided');
-    if (holdoutOpen) types.push('card.earned', 'card.voided', 'redemption.created', 'redemption.voided');
-    if (types.length) {
-      const cells = new Set(related);
-      list.push({ query: `types=${[...new Set(types)].sort().join(',')}`, wait: 1000,
-        match: (e) => (e.campaign_id === id ? false : cells.has(e.campaign_id) ? 1000 : holdoutOpen ? 5000 : false) });
-    }
-    return list;
+    if (!related.length && !holdoutOpen) return [{ query: `campaign=${id}`, wait: 500 }];
+    const cells = new Set(related);
+    const match = (e) => {
+      if (e.campaign_id === id) return 500;
+      if (cells.has(e.campaign_id) && !e.type.startsWith('card.')) return 1000;
+      if (holdoutOpen && (e.type.startsWith('card.') || e.data?.card)) return 5000;
+      return false;
+    };
+    return [{ query: `types=${FEED_TYPES.join(',')}`, wait: 500, match }];
   }
   function learn(report, cmp, c) {
     related = (cmp?.cells || []).map((x) => x.campaign_id).filter((x) => x !== id);

@@ -30,6 +30,7 @@ function pollInterval(everyMs) {
 // 'polling' (a feed was refused or EventSource is missing; polling until it is asked again).
 function feedState(w) {
   if (w.streams.size === 0) return typeof EventSource === 'function' || w.wanted === 0 ? 'off' : 'polling';
+  // (also 'off' while the page is hidden: see closeFeeds)
   let state = 'connected';
   for (const s of w.streams.values()) {
     if (s.state === 'refused') return 'polling';
@@ -236,7 +237,7 @@ export function watch(load, options = {}) {
     w.busy = false;
     if (w.stopped) return;
     w.onState(ok, new Date());
-    if (ok) {
+    if (ok && document.visibilityState !== 'hidden') {
       syncFeeds(w, true);
       wakeLater(w);
     }
@@ -246,13 +247,28 @@ export function watch(load, options = {}) {
       w.tick();
     }
   };
+  if (document.visibilityState !== 'hidden') openFeeds(w);
+  w.tick();
+  return () => stopWatch(w);
+}
+
+// Opens W's feeds before a fetch; the fetch waits for them (see OPEN_WAIT_MS).
+function openFeeds(w) {
   syncFeeds(w, false);
   const opening = [...w.streams.values()].map((s) => s.settled);
   if (opening.length) {
     w.ready = Promise.race([Promise.all(opening), new Promise((resolve) => setTimeout(resolve, OPEN_WAIT_MS))]);
   }
-  w.tick();
-  return () => stopWatch(w);
+}
+
+// A hidden page holds no feed: a browser keeps at most 6 connections to coupond, and a
+// marketer with a few campaigns open in tabs would otherwise have none left to fetch with.
+// Visible again, it opens them and fetches at once.
+function closeFeeds(w) {
+  for (const s of w.streams.values()) closeStream(s);
+  w.streams.clear();
+  w.ready = null;
+  updateFeed(w);
 }
 
 // A change no event announces: a campaign starts or ends by the clock. One fetch just after
@@ -296,5 +312,12 @@ export function stop() {
 }
 
 document.addEventListener('visibilitychange', () => {
-  if (document.visibilityState === 'visible') refreshNow();
+  const w = current;
+  if (!w || w.stopped) return;
+  if (document.visibilityState === 'hidden') {
+    closeFeeds(w);
+  } else {
+    if (w.streams.size === 0) openFeeds(w);
+    w.tick();
+  }
 });

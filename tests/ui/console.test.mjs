@@ -131,6 +131,17 @@ async function marketer() {
     if (!r.url().startsWith(base + '/') && !r.url().startsWith('data:')) problems.push('request elsewhere: ' + r.url());
   });
 
+  // Every EventSource the page makes, to see which feeds are open (readyState 2 is closed).
+  await page.addInitScript(() => {
+    const Real = window.EventSource;
+    window.coupondFeeds = [];
+    window.EventSource = class extends Real {
+      constructor(...args) {
+        super(...args);
+        window.coupondFeeds.push(this);
+      }
+    };
+  });
   const feeds = [];
   page.on('request', (r) => {
     if (r.url().startsWith(`${base}/v1/events`)) feeds.push(r.url());
@@ -230,8 +241,26 @@ async function marketer() {
       { timeout: 3000, polling: 50 });
     ok(`a redemption over mutual TLS showed on the open page ${Date.now() - t0} ms after the till's request (limit 3 s)`);
   }
+  assert.deepEqual((await openFeeds(page)).map((u) => new URL(u).search), [`?campaign=${id}`], 'one feed, this campaign');
+  // A hidden page (another tab in front) closes its feed and fetches nothing; visible again,
+  // it reopens the feed and fetches at once.
+  await setHidden(page, true);
+  assert.deepEqual(await openFeeds(page), [], 'a hidden page holds no feed');
+  {
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[1], basket_cents: baskets[1], txn_id: `ui-${id}-1` });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.redemption_id);
+    await page.waitForTimeout(1500);
+    assert.equal(await page.getAttribute('[data-figure="redeemed"]', 'data-value'), '1', 'a hidden page does not fetch');
+    await setHidden(page, false);
+    await page.waitForFunction(() => document.querySelector('[data-figure="redeemed"]')?.dataset.value === '2', null,
+      { timeout: 3000 });
+    await page.waitForSelector('#live[data-feed="connected"]', { timeout: 5000 });
+    assert.equal((await openFeeds(page)).length, 1, 'visible again: the feed is open again');
+    ok('a hidden page closes its feed and fetches nothing; visible again it reopens the feed and shows what happened');
+  }
   baskets.forEach((cents, i) => {
-    if (i === 0) return;
+    if (i < 2) return;
     const till = i % 3 === 2 ? 'terminal-2' : 'terminal-1';
     const r = call(till, 'POST', '/v1/redemptions', { code: codes[i], basket_cents: cents, txn_id: `ui-${id}-${i}` });
     assert.equal(r.status, 201, r.text);
@@ -320,6 +349,18 @@ async function marketer() {
   assert.deepEqual(problems, [], 'no script error, no CSP violation, nothing loaded from elsewhere');
   ok('no script error, no CSP violation, no request to another origin');
   await browser.close();
+}
+
+// The URLs of the page's open feeds.
+const openFeeds = (page) => page.evaluate(() => window.coupondFeeds.filter((e) => e.readyState !== 2).map((e) => e.url));
+
+// Makes the page hidden (as when another tab is in front) or visible again.
+async function setHidden(page, hidden) {
+  await page.evaluate((x) => {
+    if (x) Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    else delete document.visibilityState;
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
 }
 
 // Without the feed (here answered 503, as coupond does when the feed has all the readers it
@@ -448,6 +489,23 @@ async function abTest(page, control, controlName) {
   assert.equal(await page.textContent(`#ab-sentences p[data-campaign="${id}"]`), variant.sentence, "the API's own sentence");
   await page.click('#lang-de');
   ok(`A/B: variant ${id} of ${control} made through the form; the comparison equals /compare (${variant.verdict}: "${variant.sentence}")`);
+
+  // The control's page follows the variant too (one feed of the types, picked by the page).
+  await page.evaluate((c) => { location.hash = `#/c/${c}`; }, control);
+  await page.waitForSelector(`#ab-table tr[data-campaign="${id}"]`, { timeout: 20000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  const wide = await openFeeds(page);
+  assert.equal(wide.length, 1, `one feed for the whole test: ${wide.join(' ')}`);
+  assert.match(new URL(wide[0]).searchParams.get('types') || '', /redemption\.created/);
+  const t0 = Date.now();
+  const r13 = call('terminal-2', 'POST', '/v1/redemptions', { code: issued.json.coupons[12].code, basket_cents: 4200,
+    txn_id: `ab-${id}-12` });
+  assert.equal(r13.status, 201, r13.text);
+  await page.waitForFunction((want) => document.querySelector(`#ab-table tr[data-campaign="${want}"]`)?.cells[2].textContent === '13',
+    id, { timeout: 5000 });
+  ok(`the control's page showed a redemption of the variant ${Date.now() - t0} ms after it (one feed: ?types=…)`);
+  await page.evaluate((v) => { location.hash = `#/c/${v}`; }, id);
+  await page.waitForSelector(`#campaign-name:has-text("${name}")`);
 
   await page.click('#act-end');
   await page.click('#end-dialog button[type=submit]');
