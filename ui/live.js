@@ -108,8 +108,10 @@ function openStream(w, f, after, late) {
     s.state = 'open';
     s.settle();
     updateFeed(w);
+    // Reopened by the browser after a drop: it resumes after the last event it saw, but a
+    // feed that saw none starts with the next one; one fetch covers the gap either way.
     if (late) poke(w, s);
-    late = false; // the browser's own reconnects resume with Last-Event-ID
+    late = true;
   };
   es.onmessage = (e) => {
     if (e.lastEventId) s.lastId = e.lastEventId;

@@ -364,7 +364,8 @@ async function setHidden(page, hidden) {
 }
 
 // Without the feed (here answered 503, as coupond does when the feed has all the readers it
-// takes), the page says it polls, and polls: a redemption still shows.
+// takes), the page says it polls, and polls: a redemption still shows. With the feed dropped
+// and coupond away for a while, it says it reconnects, and catches up once the browser has.
 async function fallback(page, id, codes) {
   const redeemed = async () => Number(await page.getAttribute('[data-figure="redeemed"]', 'data-value'));
   const refuse = (r) => r.fulfill({ status: 503, contentType: 'application/json',
@@ -384,6 +385,30 @@ async function fallback(page, id, codes) {
   await page.reload();
   await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
   ok('with the feed refused (503) the page says it polls, and a redemption still shows; reloaded, it is live again');
+
+  // The feed drops and coupond cannot be reached for a while (polling is at an hour): a
+  // stream that ends, then refused connections; the line says the page reconnects; a
+  // redemption meanwhile shows once the browser has reconnected the feed by itself.
+  let attempts = 0;
+  const drop = (r) => {
+    attempts++;
+    if (attempts === 1) return r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 500\n: coupond\n\n' });
+    return r.abort('connectionrefused');
+  };
+  await page.route('**/v1/events*', drop);
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="reconnecting"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Live-Verbindung wird wiederhergestellt/);
+  const r2 = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[11], basket_cents: 5200, txn_id: `ui-${id}-off` });
+  assert.equal(r2.status, 201, r2.text);
+  await page.waitForTimeout(1500);
+  assert.equal(await redeemed(), before + 1, 'nothing fetched while the feed is away (polling at an hour)');
+  assert.ok(attempts >= 2, `the browser tried to reconnect (${attempts} requests)`);
+  await page.unroute('**/v1/events*', drop);
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 2, { timeout: 10000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  ok(`a dropped feed: the line says it reconnects; the browser reconnects by itself (${attempts} tries) and the page shows what happened meanwhile`);
 }
 
 // The campaign page's state chip, once it says STATE.
