@@ -5,10 +5,10 @@
 // feed's events (live.js), and a line under the head says whether the feed is connected.
 import { h, mount } from './dom.js';
 import { api, get } from './api.js';
-import { t, money, int, pct, decimal, day, clock, when } from './i18n.js';
+import { t, money, int, pct, decimal, day, when } from './i18n.js';
 import { stateOf, offerText, windowText } from './model.js';
 import { barChart } from './chart.js';
-import { watch, nextMoment } from './live.js';
+import { watch, nextMoment, liveLine } from './live.js';
 import { actionsBar } from './actions.js';
 import { compareSection, holdoutSection } from './tests.js';
 
@@ -257,28 +257,12 @@ export function showCampaign(root, id) {
     holdoutOpen = Boolean(ho && ho.recipients) && Date.now() < end;
   }
 
-  let lastOk = null;
-  let okNow = true;
-  let feed = 'off';
-  function indicator() {
-    const time = lastOk ? clock(lastOk) : '–';
-    const state = !okNow ? 'stale' : feed === 'connected' ? 'connected' : feed === 'reconnecting' ? 'reconnecting' : 'polling';
-    live.dataset.feed = state;
-    live.classList.toggle('stale', state === 'stale');
-    live.textContent = t({ stale: 'campaign.stale', connected: 'campaign.live', reconnecting: 'live.reconnecting',
-      polling: 'live.polling' }[state], { time });
-    live.title = t('live.hint.' + state);
-  }
+  const line = liveLine(live);
   watch(load, {
     feeds,
     wakeAt: () => (campaign ? nextMoment([campaign.starts_at, campaign.ends_at]) : null),
-    onFeed: (state) => {
-      feed = state;
-      if (lastOk || !okNow) indicator();
-    },
+    onFeed: line.onFeed,
     onState: (ok, time) => {
-      if (ok) lastOk = time;
-      okNow = ok;
       if (!campaign && !ok) {
         get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
           mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
@@ -286,7 +270,7 @@ export function showCampaign(root, id) {
         });
         return;
       }
-      indicator();
+      line.onState(ok, time);
     },
   });
 }

@@ -5,7 +5,7 @@ import { h, mount } from './dom.js';
 import { allCampaigns, get } from './api.js';
 import { t, money, int, pct, decimal } from './i18n.js';
 import { CHANNELS, STATES, stateOf, stateRank, windowText } from './model.js';
-import { watch, nextMoment } from './live.js';
+import { watch, nextMoment, liveLine } from './live.js';
 
 // Filter and sort survive a visit to a campaign page.
 const view = { state: '', channel: '', search: '', sort: 'starts_at', dir: -1 };
@@ -108,9 +108,11 @@ export function showList(root) {
         view.search = e.target.value;
         draw();
       } })));
+  const live = h('p.live#live', { 'aria-live': 'polite' }, '…');
   mount(root,
     h('div.page-head', h('h1', t('list.title')),
       h('a.button.primary#new-campaign', { href: '#/new' }, t('nav.new'))),
+    live,
     filters,
     body);
 
@@ -191,6 +193,7 @@ export function showList(root) {
       draw();
     }
   }, {
+    ...liveLine(live),
     everyMs: 15000,
     // The list follows every campaign's figures: one fetch for all the events of 5 s.
     feeds: () => [{ query: `types=${LIST_EVENTS}`, wait: 5000 }],

@@ -5,6 +5,9 @@
 // once for a burst of events. It polls only while a feed is not open: refused (503 when the
 // feed has all the readers it takes, or a coupond without the feed), or dropped and being
 // reconnected by the browser, which then resumes with Last-Event-ID, so nothing is missed.
+// liveLine() is the line that tells the person which of these is the case.
+import { t, clock } from './i18n.js';
+
 const POLL_MS = 4000;
 // A refused feed is asked again after this long (polling meanwhile).
 const RETRY_FEED_MS = 30000;
@@ -293,6 +296,40 @@ export function nextMoment(times) {
     if (v > now && (next === null || v < next)) next = v;
   }
   return next;
+}
+
+// The line under a page's head that says how fresh its figures are: EL gets data-feed
+// ('connected', 'reconnecting', 'polling', or 'stale' when the last fetch failed), a text
+// with the time of the last figures, and a title that explains it. Returns {onState,
+// onFeed} for watch().
+export function liveLine(el) {
+  let lastOk = null;
+  let okNow = true;
+  let feed = 'off';
+  const TEXT = {
+    connected: ['campaign.live', 'live.hint.connected'],
+    reconnecting: ['live.reconnecting', 'live.hint.reconnecting'],
+    polling: ['live.polling', 'live.hint.polling'],
+    stale: ['campaign.stale', 'live.hint.stale'],
+  };
+  const draw = () => {
+    const state = !okNow ? 'stale' : feed === 'connected' || feed === 'reconnecting' ? feed : 'polling';
+    el.dataset.feed = state;
+    el.classList.toggle('stale', state === 'stale');
+    el.textContent = t(TEXT[state][0], { time: lastOk ? clock(lastOk) : '–' });
+    el.title = t(TEXT[state][1]);
+  };
+  return {
+    onState: (ok, time) => {
+      if (ok) lastOk = time;
+      okNow = ok;
+      draw();
+    },
+    onFeed: (state) => {
+      feed = state;
+      if (lastOk || !okNow) draw(); // before the first figures the line says nothing yet
+    },
+  };
 }
 
 function stopWatch(w) {

@@ -333,6 +333,17 @@ async function marketer() {
   const cents = revenues.map((r) => Number(r.replace(/[^\d,-]/g, '').replace(',', '.')));
   assert.deepEqual(cents, [...cents].sort((a, b) => b - a), 'sorted by revenue, highest first');
   ok('the list filters by state and channel and sorts by revenue');
+  // The list follows the feed too (one ?types= feed; polling at an hour): a redemption shows.
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  assert.deepEqual((await openFeeds(page)).map((u) => new URL(u).searchParams.has('types')), [true], 'one feed of types');
+  {
+    const t0 = Date.now();
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[12], basket_cents: 3300, txn_id: `ui-${id}-list` });
+    assert.equal(r.status, 201, r.text);
+    await page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent.trim() === n,
+      [`${row} td[data-col="redeemed"]`, deInt(report.redeemed + 1)], { timeout: 12000 });
+    ok(`the list, live too, showed a redemption ${Date.now() - t0} ms after it (at most one fetch per 5 s)`);
+  }
   // The database holds every other test's campaigns too: the screenshot shows this test's.
   await page.fill('#filter-search', 'Herbstmailing Nord');
   await page.waitForSelector(row);
