@@ -11,8 +11,9 @@ import { t, clock } from './i18n.js';
 const POLL_MS = 4000;
 // A refused feed is asked again after this long (polling meanwhile).
 const RETRY_FEED_MS = 30000;
-// How long the first fetch waits for the feeds to open (so no event falls between the two).
-const OPEN_WAIT_MS = 800;
+// How long the first fetch waits for the feeds to open (so no event falls between the two;
+// a feed that opens later than that fetches once more when it does).
+const OPEN_WAIT_MS = 300;
 // Overrides the polling interval, in ms (for tests, and for anyone who wants to see that
 // the page lives on the feed alone): localStorage['coupond.poll-ms'].
 const POLL_KEY = 'coupond.poll-ms';
@@ -51,8 +52,10 @@ function updateFeed(w) {
   }
   // Polling only while the feed cannot tell the page what changed.
   if (state === 'connected') {
-    clearTimeout(w.timer);
-    w.timer = null;
+    if (w.ok) {
+      clearTimeout(w.timer);
+      w.timer = null;
+    }
   } else if (w.timer === null && !w.busy) {
     w.schedule();
   }
@@ -94,7 +97,7 @@ function waitFor(s, e) {
 function openStream(w, f, after, late) {
   const old = w.streams.get(f.query);
   const s = old || { query: f.query, es: null, state: 'connecting', pending: null, due: 0, retry: null,
-    lastId: null, settle: null };
+    lastId: null, settle: null, fetchedBefore: false };
   s.wait = f.wait ?? 500;
   s.match = f.match || null;
   w.streams.set(f.query, s);
@@ -111,9 +114,10 @@ function openStream(w, f, after, late) {
     s.state = 'open';
     s.settle();
     updateFeed(w);
-    // Reopened by the browser after a drop: it resumes after the last event it saw, but a
-    // feed that saw none starts with the next one; one fetch covers the gap either way.
-    if (late) poke(w, s);
+    // Opened after a fetch began (see tick), or reopened by the browser after a drop: it
+    // resumes after the last event it saw, but a feed that saw none starts with the next
+    // one; one fetch covers the gap either way.
+    if (late || s.fetchedBefore) poke(w, s);
     late = true;
   };
   es.onmessage = (e) => {
@@ -211,12 +215,17 @@ export function watch(load, options = {}) {
     wanted: 0,
     feed: null,
     ready: null,
+    ok: true, // how the last fetch went
   };
   current = w;
-  w.schedule = () => {
+  // The next fetch by the clock: polling while the feed is not open; and after a failed
+  // fetch, again in POLL_MS even with the feed open (no event may come to correct it).
+  w.schedule = (failed = false) => {
     clearTimeout(w.timer);
     w.timer = null;
-    if (!w.stopped && w.feed !== 'connected') w.timer = setTimeout(w.tick, w.everyMs);
+    if (w.stopped) return;
+    if (failed) w.timer = setTimeout(w.tick, Math.min(w.everyMs, POLL_MS));
+    else if (w.feed !== 'connected') w.timer = setTimeout(w.tick, w.everyMs);
   };
   w.tick = async () => {
     if (w.stopped) return;
@@ -233,6 +242,9 @@ export function watch(load, options = {}) {
       await w.ready;
       w.ready = null;
     }
+    for (const s of w.streams.values()) {
+      if (s.state !== 'open') s.fetchedBefore = true;
+    }
     let ok = true;
     try {
       await w.load();
@@ -241,12 +253,13 @@ export function watch(load, options = {}) {
     }
     w.busy = false;
     if (w.stopped) return;
+    w.ok = ok;
     w.onState(ok, new Date());
     if (ok && document.visibilityState !== 'hidden') {
       syncFeeds(w, true);
       wakeLater(w);
     }
-    w.schedule();
+    w.schedule(!ok);
     if (w.again) {
       w.again = false;
       w.tick();

@@ -49,6 +49,7 @@ const enMoney = (c) => `€${group(String(Math.floor(c / 100)), ',')}.${String(c
 const norm = (s) => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
 let lastPage = null; // for a screenshot when something fails
+const requests = []; // the marketer's page's API requests: {url, at (ms)}
 const tag = () => Date.now().toString(36).slice(-5).toUpperCase();
 
 // A screenshot NAME.png (the whole page, or what the window shows when FULL is false, as
@@ -145,6 +146,7 @@ async function marketer() {
   const feeds = [];
   page.on('request', (r) => {
     if (r.url().startsWith(`${base}/v1/events`)) feeds.push(r.url());
+    if (r.url().startsWith(`${base}/v1/`)) requests.push({ url: r.url(), at: Date.now() });
   });
 
   const res = await page.goto(`${base}/ui/`);
@@ -393,8 +395,15 @@ async function fallback(page, id, codes) {
     before + 1, { timeout: 8000 });
   await page.unroute('**/v1/events*', refuse);
   await page.evaluate(() => localStorage.setItem('coupond.poll-ms', String(3600 * 1000)));
+  const since = requests.length;
   await page.reload();
   await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  // What waiting for the feed before the first fetch costs (figure only, see live.js).
+  const fresh = requests.slice(since);
+  const feedAt = fresh.find((x) => x.url.includes('/v1/events'))?.at;
+  const reportAt = fresh.find((x) => x.url.endsWith(`/v1/campaigns/${id}/report`))?.at;
+  assert.ok(feedAt !== undefined && reportAt !== undefined && feedAt <= reportAt, 'the feed is asked for before the figures');
+  console.log(`info the first fetch began ${reportAt - feedAt} ms after the feed was asked for (at most 300 ms by design)`);
   ok('with the feed refused (503) the page says it polls, and a redemption still shows; reloaded, it is live again');
 
   // The feed drops and coupond cannot be reached for a while (polling is at an hour): a
@@ -420,6 +429,22 @@ async function fallback(page, id, codes) {
     before + 2, { timeout: 10000 });
   await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
   ok(`a dropped feed: the line says it reconnects; the browser reconnects by itself (${attempts} tries) and the page shows what happened meanwhile`);
+
+  // A fetch that fails while the feed is open (here the report answers 503 once) is tried
+  // again within a few seconds, not only at the next event; the line says stale meanwhile.
+  let reports = 0;
+  const failOnce = (r) => (reports++ === 0
+    ? r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"Busy."}' })
+    : r.continue());
+  await page.route(`**/v1/campaigns/${id}/report`, failOnce);
+  const r3 = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[13], basket_cents: 5300, txn_id: `ui-${id}-503` });
+  assert.equal(r3.status, 201, r3.text);
+  await page.waitForSelector('#live[data-feed="stale"]', { timeout: 5000 });
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 3, { timeout: 10000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 5000 });
+  await page.unroute(`**/v1/campaigns/${id}/report`, failOnce);
+  ok('a failed fetch with the feed open: the line says so and the page tries again by itself');
 }
 
 // The campaign page's state chip, once it says STATE.
