@@ -10,7 +10,7 @@
 // certificate the console is refused (401), with a till's certificate too (403).
 // Screenshots of the campaign page and the list go to $UI_SHOTS.
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
 const { UI_URL: base, UI_CA: ca, UI_CERTS: certs, UI_SHOTS: shots } = process.env;
@@ -37,6 +37,14 @@ function call(cert, method, path, body) {
     json = null;
   }
   return { status: Number(out.slice(i + 1)), json, text };
+}
+
+// The id of the last event of CAMPAIGN so far, read from the live feed with curl (0: none).
+function lastEventId(campaign) {
+  const out = spawnSync('curl', ['-sS', '-N', '--max-time', '2', '--cacert', ca, '--cert', `${certs}/marketer.pem`,
+    '--key', `${certs}/marketer.key`, `${base}/v1/events?campaign=${campaign}&after=0`], { encoding: 'utf8' }).stdout;
+  const ids = [...out.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  return ids.length ? Math.max(...ids) : 0;
 }
 
 // German figures written out by hand (not through Intl, which the page uses).
@@ -139,6 +147,10 @@ async function marketer() {
     window.EventSource = class extends Real {
       constructor(...args) {
         super(...args);
+        this.seen = 0; // the last event id it delivered
+        this.addEventListener('message', (e) => {
+          this.seen = Number(e.lastEventId) || this.seen;
+        });
         window.coupondFeeds.push(this);
       }
     };
@@ -221,6 +233,12 @@ async function marketer() {
   assert.match(norm(await page.textContent('#live')), /^Live · aktualisiert \d/);
   assert.ok(feeds.some((u) => new URL(u).searchParams.get('campaign') === String(id)),
     `the page opened /v1/events?campaign=${id}: ${feeds.join(' ')}`);
+  // Quiet from here: the page has had every event of its campaign so far (the batch's is
+  // published after the issue dialog is done) and the fetch that follows the last one.
+  const last = lastEventId(id);
+  await page.waitForFunction((n) => window.coupondFeeds.some((e) => e.readyState === 1 && e.seen >= n), last,
+    { timeout: 10000 });
+  await page.waitForTimeout(1500);
   const asked = [];
   const count = (r) => {
     if (r.url().startsWith(`${base}/v1/campaigns/${id}/report`)) asked.push(r.url());
