@@ -260,6 +260,11 @@ static inline struct db_col db_col_nullable(struct db_col c, bool *is_null)
 int db_select_one(const char *stmt, const struct db_param *params,
                   const struct db_col *cols) CPN_MUST_CHECK;
 
+/* Runs STMT, whose one column is named as STMT (SELECT stmt(...)), and copies the text of its
+ * one row into *TEXT (a new string the caller frees). Returns DB_ONE_RESULT; DB_NO_RESULTS for
+ * no row or a NULL (*TEXT NULL); or as db_select_one. For the functions that answer JSON. */
+int db_select_text(const char *stmt, const struct db_param *params, char **text) CPN_MUST_CHECK;
+
 /* What db_select_rows calls for each row once its columns are read into COLS' places; I is
  * the row's index. Returns 0 to go on, or -1 to stop (the call answers DB_HARD_ERROR). */
 typedef int (*db_row_fn)(void *cls, size_t i);
@@ -287,8 +292,5 @@ typedef enum cpn_err (*db_tx_body)(void *cls);
  * answer, or db_failure_err() of BEGIN's or COMMIT's failure (CPN_ERR_UNAVAILABLE when the
  * database was lost, late or asked for a retry). */
 enum cpn_err db_transaction(const char *what, db_tx_body body, void *cls) CPN_MUST_CHECK;
-
-/* Transitional, until every caller is converted: the libpq side. */
-#include "db_internal.h"
 
 #endif

@@ -29,11 +29,6 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
 int db_query_retry(const char *name, int n, const char *const *values,
                    PGresult **res) CPN_MUST_CHECK;
 
-/* Runs a fixed command (BEGIN, COMMIT, ROLLBACK) on the thread's connection.
- * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. (Transitional: the
- * transaction runner takes its place.) */
-int db_command(const char *sql) CPN_MUST_CHECK;
-
 /* A new connection of its own (for a long export), not prepared, opened within the
  * statement deadline; NULL on failure. The caller PQfinish()es it. */
 PGconn *db_connect_new(void);
@@ -57,13 +52,17 @@ struct db_values {
  * parameters or no memory. Clear *OUT with db_values_clear either way. */
 int db_values_encode(const struct db_param *params, struct db_values *out) CPN_MUST_CHECK;
 
+/* Writes V in decimal at OUT (room for 21 bytes), terminated; returns its length. (No printf
+ * family: the database layer writes its numbers by hand.) */
+size_t db_put_i64(int64_t v, char *out);
+
 /* Frees what V holds (not V). */
 void db_values_clear(struct db_values *v);
 
-/* Runs prepared statement STMT with the typed PARAMS as db_query_retry does (with RETRY) or
- * db_query does. Returns and hands over *RES as they do. */
-int db_run(const char *stmt, const struct db_param *params, bool retry,
-           PGresult **res) CPN_MUST_CHECK;
+/* Runs prepared statement STMT with the typed PARAMS as db_query_retry does. Returns and
+ * hands over *RES as it does; DB_HARD_ERROR (logged, *RES NULL) when PARAMS cannot be
+ * encoded. */
+int db_run(const char *stmt, const struct db_param *params, PGresult **res) CPN_MUST_CHECK;
 
 /* Finds the columns COLS (ended by DB_COL_END) of RES by name: IDX[k] is column k's index.
  * Returns 0, or -1 when one is missing (logged with WHAT). */
