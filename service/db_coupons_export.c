@@ -77,6 +77,8 @@ int db_export_fetch(struct db_export *e, struct db_export_row *rows, size_t n)
                                   db_col_text("issued", r.issued_at, sizeof r.issued_at),
                                   DB_COL_END};
     int idx[DB_COLS_MAX], got = PQntuples(res);
+    if ((size_t)got > n)
+        got = (int)n; /* FETCH answers N rows at most */
     int rc = got > 0 && db_cols_find(res, cols, idx, "export") != 0 ? DB_HARD_ERROR : got;
     for (int i = 0; rc >= 0 && i < got && (size_t)i < n; i++) {
         if (db_cols_read(res, i, cols, idx, "export") != 0)

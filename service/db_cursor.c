@@ -108,6 +108,8 @@ int db_cursor_fetch(struct db_cursor *c, struct db_redemption_row *rows, size_t 
         db_col_null_ok(db_col_text("voided_at", r.voided_at, sizeof r.voided_at)),
         DB_COL_END};
     int idx[DB_COLS_MAX], got = PQntuples(res);
+    if ((size_t)got > n)
+        got = (int)n; /* FETCH answers N rows at most */
     int rc = got > 0 && db_cols_find(res, cols, idx, "redemption rows") != 0 ? DB_HARD_ERROR : got;
     for (int i = 0; rc >= 0 && i < got && (size_t)i < n; i++) {
         if (db_cols_read(res, i, cols, idx, "redemption rows") != 0) {
