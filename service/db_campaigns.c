@@ -32,6 +32,16 @@ static void table_rule(const PGresult *res, char **json, enum cpn_err *err)
         *json = strdup(text);
 }
 
+int db_campaign_get_terms(int64_t id, char **json)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, id);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_get_terms", 1, params, &res);
+    return take_text(rc, res, json);
+}
+
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
                        enum db_word *why)
 {

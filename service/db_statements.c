@@ -68,5 +68,17 @@ const struct db_statement db_statements[] = {
             " ELSE ARRAY[$1::text] END, $3::date)"},
     {.name = "offline_conflict_list",
      .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
+    {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
+    {.once = true,
+     .name = "webhook_create",
+     .sql = "SELECT status, body FROM webhook_create($1, $2::text[], $3, $4::bytea, $5::boolean,"
+            " $6, $7)"},
+    {.name = "webhook_list", .sql = "SELECT webhook_list()"},
+    {.name = "webhook_get", .sql = "SELECT webhook_get($1::bigint)"},
+    {.name = "webhook_delete", .sql = "SELECT webhook_delete($1::bigint)"},
+    {.name = "webhook_redeliver",
+     .sql = "SELECT status, body, oldest FROM webhook_redeliver($1::bigint, $2::bigint)"},
+    {.name = "webhook_deliveries",
+     .sql = "SELECT webhook_deliveries($1::bigint, $2::bigint, $3::integer)"},
     {.name = NULL, .sql = NULL},
 };

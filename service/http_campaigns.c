@@ -1,5 +1,6 @@
 /* Campaign handlers (marketer): POST /v1/campaigns, GET /v1/campaigns (filtered by state and
- * channel), GET /v1/campaigns/{id}. Input is read strictly: unknown fields are refused. */
+ * channel), GET /v1/campaigns/{id} (?figures=false: without the figures). Input is read
+ * strictly: unknown fields are refused. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,8 +75,14 @@ enum MHD_Result http_campaigns_get(struct http_req *r)
     int64_t id;
     if (http_parse_id(r->params[0], &id) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    /* ?figures=false: the terms only, without the figures' pass over the redemptions */
+    const char *figures = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "figures");
+    if (figures != NULL && strcmp(figures, "true") != 0 && strcmp(figures, "false") != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'figures' must be true or false.");
     char *text = NULL;
-    int rc = db_campaign_get(id, &text);
+    int rc = figures != NULL && strcmp(figures, "false") == 0 ? db_campaign_get_terms(id, &text)
+                                                              : db_campaign_get(id, &text);
     if (rc == DB_NO_RESULTS)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
     if (rc != DB_ONE_RESULT)
