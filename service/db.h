@@ -69,6 +69,8 @@ enum db_param_type {
     DB_P_BYTES,      /* N bytes at P, for bytea */
     DB_P_U32_ARRAY,  /* N uint32_t at P, for bigint[] or integer[] */
     DB_P_I32_ARRAY,  /* N int32_t at P, for integer[] */
+    DB_P_I64_ARRAY,  /* N int64_t at P, for bigint[] */
+    DB_P_TEXT_ARRAY, /* N strings at P (const char *const *; NULL elements are NULL), text[] */
 };
 
 struct db_param {
@@ -138,6 +140,19 @@ static inline struct db_param db_param_u32_array(const uint32_t *v, size_t n)
 static inline struct db_param db_param_i32_array_if(bool present, const int32_t *v, size_t n)
 {
     return (struct db_param){.type = present ? DB_P_I32_ARRAY : DB_P_NULL, .p = v, .n = n};
+}
+
+/* The N integers at V as an array ({} when N is 0; borrowed until the call returns). */
+static inline struct db_param db_param_i64_array(const int64_t *v, size_t n)
+{
+    return (struct db_param){.type = DB_P_I64_ARRAY, .p = v, .n = n};
+}
+
+/* The N strings at V as a text[] ({} when N is 0), each quoted and escaped, a NULL element
+ * SQL NULL (borrowed until the call returns). */
+static inline struct db_param db_param_text_array(const char *const *v, size_t n)
+{
+    return (struct db_param){.type = DB_P_TEXT_ARRAY, .p = v, .n = n};
 }
 
 /* ---- Result columns, read by name: an array ended by DB_COL_END, built with the db_col_

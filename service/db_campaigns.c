@@ -34,12 +34,8 @@ static void table_rule(const PGresult *res, char **json, enum cpn_err *err)
 
 int db_campaign_get_terms(int64_t id, char **json)
 {
-    char a[24];
-    snprintf(a, sizeof a, "%" PRId64, id);
-    const char *params[] = {a};
-    PGresult *res = NULL;
-    int rc = db_query_retry("campaign_get_terms", 1, params, &res);
-    return take_text(rc, res, json);
+    const struct db_param params[] = {db_param_int(id), DB_PARAM_END};
+    return db_select_text("campaign_get_terms", params, json); /* no row: no such campaign */
 }
 
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,

@@ -58,9 +58,39 @@ static size_t text_size(const struct db_param *p)
     case DB_P_U32_ARRAY:
     case DB_P_I32_ARRAY:
         return 3 + 12 * p->n;
+    case DB_P_I64_ARRAY:
+        return 3 + 21 * p->n;
+    case DB_P_TEXT_ARRAY: {
+        /* each element: NULL, or quoted with every character possibly escaped, and a comma */
+        size_t need = 3;
+        for (size_t k = 0; k < p->n; k++) {
+            const char *e = ((const char *const *)p->p)[k];
+            need += e == NULL ? 5 : 3 + 2 * strlen(e);
+        }
+        return need;
+    }
     default:
         return 0;
     }
+}
+
+/* Writes the text[] element S at OUT: NULL, or double-quoted with " and \ escaped. Returns its
+ * length. */
+static size_t put_text_element(const char *s, char *out)
+{
+    size_t n = 0;
+    if (s == NULL) {
+        memcpy(out, "NULL", 4);
+        return 4;
+    }
+    out[n++] = '"';
+    for (; *s != '\0'; s++) {
+        if (*s == '"' || *s == '\\')
+            out[n++] = '\\';
+        out[n++] = *s;
+    }
+    out[n++] = '"';
+    return n;
 }
 
 /* Writes P as text at OUT (text_size(P) bytes); returns its length. */
@@ -83,13 +113,20 @@ static size_t put_param(const struct db_param *p, char *out)
         return 2 + 2 * p->n;
     case DB_P_U32_ARRAY:
     case DB_P_I32_ARRAY:
+    case DB_P_I64_ARRAY:
+    case DB_P_TEXT_ARRAY:
         out[n++] = '{';
         for (size_t k = 0; k < p->n; k++) {
             if (k > 0)
                 out[n++] = ',';
-            int64_t v = p->type == DB_P_U32_ARRAY ? (int64_t)((const uint32_t *)p->p)[k]
-                                                  : (int64_t)((const int32_t *)p->p)[k];
-            n += db_put_i64(v, out + n);
+            if (p->type == DB_P_TEXT_ARRAY)
+                n += put_text_element(((const char *const *)p->p)[k], out + n);
+            else if (p->type == DB_P_U32_ARRAY)
+                n += db_put_i64((int64_t)((const uint32_t *)p->p)[k], out + n);
+            else if (p->type == DB_P_I32_ARRAY)
+                n += db_put_i64((int64_t)((const int32_t *)p->p)[k], out + n);
+            else
+                n += db_put_i64(((const int64_t *)p->p)[k], out + n);
         }
         out[n++] = '}';
         out[n] = '\0';

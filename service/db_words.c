@@ -42,6 +42,9 @@ static const struct {
     [DBW_OTHER_LIST] = {"other_list", CPN_ERR_CONFLICT},
     [DBW_DRAW_CHANGED] = {"draw_changed", CPN_ERR_INTERNAL},
     [DBW_MISMATCH] = {"mismatch", CPN_ERR_INTERNAL},
+    [DBW_DELETED] = {"deleted", CPN_ERR_CONFLICT},
+    [DBW_PRUNED] = {"pruned", CPN_ERR_BAD_REQUEST},
+    [DBW_FUTURE] = {"future", CPN_ERR_BAD_REQUEST},
 };
 
 int db_word_parse(const char *text, size_t len, enum db_word *out)

@@ -55,6 +55,11 @@ enum db_word {
     DBW_OTHER_LIST,
     DBW_DRAW_CHANGED,
     DBW_MISMATCH,
+    /* webhook subscriptions: redelivery of a deleted one, or from an event pruned or not yet
+     * published */
+    DBW_DELETED,
+    DBW_PRUNED,
+    DBW_FUTURE,
     DBW__COUNT
 };
 

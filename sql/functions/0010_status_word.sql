@@ -26,5 +26,7 @@ ALTER DOMAIN status_word ADD CONSTRAINT status_word_known CHECK (VALUE IN (
     -- issues
     'no_serials', 'stale_key',
     -- recipient lists
-    'other_list', 'draw_changed', 'mismatch'
+    'other_list', 'draw_changed', 'mismatch',
+    -- webhook subscriptions (redelivery)
+    'deleted', 'pruned', 'future'
 ));

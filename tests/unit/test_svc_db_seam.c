@@ -101,6 +101,34 @@ static void typed_parameters_are_the_text_postgresql_reads(void **state)
     db_values_clear(&v);
 }
 
+static void bigint_and_text_arrays_are_array_literals(void **state)
+{
+    (void)state;
+    const int64_t events[] = {INT64_MIN, 0, INT64_MAX};
+    const char *texts[] = {"plain", NULL, "say \"hi\" \\ 'x', {y}", "", "NULL"};
+    /* the worst case: every character escaped */
+    char quotes[401];
+    memset(quotes, '"', 400);
+    quotes[400] = '\0';
+    const char *many_quotes[] = {quotes, quotes};
+    const struct db_param params[] = {
+        db_param_i64_array(events, 3),       db_param_i64_array(events, 0),
+        db_param_text_array(texts, 5),       db_param_text_array(texts, 0),
+        db_param_text_array(many_quotes, 2), DB_PARAM_END};
+    struct db_values v;
+    assert_int_equal(db_values_encode(params, &v), 0);
+    assert_int_equal(v.n, 5);
+    assert_string_equal(v.values[0], "{-9223372036854775808,0,9223372036854775807}");
+    assert_string_equal(v.values[1], "{}");
+    /* PostgreSQL's array input: NULL unquoted is NULL, "NULL" quoted is the text NULL */
+    assert_string_equal(v.values[2],
+                        "{\"plain\",NULL,\"say \\\"hi\\\" \\\\ 'x', {y}\",\"\",\"NULL\"}");
+    assert_string_equal(v.values[3], "{}");
+    assert_int_equal(strlen(v.values[4]), 2 + 2 * (2 + 800) + 1);
+    assert_non_null(v.heap); /* 1,600 escaped characters do not fit the scratch */
+    db_values_clear(&v);
+}
+
 static void a_large_array_goes_to_the_heap_and_too_many_parameters_fail(void **state)
 {
     (void)state;
@@ -284,6 +312,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(typed_parameters_are_the_text_postgresql_reads),
+        cmocka_unit_test(bigint_and_text_arrays_are_array_literals),
         cmocka_unit_test(a_large_array_goes_to_the_heap_and_too_many_parameters_fail),
         cmocka_unit_test(columns_are_found_by_name_in_any_order),
         cmocka_unit_test(a_value_that_does_not_fit_its_c_type_fails_the_call),
