@@ -4,6 +4,7 @@
  * run: each call holds a reference to the keyring it began with (sref.h), so it never reads
  * a freed one nor mixes two; an issue pins one keyring for all of its steps (codes_pin). */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

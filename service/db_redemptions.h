@@ -5,10 +5,11 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db_words.h"
 
 /* What the database answered for a check, a redemption or a void. */
 struct redeem_answer {
-    char status[24];       /* ok, replay, voided, conflict, not_found, expired, ... */
+    enum db_word status;   /* ok, replay, voided, conflict, not_found, expired, ... */
     int64_t redemption_id; /* redeem: the redemption; void: the void */
     int64_t discount_cents;
     int64_t campaign_id;
@@ -19,7 +20,7 @@ struct redeem_answer {
     char offline_at[32]; /* redeem: booked on the till's offline time ("" online); void: when
                             it was voided */
     int64_t conflict_id; /* redeem answered "offline_conflict": the conflict recorded */
-    char reason[40];     /* offline_conflict: why it could not be booked (a status word) */
+    enum db_word reason; /* offline_conflict: why it could not be booked */
 };
 
 /* redeem() in one round trip. TERMINAL scopes TXN. CARD 0 = none. RECEIPT (the till's receipt
@@ -37,9 +38,5 @@ int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
  * OUT->discount_cents and campaign_id those of the redemption voided (ok, replay). */
 int db_void(int64_t redemption, int32_t store, const char *terminal, const char *txn,
             struct redeem_answer *out) CPN_MUST_CHECK;
-
-/* The refusal an answer's status stands for (CPN_OK for ok and replay, CPN_ERR_VOIDED for a
- * replay of a redemption that was voided since). */
-enum cpn_err db_status_err(const char *status);
 
 #endif

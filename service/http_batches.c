@@ -65,18 +65,27 @@ enum MHD_Result http_batches_void(struct http_req *r)
     int rc =
         db_batch_void(id, reason, r->principal->name, principal_role_name(r->principal->role), &c);
     enum MHD_Result result;
-    if (rc != DB_ONE_RESULT)
+    json_t *v;
+    switch (rc != DB_ONE_RESULT ? DBW_NONE : c.status) {
+    case DBW_NONE:
         result = http_reply_db_failure(r, rc);
-    else if (strcmp(c.status, "not_found") == 0)
+        break;
+    case DBW_NOT_FOUND:
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no batch with that id.");
-    else if (strcmp(c.status, "ok") == 0 && c.json != NULL) {
-        audit_event(r, "batch.voided",
-                    (struct log_field[]){LOGF_NUM("batch_id", id), LOGF_STR("reason", reason)}, 2);
-        json_t *v = json_loads(c.json, 0, NULL);
+        break;
+    case DBW_OK:
+        if (c.json != NULL)
+            audit_event(r, "batch.voided",
+                        (struct log_field[]){LOGF_NUM("batch_id", id), LOGF_STR("reason", reason)},
+                        2);
+        v = c.json != NULL ? json_loads(c.json, 0, NULL) : NULL;
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    } else
+        break;
+    default:
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        break;
+    }
     db_change_clear(&c);
     json_decref(in); /* reason pointed into it, and the audit line used it */
     return result;

@@ -22,32 +22,42 @@ static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change
                                     const char *event, int64_t id)
 {
     enum MHD_Result result;
-    if (rc != DB_ONE_RESULT) {
+    json_t *v;
+    switch (rc != DB_ONE_RESULT ? DBW_NONE : c->status) {
+    case DBW_NONE:
         result = http_reply_db_failure(r, rc);
-    } else if (strcmp(c->status, "not_found") == 0) {
+        break;
+    case DBW_NOT_FOUND:
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, no_campaign);
-    } else if (strcmp(c->status, "ended") == 0) {
+        break;
+    case DBW_ENDED:
         result = http_reply_error(r, CPN_ERR_CONFLICT,
                                   "The campaign has ended: it can no longer be paused, resumed or "
                                   "extended.");
-    } else if (strcmp(c->status, "earlier_end") == 0) {
+        break;
+    case DBW_EARLIER_END:
         result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                   "The field 'ends_at' can only move the end later; to end the "
                                   "campaign early, use POST /v1/campaigns/{id}/end.");
-    } else if (strcmp(c->status, "ok") == 0 && c->json != NULL) {
-        audit_event(r, event, (struct log_field[]){LOGF_NUM("campaign_id", id)}, 1);
-        json_t *v = json_loads(c->json, 0, NULL);
+        break;
+    case DBW_OK:
+        if (c->json != NULL)
+            audit_event(r, event, (struct log_field[]){LOGF_NUM("campaign_id", id)}, 1);
+        v = c->json != NULL ? json_loads(c->json, 0, NULL) : NULL;
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    } else {
+        break;
+    default:
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        break;
     }
     db_change_clear(c);
     return result;
 }
 
-/* Pause, resume or end the {id} campaign. The body, if any, must be an empty object. */
-static enum MHD_Result lifecycle(struct http_req *r, const char *action)
+/* Pause, resume or end (ACTION) the {id} campaign, audited as EVENT. The body, if any, must be
+ * an empty object. */
+static enum MHD_Result lifecycle(struct http_req *r, const char *action, const char *event)
 {
     int64_t id;
     if (http_parse_id(r->params[0], &id) != 0)
@@ -66,26 +76,22 @@ static enum MHD_Result lifecycle(struct http_req *r, const char *action)
     struct db_change c;
     int rc = db_campaign_lifecycle(id, action, r->principal->name,
                                    principal_role_name(r->principal->role), &c);
-    return reply_change(r, rc, &c,
-                        strcmp(action, "pause") == 0    ? "campaign.paused"
-                        : strcmp(action, "resume") == 0 ? "campaign.resumed"
-                                                        : "campaign.ended",
-                        id);
+    return reply_change(r, rc, &c, event, id);
 }
 
 enum MHD_Result http_campaigns_pause(struct http_req *r)
 {
-    return lifecycle(r, "pause");
+    return lifecycle(r, "pause", "campaign.paused");
 }
 
 enum MHD_Result http_campaigns_resume(struct http_req *r)
 {
-    return lifecycle(r, "resume");
+    return lifecycle(r, "resume", "campaign.resumed");
 }
 
 enum MHD_Result http_campaigns_end(struct http_req *r)
 {
-    return lifecycle(r, "end");
+    return lifecycle(r, "end", "campaign.ended");
 }
 
 /* Reads the PATCH body IN into *P. Returns 0, or -1 with DETAIL filled. */

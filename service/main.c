@@ -29,8 +29,8 @@
 #include "http_export.h"
 #include "http_ui.h"
 #include "log.h"
+#include "db_migrate.h"
 #include "metrics_ops.h"
-#include "migrate.h"
 #include "notify.h"
 #include "outbox.h"
 #include "principal.h"
@@ -144,7 +144,7 @@ static int wait_for_database(const sigset_t *set, bool answered)
         if (sig == SIGHUP)
             log_msg(LOGL_WARN, "SIGHUP while waiting for the database: not reloaded (coupond "
                                "is not ready yet); send it again once it is");
-        answered = db_conn() != NULL;
+        answered = db_ping() == DB_ONE_RESULT;
         db_teardown();
     }
     return 0;
@@ -171,7 +171,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
-    bool db_answered = db_conn() != NULL;
+    bool db_answered = db_ping() == DB_ONE_RESULT;
     if (!db_answered)
         log_msg(LOGL_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
@@ -268,9 +268,10 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL, why[24];
+    char *json = NULL;
+    enum db_word why;
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, &why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;

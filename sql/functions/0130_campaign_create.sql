@@ -19,7 +19,7 @@ CREATE OR REPLACE FUNCTION campaign_create(
     p_offer_multiply boolean, p_in_home_date date, p_gross_margin_pct numeric,
     p_fixed_cost_cents bigint, p_response_window_days integer, p_role text,
     p_starts_on date, p_ends_on date,
-    OUT status text, OUT body json)
+    OUT status status_word, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns;

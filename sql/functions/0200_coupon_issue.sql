@@ -11,7 +11,7 @@
 CREATE OR REPLACE FUNCTION coupon_issue_begin(
     p_campaign bigint, p_count integer, p_max_uses integer, p_card bigint,
     p_request_key text, p_created_by text,
-    OUT status text, OUT batch_id bigint, OUT first_serial bigint, OUT last_serial bigint,
+    OUT status status_word, OUT batch_id bigint, OUT first_serial bigint, OUT last_serial bigint,
     OUT mac_slot_hint integer, OUT ends_at bigint, OUT offer_kind text, OUT offer_value bigint,
     OUT min_basket_cents bigint)
 LANGUAGE plpgsql AS $$

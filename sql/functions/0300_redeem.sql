@@ -45,7 +45,7 @@ $$;
 -- paused one is campaign_paused from its pause on.
 CREATE OR REPLACE FUNCTION coupon_verdict_at(cp coupons, c campaigns, p_store integer,
                                              p_basket bigint, p_card bigint, p_at timestamptz)
-RETURNS text
+RETURNS status_word
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF cp.batch_id = ANY (c.voided_batches) THEN
@@ -83,7 +83,7 @@ $$;
 -- coupon_verdict(coupon, campaign, store, basket, card): coupon_verdict_at() now.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
-RETURNS text
+RETURNS status_word
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN coupon_verdict_at(cp, c, p_store, p_basket, p_card, now());
@@ -129,15 +129,15 @@ DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
-    OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
+    OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text)
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
     cp coupons;
     c campaigns;
-    v text;
+    v status_word;
     last record;
     v_at timestamptz := coalesce(p_offline_at, now());
 BEGIN
@@ -258,7 +258,7 @@ $$;
 -- coupon_check(...): what redeem would answer now, changing nothing.
 CREATE OR REPLACE FUNCTION coupon_check(
     p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
-    OUT status text, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
+    OUT status status_word, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
     OUT redeemed_at text, OUT redeemed_store integer)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -289,15 +289,15 @@ $$;
 -- a new row; the coupon (and the campaign's limit) get the use back, and the points a
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
--- as points_spent. Idempotent by (terminal, txn_id). Another store's redemption is
+-- as insufficient_points. Idempotent by (terminal, txn_id). Another store's redemption is
 -- not_found, as one that does not exist. VOIDED_AT, DISCOUNT_CENTS and CAMPAIGN_ID (ok,
 -- replay): when it was voided, and the discount and campaign of what it voided (a till's day
 -- closing counts them). status: ok | replay | conflict | not_found | already_voided |
--- points_spent
+-- insufficient_points
 DROP FUNCTION IF EXISTS redemption_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
-    OUT status text, OUT void_id bigint, OUT coupon_serial bigint, OUT voided_at text,
+    OUT status status_word, OUT void_id bigint, OUT coupon_serial bigint, OUT voided_at text,
     OUT discount_cents bigint, OUT campaign_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -363,7 +363,7 @@ BEGIN
     campaign_id := r.campaign_id;
     status := 'ok';
 EXCEPTION WHEN SQLSTATE 'CP409' THEN
-    status := 'points_spent';
+    status := 'insufficient_points';
     void_id := NULL;
     coupon_serial := NULL;
 END;
