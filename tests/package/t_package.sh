@@ -13,7 +13,8 @@
 #     new certificate, GET /v1/keys the new key; a broken certificate on the next reload is
 #     refused and changes nothing; on SIGTERM it sends STOPPING=1, drains and exits 0, and
 #     every line of its log is JSON; the timers' services run from their unit lines too;
-#  5. dpkg -i again keeps the edited conffile and the key;
+#  5. dpkg --remove, then apt install of the .deb files (as the README says) keeps the
+#     edited conffile and the key;
 #  6. dpkg --purge leaves nothing behind but the user coupond (Debian keeps system users).
 # There is no systemd as PID 1 here, so the sandbox itself is only rated, not run.
 # Needs COUPOND_DB (scripts/test's PostgreSQL), the dev PKI in certs/dev, and root or sudo.
@@ -56,7 +57,7 @@ exec 8>/run/lock/coupond-package-test.lock
 flock -w 600 8 || fail "another package test holds /run/lock/coupond-package-test.lock"
 
 marker=/etc/coupond/.package-test
-if dpkg-query -W -f='${Status}' coupond 2>/dev/null | grep -q installed; then
+if dpkg-query -W -f='${Status}' coupond 2>/dev/null | grep -qE 'installed|config-files'; then
   [ -e "$marker" ] || fail "the coupond package is installed on this machine and not by this test: remove it first"
   dpkg --purge coupond coupond-pos-client >/dev/null
 fi
@@ -72,7 +73,8 @@ cleanup() {
   local rc=$?
   [ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null || true
   [ -z "$notify_pid" ] || kill "$notify_pid" 2>/dev/null || true
-  if dpkg-query -W -f='${Status}' coupond 2>/dev/null | grep -q installed; then
+  # "config-files": removed but not purged (a failure between step 5's remove and install).
+  if dpkg-query -W -f='${Status}' coupond 2>/dev/null | grep -qE 'installed|config-files'; then
     rm -f /etc/coupond/ca.pem /etc/coupond/crl.pem /etc/coupond/server.pem /etc/coupond/server.key
     dpkg --purge coupond coupond-pos-client >/dev/null 2>&1 || true
   fi
@@ -245,14 +247,21 @@ grep -q '"drained: every request in flight finished' "$work/coupond.log" || fail
 python3 "$src/tests/log_check.py" "$work/coupond.log" || fail "the installed coupond's log fails the log check"
 ok "SIGTERM: STOPPING=1, drained, exit 0; every log line JSON, no code in it"
 
-# 5. Installing again keeps the edited conffile and the key.
+# 5. Removed (not purged) and installed again with apt as the README says (apt install
+# ./coupond_*.deb checks the dependencies; here they are all installed, so nothing is
+# downloaded): the edited conffile and the key are kept.
 key_sum=$(sha256sum /etc/coupond/keys/sign-1.key)
-DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" "$posdeb" >"$work/dpkg2.log" 2>&1 ||
-  { cat "$work/dpkg2.log" >&2; fail "dpkg -i (again)"; }
+dpkg --remove coupond coupond-pos-client >"$work/remove.log" 2>&1 ||
+  { cat "$work/remove.log" >&2; fail "dpkg --remove"; }
+DEBIAN_FRONTEND=noninteractive apt-get install -y -o DPkg::Lock::Timeout=300 \
+  -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+  "$deb" "$posdeb" >"$work/dpkg2.log" 2>&1 ||
+  { cat "$work/dpkg2.log" >&2; fail "apt-get install ./coupond_*.deb (again)"; }
+grep -q '^Setting up coupond ' "$work/dpkg2.log" || { cat "$work/dpkg2.log" >&2; fail "apt did not set coupond up again"; }
 grep -q '^# added by the package test' /etc/coupond/coupond.conf || fail "reinstalling lost the edited coupond.conf"
 [ "$(sha256sum /etc/coupond/keys/sign-1.key)" = "$key_sum" ] || fail "reinstalling replaced the signing key"
 [ ! -e /etc/coupond/keys/sign-3.key ] || fail "reinstalling made another key"
-ok "dpkg -i again: conffile edits and the key kept"
+ok "dpkg --remove, then apt install ./coupond_*.deb: conffile edits and the key kept"
 
 # 6. Purge: the admin removes what they put in /etc/coupond, then nothing may remain.
 dpkg -L coupond coupond-pos-client | sort -u >"$work/files"
