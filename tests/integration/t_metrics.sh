@@ -96,6 +96,28 @@ print(len(rules), "rules", "bad: " + ",".join(bad) if bad else "healthy")')
 echo "prometheus: $rules"
 nrules=$(grep -c '^ *- alert: ' "$contrib/prometheus/coupond-alerts.yml")
 check "prometheus_loads_every_rule" grep -q "^$nrules rules healthy\$" <<<"$rules"
+# Every query of the Grafana dashboard, as Grafana would send it (the instance variable: all),
+# parses and evaluates in this Prometheus.
+bad_queries=$(python3 - "$contrib/grafana/coupond-dashboard.json" "127.0.0.1:$pport" <<'PY'
+import json, sys, urllib.parse, urllib.request
+dash = json.load(open(sys.argv[1]))
+bad, n = [], 0
+for p in dash["panels"]:
+    for t in p.get("targets", []):
+        q = t["expr"].replace("$instance", ".*")
+        n += 1
+        url = "http://%s/api/v1/query?%s" % (sys.argv[2], urllib.parse.urlencode({"query": q}))
+        try:
+            ok = json.load(urllib.request.urlopen(url, timeout=5)).get("status") == "success"
+        except Exception:  # an HTTP 400: the query does not parse or evaluate
+            ok = False
+        if not ok:
+            bad.append(f"{p['title']}: {q}")
+print(f"prometheus: {n} dashboard queries evaluated, {len(bad)} failed", file=sys.stderr)
+print("; ".join(bad))
+PY
+)
+check "dashboard_queries_evaluate_in_prometheus${bad_queries:+ (failing: $bad_queries)}" [ -z "$bad_queries" ]
 kill "$prom" 2>/dev/null || true
 wait "$prom" 2>/dev/null || true
 
