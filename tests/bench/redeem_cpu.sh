@@ -13,6 +13,7 @@
 #   redeem_capped   the same on a campaign with max_redemptions (its counter is touched)
 #   replay          redeem() again with a used (terminal, txn_id): the replay answer
 #   refused         redeem() of a coupon already redeemed under a new key (already_redeemed)
+#   check           SELECT * FROM coupon_check(...) of an unused coupon (read-only)
 #   minimal         the minimal redeem statement: one UPDATE coupons ... RETURNING feeding one
 #                   INSERT INTO redemptions (what pgbench runs as the ceiling in run.sh)
 #   select1         SELECT 1: the frame every call pays (protocol, transaction, commit)
@@ -58,6 +59,7 @@ SQL
   echo "PREPARE r(bigint, text) AS SELECT * FROM redeem(\$1, 1, 'cpu-term', \$2, 2500, NULL, NULL);"
   echo "PREPARE m(bigint, text) AS WITH u AS (UPDATE coupons SET uses = uses + 1 WHERE serial = \$1 AND uses < max_uses RETURNING serial, campaign_id) INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id, basket_cents, discount_cents) SELECT serial, campaign_id, 1, 'cpu-min', \$2, 2500, 250 FROM u RETURNING id;"
   echo "PREPARE p AS SELECT 1;"
+  echo "PREPARE k(bigint) AS SELECT * FROM coupon_check(\$1, 1, 2500, NULL);"
   # a few calls of each first, so every plan is made and cached before counting
   for i in 1 2 3 4 5 6; do
     echo "EXECUTE r($((N + i)), 'warm-$i'); EXECUTE m($((2 * N + i)), 'warm-$i'); EXECUTE p;"
@@ -78,6 +80,9 @@ SQL
   tick redeem_capped.start
   for ((i = 1; i <= N; i++)); do echo "EXECUTE r($((4 * N + i)), 'c-$i');"; done
   tick redeem_capped.end
+  tick check.start
+  for ((i = 1; i <= N; i++)); do echo "EXECUTE k($((3 * N + 200 + i % (N / 2))));"; done
+  tick check.end
   tick minimal.start
   for ((i = 1; i <= N; i++)); do echo "EXECUTE m($((2 * N + 100 + i)), 'm-$i');"; done
   tick minimal.end
@@ -85,7 +90,7 @@ SQL
 psql_db -F ' ' -f "$WORK/run.sql" | grep -E '^[a-z_1]+\.(start|end) ' >"$WORK/ticks"
 hz=$(getconf CLK_TCK)
 base=
-for call in select1 redeem redeem_capped replay refused minimal; do
+for call in select1 redeem redeem_capped replay refused check minimal; do
   s=$(awk -v k="$call.start" '$1 == k {print $2}' "$WORK/ticks")
   e=$(awk -v k="$call.end" '$1 == k {print $2}' "$WORK/ticks")
   us=$(((e - s) * 1000000 / hz / N))
