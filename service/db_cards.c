@@ -44,6 +44,7 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
         int voided_by = PQfnumber(res, "voided_by");
         if (voided_by >= 0)
             out->voided_by = col_i64(res, voided_by);
+        db_next_coupon_read(res, &out->next); /* counter (issue 17) */
     } else if (rc >= 0) {
         rc = DB_HARD_ERROR; /* the functions answer exactly one row */
     }

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db_bounce.h"
 
 /* What the database answered for an earn, a burn or a void of a card transaction. */
 struct card_answer {
@@ -16,6 +17,7 @@ struct card_answer {
     int64_t value_cents;    /* burn: what the points are worth */
     char kind[16];          /* void: the kind of the transaction named */
     int64_t voided_by;      /* earn/burn answered "voided": the void of the first booking */
+    struct db_next_coupon next; /* earn: the bounce-back coupon (issue 17; serial 0: none) */
 };
 
 /* card_serials_reserve(COUNT, MAC_KEY): *FIRST gets the first of COUNT serials reserved for

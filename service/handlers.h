@@ -43,6 +43,9 @@ enum MHD_Result http_batches_void(struct http_req *r);
 enum MHD_Result http_audit_list(struct http_req *r);
 enum MHD_Result http_ui_index(struct http_req *r);
 enum MHD_Result http_ui_asset(struct http_req *r);
+enum MHD_Result http_redemptions_return(struct http_req *r);
+enum MHD_Result http_receipt_codes_create(struct http_req *r);
+enum MHD_Result http_cards_credit_receipt(struct http_req *r);
 
 /* The till's idempotency scope: "<store>/<terminal name>". Returns 0, or -1 if LEN is short. */
 int http_terminal_key(const struct principal *p, char *out, size_t len);

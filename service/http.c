@@ -18,6 +18,7 @@
 #include "handlers.h"
 #include "http.h"
 #include "http_guard.h"
+#include "http_lang.h"
 #include "http_limits.h"
 #include "http_ui.h"
 #include "log.h"
@@ -88,6 +89,12 @@ const struct http_route http_routes[] = {
     {"GET", "/ui", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index_bare", HTTP_BODY_DEFAULT},
     {"GET", "/ui/", ROLE_MARKETER | ROLE_ADMIN, http_ui_index, "ui_index", HTTP_BODY_DEFAULT},
     {"GET", "/ui/{}", ROLE_MARKETER | ROLE_ADMIN, http_ui_asset, "ui_asset", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/redemptions/{}/returns", ROLE_TERMINAL, http_redemptions_return,
+     "redemptions_return", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/receipt-codes", ROLE_TERMINAL, http_receipt_codes_create, "receipt_codes",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards/{}/credit-receipt", ROLE_TERMINAL, http_cards_credit_receipt,
+     "cards_credit_receipt", HTTP_BODY_DEFAULT},
 };
 const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
@@ -270,7 +277,8 @@ enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, con
         return http_ui_reply_error(r, err, detail);
     }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
-                             detail != NULL ? detail : cpn_err_message(err));
+                             detail != NULL ? detail
+                                            : cpn_err_message_lang(err, http_req_lang(r)));
     if (body != NULL && extra != NULL)
         json_object_update(body, extra);
     json_decref(extra);

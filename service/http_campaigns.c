@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
+#include "campaign_rules.h"
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
@@ -190,6 +192,11 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                                           "gross_margin_pct",
                                           "fixed_cost_cents",
                                           "response_window_days",
+                                          /* counter (issue 17): campaign_rules.c */
+                                          "max_per_card",
+                                          "max_per_receipt",
+                                          "combinable",
+                                          "trigger",
                                           NULL};
     enum MHD_Result replied;
     json_t *in = http_body_object(r, &replied);
@@ -226,7 +233,8 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
         read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
         json_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
                        sizeof detail) < 0 ||
-        read_analytics(in, c, detail, sizeof detail) < 0)
+        read_analytics(in, c, detail, sizeof detail) < 0 ||
+        campaign_rules_read(in, c, detail, sizeof detail) < 0)
         goto bad;
     if (json_object_get(in, "offer") == NULL) {
         snprintf(detail, sizeof detail, "The field 'offer' is required.");
@@ -247,6 +255,12 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     enum cpn_err err;
     int rc = db_campaign_create(c, &text, &err, why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
+        /* A bounce-back campaign gets its first serials now (the pool thread tops them up). */
+        json_t *made = c->has_trigger ? json_loads(text, 0, NULL) : NULL;
+        if (made != NULL &&
+            bounce_pool_fill(json_integer_value(json_object_get(made, "id"))) != CPN_OK)
+            bounce_wake();
+        json_decref(made);
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
         if (strcmp(why, "variant_of_variant") == 0)

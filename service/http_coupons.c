@@ -112,7 +112,7 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
 {
     if (r->handler_ctx != NULL)
         return issue_reply(r, r->handler_ctx);
-    static const char *const allowed[] = {"count", "card", "uses", NULL};
+    static const char *const allowed[] = {"count", "card", "uses", "max_per_card", NULL};
     int64_t campaign;
     if (http_parse_id(r->params[0], &campaign) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
@@ -121,7 +121,7 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     if (in == NULL)
         return replied;
     char detail[256];
-    int64_t count = 0, uses = 1;
+    int64_t count = 0, uses = 1, per_card = 0;
     const char *card_text = NULL;
     const char *unknown = json_unknown_key(in, allowed);
     struct issue_request req = {.campaign = campaign, .created_by = r->principal->name};
@@ -132,8 +132,15 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     if (json_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, sizeof detail) < 0 ||
         json_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
         json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) <
+            0 ||
+        json_int_field(in, "max_per_card", false, 1, 1000000, &per_card, detail, sizeof detail) <
             0)
         goto bad;
+    if (per_card > 0 && uses < 2) {
+        snprintf(detail, sizeof detail,
+                 "A limit per card ('max_per_card') belongs to a generic code ('uses' > 1).");
+        goto bad;
+    }
     if (uses > 1 && count != 1) {
         snprintf(detail, sizeof detail,
                  "A generic code ('uses' > 1) is issued one at a time: set 'count' to 1.");
@@ -150,6 +157,7 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     }
     req.count = (int)count;
     req.max_uses = (int)uses;
+    req.max_per_card = (int)per_card;
     const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
     bool key_ok = key == NULL || (strlen(key) >= 1 && strlen(key) <= 128);
     for (const char *k = key; key_ok && k != NULL && *k != '\0'; k++)

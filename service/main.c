@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
@@ -114,6 +115,8 @@ static int serve(const struct svc_config *cfg)
     }
     log_msg(LOG_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
             cfg->port, cfg->threads);
+    if (bounce_start() != CPN_OK) /* the bounce-back pools' thread (issue 17) */
+        log_msg(LOG_WARN, "bounce-back pools are filled only when their campaign is created");
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
     if (sig == 0) {
@@ -125,6 +128,7 @@ static int serve(const struct svc_config *cfg)
     http_exports_stop();
     issue_jobs_stop();
     http_stop(d);
+    bounce_stop();
     revocation_stop();
     codes_unload();
     http_ui_unload();

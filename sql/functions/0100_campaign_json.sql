@@ -27,6 +27,12 @@ LANGUAGE sql STABLE AS $$
         'revenue_cents', t.revenue_cents, 'discount_cents', t.discount_cents,
         'total_cost_cents', campaign_cost(c),
         'roas', CASE WHEN campaign_cost(c) > 0
-                     THEN round(t.revenue_cents::numeric / campaign_cost(c), 4) END)
+                     THEN round(t.revenue_cents::numeric / campaign_cost(c), 4) END,
+        -- counter (issue 17)
+        'max_per_card', c.max_per_card, 'max_per_receipt', c.max_per_receipt,
+        'combinable', c.combinable,
+        'trigger', CASE WHEN c.trigger_min_basket_cents IS NOT NULL
+                        THEN json_build_object('min_basket_cents', c.trigger_min_basket_cents,
+                                               'card_required', c.trigger_card_required) END)
       FROM campaign_totals(c.id, '-infinity', 'infinity') t;
 $$;

@@ -2,9 +2,14 @@
 -- and records it in the audit log; returns ('ok', campaign json), ('variant_not_found', NULL)
 -- when variant_of names no campaign, or ('variant_of_variant', NULL) when it names a variant
 -- (an A/B test is one control and its variants). Every other rule is a CHECK constraint of
--- the campaigns table.
+-- the campaigns table. Counter (issue 17): P_MAX_PER_CARD (NULL: none), P_MAX_PER_RECEIPT
+-- (NULL: 1), P_COMBINABLE (NULL: stackable), and the trigger of a 'receipt' campaign
+-- (P_TRIGGER_MIN_BASKET and P_TRIGGER_CARD_REQUIRED, both NULL for none).
 DROP FUNCTION IF EXISTS campaign_create(text, text, bigint, bigint, bigint, text, bigint, bigint,
                                         bigint, integer[], bigint, text);
+DROP FUNCTION IF EXISTS campaign_create(text, text, bigint, bigint, bigint, text, bigint, bigint,
+                                        bigint, integer[], bigint, text, boolean, date, numeric,
+                                        bigint, integer, text);
 DROP FUNCTION IF EXISTS campaign_create(text, text, bigint, bigint, bigint, text, bigint, bigint,
                                         bigint, integer[], bigint, text, boolean);
 CREATE OR REPLACE FUNCTION campaign_create(
@@ -13,6 +18,8 @@ CREATE OR REPLACE FUNCTION campaign_create(
     p_max_redemptions bigint, p_stores integer[], p_variant_of bigint, p_created_by text,
     p_offer_multiply boolean, p_in_home_date date, p_gross_margin_pct numeric,
     p_fixed_cost_cents bigint, p_response_window_days integer, p_role text,
+    p_max_per_card integer, p_max_per_receipt integer, p_combinable text,
+    p_trigger_min_basket bigint, p_trigger_card_required boolean,
     OUT status text, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -33,12 +40,16 @@ BEGIN
     INSERT INTO campaigns (name, channel, cost_cents, starts_at, ends_at, offer_kind,
                            offer_value, min_basket_cents, max_redemptions, stores,
                            variant_of, created_by, offer_multiply, in_home_date,
-                           gross_margin_pct, fixed_cost_cents, response_window_days)
+                           gross_margin_pct, fixed_cost_cents, response_window_days,
+                           max_per_card, max_per_receipt, combinable, trigger_min_basket_cents,
+                           trigger_card_required)
     VALUES (p_name, p_channel, p_cost_cents, to_timestamp(p_starts_at), to_timestamp(p_ends_at),
             p_offer_kind, p_offer_value, p_min_basket_cents, p_max_redemptions, p_stores,
             p_variant_of, p_created_by, p_offer_multiply,
             coalesce(p_in_home_date, (to_timestamp(p_starts_at) AT TIME ZONE local_tz())::date),
-            p_gross_margin_pct, p_fixed_cost_cents, coalesce(p_response_window_days, 56))
+            p_gross_margin_pct, p_fixed_cost_cents, coalesce(p_response_window_days, 56),
+            p_max_per_card, coalesce(p_max_per_receipt, 1), coalesce(p_combinable, 'stackable'),
+            p_trigger_min_basket, p_trigger_card_required)
     RETURNING * INTO c;
     PERFORM audit_record(p_created_by, p_role, 'campaign.create', c.id, 'campaign', c.id, NULL,
                          audit_image(c));

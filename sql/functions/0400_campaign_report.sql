@@ -9,6 +9,10 @@
 -- date, gaps filled, with the cumulative share), median_days_to_redeem, and the recipient
 -- list's holdout counts (campaign_holdout; the service adds the statistics). No row when the
 -- campaign does not exist. No JIT: compiling costs more than such a query takes.
+-- Counter (issue 17): revenue and discount are net of partial returns (redemption_returned:
+-- a basket counts what was not returned; with several coupons on one receipt, the most any of
+-- them had returned); 'returns' sums them; 'discount_by_vat' sums the discount per VAT rate of
+-- the redemptions that carried basket_by_vat (as redeemed: returns carry no VAT split).
 DROP FUNCTION IF EXISTS campaign_report(bigint);
 CREATE OR REPLACE FUNCTION campaign_report(p_campaign bigint, p_from date, p_to date)
 RETURNS SETOF json
@@ -16,9 +20,15 @@ LANGUAGE sql STABLE SET jit = off AS $$
     WITH tz AS (
         SELECT local_tz() AS zone
     ), live AS MATERIALIZED (
-        SELECT r.id, r.store_id, r.terminal, r.receipt, r.basket_cents, r.discount_cents,
-               (r.created_at AT TIME ZONE tz.zone)::date AS day
-          FROM redemptions r, tz
+        SELECT r.id, r.store_id, r.terminal, r.receipt,
+               r.basket_cents - coalesce(x.returned_cents, 0) AS basket_cents,
+               r.discount_cents - coalesce(x.returned_discount_cents, 0) AS discount_cents,
+               (r.created_at AT TIME ZONE tz.zone)::date AS day,
+               x.returned_cents, x.returned_discount_cents, x.returns -- counter
+          FROM redemptions r
+          -- counter: net of returns
+          LEFT JOIN (SELECT * FROM redemption_returned WHERE campaign_id = p_campaign) x
+                 ON x.redemption_id = r.id, tz
          WHERE r.campaign_id = p_campaign
            AND r.created_at >= coalesce(p_from::timestamp AT TIME ZONE tz.zone, '-infinity')
            AND r.created_at < coalesce((p_to + 1)::timestamp AT TIME ZONE tz.zone, 'infinity')
@@ -28,7 +38,7 @@ LANGUAGE sql STABLE SET jit = off AS $$
         SELECT store_id, day, 1::bigint AS n, basket_cents AS basket, discount_cents AS discount
           FROM live WHERE receipt IS NULL
         UNION ALL
-        SELECT min(store_id), min(day), count(*), max(basket_cents), sum(discount_cents)
+        SELECT min(store_id), min(day), count(*), min(basket_cents), sum(discount_cents)
           FROM live WHERE receipt IS NOT NULL
          GROUP BY terminal, receipt
     ), totals AS (
@@ -99,6 +109,18 @@ LANGUAGE sql STABLE SET jit = off AS $$
                                 'cumulative_share', round(curve.cum / f.redeemed, 6))
                                 ORDER BY curve.d), '[]'::json)
                                  FROM curve),
-        'holdout', campaign_holdout(p_campaign))
+        'holdout', campaign_holdout(p_campaign),
+        -- counter (issue 17)
+        'returns', (SELECT json_build_object(
+                            'returns', coalesce(sum(live.returns), 0),
+                            'returned_cents', coalesce(sum(live.returned_cents), 0),
+                            'discount_cents', coalesce(sum(live.returned_discount_cents), 0))
+                      FROM live),
+        'discount_by_vat', (SELECT coalesce(json_object_agg(q.k, q.s ORDER BY q.k::integer),
+                                            '{}'::json)
+                              FROM (SELECT e.key AS k, sum(e.value::bigint) AS s
+                                      FROM live JOIN redemption_vat v ON v.redemption_id = live.id,
+                                           jsonb_each_text(v.discount_by_vat) e
+                                     GROUP BY e.key) q))
       FROM f;
 $$;

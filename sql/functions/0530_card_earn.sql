@@ -4,11 +4,18 @@
 -- same request again replays the first answer; another request under the same txn_id is
 -- a conflict; a replay of an earn that was voided since answers 'voided' with the void's id
 -- (VOIDED_BY), never the points again. status: ok | replay | voided | conflict | not_found
+-- Counter (issue 17): a purchase that meets a bounce-back trigger gets one coupon of that
+-- campaign (next_*, bounce_for_earn(); a replay answers the same one). This costs the earn one
+-- statement (the trigger's lookup) when no campaign has a trigger.
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
-    OUT voided_by bigint)
+    OUT voided_by bigint,
+    -- counter (issue 17)
+    OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
+    OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
+    OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -29,6 +36,11 @@ BEGIN
             status := 'replay';
             points := t.points;
             balance := t.balance_after;
+            -- counter {
+            SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                          next_offer_value, next_min_basket, next_issued_at, next_pool_low
+              FROM bounce_of(NULL, t.id, NULL, NULL);
+            -- }
         ELSE
             status := 'conflict';
         END IF;
@@ -49,5 +61,10 @@ BEGIN
     status := 'ok';
     transaction_id := t.id;
     balance := t.balance_after;
+    -- counter {
+    SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                  next_offer_value, next_min_basket, next_issued_at, next_pool_low
+      FROM bounce_for_earn(p_store, p_basket, p_card, p_terminal, t.id);
+    -- }
 END;
 $$;
