@@ -27,7 +27,7 @@ const char *counter_refusal_sentence(const char *status, enum cpn_lang lang, int
          "A coupon on this receipt cannot be combined with others: this one cannot be added.",
          "Ein Coupon auf diesem Bon ist nicht mit anderen kombinierbar: dieser kann nicht "
          "dazukommen."},
-        {"not_combinable_exclusive",
+        {"not_combinable_alone",
          "This coupon cannot be combined with other coupons: it must be the only one on the "
          "receipt.",
          "Dieser Coupon ist nicht mit anderen Coupons kombinierbar: er muss allein auf dem Bon "

@@ -45,7 +45,7 @@ enum cpn_err db_status_err(const char *s)
                {"card_required_limit", CPN_ERR_CARD_REQUIRED},
                {"not_combinable_receipt", CPN_ERR_NOT_COMBINABLE},
                {"not_combinable_other", CPN_ERR_NOT_COMBINABLE},
-               {"not_combinable_exclusive", CPN_ERR_NOT_COMBINABLE},
+               {"not_combinable_alone", CPN_ERR_NOT_COMBINABLE},
                {"receipt_basket", CPN_ERR_CONFLICT},
                {"voided_redemption", CPN_ERR_CONFLICT},
                {"beyond_basket", CPN_ERR_CONFLICT}};

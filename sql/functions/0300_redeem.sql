@@ -113,7 +113,7 @@ $$;
 -- redemption_vat; a purchase that meets a bounce-back trigger gets one coupon of that
 -- campaign (next_*; a replay answers the same one). Further statuses: card_limit_reached |
 -- card_required_limit | not_combinable_receipt | not_combinable_other |
--- not_combinable_exclusive | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
+-- not_combinable_alone | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
 -- basket). Without a receipt id, a per-card limit or a bounce-back campaign, none of this
 -- adds a statement: the trigger is looked up inside the statement that reads the campaign.
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);

@@ -64,7 +64,7 @@ $$;
 -- one receipt are decided one after the other; without LOCK (the check) it only reads.
 -- status: ok | receipt_basket (the receipt's coupons were redeemed on another basket: TOTAL
 -- is that basket) | not_combinable_receipt (max_per_receipt of this campaign reached) |
--- not_combinable_other (an exclusive coupon is on the receipt) | not_combinable_exclusive
+-- not_combinable_other (an exclusive coupon is on the receipt) | not_combinable_alone
 -- (this coupon is exclusive and the receipt has others). TOTAL and COUPONS: the receipt's
 -- discount and live coupons so far.
 CREATE OR REPLACE FUNCTION receipt_stack_verdict(p_terminal text, p_receipt text, p_basket bigint,
@@ -129,7 +129,7 @@ BEGIN
     ELSIF v_other_exclusive THEN
         status := 'not_combinable_other';
     ELSIF c.combinable = 'exclusive' THEN
-        status := 'not_combinable_exclusive';
+        status := 'not_combinable_alone';
     ELSE
         status := 'ok';
         discount := greatest(0, least(stack_total(p_basket, v_kinds || c.offer_kind,
