@@ -877,6 +877,10 @@ def run_live(doc, client):
         from openapi_live_analytics import run_analytics
         run_analytics(L, campaign, issue, redeem)
 
+    if ("post", "/v1/redemptions/{id}/returns") in L.ops:
+        from openapi_live_counter import run_counter
+        run_counter(L, campaign, issue, redeem)
+
     L.coverage()
 
 
