@@ -33,8 +33,7 @@ static const char *const german[CPN_ERR__COUNT] = {
     [CPN_ERR_NO_SERIALS] = "In dieser Installation sind keine Seriennummern für neue Codes mehr "
                            "frei.",
     [CPN_ERR_INSUFFICIENT_POINTS] = "Die Karte hat nicht genug Punkte.",
-    [CPN_ERR_CONFLICT] =
-        "Diese Vorgangsnummer wurde schon für eine andere Anfrage verwendet.",
+    [CPN_ERR_CONFLICT] = "Diese Vorgangsnummer wurde schon für eine andere Anfrage verwendet.",
     [CPN_ERR_UNKNOWN_KEY] = "Dieser Code wurde mit einem Schlüssel signiert, den wir nicht "
                             "kennen.",
     [CPN_ERR_NO_MEMORY] = "Dem Dienst ist der Speicher ausgegangen; bitte noch einmal versuchen.",

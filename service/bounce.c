@@ -47,8 +47,8 @@ enum cpn_err bounce_pool_fill(int64_t campaign)
     char status[24];
     int64_t first = 0;
     enum cpn_err err = CPN_OK;
-    int rc = db_bounce_pool_reserve(campaign, BOUNCE_POOL_BLOCK, codes_current_mac_id(), status,
-                                    &first);
+    int rc =
+        db_bounce_pool_reserve(campaign, BOUNCE_POOL_BLOCK, codes_current_mac_id(), status, &first);
     if (rc != DB_ONE_RESULT)
         err = rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
     else if (strcmp(status, "stale") == 0)

@@ -21,8 +21,9 @@ static int read_trigger(const json_t *t, struct campaign_new *c, char *detail, s
         return -1;
     }
     if (strcmp(c->channel, "receipt") != 0) {
-        snprintf(detail, dlen, "Only a campaign of channel 'receipt' (a bounce-back coupon) can "
-                               "have a trigger.");
+        snprintf(detail, dlen,
+                 "Only a campaign of channel 'receipt' (a bounce-back coupon) can "
+                 "have a trigger.");
         return -1;
     }
     const json_t *card = json_object_get(t, "card_required");
@@ -42,8 +43,7 @@ static int read_trigger(const json_t *t, struct campaign_new *c, char *detail, s
 int campaign_rules_read(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
     const char *combinable = NULL;
-    if (json_int_field(in, "max_per_card", false, 1, 1000000, &c->max_per_card, detail, dlen) <
-            0 ||
+    if (json_int_field(in, "max_per_card", false, 1, 1000000, &c->max_per_card, detail, dlen) < 0 ||
         json_int_field(in, "max_per_receipt", false, 1, 100, &c->max_per_receipt, detail, dlen) <
             0 ||
         json_str_field(in, "combinable", false, 16, &combinable, detail, dlen) < 0)

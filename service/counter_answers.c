@@ -9,8 +9,9 @@
 const char *counter_amount(int64_t cents, enum cpn_lang lang, char *buf, size_t len)
 {
     int64_t a = cents < 0 ? -cents : cents;
-    snprintf(buf, len, lang == CPN_LANG_DE ? "%s%" PRId64 ",%02" PRId64 " €" : "%s%" PRId64
-                                                                          ".%02" PRId64 " EUR",
+    snprintf(buf, len,
+             lang == CPN_LANG_DE ? "%s%" PRId64 ",%02" PRId64 " €"
+                                 : "%s%" PRId64 ".%02" PRId64 " EUR",
              cents < 0 ? "-" : "", a / 100, a % 100);
     return buf;
 }
@@ -32,8 +33,7 @@ const char *counter_refusal_sentence(const char *status, enum cpn_lang lang, int
          "receipt.",
          "Dieser Coupon ist nicht mit anderen Coupons kombinierbar: er muss allein auf dem Bon "
          "stehen."},
-        {"card_limit_reached",
-         "This bonus card has already used this coupon as often as it may.",
+        {"card_limit_reached", "This bonus card has already used this coupon as often as it may.",
          "Mit dieser Bonuskarte wurde dieser Coupon schon so oft eingelöst, wie er darf."},
         {"card_required_limit",
          "This coupon can only be used with a bonus card (it is limited per card).",
@@ -72,8 +72,8 @@ void counter_redeem_extras(json_t *out, const struct redeem_answer *a, const cha
                             json_pack("{s:s, s:I, s:I, s:I, s:i}", "id", receipt, "basket_cents",
                                       (json_int_t)basket, "discount_cents",
                                       (json_int_t)a->receipt_discount_cents, "remaining_cents",
-                                      (json_int_t)(basket - a->receipt_discount_cents),
-                                      "coupons", (int)a->receipt_coupons));
+                                      (json_int_t)(basket - a->receipt_discount_cents), "coupons",
+                                      (int)a->receipt_coupons));
     json_t *next = bounce_json(&a->next);
     if (next != NULL)
         json_object_set_new(out, "next_coupon", next);

@@ -23,8 +23,13 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
     snprintf(m, sizeof m, "%d", max_uses);
     snprintf(card, sizeof card, "%" PRId64, card_serial);
     snprintf(per_card, sizeof per_card, "%d", max_per_card);
-    const char *params[] = {c,          n,          m, card_serial > 0 ? card : NULL, request_key,
-                            created_by, max_per_card > 0 ? per_card : NULL};
+    const char *params[] = {c,
+                            n,
+                            m,
+                            card_serial > 0 ? card : NULL,
+                            request_key,
+                            created_by,
+                            max_per_card > 0 ? per_card : NULL};
     PGresult *res = NULL;
     memset(out, 0, sizeof *out);
     int rc = db_query("coupon_issue_begin", 7, params, &res);

@@ -192,7 +192,6 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                                           "gross_margin_pct",
                                           "fixed_cost_cents",
                                           "response_window_days",
-                                          /* counter (issue 17): campaign_rules.c */
                                           "max_per_card",
                                           "max_per_receipt",
                                           "combinable",

@@ -52,9 +52,8 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
         return 0;
     *replied = http_reply_error(
         r, err,
-        err == CPN_ERR_FORGED_CODE
-            ? http_say(r, "This bonus card was not issued by us.",
-                       "Diese Bonuskarte stammt nicht von uns.")
+        err == CPN_ERR_FORGED_CODE ? http_say(r, "This bonus card was not issued by us.",
+                                              "Diese Bonuskarte stammt nicht von uns.")
         : err == CPN_ERR_MALFORMED_CODE
             ? http_say(r, "This is not a bonus card number: please scan or type it again.",
                        "Das ist keine Bonuskartennummer: bitte noch einmal scannen oder "

@@ -133,8 +133,7 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
         json_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
         json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) <
             0 ||
-        json_int_field(in, "max_per_card", false, 1, 1000000, &per_card, detail, sizeof detail) <
-            0)
+        json_int_field(in, "max_per_card", false, 1, 1000000, &per_card, detail, sizeof detail) < 0)
         goto bad;
     if (per_card > 0 && uses < 2) {
         snprintf(detail, sizeof detail,

@@ -131,9 +131,8 @@ enum MHD_Result http_cards_credit_receipt(struct http_req *r)
     if (err != CPN_OK)
         return http_reply_error(
             r, err,
-            err == CPN_ERR_FORGED_CODE
-                ? http_say(r, "This bonus card was not issued by us.",
-                           "Diese Bonuskarte stammt nicht von uns.")
+            err == CPN_ERR_FORGED_CODE ? http_say(r, "This bonus card was not issued by us.",
+                                                  "Diese Bonuskarte stammt nicht von uns.")
             : err == CPN_ERR_MALFORMED_CODE || err == CPN_ERR_TYPO
                 ? http_say(r, "This is not a bonus card number: please scan or type it again.",
                            "Das ist keine Bonuskartennummer: bitte noch einmal scannen oder "

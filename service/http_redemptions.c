@@ -81,8 +81,8 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, enum cp
 {
     static const char *const allowed_check[] = {"code",    "basket_cents",  "card",
                                                 "receipt", "basket_by_vat", NULL};
-    static const char *const allowed_redeem[] = {
-        "code", "basket_cents", "card", "txn_id", "receipt", "basket_by_vat", NULL};
+    static const char *const allowed_redeem[] = {"code",    "basket_cents",  "card", "txn_id",
+                                                 "receipt", "basket_by_vat", NULL};
     const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
@@ -187,8 +187,8 @@ enum MHD_Result http_checks_create(struct http_req *r)
     }
     struct redeem_answer a = {0};
     if (err == CPN_OK) {
-        int rc = db_check(q.code.serial, r->principal->store, q.basket, q.card, terminal,
-                          q.receipt, &a);
+        int rc =
+            db_check(q.code.serial, r->principal->store, q.basket, q.card, terminal, q.receipt, &a);
         if (rc != DB_ONE_RESULT) {
             json_decref(in);
             return http_reply_db_failure(r, rc);
@@ -214,9 +214,9 @@ enum MHD_Result http_checks_create(struct http_req *r)
         if (message == NULL && detail[0] != '\0')
             message = detail;
         json_object_set_new(out, "reason", json_string(cpn_err_code(err)));
-        json_object_set_new(out, "message", json_string(message != NULL
-                                                            ? message
-                                                            : cpn_err_message_lang(err, lang)));
+        json_object_set_new(
+            out, "message",
+            json_string(message != NULL ? message : cpn_err_message_lang(err, lang)));
         json_t *extra = err == CPN_ERR_ALREADY_REDEEMED ? redeemed_extra(&a) : NULL;
         if (extra != NULL)
             json_object_update(out, extra);
@@ -268,9 +268,9 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                                                   (json_int_t)a.redemption_id, "void_id",
                                                   (json_int_t)a.void_id));
     } else if (err != CPN_OK) {
-        result = http_reply_error_extra(r, err, refusal_sentence(err, &a, lang, buf, sizeof buf),
-                                        err == CPN_ERR_ALREADY_REDEEMED ? redeemed_extra(&a)
-                                                                        : NULL);
+        result =
+            http_reply_error_extra(r, err, refusal_sentence(err, &a, lang, buf, sizeof buf),
+                                   err == CPN_ERR_ALREADY_REDEEMED ? redeemed_extra(&a) : NULL);
     } else {
         json_t *out = json_pack("{s:I, s:I, s:I, s:I, s:i, s:s}", "redemption_id",
                                 (json_int_t)a.redemption_id, "discount_cents",

@@ -22,8 +22,7 @@ int vat_parts_read(const json_t *in, const char *key, int64_t basket, struct vat
     const json_t *v = json_object_get(in, key);
     if (v == NULL || json_is_null(v))
         return 0;
-    if (!json_is_object(v) || json_object_size(v) < 1 ||
-        json_object_size(v) > CPN_SHARES_MAX) {
+    if (!json_is_object(v) || json_object_size(v) < 1 || json_object_size(v) > CPN_SHARES_MAX) {
         snprintf(detail, dlen,
                  "The field '%s' must be an object of 1 to %d VAT rate keys with the basket's "
                  "cents at each rate, e.g. {\"1\": 3000, \"2\": 2000}.",

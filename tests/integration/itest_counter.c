@@ -8,7 +8,8 @@
 char *itest_uniq(char *buf, size_t len, const char *base)
 {
     static int n;
-    snprintf(buf, len, "%s-%d-%d", base, (int)getpid(), __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
+    snprintf(buf, len, "%s-%d-%d", base, (int)getpid(),
+             __atomic_add_fetch(&n, 1, __ATOMIC_SEQ_CST));
     return buf;
 }
 

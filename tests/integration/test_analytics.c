@@ -313,8 +313,8 @@ static char *fetch_raw(const char *path, long *status)
 static void exports_stream_every_row_in_either_spreadsheet_style(void **state)
 {
     (void)state;
-    long long campaign = itest_campaign(
-        "{\"cost_cents\":12345,\"gross_margin_pct\":37.5,\"max_per_receipt\":4}");
+    long long campaign =
+        itest_campaign("{\"cost_cents\":12345,\"gross_margin_pct\":37.5,\"max_per_receipt\":4}");
     json_t *issued = itest_issue(campaign, 5, NULL);
     long long rid = 0;
     for (int i = 0; i < 4; i++)

@@ -78,7 +78,8 @@ static void *retry_racer(void *arg)
     pthread_barrier_wait(&race->barrier);
     json_t *a = NULL;
     long st = itest_redeem_at(c, race->code, race->basket, race->txn, NULL, NULL, &a);
-    const char *next = json_string_value(json_object_get(json_object_get(a, "next_coupon"), "code"));
+    const char *next =
+        json_string_value(json_object_get(json_object_get(a, "next_coupon"), "code"));
     pthread_mutex_lock(&race->lock);
     if ((st == 201 || st == 200) && next != NULL) {
         race->ok++;
@@ -106,9 +107,8 @@ static void sixty_four_retries_of_one_qualifying_txn_give_one_coupon(void **stat
     long long mailing = itest_campaign(NULL);
     json_t *issued = itest_issue(mailing, 1, NULL);
     char txn[64];
-    struct retry_race race = {.code = itest_code(issued, 0),
-                              .txn = itest_uniq(txn, sizeof txn, "bb"),
-                              .basket = min};
+    struct retry_race race = {
+        .code = itest_code(issued, 0), .txn = itest_uniq(txn, sizeof txn, "bb"), .basket = min};
     pthread_barrier_init(&race.barrier, NULL, RACERS);
     pthread_mutex_init(&race.lock, NULL);
     pthread_t threads[RACERS];
@@ -116,7 +116,8 @@ static void sixty_four_retries_of_one_qualifying_txn_give_one_coupon(void **stat
         assert_int_equal(pthread_create(&threads[i], NULL, retry_racer, &race), 0);
     for (int i = 0; i < RACERS; i++)
         pthread_join(threads[i], NULL);
-    fprintf(stderr, "64 retries of one txn: %ld answered with a next_coupon, %d distinct, %ld other\n",
+    fprintf(stderr,
+            "64 retries of one txn: %ld answered with a next_coupon, %d distinct, %ld other\n",
             race.ok, race.distinct, race.other);
     assert_int_equal(race.ok, RACERS);
     assert_int_equal(race.distinct, 1);
@@ -147,9 +148,9 @@ static void sixty_four_retries_of_one_qualifying_txn_give_one_coupon(void **stat
     assert_int_equal(parsed.offer_value, 500);
     json_t *r = NULL;
     char txn2[64];
-    assert_int_equal(itest_redeem_at(t, signed_form, 2000, itest_uniq(txn2, sizeof txn2, "use"),
-                                     NULL, NULL, &r),
-                     201);
+    assert_int_equal(
+        itest_redeem_at(t, signed_form, 2000, itest_uniq(txn2, sizeof txn2, "use"), NULL, NULL, &r),
+        201);
     assert_int_equal(itest_int(r, "campaign_id"), bounce);
     assert_int_equal(itest_int(r, "discount_cents"), 500);
     assert_null(json_object_get(r, "next_coupon")); /* 20.00 EUR is below the trigger */
@@ -190,8 +191,8 @@ static void a_receipt_gets_one_coupon_and_a_smaller_basket_none(void **state)
     json_decref(x);
     json_decref(y);
     /* One cent below the trigger: no coupon. */
-    assert_int_equal(itest_redeem_at(t, itest_code(a, 1), min - 1,
-                                     itest_uniq(txn, sizeof txn, "r"), NULL, NULL, &x),
+    assert_int_equal(itest_redeem_at(t, itest_code(a, 1), min - 1, itest_uniq(txn, sizeof txn, "r"),
+                                     NULL, NULL, &x),
                      201);
     assert_null(json_object_get(x, "next_coupon"));
     json_decref(x);
@@ -223,14 +224,14 @@ static void an_earn_gets_a_coupon_bound_to_its_card_when_the_trigger_needs_one(v
     /* The card's earn does; its replay answers the same coupon. */
     snprintf(path, sizeof path, "/v1/cards/%s/earn", cards.numbers[0]);
     itest_uniq(txn, sizeof txn, "earn");
-    assert_int_equal(itest_post(t, path, json_pack("{s:I, s:s}", "basket_cents", (json_int_t)min,
-                                                   "txn_id", txn),
-                                &a),
-                     201);
-    assert_int_equal(itest_post(t, path, json_pack("{s:I, s:s}", "basket_cents", (json_int_t)min,
-                                                   "txn_id", txn),
-                                &b),
-                     200);
+    assert_int_equal(
+        itest_post(t, path, json_pack("{s:I, s:s}", "basket_cents", (json_int_t)min, "txn_id", txn),
+                   &a),
+        201);
+    assert_int_equal(
+        itest_post(t, path, json_pack("{s:I, s:s}", "basket_cents", (json_int_t)min, "txn_id", txn),
+                   &b),
+        200);
     json_t *next = json_object_get(a, "next_coupon");
     assert_non_null(next);
     assert_true(json_is_true(json_object_get(next, "card_bound")));
@@ -238,9 +239,8 @@ static void an_earn_gets_a_coupon_bound_to_its_card_when_the_trigger_needs_one(v
     /* Bound to the card: without it, refused; with it, redeemed. */
     const char *code = json_string_value(json_object_get(next, "code"));
     json_t *r = NULL;
-    assert_int_equal(itest_redeem_at(t, code, 1000, itest_uniq(txn, sizeof txn, "u"), NULL, NULL,
-                                     &r),
-                     422);
+    assert_int_equal(
+        itest_redeem_at(t, code, 1000, itest_uniq(txn, sizeof txn, "u"), NULL, NULL, &r), 422);
     assert_string_equal(itest_error_code(r), "card_required");
     json_decref(r);
     assert_int_equal(itest_redeem_at(t, code, 1000, itest_uniq(txn, sizeof txn, "u"), NULL,

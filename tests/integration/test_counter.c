@@ -64,7 +64,7 @@ static void generic_code_limited_per_card_holds_under_64_racers_and_500_cards(vo
     (void)state;
     /* A newspaper code: 1,000 uses, one per card; the campaign allows 500 redemptions. */
     long long campaign = itest_campaign("{\"channel\":\"print\",\"max_redemptions\":500,"
-                                       "\"offer\":{\"kind\":\"amount\",\"value\":200}}");
+                                        "\"offer\":{\"kind\":\"amount\",\"value\":200}}");
     json_t *issued = itest_issue(campaign, 1, "{\"uses\":1000,\"max_per_card\":1}");
     assert_non_null(issued);
     const char *code = itest_code(issued, 0);
@@ -88,9 +88,8 @@ static void generic_code_limited_per_card_holds_under_64_racers_and_500_cards(vo
     struct itest_client *t = itest_client_new("terminal-1");
     char txn[64];
     json_t *a = NULL;
-    assert_int_equal(itest_redeem_at(t, code, 5000, itest_uniq(txn, sizeof txn, "nc"), NULL,
-                                     NULL, &a),
-                     422);
+    assert_int_equal(
+        itest_redeem_at(t, code, 5000, itest_uniq(txn, sizeof txn, "nc"), NULL, NULL, &a), 422);
     assert_string_equal(itest_error_code(a), "card_required");
     json_decref(a);
     /* 499 more cards: 500 in all succeed; the 501st finds the campaign exhausted. */
@@ -152,8 +151,8 @@ static void a_campaign_limited_per_card_counts_every_code_of_it(void **state)
     json_t *a = NULL;
     for (size_t i = 0; i < 2; i++)
         assert_int_equal(itest_redeem_at(t, itest_code(issued, i), 3000,
-                                         itest_uniq(txn, sizeof txn, "pc"), NULL,
-                                         cards.numbers[0], NULL),
+                                         itest_uniq(txn, sizeof txn, "pc"), NULL, cards.numbers[0],
+                                         NULL),
                          201);
     /* The check says it first, and changes nothing. */
     json_t *check = json_pack("{s:s, s:i, s:s}", "code", itest_code(issued, 2), "basket_cents",
@@ -163,8 +162,7 @@ static void a_campaign_limited_per_card_counts_every_code_of_it(void **state)
     assert_string_equal(json_string_value(json_object_get(a, "reason")), "card_limit_reached");
     json_decref(a);
     assert_int_equal(itest_redeem_at(t, itest_code(issued, 2), 3000,
-                                     itest_uniq(txn, sizeof txn, "pc"), NULL, cards.numbers[0],
-                                     &a),
+                                     itest_uniq(txn, sizeof txn, "pc"), NULL, cards.numbers[0], &a),
                      409);
     assert_string_equal(itest_error_code(a), "card_limit_reached");
     json_decref(a);
@@ -278,8 +276,8 @@ static void stackable_10_and_15_percent_on_one_100_euro_receipt_give_23_50(void 
                                      itest_uniq(txn, sizeof txn, "st"), receipt, NULL, &a),
                      201);
     json_decref(a);
-    assert_int_equal(itest_redeem_at(t, itest_code(a5, 0), 10000,
-                                     itest_uniq(txn, sizeof txn, "st"), receipt, NULL, &a),
+    assert_int_equal(itest_redeem_at(t, itest_code(a5, 0), 10000, itest_uniq(txn, sizeof txn, "st"),
+                                     receipt, NULL, &a),
                      201);
     assert_int_equal(itest_int(json_object_get(a, "receipt"), "discount_cents"), 1450);
     json_decref(a);
@@ -324,8 +322,8 @@ static void an_exclusive_coupon_refuses_company_either_way(void **state)
     assert_int_equal(itest_redeem_at(t, itest_code(o, 1), 4000, itest_uniq(txn, sizeof txn, "x"),
                                      receipt, NULL, NULL),
                      201);
-    assert_int_equal(itest_redeem_at(t, itest_code(o2, 0), 3999,
-                                     itest_uniq(txn, sizeof txn, "x"), receipt, NULL, &a),
+    assert_int_equal(itest_redeem_at(t, itest_code(o2, 0), 3999, itest_uniq(txn, sizeof txn, "x"),
+                                     receipt, NULL, &a),
                      409);
     assert_string_equal(itest_error_code(a), "conflict");
     assert_non_null(strstr(json_string_value(json_object_get(a, "message")), "40.00 EUR"));
@@ -378,8 +376,8 @@ static void racing_coupons_on_one_receipt_add_up_to_the_fixed_order(void **state
 {
     (void)state;
     enum { N = 16 };
-    long long half = itest_campaign(
-        "{\"max_per_receipt\":16,\"offer\":{\"kind\":\"percent\",\"value\":50}}");
+    long long half =
+        itest_campaign("{\"max_per_receipt\":16,\"offer\":{\"kind\":\"percent\",\"value\":50}}");
     char receipt[64];
     struct stack_race race = {.issued = itest_issue(half, N, NULL),
                               .receipt = itest_uniq(receipt, sizeof receipt, "H")};
@@ -439,9 +437,9 @@ static void a_redemption_answers_and_stores_its_discount_by_vat_rate(void **stat
     assert_string_equal(itest_error_code(a), "conflict");
     json_decref(a);
     /* Parts that do not add up to the basket: refused, nothing booked. */
-    body = json_pack("{s:s, s:i, s:s, s:{s:i}}", "code", itest_code(issued, 1), "basket_cents",
-                     5000, "txn_id", itest_uniq(txn, sizeof txn, "vat"), "basket_by_vat", "1",
-                     4999);
+    body =
+        json_pack("{s:s, s:i, s:s, s:{s:i}}", "code", itest_code(issued, 1), "basket_cents", 5000,
+                  "txn_id", itest_uniq(txn, sizeof txn, "vat"), "basket_by_vat", "1", 4999);
     assert_int_equal(itest_post(t, "/v1/redemptions", body, &a), 400);
     assert_string_equal(itest_error_code(a), "bad_request");
     json_decref(a);
@@ -492,7 +490,8 @@ static void the_database_and_libcoupon_agree_on_vat_shares_and_stacks(void **sta
         nkeys[i] = n;
         int64_t discount = basket == 0 ? 0 : below(basket + 1);
         assert_int_equal(cpn_apportion(discount, parts, keys[i], n, want_vat[i]), CPN_OK);
-        json_array_append_new(vat_cases, json_pack("{s:I, s:o}", "d", (json_int_t)discount, "p", p));
+        json_array_append_new(vat_cases,
+                              json_pack("{s:I, s:o}", "d", (json_int_t)discount, "p", p));
         size_t m = (size_t)below(6);
         struct cpn_stack_offer o[CPN_SHARES_MAX];
         int64_t d[CPN_SHARES_MAX], b = below(100000);
@@ -505,15 +504,15 @@ static void the_database_and_libcoupon_agree_on_vat_shares_and_stacks(void **sta
             json_array_append_new(values, json_integer(o[k].value));
         }
         assert_int_equal(cpn_stack_apply(b, o, m, d, NULL, &want_stack[i]), CPN_OK);
-        json_array_append_new(stack_cases, json_pack("{s:I, s:o, s:o}", "b", (json_int_t)b, "k",
-                                                     kinds, "v", values));
+        json_array_append_new(
+            stack_cases, json_pack("{s:I, s:o, s:o}", "b", (json_int_t)b, "k", kinds, "v", values));
     }
     char *v = json_dumps(vat_cases, JSON_COMPACT), *s = json_dumps(stack_cases, JSON_COMPACT);
     const char *pv[] = {v}, *ps[] = {s};
-    char *got_vat = itest_sql_text(
-        "SELECT json_agg(vat_split((e->>'d')::bigint, e->'p') ORDER BY i)"
-        "  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, i)",
-        1, pv);
+    char *got_vat =
+        itest_sql_text("SELECT json_agg(vat_split((e->>'d')::bigint, e->'p') ORDER BY i)"
+                       "  FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(e, i)",
+                       1, pv);
     char *got_stack = itest_sql_text(
         "SELECT json_agg(stack_total((e->>'b')::bigint,"
         "                ARRAY(SELECT jsonb_array_elements_text(e->'k')),"
@@ -579,9 +578,9 @@ static void german_tills_get_german_sentences_with_the_same_machine_codes(void *
     itest_client_language(t, "de-DE,de;q=0.9,en;q=0.8");
     json_t *a = NULL;
     char txn[64];
-    assert_int_equal(itest_redeem_at(t, "nonsense", 100, itest_uniq(txn, sizeof txn, "de"), NULL,
-                                     NULL, &a),
-                     400);
+    assert_int_equal(
+        itest_redeem_at(t, "nonsense", 100, itest_uniq(txn, sizeof txn, "de"), NULL, NULL, &a),
+        400);
     assert_string_equal(itest_error_code(a), "malformed_code");
     assert_string_equal(json_string_value(json_object_get(a, "message")),
                         "Das ist kein Coupon-Code: bitte noch einmal scannen oder eintippen.");
@@ -605,9 +604,9 @@ static void german_tills_get_german_sentences_with_the_same_machine_codes(void *
     json_decref(a);
     /* English stays the default. */
     itest_client_language(t, "fr-FR");
-    assert_int_equal(itest_redeem_at(t, "nonsense", 100, itest_uniq(txn, sizeof txn, "de"), NULL,
-                                     NULL, &a),
-                     400);
+    assert_int_equal(
+        itest_redeem_at(t, "nonsense", 100, itest_uniq(txn, sizeof txn, "de"), NULL, NULL, &a),
+        400);
     assert_string_equal(json_string_value(json_object_get(a, "message")),
                         "This is not a coupon code: please scan or type it again.");
     json_decref(a);

@@ -26,9 +26,9 @@ static char *receipt_code(const char *txn, long long basket, json_t **answer)
 {
     struct itest_client *t = itest_client_new("terminal-1");
     json_t *a = NULL;
-    long st = itest_post(t, "/v1/receipt-codes",
-                         json_pack("{s:s, s:I}", "txn_id", txn, "basket_cents", (json_int_t)basket),
-                         &a);
+    long st =
+        itest_post(t, "/v1/receipt-codes",
+                   json_pack("{s:s, s:I}", "txn_id", txn, "basket_cents", (json_int_t)basket), &a);
     itest_client_free(t);
     assert_int_equal(st, 200);
     char *code = strdup(json_string_value(json_object_get(a, "receipt_code")));
@@ -46,8 +46,8 @@ static long credit(const char *who, const char *card, const char *code, const ch
     char path[96];
     snprintf(path, sizeof path, "/v1/cards/%s/credit-receipt", card);
     struct itest_client *c = itest_client_new(who);
-    long st = itest_post(c, path, json_pack("{s:s, s:s}", "receipt_code", code, "txn_id", txn),
-                         out);
+    long st =
+        itest_post(c, path, json_pack("{s:s, s:s}", "receipt_code", code, "txn_id", txn), out);
     itest_client_free(c);
     return st;
 }
@@ -85,29 +85,26 @@ static void a_receipt_code_credits_one_card_once(void **state)
     json_decref(a);
     json_decref(again);
     /* The same code on another card, and again on the same card: refused. */
-    assert_int_equal(credit("terminal-2", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"),
-                            &a),
-                     409);
+    assert_int_equal(
+        credit("terminal-2", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"), &a), 409);
     assert_string_equal(itest_error_code(a), "already_credited");
     json_decref(a);
-    assert_int_equal(credit("terminal-1", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"),
-                            &a),
-                     409);
+    assert_int_equal(
+        credit("terminal-1", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"), &a), 409);
     assert_string_equal(itest_error_code(a), "already_credited");
     json_decref(a);
     /* A second code for the same purchase (asked again) is the same purchase. */
     char *second = receipt_code(purchase, 4599, NULL);
-    assert_int_equal(credit("terminal-2", cards.numbers[1], second,
-                            itest_uniq(txn, sizeof txn, "cr"), NULL),
-                     409);
+    assert_int_equal(
+        credit("terminal-2", cards.numbers[1], second, itest_uniq(txn, sizeof txn, "cr"), NULL),
+        409);
     assert_int_equal(balance(cards.numbers[0]), 45);
     assert_int_equal(balance(cards.numbers[1]), 0);
     /* A changed symbol: forged (or not a code at all); nothing credited. */
     size_t n = strlen(code);
     code[n - 3] = code[n - 3] == 'A' ? 'B' : 'A';
-    assert_int_equal(credit("terminal-2", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"),
-                            &a),
-                     422);
+    assert_int_equal(
+        credit("terminal-2", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"), &a), 422);
     assert_string_equal(itest_error_code(a), "forged_code");
     json_decref(a);
     free(code);
@@ -135,9 +132,8 @@ static void a_receipt_code_after_its_deadline_credits_nothing(void **state)
     struct itest_cards cards;
     assert_int_equal(itest_cards_make(1, &cards), 0);
     json_t *a = NULL;
-    assert_int_equal(credit("terminal-2", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"),
-                            &a),
-                     422);
+    assert_int_equal(
+        credit("terminal-2", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"), &a), 422);
     assert_string_equal(itest_error_code(a), "expired");
     assert_non_null(json_string_value(json_object_get(a, "valid_until")));
     json_decref(a);
@@ -145,9 +141,8 @@ static void a_receipt_code_after_its_deadline_credits_nothing(void **state)
     /* The same purchase with a deadline ahead: credited (the deadline is the code's own). */
     r.valid_until = (uint32_t)time(NULL) + 3600;
     assert_int_equal(cpn_receipt_make(keys, &r, code), CPN_OK);
-    assert_int_equal(credit("terminal-2", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"),
-                            NULL),
-                     201);
+    assert_int_equal(
+        credit("terminal-2", cards.numbers[0], code, itest_uniq(txn, sizeof txn, "cr"), NULL), 201);
     assert_int_equal(balance(cards.numbers[0]), 99);
     itest_cards_free(&cards);
     cpn_keyring_free(keys);
@@ -163,17 +158,16 @@ static void a_purchase_that_earned_points_is_not_credited_again(void **state)
     /* The till earned on the purchase with card 0 (under the purchase's txn) ... */
     snprintf(path, sizeof path, "/v1/cards/%s/earn", cards.numbers[0]);
     struct itest_client *t = itest_client_new("terminal-1");
-    assert_int_equal(itest_post(t, path, json_pack("{s:i, s:s}", "basket_cents", 3000, "txn_id",
-                                                   purchase),
+    assert_int_equal(itest_post(t, path,
+                                json_pack("{s:i, s:s}", "basket_cents", 3000, "txn_id", purchase),
                                 NULL),
                      201);
     itest_client_free(t);
     /* ... so its receipt code credits no card. */
     char *code = receipt_code(purchase, 3000, NULL);
     json_t *a = NULL;
-    assert_int_equal(credit("terminal-1", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"),
-                            &a),
-                     409);
+    assert_int_equal(
+        credit("terminal-1", cards.numbers[1], code, itest_uniq(txn, sizeof txn, "cr"), &a), 409);
     assert_string_equal(itest_error_code(a), "already_credited");
     assert_non_null(strstr(json_string_value(json_object_get(a, "message")), "already earned"));
     json_decref(a);

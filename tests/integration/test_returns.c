@@ -26,10 +26,9 @@ static long give_back(const char *who, long long id, long long returned, const c
     char path[96];
     snprintf(path, sizeof path, "/v1/redemptions/%lld/returns", id);
     struct itest_client *c = itest_client_new(who);
-    long st = itest_post(c, path,
-                         json_pack("{s:I, s:s}", "returned_cents", (json_int_t)returned, "txn_id",
-                                   txn),
-                         out);
+    long st = itest_post(
+        c, path, json_pack("{s:I, s:s}", "returned_cents", (json_int_t)returned, "txn_id", txn),
+        out);
     itest_client_free(c);
     return st;
 }
@@ -103,9 +102,8 @@ static void returns_adding_up_to_the_basket_give_back_exactly_the_discount(void 
     char txn[64];
     for (int i = 0; i < 3; i++) {
         json_t *a = NULL;
-        assert_int_equal(give_back("terminal-1", id, parts[i], itest_uniq(txn, sizeof txn, "t3"),
-                                   &a),
-                         201);
+        assert_int_equal(
+            give_back("terminal-1", id, parts[i], itest_uniq(txn, sizeof txn, "t3"), &a), 201);
         sum += itest_int(a, "discount_cents");
         json_decref(a);
     }
@@ -124,8 +122,7 @@ static void returns_adding_up_to_the_basket_give_back_exactly_the_discount(void 
     id = redeemed(campaign, 10000, NULL);
     assert_int_equal(give_back("terminal-1", id, 6000, itest_uniq(txn, sizeof txn, "t3"), NULL),
                      201);
-    assert_int_equal(give_back("terminal-1", id, 4001, itest_uniq(txn, sizeof txn, "t3"), &a),
-                     409);
+    assert_int_equal(give_back("terminal-1", id, 4001, itest_uniq(txn, sizeof txn, "t3"), &a), 409);
     assert_int_equal(itest_int(a, "returnable_cents"), 4000);
     json_decref(a);
 }
@@ -173,7 +170,8 @@ static void sixteen_racing_returns_never_give_back_more_than_the_basket(void **s
         assert_int_equal(pthread_create(&threads[i], NULL, return_racer, &race), 0);
     for (int i = 0; i < N; i++)
         pthread_join(threads[i], NULL);
-    fprintf(stderr, "16 returns of 10.00 of a 100.00 basket: %ld booked, %ld refused, discount %lld\n",
+    fprintf(stderr,
+            "16 returns of 10.00 of a 100.00 basket: %ld booked, %ld refused, discount %lld\n",
             race.created, race.refused, race.discount);
     assert_int_equal(race.created, 10);
     assert_int_equal(race.refused, 6);
@@ -206,9 +204,8 @@ static void points_come_back_in_proportion_and_a_void_takes_only_the_rest(void *
     long long parts[2] = {3333, 3333}, want[2] = {33, 33}; /* floor(33.33), floor(66.66) - 33 */
     for (int i = 0; i < 2; i++) {
         json_t *a = NULL;
-        assert_int_equal(give_back("terminal-1", id, parts[i], itest_uniq(txn, sizeof txn, "pt"),
-                                   &a),
-                         201);
+        assert_int_equal(
+            give_back("terminal-1", id, parts[i], itest_uniq(txn, sizeof txn, "pt"), &a), 201);
         assert_int_equal(itest_int(a, "points"), want[i]);
         assert_int_equal(itest_int(a, "balance"), 100 - 33 * (i + 1));
         json_decref(a);

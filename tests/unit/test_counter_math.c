@@ -169,10 +169,8 @@ static void a_receipt_code_reads_back_what_it_says(void **state)
 {
     (void)state;
     struct cpn_keyring *k = test_keys();
-    struct cpn_receipt r = {.store = 7,
-                            .issued_at = 1790000000,
-                            .valid_until = 1791209600,
-                            .basket_cents = 4599};
+    struct cpn_receipt r = {
+        .store = 7, .issued_at = 1790000000, .valid_until = 1791209600, .basket_cents = 4599};
     snprintf(r.terminal, sizeof r.terminal, "terminal-1");
     snprintf(r.txn, sizeof r.txn, "buy-0001:a_b.c");
     char code[CPN_RECEIPT_CODE_MAX];
