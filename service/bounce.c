@@ -1,6 +1,7 @@
 /* Bounce-back coupons: writing next_coupon, and the thread that keeps the pools filled. */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <string.h>
 #include <time.h>
@@ -91,18 +92,35 @@ enum cpn_err bounce_pool_fill(int64_t campaign)
     return CPN_OK;
 }
 
+static atomic_bool live = true; /* see bounce_live() */
+
+bool bounce_live(void)
+{
+    return atomic_load_explicit(&live, memory_order_relaxed);
+}
+
+void bounce_set_live(void)
+{
+    atomic_store(&live, true);
+}
+
 /* The pool thread. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static pthread_t thread;
 static bool running, woken, stopping; /* guarded by lock */
 
-/* Fills every pool that runs low, one block each. */
+/* Reads whether bounce-back campaigns exist, and fills every pool that runs low, one block
+ * each. */
 static void fill_low_pools(void)
 {
+    bool now_live = true;
+    if (db_bounce_campaigns_live(&now_live) != DB_ONE_RESULT)
+        return; /* live stays as it was */
+    atomic_store(&live, now_live);
     int64_t ids[64];
     size_t n = 0;
-    if (db_bounce_pool_needs(BOUNCE_POOL_LOW, ids, 64, &n) != DB_ONE_RESULT)
+    if (!now_live || db_bounce_pool_needs(BOUNCE_POOL_LOW, ids, 64, &n) != DB_ONE_RESULT)
         return;
     for (size_t i = 0; i < n; i++)
         if (bounce_pool_fill(ids[i]) != CPN_OK)
@@ -117,7 +135,7 @@ static void *pool_loop(void *arg)
         if (!woken) {
             struct timespec until;
             clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += 30;
+            until.tv_sec += BOUNCE_LIVE_PERIOD_S;
             pthread_cond_timedwait(&cond, &lock, &until);
             if (stopping)
                 break;

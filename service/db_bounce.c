@@ -37,6 +37,19 @@ void db_next_coupon_read(const PGresult *res, struct db_next_coupon *out)
     out->pool_low = strcmp(low, "t") == 0;
 }
 
+int db_bounce_campaigns_live(bool *live)
+{
+    PGresult *res = NULL;
+    *live = true;
+    int rc = db_query("bounce_campaigns_live", 0, NULL, &res);
+    if (rc == DB_ONE_RESULT)
+        *live = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    else if (rc >= 0)
+        rc = DB_HARD_ERROR;
+    PQclear(res);
+    return rc;
+}
+
 int db_bounce_pool_needs(int low, int64_t *ids, size_t max, size_t *n)
 {
     char l[16];

@@ -26,6 +26,10 @@ struct db_next_coupon {
 /* Reads the next_* columns of row 0 of RES (by name; absent columns leave *OUT zeroed). */
 void db_next_coupon_read(const PGresult *res, struct db_next_coupon *out);
 
+/* bounce_campaigns_live(): whether any campaign has a trigger and has not ended, into *LIVE.
+ * Returns DB_ONE_RESULT or a failure status (*LIVE then true: look rather than miss one). */
+int db_bounce_campaigns_live(bool *live) CPN_MUST_CHECK;
+
 /* The bounce-back campaigns whose pool holds fewer than LOW serials: at most MAX ids into
  * IDS, their count into *N. Returns DB_ONE_RESULT (also for none) or a failure status. */
 int db_bounce_pool_needs(int low, int64_t *ids, size_t max, size_t *n) CPN_MUST_CHECK;

@@ -100,14 +100,14 @@ int db_card_get(uint32_t serial, char **json)
 }
 
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
-                 int64_t basket, struct card_answer *out)
+                 int64_t basket, bool bounce, struct card_answer *out)
 {
     char c[16], st[16], b[24];
     snprintf(c, sizeof c, "%" PRIu32, card);
     snprintf(st, sizeof st, "%" PRId32, store);
     snprintf(b, sizeof b, "%" PRId64, basket);
-    const char *params[] = {c, st, terminal, txn, b};
-    return card_call("card_earn", 5, params, FIFTH_NONE, out);
+    const char *params[] = {c, st, terminal, txn, b, bounce ? "true" : "false"};
+    return card_call("card_earn", 6, params, FIFTH_NONE, out);
 }
 
 int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char *txn,

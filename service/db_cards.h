@@ -2,6 +2,7 @@
 #ifndef SVC_DB_CARDS_H
 #define SVC_DB_CARDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "coupon/err.h"
@@ -33,10 +34,10 @@ int db_card_create(uint32_t serial) CPN_MUST_CHECK;
 int db_card_get(uint32_t serial, char **json) CPN_MUST_CHECK;
 
 /* card_earn() in one round trip: a purchase of BASKET cents at TERMINAL (of STORE) under
- * TXN. Returns DB_ONE_RESULT with *OUT filled (a unique violation is answered as the
- * status "conflict"), or a failure status. */
+ * TXN; BOUNCE: look for a bounce-back trigger (bounce_live()). Returns DB_ONE_RESULT with *OUT
+ * filled (a unique violation is answered as the status "conflict"), or a failure status. */
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
-                 int64_t basket, struct card_answer *out) CPN_MUST_CHECK;
+                 int64_t basket, bool bounce, struct card_answer *out) CPN_MUST_CHECK;
 
 /* card_burn() in one round trip: POINTS off CARD; as db_card_earn. */
 int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char *txn,

@@ -89,7 +89,7 @@ static void read_counter(const PGresult *res, struct redeem_answer *out)
 }
 
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, const char *receipt, const char *basket_by_vat,
+              uint32_t card, const char *receipt, const char *basket_by_vat, bool bounce,
               struct redeem_answer *out)
 {
     char s[16], st[16], b[24], c[16];
@@ -97,9 +97,17 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
     snprintf(st, sizeof st, "%" PRId32, store);
     snprintf(b, sizeof b, "%" PRId64, basket);
     snprintf(c, sizeof c, "%" PRIu32, card);
-    const char *params[] = {s, st, terminal, txn, b, card != 0 ? c : NULL, receipt, basket_by_vat};
+    const char *params[] = {s,
+                            st,
+                            terminal,
+                            txn,
+                            b,
+                            card != 0 ? c : NULL,
+                            receipt,
+                            basket_by_vat,
+                            bounce ? "true" : "false"};
     PGresult *res = NULL;
-    int rc = keyed_write("redeem", 8, params, out, &res);
+    int rc = keyed_write("redeem", 9, params, out, &res);
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);

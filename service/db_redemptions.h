@@ -27,10 +27,11 @@ struct redeem_answer {
 };
 
 /* redeem() in one round trip. TERMINAL scopes TXN. CARD 0 = none. RECEIPT (the till's receipt
- * id) and BASKET_BY_VAT (JSON object text, vat_parts_text) may be NULL. Returns a db_status
- * (DB_ONE_RESULT on success) and fills *OUT. */
+ * id) and BASKET_BY_VAT (JSON object text, vat_parts_text) may be NULL; BOUNCE: look for a
+ * bounce-back trigger (bounce_live()). Returns a db_status (DB_ONE_RESULT on success) and
+ * fills *OUT. */
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, const char *receipt, const char *basket_by_vat,
+              uint32_t card, const char *receipt, const char *basket_by_vat, bool bounce,
               struct redeem_answer *out) CPN_MUST_CHECK;
 
 /* coupon_check(): what redeem would answer now; changes nothing. TERMINAL and RECEIPT (may be

@@ -27,7 +27,7 @@ const struct db_statement db_statements[] = {
     {.name = "coupon_terms", .sql = "SELECT * FROM coupon_terms($1::bigint)"},
     {.name = "redeem",
      .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
-            " $8::jsonb)"},
+            " $8::jsonb, $9::boolean)"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "redemption_void",
@@ -39,7 +39,7 @@ const struct db_statement db_statements[] = {
     {.once = true, .name = "card_create", .sql = "SELECT card_create($1::bigint)"},
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
-     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint, $6::boolean)"},
     {.name = "card_burn",
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
@@ -72,6 +72,7 @@ const struct db_statement db_statements[] = {
     {.name = "bounce_pool_add",
      .sql = "SELECT bounce_pool_add($1::bigint, $2::bigint, $3::bigint, $4::bigint[])"},
     {.name = "receipt_credit_days", .sql = "SELECT receipt_credit_days()"},
+    {.name = "bounce_campaigns_live", .sql = "SELECT bounce_campaigns_live()"},
     {.name = "card_credit_receipt",
      .sql = "SELECT * FROM card_credit_receipt($1::bigint, $2::integer, $3, $4, $5, $6,"
             " $7::bigint, $8::bigint)"},

@@ -255,6 +255,8 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     int rc = db_campaign_create(c, &text, &err, why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
         /* A bounce-back campaign gets its first serials now (the pool thread tops them up). */
+        if (c->has_trigger)
+            bounce_set_live();
         json_t *made = c->has_trigger ? json_loads(text, 0, NULL) : NULL;
         if (made != NULL &&
             bounce_pool_fill(json_integer_value(json_object_get(made, "id"))) != CPN_OK)

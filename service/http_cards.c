@@ -257,7 +257,8 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     struct card_answer a;
-    int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount, &a)
+    int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount,
+                                 bounce_live(), &a)
                   : db_card_burn(card.serial, r->principal->store, terminal, txn, amount, &a);
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)

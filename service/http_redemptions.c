@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "codes.h"
 #include "counter_answers.h"
 #include "db.h"
@@ -247,7 +248,7 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     struct redeem_answer a;
     int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card,
-                       q.receipt, q.has_vat ? vat : NULL, &a);
+                       q.receipt, q.has_vat ? vat : NULL, bounce_live(), &a);
     if (rc != DB_ONE_RESULT) {
         json_decref(in);
         return http_reply_db_failure(r, rc);

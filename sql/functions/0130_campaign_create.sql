@@ -18,8 +18,9 @@ CREATE OR REPLACE FUNCTION campaign_create(
     p_max_redemptions bigint, p_stores integer[], p_variant_of bigint, p_created_by text,
     p_offer_multiply boolean, p_in_home_date date, p_gross_margin_pct numeric,
     p_fixed_cost_cents bigint, p_response_window_days integer, p_role text,
-    p_max_per_card integer, p_max_per_receipt integer, p_combinable text,
-    p_trigger_min_basket bigint, p_trigger_card_required boolean,
+    p_max_per_card integer DEFAULT NULL, p_max_per_receipt integer DEFAULT NULL,
+    p_combinable text DEFAULT NULL, p_trigger_min_basket bigint DEFAULT NULL,
+    p_trigger_card_required boolean DEFAULT NULL,
     OUT status text, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE

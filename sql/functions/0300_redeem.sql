@@ -110,17 +110,20 @@ $$;
 -- place in the fixed order (amounts, then percents on what is left; receipt_stack_verdict);
 -- a code or campaign with max_per_card needs a card and counts its uses (card_limits_take);
 -- BASKET_BY_VAT (DSFinV-K rate keys) gets the discount apportioned to the rates, stored in
--- redemption_vat; a purchase that meets a bounce-back trigger gets one coupon of that
+-- redemption_vat; with P_BOUNCE (coupond passes it while any campaign has a trigger,
+-- bounce_campaigns_live()), a purchase that meets a bounce-back trigger gets one coupon of that
 -- campaign (next_*; a replay answers the same one). Further statuses: card_limit_reached |
 -- card_required_limit | not_combinable_receipt | not_combinable_other |
 -- not_combinable_alone | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
--- basket). Without a receipt id, a per-card limit or a bounce-back campaign, none of this
--- adds a statement: the trigger is looked up inside the statement that reads the campaign.
+-- basket). Without a receipt id, basket_by_vat, a per-card limit or P_BOUNCE, none of this adds
+-- a statement.
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text, jsonb);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint, p_receipt text, p_basket_by_vat jsonb,
+    p_card bigint, p_receipt text, p_basket_by_vat jsonb DEFAULT NULL,
+    p_bounce boolean DEFAULT false,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
     OUT void_id bigint,
@@ -136,8 +139,7 @@ DECLARE
     c campaigns;
     v text;
     last record;
-    cx record;    -- counter: the campaign and the bounce-back campaign the basket triggers
-    k record;     -- counter: the receipt's verdict
+    k record; -- counter: the receipt's verdict
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
     PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316104));
@@ -184,19 +186,7 @@ BEGIN
         status := 'not_found';
         RETURN;
     END IF;
-    -- counter: the campaign, and in the same statement the bounce-back campaign whose trigger
-    -- this purchase meets (the query of bounce_pick(); an index probe of an empty partial
-    -- index while no campaign has a trigger)
-    SELECT x AS camp,
-           (SELECT b.id FROM campaigns b
-             WHERE b.trigger_min_basket_cents IS NOT NULL AND b.ended_at IS NULL
-               AND b.trigger_min_basket_cents <= p_basket
-               AND (NOT b.trigger_card_required OR p_card IS NOT NULL)
-               AND b.paused_at IS NULL AND b.starts_at <= now() AND now() < b.ends_at
-               AND (b.stores IS NULL OR p_store = ANY (b.stores))
-             ORDER BY b.trigger_min_basket_cents DESC, b.id LIMIT 1) AS bounce
-      INTO cx FROM campaigns x WHERE x.id = cp.campaign_id;
-    c := cx.camp;
+    SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
     campaign_id := c.id;
     v := coupon_verdict(cp, c, p_store, p_basket, p_card);
     IF v <> 'ok' AND v <> 'already_redeemed' AND v <> 'campaign_exhausted' THEN
@@ -276,10 +266,10 @@ BEGIN
         INSERT INTO redemption_vat (redemption_id, basket_by_vat, discount_by_vat)
         VALUES (redemption_id, p_basket_by_vat, discount_by_vat);
     END IF;
-    IF cx.bounce IS NOT NULL THEN
+    IF p_bounce THEN
         SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
                       next_offer_value, next_min_basket, next_issued_at, next_pool_low
-          FROM bounce_issue(cx.bounce, p_card, p_terminal, p_receipt, redemption_id, NULL);
+          FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt, redemption_id, NULL);
     END IF;
     -- }
     redeemed_store := p_store;
@@ -294,7 +284,7 @@ $$;
 DROP FUNCTION IF EXISTS coupon_check(bigint, integer, bigint, bigint);
 CREATE OR REPLACE FUNCTION coupon_check(
     p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
-    p_terminal text, p_receipt text,
+    p_terminal text DEFAULT NULL, p_receipt text DEFAULT NULL,
     OUT status text, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
     OUT redeemed_at text, OUT redeemed_store integer,
     OUT receipt_discount_cents bigint, OUT receipt_coupons integer)

@@ -111,8 +111,8 @@ $$;
 
 -- bounce_pick(store, basket, card): the bounce-back campaign a purchase of BASKET cents in
 -- STORE (with a card or not) meets the trigger of now: running, in this store, its minimum
--- met, its card present if required; the most demanding trigger first. NULL when none. (The
--- redeem path asks the same inside the statement that reads the coupon's campaign.)
+-- met, its card present if required; the most demanding trigger first (then the newest).
+-- NULL when none.
 CREATE OR REPLACE FUNCTION bounce_pick(p_store integer, p_basket bigint, p_card bigint)
 RETURNS bigint
 LANGUAGE plpgsql STABLE AS $$
@@ -123,14 +123,17 @@ BEGIN
                AND (NOT b.trigger_card_required OR p_card IS NOT NULL)
                AND b.paused_at IS NULL AND b.starts_at <= now() AND now() < b.ends_at
                AND (b.stores IS NULL OR p_store = ANY (b.stores))
-             ORDER BY b.trigger_min_basket_cents DESC, b.id LIMIT 1);
+             ORDER BY b.trigger_min_basket_cents DESC, b.id DESC LIMIT 1);
 END;
 $$;
 
--- bounce_for_earn(store, basket, card, terminal, transaction): the earn's bounce-back coupon,
--- when the purchase meets a trigger.
-CREATE OR REPLACE FUNCTION bounce_for_earn(p_store integer, p_basket bigint, p_card bigint,
-                                           p_terminal text, p_transaction bigint,
+-- bounce_for(store, basket, card, terminal, receipt, redemption, transaction): the bounce-back
+-- coupon of a redemption (REDEMPTION, on RECEIPT if not NULL) or an earn (TRANSACTION), when
+-- the purchase meets a trigger (bounce_pick, bounce_issue).
+DROP FUNCTION IF EXISTS bounce_for_earn(integer, bigint, bigint, text, bigint);
+CREATE OR REPLACE FUNCTION bounce_for(p_store integer, p_basket bigint, p_card bigint,
+                                      p_terminal text, p_receipt text, p_redemption bigint,
+                                      p_transaction bigint,
     OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
     OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
     OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
@@ -141,9 +144,21 @@ BEGIN
     IF v_campaign IS NOT NULL THEN
         SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
                       next_offer_value, next_min_basket, next_issued_at, next_pool_low
-          FROM bounce_issue(v_campaign, p_card, p_terminal, NULL, NULL, p_transaction);
+          FROM bounce_issue(v_campaign, p_card, p_terminal, p_receipt, p_redemption,
+                            p_transaction);
     END IF;
 END;
+$$;
+
+-- bounce_campaigns_live(): whether any campaign has a trigger and has not ended. coupond asks
+-- it every few seconds and passes the answer to redeem() and card_earn() (P_BOUNCE), which
+-- look for a trigger only then, so that the tills pay nothing for bounce-backs while there
+-- are none.
+CREATE OR REPLACE FUNCTION bounce_campaigns_live() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM campaigns c
+                    WHERE c.trigger_min_basket_cents IS NOT NULL AND c.ended_at IS NULL
+                      AND now() < c.ends_at);
 $$;
 
 -- bounce_pool_needs(low): the bounce-back campaigns not ended whose pool holds fewer than LOW

@@ -4,12 +4,13 @@
 -- same request again replays the first answer; another request under the same txn_id is
 -- a conflict; a replay of an earn that was voided since answers 'voided' with the void's id
 -- (VOIDED_BY), never the points again. status: ok | replay | voided | conflict | not_found
--- Counter (issue 17): a purchase that meets a bounce-back trigger gets one coupon of that
--- campaign (next_*, bounce_for_earn(); a replay answers the same one). This costs the earn one
--- statement (the trigger's lookup) when no campaign has a trigger.
+-- Counter (issue 17): with P_BOUNCE (coupond passes it while any campaign has a trigger), a
+-- purchase that meets a bounce-back trigger gets one coupon of that campaign (next_*,
+-- bounce_for(); a replay answers the same one).
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
+    p_bounce boolean DEFAULT false,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
     OUT voided_by bigint,
     -- counter (issue 17)
@@ -62,9 +63,11 @@ BEGIN
     transaction_id := t.id;
     balance := t.balance_after;
     -- counter {
-    SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
-                  next_offer_value, next_min_basket, next_issued_at, next_pool_low
-      FROM bounce_for_earn(p_store, p_basket, p_card, p_terminal, t.id);
+    IF p_bounce THEN
+        SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                      next_offer_value, next_min_basket, next_issued_at, next_pool_low
+          FROM bounce_for(p_store, p_basket, p_card, p_terminal, NULL, NULL, t.id);
+    END IF;
     -- }
 END;
 $$;

@@ -34,7 +34,7 @@ ALTER TABLE campaigns DROP CONSTRAINT IF EXISTS campaigns_trigger,
         CHECK ((trigger_min_basket_cents IS NULL) = (trigger_card_required IS NULL)
                AND (trigger_min_basket_cents IS NULL OR channel = 'receipt'));
 -- The redeem path asks it for a trigger a basket meets: empty while no campaign has one.
-CREATE INDEX IF NOT EXISTS campaigns_triggered ON campaigns (trigger_min_basket_cents)
+CREATE INDEX IF NOT EXISTS campaigns_triggered ON campaigns (trigger_min_basket_cents, id)
     WHERE trigger_min_basket_cents IS NOT NULL AND ended_at IS NULL;
 
 ALTER TABLE coupon_batches
