@@ -69,6 +69,9 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
                               "used."},
     [CPN_ERR_URI_TOO_LONG] = {"uri_too_long", 414,
                               "The address is too long or has too many query parameters."},
+    [CPN_ERR_OFFLINE_CONFLICT] = {"offline_conflict", 409,
+                                  "This coupon was accepted offline but had already been used: "
+                                  "the case is listed for the marketer to decide."},
     [CPN_ERR_CARD_LIMIT_REACHED] = {"card_limit_reached", 409,
                                     "This bonus card has already used this coupon as often as "
                                     "it may."},

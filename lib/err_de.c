@@ -52,6 +52,8 @@ static const char *const german[CPN_ERR__COUNT] = {
     [CPN_ERR_VOIDED_BATCH] = "Dieser Coupon wurde zurückgezogen (seine Auflage wurde storniert) "
                              "und gilt nicht.",
     [CPN_ERR_URI_TOO_LONG] = "Die Adresse ist zu lang oder hat zu viele Parameter.",
+    [CPN_ERR_OFFLINE_CONFLICT] = "Dieser Coupon wurde offline angenommen, war aber schon "
+                                 "eingelöst: der Fall ist für die Aktion vermerkt.",
     [CPN_ERR_CARD_LIMIT_REACHED] =
         "Mit dieser Bonuskarte wurde dieser Coupon schon so oft eingelöst, wie er darf.",
     [CPN_ERR_NOT_COMBINABLE] =

@@ -3,9 +3,11 @@
  * answers with one line each; says at the start and after each basket which earlier transactions
  * are pending; on leaving, says what of an open basket stays booked. */
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cashier_internal.h"
 
@@ -27,7 +29,7 @@ static void help(struct pos_cashier_session *s)
         s, "  12.34 or total 12.34   set the basket total (coupons are checked against it)");
     pos_cashier_say(
         s, "  burn 500               burn 500 points of the scanned card at pay (1 point = 1 "
-           "cent)");
+           "cent; burn 0: none)");
     pos_cashier_say(
         s, "  pay (or done)          redeem the coupons, burn and earn points, show what to "
            "pay");
@@ -39,11 +41,37 @@ static void help(struct pos_cashier_session *s)
     pos_cashier_say(s, "  help, quit             this help; leave the till mode");
 }
 
+/* Waits until IN has input, sending the calls accepted offline whenever their time comes while
+ * the basket is empty (IN is unbuffered, so poll() sees what getline() would read). Prints the
+ * prompt again after anything was said. */
+static void wait_for_input(struct pos_cashier_session *s, FILE *in, bool prompt)
+{
+    int fd = fileno(in);
+    for (;;) {
+        const struct pos_basket *b = &s->b;
+        bool idle = s->offline_waiting > 0 && b->n_coupons == 0 && !b->has_card && !b->has_total;
+        if (!idle || fd < 0)
+            return;
+        time_t now = time(NULL);
+        int ms = s->next_sync > now ? (int)(s->next_sync - now) * 1000 : 0;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        int n = poll(&p, 1, ms);
+        if (n != 0)
+            return; /* input, end of input, or an error getline() will report */
+        if (pos_cashier_sync_due(s) && prompt) {
+            fputs("> ", s->out);
+            fflush(s->out);
+        }
+    }
+}
+
 int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
 {
-    struct pos_cashier_session s = {.till = till, .out = out};
+    struct pos_cashier_session s = {.till = till, .out = out, .prompt = prompt};
     pos_basket_clear(&s.b);
     pos_cashier_say_pending(&s);
+    /* Unbuffered: a line is read byte by byte, so nothing waits in a buffer unseen by poll(). */
+    setvbuf(in, NULL, _IONBF, 0);
     char *line = NULL;
     size_t cap = 0;
     int rc = POS_EXIT_OK;
@@ -52,6 +80,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
             fputs("> ", out);
             fflush(out);
         }
+        wait_for_input(&s, in, prompt);
         errno = 0;
         ssize_t n = getline(&line, &cap, in);
         if (n < 0) {
@@ -96,6 +125,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
             if (pos_cashier_pay(&s)) {
                 pos_basket_clear(&s.b);
                 pos_cashier_say_pending(&s);
+                s.next_sync = 0; /* the next idle moment tries to send what waits */
                 if (prompt)
                     pos_cashier_say(&s, "--- next customer ---");
             }

@@ -24,7 +24,7 @@ enum pos_line_kind {
     POS_LINE_PAY,        /* "pay", "done": book the basket */
     POS_LINE_RETRY,      /* "retry": settle the till's pending transactions */
     POS_LINE_TOTAL,      /* "total 12.34", or an amount alone: the basket total (amount) */
-    POS_LINE_BURN,       /* "burn 500": points to burn from the card (amount) */
+    POS_LINE_BURN,       /* "burn 500": points to burn from the card (amount; 0 drops them) */
     POS_LINE_COUPON,     /* a coupon code (scan) */
     POS_LINE_CARD,       /* a bonus card code (scan) */
     POS_LINE_BAD_CODE,   /* looks like a code but is not one (err: typo or malformed; why) */

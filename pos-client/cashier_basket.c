@@ -29,9 +29,10 @@ void pos_basket_clear(struct pos_basket *b)
 bool pos_basket_booked(const struct pos_basket *b)
 {
     for (size_t i = 0; i < b->n_coupons; i++)
-        if (b->coupons[i].redemption_id != 0 || b->coupons[i].pending)
+        if (b->coupons[i].redemption_id != 0 || b->coupons[i].pending || b->coupons[i].offline)
             return true;
-    return b->burn_txn_id != 0 || b->earn_txn_id != 0 || b->burn_pending || b->earn_pending;
+    return b->burn_txn_id != 0 || b->earn_txn_id != 0 || b->burn_pending || b->earn_pending ||
+           b->earn_offline;
 }
 
 /* The sum of the discounts of B's coupons (checked or redeemed), and the value of the points to
@@ -224,6 +225,13 @@ void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points)
     struct pos_basket *b = &s->b;
     if (!b->has_card) {
         pos_cashier_say(s, "Scan the customer's bonus card first, then burn points.");
+        return;
+    }
+    if (points == 0 && b->burn_txn_id == 0 && !b->burn_pending) {
+        /* Dropping a burn not yet booked is fine even in a partly booked basket (the service
+         * could not be reached: points cannot be burned offline). */
+        b->burn_points = 0;
+        pos_cashier_say(s, "BURN: no points are burned from card %s", b->card.short_form);
         return;
     }
     if (pos_basket_booked(b)) {

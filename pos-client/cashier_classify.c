@@ -112,7 +112,8 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
         return;
     }
     if (strcasecmp(word, "burn") == 0) {
-        bool ok = pos_count_parse(rest, &out->amount) == CPN_OK;
+        out->amount = 0; /* "burn 0" drops the points to burn */
+        bool ok = strcmp(rest, "0") == 0 || pos_count_parse(rest, &out->amount) == CPN_OK;
         out->kind = ok ? POS_LINE_BURN : POS_LINE_BAD_NUMBER;
         out->why = ok ? NULL : NOT_POINTS;
         return;

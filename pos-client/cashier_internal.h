@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "cashier.h"
 
@@ -24,6 +25,8 @@ struct pos_basket_coupon {
     bool void_pending;              /* cancel's void of it got no answer */
     char void_txn[POS_TXN_ID_SIZE]; /* void_pending: its txn, which cancel sends again */
     const char *waiting_for;        /* NULL, or why the last check said "not yet" (card, minimum) */
+    bool offline;                   /* accepted offline (txn_id): sent later by sync */
+    bool offline_maybe_sent;        /* offline: its online attempt may have reached the service */
 };
 
 /* The customer's basket. */
@@ -44,6 +47,8 @@ struct pos_basket {
     int64_t earn_cents;                /* what the last earn was for */
     bool earn_pending;                 /* the earn got no answer: it may have gone through */
     char earn_txn[POS_TXN_ID_SIZE];    /* earn_pending: its txn */
+    bool earn_offline;                 /* the earn was accepted offline (earn_txn) */
+    bool earn_offline_maybe_sent;      /* earn_offline: its online attempt may have arrived */
     bool void_pending[2];              /* cancel's void of the burn [0], the earn [1]: no answer */
     char void_txn[2][POS_TXN_ID_SIZE]; /* void_pending: their txns */
 };
@@ -53,7 +58,10 @@ struct pos_cashier_session {
     struct pos_till *till;
     FILE *out;
     struct pos_basket b;
-    bool quit_warned; /* "quit" with a partly booked basket was said once */
+    bool quit_warned;       /* "quit" with a partly booked basket was said once */
+    bool prompt;            /* a person at a terminal: the prompt "> " is shown */
+    size_t offline_waiting; /* calls accepted offline in the journal, as last seen */
+    time_t next_sync;       /* when to try sending them again (between customers) */
 };
 
 /* --- the session (cashier.c) --- */
@@ -86,8 +94,9 @@ void pos_cashier_on_card(struct pos_cashier_session *s, const struct pos_scan *c
  * (and said) when it is there already, the basket is full, or the basket is partly booked. */
 void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan *scan);
 
-/* "burn": keeps POINTS to burn from the card at pay; refused (and said) without a card, beyond
- * its known balance, or once the basket is partly booked. */
+/* "burn": keeps POINTS to burn from the card at pay (0 drops them, also in a partly booked
+ * basket while the burn itself is not booked); refused (and said) without a card, beyond its
+ * known balance, or once the basket is partly booked. */
 void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points);
 
 /* --- paying and cancelling (cashier_pay.c) --- */
@@ -117,5 +126,13 @@ void pos_cashier_say_pending(struct pos_cashier_session *s);
 /* "retry": settles the till's pending transactions (refused, and said, while the basket is
  * partly booked: pay or cancel settles its own). */
 void pos_cashier_retry(struct pos_cashier_session *s);
+
+/* Between customers (nothing in the basket), when calls accepted offline wait and their time
+ * has come: sends them (pos_till_sync()), saying so only when some reached the service, and
+ * counts again what waits. Returns true when it said something. */
+bool pos_cashier_sync_due(struct pos_cashier_session *s);
+
+/* Reads how many calls accepted offline wait in the journal into S. */
+void pos_cashier_count_offline(struct pos_cashier_session *s);
 
 #endif

@@ -5,6 +5,7 @@
  * txn, so the service books it at most once; every other call is a new txn. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cashier_internal.h"
 #include "money.h"
@@ -34,7 +35,10 @@ static void say_stopped(struct pos_cashier_session *s, const char *what, const s
                                                   : "no definite answer came",
                         r->txn_id);
     else
-        pos_cashier_say(s, "%s: NOT BOOKED: %s", what, r->line);
+        pos_cashier_say(s, "%s: NOT BOOKED: %s%s", what, r->line,
+                        r->offline_why[0] != '\0' && strstr(what, "Card") == what
+                            ? " Type burn 0 to pay without burning points."
+                            : "");
 }
 
 bool pos_cashier_pay(struct pos_cashier_session *s)
@@ -50,13 +54,21 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
     size_t kept = 0;
     for (size_t i = 0; i < b->n_coupons; i++) {
         struct pos_basket_coupon *c = &b->coupons[i];
-        if (c->redemption_id == 0) {
+        if (c->redemption_id == 0 && !c->offline) {
             struct pos_result r;
             pos_till_redeem(s->till, c->scan.text, b->total_cents, card,
                             c->pending ? c->txn_id : NULL, &r);
             snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
             remember(&c->pending, c->txn_id, &r);
-            if (r.exit == POS_EXIT_OK) {
+            if (r.exit == POS_EXIT_OK && r.offline_accepted) {
+                c->offline = true;
+                c->offline_maybe_sent = r.maybe_sent;
+                snprintf(c->txn_id, sizeof c->txn_id, "%s", r.txn_id);
+                c->discount_cents = r.discount_cents;
+                c->waiting_for = NULL;
+                s->offline_waiting++;
+                pos_cashier_say(s, "%s: %s", what, r.line);
+            } else if (r.exit == POS_EXIT_OK) {
                 char off[POS_MONEY_SIZE];
                 c->redemption_id = r.id;
                 c->discount_cents = r.discount_cents;
@@ -119,14 +131,20 @@ bool pos_cashier_pay(struct pos_cashier_session *s)
     int64_t off = coupon_off + (b->burn_txn_id != 0 ? b->burn_points : 0);
     int64_t due = b->total_cents - off;
     /* Points earned on what the customer pays. */
-    if (b->has_card && b->earn_txn_id == 0 && (due > 0 || b->earn_pending)) {
+    if (b->has_card && b->earn_txn_id == 0 && !b->earn_offline && (due > 0 || b->earn_pending)) {
         struct pos_result r;
         if (!b->earn_pending)
             b->earn_cents = due;
         pos_till_card_earn(s->till, card, b->earn_cents, b->earn_pending ? b->earn_txn : NULL, &r);
         remember(&b->earn_pending, b->earn_txn, &r);
         snprintf(what, sizeof what, "Card %s", b->card.short_form);
-        if (r.exit == POS_EXIT_OK) {
+        if (r.exit == POS_EXIT_OK && r.offline_accepted) {
+            b->earn_offline = true;
+            b->earn_offline_maybe_sent = r.maybe_sent;
+            snprintf(b->earn_txn, sizeof b->earn_txn, "%s", r.txn_id);
+            s->offline_waiting++;
+            pos_cashier_say(s, "%s: %s", what, r.line);
+        } else if (r.exit == POS_EXIT_OK) {
             b->earn_txn_id = r.id;
             b->earned_points = r.points;
             b->card_balance = r.balance;
@@ -175,6 +193,28 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
         struct pos_basket_coupon *c = &b->coupons[i];
         struct pos_result r;
         snprintf(what, sizeof what, "Coupon %s", c->scan.short_form);
+        if (c->offline && !c->offline_maybe_sent) {
+            /* Never left the till: withdrawn, nothing reaches the service. */
+            pos_till_withdraw(s->till, c->txn_id, &r);
+            pos_cashier_say(s, "%s: %s", what, r.line);
+            if (r.exit != POS_EXIT_OK) {
+                done = false;
+                continue;
+            }
+            c->offline = false;
+            if (s->offline_waiting > 0)
+                s->offline_waiting--;
+            continue;
+        }
+        if (c->offline) {
+            /* It may have reached the service: sent now (at most once), then voided. */
+            pos_till_redeem(s->till, c->scan.text, b->total_cents, card, c->txn_id, &r);
+            if (!settled(s, what, &r, &c->redemption_id)) {
+                done = false;
+                continue;
+            }
+            c->offline = false;
+        }
         if (c->pending) {
             pos_till_redeem(s->till, c->scan.text, b->total_cents, card, c->txn_id, &r);
             if (!settled(s, what, &r, &c->redemption_id)) {
@@ -199,6 +239,23 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
         pos_till_card_burn(s->till, card, b->burn_points, b->burn_txn, &r);
         if (settled(s, what, &r, &b->burn_txn_id))
             b->burn_pending = false;
+        else
+            done = false;
+    }
+    if (b->earn_offline && !b->earn_offline_maybe_sent) {
+        pos_till_withdraw(s->till, b->earn_txn, &r);
+        pos_cashier_say(s, "%s: %s", what, r.line);
+        if (r.exit == POS_EXIT_OK) {
+            b->earn_offline = false;
+            if (s->offline_waiting > 0)
+                s->offline_waiting--;
+        } else {
+            done = false;
+        }
+    } else if (b->earn_offline) {
+        pos_till_card_earn(s->till, card, b->earn_cents, b->earn_txn, &r);
+        if (settled(s, what, &r, &b->earn_txn_id))
+            b->earn_offline = false;
         else
             done = false;
     }
@@ -239,6 +296,11 @@ void pos_cashier_say_booked(struct pos_cashier_session *s)
         if (c->redemption_id != 0)
             pos_cashier_say(s, "  coupon %s: redemption %" PRId64 " (pos-client void %" PRId64 ")",
                             c->scan.short_form, c->redemption_id, c->redemption_id);
+        else if (c->offline)
+            pos_cashier_say(s,
+                            "  coupon %s: accepted offline (txn %s); pos-client sync sends it, "
+                            "then void it if needed",
+                            c->scan.short_form, c->txn_id);
         else if (c->pending)
             pos_cashier_say(s,
                             "  coupon %s: perhaps redeemed (no answer): txn %s is pending; "
@@ -255,6 +317,11 @@ void pos_cashier_say_booked(struct pos_cashier_session *s)
                             "retry %s settles it (it cannot book twice), then void it if needed",
                             b->card.short_form, i == 0 ? "burned" : "earned", pending_txn[i],
                             pending_txn[i]);
+    if (b->earn_offline)
+        pos_cashier_say(s,
+                        "  card %s: earn accepted offline (txn %s); pos-client sync sends it, then "
+                        "void it if needed",
+                        b->card.short_form, b->earn_txn);
     const int64_t txns[2] = {b->burn_txn_id, b->earn_txn_id};
     for (size_t i = 0; i < 2; i++)
         if (txns[i] != 0)

@@ -1,8 +1,11 @@
 /* Pending transactions in the cashier mode: saying which earlier ones got no answer, settling
  * them on "retry" (each sent again under its own txn id, so the service books it at most once),
- * and telling the cashier, when a basket's own call was sent again, what became of its first
- * attempt. */
+ * telling the cashier, when a basket's own call was sent again, what became of its first
+ * attempt; and sending the calls accepted offline between customers once the service answers. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cashier_internal.h"
 
@@ -33,15 +36,59 @@ void pos_cashier_say_pending(struct pos_cashier_session *s)
     if (pos_till_pending(s->till, &j) == CPN_OK) {
         size_t n = 0;
         for (size_t i = 0; i < j.n_pending; i++)
-            if (!in_basket(&s->b, j.pending[i].txn_id))
+            if (!j.pending[i].offline && !in_basket(&s->b, j.pending[i].txn_id))
                 n++;
         if (n > 0)
             pos_cashier_say(s,
                             "PENDING: %zu earlier transaction%s of this till got no answer: type "
                             "retry to settle %s (each is booked at most once).",
                             n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+        s->offline_waiting = j.n_offline;
+        if (j.n_offline > 0)
+            pos_cashier_say(s,
+                            "OFFLINE: %zu call%s accepted offline wait%s: %s sent when the "
+                            "coupon service answers again.",
+                            j.n_offline, j.n_offline == 1 ? "" : "s", j.n_offline == 1 ? "s" : "",
+                            j.n_offline == 1 ? "it is" : "they are");
     }
     pos_journal_state_free(&j);
+}
+
+/* Seconds between two attempts to send the calls accepted offline. */
+#define SYNC_EVERY_S 1
+
+void pos_cashier_count_offline(struct pos_cashier_session *s)
+{
+    struct pos_journal_state j;
+    if (pos_till_pending(s->till, &j) == CPN_OK)
+        s->offline_waiting = j.n_offline;
+    pos_journal_state_free(&j);
+}
+
+bool pos_cashier_sync_due(struct pos_cashier_session *s)
+{
+    const struct pos_basket *b = &s->b;
+    time_t now = time(NULL);
+    if (s->offline_waiting == 0 || now < s->next_sync || b->n_coupons > 0 || b->has_card ||
+        b->has_total)
+        return false;
+    s->next_sync = now + SYNC_EVERY_S;
+    size_t sent = 0, len = 0;
+    char *text = NULL;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem == NULL)
+        return false;
+    (void)pos_till_sync(s->till, false, true, mem, &sent);
+    fclose(mem);
+    if (sent > 0 && len > 0) {
+        if (s->prompt)
+            fputs("\r\033[K", s->out); /* over the prompt shown while waiting */
+        fwrite(text, 1, len, s->out);
+        fflush(s->out);
+    }
+    free(text);
+    pos_cashier_count_offline(s);
+    return sent > 0;
 }
 
 void pos_cashier_retry(struct pos_cashier_session *s)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "money.h"
 
 /* Where a value comes from, for messages: "FILE:LINE" or an environment variable's name. */
 #define ORIGIN_SIZE 256
@@ -20,6 +21,9 @@ struct pos_config *pos_config_new(void)
     cfg->timeout_ms = POS_DEFAULT_TIMEOUT_MS;
     cfg->connect_timeout_ms = POS_DEFAULT_CONNECT_TIMEOUT_MS;
     cfg->journal_max_bytes = POS_DEFAULT_JOURNAL_MAX_BYTES;
+    cfg->offline_max_discount_cents = POS_DEFAULT_OFFLINE_MAX_DISCOUNT_CENTS;
+    cfg->offline_max_count = POS_DEFAULT_OFFLINE_MAX_COUNT;
+    cfg->offline_max_hours = POS_DEFAULT_OFFLINE_MAX_HOURS;
     return cfg;
 }
 
@@ -48,8 +52,9 @@ static enum cpn_err set_string(char **slot, const char *value)
 }
 
 /* One settable item: its name in the file, its environment variable, and where it goes (by
- * offset into struct pos_config): a string slot when UNIT is NULL, else a whole number of UNIT
- * ("milliseconds", "bytes") from MIN to MAX. */
+ * offset into struct pos_config): a string slot when UNIT is NULL, an amount of euros (kept in
+ * cents) from MIN to MAX cents when UNIT is "EUR", else a whole number of UNIT ("milliseconds",
+ * "bytes") from MIN to MAX. */
 struct setting {
     const char *file_key;
     const char *env;
@@ -63,6 +68,18 @@ struct setting {
 static enum cpn_err set_number(long *out, const struct setting *s, const char *value,
                                const char *origin, const char *name, char *msg, size_t msg_size)
 {
+    if (strcmp(s->unit, "EUR") == 0) {
+        int64_t cents;
+        if (pos_money_parse(value, &cents) != CPN_OK || cents < s->min || cents > s->max) {
+            char low[POS_MONEY_SIZE], high[POS_MONEY_SIZE];
+            snprintf(msg, msg_size, "%s: %s must be an amount of euros from %s to %s, not '%s'",
+                     origin, name, pos_money_format(s->min, low), pos_money_format(s->max, high),
+                     value);
+            return CPN_ERR_BAD_REQUEST;
+        }
+        *out = (long)cents;
+        return CPN_OK;
+    }
     char *end = NULL;
     errno = 0;
     long v = strtol(value, &end, 10);
@@ -87,9 +104,18 @@ static const struct setting settings[] = {
      offsetof(struct pos_config, connect_timeout_ms), "milliseconds", 1, POS_MAX_TIMEOUT_MS},
     {"journal_max_bytes", "POS_JOURNAL_MAX_BYTES", offsetof(struct pos_config, journal_max_bytes),
      "bytes", POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
+    {"offline_max_discount", "POS_OFFLINE_MAX_DISCOUNT",
+     offsetof(struct pos_config, offline_max_discount_cents), "EUR", 0,
+     POS_MAX_OFFLINE_MAX_DISCOUNT_CENTS},
+    {"offline_max_count", "POS_OFFLINE_MAX_COUNT", offsetof(struct pos_config, offline_max_count),
+     "redemptions", 0, POS_MAX_OFFLINE_MAX_COUNT},
+    {"offline_max_hours", "POS_OFFLINE_MAX_HOURS", offsetof(struct pos_config, offline_max_hours),
+     "hours", 0, POS_MAX_OFFLINE_MAX_HOURS},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
-#define KNOWN_KEYS "url, ca, cert, key, state, timeout_ms, connect_timeout_ms, journal_max_bytes"
+#define KNOWN_KEYS                                                                                 \
+    "url, ca, cert, key, state, timeout_ms, connect_timeout_ms, journal_max_bytes, "               \
+    "offline_max_discount, offline_max_count, offline_max_hours"
 
 /* Stores VALUE into CFG for setting S; NAME (the key or variable) and ORIGIN are for messages.
  * Returns CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG) or CPN_ERR_NO_MEMORY. */

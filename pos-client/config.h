@@ -16,6 +16,15 @@
 #define POS_DEFAULT_JOURNAL_MAX_BYTES 65536L
 #define POS_MIN_JOURNAL_MAX_BYTES     4096L
 #define POS_MAX_JOURNAL_MAX_BYTES     (64L * 1024L * 1024L)
+/* Floor limits of offline redemption (docs/cashier.md): the largest discount per coupon, the most
+ * offline redemptions waiting to be sent, the most hours since the last successful contact with
+ * the service; 0 for any of them switches offline redemption off. */
+#define POS_DEFAULT_OFFLINE_MAX_DISCOUNT_CENTS 1000L
+#define POS_MAX_OFFLINE_MAX_DISCOUNT_CENTS     1000000L
+#define POS_DEFAULT_OFFLINE_MAX_COUNT          50L
+#define POS_MAX_OFFLINE_MAX_COUNT              100000L
+#define POS_DEFAULT_OFFLINE_MAX_HOURS          24L
+#define POS_MAX_OFFLINE_MAX_HOURS              8760L
 
 struct pos_config {
     char *url;       /* https://host:port of coupond, without a trailing slash */
@@ -25,10 +34,14 @@ struct pos_config {
     char *state_dir; /* keys.json and journal.log live here */
     long timeout_ms; /* a whole call, connect included */
     long connect_timeout_ms;
-    long journal_max_bytes; /* journal.log is compacted when it grows beyond this */
+    long journal_max_bytes;          /* journal.log is compacted when it grows beyond this */
+    long offline_max_discount_cents; /* offline: largest discount per coupon (0: none offline) */
+    long offline_max_count;          /* offline: most redemptions waiting to be sent (0: off) */
+    long offline_max_hours;          /* offline: most hours since the last contact (0: off) */
 };
 
-/* A configuration holding only the defaults (timeouts, journal size; no strings set). The caller
+/* A configuration holding only the defaults (timeouts, journal size, offline limits; no strings
+ * set). The caller
  * owns it and frees it with pos_config_free(). Returns NULL when out of memory. */
 struct pos_config *pos_config_new(void);
 
@@ -36,7 +49,8 @@ struct pos_config *pos_config_new(void);
 void pos_config_free(struct pos_config *cfg);
 
 /* Reads `key = value` lines from PATH into CFG (keys: url, ca, cert, key, state, timeout_ms,
- * connect_timeout_ms, journal_max_bytes; lines starting with '#' and blank lines are skipped; a key
+ * connect_timeout_ms, journal_max_bytes, offline_max_discount (euros), offline_max_count,
+ * offline_max_hours; lines starting with '#' and blank lines are skipped; a key
  * given twice takes its last value). A missing PATH is an error when REQUIRED, else nothing is
  * read. Returns CPN_OK; CPN_ERR_BAD_REQUEST for a bad line (MSG names file and line); CPN_ERR_IO
  * when PATH cannot be read; CPN_ERR_NO_MEMORY. MSG (MSG_SIZE bytes) receives one line for a person
@@ -45,7 +59,8 @@ CPN_MUST_CHECK enum cpn_err pos_config_read_file(struct pos_config *cfg, const c
                                                  bool required, char *msg, size_t msg_size);
 
 /* Overrides CFG with POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE, POS_TIMEOUT_MS,
- * POS_CONNECT_TIMEOUT_MS and POS_JOURNAL_MAX_BYTES where set and not empty. Returns CPN_OK,
+ * POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT, POS_OFFLINE_MAX_COUNT
+ * and POS_OFFLINE_MAX_HOURS where set and not empty. Returns CPN_OK,
  * CPN_ERR_BAD_REQUEST for a bad number (MSG says which variable) or CPN_ERR_NO_MEMORY. */
 CPN_MUST_CHECK enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg,
                                                  size_t msg_size);

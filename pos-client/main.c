@@ -44,6 +44,9 @@ static int cmd_card(struct ctx *ctx, int argc, char **argv);
 static int cmd_till(struct ctx *ctx, int argc, char **argv);
 static int cmd_retry(struct ctx *ctx, int argc, char **argv);
 static int cmd_pending(struct ctx *ctx, int argc, char **argv);
+static int cmd_sync(struct ctx *ctx, int argc, char **argv);
+static int cmd_closing(struct ctx *ctx, int argc, char **argv);
+static int cmd_journal(struct ctx *ctx, int argc, char **argv);
 
 static const struct command commands[] = {
     {"status", "", "show which terminal and store the coupon service sees", cmd_status},
@@ -60,6 +63,12 @@ static const struct command commands[] = {
     {"pending", "", "list the transactions that got no answer (nothing is sent)", cmd_pending},
     {"retry", "[TXN_ID]",
      "settle the transactions that got no answer (each is booked at most once)", cmd_retry},
+    {"sync", "", "send the calls accepted offline to the coupon service (each booked once)",
+     cmd_sync},
+    {"closing", "[DAY]",
+     "compare the service's day closing (default today) with this till's journal", cmd_closing},
+    {"journal", "", "check this till's journal (its SHA-256 chain) and list what is open",
+     cmd_journal},
     {"till", "", "cashier mode: codes and commands from standard input (alias: interactive)",
      cmd_till},
     {"interactive", NULL, NULL, cmd_till},
@@ -86,23 +95,27 @@ static void usage(FILE *out)
         }
         fprintf(out, "  %-24s %s\n", synopsis, c->summary);
     }
-    fprintf(out,
-            "\nCODE and CARD are the short form (XXXX-XXXX-XXXX-XXXX; case, spaces and dashes do\n"
-            "not matter) or the QR text. Amounts are euros: 12, 12.3, 12.34 or 12,34.\n"
-            "Without a command and with a terminal on standard input, pos-client starts the till\n"
-            "mode.\n"
-            "\nOptions:\n"
-            "  -c, --config FILE  configuration file (default " POS_CONFIG_DEFAULT_PATH ")\n"
-            "  -v, --verbose      add the technical cause to every failure message\n"
-            "  -h, --help         show this help\n"
-            "  -V, --version      show the version\n"
-            "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
-            "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS.\n"
-            "\nEvery command books a new transaction; one that got no answer stays pending in the\n"
-            "journal until pos-client retry settles it.\n"
-            "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
-            "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
-            "3 coupon service unreachable, too slow or failing: try again.\n");
+    fprintf(
+        out,
+        "\nCODE and CARD are the short form (XXXX-XXXX-XXXX-XXXX; case, spaces and dashes do\n"
+        "not matter) or the QR text. Amounts are euros: 12, 12.3, 12.34 or 12,34.\n"
+        "Without a command and with a terminal on standard input, pos-client starts the till\n"
+        "mode.\n"
+        "\nOptions:\n"
+        "  -c, --config FILE  configuration file (default " POS_CONFIG_DEFAULT_PATH ")\n"
+        "  -v, --verbose      add the technical cause to every failure message\n"
+        "  -h, --help         show this help\n"
+        "  -V, --version      show the version\n"
+        "\nThe environment overrides the file: POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE,\n"
+        "POS_TIMEOUT_MS, POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT,\n"
+        "POS_OFFLINE_MAX_COUNT, POS_OFFLINE_MAX_HOURS.\n"
+        "\nWhen the coupon service cannot be reached, a scanned (signed) coupon is accepted\n"
+        "offline within the till's limits and sent later by pos-client sync.\n"
+        "\nEvery command books a new transaction; one that got no answer stays pending in the\n"
+        "journal until pos-client retry settles it.\n"
+        "\nExit status: 0 done; 1 refused (by the coupon service, or by the till before\n"
+        "asking: a typo, a forged code); 2 usage, configuration or local state error;\n"
+        "3 coupon service unreachable, too slow or failing: try again.\n");
 }
 
 /* Prints RES's line: on standard output for a result (done, refused, or checked offline), on
@@ -126,7 +139,7 @@ static void say_pending(const struct ctx *ctx, const struct pos_result *res)
 {
     struct pos_journal_state s;
     if (pos_till_pending(ctx->till, &s) == CPN_OK) {
-        size_t n = s.n_pending;
+        size_t n = s.n_pending - s.n_offline;
         if (res->pending && pos_journal_find(&s, res->txn_id) != NULL)
             n--;
         if (n > 0)
@@ -385,6 +398,60 @@ static int cmd_retry(struct ctx *ctx, int argc, char **argv)
     return rc;
 }
 
+/* `sync`: sends the calls accepted offline. */
+static int cmd_sync(struct ctx *ctx, int argc, char **argv)
+{
+    if (!no_arguments(argv[0], argc))
+        return POS_EXIT_USAGE;
+    int rc = pos_till_sync(ctx->till, ctx->verbose, false, stdout, NULL);
+    pos_till_refresh_keys(ctx->till);
+    return rc;
+}
+
+/* `closing [DAY]`: the service's day closing against this till's journal. */
+static int cmd_closing(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (!parse_args(argv[0], argc, argv, "", 1, &a))
+        return POS_EXIT_USAGE;
+    return pos_till_closing(ctx->till, a.n_pos == 1 ? a.pos[0] : NULL, ctx->verbose, stdout);
+}
+
+/* `journal`: checks the journal's chain and lists what is open, sending nothing. */
+static int cmd_journal(struct ctx *ctx, int argc, char **argv)
+{
+    if (!no_arguments(argv[0], argc))
+        return POS_EXIT_USAGE;
+    struct pos_journal_state s;
+    if (pos_till_pending(ctx->till, &s) != CPN_OK) {
+        fprintf(stderr, "pos-client: this till cannot read its journal in %s: %s\n",
+                ctx->cfg->state_dir, strerror(errno));
+        pos_journal_state_free(&s);
+        return POS_EXIT_USAGE;
+    }
+    int rc = POS_EXIT_OK;
+    if (s.damaged) {
+        printf("DAMAGED: %s Nothing is sent from it (pos-client sync refuses) until IT has looked "
+               "at %s/journal.log.\n",
+               s.damage, ctx->cfg->state_dir);
+        rc = POS_EXIT_USAGE;
+    } else if (s.chained) {
+        printf("The journal's SHA-256 chain holds: entries n=%llu to n=%llu of generation %llu.\n",
+               (unsigned long long)s.first_seq, (unsigned long long)s.last_seq,
+               (unsigned long long)s.generation);
+    } else {
+        printf("The journal is of version %u, without a chain (it is rotated out on the next "
+               "write).\n",
+               s.version);
+    }
+    printf("%zu call%s accepted offline wait%s for pos-client sync; %zu transaction%s got no "
+           "answer (pos-client retry).\n",
+           s.n_offline, s.n_offline == 1 ? "" : "s", s.n_offline == 1 ? "s" : "",
+           s.n_pending - s.n_offline, s.n_pending - s.n_offline == 1 ? "" : "s");
+    pos_journal_state_free(&s);
+    return rc;
+}
+
 /* `pending`: lists the pending transactions without sending anything. */
 static int cmd_pending(struct ctx *ctx, int argc, char **argv)
 {
@@ -399,16 +466,23 @@ static int cmd_pending(struct ctx *ctx, int argc, char **argv)
     }
     for (size_t i = 0; i < s.n_pending; i++) {
         char what[160], when[64];
-        (void)pos_till_local_time(s.pending[i].time, when, sizeof when);
-        printf("PENDING: txn %s: %s, begun %s\n", s.pending[i].txn_id,
-               pos_till_describe_entry(&s.pending[i], what, sizeof what), when);
+        const struct pos_journal_entry *e = &s.pending[i];
+        (void)pos_till_local_time(e->offline ? e->offline_at : e->time, when, sizeof when);
+        printf("%s: txn %s: %s, %s %s\n", e->offline ? "OFFLINE" : "PENDING", e->txn_id,
+               pos_till_describe_entry(e, what, sizeof what),
+               e->offline ? "accepted offline" : "begun", when);
     }
-    if (s.n_pending == 0)
+    size_t n = s.n_pending - s.n_offline;
+    if (n == 0)
         printf("Nothing pending: every transaction of this till got its answer.\n");
     else
         printf("%zu transaction%s got no answer: run pos-client retry to settle %s (each is "
                "booked at most once).\n",
-               s.n_pending, s.n_pending == 1 ? "" : "s", s.n_pending == 1 ? "it" : "them");
+               n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    if (s.n_offline > 0)
+        printf("%zu call%s accepted offline wait%s: pos-client sync sends %s.\n", s.n_offline,
+               s.n_offline == 1 ? "" : "s", s.n_offline == 1 ? "s" : "",
+               s.n_offline == 1 ? "it" : "them");
     pos_journal_state_free(&s);
     return POS_EXIT_OK;
 }

@@ -2,9 +2,14 @@
  * and the exit status for a failed call. Its operations are in till_coupon.c and till_card.c, its
  * keys in till_keys.c. */
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "contact.h"
 #include "till_internal.h"
+
+/* Seconds between two updates of $STATE/contact by one till. */
+#define CONTACT_NOTE_S 60
 
 struct pos_till *pos_till_new(const struct pos_config *cfg, struct pos_api *api, bool verbose)
 {
@@ -41,8 +46,17 @@ enum cpn_err pos_till_call(struct pos_till *till, const char *method, const char
 {
     enum cpn_err err = pos_api_call(till->api, method, path, body, status, answer);
     json_decref(body);
-    if (err == CPN_OK)
+    if (err == CPN_OK) {
         till->ok_calls++;
+        time_t now = time(NULL);
+        if (till->contact_noted == 0 || difftime(now, till->contact_noted) >= CONTACT_NOTE_S) {
+            /* For the offline floor limit; a failure only makes the contact look older. */
+            till->contact_noted = now;
+            if (pos_contact_touch(till->cfg->state_dir) != CPN_OK && till->verbose)
+                fprintf(stderr, "pos-client: cannot note the contact in %s\n",
+                        till->cfg->state_dir);
+        }
+    }
     return err;
 }
 

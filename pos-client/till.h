@@ -32,26 +32,35 @@ enum pos_exit {
 /* The outcome of one operation. */
 struct pos_result {
     enum pos_exit exit;
-    enum cpn_err err;             /* CPN_OK, the refusal, or what went wrong */
-    char line[POS_LINE_SIZE];     /* one line for the cashier, without a newline */
-    char detail[POS_DETAIL_SIZE]; /* the technical cause for IT ("" when none) */
-    bool local;                   /* decided by the till alone: no call was made */
-    bool offline;                 /* check: the service was not reached; the line says what the
-                                     signature alone shows */
-    bool pending;                 /* a journaled call got no definite answer: its txn stays
-                                     pending in the journal until a retry under the same txn id
-                                     (pos_till_retry(), or TXN given again) settles it; a new call
-                                     never takes it over */
-    bool resolving;               /* this call was the retry of a pending txn begun at began */
-    bool replayed;                /* the service repeated its first answer to this txn id */
-    char began[POS_TIME_SIZE];    /* resolving: when the pending txn was first begun */
-    char code[CPN_SHORT_LEN + 1]; /* the coupon or card concerned, short form ("" when none) */
-    char txn_id[POS_TXN_ID_SIZE]; /* the txn id used ("" when none) */
-    int64_t discount_cents;       /* check, redeem: the discount */
-    int64_t campaign_id;          /* check, redeem */
-    int64_t id;                   /* redeem: redemption id; earn, burn: card transaction id */
-    int64_t points;               /* earn, burn: points booked (>= 0) */
-    int64_t balance;              /* card operations: the card's balance after it, -1 unknown */
+    enum cpn_err err;               /* CPN_OK, the refusal, or what went wrong */
+    char line[POS_LINE_SIZE];       /* one line for the cashier, without a newline */
+    char detail[POS_DETAIL_SIZE];   /* the technical cause for IT ("" when none) */
+    bool local;                     /* decided by the till alone: no call was made */
+    bool offline;                   /* check: the service was not reached; the line says what the
+                                       signature alone shows */
+    bool pending;                   /* a journaled call got no definite answer: its txn stays
+                                       pending in the journal until a retry under the same txn id
+                                       (pos_till_retry(), or TXN given again) settles it; a new call
+                                       never takes it over */
+    bool resolving;                 /* this call was the retry of a pending txn begun at began */
+    bool offline_accepted;          /* the service could not be reached and the till accepted the
+                                       call on its own (within its floor limits): discount_cents
+                                       was given; the call waits in the journal for pos-client sync */
+    bool maybe_sent;                /* offline_accepted: the online attempt may have reached the
+                                       service (else it certainly never left the till) */
+    bool syncing;                   /* this call sent a call accepted offline (with offline_at) */
+    char offline_at[POS_TIME_SIZE]; /* offline_accepted, syncing: when the till accepted it */
+    char offline_why[POS_DETAIL_SIZE]; /* the service could not be reached and the call was not
+                                          accepted offline: why, one sentence ("" otherwise) */
+    bool replayed;                     /* the service repeated its first answer to this txn id */
+    char began[POS_TIME_SIZE];         /* resolving: when the pending txn was first begun */
+    char code[CPN_SHORT_LEN + 1];      /* the coupon or card concerned, short form ("" when none) */
+    char txn_id[POS_TXN_ID_SIZE];      /* the txn id used ("" when none) */
+    int64_t discount_cents;            /* check, redeem: the discount */
+    int64_t campaign_id;               /* check, redeem */
+    int64_t id;                        /* redeem: redemption id; earn, burn: card transaction id */
+    int64_t points;                    /* earn, burn: points booked (>= 0) */
+    int64_t balance; /* card operations: the card's balance after it, -1 unknown */
 };
 
 /* A till: the configuration, a client for the service, and the public verification keys. */
@@ -84,6 +93,37 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
 /* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res);
+
+/* `sync`: sends the calls accepted offline, in the order they were accepted, each under its own
+ * txn id with its offline time (so the service books it at most once, on that time), writing one
+ * line for each that did not simply go through and a summary line to OUT (every line when
+ * VERBOSE; nothing at all when QUIET and none reached the service), and stops at the first that
+ * still gets no answer. A journal whose chain does not hold
+ * is refused with a sentence and nothing is sent. Returns the exit status: 0 all sent (also when
+ * none waited), 2 the journal is damaged or cannot be read, 3 the service still cannot be reached
+ * (the rest wait). *SENT (may be NULL) gets how many were settled. */
+int pos_till_sync(struct pos_till *till, bool verbose, bool quiet, FILE *out, size_t *sent);
+
+/* `closing [DAY]`: the till's day closing. Asks the service who this till is and its closing of
+ * the local business day DAY (YYYY-MM-DD; NULL: today by this till's clock and time zone) with
+ * GET /v1/terminals/{name}/closing, reads the till's own ledger (every generation of its journal)
+ * for the same day (the instants the service names as its bounds), and writes both to OUT:
+ * redemptions, voids, offline redemptions and conflicts (count and discounts, in all and by
+ * campaign), points earned and burned, card voids, and the digest of the txn ids; then each
+ * difference in a line, or "No differences". Calls accepted offline and not yet sent are named
+ * (pos-client sync sends them). Returns 0 no differences, 1 differences, 2 a bad DAY or a journal
+ * that cannot be read, 3 the service cannot be reached or refused. */
+int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE *out);
+
+/* Withdraws the call of txn TXN accepted offline that never left the till (a cancelled basket's
+ * coupon or earn): closes it in the journal without sending it. Fills RES (its line says so).
+ * Refused (RES->exit usage) when TXN is not such a call. */
+void pos_till_withdraw(struct pos_till *till, const char *txn, struct pos_result *res);
+
+/* The discount the service gives for the signed coupon CODE's offer on a basket of BASKET_CENTS
+ * (the service's discount_for(): percent rounded half up to the cent, an amount capped at the
+ * basket, nothing for points). Returns -1 when it would overflow. */
+int64_t pos_till_offline_discount(const struct cpn_code *code, int64_t basket_cents);
 
 /* `card issue`: a new bonus card. */
 void pos_till_card_issue(struct pos_till *till, struct pos_result *res);
@@ -127,7 +167,8 @@ const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf
 const char *pos_till_resolution(const struct pos_journal_entry *e, const struct pos_result *res,
                                 char *buf, size_t size);
 
-/* `retry`: settles the journal's pending txns (only the one with txn id ONLY, when not NULL) one
+/* `retry`: settles the journal's pending txns (not those accepted offline, which pos_till_sync()
+ * sends; only the one with txn id ONLY, when not NULL) one
  * after the other with pos_till_retry(), writing one line for each to OUT ("txn T (what, begun
  * when): result — how it was settled"; the technical detail too when VERBOSE), and stops at the
  * first that still gets no answer (a line says how many were not tried). Returns the exit status:

@@ -86,8 +86,12 @@ static void card_booked(const struct pos_till *till, const char *kind, const cha
     if (res->points < 0 && res->points != INT64_MIN)
         res->points = -res->points; /* a burn may be told as a negative booking */
     res->replayed = status == 200;
-    char outcome[64];
-    snprintf(outcome, sizeof outcome, "%s %" PRId64 " %ld", kind, res->id, status);
+    const char *at = pos_till_get_time(answer, "booked_at");
+    bool offline = json_string_value(json_object_get(answer, "offline_at")) != NULL;
+    char outcome[POS_JOURNAL_OUTCOME_MAX];
+    snprintf(outcome, sizeof outcome, "%s %" PRId64 " %ld p=%" PRId64 "%s%.32s%s", kind, res->id,
+             status, res->points, at != NULL ? " at=" : "", at != NULL ? at : "",
+             offline ? " off" : "");
     pos_till_journal_close(till, res, outcome);
     if (strcmp(kind, "earn") == 0) {
         pos_result_line(res,
@@ -120,9 +124,15 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
     bool earn = strcmp(kind, "earn") == 0;
     json_t *body = json_pack("{s:I, s:s}", earn ? "basket_cents" : "points", (json_int_t)amount,
                              "txn_id", res->txn_id);
+    if (body != NULL && e.offline &&
+        json_object_set_new(body, "offline_at", json_string(e.offline_at)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
     if (body == NULL) {
         pos_result_no_memory(res);
-        pos_till_journal_close(till, res, "unsent 0");
+        if (!e.offline)
+            pos_till_journal_close(till, res, "unsent 0");
         return;
     }
     char path[64];
@@ -130,8 +140,29 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
     long status;
     json_t *answer;
     enum cpn_err err = pos_till_call(till, "POST", path, body, &status, &answer);
+    if (err != CPN_OK && e.offline) {
+        pos_till_sync_failure(till, &e, err, status, answer, res);
+        json_decref(answer);
+        return;
+    }
+    if (err != CPN_OK && pos_till_unreachable(till, err, status)) {
+        e.maybe_sent = status != 0 || res->resolving; /* an earlier attempt may have arrived */
+        if (earn && pos_till_accept_offline(till, &e, NULL, res)) {
+            json_decref(answer);
+            return;
+        }
+        if (!earn)
+            snprintf(res->offline_why, sizeof res->offline_why,
+                     "Points cannot be burned offline: the card's balance is only known to the "
+                     "coupon service.");
+    }
     if (err != CPN_OK) {
         pos_till_journaled_failure(till, err, status, answer, res);
+        if (res->offline_why[0] != '\0') {
+            char line[POS_LINE_SIZE];
+            snprintf(line, sizeof line, "%s", res->line);
+            pos_result_line(res, "%s Not accepted offline: %s", line, res->offline_why);
+        }
         if (err == CPN_ERR_INSUFFICIENT_POINTS &&
             pos_till_get_int(answer, "balance", &res->balance)) {
             char text[POS_LINE_SIZE / 2], balance[48];

@@ -147,7 +147,7 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
 static void already_redeemed(const json_t *answer, struct pos_result *res)
 {
     const char *message = json_string_value(json_object_get(answer, "message"));
-    const char *at = json_string_value(json_object_get(answer, "redeemed_at"));
+    const char *at = pos_till_get_time(answer, "redeemed_at");
     int64_t store;
     char text[POS_LINE_SIZE / 2];
     pos_till_without_full_stop(text, sizeof text,
@@ -160,6 +160,29 @@ static void already_redeemed(const json_t *answer, struct pos_result *res)
     char when[64];
     (void)pos_till_local_time(at, when, sizeof when);
     pos_result_line(res, "REFUSED: %s (redeemed %s in store %" PRId64 ")", text, when, store);
+}
+
+/* Appends to RES's line why the call was not accepted offline, when there is such a reason. */
+static void say_not_offline(struct pos_result *res)
+{
+    if (res->offline_why[0] == '\0' || res->exit == POS_EXIT_REFUSED)
+        return;
+    char line[POS_LINE_SIZE];
+    snprintf(line, sizeof line, "%s", res->line);
+    pos_result_line(res, "%s Not accepted offline: %s", line, res->offline_why);
+}
+
+/* The outcome recorded in the journal for a redemption answered with STATUS (A: the answer):
+ * "redeemed ID STATUS d=DISCOUNT c=CAMPAIGN[ at=WHEN][ off]" ("off" when the service recorded it
+ * as made offline). Written into BUF (SIZE bytes). */
+static void redeemed_outcome(const struct pos_result *res, long status, const json_t *answer,
+                             char *buf, size_t size)
+{
+    const char *at = pos_till_get_time(answer, "redeemed_at");
+    bool offline = json_string_value(json_object_get(answer, "offline_at")) != NULL;
+    snprintf(buf, size, "redeemed %" PRId64 " %ld d=%" PRId64 " c=%" PRId64 "%s%.32s%s", res->id,
+             status, res->discount_cents, res->campaign_id, at != NULL ? " at=" : "",
+             at != NULL ? at : "", offline ? " off" : "");
 }
 
 void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
@@ -179,20 +202,49 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         return;
     json_t *body =
         coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, res->txn_id);
+    if (body != NULL && e.offline &&
+        json_object_set_new(body, "offline_at", json_string(e.offline_at)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
     if (body == NULL) {
         pos_result_no_memory(res);
-        pos_till_journal_close(till, res, "unsent 0");
+        if (!e.offline)
+            pos_till_journal_close(till, res, "unsent 0");
         return;
     }
     long status;
     json_t *answer;
     enum cpn_err err = pos_till_call(till, "POST", "/v1/redemptions", body, &status, &answer);
+    if (err != CPN_OK && e.offline) {
+        pos_till_sync_failure(till, &e, err, status, answer, res);
+        json_decref(answer);
+        return;
+    }
+    if (err != CPN_OK && pos_till_unreachable(till, err, status)) {
+        e.maybe_sent = status != 0 || res->resolving; /* an earlier attempt may have arrived */
+        bool accepted = pos_till_accept_offline(till, &e, &coupon, res);
+        if (!accepted && res->exit == POS_EXIT_REFUSED && !e.maybe_sent)
+            pos_till_journal_close(till, res, "unsent 0"); /* refused by this till alone */
+        if (accepted || (res->exit == POS_EXIT_REFUSED && !e.maybe_sent)) {
+            json_decref(answer);
+            return;
+        }
+        if (res->exit == POS_EXIT_REFUSED) {
+            /* It may have reached the service: pending like any unanswered call. */
+            snprintf(res->offline_why, sizeof res->offline_why, "%s",
+                     res->line + strlen("REFUSED: "));
+            res->exit = POS_EXIT_OK;
+            res->local = false;
+        }
+    }
     if (err != CPN_OK) {
         pos_till_journaled_failure(till, err, status, answer, res);
         if (err == CPN_ERR_ALREADY_REDEEMED && status == 409)
             already_redeemed(answer, res);
         if (err == CPN_ERR_VOIDED && status == 409)
             pos_result_voided(res, answer, "redemption", "redemption_id", "no discount");
+        say_not_offline(res);
         json_decref(answer);
         return;
     }
@@ -209,10 +261,10 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     }
     (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
     bool voided = json_is_true(json_object_get(answer, "voided"));
-    json_decref(answer);
     res->replayed = status == 200;
-    char outcome[64];
-    snprintf(outcome, sizeof outcome, "redeemed %" PRId64 " %ld", res->id, status);
+    char outcome[POS_JOURNAL_OUTCOME_MAX];
+    redeemed_outcome(res, status, answer, outcome, sizeof outcome);
+    json_decref(answer);
     pos_till_journal_close(till, res, outcome);
     if (voided) {
         /* A retry of a redemption that was voided since, told by a service before 409 voided:

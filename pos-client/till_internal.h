@@ -22,6 +22,11 @@ struct pos_till {
     bool keys_loaded;         /* loading them from the state directory was tried */
     time_t keys_fetch_tried;  /* when GET /v1/keys was last tried, 0 never */
     unsigned long ok_calls;   /* calls that the service answered with 2xx */
+    time_t contact_noted;     /* when $STATE/contact was last set by this till, 0 never */
+    const struct pos_journal_entry *resending; /* pos_till_retry(): the open entry it sends
+                                                  again, so the journal is not read again */
+    bool batch; /* pos_till_sync() is sending a batch: finish lines are flushed, and the journal
+                   compacted, once at its end */
 };
 
 /* --- results (till_result.c) --- */
@@ -62,6 +67,10 @@ void pos_result_no_memory(struct pos_result *res);
  * integer. */
 bool pos_till_get_int(const json_t *o, const char *key, int64_t *v);
 
+/* Returns the string KEY of object O when it is a time a journal line may hold (1 to 31 of
+ * 0-9 T Z t z : + - .), else NULL. */
+const char *pos_till_get_time(const json_t *o, const char *key);
+
 /* Copies MESSAGE into BUF (SIZE bytes) without its final full stop. */
 void pos_till_without_full_stop(char *buf, size_t size, const char *message);
 
@@ -82,12 +91,42 @@ bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind 
                          const char *prefix, const char *what, struct pos_scan *scan,
                          struct pos_result *res);
 
+/* --- offline acceptance (till_offline.c) --- */
+
+/* Returns true when the last call on TILL, which failed with ERR after HTTP STATUS (0 for none),
+ * shows that the service cannot be reached now: no connection could be made (the request never
+ * left the till), or 502, 503, 504. Then a call may be accepted offline. (A time-out or a
+ * connection broken after the request went out is not: the service was there, and the call
+ * stays pending for pay again or retry, which may then find it unreachable.) */
+bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status);
+
+/* After the call E (journaled, pending under RES->txn_id: a redeem of COUPON, or an earn when
+ * COUPON is NULL) found the service unreachable: accepts it offline when the floor limits allow
+ * (offline switched on; a verified signed coupon; the journal's chain holding; the last contact
+ * recent enough; the coupon not expired by this till's clock and the basket at its minimum; its
+ * discount within the limit; fewer offline redemptions waiting than the limit): the offline line
+ * is fsync'ed (E->offline set), then RES says "ACCEPTED OFFLINE" with the discount. Returns true
+ * then; else false with RES->offline_why saying why (and nothing written), or with RES filled as
+ * a refusal for a coupon this till knows to be invalid (expired, below its minimum). */
+bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
+                             const struct pos_scan *coupon, struct pos_result *res);
+
+/* Handles the failure (ERR after STATUS, ANSWER its body or NULL) of a call that sent the entry
+ * E accepted offline: a definite answer (2xx aside: 404, 409, 422) closes it with that outcome
+ * (an offline_conflict keeps the discount given in it); anything else leaves it waiting, and RES
+ * says why. */
+void pos_till_sync_failure(const struct pos_till *till, const struct pos_journal_entry *e,
+                           enum cpn_err err, long status, const json_t *answer,
+                           struct pos_result *res);
+
 /* --- the journal around money-moving calls (till_journal.c) --- */
 
 /* Opens the journal entry for the call E (kind, subject, amount and card set) under TXN (see
  * pos_till_redeem()); the txn id goes to E->txn_id and RES->txn_id, and a retry of a pending txn
- * sets RES->resolving and RES->began. Returns true, or false with RES filled (a bad TXN, a TXN
- * pending for another request, or the journal cannot be written: then nothing must be sent). */
+ * sets RES->resolving and RES->began; for a txn accepted offline, E gets its offline fields and
+ * RES->syncing and RES->offline_at are set (the call must carry offline_at). Returns true, or false
+ * with RES filled (a bad TXN, a TXN pending for another request, or the journal cannot be written:
+ * then nothing must be sent). */
 bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry *e,
                            const char *txn, struct pos_result *res);
 

@@ -65,9 +65,15 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
         return false;
     } else {
         snprintf(e->txn_id, sizeof e->txn_id, "%s", txn);
-        struct pos_journal_state s;
-        err = pos_journal_load(dir, &s);
-        const struct pos_journal_entry *p = err == CPN_OK ? pos_journal_find(&s, txn) : NULL;
+        struct pos_journal_state s = {0};
+        const struct pos_journal_entry *p = NULL;
+        if (till->resending != NULL && strcmp(till->resending->txn_id, txn) == 0) {
+            err = CPN_OK; /* sent again by pos_till_retry(), which read it just now */
+            p = till->resending;
+        } else {
+            err = pos_journal_load(dir, &s);
+            p = err == CPN_OK ? pos_journal_find(&s, txn) : NULL;
+        }
         if (p != NULL && !pos_journal_same_request(p, e)) {
             pending_for_another(res, txn, p);
             pos_journal_state_free(&s);
@@ -78,6 +84,16 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
             res->resolving = true;
             snprintf(res->began, sizeof res->began, "%s", p->time);
             snprintf(e->time, sizeof e->time, "%s", p->time);
+            if (p->offline) {
+                /* Accepted offline: sent now with its offline time. */
+                e->offline = true;
+                e->maybe_sent = p->maybe_sent;
+                snprintf(e->offline_at, sizeof e->offline_at, "%s", p->offline_at);
+                e->discount_cents = p->discount_cents;
+                e->campaign_id = p->campaign_id;
+                res->syncing = true;
+                snprintf(res->offline_at, sizeof res->offline_at, "%s", p->offline_at);
+            }
         } else if (err == CPN_OK) {
             err = pos_journal_record_begin(dir, e);
         }
@@ -100,11 +116,11 @@ void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
                             const char *outcome)
 {
     const char *dir = till->cfg->state_dir;
-    if (pos_journal_finish(dir, res->txn_id, outcome) != CPN_OK) {
+    if (pos_journal_finish(dir, res->txn_id, outcome, till->batch) != CPN_OK) {
         pos_result_detail(res, "the journal could not record the answer: %s", strerror(errno));
         return;
     }
-    if (pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
+    if (!till->batch && pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
         pos_result_detail(res, "the journal could not be compacted: %s", strerror(errno));
 }
 
@@ -132,8 +148,9 @@ void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, l
         pos_till_journal_close(till, res, outcome);
         return;
     }
-    if (status == 0 && pos_api_unsent(till->api)) {
-        /* The request never left the till: nothing can have been booked under this txn. */
+    if (status == 0 && pos_api_unsent(till->api) && !res->resolving) {
+        /* The request never left the till: nothing can have been booked under this txn (unless
+         * it is the retry of an earlier attempt, which may have arrived: that stays pending). */
         pos_till_journal_close(till, res, "unsent 0");
         return;
     }
@@ -173,7 +190,21 @@ json_t *pos_till_journaled_void(struct pos_till *till, const char *kind, int64_t
         json_decref(answer);
         return NULL;
     }
-    pos_till_journal_close(till, res, "voided");
+    /* "voided r=ID" (a redemption) or "voided t=ID" (a card transaction), with what the service
+     * says of it: its discount and campaign or its points, and when it was voided. */
+    char outcome[POS_JOURNAL_OUTCOME_MAX], more[160] = "";
+    int64_t v;
+    size_t n = 0;
+    bool card = strcmp(kind, "card_void") == 0;
+    if (pos_till_get_int(answer, card ? "points" : "discount_cents", &v) && n < sizeof more)
+        n += (size_t)snprintf(more + n, sizeof more - n, " %s=%" PRId64, card ? "p" : "d", v);
+    if (!card && pos_till_get_int(answer, "campaign_id", &v) && n < sizeof more)
+        n += (size_t)snprintf(more + n, sizeof more - n, " c=%" PRId64, v);
+    const char *at = pos_till_get_time(answer, "voided_at");
+    if (at != NULL && n < sizeof more)
+        snprintf(more + n, sizeof more - n, " at=%.32s", at);
+    snprintf(outcome, sizeof outcome, "voided %s=%" PRId64 "%s", card ? "t" : "r", id, more);
+    pos_till_journal_close(till, res, outcome);
     if (answer == NULL)
         answer = json_object();
     return answer;

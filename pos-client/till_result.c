@@ -104,6 +104,15 @@ bool pos_till_get_int(const json_t *o, const char *key, int64_t *v)
     return true;
 }
 
+const char *pos_till_get_time(const json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s);
+    return n > 0 && n < 32 && strspn(s, "0123456789TZtz:+-.") == n ? s : NULL;
+}
+
 void pos_till_without_full_stop(char *buf, size_t size, const char *message)
 {
     snprintf(buf, size, "%s", message);

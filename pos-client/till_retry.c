@@ -30,6 +30,7 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
     const char *k = e->kind;
     int64_t id = 0;
     bool is_void = strcmp(k, "void") == 0 || strcmp(k, "card_void") == 0;
+    till->resending = e;
     if (strcmp(k, "redeem") == 0) {
         pos_till_redeem(till, e->subject, e->amount, e->card[0] != '\0' ? e->card : NULL, e->txn_id,
                         res);
@@ -49,6 +50,7 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
                                   "this version of pos-client cannot send this entry again; "
                                   "please call IT.");
     }
+    till->resending = NULL;
     if (!res->resolving && res->exit != POS_EXIT_USAGE && !res->local) {
         /* Settled meanwhile by another pos-client; sent again all the same (harmless). */
         snprintf(res->began, sizeof res->began, "%s", e->time);
@@ -103,10 +105,14 @@ int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FI
     }
     size_t todo = 0;
     for (size_t i = 0; i < s.n_pending; i++)
-        if (only == NULL || strcmp(s.pending[i].txn_id, only) == 0)
+        if (!s.pending[i].offline && (only == NULL || strcmp(s.pending[i].txn_id, only) == 0))
             todo++;
     if (todo == 0) {
-        if (only != NULL)
+        if (only != NULL && pos_journal_find(&s, only) != NULL)
+            fprintf(out,
+                    "Nothing to retry: txn %s was accepted offline; pos-client sync sends it.\n",
+                    only);
+        else if (only != NULL)
             fprintf(out, "Nothing to retry: txn %s is not pending in this till's journal.\n", only);
         else
             fprintf(out, "Nothing to retry: every transaction of this till got its answer.\n");
@@ -118,8 +124,8 @@ int pos_till_retry_all(struct pos_till *till, const char *only, bool verbose, FI
     size_t done = 0;
     for (size_t i = 0; i < s.n_pending; i++) {
         const struct pos_journal_entry *e = &s.pending[i];
-        if (only != NULL && strcmp(e->txn_id, only) != 0)
-            continue;
+        if (e->offline || (only != NULL && strcmp(e->txn_id, only) != 0))
+            continue; /* accepted offline: pos-client sync sends it */
         struct pos_result res;
         char what[160], when[64], how[POS_LINE_SIZE / 2];
         pos_till_retry(till, e, &res);

@@ -8,8 +8,8 @@
 
 #include "bounce.h"
 #include "codes.h"
+#include "coupon/rfc3339.h"
 #include "db.h"
-#include "json_in.h"
 #include "log.h"
 
 json_t *bounce_json(const struct db_next_coupon *n)
@@ -27,11 +27,11 @@ json_t *bounce_json(const struct db_next_coupon *n)
     enum cpn_err err = codes_coupon_forms((uint32_t)n->serial, &terms, (uint32_t)n->card,
                                           short_form, signed_form, sizeof signed_form);
     if (err != CPN_OK) {
-        log_msg(LOG_ERROR, "bounce-back coupon %" PRId64 ": cannot write its code: %s", n->serial,
+        log_msg(LOGL_ERROR, "bounce-back coupon %" PRId64 ": cannot write its code: %s", n->serial,
                 cpn_err_message(err));
         return NULL;
     }
-    rfc3339_format(n->ends_at, until, sizeof until);
+    cpn_rfc3339_format(n->ends_at, until, sizeof until);
     bool multiply = strcmp(n->offer_kind, "points_multiply") == 0;
     return json_pack("{s:s, s:s, s:I, s:s, s:s, s:{s:s, s:I, s:I, s:b}, s:b}", "code", short_form,
                      "signed", signed_form, "campaign_id", (json_int_t)n->campaign, "valid_from",
@@ -76,18 +76,18 @@ enum cpn_err bounce_pool_fill(int64_t campaign)
         err = CPN_ERR_UNAVAILABLE;
     if (err != CPN_OK) {
         if (db_command("ROLLBACK") != DB_NO_RESULTS)
-            log_msg(LOG_WARN, "rollback of a failed pool fill failed; the connection is reset");
+            log_msg(LOGL_WARN, "rollback of a failed pool fill failed; the connection is reset");
         if (err == CPN_ERR_STALE_KEY)
-            log_msg(LOG_ERROR,
+            log_msg(LOGL_ERROR,
                     "MAC key %u is older than a key already in use: restart coupond with the "
                     "newest keys before it issues bounce-back coupons",
                     codes_current_mac_id());
         else if (err != CPN_ERR_NOT_FOUND)
-            log_msg(LOG_WARN, "bounce-back campaign %" PRId64 ": its pool was not filled: %s",
+            log_msg(LOGL_WARN, "bounce-back campaign %" PRId64 ": its pool was not filled: %s",
                     campaign, cpn_err_message(err));
         return err;
     }
-    log_msg(LOG_INFO, "bounce-back campaign %" PRId64 ": %zu serials added to its pool", campaign,
+    log_msg(LOGL_INFO, "bounce-back campaign %" PRId64 ": %zu serials added to its pool", campaign,
             n);
     return CPN_OK;
 }
@@ -158,7 +158,7 @@ enum cpn_err bounce_start(void)
     running = pthread_create(&thread, NULL, pool_loop, NULL) == 0;
     pthread_mutex_unlock(&lock);
     if (!running)
-        log_msg(LOG_ERROR, "cannot start the bounce-back pool thread");
+        log_msg(LOGL_ERROR, "cannot start the bounce-back pool thread");
     return running ? CPN_OK : CPN_ERR_INTERNAL;
 }
 

@@ -15,7 +15,7 @@ static int read_trigger(const json_t *t, struct campaign_new *c, char *detail, s
                  "The field 'trigger' must be an object {min_basket_cents, card_required}.");
         return -1;
     }
-    const char *unknown = json_unknown_key(t, allowed);
+    const char *unknown = jin_unknown_key(t, allowed);
     if (unknown != NULL) {
         snprintf(detail, dlen, "The field 'trigger.%.60s' is not known.", unknown);
         return -1;
@@ -33,8 +33,8 @@ static int read_trigger(const json_t *t, struct campaign_new *c, char *detail, s
     }
     c->trigger_card_required = json_is_true(card);
     c->trigger_min_basket_cents = 0;
-    if (json_int_field(t, "min_basket_cents", false, 0, INT64_C(100000000000),
-                       &c->trigger_min_basket_cents, detail, dlen) < 0)
+    if (jin_int_field(t, "min_basket_cents", false, 0, INT64_C(100000000000),
+                      &c->trigger_min_basket_cents, detail, dlen) < 0)
         return -1;
     c->has_trigger = true;
     return 0;
@@ -43,10 +43,10 @@ static int read_trigger(const json_t *t, struct campaign_new *c, char *detail, s
 int campaign_rules_read(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
     const char *combinable = NULL;
-    if (json_int_field(in, "max_per_card", false, 1, 1000000, &c->max_per_card, detail, dlen) < 0 ||
-        json_int_field(in, "max_per_receipt", false, 1, 100, &c->max_per_receipt, detail, dlen) <
+    if (jin_int_field(in, "max_per_card", false, 1, 1000000, &c->max_per_card, detail, dlen) < 0 ||
+        jin_int_field(in, "max_per_receipt", false, 1, 100, &c->max_per_receipt, detail, dlen) <
             0 ||
-        json_str_field(in, "combinable", false, 16, &combinable, detail, dlen) < 0)
+        jin_str_field(in, "combinable", false, 16, &combinable, detail, dlen) < 0)
         return -1;
     if (combinable != NULL && strcmp(combinable, "exclusive") != 0 &&
         strcmp(combinable, "stackable") != 0) {

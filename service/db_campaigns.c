@@ -1,7 +1,6 @@
 /* Campaign stored-function calls. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -44,12 +43,22 @@ int db_campaign_get(int64_t id, char **json)
     return take_text(rc, res, json);
 }
 
+int db_campaign_get_terms(int64_t id, char **json)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, id);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_get_terms", 1, params, &res);
+    return take_text(rc, res, json);
+}
+
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
                        char status[24])
 {
     char cost[24], starts[24], ends[24], value[24], minb[24], maxr[24], variant[24];
     char margin[24], fixed[24], window[16];
-    json_pct_format(c->gross_margin_pct, margin, sizeof margin);
+    jin_pct_format(c->gross_margin_pct, margin, sizeof margin);
     snprintf(fixed, sizeof fixed, "%" PRId64, c->fixed_cost_cents);
     snprintf(window, sizeof window, "%" PRId64, c->response_window_days);
     char per_card[24], per_receipt[24], trigger_min[24]; /* counter (issue 17) */
@@ -90,6 +99,8 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                             c->has_fixed_cost ? fixed : NULL,
                             c->response_window_days > 0 ? window : NULL,
                             c->created_role,
+                            c->starts_on[0] != '\0' ? c->starts_on : NULL,
+                            c->ends_on[0] != '\0' ? c->ends_on : NULL,
                             c->max_per_card > 0 ? per_card : NULL,
                             c->max_per_receipt > 0 ? per_receipt : NULL,
                             c->combinable,
@@ -98,7 +109,7 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
     PGresult *res = NULL;
     *json = NULL;
     *err = CPN_ERR_INTERNAL;
-    int rc = db_query_retry("campaign_create", 23, params, &res);
+    int rc = db_query_retry("campaign_create", 25, params, &res);
     if (rc == DB_HARD_ERROR) {
         /* A CHECK constraint (23514) is a rule of the table the request broke; the points
          * maximum's trigger says which in its message, handed on in *JSON. */

@@ -14,8 +14,10 @@ struct campaign_new {
     const char *name;
     const char *channel;
     int64_t cost_cents;
-    int64_t starts_at; /* Unix seconds */
-    int64_t ends_at;
+    int64_t starts_at;      /* Unix seconds (unless starts_on is given) */
+    int64_t ends_at;        /* Unix seconds (unless ends_on is given) */
+    char starts_on[11];     /* YYYY-MM-DD: from the start of that local day ("" for starts_at) */
+    char ends_on[11];       /* YYYY-MM-DD: to the end of that local day ("" for ends_at) */
     const char *offer_kind; /* percent, amount, points */
     bool offer_multiply;    /* points: offer_value is a factor (2..10), not a number */
     int64_t offer_value;
@@ -49,6 +51,11 @@ int db_campaign_list(int64_t after, int limit, const char *state, const char *ch
 
 /* Campaign ID as JSON text in *JSON (caller frees). DB_NO_RESULTS when unknown. */
 int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
+
+/* Campaign ID as JSON text in *JSON (caller frees) without the figures that need its
+ * redemptions (redeemed, response_rate, revenue_cents, discount_cents, roas).
+ * DB_NO_RESULTS when unknown. */
+int db_campaign_get_terms(int64_t id, char **json) CPN_MUST_CHECK;
 
 /* Creates C (and its audit entry). On DB_ONE_RESULT *JSON is the new campaign (caller frees)
  * and *ERR is CPN_OK, or *JSON is NULL and *ERR says why: CPN_ERR_BAD_REQUEST with *STATUS

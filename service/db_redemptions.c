@@ -27,6 +27,7 @@ enum cpn_err db_status_err(const char *s)
                {"voided", CPN_ERR_VOIDED},
                {"points_spent", CPN_ERR_INSUFFICIENT_POINTS},
                {"conflict", CPN_ERR_CONFLICT},
+               {"offline_conflict", CPN_ERR_OFFLINE_CONFLICT},
                {"not_found", CPN_ERR_NOT_FOUND},
                {"not_started", CPN_ERR_NOT_STARTED},
                {"expired", CPN_ERR_EXPIRED},
@@ -72,6 +73,14 @@ static int keyed_write(const char *name, int n, const char *const *params,
     return rc;
 }
 
+/* Copies the column NAME of RES's row, when RES has one, into OUT (LEN bytes). */
+static void copy_named(const PGresult *res, const char *name, char *out, size_t len)
+{
+    int col = PQfnumber(res, name);
+    if (col >= 0)
+        copy_col(res, col, out, len);
+}
+
 /* Reads the counter's columns (issue 17) of RES, by name, into *OUT. */
 static void read_counter(const PGresult *res, struct redeem_answer *out)
 {
@@ -89,8 +98,8 @@ static void read_counter(const PGresult *res, struct redeem_answer *out)
 }
 
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, const char *receipt, const char *basket_by_vat, bool bounce,
-              struct redeem_answer *out)
+              uint32_t card, const char *receipt, const char *offline_at, const char *basket_by_vat,
+              bool bounce, struct redeem_answer *out)
 {
     char s[16], st[16], b[24], c[16];
     snprintf(s, sizeof s, "%" PRIu32, serial);
@@ -104,10 +113,11 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
                             b,
                             card != 0 ? c : NULL,
                             receipt,
+                            offline_at,
                             basket_by_vat,
                             bounce ? "true" : "false"};
     PGresult *res = NULL;
-    int rc = keyed_write("redeem", 9, params, out, &res);
+    int rc = keyed_write("redeem", 10, params, out, &res);
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
@@ -119,6 +129,11 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
         int void_id = PQfnumber(res, "void_id");
         if (void_id >= 0)
             out->void_id = col_i64(res, void_id);
+        int conflict = PQfnumber(res, "conflict_id");
+        if (conflict >= 0)
+            out->conflict_id = col_i64(res, conflict);
+        copy_named(res, "offline_at", out->offline_at, sizeof out->offline_at);
+        copy_named(res, "reason", out->reason, sizeof out->reason);
         read_counter(res, out);
     }
     PQclear(res);
@@ -210,6 +225,12 @@ int db_void(int64_t redemption, int32_t store, const char *terminal, const char 
     if (rc == DB_ONE_RESULT && res != NULL) {
         copy_col(res, 0, out->status, sizeof out->status);
         out->redemption_id = col_i64(res, 1);
+        copy_named(res, "voided_at", out->offline_at, sizeof out->offline_at);
+        int d = PQfnumber(res, "discount_cents"), c = PQfnumber(res, "campaign_id");
+        if (d >= 0 && c >= 0) {
+            out->discount_cents = col_i64(res, d);
+            out->campaign_id = col_i64(res, c);
+        }
     }
     PQclear(res);
     return rc;

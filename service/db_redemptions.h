@@ -17,7 +17,11 @@ struct redeem_answer {
     int64_t points;
     char redeemed_at[32]; /* RFC 3339, when known */
     int32_t redeemed_store;
-    int64_t void_id; /* redeem answered "voided": the void of the first redemption */
+    int64_t void_id;     /* redeem answered "voided": the void of the first redemption */
+    char offline_at[32]; /* redeem: booked on the till's offline time ("" online); void: when
+                            it was voided */
+    int64_t conflict_id; /* redeem answered "offline_conflict": the conflict recorded */
+    char reason[40];     /* offline_conflict: why it could not be booked (a status word) */
     /* counter (issue 17) */
     char discount_by_vat[512];      /* redeem with basket_by_vat: the JSON object, else "" */
     bool on_receipt;                /* the receipt_* fields below were answered */
@@ -27,19 +31,20 @@ struct redeem_answer {
 };
 
 /* redeem() in one round trip. TERMINAL scopes TXN. CARD 0 = none. RECEIPT (the till's receipt
- * id) and BASKET_BY_VAT (JSON object text, vat_parts_text) may be NULL; BOUNCE: look for a
- * bounce-back trigger (bounce_live()). Returns a db_status (DB_ONE_RESULT on success) and
- * fills *OUT. */
+ * id) may be NULL. OFFLINE_AT (RFC 3339, or NULL online): the till accepted it offline then.
+ * BASKET_BY_VAT (JSON object text, vat_parts_text) may be NULL; BOUNCE: look for a bounce-back
+ * trigger (bounce_live()). Returns a db_status (DB_ONE_RESULT on success) and fills *OUT. */
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, const char *receipt, const char *basket_by_vat, bool bounce,
-              struct redeem_answer *out) CPN_MUST_CHECK;
+              uint32_t card, const char *receipt, const char *offline_at, const char *basket_by_vat,
+              bool bounce, struct redeem_answer *out) CPN_MUST_CHECK;
 
 /* coupon_check(): what redeem would answer now; changes nothing. TERMINAL and RECEIPT (may be
  * NULL) place it among the receipt's coupons. */
 int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card, const char *terminal,
              const char *receipt, struct redeem_answer *out) CPN_MUST_CHECK;
 
-/* redemption_void(): OUT->redemption_id is the void's id. */
+/* redemption_void(): OUT->redemption_id is the void's id; OUT->offline_at when it was made,
+ * OUT->discount_cents and campaign_id those of the redemption voided (ok, replay). */
 int db_void(int64_t redemption, int32_t store, const char *terminal, const char *txn,
             struct redeem_answer *out) CPN_MUST_CHECK;
 

@@ -12,8 +12,8 @@ const struct db_statement db_statements[] = {
      .sql =
          "SELECT status, body FROM campaign_create($1, $2, $3::bigint, $4::bigint, $5::bigint, $6,"
          " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean,"
-         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::integer, $20::integer,"
-         " $21, $22::bigint, $23::boolean)"},
+         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::date, $20::date,"
+         " $21::integer, $22::integer, $23, $24::bigint, $25::boolean)"},
     {.name = "coupon_issue_begin",
      .sql = "SELECT * FROM coupon_issue_begin($1::bigint, $2::integer, $3::integer, $4::bigint, $5,"
             " $6, $7::integer)"},
@@ -27,7 +27,7 @@ const struct db_statement db_statements[] = {
     {.name = "coupon_terms", .sql = "SELECT * FROM coupon_terms($1::bigint)"},
     {.name = "redeem",
      .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
-            " $8::jsonb, $9::boolean)"},
+            " $8::timestamptz, $9::jsonb, $10::boolean)"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "redemption_void",
@@ -39,7 +39,8 @@ const struct db_statement db_statements[] = {
     {.once = true, .name = "card_create", .sql = "SELECT card_create($1::bigint)"},
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
-     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint, $6::boolean)"},
+     .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint,"
+            " $6::timestamptz, $7::boolean)"},
     {.name = "card_burn",
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
@@ -63,6 +64,23 @@ const struct db_statement db_statements[] = {
             " $2::bytea, $3::bytea, $4::integer, $5::numeric, $6::integer, $7)"},
     {.name = "recipients_finish",
      .sql = "SELECT status FROM recipients_finish($1::bigint, $2::bigint, $3::bigint[], $4, $5)"},
+    {.name = "terminal_closing",
+     .sql = "SELECT terminal_closing(CASE WHEN $1::text IS NULL THEN terminal_keys($2)"
+            " ELSE ARRAY[$1::text] END, $3::date)"},
+    {.name = "offline_conflict_list",
+     .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
+    {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
+    {.once = true,
+     .name = "webhook_create",
+     .sql = "SELECT status, body FROM webhook_create($1, $2::text[], $3, $4::bytea, $5::boolean,"
+            " $6, $7)"},
+    {.name = "webhook_list", .sql = "SELECT webhook_list()"},
+    {.name = "webhook_get", .sql = "SELECT webhook_get($1::bigint)"},
+    {.name = "webhook_delete", .sql = "SELECT webhook_delete($1::bigint)"},
+    {.name = "webhook_redeliver",
+     .sql = "SELECT status, body, oldest FROM webhook_redeliver($1::bigint, $2::bigint)"},
+    {.name = "webhook_deliveries",
+     .sql = "SELECT webhook_deliveries($1::bigint, $2::bigint, $3::integer)"},
     /* counter (issue 17) */
     {.name = "redemption_return",
      .sql = "SELECT * FROM redemption_return($1::bigint, $2::integer, $3, $4, $5::bigint)"},

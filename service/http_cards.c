@@ -8,39 +8,22 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "coupon/rfc3339.h"
+
 #include "codes.h"
 #include "db.h"
 #include "db_cards.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "http_lang.h"
 #include "json_in.h"
 #include "log.h"
+#include "serials.h"
 
 #define MAX_BASKET   100000000000LL /* one billion euros, as for redemptions */
 #define MAX_POINTS   1000000000LL
 #define SERIAL_BLOCK 1  /* serials reserved per round trip while looking for a clean one */
 #define ISSUE_TRIES  64 /* reservations tried before giving up (clean is the rule) */
-
-/* The card variant of issue_clean_serials: the first serial in [FIRST, FIRST + N) whose
- * short form passes the offensive-word filter, into *OUT. Returns CPN_OK;
- * CPN_ERR_NOT_FOUND when none of them is clean; or a codes error. */
-static enum cpn_err card_clean_serial(int64_t first, int n, uint32_t *out)
-{
-    char text[CPN_SHORT_LEN + 1];
-    for (int64_t s = first; s < first + n; s++) {
-        if (s < 1 || s > UINT32_MAX)
-            return CPN_ERR_NOT_FOUND;
-        bool clean = false;
-        enum cpn_err err = codes_short(CPN_KIND_CARD, (uint32_t)s, text, &clean);
-        if (err != CPN_OK)
-            return err;
-        if (clean) {
-            *out = (uint32_t)s;
-            return CPN_OK;
-        }
-    }
-    return CPN_ERR_NOT_FOUND;
-}
 
 /* Reads TEXT (either form) as one of our bonus cards into *CARD. Returns 0, or -1 after
  * answering the refusal itself (*REPLIED). */
@@ -64,25 +47,39 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
 
 /* Reads the body of a card write: exactly the fields in ALLOWED, the amount AMOUNT_KEY
  * within [1 or 0, MAX] into *AMOUNT and txn_id into *TXN (borrowed from *IN, which the
- * caller decrefs). Returns 0, or -1 after answering 400 itself (*IN is then NULL). */
+ * caller decrefs); when OFFLINE_AT is not NULL (an earn), the optional offline_at too, into
+ * OFFLINE_AT (32 bytes, "" when absent). Returns 0, or -1 after answering 400 itself (*IN is
+ * then NULL). */
 static int read_card_write(struct http_req *r, const char *amount_key, int64_t min, int64_t max,
-                           json_t **in, int64_t *amount, const char **txn, enum MHD_Result *replied)
+                           json_t **in, int64_t *amount, const char **txn, char *offline_at,
+                           enum MHD_Result *replied)
 {
-    const char *const allowed[] = {amount_key, "txn_id", NULL};
+    const char *const allowed[] = {amount_key, "txn_id", offline_at != NULL ? "offline_at" : NULL,
+                                   NULL};
     char detail[256];
+    int64_t at = 0;
     *in = http_body_object(r, replied);
     if (*in == NULL)
         return -1;
-    const char *unknown = json_unknown_key(*in, allowed);
+    const char *unknown = jin_unknown_key(*in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL ||
-        json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
-        http_read_txn(*in, txn, detail, sizeof detail) != 0) {
+    bool bad = unknown != NULL ||
+               jin_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+               http_read_txn(*in, txn, detail, sizeof detail) != 0;
+    int offline = !bad && offline_at != NULL
+                      ? jin_time_field(*in, "offline_at", false, &at, detail, sizeof detail)
+                      : 0;
+    if (bad || offline < 0) {
         json_decref(*in);
         *in = NULL;
         *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
         return -1;
+    }
+    if (offline_at != NULL) {
+        offline_at[0] = '\0';
+        if (offline > 0)
+            cpn_rfc3339_format(at, offline_at, 32);
     }
     return 0;
 }
@@ -97,7 +94,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         json_t *in = http_body_object(r, &replied);
         if (in == NULL)
             return replied;
-        const char *unknown = json_unknown_key(in, allowed);
+        const char *unknown = jin_unknown_key(in, allowed);
         if (unknown != NULL) {
             char detail[128];
             snprintf(detail, sizeof detail,
@@ -118,16 +115,19 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         if (rc != DB_ONE_RESULT)
             return http_reply_db_failure(r, rc);
         if (first < 0) {
-            log_msg(LOG_ERROR,
+            log_msg(LOGL_ERROR,
                     "MAC key %u is older than a key already in use: restart coupond "
                     "with the newest keys before issuing",
                     codes_current_mac_id());
             return http_reply_error(r, CPN_ERR_STALE_KEY, NULL);
         }
-        err = card_clean_serial(first, SERIAL_BLOCK, &serial);
+        int64_t last;
+        err = serials_clean(CPN_KIND_CARD, first, first + SERIAL_BLOCK, 1, &serial, &last, 1);
+        if (err == CPN_ERR_NO_SERIALS)
+            err = CPN_ERR_NOT_FOUND; /* none of the block is clean: reserve another */
     }
     if (err != CPN_OK) {
-        log_msg(LOG_ERROR, "no clean card serial found: %s", cpn_err_message(err));
+        log_msg(LOGL_ERROR, "no clean card serial found: %s", cpn_err_message(err));
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     int rc = db_card_create(serial);
@@ -136,7 +136,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
+    log_msg(LOGL_INFO, "card %s issued by %s", short_form, r->principal->name);
     return http_reply_json(
         r, 201,
         json_pack("{s:s, s:s, s:i}", "card", short_form, "signed", signed_form, "balance", 0));
@@ -233,7 +233,7 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I}", "balance", (json_int_t)a->balance));
     }
-    log_msg(LOG_ERROR, "card call answered an unknown status '%s'", a->status);
+    log_msg(LOGL_ERROR, "card call answered an unknown status '%s'", a->status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
@@ -248,8 +248,10 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
     json_t *in;
     int64_t amount;
     const char *txn;
+    char offline_at[32] = "";
     if (read_card_write(r, earn ? "basket_cents" : "points", earn ? 0 : 1,
-                        earn ? MAX_BASKET : MAX_POINTS, &in, &amount, &txn, &replied) != 0)
+                        earn ? MAX_BASKET : MAX_POINTS, &in, &amount, &txn,
+                        earn ? offline_at : NULL, &replied) != 0)
         return replied;
     char terminal[128];
     if (http_terminal_key(r->principal, terminal, sizeof terminal) != 0) {
@@ -258,7 +260,7 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
     }
     struct card_answer a;
     int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount,
-                                 bounce_live(), &a)
+                                 offline_at[0] != '\0' ? offline_at : NULL, bounce_live(), &a)
                   : db_card_burn(card.serial, r->principal->store, terminal, txn, amount, &a);
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)
@@ -270,6 +272,10 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
                             "points", (json_int_t)a.points, "balance", (json_int_t)a.balance);
     if (out != NULL && !earn)
         json_object_set_new(out, "value_cents", json_integer(a.value_cents));
+    if (out != NULL && a.booked_at[0] != '\0')
+        json_object_set_new(out, "booked_at", json_string(a.booked_at));
+    if (out != NULL && a.offline_at[0] != '\0')
+        json_object_set_new(out, "offline_at", json_string(a.offline_at));
     json_t *next = earn ? bounce_json(&a.next) : NULL; /* counter (issue 17) */
     if (out != NULL && next != NULL)
         json_object_set_new(out, "next_coupon", next);
@@ -309,11 +315,14 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0)
-        return http_reply_json(r, 200,
-                               json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id,
-                                         "void_id", (json_int_t)a.transaction_id, "points",
-                                         (json_int_t)a.points, "balance", (json_int_t)a.balance));
+    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0) {
+        json_t *out = json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id, "void_id",
+                                (json_int_t)a.transaction_id, "points", (json_int_t)a.points,
+                                "balance", (json_int_t)a.balance);
+        if (out != NULL && a.booked_at[0] != '\0')
+            json_object_set_new(out, "voided_at", json_string(a.booked_at));
+        return http_reply_json(r, 200, out);
+    }
     /* Another store's transaction is not_found too (card_transaction_void()). */
     if (strcmp(a.status, "not_found") == 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
@@ -339,6 +348,6 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     }
     if (strcmp(a.status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOG_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
+    log_msg(LOGL_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }

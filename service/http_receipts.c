@@ -10,9 +10,11 @@
 
 #include "codes.h"
 #include "coupon/receipt_code.h"
+#include "coupon/rfc3339.h"
 #include "db.h"
 #include "db_receipts.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "http_lang.h"
 #include "json_in.h"
 #include "log.h"
@@ -38,11 +40,11 @@ enum MHD_Result http_receipt_codes_create(struct http_req *r)
     char detail[256];
     const char *txn = NULL;
     int64_t basket = 0;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     if (unknown != NULL || http_read_txn(in, &txn, detail, sizeof detail) != 0 ||
-        json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &basket, detail, sizeof detail) <
+        jin_int_field(in, "basket_cents", true, 0, MAX_BASKET, &basket, detail, sizeof detail) <
             0) {
         json_decref(in);
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
@@ -66,8 +68,8 @@ enum MHD_Result http_receipt_codes_create(struct http_req *r)
     enum cpn_err err = cpn_receipt_make(codes_keyring(), &rc, code);
     if (err != CPN_OK)
         return http_reply_error(r, err == CPN_ERR_BAD_REQUEST ? err : CPN_ERR_INTERNAL, NULL);
-    rfc3339_format(rc.issued_at, issued, sizeof issued);
-    rfc3339_format(rc.valid_until, until, sizeof until);
+    cpn_rfc3339_format(rc.issued_at, issued, sizeof issued);
+    cpn_rfc3339_format(rc.valid_until, until, sizeof until);
     return http_reply_json(r, 200,
                            json_pack("{s:s, s:i, s:s, s:s, s:I, s:s, s:s, s:i}", "receipt_code",
                                      code, "store", (int)rc.store, "terminal", rc.terminal,
@@ -88,7 +90,7 @@ static enum MHD_Result credit_refusal(struct http_req *r, const struct card_answ
                                          "Es gibt keine Bonuskarte mit dieser Nummer."));
     if (strcmp(a->status, "expired") == 0) {
         char until[32];
-        rfc3339_format(rc->valid_until, until, sizeof until);
+        cpn_rfc3339_format(rc->valid_until, until, sizeof until);
         snprintf(detail, sizeof detail,
                  lang == CPN_LANG_DE ? "Dieser Kassenbon konnte nur bis %.10s gutgeschrieben "
                                        "werden."
@@ -116,7 +118,7 @@ static enum MHD_Result credit_refusal(struct http_req *r, const struct card_answ
     }
     if (strcmp(a->status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOG_ERROR, "card_credit_receipt answered an unknown status '%s'", a->status);
+    log_msg(LOGL_ERROR, "card_credit_receipt answered an unknown status '%s'", a->status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
@@ -144,12 +146,12 @@ enum MHD_Result http_cards_credit_receipt(struct http_req *r)
         return replied;
     char detail[256], terminal[128], r_terminal[64];
     const char *txn = NULL, *text = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     if (unknown != NULL ||
-        json_str_field(in, "receipt_code", true, CPN_RECEIPT_CODE_MAX, &text, detail,
-                       sizeof detail) < 0 ||
+        jin_str_field(in, "receipt_code", true, CPN_RECEIPT_CODE_MAX, &text, detail,
+                      sizeof detail) < 0 ||
         http_read_txn(in, &txn, detail, sizeof detail) != 0) {
         json_decref(in);
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
@@ -182,7 +184,7 @@ enum MHD_Result http_cards_credit_receipt(struct http_req *r)
     if (!replay && strcmp(a.status, "ok") != 0)
         return credit_refusal(r, &a, &rc);
     char purchased[32];
-    rfc3339_format(rc.issued_at, purchased, sizeof purchased);
+    cpn_rfc3339_format(rc.issued_at, purchased, sizeof purchased);
     return http_reply_json(r, replay ? 200 : 201,
                            json_pack("{s:I, s:I, s:I, s:{s:i, s:s, s:I, s:s}}", "transaction_id",
                                      (json_int_t)a.transaction_id, "points", (json_int_t)a.points,

@@ -8,60 +8,19 @@
 #include <string.h>
 
 #include "bounce.h"
+#include "coupon/rfc3339.h"
+
 #include "codes.h"
 #include "counter_answers.h"
 #include "db.h"
 #include "db_redemptions.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "http_lang.h"
 #include "json_in.h"
 #include "vat_in.h"
 
 #define MAX_BASKET 100000000000LL /* one billion euros */
-
-int http_terminal_key(const struct principal *p, char *out, size_t len)
-{
-    return snprintf(out, len, "%" PRId32 "/%s", p->store, p->name) < (int)len ? 0 : -1;
-}
-
-int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen)
-{
-    if (json_str_field(in, "txn_id", true, 64, txn, detail, dlen) < 0)
-        return -1;
-    for (const char *c = *txn; *c != '\0'; c++) {
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '_' || *c == '.' || *c == ':')) {
-            snprintf(detail, dlen,
-                     "The field 'txn_id' may hold only letters, digits and - _ . : characters.");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-json_t *http_read_void(struct http_req *r, const char *not_found, int64_t *id, const char **txn,
-                       char terminal[128], enum MHD_Result *replied)
-{
-    static const char *const allowed[] = {"txn_id", NULL};
-    if (http_parse_id(r->params[0], id) != 0) {
-        *replied = http_reply_error(r, CPN_ERR_NOT_FOUND, not_found);
-        return NULL;
-    }
-    json_t *in = http_body_object(r, replied);
-    if (in == NULL)
-        return NULL;
-    char detail[256];
-    const char *unknown = json_unknown_key(in, allowed);
-    if (unknown != NULL)
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL || http_read_txn(in, txn, detail, sizeof detail) != 0 ||
-        http_terminal_key(r->principal, terminal, 128) != 0) {
-        json_decref(in);
-        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-        return NULL;
-    }
-    return in;
-}
 
 /* What a check or redemption request says, read strictly. */
 struct coupon_request {
@@ -72,6 +31,7 @@ struct coupon_request {
     const char *receipt;  /* the till's receipt id, or NULL */
     struct vat_parts vat; /* basket_by_vat (issue 17), when HAS_VAT */
     bool has_vat;
+    char offline_at[32]; /* redemptions accepted offline: when ("YYYY-MM-DDTHH:MM:SSZ"), or "" */
 };
 
 /* Reads {code, basket_cents, card?, receipt?, basket_by_vat?[, txn_id]}. Returns CPN_OK;
@@ -82,9 +42,9 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, enum cp
 {
     static const char *const allowed_check[] = {"code",    "basket_cents",  "card",
                                                 "receipt", "basket_by_vat", NULL};
-    static const char *const allowed_redeem[] = {"code",    "basket_cents",  "card", "txn_id",
-                                                 "receipt", "basket_by_vat", NULL};
-    const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
+    static const char *const allowed_redeem[] = {
+        "code", "basket_cents", "card", "txn_id", "receipt", "offline_at", "basket_by_vat", NULL};
+    const char *unknown = jin_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
     detail[0] = '\0';
@@ -92,16 +52,22 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, enum cp
         snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
         return CPN_ERR_BAD_REQUEST;
     }
-    if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
-        json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
+    if (jin_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
+        jin_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
         (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
-        json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0)
+        jin_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0)
         return CPN_ERR_BAD_REQUEST;
     int vat = vat_parts_read(in, "basket_by_vat", q->basket, &q->vat, detail, dlen);
     if (vat < 0)
         return CPN_ERR_BAD_REQUEST;
     q->has_vat = vat == 1;
+    int64_t offline_at = 0;
+    int offline = with_txn ? jin_time_field(in, "offline_at", false, &offline_at, detail, dlen) : 0;
+    if (offline < 0)
+        return CPN_ERR_BAD_REQUEST;
+    if (offline > 0)
+        cpn_rfc3339_format(offline_at, q->offline_at, sizeof q->offline_at);
     for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
         if (*c < 0x21 || *c > 0x7e) {
             snprintf(detail, dlen, "The field 'receipt' may hold only printable ASCII characters.");
@@ -137,6 +103,47 @@ static json_t *redeemed_extra(const struct redeem_answer *a)
     if (a->redeemed_at[0] == '\0')
         return NULL;
     return json_pack("{s:s, s:i}", "redeemed_at", a->redeemed_at, "store", (int)a->redeemed_store);
+}
+
+/* Writes SENTENCE into BUF (SIZE bytes) as a clause: its first letter in lower case, without
+ * its full stop ("This coupon has expired." -> "this coupon has expired"). */
+static void as_clause(char *buf, size_t size, const char *sentence)
+{
+    snprintf(buf, size, "%s", sentence);
+    size_t n = strlen(buf);
+    if (n > 0 && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+    if (buf[0] >= 'A' && buf[0] <= 'Z')
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+}
+
+/* Answers 409 offline_conflict for A: the coupon was accepted offline but could not be booked;
+ * the sentence says why, the body carries the conflict, the discount given and, when it was
+ * redeemed first, when and where. */
+static enum MHD_Result reply_offline_conflict(struct http_req *r, const struct redeem_answer *a)
+{
+    char why[160], buf[320];
+    if (strcmp(a->reason, "already_redeemed") == 0 && a->redeemed_at[0] != '\0')
+        snprintf(why, sizeof why, "it had been redeemed on %.10s at %.5s UTC in store %d",
+                 a->redeemed_at, a->redeemed_at + 11, (int)a->redeemed_store);
+    else if (strcmp(a->reason, "offline_too_old") == 0)
+        snprintf(why, sizeof why, "its offline time is older than the service books");
+    else if (strcmp(a->reason, "offline_in_future") == 0)
+        snprintf(why, sizeof why, "its offline time is ahead of the service's clock");
+    else
+        as_clause(why, sizeof why, cpn_err_message(db_status_err(a->reason)));
+    snprintf(buf, sizeof buf,
+             "This coupon was accepted offline, but %s: it was not booked again, and the case is "
+             "listed for the marketer (offline conflict %" PRId64 ").",
+             why, a->conflict_id);
+    json_t *extra = json_pack(
+        "{s:s, s:I, s:I, s:I}", "reason", a->reason, "conflict_id", (json_int_t)a->conflict_id,
+        "discount_cents", (json_int_t)a->discount_cents, "campaign_id", (json_int_t)a->campaign_id);
+    if (extra != NULL && a->redeemed_at[0] != '\0') {
+        json_object_set_new(extra, "redeemed_at", json_string(a->redeemed_at));
+        json_object_set_new(extra, "store", json_integer(a->redeemed_store));
+    }
+    return http_reply_error_extra(r, CPN_ERR_OFFLINE_CONFLICT, buf, extra);
 }
 
 static const char *already_sentence(const struct redeem_answer *a, enum cpn_lang lang, char *buf,
@@ -248,7 +255,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     }
     struct redeem_answer a;
     int rc = db_redeem(q.code.serial, r->principal->store, terminal, q.txn, q.basket, q.card,
-                       q.receipt, q.has_vat ? vat : NULL, bounce_live(), &a);
+                       q.receipt, q.offline_at[0] != '\0' ? q.offline_at : NULL,
+                       q.has_vat ? vat : NULL, bounce_live(), &a);
     if (rc != DB_ONE_RESULT) {
         json_decref(in);
         return http_reply_db_failure(r, rc);
@@ -256,7 +264,9 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
     err = db_status_err(a.status);
     char buf[192];
     enum MHD_Result result;
-    if (err == CPN_ERR_VOIDED) {
+    if (err == CPN_ERR_OFFLINE_CONFLICT) {
+        result = reply_offline_conflict(r, &a);
+    } else if (err == CPN_ERR_VOIDED) {
         snprintf(buf, sizeof buf,
                  lang == CPN_LANG_DE
                      ? "Die Einlösung %" PRId64 " dieser txn_id wurde inzwischen storniert "
@@ -280,6 +290,8 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
                                 "store", (int)a.redeemed_store, "redeemed_at", a.redeemed_at);
         if (out != NULL && a.points > 0)
             json_object_set_new(out, "points", json_integer(a.points));
+        if (out != NULL && a.offline_at[0] != '\0')
+            json_object_set_new(out, "offline_at", json_string(a.offline_at));
         counter_redeem_extras(out, &a, q.receipt, q.basket);
         result = http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
     }
@@ -323,29 +335,10 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
                      "ausgegeben: die Einlösung kann nicht storniert werden."));
     if (err != CPN_OK)
         return http_reply_error(r, err, NULL);
-    return http_reply_json(r, 200,
-                           json_pack("{s:I, s:I, s:b}", "redemption_id", (json_int_t)id, "void_id",
-                                     (json_int_t)a.redemption_id, "voided", 1));
-}
-
-enum MHD_Result http_keys_get(struct http_req *r)
-{
-    const struct cpn_keyring *k = codes_keyring();
-    unsigned ids[CPN_KEY_ID_MAX];
-    size_t n = k != NULL ? cpn_keyring_public_ids(k, ids) : 0;
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        uint8_t pub[CPN_PUBLIC_KEY_BYTES];
-        char hex[2 * CPN_PUBLIC_KEY_BYTES + 1];
-        if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
-            continue;
-        cpn_hex_encode(pub, sizeof pub, hex);
-        json_t *key =
-            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
-                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
-        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
-            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
-        json_array_append_new(list, key);
-    }
-    return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
+    json_t *out = json_pack("{s:I, s:I, s:b, s:I, s:I}", "redemption_id", (json_int_t)id, "void_id",
+                            (json_int_t)a.redemption_id, "voided", 1, "discount_cents",
+                            (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);
+    if (out != NULL && a.offline_at[0] != '\0')
+        json_object_set_new(out, "voided_at", json_string(a.offline_at));
+    return http_reply_json(r, 200, out);
 }

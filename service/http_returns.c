@@ -2,7 +2,6 @@
  * answer says the return's share of the discount (shares of all returns add up to the
  * discount exactly), the points taken back from the card, and what is left of the basket;
  * the coupon stays used (only a void gives it back). Idempotent by the till's txn_id. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +9,7 @@
 #include "db.h"
 #include "db_redemptions.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "http_lang.h"
 #include "json_in.h"
 
@@ -48,12 +48,12 @@ enum MHD_Result http_redemptions_return(struct http_req *r)
         return replied;
     char detail[256], terminal[128];
     const char *txn = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     if (unknown != NULL ||
-        json_int_field(in, "returned_cents", true, 1, MAX_BASKET, &returned, detail,
-                       sizeof detail) < 0 ||
+        jin_int_field(in, "returned_cents", true, 1, MAX_BASKET, &returned, detail, sizeof detail) <
+            0 ||
         http_read_txn(in, &txn, detail, sizeof detail) != 0) {
         json_decref(in);
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);

@@ -46,6 +46,7 @@ enum cpn_err {
     CPN_ERR_CAMPAIGN_PAUSED,
     CPN_ERR_VOIDED_BATCH,
     CPN_ERR_URI_TOO_LONG,
+    CPN_ERR_OFFLINE_CONFLICT,
     CPN_ERR_CARD_LIMIT_REACHED, /* this card has used up its uses of a code or campaign */
     CPN_ERR_NOT_COMBINABLE,     /* the coupon cannot join the receipt's other coupons */
     CPN_ERR_ALREADY_CREDITED,   /* a receipt code's purchase was credited to a card already */

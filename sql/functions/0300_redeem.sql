@@ -37,26 +37,27 @@ BEGIN
 END;
 $$;
 
--- coupon_verdict(coupon, campaign, store, basket, card): why this coupon cannot be used
--- here and now, or 'ok'. Shared by the check and the redeem; uses the database's clock.
+-- coupon_verdict_at(coupon, campaign, store, basket, card, at): why this coupon cannot be used
+-- here at the instant AT, or 'ok'. Shared by the check and the redeem (AT: now(), or the offline
+-- time a till accepted it at); a test asks it about any instant.
 -- A points offer given a card that is not in the cards table is refused as unknown_card.
--- A coupon of a voided batch is voided_batch; a campaign ended early is expired; a paused
--- one is campaign_paused.
-CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
-                                          p_basket bigint, p_card bigint)
+-- A coupon of a voided batch is voided_batch; a campaign ended early is expired from then on; a
+-- paused one is campaign_paused from its pause on.
+CREATE OR REPLACE FUNCTION coupon_verdict_at(cp coupons, c campaigns, p_store integer,
+                                             p_basket bigint, p_card bigint, p_at timestamptz)
 RETURNS text
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF cp.batch_id = ANY (c.voided_batches) THEN
         RETURN 'voided_batch';
-    ELSIF c.ended_at IS NOT NULL THEN
+    ELSIF c.ended_at IS NOT NULL AND p_at >= c.ended_at THEN
         RETURN 'expired';
-    ELSIF c.paused_at IS NOT NULL AND now() < c.ends_at THEN
+    ELSIF c.paused_at IS NOT NULL AND p_at >= c.paused_at AND p_at < c.ends_at THEN
         RETURN 'campaign_paused';
     END IF;
-    IF now() < c.starts_at THEN
+    IF p_at < c.starts_at THEN
         RETURN 'not_started';
-    ELSIF now() >= c.ends_at THEN
+    ELSIF p_at >= c.ends_at THEN
         RETURN 'expired';
     ELSIF c.stores IS NOT NULL AND NOT (p_store = ANY (c.stores)) THEN
         RETURN 'wrong_store';
@@ -76,6 +77,16 @@ BEGIN
         RETURN 'campaign_exhausted';
     END IF;
     RETURN 'ok';
+END;
+$$;
+
+-- coupon_verdict(coupon, campaign, store, basket, card): coupon_verdict_at() now.
+CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
+                                          p_basket bigint, p_card bigint)
+RETURNS text
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN coupon_verdict_at(cp, c, p_store, p_basket, p_card, now());
 END;
 $$;
 
@@ -101,9 +112,19 @@ $$;
 -- A replay of a redemption that was voided since answers 'voided' with the redemption and
 -- its void (VOID_ID), never the discount again. The till's receipt id, when given, is stored
 -- so the report counts a basket's revenue once; a replay compares it too.
--- status: ok | replay | voided | conflict | not_found | not_started | expired | wrong_store |
---         card_required | wrong_card | below_minimum | already_redeemed | campaign_exhausted |
---         campaign_paused | voided_batch
+-- P_OFFLINE_AT (NULL online): the till accepted the coupon offline at that time and gave the
+-- discount already. It is judged and booked on that time (created_at; synced_at is now), and
+-- answered with OFFLINE_AT. When it cannot be booked (the coupon was redeemed first, by another
+-- till or online; it was not valid at that time; the time is more than five minutes ahead or
+-- older than settings.offline_max_age), it is never booked a second time: it is recorded in
+-- offline_conflicts (CONFLICT_ID, REASON, DISCOUNT_CENTS the discount given, REDEEMED_AT and
+-- REDEEMED_STORE of the redemption that came first) and answered 'offline_conflict', the same
+-- again for the same request under that txn_id. The offline time is not part of the request a
+-- replay compares: a till that sent it online first (no answer) and offline later is answered
+-- with the first booking.
+-- status: ok | replay | voided | conflict | offline_conflict | not_found | not_started |
+--         expired | wrong_store | card_required | wrong_card | below_minimum |
+--         already_redeemed | campaign_exhausted | campaign_paused | voided_batch
 -- Counter (issue 17; the blocks marked "counter", helpers in 0305_counter_rules.sql and
 -- 0320_bounce.sql): with a receipt id, the coupon joins the receipt's others only as its
 -- campaign's max_per_receipt and the exclusive/stackable rule allow, and its discount is its
@@ -116,17 +137,18 @@ $$;
 -- card_required_limit | not_combinable_receipt | not_combinable_other |
 -- not_combinable_alone | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
 -- basket). Without a receipt id, basket_by_vat, a per-card limit or P_BOUNCE, none of this adds
--- a statement.
+-- a statement. Offline (P_OFFLINE_AT), a refusal of these rules is an offline conflict
+-- with that reason, as the others are.
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
-DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text, jsonb);
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text, timestamptz);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint, p_receipt text, p_basket_by_vat jsonb DEFAULT NULL,
-    p_bounce boolean DEFAULT false,
+    p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
+    p_basket_by_vat jsonb DEFAULT NULL, p_bounce boolean DEFAULT false,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint,
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text,
     -- counter (issue 17)
     OUT discount_by_vat jsonb, OUT receipt_discount_cents bigint, OUT receipt_coupons integer,
     OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
@@ -139,10 +161,11 @@ DECLARE
     c campaigns;
     v text;
     last record;
+    v_at timestamptz := coalesce(p_offline_at, now());
     k record; -- counter: the receipt's verdict
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316104));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'redemptions');
     SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
@@ -165,6 +188,9 @@ BEGIN
             points := r.points;
             redeemed_at := rfc3339(r.created_at);
             redeemed_store := r.store_id;
+            IF r.synced_at IS NOT NULL THEN
+                offline_at := rfc3339(r.created_at);
+            END IF;
             -- counter {
             SELECT x.discount_by_vat INTO discount_by_vat FROM redemption_vat x
              WHERE x.redemption_id = r.id;
@@ -181,6 +207,14 @@ BEGIN
         END IF;
         RETURN;
     END IF;
+    IF p_offline_at IS NOT NULL THEN
+        SELECT * INTO status, conflict_id, reason, discount_cents, campaign_id, redeemed_at,
+                      redeemed_store
+          FROM offline_conflict_replay(p_terminal, p_txn, p_serial, p_basket, p_card);
+        IF status IS NOT NULL THEN
+            RETURN;
+        END IF;
+    END IF;
     SELECT * INTO cp FROM coupons WHERE serial = p_serial;
     IF NOT FOUND THEN
         status := 'not_found';
@@ -188,14 +222,31 @@ BEGIN
     END IF;
     SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
     campaign_id := c.id;
-    v := coupon_verdict(cp, c, p_store, p_basket, p_card);
+    IF p_offline_at IS NULL THEN
+        v := coupon_verdict_at(cp, c, p_store, p_basket, p_card, v_at);
+    ELSE
+        v := offline_time_verdict(p_offline_at);
+        IF v = 'ok' THEN
+            v := coupon_verdict_at(cp, c, p_store, p_basket, p_card, v_at);
+        END IF;
+    END IF;
     IF v <> 'ok' AND v <> 'already_redeemed' AND v <> 'campaign_exhausted' THEN
         status := v;
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, v);
+        END IF;
         RETURN;
     END IF;
     -- counter {: a limit per card needs the card; a receipt's coupons are decided in turn
     IF p_card IS NULL AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL) THEN
         status := 'card_required_limit';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
         RETURN;
     END IF;
     IF p_receipt IS NOT NULL THEN
@@ -204,6 +255,12 @@ BEGIN
             status := k.status;
             receipt_discount_cents := k.total;
             receipt_coupons := k.coupons;
+            IF p_offline_at IS NOT NULL THEN
+                SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at,
+                              redeemed_store
+                  FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket,
+                                               p_card, p_offline_at, status);
+            END IF;
             RETURN;
         END IF;
     END IF;
@@ -211,6 +268,12 @@ BEGIN
     UPDATE coupons SET uses = uses + 1 WHERE serial = p_serial AND uses < max_uses;
     IF NOT FOUND THEN
         status := 'already_redeemed';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+            RETURN;
+        END IF;
         last := last_live_redemption(p_serial);
         redeemed_at := rfc3339(last.at);
         redeemed_store := last.store;
@@ -222,6 +285,12 @@ BEGIN
         IF NOT FOUND THEN
             UPDATE coupons SET uses = uses - 1 WHERE serial = p_serial;
             status := 'campaign_exhausted';
+            IF p_offline_at IS NOT NULL THEN
+                SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at,
+                              redeemed_store
+                  FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket,
+                                               p_card, p_offline_at, status);
+            END IF;
             RETURN;
         END IF;
     END IF;
@@ -233,6 +302,11 @@ BEGIN
             UPDATE campaigns SET limited_uses = limited_uses - 1 WHERE id = c.id;
         END IF;
         status := 'card_limit_reached';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
         RETURN;
     END IF;
     -- }
@@ -243,9 +317,10 @@ BEGIN
     END IF;
     points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
-                             basket_cents, discount_cents, points, card_serial, receipt)
+                             basket_cents, discount_cents, points, card_serial, receipt,
+                             created_at, synced_at)
     VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card,
-            p_receipt)
+            p_receipt, v_at, CASE WHEN p_offline_at IS NOT NULL THEN now() END)
     RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
     IF points > 0 AND p_card IS NOT NULL THEN
         -- Lock order as everywhere: coupon, campaign, then the card.
@@ -255,6 +330,9 @@ BEGIN
         PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store, p_terminal,
                             NULL);
     END IF;
+    IF p_offline_at IS NOT NULL THEN
+        offline_at := redeemed_at;
+    END IF;
     -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
     IF p_receipt IS NOT NULL THEN
         SELECT * INTO receipt_discount_cents, receipt_coupons
@@ -263,8 +341,8 @@ BEGIN
     END IF;
     IF p_basket_by_vat IS NOT NULL THEN
         discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
-        INSERT INTO redemption_vat (redemption_id, basket_by_vat, discount_by_vat)
-        VALUES (redemption_id, p_basket_by_vat, discount_by_vat);
+        INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat, discount_by_vat)
+        VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
     END IF;
     IF p_bounce THEN
         SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
@@ -302,7 +380,7 @@ BEGIN
     END IF;
     SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
     campaign_id := c.id;
-    status := coupon_verdict(cp, c, p_store, p_basket, p_card);
+    status := coupon_verdict_at(cp, c, p_store, p_basket, p_card, now());
     IF status = 'already_redeemed' THEN
         last := last_live_redemption(p_serial);
         redeemed_at := rfc3339(last.at);
@@ -338,15 +416,21 @@ $$;
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
 -- as points_spent. Idempotent by (terminal, txn_id). Another store's redemption is
+-- not_found, as one that does not exist. VOIDED_AT, DISCOUNT_CENTS and CAMPAIGN_ID (ok,
+-- replay): when it was voided, and the discount and campaign of what it voided (a till's day
+-- closing counts them). status: ok | replay | conflict | not_found | already_voided |
+-- points_spent
 -- not_found, as one that does not exist. status: ok | replay | conflict | not_found |
 -- already_voided | points_spent
 -- Counter (issue 17): the redemption's row is locked (its returns queue there too); its
 -- coupon leaves its receipt (the receipt's row locked before the coupon's, as in redeem) and
 -- gives its card's use of a limited code or campaign back. Points that returns already took
 -- back are not taken again (card_reverse_credit).
+DROP FUNCTION IF EXISTS redemption_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
-    OUT status text, OUT void_id bigint, OUT coupon_serial bigint)
+    OUT status text, OUT void_id bigint, OUT coupon_serial bigint, OUT voided_at text,
+    OUT discount_cents bigint, OUT campaign_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -355,11 +439,17 @@ DECLARE
     credit card_transactions;
     rev record;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316105));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'redemption_voids');
     SELECT * INTO v FROM redemption_voids WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         status := CASE WHEN v.redemption_id = p_redemption THEN 'replay' ELSE 'conflict' END;
         void_id := v.id;
+        IF status = 'replay' THEN
+            SELECT * INTO r FROM redemptions x WHERE x.id = v.redemption_id;
+            voided_at := rfc3339(v.created_at);
+            discount_cents := r.discount_cents;
+            campaign_id := r.campaign_id;
+        END IF;
         RETURN;
     END IF;
     SELECT * INTO r FROM redemptions WHERE id = p_redemption FOR NO KEY UPDATE;
@@ -415,6 +505,9 @@ BEGIN
         END IF;
     END IF;
     coupon_serial := r.coupon_serial;
+    voided_at := rfc3339(now());
+    discount_cents := r.discount_cents;
+    campaign_id := r.campaign_id;
     status := 'ok';
 EXCEPTION WHEN SQLSTATE 'CP409' THEN
     status := 'points_spent';

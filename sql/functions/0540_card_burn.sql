@@ -3,20 +3,21 @@
 -- and the points taken from the lots closest to expiry first. Idempotent by (terminal,
 -- txn_id) like card_earn. VALUE_CENTS is what the points are worth (cents_per_point).
 -- A replay of a burn that was voided since answers 'voided' with the void's id (VOIDED_BY).
+-- BOOKED_AT: when it was booked.
 -- status: ok | replay | voided | conflict | not_found |
 --         insufficient_points (BALANCE is the card's)
 DROP FUNCTION IF EXISTS card_burn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_burn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_points bigint,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
-    OUT value_cents bigint, OUT voided_by bigint)
+    OUT value_cents bigint, OUT voided_by bigint, OUT booked_at text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
     t card_transactions;
     v_balance bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'cards');
     SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF t.kind = 'burn' AND t.card_serial = p_card AND t.points = -p_points THEN
@@ -29,6 +30,7 @@ BEGIN
             status := 'replay';
             points := p_points;
             balance := t.balance_after;
+            booked_at := rfc3339(t.created_at);
             SELECT p_points * cents_per_point INTO value_cents FROM card_programme;
         ELSE
             status := 'conflict';
@@ -55,6 +57,7 @@ BEGIN
     status := 'ok';
     points := p_points;
     balance := v_balance;
+    booked_at := rfc3339(now());
     SELECT p_points * cents_per_point INTO value_cents FROM card_programme;
 END;
 $$;

@@ -7,9 +7,12 @@
 -- status: ok | replay | conflict | not_found | not_voidable |
 --         already_voided (VOID_ID is the earlier void) |
 --         insufficient_points (POINTS is what the void needs, BALANCE what the card holds)
+-- VOIDED_AT (ok, replay): when it was voided.
+DROP FUNCTION IF EXISTS card_transaction_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION card_transaction_void(
     p_id bigint, p_store integer, p_terminal text, p_txn text,
-    OUT status text, OUT void_id bigint, OUT points bigint, OUT balance bigint, OUT kind text)
+    OUT status text, OUT void_id bigint, OUT points bigint, OUT balance bigint, OUT kind text,
+    OUT voided_at text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -18,7 +21,7 @@ DECLARE
     rev record;
     v_balance bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'cards');
     SELECT * INTO v FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF v.kind = 'void' AND v.voids = p_id THEN
@@ -26,6 +29,7 @@ BEGIN
             void_id := v.id;
             points := v.points;
             balance := v.balance_after;
+            voided_at := rfc3339(v.created_at);
         ELSE
             status := 'conflict';
         END IF;
@@ -77,6 +81,7 @@ BEGIN
     END IF;
     status := 'ok';
     void_id := v.id;
+    voided_at := rfc3339(now());
     points := v.points;
     balance := v.balance_after;
 END;

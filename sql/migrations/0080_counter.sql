@@ -143,6 +143,8 @@ CREATE TABLE IF NOT EXISTS receipt_credits (
 
 CREATE TABLE IF NOT EXISTS redemption_vat (
     redemption_id   bigint PRIMARY KEY REFERENCES redemptions (id),
+    campaign_id     bigint NOT NULL, -- the report reads a campaign's rows by it
     basket_by_vat   jsonb NOT NULL CHECK (jsonb_typeof(basket_by_vat) = 'object'),
     discount_by_vat jsonb NOT NULL CHECK (jsonb_typeof(discount_by_vat) = 'object')
 );
+CREATE INDEX IF NOT EXISTS redemption_vat_campaign ON redemption_vat (campaign_id);

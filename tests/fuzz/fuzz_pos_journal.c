@@ -1,14 +1,15 @@
 /* libFuzzer target for the till journal's reader: pos_journal_parse on arbitrary bytes must
  * never crash, read past its input or leak; every pending entry it returns must be one a writer
  * could have written (so a retry never sends a request that was not journaled), with distinct txn
- * ids; and writing those entries back as begin lines (after a header) must read back as the same
- * entries and header. */
+ * ids; and writing those entries back as chained begin (and offline) lines after a header must
+ * read back as the same entries and header, with the chain holding. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../pos-client/journal.h" /* by path, as the unit tests do */
+#include "../../pos-client/journal_chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,7 +17,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static int same_entry(const struct pos_journal_entry *a, const struct pos_journal_entry *b)
 {
     return strcmp(a->txn_id, b->txn_id) == 0 && strcmp(a->time, b->time) == 0 &&
-           pos_journal_same_request(a, b);
+           pos_journal_same_request(a, b) && a->offline == b->offline &&
+           (!a->offline ||
+            (a->maybe_sent == b->maybe_sent && strcmp(a->offline_at, b->offline_at) == 0 &&
+             a->discount_cents == b->discount_cents && a->campaign_id == b->campaign_id));
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -28,26 +32,45 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     if (!s.has_header && (s.version != 1 || s.generation != 0))
         abort();
-    size_t cap = POS_JOURNAL_LINE_SIZE * (s.n_pending + 1), len = 0;
-    char *text = malloc(cap);
+    if (s.n_offline > s.n_pending || (s.damaged && !s.chained))
+        abort();
+    size_t cap = POS_JOURNAL_LINE_SIZE * (2 * s.n_pending + 1), len = 0;
+    char *text = malloc(cap), line[POS_JOURNAL_LINE_SIZE], hash[POS_HASH_SIZE];
     if (text == NULL)
         abort();
-    if (s.has_header)
-        len =
-            pos_journal_format_header(s.generation, "2026-01-01T00:00:00Z", s.carried_bytes, text);
+    uint64_t seq = 0;
+    memcpy(hash, pos_journal_zero_hash, POS_HASH_SIZE);
+    if (s.has_header) {
+        size_t n = pos_journal_format_header(s.generation, "2026-01-01T00:00:00Z", s.carried_bytes,
+                                             NULL, line);
+        n = pos_journal_chain(line, n, ++seq, hash, hash);
+        memcpy(text, line, n);
+        len = n;
+    }
     for (size_t i = 0; i < s.n_pending; i++) {
         const struct pos_journal_entry *e = &s.pending[i];
         if (!pos_journal_entry_valid(e) || pos_journal_find(&s, e->txn_id) != e)
             abort(); /* invalid, or a txn id pending twice */
-        size_t n = pos_journal_format_begin(e, text + len);
-        if (n == 0)
-            abort();
-        len += n;
+        for (int k = 0; k < 2; k++) {
+            size_t n = k == 0       ? pos_journal_format_begin(e, line)
+                       : e->offline ? pos_journal_format_offline(e, line)
+                                    : 0;
+            if (k == 0 && n == 0)
+                abort();
+            if (n == 0)
+                continue;
+            if (s.has_header)
+                n = pos_journal_chain(line, n, ++seq, hash, hash);
+            memcpy(text + len, line, n);
+            len += n;
+        }
     }
     if (pos_journal_parse(text, len, &again) != CPN_OK || again.n_pending != s.n_pending ||
-        again.skipped != 0 || again.has_header != s.has_header ||
-        (s.has_header && (again.generation != s.generation ||
-                          again.carried_bytes != s.carried_bytes || again.version != 2)))
+        again.n_offline != s.n_offline || again.skipped != 0 || again.damaged ||
+        again.has_header != s.has_header ||
+        (s.has_header &&
+         (again.generation != s.generation || again.carried_bytes != s.carried_bytes ||
+          again.version != POS_JOURNAL_VERSION)))
         abort();
     for (size_t i = 0; i < s.n_pending; i++)
         if (!same_entry(&s.pending[i], &again.pending[i]))

@@ -147,7 +147,7 @@ kill -0 "$fake_pid" 2>/dev/null || fail "the silent TLS server on port $port did
 POS_URL=https://127.0.0.1:$port POS_TIMEOUT_MS=1000 run 3 \
   "^No answer from the coupon service within 1 s: it is not known whether it went through\. Txn T[0-9a-f]{32} is kept pending: run pos-client retry to settle it \(it books at most once\)\.$" \
   "$pos" redeem "$c3" --basket 20
-pending=$(grep -P "^begin\t[^\t]+\t[^\t]+\tredeem\t$c3\t2000\t-$" "$t/state/journal.log" | cut -f2)
+pending=$(grep -P "^begin\t[^\t]+\t[^\t]+\tredeem\t$c3\t2000\t-\t" "$t/state/journal.log" | cut -f2)
 [ -n "$pending" ] || fail "no pending journal entry for $c3"
 run 0 "^PENDING: txn $pending: redeem $c3, basket 20\.00 EUR, begun [0-9-]+ [0-9:]+$" "$pos" pending
 run 0 "^1 transaction got no answer: run pos-client retry" "$pos" pending
@@ -194,7 +194,7 @@ grep -q "^POST /v1/cards/$card35/earn 201 dropped$" "$t/proxy.log" || fail "coup
 # The old journal answered this one with the lost earn's first answer and booked nothing.
 run 0 "^EARNED: 3 points on bonus card $card35; balance 6 points \(card transaction [0-9]+\)$" \
   "$pos" card earn "$card35" --basket 3.50
-new_txn=$(grep -P "^begin\t[^\t]+\t[^\t]+\tearn\t$card35\t350\t-$" "$t/state/journal.log" | cut -f2 | tail -n 1)
+new_txn=$(grep -P "^begin\t[^\t]+\t[^\t]+\tearn\t$card35\t350\t-\t" "$t/state/journal.log" | cut -f2 | tail -n 1)
 [ "$new_txn" != "$lost" ] || fail "the new earn reused the lost earn's txn $lost"
 grep -q "NOTE: 1 earlier transaction" <<<"$out" || fail "the new earn did not mention the pending one"
 run 0 "^PENDING: txn $lost: card earn $card35, basket 3\.50 EUR" "$pos" pending

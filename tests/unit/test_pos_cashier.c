@@ -118,7 +118,9 @@ static void burn_takes_a_whole_number_of_points(void **state)
     assert_int_equal(kind_of("BURN 1", &l), POS_LINE_BURN);
     assert_int_equal(l.amount, 1);
     assert_int_equal(kind_of("burn", &l), POS_LINE_BAD_NUMBER);
-    assert_int_equal(kind_of("burn 0", &l), POS_LINE_BAD_NUMBER);
+    assert_int_equal(kind_of("burn 0", &l), POS_LINE_BURN); /* drops the points to burn */
+    assert_int_equal(l.amount, 0);
+    assert_int_equal(kind_of("burn 00", &l), POS_LINE_BAD_NUMBER);
     assert_int_equal(kind_of("burn 5.5", &l), POS_LINE_BAD_NUMBER);
     assert_int_equal(kind_of("burn all", &l), POS_LINE_BAD_NUMBER);
     assert_non_null(strstr(l.why, "burn 500"));

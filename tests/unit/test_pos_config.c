@@ -274,6 +274,47 @@ static void journal_max_bytes_from_file_and_environment_within_its_range(void **
     assert_non_null(strstr(msg, ":1: journal_max_bytes must be a whole number of bytes"));
 }
 
+static void offline_limits_from_file_and_environment_within_their_ranges(void **state)
+{
+    (void)state;
+    write_conf(complete);
+    struct pos_config *cfg = NULL;
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->offline_max_discount_cents, 1000); /* 10 EUR, 50, 24 hours */
+    assert_int_equal(cfg->offline_max_count, 50);
+    assert_int_equal(cfg->offline_max_hours, 24);
+    pos_config_free(cfg);
+    char text[sizeof complete + 128];
+    snprintf(text, sizeof text,
+             "%soffline_max_discount = 12,50\noffline_max_count = 500\noffline_max_hours = 0\n",
+             complete);
+    write_conf(text);
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->offline_max_discount_cents, 1250);
+    assert_int_equal(cfg->offline_max_count, 500);
+    assert_int_equal(cfg->offline_max_hours, 0);
+    pos_config_free(cfg);
+    setenv("POS_OFFLINE_MAX_DISCOUNT", "0", 1);
+    setenv("POS_OFFLINE_MAX_HOURS", "48", 1);
+    assert_int_equal(load(&cfg), CPN_OK);
+    assert_int_equal(cfg->offline_max_discount_cents, 0);
+    assert_int_equal(cfg->offline_max_hours, 48);
+    pos_config_free(cfg);
+    setenv("POS_OFFLINE_MAX_DISCOUNT", "10.005", 1);
+    assert_int_equal(load(&cfg), CPN_ERR_BAD_REQUEST);
+    assert_non_null(strstr(msg, "POS_OFFLINE_MAX_DISCOUNT must be an amount of euros from 0.00 "
+                                "EUR to 10000.00 EUR, not '10.005'"));
+    unsetenv("POS_OFFLINE_MAX_DISCOUNT");
+    setenv("POS_OFFLINE_MAX_HOURS", "8761", 1);
+    assert_int_equal(load(&cfg), CPN_ERR_BAD_REQUEST);
+    assert_non_null(strstr(msg, "POS_OFFLINE_MAX_HOURS must be a whole number of hours from 0 "
+                                "to 8760"));
+    unsetenv("POS_OFFLINE_MAX_HOURS");
+    write_conf("offline_max_count = -1\n");
+    assert_int_equal(load(&cfg), CPN_ERR_BAD_REQUEST);
+    assert_non_null(strstr(msg, ":1: offline_max_count must be a whole number of redemptions"));
+}
+
 static void url_must_be_https(void **state)
 {
     (void)state;
@@ -354,6 +395,7 @@ int main(void)
         cmocka_unit_test_setup(later_line_wins_for_repeated_key, setup),
         cmocka_unit_test_setup(free_null_is_a_no_op, setup),
         cmocka_unit_test_setup(journal_max_bytes_from_file_and_environment_within_its_range, setup),
+        cmocka_unit_test_setup(offline_limits_from_file_and_environment_within_their_ranges, setup),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     unlink(conf_path);

@@ -107,10 +107,11 @@ static void begin_creates_private_state_dir_with_header_and_line(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     char *text = read_file(journal_path);
     assert_non_null(text);
-    assert_memory_equal(text, "journal\t2\t1\t", 12);
+    assert_memory_equal(text, "journal\t3\t1\t", 12);
     char expect[256];
     snprintf(expect, sizeof expect,
-             "\nbegin\t%s\t%s\tredeem\tABCD-EFGH\t1234\tM000-44JZ-70ZM-V9BW\n", e.txn_id, e.time);
+             "\nbegin\t%s\t%s\tredeem\tABCD-EFGH\t1234\tM000-44JZ-70ZM-V9BW\tn=2\th=", e.txn_id,
+             e.time);
     assert_non_null(strstr(text, expect));
     free(text);
 }
@@ -152,7 +153,7 @@ static void finished_entry_is_not_pending_and_a_new_begin_reopens_it(void **stat
     (void)state;
     struct pos_journal_entry e = entry("redeem", "ABCD-EFGH", 1234, NULL);
     assert_int_equal(pos_journal_begin(state_dir, &e), CPN_OK);
-    assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 42 201"), CPN_OK);
+    assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 42 201", false), CPN_OK);
     struct pos_journal_state s;
     load(&s);
     assert_int_equal(s.n_pending, 0);
@@ -163,7 +164,7 @@ static void finished_entry_is_not_pending_and_a_new_begin_reopens_it(void **stat
     char expect[128];
     snprintf(expect, sizeof expect, "\nfinish\t%s\t", e.txn_id);
     assert_non_null(strstr(text, expect));
-    assert_non_null(strstr(text, "Z\tredeemed 42 201\n"));
+    assert_non_null(strstr(text, "Z\tredeemed 42 201\tn=3\th="));
     free(text);
     /* The same txn sent again (a till's own --txn): pending until answered again. */
     assert_int_equal(pos_journal_record_begin(state_dir, &e), CPN_OK);
@@ -203,8 +204,8 @@ static void fields_that_would_break_a_line_are_refused(void **state)
     e = entry("redeem", "ABCD", 1, NULL);
     snprintf(e.txn_id, sizeof e.txn_id, "T 1");
     assert_int_equal(pos_journal_record_begin(state_dir, &e), CPN_ERR_BAD_REQUEST);
-    assert_int_equal(pos_journal_finish(state_dir, "", "ok"), CPN_ERR_BAD_REQUEST);
-    assert_int_equal(pos_journal_finish(state_dir, "T1", "ok\tmore"), CPN_ERR_BAD_REQUEST);
+    assert_int_equal(pos_journal_finish(state_dir, "", "ok", false), CPN_ERR_BAD_REQUEST);
+    assert_int_equal(pos_journal_finish(state_dir, "T1", "ok\tmore", false), CPN_ERR_BAD_REQUEST);
     assert_null(read_file(journal_path));
 }
 
@@ -213,7 +214,7 @@ static void torn_last_line_is_never_read_as_a_record(void **state)
     (void)state;
     struct pos_journal_entry old = entry("redeem", "OLD", 100, NULL);
     assert_int_equal(pos_journal_begin(state_dir, &old), CPN_OK);
-    assert_int_equal(pos_journal_finish(state_dir, old.txn_id, "redeemed 1 201"), CPN_OK);
+    assert_int_equal(pos_journal_finish(state_dir, old.txn_id, "redeemed 1 201", false), CPN_OK);
     /* A power cut while writing a begin line: its amount cut short, its call never sent. */
     append_raw("begin\tTtorn\t2026-01-01T00:00:00Z\tredeem\tC1\t50");
     struct pos_journal_state s;
@@ -327,7 +328,8 @@ static void compaction_keeps_the_file_bounded_and_every_entry(void **state)
         if (i % 100 == 7)
             snprintf(kept[i / 100], sizeof kept[0], "%s", e.txn_id); /* stays unanswered */
         else
-            assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201"), CPN_OK);
+            assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "redeemed 1 201", false),
+                             CPN_OK);
         bool done;
         assert_int_equal(pos_journal_compact(state_dir, max, &done), CPN_OK);
         compactions += done;
@@ -382,7 +384,7 @@ static void compaction_after_a_crash_between_its_steps_loses_and_doubles_nothing
         e = entry("burn", "M000-44JZ-70ZM-V9BW", 1 + i, NULL);
         assert_int_equal(pos_journal_begin(state_dir, &e), CPN_OK);
         if (i != 5)
-            assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "burn 1 201"), CPN_OK);
+            assert_int_equal(pos_journal_finish(state_dir, e.txn_id, "burn 1 201", false), CPN_OK);
     }
     /* The crash: the hard link into journal.d was made, journal.log not yet replaced. */
     char dir[300], archive[400], second[400];
@@ -417,7 +419,7 @@ static void concurrent_writers_lose_no_line_across_compactions(void **state)
                 struct pos_journal_entry e = entry("earn", subject, 1, NULL);
                 if (pos_journal_begin(state_dir, &e) != CPN_OK ||
                     (i % 10 != 0 &&
-                     pos_journal_finish(state_dir, e.txn_id, "earn 1 201") != CPN_OK) ||
+                     pos_journal_finish(state_dir, e.txn_id, "earn 1 201", false) != CPN_OK) ||
                     pos_journal_compact(state_dir, 4096, NULL) != CPN_OK)
                     _exit(1);
             }
@@ -444,6 +446,11 @@ static void concurrent_writers_lose_no_line_across_compactions(void **state)
     assert_int_equal(fscanf(p, "%d", &distinct), 1);
     pclose(p);
     assert_int_equal(distinct, WRITERS * EACH);
+    struct pos_journal_state after; /* and the chain holds across writers and generations */
+    load(&after);
+    assert_true(after.chained);
+    assert_false(after.damaged);
+    pos_journal_state_free(&after);
 }
 
 int main(void)

@@ -187,7 +187,7 @@ static void redeem_that_never_left_the_till_is_not_left_pending(void **state)
     assert_int_equal(pos_till_pending(till, &s), CPN_OK);
     assert_int_equal(s.n_pending, 0);
     pos_journal_state_free(&s);
-    assert_int_equal(journal_count("\tunsent 0\n"), 1);
+    assert_int_equal(journal_count("\tunsent 0\tn="), 1);
 }
 
 static void a_new_redeem_never_takes_the_txn_of_an_unanswered_one(void **state)
@@ -217,6 +217,28 @@ static void a_new_redeem_never_takes_the_txn_of_an_unanswered_one(void **state)
     assert_non_null(pos_journal_find(&s, first.txn_id));
     assert_non_null(pos_journal_find(&s, second.txn_id));
     pos_journal_state_free(&s);
+}
+
+static void retry_that_cannot_connect_leaves_the_pending_call_pending(void **state)
+{
+    (void)state;
+    struct cpn_code c;
+    char code[CPN_SHORT_LEN + 1];
+    issue(CPN_KIND_COUPON, 91, &c, code);
+    struct pos_result first, again;
+    pos_till_redeem(silent, code, 700, NULL, NULL, &first); /* it may have gone through */
+    assert_true(first.pending);
+    /* The retry finds no service at all: its request never leaves the till, but the first one
+     * may have arrived, so the txn stays pending (it was closed as "unsent" before). */
+    pos_till_redeem(till, code, 700, NULL, first.txn_id, &again);
+    assert_true(again.resolving);
+    assert_int_equal(again.exit, POS_EXIT_UNAVAILABLE);
+    assert_true(again.pending);
+    struct pos_journal_state s;
+    assert_int_equal(pos_till_pending(till, &s), CPN_OK);
+    assert_non_null(pos_journal_find(&s, first.txn_id));
+    pos_journal_state_free(&s);
+    assert_int_equal(journal_count("\tunsent 0\tn="), 0);
 }
 
 static void retry_sends_a_pending_call_again_under_its_own_txn(void **state)
@@ -301,6 +323,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(redeem_that_never_left_the_till_is_not_left_pending, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(a_new_redeem_never_takes_the_txn_of_an_unanswered_one,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(retry_that_cannot_connect_leaves_the_pending_call_pending,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(retry_sends_a_pending_call_again_under_its_own_txn, setup,
                                         teardown),
