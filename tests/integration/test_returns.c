@@ -192,6 +192,17 @@ static long long balance(const char *card)
     return b;
 }
 
+/* Events of TYPE whose payload meets WHERE ($1 = PARAM), queued or published. */
+static long long returned_events(const char *type, const char *where, const char *param)
+{
+    char sql[512];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM (SELECT type, payload FROM event_queue UNION ALL "
+             "SELECT type, payload FROM events) e WHERE e.type = '%s' AND %s",
+             type, where);
+    return itest_sql_number(sql, param);
+}
+
 static void points_come_back_in_proportion_and_a_void_takes_only_the_rest(void **state)
 {
     (void)state;
@@ -210,6 +221,19 @@ static void points_come_back_in_proportion_and_a_void_takes_only_the_rest(void *
         assert_int_equal(itest_int(a, "balance"), 100 - 33 * (i + 1));
         json_decref(a);
     }
+    /* Each return is an event (redemption.returned), and so is each points reversal
+     * (card.returned), written in the return's transaction (h15's outbox). */
+    char idtext[24];
+    snprintf(idtext, sizeof idtext, "%lld", id);
+    assert_int_equal(returned_events("redemption.returned",
+                                     "(e.payload->>'redemption_id')::bigint = $1::bigint", idtext),
+                     2);
+    assert_int_equal(returned_events("card.returned",
+                                     "(e.payload->>'returns_of')::bigint = (SELECT t.id FROM "
+                                     "card_transactions t WHERE t.redemption_id = $1::bigint "
+                                     "AND t.kind = 'coupon')",
+                                     idtext),
+                     2);
     /* The void gives the coupon back and takes back the 34 points left, not 100. */
     char path[96];
     snprintf(path, sizeof path, "/v1/redemptions/%lld/void", id);
