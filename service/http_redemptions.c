@@ -122,19 +122,30 @@ static void as_clause(char *buf, size_t size, const char *sentence)
  * redeemed first, when and where. */
 static enum MHD_Result reply_offline_conflict(struct http_req *r, const struct redeem_answer *a)
 {
-    char why[160], buf[320];
+    char why[160], buf[360];
+    bool de = http_req_lang(r) == CPN_LANG_DE;
     if (a->reason == DBW_ALREADY_REDEEMED && a->redeemed_at[0] != '\0')
-        snprintf(why, sizeof why, "it had been redeemed on %.10s at %.5s UTC in store %d",
+        snprintf(why, sizeof why,
+                 de ? "er war am %.10s um %.5s UTC in Filiale %d schon eingelöst worden"
+                    : "it had been redeemed on %.10s at %.5s UTC in store %d",
                  a->redeemed_at, a->redeemed_at + 11, (int)a->redeemed_store);
     else if (a->reason == DBW_OFFLINE_TOO_OLD)
-        snprintf(why, sizeof why, "its offline time is older than the service books");
+        snprintf(why, sizeof why, "%s",
+                 de ? "seine Offline-Zeit ist älter, als der Dienst bucht"
+                    : "its offline time is older than the service books");
     else if (a->reason == DBW_OFFLINE_IN_FUTURE)
-        snprintf(why, sizeof why, "its offline time is ahead of the service's clock");
+        snprintf(why, sizeof why, "%s",
+                 de ? "seine Offline-Zeit liegt nach der Uhr des Dienstes"
+                    : "its offline time is ahead of the service's clock");
     else
-        as_clause(why, sizeof why, cpn_err_message(db_word_err(a->reason)));
+        as_clause(why, sizeof why,
+                  cpn_err_message_lang(db_word_err(a->reason), de ? CPN_LANG_DE : CPN_LANG_EN));
     snprintf(buf, sizeof buf,
-             "This coupon was accepted offline, but %s: it was not booked again, and the case is "
-             "listed for the marketer (offline conflict %" PRId64 ").",
+             de ? "Dieser Coupon wurde offline angenommen, aber %s: er wurde nicht noch einmal "
+                  "gebucht, und der Fall ist für die Aktion vermerkt (Offline-Konflikt %" PRId64
+                  ")."
+                : "This coupon was accepted offline, but %s: it was not booked again, and the "
+                  "case is listed for the marketer (offline conflict %" PRId64 ").",
              why, a->conflict_id);
     json_t *extra =
         json_pack("{s:s, s:I, s:I, s:I}", "reason", db_word_name(a->reason), "conflict_id",
