@@ -42,18 +42,12 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                        enum db_word *why)
 {
     const struct db_param params[] = {
-        db_param_text(c->name),
-        db_param_text(c->channel),
-        db_param_int(c->cost_cents),
-        db_param_int(c->starts_at),
-        db_param_int(c->ends_at),
-        db_param_text(c->offer_kind),
-        db_param_int(c->offer_value),
-        db_param_int(c->min_basket_cents),
+        db_param_text(c->name), db_param_text(c->channel), db_param_int(c->cost_cents),
+        db_param_int(c->starts_at), db_param_int(c->ends_at), db_param_text(c->offer_kind),
+        db_param_int(c->offer_value), db_param_int(c->min_basket_cents),
         db_param_int_if(c->max_redemptions > 0, c->max_redemptions),
         db_param_i32_array_if(c->nstores > 0, c->stores, c->nstores),
-        db_param_int_if(c->variant_of > 0, c->variant_of),
-        db_param_text(c->created_by),
+        db_param_int_if(c->variant_of > 0, c->variant_of), db_param_text(c->created_by),
         db_param_bool(c->offer_multiply),
         db_param_text(c->in_home_date[0] != '\0' ? c->in_home_date : NULL),
         db_param_hundredths_if(c->has_gross_margin, c->gross_margin_pct),
@@ -62,7 +56,11 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
         db_param_text(c->created_role),
         db_param_text(c->starts_on[0] != '\0' ? c->starts_on : NULL),
         db_param_text(c->ends_on[0] != '\0' ? c->ends_on : NULL),
-        DB_PARAM_END};
+        /* counter (issue 17) */
+        db_param_int_if(c->max_per_card > 0, c->max_per_card),
+        db_param_int_if(c->max_per_receipt > 0, c->max_per_receipt), db_param_text(c->combinable),
+        db_param_int_if(c->has_trigger, c->trigger_min_basket_cents),
+        c->has_trigger ? db_param_bool(c->trigger_card_required) : db_param_null(), DB_PARAM_END};
     const struct db_col cols[] = {db_col_word("status", why),
                                   db_col_null_ok(db_col_str("body", json)), DB_COL_END};
     PGresult *res = NULL;

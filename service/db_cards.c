@@ -30,12 +30,12 @@ int db_card_get(uint32_t serial, char **json)
 }
 
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
-                 int64_t basket, const char *offline_at, struct card_answer *out)
+                 int64_t basket, const char *offline_at, bool bounce, struct card_answer *out)
 {
-    const struct db_param params[] = {
-        db_param_int(card), db_param_int(store),  db_param_text(terminal),
-        db_param_text(txn), db_param_int(basket), db_param_text(offline_at),
-        DB_PARAM_END};
+    const struct db_param params[] = {db_param_int(card),      db_param_int(store),
+                                      db_param_text(terminal), db_param_text(txn),
+                                      db_param_int(basket),    db_param_text(offline_at),
+                                      db_param_bool(bounce),   DB_PARAM_END};
     const struct db_col cols[] = {
         db_col_word("status", &out->status),
         OPT(db_col_i64("transaction_id", &out->transaction_id)),
@@ -44,6 +44,7 @@ int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char 
         OPT(db_col_i64("voided_by", &out->voided_by)),
         OPT(db_col_text("booked_at", out->booked_at, sizeof out->booked_at)),
         OPT(db_col_text("offline_at", out->offline_at, sizeof out->offline_at)),
+        DB_NEXT_COUPON_COLS(&out->next), /* counter (issue 17) */
         DB_COL_END};
     *out = (struct card_answer){0};
     return db_select_one("card_earn", params, cols);

@@ -8,7 +8,8 @@
 #include "log.h"
 
 int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
-                          const char *request_key, const char *created_by, struct issue_begin *out)
+                          const char *request_key, const char *created_by, int max_per_card,
+                          struct issue_begin *out)
 {
     const struct db_param params[] = {db_param_int(campaign),
                                       db_param_int(count),
@@ -16,6 +17,7 @@ int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t car
                                       db_param_int_if(card_serial > 0, card_serial),
                                       db_param_text(request_key),
                                       db_param_text(created_by),
+                                      db_param_int_if(max_per_card > 0, max_per_card),
                                       DB_PARAM_END};
     /* A refusal leaves the other columns NULL. */
     const struct db_col cols[] = {

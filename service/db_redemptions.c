@@ -7,34 +7,53 @@
 #define OPT(c) db_col_null_ok(c)
 
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
-              uint32_t card, const char *receipt, const char *offline_at, struct redeem_answer *out)
+              uint32_t card, const char *receipt, const char *offline_at, const char *basket_by_vat,
+              bool bounce, struct redeem_answer *out)
 {
-    const struct db_param params[] = {
-        db_param_int(serial),   db_param_int(store),       db_param_text(terminal),
-        db_param_text(txn),     db_param_int(basket),      db_param_int_if(card != 0, card),
-        db_param_text(receipt), db_param_text(offline_at), DB_PARAM_END};
+    const struct db_param params[] = {db_param_int(serial),
+                                      db_param_int(store),
+                                      db_param_text(terminal),
+                                      db_param_text(txn),
+                                      db_param_int(basket),
+                                      db_param_int_if(card != 0, card),
+                                      db_param_text(receipt),
+                                      db_param_text(offline_at),
+                                      db_param_text(basket_by_vat),
+                                      db_param_bool(bounce),
+                                      DB_PARAM_END};
+    bool no_receipt = true;
     const struct db_col cols[] = {
-        db_col_word("status", &out->status),
-        OPT(db_col_i64("redemption_id", &out->redemption_id)),
+        db_col_word("status", &out->status), OPT(db_col_i64("redemption_id", &out->redemption_id)),
         OPT(db_col_i64("discount_cents", &out->discount_cents)),
-        OPT(db_col_i64("campaign_id", &out->campaign_id)),
-        OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_i64("campaign_id", &out->campaign_id)), OPT(db_col_i64("points", &out->points)),
         OPT(db_col_text("redeemed_at", out->redeemed_at, sizeof out->redeemed_at)),
         OPT(db_col_i32("redeemed_store", &out->redeemed_store)),
         OPT(db_col_i64("void_id", &out->void_id)),
         OPT(db_col_text("offline_at", out->offline_at, sizeof out->offline_at)),
-        OPT(db_col_i64("conflict_id", &out->conflict_id)),
-        OPT(db_col_word("reason", &out->reason)),
+        OPT(db_col_i64("conflict_id", &out->conflict_id)), OPT(db_col_word("reason", &out->reason)),
+        /* counter (issue 17) */
+        OPT(db_col_text("discount_by_vat", out->discount_by_vat, sizeof out->discount_by_vat)),
+        db_col_nullable(db_col_i64("receipt_discount_cents", &out->receipt_discount_cents),
+                        &no_receipt),
+        OPT(db_col_i32("receipt_coupons", &out->receipt_coupons)), DB_NEXT_COUPON_COLS(&out->next),
         DB_COL_END};
-    return db_select_one("redeem", params, cols);
+    *out = (struct redeem_answer){0};
+    int rc = db_select_one("redeem", params, cols);
+    out->on_receipt = rc == DB_ONE_RESULT && !no_receipt;
+    return rc;
 }
 
-int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
-             struct redeem_answer *out)
+int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card, const char *terminal,
+             const char *receipt, struct redeem_answer *out)
 {
-    const struct db_param params[] = {db_param_int(serial), db_param_int(store),
-                                      db_param_int(basket), db_param_int_if(card != 0, card),
+    const struct db_param params[] = {db_param_int(serial),
+                                      db_param_int(store),
+                                      db_param_int(basket),
+                                      db_param_int_if(card != 0, card),
+                                      db_param_text(terminal),
+                                      db_param_text(receipt),
                                       DB_PARAM_END};
+    bool no_receipt = true;
     const struct db_col cols[] = {
         db_col_word("status", &out->status),
         OPT(db_col_i64("discount_cents", &out->discount_cents)),
@@ -42,9 +61,39 @@ int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
         OPT(db_col_i64("points", &out->points)),
         OPT(db_col_text("redeemed_at", out->redeemed_at, sizeof out->redeemed_at)),
         OPT(db_col_i32("redeemed_store", &out->redeemed_store)),
+        db_col_nullable(db_col_i64("receipt_discount_cents", &out->receipt_discount_cents),
+                        &no_receipt),
+        OPT(db_col_i32("receipt_coupons", &out->receipt_coupons)),
         DB_COL_END};
     *out = (struct redeem_answer){0};
-    return db_select_one("coupon_check", params, cols);
+    int rc = db_select_one("coupon_check", params, cols);
+    out->on_receipt = rc == DB_ONE_RESULT && !no_receipt;
+    return rc;
+}
+
+int db_return(int64_t redemption, int32_t store, const char *terminal, const char *txn,
+              int64_t returned, struct return_answer *out)
+{
+    const struct db_param params[] = {db_param_int(redemption), db_param_int(store),
+                                      db_param_text(terminal),  db_param_text(txn),
+                                      db_param_int(returned),   DB_PARAM_END};
+    bool no_balance = true;
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status),
+        OPT(db_col_i64("return_id", &out->return_id)),
+        OPT(db_col_i64("discount_cents", &out->discount_cents)),
+        OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_i64("basket_cents", &out->basket_cents)),
+        OPT(db_col_i64("redemption_discount_cents", &out->redemption_discount_cents)),
+        OPT(db_col_i64("returned_total_cents", &out->returned_total_cents)),
+        OPT(db_col_i64("discount_total_cents", &out->discount_total_cents)),
+        db_col_nullable(db_col_i64("balance", &out->balance), &no_balance),
+        OPT(db_col_text("returned_at", out->returned_at, sizeof out->returned_at)),
+        DB_COL_END};
+    *out = (struct return_answer){0};
+    int rc = db_select_one("redemption_return", params, cols);
+    out->has_balance = rc == DB_ONE_RESULT && !no_balance;
+    return rc;
 }
 
 int db_void(int64_t redemption, int32_t store, const char *terminal, const char *txn,

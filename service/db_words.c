@@ -45,6 +45,16 @@ static const struct {
     [DBW_DELETED] = {"deleted", CPN_ERR_CONFLICT},
     [DBW_PRUNED] = {"pruned", CPN_ERR_BAD_REQUEST},
     [DBW_FUTURE] = {"future", CPN_ERR_BAD_REQUEST},
+    [DBW_CARD_LIMIT_REACHED] = {"card_limit_reached", CPN_ERR_CARD_LIMIT_REACHED},
+    [DBW_CARD_REQUIRED_LIMIT] = {"card_required_limit", CPN_ERR_CARD_REQUIRED},
+    [DBW_NOT_COMBINABLE_RECEIPT] = {"not_combinable_receipt", CPN_ERR_NOT_COMBINABLE},
+    [DBW_NOT_COMBINABLE_OTHER] = {"not_combinable_other", CPN_ERR_NOT_COMBINABLE},
+    [DBW_NOT_COMBINABLE_ALONE] = {"not_combinable_alone", CPN_ERR_NOT_COMBINABLE},
+    [DBW_RECEIPT_BASKET] = {"receipt_basket", CPN_ERR_CONFLICT},
+    [DBW_BEYOND_BASKET] = {"beyond_basket", CPN_ERR_CONFLICT},
+    [DBW_VOIDED_REDEMPTION] = {"voided_redemption", CPN_ERR_CONFLICT},
+    [DBW_ALREADY_CREDITED] = {"already_credited", CPN_ERR_ALREADY_CREDITED},
+    [DBW_ALREADY_EARNED] = {"already_earned", CPN_ERR_ALREADY_EARNED},
 };
 
 int db_word_parse(const char *text, size_t len, enum db_word *out)

@@ -60,6 +60,17 @@ enum db_word {
     DBW_DELETED,
     DBW_PRUNED,
     DBW_FUTURE,
+    /* at the counter (issue 17) */
+    DBW_CARD_LIMIT_REACHED,     /* the card used up a code's or campaign's max_per_card */
+    DBW_CARD_REQUIRED_LIMIT,    /* a code or campaign limited per card, redeemed without one */
+    DBW_NOT_COMBINABLE_RECEIPT, /* max_per_receipt of the campaign on this receipt already */
+    DBW_NOT_COMBINABLE_OTHER,   /* an exclusive coupon would join a receipt's others */
+    DBW_NOT_COMBINABLE_ALONE,   /* the receipt carries an exclusive coupon already */
+    DBW_RECEIPT_BASKET,         /* another basket amount than the receipt's first coupon's */
+    DBW_BEYOND_BASKET,          /* a return beyond what is left of the basket */
+    DBW_VOIDED_REDEMPTION,      /* a return of a voided redemption */
+    DBW_ALREADY_CREDITED,       /* a receipt code's purchase credited to a card already */
+    DBW_ALREADY_EARNED,         /* a receipt code's purchase earned points at the till */
     DBW__COUNT
 };
 

@@ -24,6 +24,8 @@ static const char *const types[] = {"campaign.created",
                                     "card.coupon_credited",
                                     "card.coupon_voided",
                                     "card.expired",
+                                    "redemption.returned",
+                                    "card.returned",
                                     NULL};
 
 bool event_type_known(const char *name)
@@ -39,7 +41,8 @@ const char *event_types_text(void)
     return "campaign.created, campaign.paused, campaign.resumed, campaign.ended, "
            "campaign.exhausted, batch.issued, batch.voided, redemption.created, "
            "redemption.voided, card.issued, card.earned, card.burned, card.voided, "
-           "card.coupon_credited, card.coupon_voided, card.expired";
+           "card.coupon_credited, card.coupon_voided, card.expired, redemption.returned, "
+           "card.returned";
 }
 
 void event_mask(char *text)

@@ -59,5 +59,8 @@ enum MHD_Result http_webhooks_get(struct http_req *r);
 enum MHD_Result http_webhooks_delete(struct http_req *r);
 enum MHD_Result http_webhooks_deliveries(struct http_req *r);
 enum MHD_Result http_webhooks_redeliver(struct http_req *r);
+enum MHD_Result http_redemptions_return(struct http_req *r);
+enum MHD_Result http_receipt_codes_create(struct http_req *r);
+enum MHD_Result http_cards_credit_receipt(struct http_req *r);
 
 #endif

@@ -110,6 +110,12 @@ static const struct http_route http_routes[] = {
      "webhooks_deliveries", HTTP_BODY_DEFAULT},
     {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver, "webhooks_redeliver",
      HTTP_BODY_DEFAULT},
+    {"POST", "/v1/redemptions/{}/returns", ROLE_TERMINAL, http_redemptions_return,
+     "redemptions_return", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/receipt-codes", ROLE_TERMINAL, http_receipt_codes_create, "receipt_codes",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards/{}/credit-receipt", ROLE_TERMINAL, http_cards_credit_receipt,
+     "cards_credit_receipt", HTTP_BODY_DEFAULT},
 };
 static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

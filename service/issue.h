@@ -23,6 +23,7 @@ struct issue_request {
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
     const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
+    int max_per_card;          /* a generic code's uses per card (issue 17); 0 = no limit */
 };
 
 struct issue_result {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
@@ -211,6 +212,8 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
         return 1;
     }
     log_msg(LOGL_INFO, "coupond %s serving with %u worker threads", COUPOND_VERSION, cfg->threads);
+    if (bounce_start() != CPN_OK) /* the bounce-back pools' thread (issue 17) */
+        log_msg(LOGL_WARN, "bounce-back pools are filled only when their campaign is created");
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
     if (sig == 0) {
@@ -225,6 +228,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     hub_stop();
     webhooks_stop();
     outbox_stop();
+    bounce_stop();
     revocation_stop();
     codes_unload();
     http_ui_unload();

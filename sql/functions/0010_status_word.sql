@@ -28,5 +28,9 @@ ALTER DOMAIN status_word ADD CONSTRAINT status_word_known CHECK (VALUE IN (
     -- recipient lists
     'other_list', 'draw_changed', 'mismatch',
     -- webhook subscriptions (redelivery)
-    'deleted', 'pruned', 'future'
+    'deleted', 'pruned', 'future',
+    -- at the counter (issue 17): limits per card, a receipt's coupons, returns, receipt codes
+    'card_limit_reached', 'card_required_limit', 'not_combinable_receipt',
+    'not_combinable_other', 'not_combinable_alone', 'receipt_basket', 'beyond_basket',
+    'voided_redemption', 'already_credited', 'already_earned'
 ));

@@ -103,11 +103,20 @@ END;
 $$;
 
 -- redeem_offline(...): redeem() for a coupon a till accepted offline (P_OFFLINE_AT not NULL),
--- judged and booked on that time. The procedural path redeem() had for every call before it was
--- made lean (issue 12): the key's advisory lock, then the lookup, then the checks one by one;
--- kept as it was for offline acceptance, whose rules (the offline time's verdict, conflicts
--- recorded and replayed) need the steps in this order. Its answer is redeem()'s.
--- P_OFFLINE_AT: the till accepted the coupon offline at that time and gave the
+-- judged and booked on that time: the procedural path redeem() had for every call before it
+-- was made lean (issue 12), kept for offline acceptance, whose rules (the offline time's
+-- verdict, conflicts recorded and replayed) need the steps in this order, with the counter's
+-- rules in it (issue 17). Its answer is redeem()'s. Idempotent by (terminal, txn_id): the same
+-- request again replays the first answer; another request under the same txn_id is a
+-- conflict. Then the guarded UPDATE of the coupon (uses < max_uses) decides who wins a
+-- race, and the guarded campaign counter enforces max_redemptions. A points offer
+-- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
+-- lot that expires like earned points) in the same transaction; without a card the
+-- points are only reported.
+-- A replay of a redemption that was voided since answers 'voided' with the redemption and
+-- its void (VOID_ID), never the discount again. The till's receipt id, when given, is stored
+-- so the report counts a basket's revenue once; a replay compares it too.
+-- P_OFFLINE_AT (NULL online): the till accepted the coupon offline at that time and gave the
 -- discount already. It is judged and booked on that time (created_at; synced_at is now), and
 -- answered with OFFLINE_AT. When it cannot be booked (the coupon was redeemed first, by another
 -- till or online; it was not valid at that time; the time is more than five minutes ahead or
@@ -117,13 +126,40 @@ $$;
 -- again for the same request under that txn_id. The offline time is not part of the request a
 -- replay compares: a till that sent it online first (no answer) and offline later is answered
 -- with the first booking.
+-- status: ok | replay | voided | conflict | offline_conflict | not_found | not_started |
+--         expired | wrong_store | card_required | wrong_card | below_minimum |
+--         already_redeemed | campaign_exhausted | campaign_paused | voided_batch
+-- Counter (issue 17; the blocks marked "counter", helpers in 0305_counter_rules.sql and
+-- 0320_bounce.sql): with a receipt id, the coupon joins the receipt's others only as its
+-- campaign's max_per_receipt and the exclusive/stackable rule allow, and its discount is its
+-- place in the fixed order (amounts, then percents on what is left; receipt_stack_verdict);
+-- a code or campaign with max_per_card needs a card and counts its uses (card_limits_take);
+-- BASKET_BY_VAT (DSFinV-K rate keys) gets the discount apportioned to the rates, stored in
+-- redemption_vat; with P_BOUNCE (coupond passes it while any campaign has a trigger,
+-- bounce_campaigns_live()), a purchase that meets a bounce-back trigger gets one coupon of that
+-- campaign (next_*; a replay answers the same one). Further statuses: card_limit_reached |
+-- card_required_limit | not_combinable_receipt | not_combinable_other |
+-- not_combinable_alone | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
+-- basket). Without a receipt id, basket_by_vat, a per-card limit or P_BOUNCE, none of this adds
+-- a statement. Offline (P_OFFLINE_AT), a refusal of these rules is an offline conflict
+-- with that reason, as the others are.
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text, timestamptz);
+DROP FUNCTION IF EXISTS redeem_offline(bigint, integer, text, text, bigint, bigint, text,
+                                       timestamptz);
 CREATE OR REPLACE FUNCTION redeem_offline(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_receipt text, p_offline_at timestamptz,
+    p_basket_by_vat jsonb, p_bounce boolean,
     OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word)
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word,
+    -- counter (issue 17)
+    OUT discount_by_vat jsonb, OUT receipt_discount_cents bigint, OUT receipt_coupons integer,
+    OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
+    OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
+    OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -132,6 +168,7 @@ DECLARE
     v status_word;
     last record;
     v_at timestamptz := coalesce(p_offline_at, now());
+    k record; -- counter: the receipt's verdict
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
     PERFORM till_txn_lock(p_terminal, p_txn, 'redemptions');
@@ -139,7 +176,10 @@ BEGIN
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
            AND r.card_serial IS NOT DISTINCT FROM p_card
-           AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
+           AND r.receipt IS NOT DISTINCT FROM p_receipt
+           -- counter: the same parts per VAT rate, and the answer's extras again
+           AND (SELECT x.basket_by_vat FROM redemption_vat x WHERE x.redemption_id = r.id)
+               IS NOT DISTINCT FROM p_basket_by_vat THEN
             redemption_id := r.id;
             campaign_id := r.campaign_id;
             -- A till retrying after a void learns of the void, and gets no discount again.
@@ -157,6 +197,17 @@ BEGIN
             IF r.synced_at IS NOT NULL THEN
                 offline_at := rfc3339(r.created_at);
             END IF;
+            -- counter {
+            SELECT x.discount_by_vat INTO discount_by_vat FROM redemption_vat x
+             WHERE x.redemption_id = r.id;
+            IF r.receipt IS NOT NULL THEN -- the receipt as it stands now
+                SELECT x.discount_cents, x.coupons INTO receipt_discount_cents, receipt_coupons
+                  FROM receipt_stacks x WHERE x.terminal = r.terminal AND x.receipt = r.receipt;
+            END IF;
+            SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                          next_offer_value, next_min_basket, next_issued_at, next_pool_low
+              FROM bounce_of(r.id, NULL, r.terminal, r.receipt);
+            -- }
         ELSE
             status := 'conflict';
         END IF;
@@ -194,6 +245,32 @@ BEGIN
         END IF;
         RETURN;
     END IF;
+    -- counter {: a limit per card needs the card; a receipt's coupons are decided in turn
+    IF p_card IS NULL AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL) THEN
+        status := 'card_required_limit';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
+        RETURN;
+    END IF;
+    IF p_receipt IS NOT NULL THEN
+        SELECT * INTO k FROM receipt_stack_verdict(p_terminal, p_receipt, p_basket, c, true);
+        IF k.status <> 'ok' THEN
+            status := k.status;
+            receipt_discount_cents := k.total;
+            receipt_coupons := k.coupons;
+            IF p_offline_at IS NOT NULL THEN
+                SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at,
+                              redeemed_store
+                  FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket,
+                                               p_card, p_offline_at, status);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    -- }
     UPDATE coupons SET uses = uses + 1 WHERE serial = p_serial AND uses < max_uses;
     IF NOT FOUND THEN
         status := 'already_redeemed';
@@ -223,7 +300,27 @@ BEGIN
             RETURN;
         END IF;
     END IF;
+    -- counter {: the card's use of a limited code or campaign
+    IF p_card IS NOT NULL AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL)
+       AND NOT card_limits_take(p_serial, cp.max_per_card, c.id, c.max_per_card, p_card) THEN
+        UPDATE coupons SET uses = uses - 1 WHERE serial = p_serial;
+        IF c.max_redemptions IS NOT NULL THEN
+            UPDATE campaigns SET limited_uses = limited_uses - 1 WHERE id = c.id;
+        END IF;
+        status := 'card_limit_reached';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
+        RETURN;
+    END IF;
+    -- }
     discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
+    -- counter: on a receipt, the coupon's place in the fixed order
+    IF p_receipt IS NOT NULL THEN
+        discount_cents := k.discount;
+    END IF;
     points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
                              basket_cents, discount_cents, points, card_serial, receipt,
@@ -242,6 +339,23 @@ BEGIN
     IF p_offline_at IS NOT NULL THEN
         offline_at := redeemed_at;
     END IF;
+    -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
+    IF p_receipt IS NOT NULL THEN
+        SELECT * INTO receipt_discount_cents, receipt_coupons
+          FROM receipt_stack_add(p_terminal, p_receipt, discount_cents,
+                                 c.combinable = 'exclusive');
+    END IF;
+    IF p_basket_by_vat IS NOT NULL THEN
+        discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
+        INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat, discount_by_vat)
+        VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
+    END IF;
+    IF p_bounce THEN
+        SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                      next_offer_value, next_min_basket, next_issued_at, next_pool_low
+          FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt, redemption_id, NULL);
+    END IF;
+    -- }
     redeemed_store := p_store;
     status := 'ok';
 END;
@@ -280,12 +394,31 @@ $$;
 -- Rules are added to coupon_verdict_at() (both paths judge by it) or, when they need the
 -- request's other rows, as a step between 1 and 3 that refuses by raising CP422 with the word
 -- in the message (see the capped counter below).
+-- Counter (issue 17; helpers in 0305_counter_rules.sql and 0320_bounce.sql): a coupon with a
+-- limit per card (its code's or its campaign's) or with a receipt id takes steps between 1 and
+-- 3 in the capped campaign's subtransaction: the card's use (card_limits_take;
+-- card_required_limit without a card, card_limit_reached), then its place among the receipt's
+-- coupons (receipt_stack_verdict: max_per_receipt, exclusive or stackable, and its discount in
+-- the fixed order, amounts then percents on what is left). A refusal there is answered with
+-- its word once the slow path has found no replay and the coupon usable. Booked, the receipt's
+-- total (receipt_stack_add), the discount per VAT rate (BASKET_BY_VAT, redemption_vat) and,
+-- with P_BOUNCE (coupond passes it while any campaign has a trigger), the bounce-back coupon
+-- (bounce_for; a replay answers the same one). A coupon without any of these takes the three
+-- statements above and nothing more. The lock order becomes coupon, campaign, receipt, card
+-- (a void locks the receipt before the coupon: the two can deadlock on one coupon of one
+-- receipt, which PostgreSQL breaks and the db layer retries).
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
+    p_basket_by_vat jsonb DEFAULT NULL, p_bounce boolean DEFAULT false,
     OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word)
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word,
+    -- counter (issue 17)
+    OUT discount_by_vat jsonb, OUT receipt_discount_cents bigint, OUT receipt_coupons integer,
+    OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
+    OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
+    OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -293,12 +426,19 @@ DECLARE
     c campaigns;
     v status_word;
     last record;
+    used record;         -- counter: step 1's campaign and the coupon's own limit per card
+    rk record;           -- counter: the receipt's verdict
+    v_rule status_word;  -- counter: the rule that refused it between steps 1 and 3
+    v_counter boolean;   -- counter: a rule of issue 17 applies to this coupon
 BEGIN
     IF p_offline_at IS NOT NULL THEN
         SELECT * INTO status, redemption_id, discount_cents, campaign_id, points, redeemed_at,
-                      redeemed_store, void_id, offline_at, conflict_id, reason
+                      redeemed_store, void_id, offline_at, conflict_id, reason,
+                      discount_by_vat, receipt_discount_cents, receipt_coupons, next_serial,
+                      next_campaign, next_card, next_ends_at, next_offer_kind, next_offer_value,
+                      next_min_basket, next_issued_at, next_pool_low
           FROM redeem_offline(p_serial, p_store, p_terminal, p_txn, p_basket, p_card, p_receipt,
-                              p_offline_at);
+                              p_offline_at, p_basket_by_vat, p_bounce);
         RETURN;
     END IF;
     -- Twice at most: a second time only when the slow path found the coupon usable after all
@@ -309,12 +449,16 @@ BEGIN
           FROM campaigns x
          WHERE k.serial = p_serial AND x.id = k.campaign_id AND k.uses < k.max_uses
            AND coupon_verdict_at(k, x, p_store, p_basket, p_card, now()) = 'ok'
-        RETURNING x.* INTO c;
+        RETURNING x AS campaign, k.max_per_card AS coupon_limit INTO used;
         IF FOUND THEN
+            c := used.campaign;
             campaign_id := c.id;
             discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
             points := offer_points(c, p_basket);
-            IF c.max_redemptions IS NULL THEN
+            -- counter: a limit per card or a receipt id takes the steps between 1 and 3
+            v_counter := p_receipt IS NOT NULL OR used.coupon_limit IS NOT NULL
+                         OR c.max_per_card IS NOT NULL;
+            IF c.max_redemptions IS NULL AND NOT v_counter THEN
                 -- 3. The key as the gate.
                 INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
                                          basket_cents, discount_cents, points, card_serial,
@@ -325,12 +469,39 @@ BEGIN
                 RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
             ELSE
                 BEGIN
-                    -- 2. The capped campaign's counter, then 3. the key as the gate; a refusal
-                    -- of either rolls both back (and their events).
-                    UPDATE campaigns SET limited_uses = limited_uses + 1
-                     WHERE id = c.id AND limited_uses < max_redemptions;
-                    IF NOT FOUND THEN
-                        RAISE EXCEPTION USING ERRCODE = 'CP422', MESSAGE = 'campaign_exhausted';
+                    -- 2. The capped campaign's counter, the counter's rules (issue 17: the
+                    -- card's use of a limited code or campaign, the coupon's place among its
+                    -- receipt's), then 3. the key as the gate; a refusal of any rolls them all
+                    -- back (and their events).
+                    IF c.max_redemptions IS NOT NULL THEN
+                        UPDATE campaigns SET limited_uses = limited_uses + 1
+                         WHERE id = c.id AND limited_uses < max_redemptions;
+                        IF NOT FOUND THEN
+                            RAISE EXCEPTION USING ERRCODE = 'CP422',
+                                                  MESSAGE = 'campaign_exhausted';
+                        END IF;
+                    END IF;
+                    IF used.coupon_limit IS NOT NULL OR c.max_per_card IS NOT NULL THEN
+                        IF p_card IS NULL THEN
+                            v_rule := 'card_required_limit';
+                        ELSIF NOT card_limits_take(p_serial, used.coupon_limit, c.id,
+                                                   c.max_per_card, p_card) THEN
+                            v_rule := 'card_limit_reached';
+                        END IF;
+                    END IF;
+                    IF v_rule IS NULL AND p_receipt IS NOT NULL THEN
+                        SELECT * INTO rk
+                          FROM receipt_stack_verdict(p_terminal, p_receipt, p_basket, c, true);
+                        IF rk.status <> 'ok' THEN
+                            v_rule := rk.status;
+                            receipt_discount_cents := rk.total;
+                            receipt_coupons := rk.coupons;
+                        ELSE
+                            discount_cents := rk.discount;
+                        END IF;
+                    END IF;
+                    IF v_rule IS NOT NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'CP422', MESSAGE = v_rule;
                     END IF;
                     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal,
                                              txn_id, basket_cents, discount_cents, points,
@@ -355,6 +526,26 @@ BEGIN
                     PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store,
                                         p_terminal, NULL);
                 END IF;
+                -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
+                IF p_receipt IS NOT NULL THEN
+                    SELECT * INTO receipt_discount_cents, receipt_coupons
+                      FROM receipt_stack_add(p_terminal, p_receipt, discount_cents,
+                                             c.combinable = 'exclusive');
+                END IF;
+                IF p_basket_by_vat IS NOT NULL THEN
+                    discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
+                    INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat,
+                                                discount_by_vat)
+                    VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
+                END IF;
+                IF p_bounce THEN
+                    SELECT * INTO next_serial, next_campaign, next_card, next_ends_at,
+                                  next_offer_kind, next_offer_value, next_min_basket,
+                                  next_issued_at, next_pool_low
+                      FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt,
+                                      redemption_id, NULL);
+                END IF;
+                -- }
                 redeemed_store := p_store;
                 status := 'ok';
                 RETURN;
@@ -390,7 +581,10 @@ BEGIN
         IF r.id IS NOT NULL THEN
             IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
                AND r.card_serial IS NOT DISTINCT FROM p_card
-               AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
+               AND r.receipt IS NOT DISTINCT FROM p_receipt
+               -- counter: the same parts per VAT rate, and the answer's extras again
+               AND (SELECT x.basket_by_vat FROM redemption_vat x WHERE x.redemption_id = r.id)
+                   IS NOT DISTINCT FROM p_basket_by_vat THEN
                 redemption_id := r.id;
                 campaign_id := r.campaign_id;
                 -- A till retrying after a void learns of the void, and gets no discount again.
@@ -408,14 +602,37 @@ BEGIN
                 IF r.synced_at IS NOT NULL THEN
                     offline_at := rfc3339(r.created_at);
                 END IF;
+                -- counter {
+                SELECT x.discount_by_vat INTO discount_by_vat FROM redemption_vat x
+                 WHERE x.redemption_id = r.id;
+                IF r.receipt IS NOT NULL THEN -- the receipt as it stands now
+                    SELECT x.discount_cents, x.coupons INTO receipt_discount_cents,
+                                                            receipt_coupons
+                      FROM receipt_stacks x
+                     WHERE x.terminal = r.terminal AND x.receipt = r.receipt;
+                END IF;
+                SELECT * INTO next_serial, next_campaign, next_card, next_ends_at,
+                              next_offer_kind, next_offer_value, next_min_basket, next_issued_at,
+                              next_pool_low
+                  FROM bounce_of(r.id, NULL, r.terminal, r.receipt);
+                -- }
             ELSE
                 status := 'conflict';
             END IF;
             RETURN;
         END IF;
+        IF v = 'ok' AND v_rule IS NOT NULL THEN
+            -- counter: usable, but refused by a rule of issue 17 (with the receipt's figures)
+            status := v_rule;
+            campaign_id := c.id;
+            discount_cents := NULL;
+            RETURN;
+        END IF;
         IF v <> 'ok' THEN
             status := v;
             campaign_id := c.id;
+            receipt_discount_cents := NULL;
+            receipt_coupons := NULL;
             IF v = 'already_redeemed' THEN
                 last := last_live_redemption(p_serial);
                 redeemed_at := rfc3339(last.at);
@@ -429,16 +646,23 @@ BEGIN
 END;
 $$;
 
--- coupon_check(...): what redeem would answer now, changing nothing.
+-- coupon_check(...): what redeem would answer now, changing nothing. Counter (issue 17): with
+-- TERMINAL's receipt id RECEIPT, the coupon's place among the receipt's live coupons
+-- (receipt_stack_verdict, reading only) and its refusals; a per-card limit reached, or missing
+-- its card. RECEIPT_DISCOUNT_CENTS and RECEIPT_COUPONS: the receipt's so far.
+DROP FUNCTION IF EXISTS coupon_check(bigint, integer, bigint, bigint);
 CREATE OR REPLACE FUNCTION coupon_check(
     p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
+    p_terminal text DEFAULT NULL, p_receipt text DEFAULT NULL,
     OUT status status_word, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
-    OUT redeemed_at text, OUT redeemed_store integer)
+    OUT redeemed_at text, OUT redeemed_store integer,
+    OUT receipt_discount_cents bigint, OUT receipt_coupons integer)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cp coupons;
     c campaigns;
     last record;
+    k record; -- counter: the receipt's verdict
 BEGIN
     SELECT * INTO cp FROM coupons WHERE serial = p_serial;
     IF NOT FOUND THEN
@@ -453,8 +677,27 @@ BEGIN
         redeemed_at := rfc3339(last.at);
         redeemed_store := last.store;
     END IF;
+    -- counter {
+    IF status = 'ok' AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL) THEN
+        IF p_card IS NULL THEN
+            status := 'card_required_limit';
+        ELSIF card_limits_reached(p_serial, cp.max_per_card, c.id, c.max_per_card, p_card) THEN
+            status := 'card_limit_reached';
+        END IF;
+    END IF;
+    IF status = 'ok' AND p_receipt IS NOT NULL THEN
+        SELECT * INTO k FROM receipt_stack_verdict(p_terminal, p_receipt, p_basket, c, false);
+        status := k.status;
+        receipt_discount_cents := k.total;
+        receipt_coupons := k.coupons;
+    END IF;
+    -- }
     discount_cents := CASE WHEN status = 'ok'
                            THEN discount_for(c.offer_kind, c.offer_value, p_basket) ELSE 0 END;
+    -- counter: on a receipt, the coupon's place in the fixed order
+    IF status = 'ok' AND p_receipt IS NOT NULL THEN
+        discount_cents := k.discount;
+    END IF;
     points := CASE WHEN status = 'ok' THEN offer_points(c, p_basket) ELSE 0 END;
 END;
 $$;
@@ -468,6 +711,10 @@ $$;
 -- replay): when it was voided, and the discount and campaign of what it voided (a till's day
 -- closing counts them). status: ok | replay | conflict | not_found | already_voided |
 -- insufficient_points
+-- Counter (issue 17): the redemption's row is locked (its returns queue there too); its
+-- coupon leaves its receipt (the receipt's row locked before the coupon's, as in redeem) and
+-- gives its card's use of a limited code or campaign back. Points that returns already took
+-- back are not taken again (card_reverse_credit).
 DROP FUNCTION IF EXISTS redemption_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
@@ -494,7 +741,7 @@ BEGIN
         END IF;
         RETURN;
     END IF;
-    SELECT * INTO r FROM redemptions WHERE id = p_redemption;
+    SELECT * INTO r FROM redemptions WHERE id = p_redemption FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         status := 'not_found';
         RETURN;
@@ -512,12 +759,27 @@ BEGIN
         status := 'already_voided';
         RETURN;
     END IF;
-    UPDATE coupons SET uses = uses - 1 WHERE serial = r.coupon_serial AND uses > 0;
     SELECT * INTO c FROM campaigns WHERE id = r.campaign_id;
+    -- counter {
+    IF r.receipt IS NOT NULL THEN
+        PERFORM receipt_stack_remove(r.terminal, r.receipt, r.discount_cents,
+                                     c.combinable = 'exclusive');
+    END IF;
+    -- }
+    UPDATE coupons SET uses = uses - 1 WHERE serial = r.coupon_serial AND uses > 0;
     IF c.max_redemptions IS NOT NULL THEN
         UPDATE campaigns SET limited_uses = limited_uses - 1
          WHERE id = c.id AND limited_uses > 0;
     END IF;
+    -- counter {
+    IF r.card_serial IS NOT NULL THEN
+        PERFORM card_limit_give('coupon', r.coupon_serial, r.card_serial)
+          FROM coupons x WHERE x.serial = r.coupon_serial AND x.max_per_card IS NOT NULL;
+        IF c.max_per_card IS NOT NULL THEN
+            PERFORM card_limit_give('campaign', c.id, r.card_serial);
+        END IF;
+    END IF;
+    -- }
     IF r.points > 0 AND r.card_serial IS NOT NULL THEN
         SELECT * INTO credit FROM card_transactions x
          WHERE x.redemption_id = r.id AND x.kind = 'coupon';

@@ -43,7 +43,8 @@ CREATE OR REPLACE TRIGGER events_redemption_voided AFTER INSERT ON redemption_vo
     FOR EACH ROW EXECUTE FUNCTION event_redemption_voided();
 
 -- card_transactions: card.earned, card.burned, card.voided, card.coupon_credited,
--- card.coupon_voided, card.expired (a kind added later becomes card.<kind>)
+-- card.coupon_voided, card.expired, card.returned (issue 17: points a partial return takes
+-- back) (a kind added later becomes card.<kind>)
 CREATE OR REPLACE FUNCTION event_card_transaction() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -52,11 +53,13 @@ BEGIN
                                      WHEN 'void' THEN 'voided'
                                      WHEN 'coupon' THEN 'coupon_credited'
                                      WHEN 'coupon_void' THEN 'coupon_voided'
-                                     WHEN 'expire' THEN 'expired' ELSE NEW.kind END,
+                                     WHEN 'expire' THEN 'expired'
+                                     WHEN 'return' THEN 'returned' ELSE NEW.kind END,
             jsonb_strip_nulls(jsonb_build_object(
                 'transaction_id', NEW.id, 'points', NEW.points, 'balance', NEW.balance_after,
                 'basket_cents', NEW.basket_cents, 'voids', NEW.voids,
-                'redemption_id', NEW.redemption_id, 'store_id', NEW.store_id,
+                'redemption_id', NEW.redemption_id, 'returns_of', NEW.returns_of,
+                'store_id', NEW.store_id,
                 'terminal', NEW.terminal, 'card_serial', NEW.card_serial)));
     RETURN NULL;
 END;

@@ -870,6 +870,10 @@ def run_live(doc, client):
         from openapi_live_offline import run_offline
         run_offline(L, campaign, issue, redeem)
 
+    if ("post", "/v1/redemptions/{id}/returns") in L.ops:
+        from openapi_live_counter import run_counter
+        run_counter(L, campaign, issue, redeem)
+
     run_events(L, base, FAIL)
     L.coverage()
 
