@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "i18n.h"
 #include "money.h"
 
 /* Where a value comes from, for messages: "FILE:LINE" or an environment variable's name. */
@@ -36,6 +37,8 @@ void pos_config_free(struct pos_config *cfg)
     free(cfg->cert);
     free(cfg->key);
     free(cfg->state_dir);
+    free(cfg->printer);
+    free(cfg->receipt);
     free(cfg);
 }
 
@@ -72,7 +75,7 @@ static enum cpn_err set_number(long *out, const struct setting *s, const char *v
         int64_t cents;
         if (pos_money_parse(value, &cents) != CPN_OK || cents < s->min || cents > s->max) {
             char low[POS_MONEY_SIZE], high[POS_MONEY_SIZE];
-            snprintf(msg, msg_size, "%s: %s must be an amount of euros from %s to %s, not '%s'",
+            snprintf(msg, msg_size, _("%s: %s must be an amount of euros from %s to %s, not '%s'"),
                      origin, name, pos_money_format(s->min, low), pos_money_format(s->max, high),
                      value);
             return CPN_ERR_BAD_REQUEST;
@@ -84,8 +87,8 @@ static enum cpn_err set_number(long *out, const struct setting *s, const char *v
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max) {
-        snprintf(msg, msg_size, "%s: %s must be a whole number of %s from %ld to %ld, not '%s'",
-                 origin, name, s->unit, s->min, s->max, value);
+        snprintf(msg, msg_size, _("%s: %s must be a whole number of %s from %ld to %ld, not '%s'"),
+                 origin, name, _(s->unit), s->min, s->max, value);
         return CPN_ERR_BAD_REQUEST;
     }
     *out = v;
@@ -98,24 +101,26 @@ static const struct setting settings[] = {
     {"cert", "POS_CERT", offsetof(struct pos_config, cert), NULL, 0, 0},
     {"key", "POS_KEY", offsetof(struct pos_config, key), NULL, 0, 0},
     {"state", "POS_STATE", offsetof(struct pos_config, state_dir), NULL, 0, 0},
-    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), "milliseconds", 1,
+    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), N_("milliseconds"), 1,
      POS_MAX_TIMEOUT_MS},
     {"connect_timeout_ms", "POS_CONNECT_TIMEOUT_MS",
-     offsetof(struct pos_config, connect_timeout_ms), "milliseconds", 1, POS_MAX_TIMEOUT_MS},
+     offsetof(struct pos_config, connect_timeout_ms), N_("milliseconds"), 1, POS_MAX_TIMEOUT_MS},
     {"journal_max_bytes", "POS_JOURNAL_MAX_BYTES", offsetof(struct pos_config, journal_max_bytes),
-     "bytes", POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
+     N_("bytes"), POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
     {"offline_max_discount", "POS_OFFLINE_MAX_DISCOUNT",
      offsetof(struct pos_config, offline_max_discount_cents), "EUR", 0,
      POS_MAX_OFFLINE_MAX_DISCOUNT_CENTS},
     {"offline_max_count", "POS_OFFLINE_MAX_COUNT", offsetof(struct pos_config, offline_max_count),
-     "redemptions", 0, POS_MAX_OFFLINE_MAX_COUNT},
+     N_("redemptions"), 0, POS_MAX_OFFLINE_MAX_COUNT},
     {"offline_max_hours", "POS_OFFLINE_MAX_HOURS", offsetof(struct pos_config, offline_max_hours),
-     "hours", 0, POS_MAX_OFFLINE_MAX_HOURS},
+     N_("hours"), 0, POS_MAX_OFFLINE_MAX_HOURS},
+    {"printer", "POS_PRINTER", offsetof(struct pos_config, printer), NULL, 0, 0},
+    {"receipt", "POS_RECEIPT", offsetof(struct pos_config, receipt), NULL, 0, 0},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 #define KNOWN_KEYS                                                                                 \
     "url, ca, cert, key, state, timeout_ms, connect_timeout_ms, journal_max_bytes, "               \
-    "offline_max_discount, offline_max_count, offline_max_hours"
+    "offline_max_discount, offline_max_count, offline_max_hours, printer, receipt"
 
 /* Stores VALUE into CFG for setting S; NAME (the key or variable) and ORIGIN are for messages.
  * Returns CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG) or CPN_ERR_NO_MEMORY. */
@@ -148,7 +153,7 @@ static enum cpn_err parse_line(struct pos_config *cfg, char *line, size_t len, c
     char origin[ORIGIN_SIZE];
     snprintf(origin, sizeof origin, "%s:%lu", path, lineno);
     if (strlen(line) != len) {
-        snprintf(msg, msg_size, "%s: the line contains a NUL byte", origin);
+        snprintf(msg, msg_size, _("%s: the line contains a NUL byte"), origin);
         return CPN_ERR_BAD_REQUEST;
     }
     char *s = trim(line);
@@ -156,7 +161,7 @@ static enum cpn_err parse_line(struct pos_config *cfg, char *line, size_t len, c
         return CPN_OK;
     char *eq = strchr(s, '=');
     if (eq == NULL) {
-        snprintf(msg, msg_size, "%s: expected 'key = value', not '%.60s'", origin, s);
+        snprintf(msg, msg_size, _("%s: expected 'key = value', not '%.60s'"), origin, s);
         return CPN_ERR_BAD_REQUEST;
     }
     *eq = '\0';
@@ -166,12 +171,12 @@ static enum cpn_err parse_line(struct pos_config *cfg, char *line, size_t len, c
         if (strcmp(settings[i].file_key, key) != 0)
             continue;
         if (*value == '\0') {
-            snprintf(msg, msg_size, "%s: '%s' has no value", origin, key);
+            snprintf(msg, msg_size, _("%s: '%s' has no value"), origin, key);
             return CPN_ERR_BAD_REQUEST;
         }
         return apply(cfg, &settings[i], value, origin, key, msg, msg_size);
     }
-    snprintf(msg, msg_size, "%s: unknown key '%.60s' (known: " KNOWN_KEYS ")", origin, key);
+    snprintf(msg, msg_size, _("%s: unknown key '%.60s' (known: %s)"), origin, key, KNOWN_KEYS);
     return CPN_ERR_BAD_REQUEST;
 }
 
@@ -182,7 +187,8 @@ enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path, bool
     if (f == NULL) {
         if (errno == ENOENT && !required)
             return CPN_OK;
-        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
+        snprintf(msg, msg_size, _("cannot read the configuration file %s: %s"), path,
+                 strerror(errno));
         return CPN_ERR_IO;
     }
     char *line = NULL;
@@ -196,11 +202,12 @@ enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path, bool
         err = parse_line(cfg, line, (size_t)len, path, lineno, msg, msg_size);
     }
     if (err == CPN_OK && ferror(f)) {
-        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
+        snprintf(msg, msg_size, _("cannot read the configuration file %s: %s"), path,
+                 strerror(errno));
         err = CPN_ERR_IO;
     }
     if (err == CPN_ERR_NO_MEMORY)
-        snprintf(msg, msg_size, "out of memory while reading %s", path);
+        snprintf(msg, msg_size, _("out of memory while reading %s"), path);
     free(line);
     fclose(f);
     return err;
@@ -213,9 +220,9 @@ enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg, size_t msg_
         if (value == NULL || *value == '\0')
             continue;
         enum cpn_err err =
-            apply(cfg, &settings[i], value, "environment", settings[i].env, msg, msg_size);
+            apply(cfg, &settings[i], value, _("environment"), settings[i].env, msg, msg_size);
         if (err == CPN_ERR_NO_MEMORY)
-            snprintf(msg, msg_size, "out of memory while reading the environment");
+            snprintf(msg, msg_size, "%s", _("out of memory while reading the environment"));
         if (err != CPN_OK)
             return err;
     }
@@ -252,17 +259,17 @@ static enum cpn_err default_state_dir(struct pos_config *cfg)
 enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_size)
 {
     if (default_state_dir(cfg) != CPN_OK) {
-        snprintf(msg, msg_size, "out of memory");
+        snprintf(msg, msg_size, "%s", _("out of memory"));
         return CPN_ERR_NO_MEMORY;
     }
     if (cfg->url == NULL) {
-        snprintf(msg, msg_size,
-                 "no service URL configured: set 'url' in the configuration file or POS_URL");
+        snprintf(msg, msg_size, "%s",
+                 _("no service URL configured: set 'url' in the configuration file or POS_URL"));
         return CPN_ERR_BAD_REQUEST;
     }
     if (strncmp(cfg->url, "https://", 8) != 0 || cfg->url[8] == '\0' || cfg->url[8] == '/') {
         snprintf(msg, msg_size,
-                 "the service URL must start with https:// and name a host, not '%s'", cfg->url);
+                 _("the service URL must start with https:// and name a host, not '%s'"), cfg->url);
         return CPN_ERR_BAD_REQUEST;
     }
     size_t n = strlen(cfg->url);
@@ -271,20 +278,21 @@ enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_siz
     const struct {
         const char *value, *what, *key, *env;
     } files[] = {
-        {cfg->ca, "CA certificate", "ca", "POS_CA"},
-        {cfg->cert, "terminal certificate", "cert", "POS_CERT"},
-        {cfg->key, "terminal key", "key", "POS_KEY"},
+        {cfg->ca, N_("CA certificate"), "ca", "POS_CA"},
+        {cfg->cert, N_("terminal certificate"), "cert", "POS_CERT"},
+        {cfg->key, N_("terminal key"), "key", "POS_KEY"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (files[i].value == NULL) {
-            snprintf(msg, msg_size, "no %s configured: set '%s' in the configuration file or %s",
-                     files[i].what, files[i].key, files[i].env);
+            snprintf(msg, msg_size, _("no %s configured: set '%s' in the configuration file or %s"),
+                     _(files[i].what), files[i].key, files[i].env);
             return CPN_ERR_BAD_REQUEST;
         }
     }
     if (cfg->state_dir == NULL) {
-        snprintf(msg, msg_size,
-                 "no state directory: set 'state' in the configuration file, POS_STATE or HOME");
+        snprintf(msg, msg_size, "%s",
+                 _("no state directory: set 'state' in the configuration file, POS_STATE or "
+                   "HOME"));
         return CPN_ERR_BAD_REQUEST;
     }
     return CPN_OK;
@@ -296,7 +304,7 @@ enum cpn_err pos_config_load(const char *path, bool path_given, struct pos_confi
     *out = NULL;
     struct pos_config *cfg = pos_config_new();
     if (cfg == NULL) {
-        snprintf(msg, msg_size, "out of memory");
+        snprintf(msg, msg_size, "%s", _("out of memory"));
         return CPN_ERR_NO_MEMORY;
     }
     if (path == NULL)

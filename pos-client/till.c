@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "contact.h"
+#include "i18n.h"
 #include "till_internal.h"
 
 /* Seconds between two updates of $STATE/contact by one till. */
@@ -28,6 +29,11 @@ void pos_till_free(struct pos_till *till)
         return;
     cpn_keyring_free(till->keys);
     free(till);
+}
+
+const struct pos_config *pos_till_config(const struct pos_till *till)
+{
+    return till->cfg;
 }
 
 enum pos_exit pos_till_exit_for(enum cpn_err err, long status)
@@ -77,9 +83,10 @@ void pos_till_status(struct pos_till *till, struct pos_result *res)
     if (role == NULL || name == NULL)
         pos_result_unreadable(res, "GET /v1/whoami: no \"role\" and \"name\" strings");
     else if (pos_till_get_int(who, "store", &store))
-        pos_result_line(res, "coupond at %s sees %s %s of store %" PRId64, till->cfg->url, role,
+        /* TRANSLATORS: "coupond at https://... sees terminal terminal-1 of store 1" */
+        pos_result_line(res, _("coupond at %s sees %s %s of store %" PRId64), till->cfg->url, role,
                         name, store);
     else
-        pos_result_line(res, "coupond at %s sees %s %s", till->cfg->url, role, name);
+        pos_result_line(res, _("coupond at %s sees %s %s"), till->cfg->url, role, name);
     json_decref(who);
 }

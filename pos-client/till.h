@@ -16,6 +16,7 @@
 #include "coupon/err.h"
 #include "coupon/keys.h"
 #include "journal_file.h"
+#include "receipt.h"
 
 /* Exit statuses, documented in --help and docs/cashier.md. */
 enum pos_exit {
@@ -61,6 +62,8 @@ struct pos_result {
     int64_t id;                        /* redeem: redemption id; earn, burn: card transaction id */
     int64_t points;                    /* earn, burn: points booked (>= 0) */
     int64_t balance; /* card operations: the card's balance after it, -1 unknown */
+    bool has_next;   /* redeem, earn: the service issued a new coupon for the next purchase */
+    struct pos_next_coupon next; /* has_next: that coupon (next_coupon of the answer) */
 };
 
 /* A till: the configuration, a client for the service, and the public verification keys. */
@@ -75,6 +78,16 @@ struct pos_till *pos_till_new(const struct pos_config *cfg, struct pos_api *api,
 /* Frees TILL and its keys; pos_till_free(NULL) does nothing. */
 void pos_till_free(struct pos_till *till);
 
+/* The configuration TILL was made with (borrowed). */
+const struct pos_config *pos_till_config(const struct pos_till *till);
+
+/* For the receipt R of a purchase without a bonus card (WANTED): asks the service for the signed
+ * receipt code that credits the purchase's points to a card later (POST /v1/receipt-codes with
+ * R's txn id and total) and puts it and its deadline into R. Does nothing when not WANTED, when R
+ * has no txn id or no total; a failure leaves R without a code (said on standard error when
+ * verbose): the receipt is printed without it. */
+void pos_till_receipt_code(struct pos_till *till, struct pos_receipt *r, bool wanted);
+
 /* `status`: asks GET /v1/whoami who the service takes this till for; the line says it. */
 void pos_till_status(struct pos_till *till, struct pos_result *res);
 
@@ -83,12 +96,25 @@ void pos_till_status(struct pos_till *till, struct pos_result *res);
 void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
                     struct pos_result *res);
 
+/* pos_till_check() of a coupon on the till mode's receipt RECEIPT (NULL for none): the service
+ * judges it together with the coupons redeemed on that receipt already. */
+void pos_till_check_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                       const char *card, const char *receipt, struct pos_result *res);
+
 /* `redeem`: the coupon CODE for a basket of BASKET_CENTS with CARD (NULL for none) under TXN:
  * NULL for a new txn id (always: a new call never takes over an earlier one's txn); a txn pending
  * in the journal for the same request retries it (RES->resolving); a txn pending for another
  * request is refused (usage); any other is recorded and sent. */
 void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
                      const char *card, const char *txn, struct pos_result *res);
+
+/* pos_till_redeem() of a coupon on the till mode's receipt RECEIPT (a txn-id-shaped id of the
+ * basket; NULL for none), sent as the redemption's "receipt" and kept in the journal with it, so
+ * that the service applies its rules for several coupons on one receipt (their order, which may
+ * be combined) and a retry sends the same request. */
+void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                        const char *card, const char *receipt, const char *txn,
+                        struct pos_result *res);
 
 /* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,

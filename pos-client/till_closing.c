@@ -10,6 +10,7 @@
 
 #include <openssl/sha.h>
 
+#include "i18n.h"
 #include "journal_ledger.h"
 #include "money.h"
 #include "till_internal.h"
@@ -236,13 +237,13 @@ static int compare(FILE *out, const char *what, const struct figure *s, const st
     char a[POS_MONEY_SIZE], b[POS_MONEY_SIZE];
     if (money)
         fprintf(out,
-                "DIFFERENCE: %s: the service has %" PRId64 " (%s), this till's journal %" PRId64
-                " (%s)\n",
+                _("DIFFERENCE: %s: the service has %" PRId64 " (%s), this till's journal %" PRId64
+                  " (%s)\n"),
                 what, s->n, pos_money_format(s->sum, a), j->n, pos_money_format(j->sum, b));
     else
         fprintf(out,
-                "DIFFERENCE: %s: the service has %" PRId64 " (%" PRId64
-                " points), this till's journal %" PRId64 " (%" PRId64 " points)\n",
+                _("DIFFERENCE: %s: the service has %" PRId64 " (%" PRId64
+                  " points), this till's journal %" PRId64 " (%" PRId64 " points)\n"),
                 what, s->n, s->sum, j->n, j->sum);
     return 1;
 }
@@ -252,10 +253,10 @@ static void totals(FILE *out, const char *label, const struct closing *c)
 {
     char r[POS_MONEY_SIZE], v[POS_MONEY_SIZE], o[POS_MONEY_SIZE], k[POS_MONEY_SIZE];
     fprintf(out,
-            "%s: %" PRId64 " redemptions (%s off), %" PRId64 " voids (%s), %" PRId64
-            " made offline (%s), %" PRId64 " offline conflicts (%s); %" PRId64 " earns (%" PRId64
-            " points), %" PRId64 " burns (%" PRId64 " points), %" PRId64 " card voids; %" PRId64
-            " txns, digest %.16s\n",
+            _("%s: %" PRId64 " redemptions (%s off), %" PRId64 " voids (%s), %" PRId64
+              " made offline (%s), %" PRId64 " offline conflicts (%s); %" PRId64 " earns (%" PRId64
+              " points), %" PRId64 " burns (%" PRId64 " points), %" PRId64 " card voids; %" PRId64
+              " txns, digest %.16s\n"),
             label, c->redeemed.n, pos_money_format(c->redeemed.sum, r), c->voided.n,
             pos_money_format(c->voided.sum, v), c->offline.n, pos_money_format(c->offline.sum, o),
             c->conflicts.n, pos_money_format(c->conflicts.sum, k), c->earned.n, c->earned.sum,
@@ -266,13 +267,13 @@ static void totals(FILE *out, const char *label, const struct closing *c)
  * there are. */
 static int differences(FILE *out, struct closing *s, struct closing *j)
 {
-    int d = compare(out, "redemptions", &s->redeemed, &j->redeemed, true) +
-            compare(out, "voids", &s->voided, &j->voided, true) +
-            compare(out, "redemptions made offline", &s->offline, &j->offline, true) +
-            compare(out, "offline conflicts", &s->conflicts, &j->conflicts, true) +
-            compare(out, "earns", &s->earned, &j->earned, false) +
-            compare(out, "burns", &s->burned, &j->burned, false) +
-            compare(out, "card voids", &s->card_voided, &j->card_voided, false);
+    int d = compare(out, _("redemptions"), &s->redeemed, &j->redeemed, true) +
+            compare(out, _("voids"), &s->voided, &j->voided, true) +
+            compare(out, _("redemptions made offline"), &s->offline, &j->offline, true) +
+            compare(out, _("offline conflicts"), &s->conflicts, &j->conflicts, true) +
+            compare(out, _("earns"), &s->earned, &j->earned, false) +
+            compare(out, _("burns"), &s->burned, &j->burned, false) +
+            compare(out, _("card voids"), &s->card_voided, &j->card_voided, false);
     for (int side = 0; side < 2; side++) {
         struct closing *a = side == 0 ? s : j, *b = side == 0 ? j : s;
         for (size_t i = 0; i < a->n_campaigns; i++) {
@@ -282,18 +283,18 @@ static int differences(FILE *out, struct closing *s, struct closing *j)
             char what[96];
             const struct figure *fx[4] = {&x->redeemed, &x->voided, &x->offline, &x->conflicts};
             const struct figure *fy[4] = {&y->redeemed, &y->voided, &y->offline, &y->conflicts};
-            const char *names[4] = {"redemptions", "voids", "redemptions made offline",
-                                    "offline conflicts"};
+            const char *names[4] = {_("redemptions"), _("voids"), _("redemptions made offline"),
+                                    _("offline conflicts")};
             for (int k = 0; k < 4; k++) {
-                snprintf(what, sizeof what, "%s of campaign %" PRId64, names[k], x->campaign);
+                snprintf(what, sizeof what, _("%s of campaign %" PRId64), names[k], x->campaign);
                 d += compare(out, what, fx[k], fy[k], true);
             }
         }
     }
     if (s->txns != j->txns || strcmp(s->digest, j->digest) != 0) {
         fprintf(out,
-                "DIFFERENCE: the txn ids: the service has %" PRId64 " (digest %s), this till's "
-                "journal %" PRId64 " (digest %s)\n",
+                _("DIFFERENCE: the txn ids: the service has %" PRId64 " (digest %s), this till's "
+                  "journal %" PRId64 " (digest %s)\n"),
                 s->txns, s->digest, j->txns, j->digest);
         d++;
     }
@@ -325,8 +326,8 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
         snprintf(date, sizeof date, "%s", day);
     else {
         fprintf(out,
-                "pos-client closing: give the day as YYYY-MM-DD, like 2026-03-29, not "
-                "'%.40s'\n",
+                _("pos-client closing: give the day as YYYY-MM-DD, like 2026-03-29, not "
+                  "'%.40s'\n"),
                 day);
         return POS_EXIT_USAGE;
     }
@@ -352,37 +353,41 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
     int rc;
     if (err != CPN_OK) {
         pos_result_init(&res);
-        pos_result_call_failed(till, err, status, "REFUSED: ", &res);
+        pos_result_call_failed(till, err, status, _("REFUSED: "), &res);
         fprintf(out, "%s%s%s\n", res.line, verbose && res.detail[0] != '\0' ? " — " : "",
                 verbose ? res.detail : "");
         rc = res.exit == POS_EXIT_USAGE ? POS_EXIT_USAGE : POS_EXIT_UNAVAILABLE;
     } else if (from == NULL || to == NULL || !from_service(answer, &s)) {
-        fprintf(out, "The coupon service's closing cannot be read by this till: please call IT.\n");
+        fprintf(out, "%s",
+                _("The coupon service's closing cannot be read by this till: please call IT.\n"));
         rc = POS_EXIT_UNAVAILABLE;
     } else if (pos_ledger_load(till->cfg->state_dir, &ledger) != CPN_OK ||
                !from_ledger(&ledger, from, to, &j)) {
-        fprintf(out, "This till cannot read its journal in %s: please call IT.\n",
+        fprintf(out, _("This till cannot read its journal in %s: please call IT.\n"),
                 till->cfg->state_dir);
         rc = POS_EXIT_USAGE;
     } else {
         const char *tz = json_string_value(json_object_get(answer, "time_zone"));
-        fprintf(out, "CLOSING %s of terminal %s (%s: %s to %s)\n", date, name,
-                tz != NULL ? tz : "local time", from, to);
-        totals(out, "service", &s);
-        totals(out, "journal", &j);
+        fprintf(out, _("CLOSING %s of terminal %s (%s: %s to %s)\n"), date, name,
+                tz != NULL ? tz : _("local time"), from, to);
+        totals(out, _("service"), &s);
+        totals(out, _("journal"), &j);
         int d = differences(out, &s, &j);
         if (j.waiting.n > 0) {
             char w[POS_MONEY_SIZE];
             fprintf(out,
-                    "NOT YET SENT: %" PRId64 " call%s accepted offline that day (%s off) wait%s "
-                    "in this till's journal: run pos-client sync, then closing again.\n",
-                    j.waiting.n, j.waiting.n == 1 ? "" : "s", pos_money_format(j.waiting.sum, w),
-                    j.waiting.n == 1 ? "s" : "");
+                    P_("NOT YET SENT: %" PRId64 " call accepted offline that day (%s off) waits "
+                       "in this till's journal: run pos-client sync, then closing again.\n",
+                       "NOT YET SENT: %" PRId64 " calls accepted offline that day (%s off) wait "
+                       "in this till's journal: run pos-client sync, then closing again.\n",
+                       j.waiting.n),
+                    j.waiting.n, pos_money_format(j.waiting.sum, w));
             d++;
         }
         if (d == 0)
-            fprintf(out, "No differences: the coupon service and this till's journal agree to "
-                         "the cent and to the count.\n");
+            fprintf(out, "%s",
+                    _("No differences: the coupon service and this till's journal agree to "
+                      "the cent and to the count.\n"));
         rc = d == 0 ? POS_EXIT_OK : POS_EXIT_REFUSED;
     }
     fflush(out);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "money.h"
 #include "till_internal.h"
 
@@ -19,7 +20,7 @@ static bool local_coupon(struct pos_till *till, const char *code, const char *ca
         return false;
     snprintf(res->code, sizeof res->code, "%s", coupon->short_form);
     if (card != NULL &&
-        !pos_till_local_code(till, card, CPN_KIND_CARD, prefix, "Bonus card: ", card_scan, res))
+        !pos_till_local_code(till, card, CPN_KIND_CARD, prefix, _("Bonus card: "), card_scan, res))
         return false;
     const char *why = NULL;
     enum cpn_err err = pos_scan_check_card(coupon, card != NULL ? card_scan : NULL, &why);
@@ -54,15 +55,20 @@ static bool about_the_coupon(enum cpn_err err)
     }
 }
 
-/* The body of a check or redemption: {code, basket_cents[, card][, txn_id]}. Returns it (the
- * caller owns it), or NULL when out of memory. */
+/* The body of a check or redemption: {code, basket_cents[, card][, receipt][, txn_id]}. Returns
+ * it (the caller owns it), or NULL when out of memory. */
 static json_t *coupon_body(const struct pos_scan *coupon, int64_t basket_cents,
-                           const struct pos_scan *card, const char *txn)
+                           const struct pos_scan *card, const char *receipt, const char *txn)
 {
     json_t *body =
         json_pack("{s:s, s:I}", "code", coupon->text, "basket_cents", (json_int_t)basket_cents);
     if (body != NULL && card != NULL &&
         json_object_set_new(body, "card", json_string(card->short_form)) != 0) {
+        json_decref(body);
+        return NULL;
+    }
+    if (body != NULL && receipt != NULL && receipt[0] != '\0' &&
+        json_object_set_new(body, "receipt", json_string(receipt)) != 0) {
         json_decref(body);
         return NULL;
     }
@@ -76,11 +82,18 @@ static json_t *coupon_body(const struct pos_scan *coupon, int64_t basket_cents,
 void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
                     struct pos_result *res)
 {
+    pos_till_check_on(till, code, basket_cents, card, NULL, res);
+}
+
+void pos_till_check_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                       const char *card, const char *receipt, struct pos_result *res)
+{
     pos_result_init(res);
     struct pos_scan coupon, card_scan;
-    if (!local_coupon(till, code, card, "NOT VALID: ", &coupon, &card_scan, res))
+    if (!local_coupon(till, code, card, _("NOT VALID: "), &coupon, &card_scan, res))
         return;
-    json_t *body = coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, NULL);
+    json_t *body =
+        coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, receipt, NULL);
     if (body == NULL) {
         pos_result_no_memory(res);
         return;
@@ -91,18 +104,17 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
     if (err != CPN_OK) {
         json_decref(answer);
         pos_result_call_failed(till, err, status,
-                               about_the_coupon(err) ? "NOT VALID: " : "REFUSED: ", res);
+                               about_the_coupon(err) ? _("NOT VALID: ") : _("REFUSED: "), res);
         if (res->exit == POS_EXIT_UNAVAILABLE && coupon.verified == POS_VERIFIED_OK) {
             char offer[POS_DESCRIBE_SIZE];
             res->offline = true;
-            pos_result_line(
-                res,
-                "Signature valid (checked offline): %s%s; could not ask the service whether "
-                "it was already used",
-                pos_scan_describe(&coupon.code, offer, sizeof offer),
-                pos_scan_expired(&coupon.code, (long long)time(NULL))
-                    ? " (expired, by this till's clock)"
-                    : "");
+            pos_result_line(res,
+                            _("Signature valid (checked offline): %s%s; could not ask the service "
+                              "whether it was already used"),
+                            pos_scan_describe(&coupon.code, offer, sizeof offer),
+                            pos_scan_expired(&coupon.code, (long long)time(NULL))
+                                ? _(" (expired, by this till's clock)")
+                                : "");
         }
         return;
     }
@@ -117,16 +129,17 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
         } else if (basket_cents == 0 && res->discount_cents == 0) {
             char offer[POS_DESCRIBE_SIZE];
             if (coupon.verified == POS_VERIFIED_OK)
-                pos_result_line(res, "VALID: %s (campaign %" PRId64 ")",
+                pos_result_line(res, _("VALID: %s (campaign %" PRId64 ")"),
                                 pos_scan_describe(&coupon.code, offer, sizeof offer),
                                 res->campaign_id);
             else
                 pos_result_line(
-                    res, "VALID (campaign %" PRId64 "): the discount depends on the basket total",
+                    res,
+                    _("VALID (campaign %" PRId64 "): the discount depends on the basket total"),
                     res->campaign_id);
         } else {
             char off[POS_MONEY_SIZE];
-            pos_result_line(res, "VALID: %s off (campaign %" PRId64 ")",
+            pos_result_line(res, _("VALID: %s off (campaign %" PRId64 ")"),
                             pos_money_format(res->discount_cents, off), res->campaign_id);
         }
     } else {
@@ -135,9 +148,9 @@ void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cent
         res->err = cpn_err_from_code(reason);
         res->exit = POS_EXIT_REFUSED;
         (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
-        pos_result_line(res, "NOT VALID: %s",
+        pos_result_line(res, _("NOT VALID: %s"),
                         message != NULL && message[0] != '\0' ? message
-                                                              : cpn_err_message(res->err));
+                                                              : pos_err_message(res->err));
         pos_result_detail(res, "reason %s", reason != NULL ? reason : "(none given)");
     }
     json_decref(answer);
@@ -153,13 +166,14 @@ static void already_redeemed(const json_t *answer, struct pos_result *res)
     pos_till_without_full_stop(text, sizeof text,
                                message != NULL && message[0] != '\0'
                                    ? message
-                                   : cpn_err_message(CPN_ERR_ALREADY_REDEEMED));
+                                   : pos_err_message(CPN_ERR_ALREADY_REDEEMED));
     if (at == NULL || !pos_till_get_int(answer, "store", &store) ||
-        strstr(text, "in store") != NULL)
+        /* TRANSLATORS: how the service's sentence names the store: "in store 3" */
+        strstr(text, _("in store")) != NULL)
         return; /* the general refusal line stands, or already says when and where */
     char when[64];
     (void)pos_till_local_time(at, when, sizeof when);
-    pos_result_line(res, "REFUSED: %s (redeemed %s in store %" PRId64 ")", text, when, store);
+    pos_result_line(res, _("REFUSED: %s (redeemed %s in store %" PRId64 ")"), text, when, store);
 }
 
 /* Appends to RES's line why the call was not accepted offline, when there is such a reason. */
@@ -169,7 +183,7 @@ static void say_not_offline(struct pos_result *res)
         return;
     char line[POS_LINE_SIZE];
     snprintf(line, sizeof line, "%s", res->line);
-    pos_result_line(res, "%s Not accepted offline: %s", line, res->offline_why);
+    pos_result_line(res, _("%s Not accepted offline: %s"), line, res->offline_why);
 }
 
 /* The outcome recorded in the journal for a redemption answered with STATUS (A: the answer):
@@ -188,9 +202,16 @@ static void redeemed_outcome(const struct pos_result *res, long status, const js
 void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
                      const char *card, const char *txn, struct pos_result *res)
 {
+    pos_till_redeem_on(till, code, basket_cents, card, NULL, txn, res);
+}
+
+void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                        const char *card, const char *receipt, const char *txn,
+                        struct pos_result *res)
+{
     pos_result_init(res);
     struct pos_scan coupon, card_scan;
-    if (!local_coupon(till, code, card, "REFUSED: ", &coupon, &card_scan, res))
+    if (!local_coupon(till, code, card, _("REFUSED: "), &coupon, &card_scan, res))
         return;
     /* The journal holds the request as sent: the code's text and the card's short form. */
     struct pos_journal_entry e = {.amount = basket_cents};
@@ -198,10 +219,12 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     snprintf(e.subject, sizeof e.subject, "%s", coupon.text);
     if (card != NULL)
         snprintf(e.card, sizeof e.card, "%s", card_scan.short_form);
+    if (receipt != NULL)
+        snprintf(e.receipt, sizeof e.receipt, "%s", receipt);
     if (!pos_till_journal_open(till, &e, txn, res))
         return;
-    json_t *body =
-        coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, res->txn_id);
+    json_t *body = coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, e.receipt,
+                               res->txn_id);
     if (body != NULL && e.offline &&
         json_object_set_new(body, "offline_at", json_string(e.offline_at)) != 0) {
         json_decref(body);
@@ -233,7 +256,7 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         if (res->exit == POS_EXIT_REFUSED) {
             /* It may have reached the service: pending like any unanswered call. */
             snprintf(res->offline_why, sizeof res->offline_why, "%s",
-                     res->line + strlen("REFUSED: "));
+                     res->line + strlen(_("REFUSED: ")));
             res->exit = POS_EXIT_OK;
             res->local = false;
         }
@@ -243,7 +266,7 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
         if (err == CPN_ERR_ALREADY_REDEEMED && status == 409)
             already_redeemed(answer, res);
         if (err == CPN_ERR_VOIDED && status == 409)
-            pos_result_voided(res, answer, "redemption", "redemption_id", "no discount");
+            pos_result_voided(res, answer, _("redemption"), "redemption_id", _("no discount"));
         say_not_offline(res);
         json_decref(answer);
         return;
@@ -264,12 +287,13 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     res->replayed = status == 200;
     char outcome[POS_JOURNAL_OUTCOME_MAX];
     redeemed_outcome(res, status, answer, outcome, sizeof outcome);
+    res->has_next = pos_next_coupon_read(answer, &res->next); /* a bounce-back coupon */
     json_decref(answer);
     pos_till_journal_close(till, res, outcome);
     if (voided) {
         /* A retry of a redemption that was voided since, told by a service before 409 voided:
          * nothing is discounted now. */
-        pos_result_line(res, "VOIDED: redemption %" PRId64 " of txn %s was voided; no discount",
+        pos_result_line(res, _("VOIDED: redemption %" PRId64 " of txn %s was voided; no discount"),
                         res->id, res->txn_id);
         res->discount_cents = 0;
         return;
@@ -278,7 +302,7 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
         pay = 0;
     char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE];
-    pos_result_line(res, "REDEEMED: %s off, pay %s (redemption %" PRId64 ")",
+    pos_result_line(res, _("REDEEMED: %s off, pay %s (redemption %" PRId64 ")"),
                     pos_money_format(res->discount_cents, off), pos_money_format(pay, due),
                     res->id);
     if (res->replayed)
@@ -295,6 +319,6 @@ void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn
         return;
     res->id = redemption_id;
     json_decref(answer);
-    pos_result_line(res, "VOIDED: redemption %" PRId64 "; the coupon can be used again",
+    pos_result_line(res, _("VOIDED: redemption %" PRId64 "; the coupon can be used again"),
                     redemption_id);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "till_internal.h"
 
 void pos_result_init(struct pos_result *res)
@@ -66,8 +67,8 @@ void pos_result_unreadable(struct pos_result *res, const char *why)
 {
     res->exit = POS_EXIT_UNAVAILABLE;
     res->err = CPN_ERR_INTERNAL;
-    pos_result_line(res,
-                    "The coupon service's answer cannot be read by this till: please call IT.");
+    pos_result_line(res, "%s",
+                    _("The coupon service's answer cannot be read by this till: please call IT."));
     pos_result_detail(res, "%s", why);
 }
 
@@ -79,11 +80,12 @@ void pos_result_voided(struct pos_result *res, const json_t *answer, const char 
     res->points = 0;
     if (pos_till_get_int(answer, id_key, &id) && pos_till_get_int(answer, "void_id", &void_id)) {
         res->id = id;
-        pos_result_line(res,
-                        "VOIDED: %s %" PRId64 " of txn %s was voided since (void %" PRId64 "); %s",
-                        what, id, res->txn_id, void_id, outcome);
+        /* TRANSLATORS: "VOIDED: redemption 7 of txn T1 was voided since (void 9); no discount" */
+        pos_result_line(
+            res, _("VOIDED: %s %" PRId64 " of txn %s was voided since (void %" PRId64 "); %s"),
+            what, id, res->txn_id, void_id, outcome);
     } else {
-        pos_result_line(res, "VOIDED: the %s of txn %s was voided since; %s", what, res->txn_id,
+        pos_result_line(res, _("VOIDED: the %s of txn %s was voided since; %s"), what, res->txn_id,
                         outcome);
     }
 }
@@ -92,7 +94,7 @@ void pos_result_no_memory(struct pos_result *res)
 {
     res->exit = POS_EXIT_UNAVAILABLE;
     res->err = CPN_ERR_NO_MEMORY;
-    pos_result_line(res, "This till ran out of memory: nothing was done.");
+    pos_result_line(res, "%s", _("This till ran out of memory: nothing was done."));
 }
 
 bool pos_till_get_int(const json_t *o, const char *key, int64_t *v)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "i18n.h"
 #include "money.h"
 #include "till_internal.h"
 
@@ -34,26 +35,26 @@ static bool report(const struct pos_journal_entry *e, const struct pos_result *r
         else
             t->booked++;
         if (verbose)
-            fprintf(out, "SENT: txn %s (%s, accepted offline %s): %s\n", e->txn_id, what, when,
+            fprintf(out, _("SENT: txn %s (%s, accepted offline %s): %s\n"), e->txn_id, what, when,
                     res->line);
         return true;
     }
     if (res->exit == POS_EXIT_REFUSED && res->err == CPN_ERR_OFFLINE_CONFLICT) {
         t->conflicts++;
         fprintf(out,
-                "CONFLICT: txn %s (%s, accepted offline %s, %s given): %s The coupon service "
-                "did not book it again; the marketer sees it among the offline conflicts.\n",
+                _("CONFLICT: txn %s (%s, accepted offline %s, %s given): %s The coupon service "
+                  "did not book it again; the marketer sees it among the offline conflicts.\n"),
                 e->txn_id, what, when, pos_money_format(e->discount_cents, off), res->line);
         return true;
     }
     if (res->exit == POS_EXIT_REFUSED) {
         t->refused++;
-        fprintf(out, "REFUSED: txn %s (%s, accepted offline %s, %s given): %s\n", e->txn_id, what,
-                when, pos_money_format(e->discount_cents, off), res->line);
+        fprintf(out, _("REFUSED: txn %s (%s, accepted offline %s, %s given): %s\n"), e->txn_id,
+                what, when, pos_money_format(e->discount_cents, off), res->line);
         return true;
     }
     t->waiting++;
-    fprintf(out, "NOT SENT: txn %s (%s, accepted offline %s): %s\n", e->txn_id, what, when,
+    fprintf(out, _("NOT SENT: txn %s (%s, accepted offline %s): %s\n"), e->txn_id, what, when,
             res->line);
     return res->exit != POS_EXIT_UNAVAILABLE;
 }
@@ -155,17 +156,17 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
     enum cpn_err err = pos_till_pending(till, &s);
     int rc = POS_EXIT_OK;
     if (err != CPN_OK) {
-        fprintf(out, "This till cannot read its journal in %s (%s): please call IT.\n",
-                till->cfg->state_dir, err == CPN_ERR_IO ? strerror(errno) : "out of memory");
+        fprintf(out, _("This till cannot read its journal in %s (%s): please call IT.\n"),
+                till->cfg->state_dir, err == CPN_ERR_IO ? strerror(errno) : _("out of memory"));
         rc = POS_EXIT_USAGE;
     } else if (s.damaged) {
         fprintf(out,
-                "NOT SENT: this till's journal is damaged: %s Nothing was sent; its entries stay "
-                "in %s for IT (pos-client journal shows them).\n",
+                _("NOT SENT: this till's journal is damaged: %s Nothing was sent; its entries "
+                  "stay in %s for IT (pos-client journal shows them).\n"),
                 s.damage, till->cfg->state_dir);
         rc = POS_EXIT_USAGE;
     } else if (s.n_offline == 0) {
-        fprintf(out, "Nothing to sync: no call accepted offline waits.\n");
+        fprintf(out, "%s", _("Nothing to sync: no call accepted offline waits.\n"));
     }
     if (rc != POS_EXIT_OK || s.n_offline == 0) {
         fflush(out);
@@ -182,7 +183,7 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
         free(results);
         free(done);
         pos_journal_state_free(&s);
-        fprintf(out, "pos-client: out of memory\n");
+        fprintf(out, "%s", _("pos-client: out of memory\n"));
         return POS_EXIT_UNAVAILABLE;
     }
     size_t n = 0;
@@ -208,17 +209,25 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
     const char *dir = till->cfg->state_dir;
     if (pos_journal_flush(dir) != CPN_OK ||
         pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
-        fprintf(out, "pos-client: the journal could not be flushed or compacted in %s: %s\n", dir,
-                strerror(errno));
+        fprintf(out, _("pos-client: the journal could not be flushed or compacted in %s: %s\n"),
+                dir, strerror(errno));
     *sent = t.booked + t.already + t.conflicts + t.refused;
     size_t left = s.n_offline - *sent;
-    fprintf(out,
-            "SYNC: %zu of %zu call%s accepted offline reached the coupon service (%zu booked, %zu "
-            "booked before, %zu conflict%s, %zu refused); %zu still wait%s.\n",
-            *sent, s.n_offline, s.n_offline == 1 ? "" : "s", t.booked, t.already, t.conflicts,
-            t.conflicts == 1 ? "" : "s", t.refused, left, left == 1 ? "s" : "");
+    /* One sentence in three parts, each with its own plural. */
+    char calls[160], conflicts[64], waits[64];
+    snprintf(calls, sizeof calls,
+             P_("%zu of %zu call accepted offline reached the coupon service",
+                "%zu of %zu calls accepted offline reached the coupon service", s.n_offline),
+             *sent, s.n_offline);
+    snprintf(conflicts, sizeof conflicts, P_("%zu conflict", "%zu conflicts", t.conflicts),
+             t.conflicts);
+    snprintf(waits, sizeof waits, P_("%zu still waits", "%zu still wait", left), left);
+    /* TRANSLATORS: "SYNC: 5 of 5 calls accepted offline reached the coupon service (5 booked, 0
+       booked before, 0 conflicts, 0 refused); 0 still wait." */
+    fprintf(out, _("SYNC: %s (%zu booked, %zu booked before, %s, %zu refused); %s.\n"), calls,
+            t.booked, t.already, conflicts, t.refused, waits);
     if (tried < s.n_offline && left > 0)
-        fprintf(out, "Run pos-client sync again when the coupon service answers.\n");
+        fprintf(out, "%s", _("Run pos-client sync again when the coupon service answers.\n"));
     fflush(out);
     pos_journal_state_free(&s);
     return rc;

@@ -1,10 +1,11 @@
 /* The till's local time: an RFC 3339 time from the service (such as when a coupon was redeemed)
- * written the way the cashier reads it, "2026-05-01 14:03". */
+ * written the way the cashier reads it, "2026-05-01 14:03" (in German "01.05.2026 14:03"). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <time.h>
 
+#include "i18n.h"
 #include "till.h"
 
 /* Reads exactly N digits at *P into *V and advances *P. Returns false when there are fewer. */
@@ -67,7 +68,8 @@ bool pos_till_local_time(const char *text, char *buf, size_t size)
         return false;
     t -= offset;
     struct tm local;
-    if (localtime_r(&t, &local) == NULL || strftime(buf, size, "%Y-%m-%d %H:%M", &local) == 0) {
+    /* TRANSLATORS: a strftime() date and time, as the cashier reads it */
+    if (localtime_r(&t, &local) == NULL || strftime(buf, size, _("%Y-%m-%d %H:%M"), &local) == 0) {
         snprintf(buf, size, "%s", text);
         return false;
     }

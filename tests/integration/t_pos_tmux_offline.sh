@@ -6,6 +6,9 @@
 # customers and without anything typed, the screen shows that the till sent what waited; the
 # service holds the redemption once, on its offline time.
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
 d="$s/certs/dev"
