@@ -35,6 +35,8 @@ static void help(struct pos_cashier_session *s)
         N_("  cancel                 drop this basket (anything already booked is voided)"),
         N_("  retry                  settle earlier transactions that got no answer (each is "
            "booked at most once)"),
+        N_("  a receipt code (RC...) credit the scanned card with the points of that earlier "
+           "purchase"),
         N_("  help, quit             this help; leave the till mode"),
         N_("The words work in English and German (summe, punkte, zahlen, abbrechen, wiederholen, "
            "hilfe, ende)."),
@@ -146,6 +148,9 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
             break;
         case POS_LINE_CARD:
             pos_cashier_on_card(&s, &l.scan);
+            break;
+        case POS_LINE_RECEIPT:
+            pos_cashier_on_receipt(&s, l.receipt);
             break;
         case POS_LINE_BAD_CODE:
             pos_cashier_say(&s, _("NOT A CODE: %s"), l.why);

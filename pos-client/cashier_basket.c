@@ -225,6 +225,20 @@ void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan 
         b->n_coupons++;
 }
 
+void pos_cashier_on_receipt(struct pos_cashier_session *s, const char *code)
+{
+    struct pos_basket *b = &s->b;
+    if (!b->has_card) {
+        pos_cashier_say(s, "%s", _("Scan the customer's bonus card first, then the receipt code."));
+        return;
+    }
+    struct pos_result r;
+    pos_till_card_credit(s->till, b->card.text, code, NULL, &r);
+    if (r.exit == POS_EXIT_OK && !r.pending)
+        b->card_balance = r.balance;
+    pos_cashier_say(s, _("Card %s: %s"), b->card.short_form, r.line);
+}
+
 void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points)
 {
     struct pos_basket *b = &s->b;

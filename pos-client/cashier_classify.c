@@ -144,6 +144,11 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
         return;
     }
     memset(&out->scan, 0, sizeof out->scan);
+    if (pos_receipt_code_read(buf, out->receipt)) {
+        out->kind = POS_LINE_RECEIPT;
+        return;
+    }
+    out->receipt[0] = '\0';
     if (err != CPN_ERR_TYPO && looks_numeric(buf)) {
         bool ok = pos_money_parse(buf, &out->amount) == CPN_OK;
         out->kind = ok ? POS_LINE_TOTAL : POS_LINE_BAD_NUMBER;

@@ -100,6 +100,11 @@ void pos_cashier_on_card(struct pos_cashier_session *s, const struct pos_scan *c
  * (and said) when it is there already, the basket is full, or the basket is partly booked. */
 void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan *scan);
 
+/* A scanned receipt code CODE: credits the basket's bonus card with that earlier purchase's
+ * points at once (a transaction of its own, not part of the basket); refused (and said) without
+ * a card. */
+void pos_cashier_on_receipt(struct pos_cashier_session *s, const char *code);
+
 /* "burn": keeps POINTS to burn from the card at pay (0 drops them, also in a partly booked
  * basket while the burn itself is not booked); refused (and said) without a card, beyond its
  * known balance, or once the basket is partly booked. */

@@ -39,6 +39,8 @@ static const struct command commands[] = {
     {"card", "earn CARD --basket 12.34 [--txn ID]", N_("book points for a purchase"), pos_cmd_card},
     {"card", "burn CARD --points N [--txn ID]", N_("burn points (1 point = 1 cent off)"),
      pos_cmd_card},
+    {"card", "credit CARD RECEIPT_CODE [--txn ID]",
+     N_("credit the points of a purchase made without the card (its receipt code)"), pos_cmd_card},
     {"card", "void TRANSACTION_ID [--txn ID]", N_("reverse an earn or a burn"), pos_cmd_card},
     {"pending", "", N_("list the transactions that got no answer (nothing is sent)"),
      pos_cmd_pending},

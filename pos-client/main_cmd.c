@@ -303,6 +303,16 @@ int pos_cmd_card(struct ctx *ctx, int argc, char **argv)
             }
             pos_till_card_burn(ctx->till, a.pos[0], n, a.txn, &res);
         }
+    } else if (strcmp(sub, "credit") == 0) {
+        if (!pos_main_parse_args("card credit", argc - 1, argv + 1, "t", 2, &a))
+            return POS_EXIT_USAGE;
+        if (a.n_pos != 2) {
+            fprintf(stderr, "%s",
+                    _("pos-client card credit: give the bonus card's code and the receipt code "
+                      "(see pos-client --help)\n"));
+            return POS_EXIT_USAGE;
+        }
+        pos_till_card_credit(ctx->till, a.pos[0], a.pos[1], a.txn, &res);
     } else if (strcmp(sub, "void") == 0) {
         if (!pos_main_parse_args("card void", argc - 1, argv + 1, "t", 1, &a) ||
             !id_arg("card void", _("card transaction id"), a.n_pos == 1 ? a.pos[0] : NULL, &n))
@@ -310,8 +320,8 @@ int pos_cmd_card(struct ctx *ctx, int argc, char **argv)
         pos_till_card_void(ctx->till, n, a.txn, &res);
     } else {
         fprintf(stderr, "%s",
-                _("pos-client card: say issue, balance, earn, burn or void (see pos-client "
-                  "--help)\n"));
+                _("pos-client card: say issue, balance, earn, burn, credit or void (see "
+                  "pos-client --help)\n"));
         return POS_EXIT_USAGE;
     }
     return finish(ctx, &res);

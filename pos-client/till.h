@@ -165,6 +165,19 @@ void pos_till_card_earn(struct pos_till *till, const char *card, int64_t basket_
 void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points, const char *txn,
                         struct pos_result *res);
 
+/* `card credit`: credits CARD with the points of the purchase whose receipt code is
+ * RECEIPT_CODE (printed on the receipt of a purchase made without a card), under TXN (as for
+ * redeem); journaled as kind "credit" (subject: the receipt code, card: the card), its answer as
+ * an earn (the service books it as one). RES->points and RES->balance say what was credited. A
+ * code that is not shaped like a receipt code is refused locally. */
+void pos_till_card_credit(struct pos_till *till, const char *card, const char *receipt_code,
+                          const char *txn, struct pos_result *res);
+
+/* Reads TEXT as typed or scanned (case, spaces and dashes do not matter) as a receipt code into
+ * OUT ("RC" and upper-case base32). Returns false when it is not shaped like one (OUT then holds
+ * no meaning). */
+bool pos_receipt_code_read(const char *text, char out[POS_RECEIPT_CODE_SIZE]);
+
 /* `card void`: reverses card transaction TRANSACTION_ID under TXN (as for redeem). */
 void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,
                         struct pos_result *res);

@@ -27,6 +27,8 @@ const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf
                  pos_money_format(e->amount, money));
     } else if (strcmp(k, "burn") == 0) {
         snprintf(buf, size, _("card burn %s, %" PRId64 " points"), e->subject, e->amount);
+    } else if (strcmp(k, "credit") == 0) {
+        snprintf(buf, size, _("credit of receipt %.24s... to card %s"), e->subject, e->card);
     } else if (strcmp(k, "void") == 0) {
         snprintf(buf, size, _("void of redemption %s"), e->subject);
     } else if (strcmp(k, "card_void") == 0) {

@@ -39,6 +39,8 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
         pos_till_card_earn(till, e->subject, e->amount, e->txn_id, res);
     } else if (strcmp(k, "burn") == 0) {
         pos_till_card_burn(till, e->subject, e->amount, e->txn_id, res);
+    } else if (strcmp(k, "credit") == 0 && e->card[0] != '\0') {
+        pos_till_card_credit(till, e->card, e->subject, e->txn_id, res);
     } else if (is_void && read_id(e->subject, &id)) {
         if (strcmp(k, "void") == 0)
             pos_till_void(till, id, e->txn_id, res);
@@ -64,7 +66,8 @@ const char *pos_till_resolution(const struct pos_journal_entry *e, const struct 
     char when[64];
     (void)pos_till_local_time(e->time, when, sizeof when);
     bool is_void = strcmp(e->kind, "void") == 0 || strcmp(e->kind, "card_void") == 0;
-    bool card = strcmp(e->kind, "earn") == 0 || strcmp(e->kind, "burn") == 0;
+    bool card = strcmp(e->kind, "earn") == 0 || strcmp(e->kind, "burn") == 0 ||
+                strcmp(e->kind, "credit") == 0;
     if (res->local || res->exit == POS_EXIT_USAGE) {
         snprintf(buf, size, "%s", _("not sent again: it stays pending"));
     } else if (res->pending) {
