@@ -1,6 +1,5 @@
 /* Crockford base32 for the code forms: the alphabet, normalisation of typed
  * or scanned input into symbol values, and packing bytes into symbols. */
-#include <string.h>
 
 #include "base32.h"
 

@@ -1,6 +1,6 @@
 /* Private helpers shared by the code modules of libcoupon: the Crockford
  * base32 alphabet, input normalisation, bit packing, the Damm check symbol
- * over GF(32), and the signed-form parser that cpn_code_parse() calls. */
+ * over GF(32). */
 #ifndef COUPON_BASE32_H
 #define COUPON_BASE32_H
 
@@ -60,10 +60,5 @@ static inline uint8_t cpn_damm_check_symbol(uint8_t state)
 {
     return cpn_damm_step(state, 0);
 }
-
-/* Parses N normalised symbols as a signed form into *OUT (zeroed first).
- * Returns CPN_OK or CPN_ERR_MALFORMED_CODE. Defined in signed_code.c. */
-CPN_MUST_CHECK enum cpn_err cpn_signed_parse_symbols(const uint8_t *syms, size_t n,
-                                                     struct cpn_code *out);
 
 #endif

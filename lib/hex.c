@@ -4,7 +4,7 @@
 
 #include <sodium.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 
 void cpn_hex_encode(const uint8_t *in, size_t len, char *out)
 {

@@ -1,6 +1,6 @@
 /* The keyring in memory: MAC and Ed25519 keys by id, added one by one or folded in from
  * another keyring, and the keyed operations the code forms use (MAC, sign, verify). Reading and
- * writing key directories is key_dir.c. */
+ * writing key directories is keys_dir.c. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>

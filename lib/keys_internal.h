@@ -1,4 +1,4 @@
-/* What the keyring (keys.c) and the key directory (key_dir.c) share and nothing else includes:
+/* What the keyring (keys.c) and the key directory (keys_dir.c) share and nothing else includes:
  * the keyring's layout, the valid key ids, and folding one keyring into another. */
 #ifndef COUPON_KEYS_INTERNAL_H
 #define COUPON_KEYS_INTERNAL_H

@@ -9,7 +9,8 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   libjansson-dev libqrencode-dev libpng-dev libcurl4-openssl-dev libssl-dev libsodium-dev
   libcmocka-dev zbar-tools clang libclang-rt-14-dev tmux python3 python3-yaml procps util-linux
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
-  python3-statsmodels chromium libnss3-tools nodejs strace faketime gettext locales)
+  python3-statsmodels chromium libnss3-tools nodejs strace faketime
+  clang-format universal-ctags shellcheck python3-jsonschema gettext locales)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }
@@ -128,7 +129,8 @@ pg_start() {
   # The cluster owner must reach the data directory; where the checkout lives in a
   # directory it cannot enter (e.g. /root), the cluster goes to /var/tmp behind a link.
   if ! pg_as test -x "$ROOT/var"; then
-    local alt="/var/tmp/coupond-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)-$name"
+    local alt
+    alt="/var/tmp/coupond-$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)-$name"
     mkdir -p "$alt"; chown "$PG_USER" "$alt"; chmod 700 "$alt"
     [ -L "$data" ] || { rm -rf "$data"; ln -s "$alt" "$data"; }
   fi

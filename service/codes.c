@@ -75,23 +75,24 @@ enum cpn_err codes_load(const char *dir)
     enum cpn_err err = cpn_keyring_load_dir(k, dir);
     if (err == CPN_OK &&
         (cpn_keyring_current_mac_id(k) == 0 || cpn_keyring_current_sign_id(k) == 0)) {
-        log_msg(LOG_ERROR, "no signing or MAC key in %s: run 'coupond keygen --keys %s'", dir, dir);
+        log_msg(LOGL_ERROR, "no signing or MAC key in %s: run 'coupond keygen --keys %s'", dir,
+                dir);
         err = CPN_ERR_UNKNOWN_KEY;
     } else if (err != CPN_OK) {
-        log_msg(LOG_ERROR, "cannot load keys from %s: %s", dir, cpn_err_message(err));
+        log_msg(LOGL_ERROR, "cannot load keys from %s: %s", dir, cpn_err_message(err));
     }
     if (err != CPN_OK) {
         cpn_keyring_free(k);
         return err;
     }
-    log_msg(LOG_INFO, "keys loaded from %s: signing key %u, MAC key %u", dir,
+    log_msg(LOGL_INFO, "keys loaded from %s: signing key %u, MAC key %u", dir,
             cpn_keyring_current_sign_id(k), cpn_keyring_current_mac_id(k));
     for (unsigned id = 1; id <= CPN_KEY_ID_MAX; id++)
         if (cpn_keyring_is_retired(k, id))
-            log_msg(LOG_INFO, "key %u is retired: its codes are refused", id);
+            log_msg(LOGL_INFO, "key %u is retired: its codes are refused", id);
     keyring = k;
     if (ranges_refresh() != CPN_OK)
-        log_msg(LOG_WARN, "code key ranges not read yet; the first code read tries again");
+        log_msg(LOGL_WARN, "code key ranges not read yet; the first code read tries again");
     return CPN_OK;
 }
 
@@ -159,7 +160,7 @@ enum cpn_err codes_claim(enum cpn_kind kind)
     if (rc != DB_ONE_RESULT)
         return CPN_ERR_INTERNAL;
     if (stale) {
-        log_msg(LOG_ERROR,
+        log_msg(LOGL_ERROR,
                 "MAC key %u is older than a key already in use: restart coupond with "
                 "the newest keys before issuing",
                 key);

@@ -1,12 +1,16 @@
-/* coupond's configuration: defaults < config file < environment < flags. */
+/* coupond's configuration: defaults < config file < environment < flags. One table names
+ * every setting: its long option (getopt_long) is also its key in the config file. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "coupon/kv_file.h"
 
 #ifndef COUPOND_SQL_DIR
 #define COUPOND_SQL_DIR "/usr/share/coupond/sql"
@@ -19,6 +23,7 @@ const char *svc_usage(void)
 {
     return "usage: coupond [serve|migrate|keygen|demo|expire-points|check-crl] [options]\n"
            "       coupond -h|--help|-V|--version\n"
+           "  --log-level LEVEL    debug, info (the default), warn or error\n"
            "  --config FILE        read 'key = value' settings (keys as the long options)\n"
            "  --listen HOST:PORT   where to serve HTTPS (env COUPOND_LISTEN; 127.0.0.1:8443)\n"
            "  --db CONNINFO        libpq connection string (env COUPOND_DB)\n"
@@ -109,120 +114,117 @@ enum cpn_err svc_parse_listen(const char *text, char **host, unsigned *port)
     return CPN_OK;
 }
 
-/* Applies one setting by its long-option name. Returns 0, or -1 with ERRBUF filled. */
-static int apply(struct svc_config *c, const char *name, const char *value, char *errbuf,
+/* How a setting's value is read. */
+enum setting_kind {
+    SET_STRING,    /* a copy of the text */
+    SET_NUMBER,    /* a whole number from MIN to MAX */
+    SET_BOOL,      /* yes/no; the flag alone means yes */
+    SET_LISTEN,    /* HOST:PORT into listen_host and port */
+    SET_LOG_LEVEL, /* debug, info, warn or error */
+    SET_CONFIG,    /* a config file to read (flags only) */
+};
+
+/* Every setting: NAME is its long option and its key in the config file; OFFSET says where it
+ * goes in struct svc_config (strings, numbers, booleans). */
+static const struct setting {
+    const char *name;
+    enum setting_kind kind;
+    size_t offset;
+    unsigned min, max;
+} settings[] = {
+    {"config", SET_CONFIG, 0, 0, 0},
+    {"listen", SET_LISTEN, 0, 0, 0},
+    {"log-level", SET_LOG_LEVEL, 0, 0, 0},
+    {"no-crl", SET_BOOL, offsetof(struct svc_config, no_crl), 0, 0},
+    {"db", SET_STRING, offsetof(struct svc_config, db), 0, 0},
+    {"cert", SET_STRING, offsetof(struct svc_config, cert), 0, 0},
+    {"key", SET_STRING, offsetof(struct svc_config, key), 0, 0},
+    {"ca", SET_STRING, offsetof(struct svc_config, ca), 0, 0},
+    {"crl", SET_STRING, offsetof(struct svc_config, crl), 0, 0},
+    {"keys", SET_STRING, offsetof(struct svc_config, keys_dir), 0, 0},
+    {"sql", SET_STRING, offsetof(struct svc_config, sql_dir), 0, 0},
+    {"ui", SET_STRING, offsetof(struct svc_config, ui_dir), 0, 0},
+    {"threads", SET_NUMBER, offsetof(struct svc_config, threads), 1, 256},
+    {"max-connections", SET_NUMBER, offsetof(struct svc_config, max_connections), 1, 100000},
+    {"idle-timeout", SET_NUMBER, offsetof(struct svc_config, idle_timeout_s), 1, 86400},
+    {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64},
+    {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400},
+
+    {"max-connections-per-address", SET_NUMBER, offsetof(struct svc_config, max_per_address), 0,
+     100000},
+    {"max-unauthenticated", SET_NUMBER, offsetof(struct svc_config, max_unauth), 1, 100000},
+    {"max-unauthenticated-per-address", SET_NUMBER,
+     offsetof(struct svc_config, max_unauth_per_address), 0, 100000},
+    {"handshake-deadline", SET_NUMBER, offsetof(struct svc_config, handshake_deadline_s), 1, 300},
+
+    {"db-deadline", SET_NUMBER, offsetof(struct svc_config, db_deadline_ms), 100, 600000},
+};
+#define N_SETTINGS (sizeof settings / sizeof settings[0])
+
+/* The setting called NAME, or NULL. */
+static const struct setting *setting_named(const char *name)
+{
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        if (strcmp(settings[i].name, name) == 0)
+            return &settings[i];
+    return NULL;
+}
+
+/* Applies VALUE to setting S of C (not SET_CONFIG). Returns 0, or -1 with ERRBUF filled. */
+static int apply(struct svc_config *c, const struct setting *s, const char *value, char *errbuf,
                  size_t errlen)
 {
-    struct {
-        const char *name;
-        char **slot;
-    } strs[] = {{"db", &c->db},   {"cert", &c->cert},     {"key", &c->key},     {"ca", &c->ca},
-                {"crl", &c->crl}, {"keys", &c->keys_dir}, {"sql", &c->sql_dir}, {"ui", &c->ui_dir}};
-    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
-        if (strcmp(name, strs[i].name) == 0) {
-            if (set_str(strs[i].slot, value) != 0) {
-                snprintf(errbuf, errlen, "out of memory");
-                return -1;
-            }
-            return 0;
-        }
-    }
-    if (strcmp(name, "listen") == 0) {
-        if (svc_parse_listen(value, &c->listen_host, &c->port) != CPN_OK) {
-            snprintf(errbuf, errlen, "listen: expected HOST:PORT, got '%s'", value);
+    char *slot = (char *)c + s->offset;
+    switch (s->kind) {
+    case SET_STRING:
+        if (set_str((char **)(void *)slot, value) != 0) {
+            snprintf(errbuf, errlen, "out of memory");
             return -1;
         }
         return 0;
-    }
-    if (strcmp(name, "no-crl") == 0) {
-        if (parse_bool(value, &c->no_crl) != 0) {
-            snprintf(errbuf, errlen, "no-crl: expected yes or no, got '%s'", value);
-            return -1;
-        }
-        return 0;
-    }
-    struct {
-        const char *name;
-        unsigned *slot, min, max;
-    } nums[] = {{"threads", &c->threads, 1, 256},
-                {"max-connections", &c->max_connections, 1, 100000},
-                {"idle-timeout", &c->idle_timeout_s, 1, 86400},
-                {"max-issues", &c->max_issues, 1, 64},
-                {"export-stall-timeout", &c->export_stall_s, 1, 86400},
-                {"max-connections-per-address", &c->max_per_address, 0, 100000},
-                {"max-unauthenticated", &c->max_unauth, 1, 100000},
-                {"max-unauthenticated-per-address", &c->max_unauth_per_address, 0, 100000},
-                {"handshake-deadline", &c->handshake_deadline_s, 1, 300},
-
-                {"db-deadline", &c->db_deadline_ms, 100, 600000}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
-        if (strcmp(name, nums[i].name) == 0) {
-            if (parse_uint(value, nums[i].min, nums[i].max, nums[i].slot) != 0) {
-                snprintf(errbuf, errlen, "%s: expected a number from %u to %u, got '%s'", name,
-                         nums[i].min, nums[i].max, value);
-                return -1;
-            }
+    case SET_NUMBER:
+        if (parse_uint(value, s->min, s->max, (unsigned *)(void *)slot) == 0)
             return 0;
-        }
+        snprintf(errbuf, errlen, "%s: expected a number from %u to %u, got '%s'", s->name, s->min,
+                 s->max, value);
+        return -1;
+    case SET_BOOL:
+        if (parse_bool(value, (bool *)(void *)slot) == 0)
+            return 0;
+        snprintf(errbuf, errlen, "%s: expected yes or no, got '%s'", s->name, value);
+        return -1;
+    case SET_LISTEN:
+        if (svc_parse_listen(value, &c->listen_host, &c->port) == CPN_OK)
+            return 0;
+        snprintf(errbuf, errlen, "listen: expected HOST:PORT, got '%s'", value);
+        return -1;
+    case SET_LOG_LEVEL:
+        if (log_level_parse(value, &c->log_level) == 0)
+            return 0;
+        snprintf(errbuf, errlen, "log-level: expected debug, info, warn or error, got '%s'", value);
+        return -1;
+    case SET_CONFIG:
+        break;
     }
-    snprintf(errbuf, errlen, "unknown setting '%s'", name);
+    snprintf(errbuf, errlen, "%s may not be set here", s->name);
     return -1;
 }
 
-static char *trim(char *s)
+/* One setting of the config file (cpn_kv_fn): by its long option's name. */
+static int file_setting(void *ctx, const char *key, const char *value, unsigned lineno, char *msg,
+                        size_t msglen)
 {
-    while (*s == ' ' || *s == '\t')
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r'))
-        s[--n] = '\0';
-    return s;
-}
-
-static int load_file(struct svc_config *c, const char *path, char *errbuf, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        snprintf(errbuf, errlen, "cannot read config file %s: %s", path, strerror(errno));
+    (void)lineno;
+    const struct setting *s = setting_named(key);
+    if (s == NULL) {
+        snprintf(msg, msglen, "unknown setting '%s'", key);
         return -1;
     }
-    /* Whole lines of any length (getline): a fixed buffer once read the tail of a long
-     * comment as a setting of its own. */
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned lineno = 0;
-    int rc = 0;
-    while (rc == 0) {
-        ssize_t len = getline(&line, &cap, f);
-        if (len < 0)
-            break;
-        lineno++;
-        if ((size_t)len != strlen(line)) {
-            snprintf(errbuf, errlen, "%s:%u: the line contains a NUL byte", path, lineno);
-            rc = -1;
-            break;
-        }
-        char *s = trim(line);
-        if (*s == '\0' || *s == '#')
-            continue;
-        char *eq = strchr(s, '=');
-        if (eq == NULL) {
-            snprintf(errbuf, errlen, "%s:%u: expected 'key = value'", path, lineno);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        char *k = trim(s), *v = trim(eq + 1);
-        char inner[512];
-        if (strcmp(k, "config") == 0 || apply(c, k, v, inner, sizeof inner) != 0) {
-            snprintf(errbuf, errlen, "%s:%u: %s", path, lineno,
-                     strcmp(k, "config") == 0 ? "config may not name another file" : inner);
-            rc = -1;
-        }
+    if (s->kind == SET_CONFIG) {
+        snprintf(msg, msglen, "config may not name another file");
+        return -1;
     }
-    free(line);
-    fclose(f);
-    return rc;
+    return apply(ctx, s, value, msg, msglen);
 }
 
 void svc_config_free(struct svc_config *c)
@@ -242,13 +244,9 @@ void svc_config_free(struct svc_config *c)
     free(c);
 }
 
-struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen)
+/* The defaults, before any file, variable or flag. Returns 0, or -1 when out of memory. */
+static int set_defaults(struct svc_config *c)
 {
-    struct svc_config *c = calloc(1, sizeof *c);
-    if (c == NULL) {
-        snprintf(errbuf, errlen, "out of memory");
-        return NULL;
-    }
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     c->port = 8443;
     c->threads = ncpu > 0 && ncpu <= 64 ? (unsigned)ncpu : 2;
@@ -260,79 +258,78 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
     c->max_unauth = 0;                    /* not set: a quarter of max-connections, at most 256 */
     c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
     c->handshake_deadline_s = 5;
-    c->db_deadline_ms = 5000;
+    c->log_level = LOGL_INFO;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||
         set_str(&c->keys_dir, "/etc/coupond/keys") || set_str(&c->sql_dir, COUPOND_SQL_DIR) ||
-        set_str(&c->ui_dir, COUPOND_UI_DIR)) {
-        snprintf(errbuf, errlen, "out of memory");
-        goto fail;
-    }
-    /* First pass: the command word and --config, so the file sits under env and flags. */
-    int first = 1;
-    if (argc > 1 && argv[1][0] != '-') {
-        if (set_str(&c->command, argv[1]) != 0)
-            goto fail;
-        first = 2;
-    }
-    for (int i = first; i < argc; i++) {
-        if (strcmp(argv[i], "--config") == 0) {
-            if (i + 1 >= argc) {
-                snprintf(errbuf, errlen, "--config needs a file");
-                goto fail;
-            }
-            if (load_file(c, argv[i + 1], errbuf, errlen) != 0)
-                goto fail;
+        set_str(&c->ui_dir, COUPOND_UI_DIR))
+        return -1;
+    return 0;
+}
+
+/* One option as given: the setting and its value (NULL: a flag alone). */
+struct given {
+    const struct setting *setting;
+    const char *value;
+};
+
+/* Reads the options of ARGV (ARGC entries, ARGV[0] not an option) with getopt_long into GIVEN
+ * (room for ARGC), in order; -h/--help and -V/--version set C's command to "help" or
+ * "version" and end the reading. Returns the number read, or -1 with ERRBUF filled. */
+static int read_options(struct svc_config *c, int argc, char **argv, struct given *given,
+                        char *errbuf, size_t errlen)
+{
+    struct option longopts[N_SETTINGS + 3];
+    for (size_t i = 0; i < N_SETTINGS; i++)
+        longopts[i] = (struct option){
+            settings[i].name, settings[i].kind == SET_BOOL ? optional_argument : required_argument,
+            NULL, 256 + (int)i};
+    longopts[N_SETTINGS] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[N_SETTINGS + 1] = (struct option){"version", no_argument, NULL, 'V'};
+    longopts[N_SETTINGS + 2] = (struct option){NULL, 0, NULL, 0};
+    int n = 0;
+    opterr = 0;
+    optind = 0; /* glibc: start afresh (svc_config_new may run more than once) */
+    for (;;) {
+        int prev = optind > 0 ? optind : 1;
+        int opt = getopt_long(argc, argv, "+:hV", longopts, NULL);
+        if (opt == -1)
+            break;
+        if (opt == 'h' || opt == 'V')
+            return set_str(&c->command, opt == 'h' ? "help" : "version") == 0 ? 0 : -1;
+        if (opt == ':' || opt == '?') {
+            snprintf(errbuf, errlen,
+                     opt == ':' ? "option '%s' needs a value" : "unknown option '%s'",
+                     argv[prev < argc ? prev : argc - 1]);
+            return -1;
         }
+        given[n++] = (struct given){&settings[opt - 256], optarg};
     }
-    const char *env_db = getenv("COUPOND_DB");
-    if (env_db != NULL && *env_db != '\0' && apply(c, "db", env_db, errbuf, errlen) != 0)
-        goto fail;
-    const char *env_listen = getenv("COUPOND_LISTEN");
-    if (env_listen != NULL && *env_listen != '\0' &&
-        apply(c, "listen", env_listen, errbuf, errlen) != 0)
-        goto fail;
-    for (int i = first; i < argc; i++) {
-        const char *a = argv[i];
-        if (strncmp(a, "--", 2) != 0) {
-            snprintf(errbuf, errlen, "unexpected argument '%s'", a);
-            goto fail;
-        }
-        const char *name = a + 2;
-        if (strcmp(name, "no-crl") == 0) {
-            c->no_crl = true; /* the one flag without a value */
-            continue;
-        }
-        const char *eq = strchr(name, '=');
-        char namebuf[64];
-        const char *value;
-        if (eq != NULL) {
-            size_t n = (size_t)(eq - name);
-            if (n >= sizeof namebuf) {
-                snprintf(errbuf, errlen, "unknown option '%s'", a);
-                goto fail;
-            }
-            memcpy(namebuf, name, n);
-            namebuf[n] = '\0';
-            value = eq + 1;
-        } else {
-            if (i + 1 >= argc) {
-                snprintf(errbuf, errlen, "option '%s' needs a value", a);
-                goto fail;
-            }
-            if (strlen(name) >= sizeof namebuf) {
-                snprintf(errbuf, errlen, "unknown option '%s'", a);
-                goto fail;
-            }
-            memcpy(namebuf, name, strlen(name) + 1);
-            value = argv[++i];
-        }
-        if (strcmp(namebuf, "config") == 0)
-            continue;
-        if (apply(c, namebuf, value, errbuf, errlen) != 0)
-            goto fail;
+    if (optind < argc) {
+        snprintf(errbuf, errlen, "unexpected argument '%s'", argv[optind]);
+        return -1;
     }
+    return n;
+}
+
+/* What the environment sets, between the config file and the flags. Returns 0 or -1. */
+static int apply_environment(struct svc_config *c, char *errbuf, size_t errlen)
+{
+    static const struct {
+        const char *var, *setting;
+    } env[] = {{"COUPOND_DB", "db"}, {"COUPOND_LISTEN", "listen"}};
+    for (size_t i = 0; i < sizeof env / sizeof env[0]; i++) {
+        const char *v = getenv(env[i].var);
+        if (v != NULL && *v != '\0' && apply(c, setting_named(env[i].setting), v, errbuf, errlen))
+            return -1;
+    }
+    return 0;
+}
+
+/* Settings that follow from others when not given. Returns 0, or -1 with ERRBUF filled. */
+static int derive(struct svc_config *c, char *errbuf, size_t errlen)
+{
     if (c->max_unauth == 0) {
         c->max_unauth = c->max_connections / 4 < 256 ? c->max_connections / 4 : 256;
         if (c->max_unauth == 0)
@@ -342,12 +339,51 @@ struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t er
                  "max-unauthenticated (%u) must be below max-connections (%u), so that "
                  "connections with a certificate always have room",
                  c->max_unauth, c->max_connections);
-        goto fail;
+        return -1;
     }
     if (c->max_unauth_per_address == UINT_MAX)
         c->max_unauth_per_address = c->max_unauth / 2 > 0 ? c->max_unauth / 2 : 1;
+    return 0;
+}
+
+struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen)
+{
+    struct svc_config *c = calloc(1, sizeof *c);
+    struct given *given = calloc((size_t)argc + 1, sizeof *given);
+    if (c == NULL || given == NULL || set_defaults(c) != 0) {
+        snprintf(errbuf, errlen, "out of memory");
+        goto fail;
+    }
+    /* The command word, then the options (getopt_long sees the command as the program). */
+    int first = argc > 1 && argv[1][0] != '-' ? 1 : 0;
+    if (first == 1 && set_str(&c->command, argv[1]) != 0)
+        goto fail;
+    int n = read_options(c, argc - first, argv + first, given, errbuf, errlen);
+    if (n < 0)
+        goto fail;
+    if (strcmp(c->command, "help") == 0 || strcmp(c->command, "version") == 0) {
+        free(given);
+        return c;
+    }
+    /* The config file sits under the environment and the flags. */
+    for (int i = 0; i < n; i++)
+        if (given[i].setting->kind == SET_CONFIG &&
+            cpn_kv_file_read(given[i].value, file_setting, c, errbuf, errlen) != CPN_OK)
+            goto fail;
+    if (apply_environment(c, errbuf, errlen) != 0)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        const struct setting *s = given[i].setting;
+        const char *v = given[i].value != NULL ? given[i].value : "yes"; /* --no-crl */
+        if (s->kind != SET_CONFIG && apply(c, s, v, errbuf, errlen) != 0)
+            goto fail;
+    }
+    if (derive(c, errbuf, errlen) != 0)
+        goto fail;
+    free(given);
     return c;
 fail:
+    free(given);
     svc_config_free(c);
     return NULL;
 }

@@ -6,9 +6,11 @@
 #include <stdbool.h>
 
 #include "coupon/err.h"
+#include "log.h"
 
 struct svc_config {
-    char *command;     /* serve, migrate, keygen, demo */
+    char *command;     /* serve, migrate, keygen, demo, expire-points, check-crl; help or
+                          version (-h, -V) */
     char *listen_host; /* 127.0.0.1 */
     unsigned port;     /* 8443 */
     char *db;          /* libpq conninfo */
@@ -29,12 +31,15 @@ struct svc_config {
     unsigned max_unauth; /* connections without a verified certificate, in all; < max_connections */
     unsigned max_unauth_per_address; /* … from one address; 0 = any */
     unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
+    enum log_level log_level;      /* records below it are dropped (--log-level) */
     unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
 };
 
-/* Builds the configuration from ARGV (flags, and a --config FILE), the environment
- * and defaults into a new struct the caller frees with svc_config_free. On error, NULL is returned
- * and one line explaining it has been written to ERRBUF. */
+/* Builds the configuration from ARGV (a command word, then options read with getopt_long,
+ * --config FILE among them), the environment (COUPOND_DB, COUPOND_LISTEN) and defaults into a
+ * new struct the caller frees with svc_config_free. -h/--help or -V/--version ends the reading
+ * with the command "help" or "version". On error, NULL is returned and one line explaining it
+ * has been written to ERRBUF. */
 struct svc_config *svc_config_new(int argc, char **argv, char *errbuf, size_t errlen);
 
 /* Frees CFG and its strings; NULL is a no-op. */

@@ -11,7 +11,9 @@
 #define DATE_FLAGS                                                                                 \
     (GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE | GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED)
 
-void crl_serial_normalise(const uint8_t *serial, size_t len, struct crl_serial *out)
+/* Writes SERIAL (LEN bytes) without its leading zero bytes to OUT; a serial longer than
+ * CRL_SERIAL_MAX bytes is cut to its first CRL_SERIAL_MAX. */
+static void crl_serial_normalise(const uint8_t *serial, size_t len, struct crl_serial *out)
 {
     while (len > 1 && serial[0] == 0) {
         serial++;

@@ -53,10 +53,6 @@ bool crl_same_list(const struct crl *a, const struct crl *b);
 /* True when SERIAL (LEN bytes, leading zeros allowed) is on C's list. */
 bool crl_contains(const struct crl *c, const uint8_t *serial, size_t len);
 
-/* Writes SERIAL (LEN bytes) without its leading zero bytes to OUT; a serial longer than
- * CRL_SERIAL_MAX bytes is cut to its first CRL_SERIAL_MAX. */
-void crl_serial_normalise(const uint8_t *serial, size_t len, struct crl_serial *out);
-
 /* Writes S as lower-case hex (at most OUTLEN-1 characters) to OUT. */
 void crl_serial_hex(const struct crl_serial *s, char *out, size_t outlen);
 

@@ -9,7 +9,6 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,7 +55,7 @@ static int64_t deadline_for(const PGconn *conn, int64_t start)
 /* Notes that the database missed a deadline: fail fast for a while (see hold_until_ms). */
 static void missed_deadline(const char *what)
 {
-    log_msg(LOG_WARN, "database did not answer %s within %u ms; answering 503 meanwhile", what,
+    log_msg(LOGL_WARN, "database did not answer %s within %u ms; answering 503 meanwhile", what,
             deadline_ms);
     hold_until_ms = now_ms() + (deadline_ms < 1000 ? deadline_ms : 1000);
 }
@@ -143,7 +142,7 @@ static PGconn *connect_by(int64_t deadline, bool *late)
     if (st == PGRES_POLLING_OK && PQstatus(conn) == CONNECTION_OK)
         return conn;
     if (!*late)
-        log_msg(LOG_ERROR, "database connection failed: %s", PQerrorMessage(conn));
+        log_msg(LOGL_ERROR, "database connection failed: %s", PQerrorMessage(conn));
     PQfinish(conn);
     return NULL;
 }
@@ -206,7 +205,7 @@ static PGconn *connect_and_prepare(int64_t deadline, bool *late)
             round_trip(conn, NULL, "SET client_connection_check_interval = 1000", deadline, late));
     if (!iso_ok || *late) {
         if (!*late)
-            log_msg(LOG_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
+            log_msg(LOGL_ERROR, "cannot set READ COMMITTED: %s", PQerrorMessage(conn));
         PQfinish(conn);
         return NULL;
     }
@@ -214,7 +213,7 @@ static PGconn *connect_and_prepare(int64_t deadline, bool *late)
         PGresult *r = round_trip(conn, s->name, s->sql, deadline, late);
         if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
             if (!*late)
-                log_msg(LOG_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
+                log_msg(LOGL_ERROR, "cannot prepare %s: %s (is the schema migrated?)", s->name,
                         PQerrorMessage(conn));
             PQclear(r);
             PQfinish(conn);
@@ -316,7 +315,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         if (once && idle_conn_dead(conn)) {
             /* A statement that must run once is not sent on a connection the server has
              * already closed (PostgreSQL restarted), since it could not be run again. */
-            log_msg(LOG_WARN, "database connection lost; reconnecting");
+            log_msg(LOGL_WARN, "database connection lost; reconnecting");
             drop_conn(conn);
             conn = thread_conn(deadline, late);
             *used = conn;
@@ -338,7 +337,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         }
         if (PQstatus(conn) == CONNECTION_OK || !idle || attempt == 1 || once)
             return r;
-        log_msg(LOG_WARN, "database connection lost; reconnecting");
+        log_msg(LOGL_WARN, "database connection lost; reconnecting");
         PQclear(r);
         drop_conn(conn);
     }
@@ -365,8 +364,8 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
     }
     const char *state = db_sqlstate(r);
     int rc = soft_state(conn, state) ? DB_SOFT_ERROR : DB_HARD_ERROR;
-    log_msg(rc == DB_SOFT_ERROR ? LOG_WARN : LOG_ERROR, "statement %s failed (%s): %s", name, state,
-            PQresultErrorMessage(r));
+    log_msg(rc == DB_SOFT_ERROR ? LOGL_WARN : LOGL_ERROR, "statement %s failed (%s): %s", name,
+            state, PQresultErrorMessage(r));
     if (PQstatus(conn) != CONNECTION_OK)
         drop_conn(conn);
     /* Hand hard errors back so callers can map constraint violations precisely. */
@@ -402,7 +401,7 @@ int db_command(const char *sql)
     if (rc != DB_NO_RESULTS) {
         if (soft_state(conn, db_sqlstate(r)))
             rc = DB_SOFT_ERROR;
-        log_msg(LOG_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
+        log_msg(LOGL_ERROR, "%s failed: %s", sql, PQresultErrorMessage(r));
         if (PQstatus(conn) != CONNECTION_OK)
             drop_conn(conn);
     }
@@ -415,6 +414,6 @@ PGconn *db_connect_new(void)
     bool late = false;
     PGconn *conn = connect_by(now_ms() + deadline_ms, &late);
     if (late)
-        log_msg(LOG_WARN, "database did not accept a connection within %u ms", deadline_ms);
+        log_msg(LOGL_WARN, "database did not accept a connection within %u ms", deadline_ms);
     return conn;
 }

@@ -32,8 +32,8 @@ unsigned db_deadline_ms(void);
  * the string is copied. Returns CPN_OK or CPN_ERR_NO_MEMORY. */
 enum cpn_err db_setup(const char *conninfo) CPN_MUST_CHECK;
 
-/* Closes the calling thread's connection (also done automatically at thread exit) and,
- * from the main thread after the workers are gone, frees what db_setup kept. */
+/* Closes the calling thread's connection (also done automatically at thread exit); the next
+ * db_conn() on this thread connects again. db_free_setup frees what db_setup kept. */
 void db_teardown(void);
 
 /* Frees what db_setup kept; call after every worker thread has stopped. */
@@ -51,7 +51,8 @@ PGconn *db_conn(void);
  * on DB_SOFT_ERROR *RES is NULL. Failures are logged. */
 int db_query(const char *name, int n, const char *const *values, PGresult **res) CPN_MUST_CHECK;
 
-/* Runs ATTEMPTS times at most while db_query answers DB_SOFT_ERROR. */
+/* Runs db_query up to 3 times while it answers DB_SOFT_ERROR; a statement marked once
+ * (db_statements.h) runs once only, its first run may have committed. */
 int db_query_retry(const char *name, int n, const char *const *values,
                    PGresult **res) CPN_MUST_CHECK;
 
@@ -65,11 +66,5 @@ PGconn *db_connect_new(void);
 
 /* The SQLSTATE of RES, or "" when it has none. */
 const char *db_sqlstate(const PGresult *res);
-
-/* Applies the migrations in SQL_DIR/migrations not yet applied (each in its own
- * transaction, under an advisory lock so concurrent migrates are safe), then reloads
- * every stored function in SQL_DIR/functions. Idempotent. Returns CPN_OK, or an error
- * after printing the failing file and PostgreSQL's message to stderr. */
-enum cpn_err db_migrate(const char *conninfo, const char *sql_dir) CPN_MUST_CHECK;
 
 #endif

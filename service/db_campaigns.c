@@ -1,7 +1,6 @@
 /* Campaign stored-function calls. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
@@ -44,12 +43,22 @@ int db_campaign_get(int64_t id, char **json)
     return take_text(rc, res, json);
 }
 
+int db_campaign_get_terms(int64_t id, char **json)
+{
+    char a[24];
+    snprintf(a, sizeof a, "%" PRId64, id);
+    const char *params[] = {a};
+    PGresult *res = NULL;
+    int rc = db_query_retry("campaign_get_terms", 1, params, &res);
+    return take_text(rc, res, json);
+}
+
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
                        char status[24])
 {
     char cost[24], starts[24], ends[24], value[24], minb[24], maxr[24], variant[24];
     char margin[24], fixed[24], window[16];
-    json_pct_format(c->gross_margin_pct, margin, sizeof margin);
+    jin_pct_format(c->gross_margin_pct, margin, sizeof margin);
     snprintf(fixed, sizeof fixed, "%" PRId64, c->fixed_cost_cents);
     snprintf(window, sizeof window, "%" PRId64, c->response_window_days);
     status[0] = '\0';

@@ -45,6 +45,11 @@ int db_campaign_list(int64_t after, int limit, const char *state, const char *ch
 /* Campaign ID as JSON text in *JSON (caller frees). DB_NO_RESULTS when unknown. */
 int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
 
+/* Campaign ID as JSON text in *JSON (caller frees) without the figures that need its
+ * redemptions (redeemed, response_rate, revenue_cents, discount_cents, roas).
+ * DB_NO_RESULTS when unknown. */
+int db_campaign_get_terms(int64_t id, char **json) CPN_MUST_CHECK;
+
 /* Creates C (and its audit entry). On DB_ONE_RESULT *JSON is the new campaign (caller frees)
  * and *ERR is CPN_OK, or *JSON is NULL and *ERR says why: CPN_ERR_BAD_REQUEST with *STATUS
  * "variant_not_found" or "variant_of_variant" (STATUS has 24 bytes), or "" when a rule of the

@@ -1,7 +1,6 @@
 /* The day closing and offline-conflict stored-function calls: one round trip each. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"

@@ -61,7 +61,7 @@ static PGresult *run(unsigned mac_key)
                                  1, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         return res;
-    log_msg(LOG_ERROR, "reading the code key ranges failed: %s", PQresultErrorMessage(res));
+    log_msg(LOGL_ERROR, "reading the code key ranges failed: %s", PQresultErrorMessage(res));
     PQclear(res);
     return NULL;
 }
@@ -91,7 +91,7 @@ enum cpn_err db_code_keys_load(unsigned mac_key, struct cpn_key_ranges **out)
     enum cpn_err err = ranges_from(res, out);
     PQclear(res);
     if (err == CPN_ERR_INTERNAL)
-        log_msg(LOG_ERROR, "the code key ranges in the database make no sense");
+        log_msg(LOGL_ERROR, "the code key ranges in the database make no sense");
     return err;
 }
 

@@ -76,7 +76,7 @@ struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_us
                                        " card_serial) FROM STDIN")
                         : NULL;
     if (PQresultStatus(res) != PGRES_COPY_IN) {
-        log_msg(LOG_ERROR, "COPY coupons failed: %s",
+        log_msg(LOGL_ERROR, "COPY coupons failed: %s",
                 res != NULL ? PQresultErrorMessage(res) : "out of memory");
         PQclear(res);
         free(c->buf);
@@ -87,8 +87,7 @@ struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_us
     return c;
 }
 
-int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards,
-                        size_t n)
+int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards, size_t n)
 {
     for (size_t i = 0; !c->failed && i < n; i++) {
         /* room for a serial and a per-coupon card (11 digits each, with their tabs) */
@@ -122,7 +121,7 @@ int db_coupon_copy_end(struct db_copy *c, bool keep)
     while ((res = PQgetResult(c->conn)) != NULL) {
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
             if (keep)
-                log_msg(LOG_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
+                log_msg(LOGL_ERROR, "COPY coupons failed: %s", PQresultErrorMessage(res));
             rc = DB_HARD_ERROR;
         }
         PQclear(res);
@@ -154,7 +153,7 @@ void db_cancel_send(struct db_cancel *c)
 {
     char err[256];
     if (c != NULL && PQcancel(c->cancel, err, sizeof err) != 1)
-        log_msg(LOG_WARN, "could not cancel a running statement: %s", err);
+        log_msg(LOGL_WARN, "could not cancel a running statement: %s", err);
 }
 
 void db_cancel_free(struct db_cancel *c)
@@ -175,7 +174,7 @@ int db_coupon_batch_serials(int64_t batch, int64_t first, int64_t last, uint32_t
     PGresult *res = NULL;
     int rc = db_query("coupon_batch_serials", 3, params, &res);
     if (rc >= 0 && (size_t)rc != n) {
-        log_msg(LOG_ERROR, "batch %" PRId64 " holds %d coupons, not %zu", batch, rc, n);
+        log_msg(LOGL_ERROR, "batch %" PRId64 " holds %d coupons, not %zu", batch, rc, n);
         rc = DB_HARD_ERROR;
     } else if (rc >= 0) {
         for (size_t i = 0; i < n; i++)
@@ -280,7 +279,7 @@ struct db_export *db_export_open(int64_t campaign, int64_t batch)
             2, NULL, params, NULL, NULL, 0);
         ok = PQresultStatus(res) == PGRES_COMMAND_OK;
         if (!ok)
-            log_msg(LOG_ERROR, "export cursor failed: %s", PQresultErrorMessage(res));
+            log_msg(LOGL_ERROR, "export cursor failed: %s", PQresultErrorMessage(res));
         PQclear(res);
     }
     if (!ok) {
@@ -296,7 +295,7 @@ int db_export_fetch(struct db_export *e, int rows, PGresult **res)
     snprintf(fetch, sizeof fetch, "FETCH %d FROM export", rows > 0 ? rows : 1);
     *res = PQexec(e->conn, fetch);
     if (PQresultStatus(*res) != PGRES_TUPLES_OK) {
-        log_msg(LOG_ERROR, "export fetch failed: %s", PQresultErrorMessage(*res));
+        log_msg(LOGL_ERROR, "export fetch failed: %s", PQresultErrorMessage(*res));
         PQclear(*res);
         *res = NULL;
         return DB_HARD_ERROR;

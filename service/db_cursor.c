@@ -26,7 +26,7 @@ static PGresult *run(struct db_cursor *c, const char *sql, int n, const char *co
 {
     PGresult *res = PQexecParams(c->conn, sql, n, NULL, params, NULL, NULL, 0);
     if (PQresultStatus(res) != want) {
-        log_msg(LOG_ERROR, "export cursor: %s", PQresultErrorMessage(res));
+        log_msg(LOGL_ERROR, "export cursor: %s", PQresultErrorMessage(res));
         PQclear(res);
         return NULL;
     }

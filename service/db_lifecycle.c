@@ -53,7 +53,7 @@ int db_campaign_update(int64_t campaign, const struct campaign_patch *p, const c
     snprintf(ends, sizeof ends, "%" PRId64, p->ends_at);
     snprintf(cost, sizeof cost, "%" PRId64, p->cost_cents);
     snprintf(fixed, sizeof fixed, "%" PRId64, p->fixed_cost_cents);
-    json_pct_format(p->gross_margin_pct, margin, sizeof margin);
+    jin_pct_format(p->gross_margin_pct, margin, sizeof margin);
     snprintf(window, sizeof window, "%" PRId64, p->response_window_days);
     const char *params[] = {c,
                             p->name,

@@ -1,11 +1,12 @@
-/* Recipient-list stored-function calls: one round trip each. Card lists travel as one bigint
- * array parameter in text form. */
+/* Recipient-list stored-function calls: one round trip each, in the caller's open
+ * transaction (so never run again on a new connection). Card lists travel as one bigint array
+ * parameter in text form. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "json_fields.h"
@@ -18,8 +19,19 @@ static char *array_text(const uint32_t *serials, size_t n)
     if (s == NULL)
         return NULL;
     s[pos++] = '{';
-    for (size_t i = 0; i < n; i++)
-        pos += (size_t)snprintf(s + pos, cap - pos, "%s%" PRIu32, i ? "," : "", serials[i]);
+    for (size_t i = 0; i < n; i++) {
+        char digits[10];
+        size_t k = 0;
+        uint32_t v = serials[i];
+        do {
+            digits[k++] = (char)('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        if (i > 0)
+            s[pos++] = ',';
+        while (k > 0)
+            s[pos++] = digits[--k];
+    }
     s[pos++] = '}';
     s[pos] = '\0';
     return s;
@@ -45,7 +57,7 @@ int db_recipients_prepare(int64_t campaign, const uint32_t *cards, size_t n,
     const char *params[] = {c, arr};
     PGresult *res = NULL;
     *n_unknown = 0;
-    int rc = db_query_retry("recipients_prepare", 2, params, &res);
+    int rc = db_query("recipients_prepare", 2, params, &res);
     free(arr);
     if (rc == DB_ONE_RESULT) {
         snprintf(status, DB_RECIPIENTS_STATUS, "%s", PQgetvalue(res, 0, 0));
@@ -81,12 +93,12 @@ int db_recipients_begin(int64_t campaign, const uint8_t digest[32],
     bytea_text(digest, d);
     bytea_text(holdout_digest, hd);
     snprintf(n, sizeof n, "%zu", recipients);
-    json_pct_format(pct_hundredths, pct, sizeof pct);
+    jin_pct_format(pct_hundredths, pct, sizeof pct);
     snprintf(h, sizeof h, "%zu", holdout);
     const char *params[] = {c, d, hd, n, pct, h, actor};
     PGresult *res = NULL;
     memset(out, 0, sizeof *out);
-    int rc = db_query_retry("recipients_begin", 7, params, &res);
+    int rc = db_query("recipients_begin", 7, params, &res);
     if (rc == DB_ONE_RESULT) {
         snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 0));
         out->recipients = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
@@ -110,7 +122,7 @@ int db_recipients_finish(int64_t campaign, int64_t batch, const uint32_t *held, 
         return DB_HARD_ERROR;
     const char *params[] = {c, batch > 0 ? b : NULL, arr, actor, role};
     PGresult *res = NULL;
-    int rc = db_query_retry("recipients_finish", 5, params, &res);
+    int rc = db_query("recipients_finish", 5, params, &res);
     free(arr);
     if (rc == DB_ONE_RESULT)
         snprintf(status, DB_RECIPIENTS_STATUS, "%s", PQgetvalue(res, 0, 0));

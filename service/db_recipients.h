@@ -1,5 +1,5 @@
-/* Recipient-list stored-function calls (service/recipients.c runs them around the issue);
- * no HTTP. */
+/* Recipient-list stored-function calls (service/recipients_upload.c runs them around the
+ * issue, in one transaction); no HTTP. Each runs in the calling thread's open transaction. */
 #ifndef SVC_DB_RECIPIENTS_H
 #define SVC_DB_RECIPIENTS_H
 

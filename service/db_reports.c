@@ -1,7 +1,6 @@
 /* Report stored-function calls: one round trip each, JSON text out. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"

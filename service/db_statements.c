@@ -68,5 +68,6 @@ const struct db_statement db_statements[] = {
             " ELSE ARRAY[$1::text] END, $3::date)"},
     {.name = "offline_conflict_list",
      .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
+    {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
     {.name = NULL, .sql = NULL},
 };

@@ -13,6 +13,7 @@ struct db_statement {
     bool once;
 };
 
+/* Every statement, each prepared once on every worker connection; ends with {NULL}. */
 extern const struct db_statement db_statements[];
 
 #endif

@@ -17,13 +17,13 @@
 #include "files.h"
 #include "handlers.h"
 #include "http.h"
+#include "http_conn.h"
 #include "http_guard.h"
 #include "http_limits.h"
-#include "http_ui.h"
 #include "log.h"
 #include "metrics.h"
 
-const struct http_route http_routes[] = {
+static const struct http_route http_routes[] = {
     {"GET", "/healthz", 0, http_healthz_get, "healthz", HTTP_BODY_DEFAULT},
     {"GET", "/metrics", ROLE_ADMIN, http_metrics_get, "metrics", HTTP_BODY_DEFAULT},
     {"GET", "/v1/whoami", ROLE_ANY, http_whoami_get, "whoami", HTTP_BODY_DEFAULT},
@@ -93,24 +93,7 @@ const struct http_route http_routes[] = {
     {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
      "offline_conflicts", HTTP_BODY_DEFAULT},
 };
-const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
-
-/* Per-connection state: the guard's record, and the principal, verified once. */
-struct conn_ctx {
-    struct guard_conn guard;
-    bool settled; /* guard_settle was called (the connection's own thread only) */
-    bool verified;
-    struct principal principal;
-};
-
-/* Takes the connection out of the guard's budget and deadline, once. */
-static void settle(struct conn_ctx *ctx)
-{
-    if (ctx != NULL && !ctx->settled) {
-        ctx->settled = true;
-        guard_settle(&ctx->guard);
-    }
-}
+static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 
 static long long now_ns(void)
 {
@@ -209,107 +192,6 @@ static struct principal *connection_principal(struct conn_ctx *ctx, struct MHD_C
     return &ctx->principal;
 }
 
-/* True when the connection's principal was verified and is still accepted. */
-static bool authenticated(const struct conn_ctx *ctx)
-{
-    return ctx != NULL && ctx->verified && ctx->principal.verdict == CPN_OK;
-}
-
-enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp)
-{
-    if (resp == NULL)
-        return MHD_NO;
-    if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
-        MHD_add_response_header(resp, "Cache-Control", "no-store");
-    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    if (r->close || !authenticated(r->ctx)) {
-        /* A connection without a verified certificate serves one answer: it leaves the
-         * guard's budget now and is closed after this answer. */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
-        settle(r->ctx);
-    }
-    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0] != '\0')
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow);
-    r->status = status;
-    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
-}
-
-enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
-                                 const void *data, size_t len)
-{
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)data, MHD_RESPMEM_MUST_COPY);
-    if (resp == NULL)
-        return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    return http_queue(r, status, resp);
-}
-
-enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body)
-{
-    /* Reals (report ratios) print as the database rounded them, not with 17 digits. */
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
-    json_decref(body);
-    if (text == NULL) {
-        static const char oom[] = "{\"error\":\"internal\",\"message\":\"Out of memory.\"}";
-        return http_reply_bytes(r, 500, "application/json", oom, sizeof oom - 1);
-    }
-    size_t len = strlen(text);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
-    if (resp == NULL) {
-        free(text);
-        return MHD_NO;
-    }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    return http_queue(r, status, resp);
-}
-
-enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
-                                       json_t *extra)
-{
-    if (http_ui_path(r->path)) {
-        json_decref(extra);
-        return http_ui_reply_error(r, err, detail);
-    }
-    json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
-                             detail != NULL ? detail : cpn_err_message(err));
-    if (body != NULL && extra != NULL)
-        json_object_update(body, extra);
-    json_decref(extra);
-    return http_reply_json(r, (unsigned)cpn_err_http_status(err), body);
-}
-
-enum MHD_Result http_reply_error(struct http_req *r, enum cpn_err err, const char *detail)
-{
-    return http_reply_error_extra(r, err, detail, NULL);
-}
-
-json_t *http_body_object(struct http_req *r, enum MHD_Result *replied)
-{
-    json_error_t jerr;
-    json_t *obj = NULL;
-    char detail[256];
-    if (r->body_len == 0) {
-        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The request needs a JSON body.");
-        return NULL;
-    }
-    obj = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);
-    if (obj == NULL) {
-        snprintf(detail, sizeof detail, "The body is not valid JSON: %s (at character %d).",
-                 jerr.text, jerr.position);
-        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-        return NULL;
-    }
-    if (!json_is_object(obj)) {
-        json_decref(obj);
-        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, "The body must be a JSON object.");
-        return NULL;
-    }
-    return obj;
-}
-
 /* Decides, on the first call for a request, what needs no body: the route, the principal,
  * and the refusals. Answers at once (closing the connection) when the connection has no
  * valid certificate for a route that needs one, the request target is too long, or the
@@ -327,8 +209,8 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
     r->route = route_for(method, r, &err);
     bool need = r->route == NULL || r->route->roles != 0;
     struct principal *p = connection_principal(r->ctx, conn, need);
-    if (authenticated(r->ctx))
-        settle(r->ctx);
+    if (http_conn_authenticated(r->ctx))
+        http_conn_settle(r->ctx);
     if (need && (p == NULL || p->verdict != CPN_OK)) {
         /* Refused before any business logic; the connection is closed. */
         r->early = p != NULL ? p->verdict : CPN_ERR_UNAUTHORIZED;
@@ -405,7 +287,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
              * body). libmicrohttpd cannot answer in the middle of a body: close. */
             unsigned long left_out = 0;
             if (log_limit_allow(&oversize_log, &left_out))
-                log_msg(LOG_INFO,
+                log_msg(LOGL_INFO,
                         "request body over %u bytes without a Content-Length: "
                         "connection closed (%lu more not logged before)",
                         HTTP_DISCARD_MAX, left_out);
@@ -488,14 +370,14 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(line);
     while (n > 0 && line[n - 1] == '\n')
         line[--n] = '\0';
-    log_msg(LOG_DEBUG, "mhd: %s", line);
+    log_msg(LOGL_DEBUG, "mhd: %s", line);
 }
 
 static char *read_pem(const char *path)
 {
     char *buf = file_read_all(path, 1u << 20, NULL);
     if (buf == NULL || buf[0] == '\0') {
-        log_msg(LOG_ERROR, "cannot read %s: %s", path, buf == NULL ? strerror(errno) : "empty");
+        log_msg(LOGL_ERROR, "cannot read %s: %s", path, buf == NULL ? strerror(errno) : "empty");
         free(buf);
         return NULL;
     }
@@ -505,8 +387,20 @@ static char *read_pem(const char *path)
 /* The PEM texts stay alive while the daemon runs. */
 static char *pem_cert, *pem_key, *pem_ca;
 
+/* Frees the certificate and key texts http_start read (the key wiped first). */
+static void http_free_pems(void)
+{
+    free(pem_cert);
+    if (pem_key != NULL)
+        explicit_bzero(pem_key, strlen(pem_key));
+    free(pem_key);
+    free(pem_ca);
+    pem_cert = pem_key = pem_ca = NULL;
+}
+
 struct MHD_Daemon *http_start(const struct svc_config *cfg)
 {
+    metrics_set_routes(http_routes, http_route_count);
     struct guard_limits limits = {.per_address = cfg->max_per_address,
                                   .unauth = cfg->max_unauth,
                                   .unauth_per_address = cfg->max_unauth_per_address,
@@ -544,7 +438,7 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         in4.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         addr = (struct sockaddr *)&in4;
     } else {
-        log_msg(LOG_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
+        log_msg(LOGL_ERROR, "listen address '%s' is not an IP address", cfg->listen_host);
         goto fail;
     }
     struct MHD_Daemon *d = MHD_start_daemon(
@@ -562,7 +456,7 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
         mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
     if (d == NULL) {
-        log_msg(LOG_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
+        log_msg(LOGL_ERROR, "cannot serve on %s:%u (address in use, or bad certificate/key?)",
                 cfg->listen_host, cfg->port);
         goto fail;
     }
@@ -578,14 +472,4 @@ void http_stop(struct MHD_Daemon *d)
     MHD_stop_daemon(d);
     guard_stop();
     http_free_pems();
-}
-
-void http_free_pems(void)
-{
-    free(pem_cert);
-    if (pem_key != NULL)
-        explicit_bzero(pem_key, strlen(pem_key));
-    free(pem_key);
-    free(pem_ca);
-    pem_cert = pem_key = pem_ca = NULL;
 }

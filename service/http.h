@@ -66,45 +66,7 @@ struct http_route {
 /* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
 struct MHD_Daemon *http_start(const struct svc_config *cfg);
 
-/* Sets how long an export may wait for its client to take the next chunk before it is
- * cancelled (its slot and database snapshot released); before serving. */
-void http_exports_configure(unsigned stall_timeout_s);
-
-/* Cancels every running export and resumes its connection (libmicrohttpd may not be stopped
- * with suspended connections); new exports are refused from then on. Before MHD_stop_daemon. */
-void http_exports_stop(void);
-
-/* Frees the certificate and key texts http_start read; after MHD_stop_daemon. */
-void http_free_pems(void);
-
 /* Stops D (MHD_stop_daemon), then the connection guard, then frees what http_start read. */
 void http_stop(struct MHD_Daemon *d);
-
-/* Answers with BODY as JSON and STATUS; takes ownership of BODY (NULL → 500). */
-enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body);
-
-/* Answers with the registry's status and {"error","message"}; DETAIL, when not NULL,
- * replaces the registry's sentence. */
-enum MHD_Result http_reply_error(struct http_req *r, enum cpn_err err, const char *detail);
-
-/* As http_reply_error, with EXTRA's fields merged into the body (EXTRA is taken). */
-enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, const char *detail,
-                                       json_t *extra);
-
-/* Answers with a body of LEN bytes copied from DATA and content type CTYPE. */
-enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
-                                 const void *data, size_t len);
-
-/* Queues RESP with STATUS (takes RESP), adding the common headers. */
-enum MHD_Result http_queue(struct http_req *r, unsigned status, struct MHD_Response *resp);
-
-/* Parses the request body as a JSON object. On success returns it (caller decrefs);
- * otherwise answers 400 bad_request itself and returns NULL with *REPLIED set to the
- * handler's return value. */
-json_t *http_body_object(struct http_req *r, enum MHD_Result *replied);
-
-/* The route table, for metrics. */
-extern const struct http_route http_routes[];
-extern const size_t http_route_count;
 
 #endif

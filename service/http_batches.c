@@ -2,7 +2,6 @@
  * with their downloads), POST /v1/batches/{id}/void (marketer: withdraw a misprinted batch;
  * its coupons are refused as voided_batch from then on) and GET /v1/audit (admin: who changed
  * what, when, with the values before and after). */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +10,7 @@
 #include "db_lifecycle.h"
 #include "db_reports.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_in.h"
 
 /* Answers 200 with JSON text TEXT (freed) wrapped as {KEY: value}. */
@@ -51,11 +51,11 @@ enum MHD_Result http_batches_void(struct http_req *r)
         in = http_body_object(r, &replied);
         if (in == NULL)
             return replied;
-        const char *unknown = json_unknown_key(in, allowed);
+        const char *unknown = jin_unknown_key(in, allowed);
         if (unknown != NULL)
             snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
         if (unknown != NULL ||
-            json_str_field(in, "reason", false, 200, &reason, detail, sizeof detail) < 0) {
+            jin_str_field(in, "reason", false, 200, &reason, detail, sizeof detail) < 0) {
             json_decref(in);
             return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
         }

@@ -1,5 +1,6 @@
 /* Campaign handlers (marketer): POST /v1/campaigns, GET /v1/campaigns (filtered by state and
- * channel), GET /v1/campaigns/{id}. Input is read strictly: unknown fields are refused. */
+ * channel), GET /v1/campaigns/{id} (?figures=false: without the figures). Input is read
+ * strictly: unknown fields are refused. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 
@@ -73,8 +75,14 @@ enum MHD_Result http_campaigns_get(struct http_req *r)
     int64_t id;
     if (http_parse_id(r->params[0], &id) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    /* ?figures=false: the terms only, without the figures' pass over the redemptions */
+    const char *figures = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "figures");
+    if (figures != NULL && strcmp(figures, "true") != 0 && strcmp(figures, "false") != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'figures' must be true or false.");
     char *text = NULL;
-    int rc = db_campaign_get(id, &text);
+    int rc = figures != NULL && strcmp(figures, "false") == 0 ? db_campaign_get_terms(id, &text)
+                                                              : db_campaign_get(id, &text);
     if (rc == DB_NO_RESULTS)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
     if (rc != DB_ONE_RESULT)
@@ -92,12 +100,12 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
                  "The field 'offer' must be an object {kind, value, min_basket_cents}.");
         return -1;
     }
-    const char *unknown = json_unknown_key(offer, allowed);
+    const char *unknown = jin_unknown_key(offer, allowed);
     if (unknown != NULL) {
         snprintf(detail, dlen, "The field 'offer.%.60s' is not known.", unknown);
         return -1;
     }
-    if (json_str_field(offer, "kind", true, 16, &c->offer_kind, detail, dlen) < 0)
+    if (jin_str_field(offer, "kind", true, 16, &c->offer_kind, detail, dlen) < 0)
         return -1;
     if (!in_list(c->offer_kind, kinds)) {
         snprintf(detail, dlen, "The offer kind must be percent, amount or points.");
@@ -114,17 +122,17 @@ static int read_offer(const json_t *offer, struct campaign_new *c, char *detail,
             snprintf(detail, dlen, "Only a points offer can multiply ('offer.multiply').");
             return -1;
         }
-        return json_int_field(offer, "value", true, 2, 10, &c->offer_value, detail, dlen) < 0 ||
-                       json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX,
-                                      &c->min_basket_cents, detail, dlen) < 0
+        return jin_int_field(offer, "value", true, 2, 10, &c->offer_value, detail, dlen) < 0 ||
+                       jin_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX,
+                                     &c->min_basket_cents, detail, dlen) < 0
                    ? -1
                    : 0;
     }
     /* Offer fields travel in the signed code as 32-bit numbers. */
     int64_t max = strcmp(c->offer_kind, "percent") == 0 ? 100 : UINT32_MAX;
-    if (json_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
-        json_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX, &c->min_basket_cents,
-                       detail, dlen) < 0)
+    if (jin_int_field(offer, "value", true, 1, max, &c->offer_value, detail, dlen) < 0 ||
+        jin_int_field(offer, "min_basket_cents", false, 0, UINT32_MAX, &c->min_basket_cents, detail,
+                      dlen) < 0)
         return -1;
     return 0;
 }
@@ -171,8 +179,8 @@ static int read_window(const json_t *in, struct campaign_new *c, char *detail, s
         }
         int64_t *instant = i == 0 ? &c->starts_at : &c->ends_at;
         char *date = i == 0 ? c->starts_on : c->ends_on;
-        if ((at && json_time_field(in, keys[i][0], true, instant, detail, dlen) < 0) ||
-            (on && json_date_field(in, keys[i][1], true, date, detail, dlen) < 0))
+        if ((at && jin_time_field(in, keys[i][0], true, instant, detail, dlen) < 0) ||
+            (on && jin_date_field(in, keys[i][1], true, date, detail, dlen) < 0))
             return -1;
     }
     return 0;
@@ -182,25 +190,27 @@ static int read_window(const json_t *in, struct campaign_new *c, char *detail, s
  * C. Returns 0, or -1 with DETAIL filled. */
 static int read_analytics(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
-    int got = json_date_field(in, "in_home_date", false, c->in_home_date, detail, dlen);
+    int got = jin_date_field(in, "in_home_date", false, c->in_home_date, detail, dlen);
     if (got < 0)
         return -1;
-    got = json_pct_field(in, "gross_margin_pct", false, 100, &c->gross_margin_pct, detail, dlen);
+    got = jin_pct_field(in, "gross_margin_pct", false, 100, &c->gross_margin_pct, detail, dlen);
     if (got < 0)
         return -1;
     c->has_gross_margin = got == 1;
-    got = json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &c->fixed_cost_cents, detail,
-                         dlen);
+    got = jin_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS, &c->fixed_cost_cents, detail,
+                        dlen);
     if (got < 0)
         return -1;
     c->has_fixed_cost = got == 1;
-    return json_int_field(in, "response_window_days", false, 1, 3660, &c->response_window_days,
-                          detail, dlen) < 0
+    return jin_int_field(in, "response_window_days", false, 1, 3660, &c->response_window_days,
+                         detail, dlen) < 0
                ? -1
                : 0;
 }
 
-enum MHD_Result http_campaigns_create(struct http_req *r)
+/* Reads the body IN of a new campaign into C (strings borrowed from IN) and checks what holds
+ * across fields. Returns 0, or -1 with DETAIL filled. */
+static int read_campaign(const json_t *in, struct campaign_new *c, char *detail, size_t dlen)
 {
     static const char *const allowed[] = {"name",
                                           "channel",
@@ -218,57 +228,52 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
                                           "starts_on",
                                           "ends_on",
                                           NULL};
-    enum MHD_Result replied;
-    json_t *in = http_body_object(r, &replied);
-    if (in == NULL)
-        return replied;
-    struct campaign_new *c = calloc(1, sizeof *c);
-    char detail[256] = "";
-    enum MHD_Result result;
-    if (c == NULL) {
-        json_decref(in);
-        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
-    }
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-        goto bad;
+        snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
+        return -1;
     }
-    if (json_str_field(in, "name", true, 200, &c->name, detail, sizeof detail) < 0 ||
-        json_str_field(in, "channel", true, 16, &c->channel, detail, sizeof detail) < 0)
-        goto bad;
+    if (jin_str_field(in, "name", true, 200, &c->name, detail, dlen) < 0 ||
+        jin_str_field(in, "channel", true, 16, &c->channel, detail, dlen) < 0)
+        return -1;
     if (!in_list(c->channel, channels)) {
-        snprintf(detail, sizeof detail,
+        snprintf(detail, dlen,
                  "The channel must be one of mailing, email, display, social, print, receipt, "
                  "sms, app, poster, radio, other.");
-        goto bad;
+        return -1;
     }
-    if (json_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail,
-                       sizeof detail) < 0 ||
-        read_window(in, c, detail, sizeof detail) < 0 ||
-        read_offer(json_object_get(in, "offer"), c, detail, sizeof detail) < 0 ||
-        json_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
-                       detail, sizeof detail) < 0 ||
-        read_stores(json_object_get(in, "stores"), c, detail, sizeof detail) < 0 ||
-        json_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail,
-                       sizeof detail) < 0 ||
-        read_analytics(in, c, detail, sizeof detail) < 0)
-        goto bad;
+    if (jin_int_field(in, "cost_cents", true, 0, MAX_CENTS, &c->cost_cents, detail, dlen) < 0 ||
+        read_window(in, c, detail, dlen) < 0 ||
+        read_offer(json_object_get(in, "offer"), c, detail, dlen) < 0 ||
+        jin_int_field(in, "max_redemptions", false, 1, INT64_C(1000000000000), &c->max_redemptions,
+                      detail, dlen) < 0 ||
+        read_stores(json_object_get(in, "stores"), c, detail, dlen) < 0 ||
+        jin_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail, dlen) < 0 ||
+        read_analytics(in, c, detail, dlen) < 0)
+        return -1;
     if (json_object_get(in, "offer") == NULL) {
-        snprintf(detail, sizeof detail, "The field 'offer' is required.");
-        goto bad;
+        snprintf(detail, dlen, "The field 'offer' is required.");
+        return -1;
     }
     if (c->ends_at > UINT32_MAX || strcmp(c->ends_on, "2106-02-06") > 0) {
         /* The signed form carries the end as 32-bit Unix seconds. */
-        snprintf(detail, sizeof detail, "The campaign must end before 2106-02-07.");
-        goto bad;
+        snprintf(detail, dlen, "The campaign must end before 2106-02-07.");
+        return -1;
     }
     if ((c->starts_on[0] == '\0' && c->ends_on[0] == '\0' && c->ends_at <= c->starts_at) ||
         (c->starts_on[0] != '\0' && c->ends_on[0] != '\0' &&
          strcmp(c->ends_on, c->starts_on) < 0)) {
-        snprintf(detail, sizeof detail, "The campaign must end after it starts.");
-        goto bad;
+        snprintf(detail, dlen, "The campaign must end after it starts.");
+        return -1;
     }
+    return 0;
+}
+
+/* Creates campaign C for R's principal and answers 201 with it, or the refusal. */
+static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *c)
+{
+    char detail[256];
+    enum MHD_Result result;
     c->created_by = r->principal->name;
     c->created_role = principal_role_name(r->principal->role);
     char *text = NULL, why[24];
@@ -292,11 +297,25 @@ enum MHD_Result http_campaigns_create(struct http_req *r)
     } else {
         result = http_reply_db_failure(r, rc);
     }
+    return result;
+}
+
+enum MHD_Result http_campaigns_create(struct http_req *r)
+{
+    enum MHD_Result replied;
+    json_t *in = http_body_object(r, &replied);
+    if (in == NULL)
+        return replied;
+    struct campaign_new *c = calloc(1, sizeof *c);
+    char detail[256] = "";
+    enum MHD_Result result;
+    if (c == NULL)
+        result = http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    else if (read_campaign(in, c, detail, sizeof detail) != 0)
+        result = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    else
+        result = create_campaign(r, c);
     free(c);
     json_decref(in);
     return result;
-bad:
-    free(c);
-    json_decref(in);
-    return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
 }

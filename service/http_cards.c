@@ -7,38 +7,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/rfc3339.h"
+
 #include "codes.h"
 #include "db.h"
 #include "db_cards.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_in.h"
 #include "log.h"
+#include "serials.h"
 
 #define MAX_BASKET   100000000000LL /* one billion euros, as for redemptions */
 #define MAX_POINTS   1000000000LL
 #define SERIAL_BLOCK 1  /* serials reserved per round trip while looking for a clean one */
 #define ISSUE_TRIES  64 /* reservations tried before giving up (clean is the rule) */
-
-/* The card variant of issue_clean_serials: the first serial in [FIRST, FIRST + N) whose
- * short form passes the offensive-word filter, into *OUT. Returns CPN_OK;
- * CPN_ERR_NOT_FOUND when none of them is clean; or a codes error. */
-static enum cpn_err card_clean_serial(int64_t first, int n, uint32_t *out)
-{
-    char text[CPN_SHORT_LEN + 1];
-    for (int64_t s = first; s < first + n; s++) {
-        if (s < 1 || s > UINT32_MAX)
-            return CPN_ERR_NOT_FOUND;
-        bool clean = false;
-        enum cpn_err err = codes_short(CPN_KIND_CARD, (uint32_t)s, text, &clean);
-        if (err != CPN_OK)
-            return err;
-        if (clean) {
-            *out = (uint32_t)s;
-            return CPN_OK;
-        }
-    }
-    return CPN_ERR_NOT_FOUND;
-}
 
 /* Reads TEXT (either form) as one of our bonus cards into *CARD. Returns 0, or -1 after
  * answering the refusal itself (*REPLIED). */
@@ -73,14 +56,14 @@ static int read_card_write(struct http_req *r, const char *amount_key, int64_t m
     *in = http_body_object(r, replied);
     if (*in == NULL)
         return -1;
-    const char *unknown = json_unknown_key(*in, allowed);
+    const char *unknown = jin_unknown_key(*in, allowed);
     if (unknown != NULL)
         snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
     bool bad = unknown != NULL ||
-               json_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
+               jin_int_field(*in, amount_key, true, min, max, amount, detail, sizeof detail) < 0 ||
                http_read_txn(*in, txn, detail, sizeof detail) != 0;
     int offline = !bad && offline_at != NULL
-                      ? json_time_field(*in, "offline_at", false, &at, detail, sizeof detail)
+                      ? jin_time_field(*in, "offline_at", false, &at, detail, sizeof detail)
                       : 0;
     if (bad || offline < 0) {
         json_decref(*in);
@@ -91,7 +74,7 @@ static int read_card_write(struct http_req *r, const char *amount_key, int64_t m
     if (offline_at != NULL) {
         offline_at[0] = '\0';
         if (offline > 0)
-            rfc3339_format(at, offline_at, 32);
+            cpn_rfc3339_format(at, offline_at, 32);
     }
     return 0;
 }
@@ -106,7 +89,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         json_t *in = http_body_object(r, &replied);
         if (in == NULL)
             return replied;
-        const char *unknown = json_unknown_key(in, allowed);
+        const char *unknown = jin_unknown_key(in, allowed);
         if (unknown != NULL) {
             char detail[128];
             snprintf(detail, sizeof detail,
@@ -127,16 +110,19 @@ enum MHD_Result http_cards_issue(struct http_req *r)
         if (rc != DB_ONE_RESULT)
             return http_reply_db_failure(r, rc);
         if (first < 0) {
-            log_msg(LOG_ERROR,
+            log_msg(LOGL_ERROR,
                     "MAC key %u is older than a key already in use: restart coupond "
                     "with the newest keys before issuing",
                     codes_current_mac_id());
             return http_reply_error(r, CPN_ERR_STALE_KEY, NULL);
         }
-        err = card_clean_serial(first, SERIAL_BLOCK, &serial);
+        int64_t last;
+        err = serials_clean(CPN_KIND_CARD, first, first + SERIAL_BLOCK, 1, &serial, &last, 1);
+        if (err == CPN_ERR_NO_SERIALS)
+            err = CPN_ERR_NOT_FOUND; /* none of the block is clean: reserve another */
     }
     if (err != CPN_OK) {
-        log_msg(LOG_ERROR, "no clean card serial found: %s", cpn_err_message(err));
+        log_msg(LOGL_ERROR, "no clean card serial found: %s", cpn_err_message(err));
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
     int rc = db_card_create(serial);
@@ -145,7 +131,7 @@ enum MHD_Result http_cards_issue(struct http_req *r)
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     if (codes_new_card_forms(serial, short_form, signed_form, sizeof signed_form) != CPN_OK)
         return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    log_msg(LOG_INFO, "card %s issued by %s", short_form, r->principal->name);
+    log_msg(LOGL_INFO, "card %s issued by %s", short_form, r->principal->name);
     return http_reply_json(
         r, 201,
         json_pack("{s:s, s:s, s:i}", "card", short_form, "signed", signed_form, "balance", 0));
@@ -235,7 +221,7 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I}", "balance", (json_int_t)a->balance));
     }
-    log_msg(LOG_ERROR, "card call answered an unknown status '%s'", a->status);
+    log_msg(LOGL_ERROR, "card call answered an unknown status '%s'", a->status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
@@ -345,6 +331,6 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     }
     if (strcmp(a.status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOG_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
+    log_msg(LOGL_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }

@@ -1,7 +1,6 @@
 /* Coupon handlers (marketer): issue (POST /v1/campaigns/{id}/coupons, run as an issue job
  * off the worker while the connection is suspended), one coupon (GET /v1/coupons/{code}) and
  * its QR code (GET /v1/coupons/{code}/qr.svg and qr.png). The exports: http_export.c. */
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include "db_campaigns.h"
 #include "db_coupons.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "issue.h"
 #include "issue_job.h"
 #include "json_in.h"
@@ -108,11 +108,98 @@ static enum MHD_Result issue_reply(struct http_req *r, struct issue_call *call)
     return http_reply_error(r, call->err, call->detail[0] != '\0' ? call->detail : NULL);
 }
 
+/* Reads the body IN of an issue request {count, card?, uses?} into REQ. Returns CPN_OK;
+ * CPN_ERR_BAD_REQUEST with DETAIL; or the card's own refusal (DETAIL set). */
+static enum cpn_err read_issue_body(const json_t *in, struct issue_request *req, char *detail,
+                                    size_t dlen)
+{
+    static const char *const allowed[] = {"count", "card", "uses", NULL};
+    int64_t count = 0, uses = 1;
+    const char *card_text = NULL;
+    const char *unknown = jin_unknown_key(in, allowed);
+    if (unknown != NULL) {
+        snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
+        return CPN_ERR_BAD_REQUEST;
+    }
+    if (jin_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, dlen) < 0 ||
+        jin_int_field(in, "uses", false, 1, 1000000000, &uses, detail, dlen) < 0 ||
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0)
+        return CPN_ERR_BAD_REQUEST;
+    if (uses > 1 && count != 1) {
+        snprintf(detail, dlen,
+                 "A generic code ('uses' > 1) is issued one at a time: set 'count' to 1.");
+        return CPN_ERR_BAD_REQUEST;
+    }
+    if (card_text != NULL) {
+        struct cpn_code card;
+        enum cpn_err err = codes_read(card_text, CPN_KIND_CARD, &card);
+        if (err != CPN_OK) {
+            snprintf(detail, dlen, "The field 'card' is not a bonus card we issued.");
+            return err;
+        }
+        req->card_serial = card.serial;
+    }
+    req->count = (int)count;
+    req->max_uses = (int)uses;
+    return CPN_OK;
+}
+
+/* Reads the optional Idempotency-Key header (1 to 128 printable ASCII characters) into
+ * REQ->request_key (borrowed from the connection). Returns 0, or -1 with DETAIL filled. */
+static int read_request_key(struct http_req *r, struct issue_request *req, char *detail,
+                            size_t dlen)
+{
+    const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
+    bool key_ok = key == NULL || (strlen(key) >= 1 && strlen(key) <= 128);
+    for (const char *k = key; key_ok && k != NULL && *k != '\0'; k++)
+        key_ok = *k >= 0x21 && *k <= 0x7e;
+    if (!key_ok) {
+        snprintf(detail, dlen,
+                 "The Idempotency-Key header must be 1 to 128 printable ASCII characters.");
+        return -1;
+    }
+    req->request_key = key;
+    return 0;
+}
+
+/* Starts REQ as an issue job with R's connection suspended until it is done (answered by
+ * issue_reply on the call after the resume); or answers why not (503 when as many issues run
+ * as may, or coupond is stopping). */
+static enum MHD_Result start_issue(struct http_req *r, const struct issue_request *req)
+{
+    struct issue_call *call = calloc(1, sizeof *call);
+    if (call == NULL)
+        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+    enum cpn_err err = issue_job_new(req, &call->job);
+    if (err != CPN_OK) {
+        free(call);
+        if (err != CPN_ERR_UNAVAILABLE)
+            return http_reply_error(r, err, NULL);
+        if (issue_jobs_stopping())
+            return http_reply_error(r, err, "coupond is stopping; please send the request again.");
+        char detail[256];
+        snprintf(detail, sizeof detail,
+                 "%u issues are running already, as many as run at once; nothing was issued: "
+                 "please try again when one of them has finished.",
+                 issue_jobs_max());
+        return http_reply_error(r, err, detail);
+    }
+    call->conn = r->conn;
+    call->campaign = req->campaign;
+    call->count = (size_t)req->count;
+    call->card_serial = req->card_serial;
+    r->handler_ctx = call;
+    r->handler_ctx_free = issue_call_free;
+    /* Suspended before the job can resume it; answered on the call after the resume. */
+    MHD_suspend_connection(r->conn);
+    issue_job_run(call->job, issue_done, call);
+    return MHD_YES;
+}
+
 enum MHD_Result http_coupons_issue(struct http_req *r)
 {
     if (r->handler_ctx != NULL)
         return issue_reply(r, r->handler_ctx);
-    static const char *const allowed[] = {"count", "card", "uses", NULL};
     int64_t campaign;
     if (http_parse_id(r->params[0], &campaign) != 0)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
@@ -121,75 +208,14 @@ enum MHD_Result http_coupons_issue(struct http_req *r)
     if (in == NULL)
         return replied;
     char detail[256];
-    int64_t count = 0, uses = 1;
-    const char *card_text = NULL;
-    const char *unknown = json_unknown_key(in, allowed);
     struct issue_request req = {.campaign = campaign, .created_by = r->principal->name};
-    if (unknown != NULL) {
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-        goto bad;
-    }
-    if (json_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, sizeof detail) < 0 ||
-        json_int_field(in, "uses", false, 1, 1000000000, &uses, detail, sizeof detail) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, sizeof detail) <
-            0)
-        goto bad;
-    if (uses > 1 && count != 1) {
-        snprintf(detail, sizeof detail,
-                 "A generic code ('uses' > 1) is issued one at a time: set 'count' to 1.");
-        goto bad;
-    }
-    if (card_text != NULL) {
-        struct cpn_code card;
-        enum cpn_err err = codes_read(card_text, CPN_KIND_CARD, &card);
-        if (err != CPN_OK) {
-            json_decref(in);
-            return http_reply_error(r, err, "The field 'card' is not a bonus card we issued.");
-        }
-        req.card_serial = card.serial;
-    }
-    req.count = (int)count;
-    req.max_uses = (int)uses;
-    const char *key = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Idempotency-Key");
-    bool key_ok = key == NULL || (strlen(key) >= 1 && strlen(key) <= 128);
-    for (const char *k = key; key_ok && k != NULL && *k != '\0'; k++)
-        key_ok = *k >= 0x21 && *k <= 0x7e;
-    if (!key_ok) {
-        snprintf(detail, sizeof detail,
-                 "The Idempotency-Key header must be 1 to 128 printable ASCII characters.");
-        goto bad;
-    }
-    req.request_key = key;
+    enum cpn_err err = read_issue_body(in, &req, detail, sizeof detail);
+    if (err == CPN_OK && read_request_key(r, &req, detail, sizeof detail) != 0)
+        err = CPN_ERR_BAD_REQUEST;
     json_decref(in);
-    struct issue_call *call = calloc(1, sizeof *call);
-    if (call == NULL)
-        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
-    enum cpn_err err = issue_job_new(&req, &call->job);
-    if (err != CPN_OK) {
-        free(call);
-        if (err != CPN_ERR_UNAVAILABLE)
-            return http_reply_error(r, err, NULL);
-        if (issue_jobs_stopping())
-            return http_reply_error(r, err, "coupond is stopping; please send the request again.");
-        snprintf(detail, sizeof detail,
-                 "%u issues are running already, as many as run at once; nothing was issued: "
-                 "please try again when one of them has finished.",
-                 issue_jobs_max());
+    if (err != CPN_OK)
         return http_reply_error(r, err, detail);
-    }
-    call->conn = r->conn;
-    call->campaign = campaign;
-    call->count = (size_t)count;
-    call->card_serial = req.card_serial;
-    r->handler_ctx = call;
-    r->handler_ctx_free = issue_call_free;
-    /* Suspended before the job can resume it; answered on the call after the resume. */
-    MHD_suspend_connection(r->conn);
-    issue_job_run(call->job, issue_done, call);
-    return MHD_YES;
-bad:
-    json_decref(in);
-    return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    return start_issue(r, &req);
 }
 
 /* Reads the {code} path parameter as a coupon; answers the refusal itself. */

@@ -17,12 +17,14 @@
 #include "coupon/qr.h"
 #include "db.h"
 #include "db_coupons.h"
+#include "fanout.h"
 #include "handlers.h"
+#include "http_common.h"
+#include "http_export.h"
 #include "log.h"
+#include "tar.h"
 
-#define ROW_MAX     (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
-#define MAX_SIGNERS 16
-#define TAR_BLOCK   512
+#define ROW_MAX (CPN_SHORT_LEN + CPN_SIGNED_MAX_LEN + 40)
 
 enum export_format { EXPORT_CSV, EXPORT_TAR_PNG, EXPORT_TAR_SVG, EXPORT_LETTERSHOP };
 
@@ -95,39 +97,6 @@ struct sign_job {
     bool failed;
 };
 
-/* Writes V as a zero-padded octal field of LEN bytes (LEN - 1 digits and a NUL). */
-static void tar_octal(char *field, size_t len, unsigned long long v)
-{
-    snprintf(field, len, "%0*llo", (int)(len - 1), v);
-}
-
-/* A tar entry: a ustar header for NAME with SIZE bytes, DATA, zero padding to 512. */
-static int tar_entry(const char *name, const void *data, size_t size, struct piece *out)
-{
-    size_t padded = (size + TAR_BLOCK - 1) / TAR_BLOCK * TAR_BLOCK;
-    char *e = calloc(1, TAR_BLOCK + padded);
-    if (e == NULL)
-        return -1;
-    snprintf(e, 100, "%s", name); /* name */
-    tar_octal(e + 100, 8, 0644);  /* mode */
-    tar_octal(e + 108, 8, 0);     /* uid */
-    tar_octal(e + 116, 8, 0);     /* gid */
-    tar_octal(e + 124, 12, size); /* size */
-    tar_octal(e + 136, 12, 0);    /* mtime: reproducible archives */
-    memset(e + 148, ' ', 8);      /* checksum, counted as spaces */
-    e[156] = '0';                 /* a regular file */
-    memcpy(e + 257, "ustar", 6);  /* magic, NUL-terminated */
-    memcpy(e + 263, "00", 2);     /* version */
-    unsigned sum = 0;
-    for (size_t i = 0; i < TAR_BLOCK; i++)
-        sum += (unsigned char)e[i];
-    snprintf(e + 148, 8, "%06o", sum);
-    memcpy(e + TAR_BLOCK, data, size);
-    out->data = e;
-    out->len = TAR_BLOCK + padded;
-    return 0;
-}
-
 /* Renders the QR image of SIGNED_FORM for coupon SHORT_FORM as a tar entry. */
 static int qr_entry(enum export_format format, const char *short_form, const char *signed_form,
                     struct piece *out)
@@ -144,9 +113,9 @@ static int qr_entry(enum export_format format, const char *short_form, const cha
         snprintf(name, sizeof name, "%s.svg", short_form);
         err = cpn_qr_svg(signed_form, &opts, (char **)&img, &len, NULL);
     }
-    int rc = err == CPN_OK ? tar_entry(name, img, len, out) : -1;
+    out->data = err == CPN_OK ? tar_entry(name, img, len, &out->len) : NULL;
     free(img);
-    return rc;
+    return out->data != NULL ? 0 : -1;
 }
 
 static void *sign_rows(void *arg)
@@ -222,21 +191,11 @@ static struct chunk *produce(struct export_state *st, bool *failed)
         *failed = true;
         return NULL;
     }
-    struct sign_job jobs[MAX_SIGNERS];
-    pthread_t threads[MAX_SIGNERS];
+    struct sign_job jobs[FANOUT_MAX];
     unsigned t = st->signers;
-    bool started[MAX_SIGNERS] = {false};
-    for (unsigned k = 0; k < t; k++) {
+    for (unsigned k = 0; k < t; k++)
         jobs[k] = (struct sign_job){res, &st->terms, st->format, rows, k, t, (size_t)n, false};
-        started[k] = k > 0 && pthread_create(&threads[k], NULL, sign_rows, &jobs[k]) == 0;
-    }
-    sign_rows(&jobs[0]);
-    for (unsigned k = 1; k < t; k++) {
-        if (started[k])
-            pthread_join(threads[k], NULL);
-        else
-            sign_rows(&jobs[k]); /* no thread: do its share here */
-    }
+    fanout_run(sign_rows, jobs, sizeof jobs[0], t);
     for (unsigned k = 0; k < t; k++)
         *failed = *failed || jobs[k].failed;
     size_t total = 0;
@@ -317,7 +276,7 @@ static void cancel_stalled(struct export_state *st)
     st->failed = true;
     st->cancelled = true;
     pthread_mutex_unlock(&st->lock);
-    log_msg(LOG_WARN,
+    log_msg(LOGL_WARN,
             "export of campaign %" PRIu32 " cancelled: its client read nothing for %u s "
             "(slot and database snapshot released)",
             st->terms.campaign, st->stall_s);
@@ -357,13 +316,11 @@ static void *producer_main(void *arg)
             /* A tar archive ends with two zero blocks. */
             c = calloc(1, sizeof *c);
             if (c != NULL)
-                c->data = calloc(2, TAR_BLOCK);
+                c->data = tar_end(&c->len);
             if (c == NULL || c->data == NULL) {
                 free(c);
                 c = NULL;
                 failed = true;
-            } else {
-                c->len = 2 * TAR_BLOCK;
             }
         }
         pthread_mutex_lock(&st->lock);
@@ -421,7 +378,7 @@ static ssize_t export_read(void *cls, uint64_t pos, char *out, size_t max)
         pthread_mutex_unlock(&st->lock);
         if (c == NULL) {
             if (failed) {
-                log_msg(LOG_ERROR, "export of campaign %" PRIu32 " failed or was cancelled midway",
+                log_msg(LOGL_ERROR, "export of campaign %" PRIu32 " failed or was cancelled midway",
                         st->terms.campaign);
                 return MHD_CONTENT_READER_END_WITH_ERROR;
             }
@@ -484,23 +441,18 @@ static void export_free(void *cls)
     free(st);
 }
 
-/* Starts the export of the campaign in the {id} parameter in FORMAT and answers with it
- * as CTYPE, offered for download as FILENAME_SUFFIX. */
-static enum MHD_Result start_export(struct http_req *r, enum export_format format,
-                                    const char *ctype, const char *suffix)
+/* A new export of FORMAT for CONN, in the registry of running exports. Returns it, or NULL
+ * with *ERR: CPN_ERR_UNAVAILABLE when as many run as may (or coupond is stopping),
+ * CPN_ERR_NO_MEMORY. */
+static struct export_state *export_admit(struct MHD_Connection *conn, enum export_format format,
+                                         enum cpn_err *err)
 {
-    int64_t campaign, batch = 0;
-    if (http_parse_id(r->params[0], &campaign) != 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
-    const char *b = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "batch");
-    if (b != NULL && http_parse_id(b, &batch) != 0)
-        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                                "The parameter 'batch' must be a batch id.");
     struct export_state *st = calloc(1, sizeof *st);
+    *err = CPN_ERR_NO_MEMORY;
     if (st == NULL)
-        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
+        return NULL;
     st->format = format;
-    st->conn = r->conn;
+    st->conn = conn;
     pthread_mutex_init(&st->lock, NULL);
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -519,10 +471,51 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
     pthread_mutex_unlock(&exports_lock);
     if (!admitted) {
         export_free(st);
-        return http_reply_error(r, CPN_ERR_UNAVAILABLE,
-                                "Too many exports are running at once; please try again in a "
-                                "minute.");
+        *err = CPN_ERR_UNAVAILABLE;
+        return NULL;
     }
+    return st;
+}
+
+/* A CSV export's header line goes first, as a chunk of its own (nothing for a tar archive).
+ * Returns 0, or -1 when out of memory. */
+static int csv_header(struct export_state *st)
+{
+    if (st->format != EXPORT_CSV && st->format != EXPORT_LETTERSHOP)
+        return 0;
+    struct chunk *header = calloc(1, sizeof *header);
+    if (header != NULL)
+        header->data = strdup(st->format == EXPORT_CSV ? "code,signed,issued_at,state\n"
+                                                       : "card,code,signed\n");
+    if (header == NULL || header->data == NULL) {
+        free_chunk(header);
+        return -1;
+    }
+    header->len = strlen(header->data);
+    st->current = header;
+    return 0;
+}
+
+/* Starts the export of the campaign in the {id} parameter in FORMAT and answers with it
+ * as CTYPE, offered for download as FILENAME_SUFFIX. */
+static enum MHD_Result start_export(struct http_req *r, enum export_format format,
+                                    const char *ctype, const char *suffix)
+{
+    int64_t campaign, batch = 0;
+    if (http_parse_id(r->params[0], &campaign) != 0)
+        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.");
+    const char *b = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "batch");
+    if (b != NULL && http_parse_id(b, &batch) != 0)
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "The parameter 'batch' must be a batch id.");
+    enum cpn_err err;
+    struct export_state *st = export_admit(r->conn, format, &err);
+    if (st == NULL)
+        return http_reply_error(r, err,
+                                err == CPN_ERR_UNAVAILABLE
+                                    ? "Too many exports are running at once; please try again in "
+                                      "a minute."
+                                    : NULL);
     uint32_t card = 0;
     int rc = db_terms(campaign, 0, &st->terms, &card);
     if (rc != DB_ONE_RESULT) {
@@ -531,26 +524,15 @@ static enum MHD_Result start_export(struct http_req *r, enum export_format forma
                    ? http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no campaign with that id.")
                    : http_reply_db_failure(r, rc);
     }
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    st->signers = ncpu < 1 ? 1 : ncpu > MAX_SIGNERS ? MAX_SIGNERS : (unsigned)ncpu;
+    st->signers = fanout_width(FANOUT_MAX);
     st->db = db_export_open(campaign, batch);
     if (st->db == NULL) {
         export_free(st);
         return http_reply_error(r, CPN_ERR_UNAVAILABLE, NULL);
     }
-    if (format == EXPORT_CSV || format == EXPORT_LETTERSHOP) {
-        /* The header goes first, as a chunk of its own. */
-        struct chunk *header = calloc(1, sizeof *header);
-        if (header != NULL)
-            header->data = strdup(format == EXPORT_CSV ? "code,signed,issued_at,state\n"
-                                                       : "card,code,signed\n");
-        if (header == NULL || header->data == NULL) {
-            free_chunk(header);
-            export_free(st);
-            return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
-        }
-        header->len = strlen(header->data);
-        st->current = header;
+    if (csv_header(st) != 0) {
+        export_free(st);
+        return http_reply_error(r, CPN_ERR_NO_MEMORY, NULL);
     }
     st->producer_started = pthread_create(&st->producer, NULL, producer_main, st) == 0;
     if (!st->producer_started) {

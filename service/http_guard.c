@@ -240,7 +240,7 @@ static void report(void)
         sum += tally[i];
     if (sum == 0)
         return;
-    log_msg(LOG_WARN,
+    log_msg(LOGL_WARN,
             "connections without a verified certificate in the last minute or so: %lu refused "
             "(address at its limit: %lu in all, %lu unauthenticated), %lu closed at the "
             "handshake deadline, %lu evicted for newer ones",
@@ -287,7 +287,7 @@ enum cpn_err guard_start(const struct guard_limits *limits)
     if (pthread_condattr_init(&attr) != 0 ||
         pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) != 0 ||
         pthread_cond_init(&wake, &attr) != 0) {
-        log_msg(LOG_ERROR, "cannot start the connection guard: %s", strerror(errno));
+        log_msg(LOGL_ERROR, "cannot start the connection guard: %s", strerror(errno));
         return CPN_ERR_INTERNAL;
     }
     pthread_condattr_destroy(&attr);
@@ -295,7 +295,7 @@ enum cpn_err guard_start(const struct guard_limits *limits)
     if (pthread_create(&watchdog, NULL, watch, NULL) != 0) {
         running = false;
         pthread_cond_destroy(&wake);
-        log_msg(LOG_ERROR, "cannot start the connection guard's watchdog thread");
+        log_msg(LOGL_ERROR, "cannot start the connection guard's watchdog thread");
         return CPN_ERR_INTERNAL;
     }
     return CPN_OK;

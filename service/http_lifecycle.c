@@ -2,14 +2,13 @@
  * and PATCH /v1/campaigns/{id} (name, a later end, cost and the analytics fields). Each is
  * idempotent (asking again for what is already so changes nothing) and recorded in the audit
  * log by the stored function that makes the change. */
-#include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "db.h"
 #include "db_lifecycle.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "json_in.h"
 
@@ -95,7 +94,7 @@ static int read_patch(const json_t *in, struct campaign_patch *p, char *detail, 
                                           NULL};
     static const char *const fixed[] = {"channel", "starts_at",  "offer", "max_redemptions",
                                         "stores",  "variant_of", "id",    NULL};
-    const char *unknown = json_unknown_key(in, allowed);
+    const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
         bool known = false;
         for (const char *const *f = fixed; !known && *f != NULL; f++)
@@ -111,24 +110,24 @@ static int read_patch(const json_t *in, struct campaign_patch *p, char *detail, 
         snprintf(detail, dlen, "The body names nothing to change.");
         return -1;
     }
-    int end = json_time_field(in, "ends_at", false, &p->ends_at, detail, dlen);
-    if (end < 0 || json_str_field(in, "name", false, 200, &p->name, detail, dlen) < 0 ||
-        json_date_field(in, "in_home_date", false, p->in_home_date, detail, dlen) < 0)
+    int end = jin_time_field(in, "ends_at", false, &p->ends_at, detail, dlen);
+    if (end < 0 || jin_str_field(in, "name", false, 200, &p->name, detail, dlen) < 0 ||
+        jin_date_field(in, "in_home_date", false, p->in_home_date, detail, dlen) < 0)
         return -1;
     if (end == 1 && (p->ends_at <= 0 || p->ends_at > UINT32_MAX)) {
         snprintf(detail, dlen, "The campaign must end before 2106-02-07.");
         return -1;
     }
-    int cost = json_int_field(in, "cost_cents", false, 0, MAX_CENTS, &p->cost_cents, detail, dlen);
+    int cost = jin_int_field(in, "cost_cents", false, 0, MAX_CENTS, &p->cost_cents, detail, dlen);
     int fixed_cost = cost < 0 ? -1
-                              : json_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS,
-                                               &p->fixed_cost_cents, detail, dlen);
+                              : jin_int_field(in, "fixed_cost_cents", false, 0, MAX_CENTS,
+                                              &p->fixed_cost_cents, detail, dlen);
     int margin = fixed_cost < 0 ? -1
-                                : json_pct_field(in, "gross_margin_pct", false, 100,
-                                                 &p->gross_margin_pct, detail, dlen);
+                                : jin_pct_field(in, "gross_margin_pct", false, 100,
+                                                &p->gross_margin_pct, detail, dlen);
     int window = margin < 0 ? -1
-                            : json_int_field(in, "response_window_days", false, 1, 3660,
-                                             &p->response_window_days, detail, dlen);
+                            : jin_int_field(in, "response_window_days", false, 1, 3660,
+                                            &p->response_window_days, detail, dlen);
     if (window < 0)
         return -1;
     p->has_cost = cost == 1;

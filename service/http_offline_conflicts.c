@@ -8,6 +8,7 @@
 #include "db.h"
 #include "db_closing.h"
 #include "handlers.h"
+#include "http_common.h"
 
 enum MHD_Result http_offline_conflicts_list(struct http_req *r)
 {

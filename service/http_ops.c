@@ -1,11 +1,12 @@
 /* Operations endpoints: GET /healthz (no certificate), GET /metrics (admin), GET
- * /v1/whoami (any principal: who coupond sees), and small helpers the handlers share. */
-#include <errno.h>
-#include <inttypes.h>
+ * /v1/whoami (any principal: who coupond sees), GET /v1/keys (any principal: the public
+ * verification keys). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "coupon/qr.h"
+#include "codes.h"
+#include "coupon/hex.h"
+#include "coupon/keys.h"
 #include "db.h"
 #include "handlers.h"
 #include "metrics.h"
@@ -46,44 +47,24 @@ enum MHD_Result http_whoami_get(struct http_req *r)
     return http_reply_json(r, 200, body);
 }
 
-int http_parse_id(const char *text, int64_t *id)
+enum MHD_Result http_keys_get(struct http_req *r)
 {
-    if (text == NULL || *text < '1' || *text > '9' || strlen(text) > 18)
-        return -1;
-    char *end = NULL;
-    errno = 0;
-    long long v = strtoll(text, &end, 10);
-    if (errno != 0 || *end != '\0' || v <= 0)
-        return -1;
-    *id = v;
-    return 0;
-}
-
-enum MHD_Result http_reply_db_failure(struct http_req *r, int db_status)
-{
-    return http_reply_error(r, db_status == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL,
-                            NULL);
-}
-
-enum MHD_Result http_reply_qr(struct http_req *r, const char *text, bool png)
-{
-    struct cpn_qr_options opts = {.module_px = png ? 6 : 4, .quiet_zone = 4};
-    enum MHD_Result result;
-    enum cpn_err err;
-    if (png) {
-        uint8_t *img = NULL;
-        size_t len = 0;
-        err = cpn_qr_png(text, &opts, &img, &len, NULL);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/png", img, len)
-                               : http_reply_error(r, err, NULL);
-        free(img);
-    } else {
-        char *svg = NULL;
-        size_t len = 0;
-        err = cpn_qr_svg(text, &opts, &svg, &len, NULL);
-        result = err == CPN_OK ? http_reply_bytes(r, 200, "image/svg+xml", svg, len)
-                               : http_reply_error(r, err, NULL);
-        free(svg);
+    const struct cpn_keyring *k = codes_keyring();
+    unsigned ids[CPN_KEY_ID_MAX];
+    size_t n = k != NULL ? cpn_keyring_public_ids(k, ids) : 0;
+    json_t *list = json_array();
+    for (size_t i = 0; list != NULL && i < n; i++) {
+        uint8_t pub[CPN_PUBLIC_KEY_BYTES];
+        char hex[2 * CPN_PUBLIC_KEY_BYTES + 1];
+        if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
+            continue;
+        cpn_hex_encode(pub, sizeof pub, hex);
+        json_t *key =
+            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
+                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
+        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
+            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
+        json_array_append_new(list, key);
     }
-    return result;
+    return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
 }

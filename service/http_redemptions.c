@@ -5,57 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "coupon/rfc3339.h"
+
 #include "codes.h"
 #include "db.h"
 #include "db_redemptions.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_in.h"
 
 #define MAX_BASKET 100000000000LL /* one billion euros */
-
-int http_terminal_key(const struct principal *p, char *out, size_t len)
-{
-    return snprintf(out, len, "%" PRId32 "/%s", p->store, p->name) < (int)len ? 0 : -1;
-}
-
-int http_read_txn(const json_t *in, const char **txn, char *detail, size_t dlen)
-{
-    if (json_str_field(in, "txn_id", true, 64, txn, detail, dlen) < 0)
-        return -1;
-    for (const char *c = *txn; *c != '\0'; c++) {
-        if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-              *c == '-' || *c == '_' || *c == '.' || *c == ':')) {
-            snprintf(detail, dlen,
-                     "The field 'txn_id' may hold only letters, digits and - _ . : characters.");
-            return -1;
-        }
-    }
-    return 0;
-}
-
-json_t *http_read_void(struct http_req *r, const char *not_found, int64_t *id, const char **txn,
-                       char terminal[128], enum MHD_Result *replied)
-{
-    static const char *const allowed[] = {"txn_id", NULL};
-    if (http_parse_id(r->params[0], id) != 0) {
-        *replied = http_reply_error(r, CPN_ERR_NOT_FOUND, not_found);
-        return NULL;
-    }
-    json_t *in = http_body_object(r, replied);
-    if (in == NULL)
-        return NULL;
-    char detail[256];
-    const char *unknown = json_unknown_key(in, allowed);
-    if (unknown != NULL)
-        snprintf(detail, sizeof detail, "The field '%.60s' is not known.", unknown);
-    if (unknown != NULL || http_read_txn(in, txn, detail, sizeof detail) != 0 ||
-        http_terminal_key(r->principal, terminal, 128) != 0) {
-        json_decref(in);
-        *replied = http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-        return NULL;
-    }
-    return in;
-}
 
 /* What a check or redemption request says, read strictly. */
 struct coupon_request {
@@ -75,7 +34,7 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
     static const char *const allowed_check[] = {"code", "basket_cents", "card", NULL};
     static const char *const allowed_redeem[] = {"code",    "basket_cents", "card", "txn_id",
                                                  "receipt", "offline_at",   NULL};
-    const char *unknown = json_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
+    const char *unknown = jin_unknown_key(in, with_txn ? allowed_redeem : allowed_check);
     const char *code_text = NULL, *card_text = NULL;
     memset(q, 0, sizeof *q);
     detail[0] = '\0';
@@ -83,19 +42,18 @@ static enum cpn_err read_coupon_request(const json_t *in, bool with_txn, struct 
         snprintf(detail, dlen, "The field '%.60s' is not known.", unknown);
         return CPN_ERR_BAD_REQUEST;
     }
-    if (json_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
-        json_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
-        json_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
+    if (jin_str_field(in, "code", true, CPN_CODE_INPUT_MAX, &code_text, detail, dlen) < 0 ||
+        jin_int_field(in, "basket_cents", true, 0, MAX_BASKET, &q->basket, detail, dlen) < 0 ||
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
         (with_txn && http_read_txn(in, &q->txn, detail, dlen) < 0) ||
-        (with_txn && json_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
+        (with_txn && jin_str_field(in, "receipt", false, 64, &q->receipt, detail, dlen) < 0))
         return CPN_ERR_BAD_REQUEST;
     int64_t offline_at = 0;
-    int offline =
-        with_txn ? json_time_field(in, "offline_at", false, &offline_at, detail, dlen) : 0;
+    int offline = with_txn ? jin_time_field(in, "offline_at", false, &offline_at, detail, dlen) : 0;
     if (offline < 0)
         return CPN_ERR_BAD_REQUEST;
     if (offline > 0)
-        rfc3339_format(offline_at, q->offline_at, sizeof q->offline_at);
+        cpn_rfc3339_format(offline_at, q->offline_at, sizeof q->offline_at);
     for (const char *c = q->receipt; c != NULL && *c != '\0'; c++) {
         if (*c < 0x21 || *c > 0x7e) {
             snprintf(detail, dlen, "The field 'receipt' may hold only printable ASCII characters.");
@@ -314,26 +272,4 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     if (out != NULL && a.offline_at[0] != '\0')
         json_object_set_new(out, "voided_at", json_string(a.offline_at));
     return http_reply_json(r, 200, out);
-}
-
-enum MHD_Result http_keys_get(struct http_req *r)
-{
-    const struct cpn_keyring *k = codes_keyring();
-    unsigned ids[CPN_KEY_ID_MAX];
-    size_t n = k != NULL ? cpn_keyring_public_ids(k, ids) : 0;
-    json_t *list = json_array();
-    for (size_t i = 0; list != NULL && i < n; i++) {
-        uint8_t pub[CPN_PUBLIC_KEY_BYTES];
-        char hex[2 * CPN_PUBLIC_KEY_BYTES + 1];
-        if (cpn_keyring_public_key(k, ids[i], pub) != CPN_OK)
-            continue;
-        cpn_hex_encode(pub, sizeof pub, hex);
-        json_t *key =
-            json_pack("{s:i, s:s, s:s, s:b}", "id", (int)ids[i], "alg", "Ed25519", "public_key",
-                      hex, "current", ids[i] == cpn_keyring_current_sign_id(k));
-        if (key != NULL && cpn_keyring_is_retired(k, ids[i]))
-            json_object_set_new(key, "retired", json_true()); /* its codes are refused */
-        json_array_append_new(list, key);
-    }
-    return http_reply_json(r, 200, json_pack("{s:o}", "keys", list));
 }

@@ -14,8 +14,8 @@
 #include "db.h"
 #include "db_cursor.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
-#include "log.h"
 
 #define EXPORTS_MAX 4
 #define FETCH_ROWS  1000
@@ -103,7 +103,7 @@ enum MHD_Result http_redemptions_csv(struct http_req *r)
                                 "The parameter 'sep' must be ',' or ';' or 'tab'.");
     const char *from = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "from");
     const char *to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
-    if ((from != NULL && json_date_check(from) != 0) || (to != NULL && json_date_check(to) != 0))
+    if ((from != NULL && jin_date_check(from) != 0) || (to != NULL && jin_date_check(to) != 0))
         return http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                 "The parameters 'from' and 'to' must be dates such as 2026-12-01.");
     if (atomic_fetch_add(&running, 1) >= EXPORTS_MAX) {

@@ -3,7 +3,6 @@
  * GET /v1/plan (pieces per cell). The database counts; service/analytics.c adds the
  * statistics. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 #include "db.h"
 #include "db_reports.h"
 #include "handlers.h"
+#include "http_common.h"
 #include "json_fields.h"
 #include "stats.h"
 
@@ -25,9 +25,9 @@ static int read_range(struct http_req *r, const char **from, const char **to,
 {
     *from = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "from");
     *to = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "to");
-    const char *bad = *from != NULL && json_date_check(*from) != 0 ? "from"
-                      : *to != NULL && json_date_check(*to) != 0   ? "to"
-                                                                   : NULL;
+    const char *bad = *from != NULL && jin_date_check(*from) != 0 ? "from"
+                      : *to != NULL && jin_date_check(*to) != 0   ? "to"
+                                                                  : NULL;
     char detail[128];
     if (bad != NULL) {
         snprintf(detail, sizeof detail, "The parameter '%s' must be a date such as 2026-12-01.",

@@ -10,6 +10,7 @@
 #include "db.h"
 #include "db_closing.h"
 #include "handlers.h"
+#include "http_common.h"
 
 /* Returns true when NAME could be a terminal's certificate name: 1 to 64 of A-Z a-z 0-9 . _ -. */
 static bool name_valid(const char *name)

@@ -105,7 +105,7 @@ enum cpn_err http_ui_load(const char *dir)
     http_ui_unload();
     DIR *d = dir != NULL ? opendir(dir) : NULL;
     if (d == NULL) {
-        log_msg(LOG_WARN, "console: cannot read %s (%s); /ui/ answers 503 until it is installed",
+        log_msg(LOGL_WARN, "console: cannot read %s (%s); /ui/ answers 503 until it is installed",
                 dir != NULL ? dir : "(no directory)", strerror(errno));
         return CPN_OK;
     }
@@ -117,7 +117,7 @@ enum cpn_err http_ui_load(const char *dir)
         if (!name_ok(e->d_name) || ctype == NULL)
             continue;
         if (ui_nassets == UI_MAX_ASSETS) {
-            log_msg(LOG_WARN, "console: more than %d files in %s; %s and later ones not served",
+            log_msg(LOGL_WARN, "console: more than %d files in %s; %s and later ones not served",
                     UI_MAX_ASSETS, dir, e->d_name);
             break;
         }
@@ -132,7 +132,7 @@ enum cpn_err http_ui_load(const char *dir)
                 rc = CPN_ERR_NO_MEMORY;
                 break;
             }
-            log_msg(LOG_WARN, "console: skipping %s: %s", path, strerror(errno));
+            log_msg(LOGL_WARN, "console: skipping %s: %s", path, strerror(errno));
             continue;
         }
         snprintf(a->name, sizeof a->name, "%s", e->d_name);
@@ -148,9 +148,9 @@ enum cpn_err http_ui_load(const char *dir)
         return rc;
     }
     if (!ui_installed)
-        log_msg(LOG_WARN, "console: %s has no index.html; /ui/ answers 503", dir);
+        log_msg(LOGL_WARN, "console: %s has no index.html; /ui/ answers 503", dir);
     else
-        log_msg(LOG_INFO, "console: %zu files from %s", ui_nassets, dir);
+        log_msg(LOGL_INFO, "console: %zu files from %s", ui_nassets, dir);
     return CPN_OK;
 }
 

@@ -1,9 +1,7 @@
 /* Issuing coupons in one transaction: begin (lock the serial counter, record the batch, or
  * refuse when the serials left are too few), COPY the rows, finish (advance the counter,
  * count them), commit; stopped and rolled back when the caller cancels it. */
-#include <pthread.h>
 #include <stdlib.h>
-#include <unistd.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,89 +9,12 @@
 #include "db_coupons.h"
 #include "issue.h"
 #include "log.h"
+#include "serials.h"
 
 void issue_result_clear(struct issue_result *r)
 {
     free(r->serials);
     memset(r, 0, sizeof *r);
-}
-
-/* One thread's share of the candidate serials: marks which are clean. */
-struct clean_job {
-    int64_t first;
-    size_t start, stride, n;
-    uint8_t *clean;
-    enum cpn_err err;
-};
-
-static void *mark_clean(void *arg)
-{
-    struct clean_job *j = arg;
-    char text[CPN_SHORT_LEN + 1];
-    for (size_t i = j->start; i < j->n && j->err == CPN_OK; i += j->stride) {
-        bool clean = false;
-        j->err = codes_short(CPN_KIND_COUPON, (uint32_t)(j->first + (int64_t)i), text, &clean);
-        j->clean[i] = clean;
-    }
-    return NULL;
-}
-
-#define CLEAN_THREADS 8
-
-/* Marks N candidates from FIRST as clean or not, on NTHREADS threads (0: all cores). */
-static enum cpn_err mark_candidates(int64_t first, size_t n, uint8_t *clean, unsigned nthreads)
-{
-    long ncpu = nthreads > 0 ? (long)nthreads : sysconf(_SC_NPROCESSORS_ONLN);
-    size_t t = n < 4096 || ncpu < 2 ? 1 : ncpu > CLEAN_THREADS ? CLEAN_THREADS : (size_t)ncpu;
-    struct clean_job jobs[CLEAN_THREADS];
-    pthread_t threads[CLEAN_THREADS];
-    bool started[CLEAN_THREADS] = {false};
-    for (size_t k = 0; k < t; k++) {
-        jobs[k] = (struct clean_job){first, k, t, n, clean, CPN_OK};
-        started[k] = k > 0 && pthread_create(&threads[k], NULL, mark_clean, &jobs[k]) == 0;
-    }
-    mark_clean(&jobs[0]);
-    for (size_t k = 1; k < t; k++) {
-        if (started[k])
-            pthread_join(threads[k], NULL);
-        else
-            mark_clean(&jobs[k]);
-    }
-    for (size_t k = 0; k < t; k++)
-        if (jobs[k].err != CPN_OK)
-            return jobs[k].err;
-    return CPN_OK;
-}
-
-enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t *last,
-                                 unsigned threads)
-{
-    size_t got = 0;
-    int64_t next = first;
-    while (got < n) {
-        /* About 3% of codes fail the word filter: look at a few more than needed. */
-        size_t want = n - got;
-        size_t span = want + want / 16 + 64;
-        if (next > UINT32_MAX)
-            return CPN_ERR_NO_SERIALS;
-        if ((int64_t)span > (int64_t)UINT32_MAX - next + 1)
-            span = (size_t)((int64_t)UINT32_MAX - next + 1);
-        uint8_t *clean = malloc(span);
-        if (clean == NULL)
-            return CPN_ERR_NO_MEMORY;
-        enum cpn_err err = mark_candidates(next, span, clean, threads);
-        for (size_t i = 0; err == CPN_OK && i < span && got < n; i++) {
-            if (clean[i])
-                out[got++] = (uint32_t)(next + (int64_t)i);
-            if (got == n)
-                *last = next + (int64_t)i;
-        }
-        free(clean);
-        if (err != CPN_OK)
-            return err;
-        next += (int64_t)span;
-    }
-    return CPN_OK;
 }
 
 /* Below this many serials left, every issue logs a warning (about 5% of the space). */
@@ -149,7 +70,8 @@ static enum cpn_err copy_new_serials(const struct issue_request *req, const stru
     int64_t next = b->first_serial;
     for (size_t done = 0, n; err == CPN_OK && done < (size_t)req->count; done += n) {
         n = (size_t)req->count - done < ISSUE_PIECE ? (size_t)req->count - done : ISSUE_PIECE;
-        err = issue_clean_serials(next, n, out->serials + done, last, 1);
+        err =
+            serials_clean(CPN_KIND_COUPON, next, ISSUE_SERIAL_END, n, out->serials + done, last, 1);
         if (err == CPN_OK && cancelled(req))
             err = CPN_ERR_UNAVAILABLE;
         if (err == CPN_OK &&
@@ -204,7 +126,7 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
     rc = db_coupon_issue_finish(b->batch_id, last, req->count);
     if (rc < 0)
         return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
-    log_msg(req->count >= 10000 ? LOG_INFO : LOG_DEBUG,
+    log_msg(req->count >= 10000 ? LOGL_INFO : LOGL_DEBUG,
             "issued %d coupons for campaign %lld in %.2f s", req->count, (long long)req->campaign,
             now_s() - t0);
     out->serials_left = ISSUE_SERIAL_END - (last + 1);
@@ -219,7 +141,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     out->serials = malloc((size_t)req->count * sizeof *out->serials);
     if (out->serials == NULL)
         return CPN_ERR_NO_MEMORY;
-    int rc = db_command("BEGIN");
+    int rc = req->in_transaction ? DB_NO_RESULTS : db_command("BEGIN");
     if (rc != DB_NO_RESULTS) {
         issue_result_clear(out);
         return db_err(rc);
@@ -227,12 +149,14 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     struct issue_begin b;
     memset(&b, 0, sizeof b);
     enum cpn_err err = issue_in_transaction(req, &b, out);
-    if (err == CPN_OK) {
+    if (req->in_transaction) {
+        /* the caller commits or rolls back */
+    } else if (err == CPN_OK) {
         rc = db_command("COMMIT");
         if (rc != DB_NO_RESULTS)
             err = db_err(rc);
     } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOG_WARN, "rollback of a failed issue failed; the connection is reset");
+        log_msg(LOGL_WARN, "rollback of a failed issue failed; the connection is reset");
     }
     if (err != CPN_OK) {
         int64_t left = out->serials_left;
@@ -241,7 +165,7 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
         return err;
     }
     if (b.status == ISSUE_OK && out->serials_left < SERIALS_LOW)
-        log_msg(LOG_WARN, "only %lld coupon serials are left for new issues",
+        log_msg(LOGL_WARN, "only %lld coupon serials are left for new issues",
                 (long long)out->serials_left);
     fill_result(req, &b, out);
     return CPN_OK;

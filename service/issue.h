@@ -23,6 +23,8 @@ struct issue_request {
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
     const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
+    bool in_transaction;       /* the caller's transaction is open: the issue is part of it, neither
+                                  begun nor ended here (on an error the caller rolls back) */
 };
 
 struct issue_result {
@@ -39,19 +41,13 @@ struct issue_result {
  * request key was used with another body), CPN_ERR_NO_SERIALS (the serial space left is too
  * small for COUNT coupons: refused before any coupon is written, OUT->serials_left says how
  * many are left), CPN_ERR_UNAVAILABLE (database unreachable, or REQ->cancel turned true) or
- * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back) and
- * OUT holds no serials. */
+ * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back; with
+ * REQ->in_transaction the caller's transaction is left for it to roll back) and OUT holds no
+ * serials. */
 enum cpn_err issue_coupons(const struct issue_request *req,
                            struct issue_result *out) CPN_MUST_CHECK;
 
 /* Frees R's serials and zeroes it. */
 void issue_result_clear(struct issue_result *r);
-
-/* Fills N clean serials starting at FIRST (skipping those whose short form fails the
- * offensive-word filter) into OUT, working on THREADS threads (0: all cores); *LAST gets the
- * last serial taken. Returns CPN_OK, or CPN_ERR_NO_SERIALS when the 32-bit serial space runs
- * out first. */
-enum cpn_err issue_clean_serials(int64_t first, size_t n, uint32_t *out, int64_t *last,
-                                 unsigned threads) CPN_MUST_CHECK;
 
 #endif

@@ -20,6 +20,8 @@
 
 struct issue_job {
     struct issue_request req; /* strings owned: request_key, created_by */
+    enum cpn_err (*work)(void *arg, const atomic_bool *cancel); /* NULL: the issue REQ */
+    void *work_arg;
     atomic_bool cancel;
     struct issue_job *next;      /* the registry of jobs holding a slot */
     struct db_cancel *db_cancel; /* while the thread has a connection (under jobs_lock) */
@@ -69,6 +71,27 @@ static void job_strings_free(struct issue_job *job)
     free((char *)job->req.created_by);
 }
 
+/* Gives the new JOB a slot: CPN_OK with *OUT = JOB, or CPN_ERR_UNAVAILABLE (every slot
+ * taken, or stopping) with JOB freed. */
+static enum cpn_err admit(struct issue_job *job, struct issue_job **out)
+{
+    pthread_mutex_lock(&jobs_lock);
+    bool admitted = !jobs_closing && jobs_slots < jobs_max;
+    if (admitted) {
+        jobs_slots++;
+        job->next = jobs;
+        jobs = job;
+    }
+    pthread_mutex_unlock(&jobs_lock);
+    if (!admitted) {
+        job_strings_free(job);
+        free(job);
+        return CPN_ERR_UNAVAILABLE;
+    }
+    *out = job;
+    return CPN_OK;
+}
+
 enum cpn_err issue_job_new(const struct issue_request *req, struct issue_job **out)
 {
     *out = NULL;
@@ -85,21 +108,20 @@ enum cpn_err issue_job_new(const struct issue_request *req, struct issue_job **o
         free(job);
         return CPN_ERR_NO_MEMORY;
     }
-    pthread_mutex_lock(&jobs_lock);
-    bool admitted = !jobs_closing && jobs_slots < jobs_max;
-    if (admitted) {
-        jobs_slots++;
-        job->next = jobs;
-        jobs = job;
-    }
-    pthread_mutex_unlock(&jobs_lock);
-    if (!admitted) {
-        job_strings_free(job);
-        free(job);
-        return CPN_ERR_UNAVAILABLE;
-    }
-    *out = job;
-    return CPN_OK;
+    return admit(job, out);
+}
+
+enum cpn_err issue_job_new_work(enum cpn_err (*work)(void *arg, const atomic_bool *cancel),
+                                void *arg, struct issue_job **out)
+{
+    *out = NULL;
+    struct issue_job *job = calloc(1, sizeof *job);
+    if (job == NULL)
+        return CPN_ERR_NO_MEMORY;
+    job->work = work;
+    job->work_arg = arg;
+    atomic_init(&job->cancel, false);
+    return admit(job, out);
 }
 
 /* Gives JOB's slot back (under jobs_lock); false if it held none. */
@@ -136,14 +158,15 @@ static void *job_main(void *arg)
     /* Per thread on Linux. Nice, not SCHED_IDLE: measured the same for the tills, and a busy
      * machine cannot starve the issue (it holds the serial counter while it runs). */
     if (setpriority(PRIO_PROCESS, (id_t)gettid(), ISSUE_NICE) != 0)
-        log_msg(LOG_DEBUG, "issue thread keeps its priority");
+        log_msg(LOGL_DEBUG, "issue thread keeps its priority");
 #endif
     /* The thread's own connection (db_conn), opened here and closed when the job ends. */
     struct db_cancel *dbc = db_cancel_new();
     pthread_mutex_lock(&jobs_lock);
     job->db_cancel = dbc;
     pthread_mutex_unlock(&jobs_lock);
-    job->err = issue_coupons(&job->req, &job->res);
+    job->err = job->work != NULL ? job->work(job->work_arg, &job->cancel)
+                                 : issue_coupons(&job->req, &job->res);
     job->stopped = job->err == CPN_ERR_UNAVAILABLE && atomic_load(&job->cancel);
     pthread_mutex_lock(&jobs_lock);
     job->db_cancel = NULL;
@@ -160,7 +183,7 @@ void issue_job_run(struct issue_job *job, void (*done)(void *arg), void *arg)
     job->done_arg = arg;
     job->started = pthread_create(&job->thread, NULL, job_main, job) == 0;
     if (!job->started) {
-        log_msg(LOG_ERROR, "cannot start a thread for an issue");
+        log_msg(LOGL_ERROR, "cannot start a thread for an issue");
         job->err = CPN_ERR_INTERNAL;
         finish(job);
     }
@@ -199,7 +222,7 @@ void issue_jobs_stop(void)
         db_cancel_send(job->db_cancel);
     }
     if (n > 0)
-        log_msg(LOG_INFO, "cancelling %u running issue(s)", n);
+        log_msg(LOGL_INFO, "cancelling %u running issue(s)", n);
     while (jobs_slots > 0 || jobs_notifying > 0) {
         /* A cancel reaches only a statement already running: send it again every tick, for
          * a job that was between statements (it also checks its flag before each one). */

@@ -6,12 +6,12 @@
 
 #include "json_fields.h"
 
-int json_date_check(const char *s)
+int jin_date_check(const char *s)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (s == NULL || strlen(s) != JSON_DATE_LEN || s[4] != '-' || s[7] != '-')
+    if (s == NULL || strlen(s) != JIN_DATE_LEN || s[4] != '-' || s[7] != '-')
         return -1;
-    for (int i = 0; i < JSON_DATE_LEN; i++)
+    for (int i = 0; i < JIN_DATE_LEN; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return -1;
     int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
@@ -24,8 +24,8 @@ int json_date_check(const char *s)
     return d <= max ? 0 : -1;
 }
 
-int json_date_field(const json_t *obj, const char *key, bool required, char out[JSON_DATE_LEN + 1],
-                    char *detail, size_t dlen)
+int jin_date_field(const json_t *obj, const char *key, bool required, char out[JIN_DATE_LEN + 1],
+                   char *detail, size_t dlen)
 {
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
@@ -34,16 +34,16 @@ int json_date_field(const json_t *obj, const char *key, bool required, char out[
         snprintf(detail, dlen, "The field '%s' is required.", key);
         return -1;
     }
-    if (!json_is_string(v) || json_date_check(json_string_value(v)) != 0) {
+    if (!json_is_string(v) || jin_date_check(json_string_value(v)) != 0) {
         snprintf(detail, dlen, "The field '%s' must be a date such as 2026-12-01.", key);
         return -1;
     }
-    memcpy(out, json_string_value(v), JSON_DATE_LEN + 1);
+    memcpy(out, json_string_value(v), JIN_DATE_LEN + 1);
     return 1;
 }
 
-int json_pct_field(const json_t *obj, const char *key, bool required, int64_t max,
-                   int64_t *hundredths, char *detail, size_t dlen)
+int jin_pct_field(const json_t *obj, const char *key, bool required, int64_t max,
+                  int64_t *hundredths, char *detail, size_t dlen)
 {
     json_t *v = json_object_get(obj, key);
     if (v == NULL || json_is_null(v)) {
@@ -66,7 +66,7 @@ int json_pct_field(const json_t *obj, const char *key, bool required, int64_t ma
     return 1;
 }
 
-void json_pct_format(int64_t hundredths, char *buf, size_t len)
+void jin_pct_format(int64_t hundredths, char *buf, size_t len)
 {
     snprintf(buf, len, "%" PRId64 ".%02" PRId64, hundredths / 100, hundredths % 100);
 }

@@ -9,22 +9,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JSON_DATE_LEN 10 /* YYYY-MM-DD */
+#define JIN_DATE_LEN 10 /* YYYY-MM-DD */
 
 /* Reads date KEY ("YYYY-MM-DD", a real calendar day in 1970..2105) into OUT (11 bytes,
- * NUL-terminated). Returns as json_int_field. */
-int json_date_field(const json_t *obj, const char *key, bool required, char out[JSON_DATE_LEN + 1],
-                    char *detail, size_t dlen);
+ * NUL-terminated). Returns as jin_int_field. */
+int jin_date_field(const json_t *obj, const char *key, bool required, char out[JIN_DATE_LEN + 1],
+                   char *detail, size_t dlen);
 
-/* Checks TEXT is a date as json_date_field wants it. Returns 0 or -1. */
-int json_date_check(const char *text);
+/* Checks TEXT is a date as jin_date_field wants it. Returns 0 or -1. */
+int jin_date_check(const char *text);
 
 /* Reads number KEY (a whole number or one with at most two decimals) within [0, MAX] into
- * *HUNDREDTHS (35.5 → 3550). Returns as json_int_field. */
-int json_pct_field(const json_t *obj, const char *key, bool required, int64_t max,
-                   int64_t *hundredths, char *detail, size_t dlen);
+ * *HUNDREDTHS (35.5 → 3550). Returns as jin_int_field. */
+int jin_pct_field(const json_t *obj, const char *key, bool required, int64_t max,
+                  int64_t *hundredths, char *detail, size_t dlen);
 
 /* Writes HUNDREDTHS as a decimal ("35.50") into BUF. */
-void json_pct_format(int64_t hundredths, char *buf, size_t len);
+void jin_pct_format(int64_t hundredths, char *buf, size_t len);
 
 #endif

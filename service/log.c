@@ -2,22 +2,35 @@
  * lines from worker threads never interleave; scrubbed first (log_scrub.h). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "log_scrub.h"
 
-static enum log_level min_level = LOG_INFO;
+static enum log_level min_level = LOGL_INFO;
 
 void log_set_level(enum log_level level)
 {
     min_level = level;
 }
 
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+int log_level_parse(const char *text, enum log_level *out)
+{
+    for (size_t i = 0; i < sizeof level_names / sizeof level_names[0]; i++) {
+        if (strcmp(text, level_names[i]) == 0) {
+            *out = (enum log_level)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
-    static const char *names[] = {"debug", "info", "warn", "error"};
     if (level < min_level)
         return;
     char raw[1024], line[2048];
@@ -27,7 +40,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
     gmtime_r(&ts.tv_sec, &tm);
     int n = snprintf(line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, names[level]);
+                     ts.tv_nsec / 1000000, level_names[level]);
     if (n < 0)
         return;
     va_list ap;

@@ -6,13 +6,18 @@
 #include <pthread.h>
 #include <stdbool.h>
 
-enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+/* The levels, LOGL_* (not LOG_*, which <syslog.h> defines). */
+enum log_level { LOGL_DEBUG, LOGL_INFO, LOGL_WARN, LOGL_ERROR };
 
 /* Writes one line; thread-safe (one write(2) per record). */
 void log_msg(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Records below LEVEL are dropped (default LOG_INFO). */
+/* Records below LEVEL are dropped (default LOGL_INFO). Call before other threads log. */
 void log_set_level(enum log_level level);
+
+/* Reads TEXT ("debug", "info", "warn" or "error") into *OUT. Returns 0, or -1 with *OUT
+ * unchanged. */
+int log_level_parse(const char *text, enum log_level *out);
 
 /* A rate limit for one kind of record that anyone on the network can cause (a refused
  * certificate): a burst of BURST records, then RATE records per second. */

@@ -1,8 +1,10 @@
-/* coupond: flags and config, then one of serve (the HTTPS API until SIGINT/SIGTERM),
- * migrate (schema and stored functions), keygen (a new signing and MAC key), demo,
- * expire-points (the points expiry run) or check-crl (is the CRL due for renewal?). */
+/* coupond: flags and config (config.c), then one of serve (the HTTPS API until
+ * SIGINT/SIGTERM), migrate (schema and stored functions), keygen (a new signing and MAC key),
+ * demo (a campaign with five coupons), expire-points (the points expiry run) or check-crl (is
+ * the CRL due for renewal?); -h/--help and -V/--version print and exit. */
 #include <errno.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -21,10 +23,12 @@
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
+#include "http_export.h"
 #include "http_ui.h"
 #include "log.h"
+#include "migrate.h"
 #include "notify.h"
-#include "principal.h"
+#include "revocation.h"
 
 #ifndef COUPOND_VERSION
 #define COUPOND_VERSION "unknown"
@@ -34,12 +38,13 @@
 static void notify(int (*send)(void), const char *what)
 {
     if (send() < 0)
-        log_msg(LOG_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
+        log_msg(LOGL_WARN, "cannot notify the service manager (%s): %s", what, strerror(errno));
 }
 
 /* Waits for SIGINT or SIGTERM in SET and returns it. SIGHUP (systemctl reload) is the
- * reload hook: issue 14's reload goes here, between notify_reloading() and
- * notify_ready(); until then it changes nothing and does not stop coupond. */
+ * reload hook: issue 14's reload goes here (announced to the service manager with
+ * "RELOADING=1" and MONOTONIC_USEC, then notify_ready()); until then it changes nothing and
+ * does not stop coupond. */
 static int wait_for_stop(const sigset_t *set)
 {
     for (;;) {
@@ -48,7 +53,7 @@ static int wait_for_stop(const sigset_t *set)
             continue;
         if (sig != SIGHUP)
             return sig;
-        log_msg(LOG_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
+        log_msg(LOGL_WARN, "SIGHUP received: reloading is not implemented yet; nothing changed");
     }
 }
 
@@ -81,9 +86,9 @@ static int serve(const struct svc_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     if ((cfg->crl == NULL || cfg->crl[0] == '\0') == !cfg->no_crl) {
-        log_msg(LOG_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
-                                       : "no revocation list: pass --crl FILE (the CA's CRL), or "
-                                         "--no-crl to serve without revocation checks");
+        log_msg(LOGL_ERROR, cfg->no_crl ? "--crl and --no-crl contradict each other"
+                                        : "no revocation list: pass --crl FILE (the CA's CRL), or "
+                                          "--no-crl to serve without revocation checks");
         return 2;
     }
     db_set_deadline_ms(cfg->db_deadline_ms);
@@ -91,7 +96,7 @@ static int serve(const struct svc_config *cfg)
         return 1;
     bool db_answered = db_conn() != NULL;
     if (!db_answered)
-        log_msg(LOG_WARN, "database not reachable yet; /healthz reports it until it is");
+        log_msg(LOGL_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
     if (codes_load(cfg->keys_dir) != CPN_OK) {
         db_free_setup();
@@ -112,7 +117,7 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
-    log_msg(LOG_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
+    log_msg(LOGL_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
             cfg->port, cfg->threads);
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
@@ -121,7 +126,7 @@ static int serve(const struct svc_config *cfg)
         sig = wait_for_stop(&set);
     }
     notify(notify_stopping, "STOPPING=1");
-    log_msg(LOG_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
     issue_jobs_stop();
     http_stop(d);
@@ -129,8 +134,18 @@ static int serve(const struct svc_config *cfg)
     codes_unload();
     http_ui_unload();
     db_free_setup();
-    log_msg(LOG_INFO, "coupond stopped");
+    log_msg(LOGL_INFO, "coupond stopped");
     return 0;
+}
+
+/* The "id" of campaign JSON TEXT (as db_campaign_create answers), or 0 when it has none. */
+static long long campaign_id(const char *text)
+{
+    json_t *campaign = json_loads(text, 0, NULL);
+    json_t *id = json_object_get(campaign, "id");
+    long long v = json_is_integer(id) ? (long long)json_integer_value(id) : 0;
+    json_decref(campaign);
+    return v;
 }
 
 /* coupond demo: a small demo (one campaign with five coupons), once; prints the codes. */
@@ -166,8 +181,12 @@ static int demo(const struct svc_config *cfg)
         goto out;
     }
     free(c);
-    long long id = strtoll(json + strlen("{\"id\":"), NULL, 10);
+    long long id = campaign_id(json);
     free(json);
+    if (id <= 0) {
+        fprintf(stderr, "demo: the new campaign's answer has no id\n");
+        goto out;
+    }
     struct issue_request req = {.campaign = id, .count = 5, .max_uses = 1, .created_by = "demo"};
     struct issue_result res;
     if (issue_coupons(&req, &res) != CPN_OK) {
@@ -228,24 +247,21 @@ static int expire_points(const struct svc_config *cfg)
 
 int main(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            fputs(svc_usage(), stdout);
-            return 0;
-        }
-        if (strcmp(argv[i], "--version") == 0 || strcmp(argv[i], "-V") == 0) {
-            printf("coupond %s\n", COUPOND_VERSION);
-            return 0;
-        }
-    }
     char err[512];
     struct svc_config *cfg = svc_config_new(argc, argv, err, sizeof err);
     if (cfg == NULL) {
         fprintf(stderr, "coupond: %s\n%s", err, svc_usage());
         return 2;
     }
+    log_set_level(cfg->log_level);
     int rc;
-    if (strcmp(cfg->command, "serve") == 0)
+    if (strcmp(cfg->command, "help") == 0) {
+        fputs(svc_usage(), stdout);
+        rc = 0;
+    } else if (strcmp(cfg->command, "version") == 0) {
+        printf("coupond %s\n", COUPOND_VERSION);
+        rc = 0;
+    } else if (strcmp(cfg->command, "serve") == 0)
         rc = serve(cfg);
     else if (strcmp(cfg->command, "migrate") == 0)
         rc = db_migrate(cfg->db, cfg->sql_dir) == CPN_OK ? 0 : 1;

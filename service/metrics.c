@@ -1,10 +1,8 @@
 /* Request, latency, connection and refusal counters, rendered for Prometheus. */
 #include <stdarg.h>
 #include <stdatomic.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "http.h"
 #include "metrics.h"
@@ -25,6 +23,8 @@ struct route_counters {
 };
 
 static struct route_counters counters[MAX_ROUTES + 1]; /* last: unmatched */
+static const struct http_route *http_routes;           /* their names, from http_start */
+static size_t http_route_count;
 static atomic_ullong refused_certificates;
 static atomic_llong open_connections;
 static atomic_bool crl_on;
@@ -125,37 +125,49 @@ static void add(struct buf *b, const char *fmt, ...)
     }
 }
 
-char *metrics_render(void)
+void metrics_set_routes(const struct http_route *routes, size_t n)
+{
+    http_routes = routes;
+    http_route_count = n;
+}
+
+/* Adds the request counters and latency histograms of every route (and of "unmatched"). */
+static void add_route_metrics(struct buf *b)
 {
     static const char *classes[6] = {"1xx", "2xx", "3xx", "4xx", "5xx", "aborted"};
-    struct buf b = {malloc(16384), 0, 16384, false};
-    if (b.p == NULL)
-        return NULL;
-    add(&b, "# HELP coupond_requests_total HTTP requests answered, by route and status class.\n"
-            "# TYPE coupond_requests_total counter\n");
+    add(b, "# HELP coupond_requests_total HTTP requests answered, by route and status class.\n"
+           "# TYPE coupond_requests_total counter\n");
     size_t nroutes = http_route_count < MAX_ROUTES ? http_route_count : MAX_ROUTES;
     for (size_t r = 0; r <= nroutes; r++) {
         struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
         const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
         for (int k = 0; k < 6; k++)
-            add(&b, "coupond_requests_total{route=\"%s\",status=\"%s\"} %llu\n", name, classes[k],
+            add(b, "coupond_requests_total{route=\"%s\",status=\"%s\"} %llu\n", name, classes[k],
                 (unsigned long long)atomic_load(&c->by_class[k]));
     }
-    add(&b, "# HELP coupond_request_duration_seconds Time from request to response.\n"
-            "# TYPE coupond_request_duration_seconds histogram\n");
+    add(b, "# HELP coupond_request_duration_seconds Time from request to response.\n"
+           "# TYPE coupond_request_duration_seconds histogram\n");
     for (size_t r = 0; r <= nroutes; r++) {
         struct route_counters *c = &counters[r == nroutes ? MAX_ROUTES : r];
         const char *name = r == nroutes ? "unmatched" : http_routes[r].name;
         for (int i = 0; i < NBUCKETS; i++)
-            add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n", name,
+            add(b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"%s\"} %llu\n", name,
                 bucket_text[i], (unsigned long long)atomic_load(&c->buckets[i]));
         unsigned long long count = atomic_load(&c->count);
-        add(&b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", name,
+        add(b, "coupond_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n", name,
             count);
-        add(&b, "coupond_request_duration_seconds_sum{route=\"%s\"} %.9f\n", name,
+        add(b, "coupond_request_duration_seconds_sum{route=\"%s\"} %.9f\n", name,
             (double)atomic_load(&c->sum_ns) / 1e9);
-        add(&b, "coupond_request_duration_seconds_count{route=\"%s\"} %llu\n", name, count);
+        add(b, "coupond_request_duration_seconds_count{route=\"%s\"} %llu\n", name, count);
     }
+}
+
+char *metrics_render(void)
+{
+    struct buf b = {malloc(16384), 0, 16384, false};
+    if (b.p == NULL)
+        return NULL;
+    add_route_metrics(&b);
     add(&b,
         "# HELP coupond_refused_certificates_total Client certificates refused.\n"
         "# TYPE coupond_refused_certificates_total counter\n"

@@ -6,6 +6,12 @@
 #include <stddef.h>
 #include <time.h>
 
+struct http_route;
+
+/* Names the routes for the request metrics: route index i is ROUTES[i] (borrowed, kept until
+ * exit; at most the first 64 are counted by name). Call before serving. */
+void metrics_set_routes(const struct http_route *routes, size_t n);
+
 /* Counts one finished request of route index ROUTE (SIZE_MAX: no route matched). */
 void metrics_count_request(size_t route, unsigned status, bool completed, long long duration_ns);
 

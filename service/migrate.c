@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include <libpq-fe.h>
+
 #include "files.h"
+#include "migrate.h"
 
 static int is_sql(const struct dirent *d)
 {

@@ -3,12 +3,10 @@
  * the protocol as stable for exactly this use; it keeps coupond free of one more library. */
 #include <errno.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "notify.h"
@@ -47,16 +45,6 @@ int notify_send(const char *state)
 int notify_ready(void)
 {
     return notify_send("READY=1\nSTATUS=serving; the database answers");
-}
-
-int notify_reloading(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    char msg[96];
-    snprintf(msg, sizeof msg, "RELOADING=1\nMONOTONIC_USEC=%llu",
-             (unsigned long long)ts.tv_sec * 1000000ULL + (unsigned long long)ts.tv_nsec / 1000);
-    return notify_send(msg);
 }
 
 int notify_stopping(void)

@@ -14,11 +14,6 @@ int notify_send(const char *state);
  * returns as notify_send. */
 int notify_ready(void);
 
-/* "RELOADING=1" with MONOTONIC_USEC (what Type=notify-reload also expects): a reload
- * begins; send notify_ready() when it is over, whether it succeeded or not. Same
- * returns as notify_send. */
-int notify_reloading(void);
-
 /* "STOPPING=1": shutdown begins. Same returns as notify_send. */
 int notify_stopping(void);
 

@@ -5,7 +5,6 @@
  * The verdict is kept per connection and re-checked on every request (notAfter, CRL). */
 #include <errno.h>
 #include <gnutls/x509.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +12,7 @@
 
 #include "log.h"
 #include "principal.h"
+#include "revocation.h"
 
 const char *principal_role_name(enum principal_role role)
 {
@@ -50,7 +50,7 @@ static void refuse(struct principal *p, enum cpn_err why, const char *reason, co
     char more[96] = "";
     if (left_out > 0)
         snprintf(more, sizeof more, " (%lu more refusal(s) not logged before this one)", left_out);
-    log_msg(LOG_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
+    log_msg(LOGL_WARN, "refused client certificate%s%s: %s%s", subject ? " " : "",
             subject ? subject : "", reason, more);
 }
 
@@ -58,6 +58,71 @@ bool principal_presented(gnutls_session_t session)
 {
     unsigned n = 0;
     return gnutls_certificate_get_peers(session, &n) != NULL && n > 0;
+}
+
+/* Verifies the peer chain of SESSION: to the trusted CA, validity dates, the clientAuth
+ * purpose. Returns NULL, or why not (GnuTLS's own sentence copied into WHY of LEN bytes). */
+static const char *verify_chain(gnutls_session_t session, char *why, size_t len)
+{
+    gnutls_typed_vdata_st purpose = {
+        .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT, .size = 0};
+    unsigned status = 0;
+    int rc = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
+    if (rc < 0)
+        return gnutls_strerror(rc);
+    if (status == 0)
+        return NULL;
+    gnutls_datum_t text = {NULL, 0};
+    if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) < 0)
+        return "certificate did not verify";
+    snprintf(why, len, "%s", (const char *)text.data);
+    gnutls_free(text.data);
+    return why;
+}
+
+/* Reads the serial and the SHA-256 fingerprint of CRT into P. Returns NULL, or why not. */
+static const char *read_identity(gnutls_x509_crt_t crt, struct principal *p)
+{
+    p->serial_len = sizeof p->serial;
+    if (gnutls_x509_crt_get_serial(crt, p->serial, &p->serial_len) < 0)
+        return "certificate has no readable serial";
+    size_t flen = sizeof p->fingerprint;
+    if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, p->fingerprint, &flen) < 0)
+        return "cannot fingerprint certificate";
+    return NULL;
+}
+
+/* Reads what the CA signed into the subject of CRT: the role (OU), the name (CN) and a
+ * terminal's store (L), and the notAfter, into P. Returns NULL, or why not. */
+static const char *read_subject(gnutls_x509_crt_t crt, struct principal *p)
+{
+    char ou[64], cn[65], loc[32];
+    if (dn_attr(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, ou, sizeof ou) != 0 ||
+        dn_attr(crt, GNUTLS_OID_X520_COMMON_NAME, cn, sizeof cn) != 0 || cn[0] == '\0')
+        return "subject lacks OU (role) or CN (name)";
+    if (strcmp(ou, "terminal") == 0) {
+        p->role = ROLE_TERMINAL;
+        char *end = NULL;
+        errno = 0;
+        long store = dn_attr(crt, GNUTLS_OID_X520_LOCALITY_NAME, loc, sizeof loc) == 0
+                         ? strtol(loc, &end, 10)
+                         : 0;
+        if (end == NULL || end == loc || *end != '\0' || errno != 0 || store <= 0 ||
+            store > INT32_MAX)
+            return "terminal certificate names no store (L=<id>)";
+        p->store = (int32_t)store;
+    } else if (strcmp(ou, "marketer") == 0) {
+        p->role = ROLE_MARKETER;
+    } else if (strcmp(ou, "admin") == 0) {
+        p->role = ROLE_ADMIN;
+    } else {
+        return "unknown role in OU";
+    }
+    memcpy(p->name, cn, sizeof p->name);
+    p->not_after = gnutls_x509_crt_get_expiration_time(crt);
+    if (p->not_after == (time_t)-1)
+        return "certificate has no readable notAfter";
+    return NULL;
 }
 
 void principal_from_session(gnutls_session_t session, struct principal *p)
@@ -73,87 +138,31 @@ void principal_from_session(gnutls_session_t session, struct principal *p)
     gnutls_x509_crt_t crt;
     if (gnutls_x509_crt_init(&crt) < 0)
         return;
-    char subject[512] = "(unparsable)";
+    char subject[512] = "(unparsable)", why[256];
     size_t slen = sizeof subject;
     if (gnutls_x509_crt_import(crt, &chain[0], GNUTLS_X509_FMT_DER) < 0) {
         refuse(p, CPN_ERR_UNAUTHORIZED, "certificate is not valid DER", NULL);
-        goto out;
+        gnutls_x509_crt_deinit(crt);
+        return;
     }
     if (gnutls_x509_crt_get_dn(crt, subject, &slen) < 0)
         memcpy(subject, "(no subject)", sizeof "(no subject)");
-
-    gnutls_typed_vdata_st purpose = {
-        .type = GNUTLS_DT_KEY_PURPOSE_OID, .data = (void *)GNUTLS_KP_TLS_WWW_CLIENT, .size = 0};
-    unsigned status = 0;
-    int rc = gnutls_certificate_verify_peers(session, &purpose, 1, &status);
-    if (rc < 0) {
-        refuse(p, CPN_ERR_UNAUTHORIZED, gnutls_strerror(rc), subject);
-        goto out;
-    }
-    if (status != 0) {
-        gnutls_datum_t text = {NULL, 0};
-        if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &text, 0) >= 0) {
-            refuse(p, CPN_ERR_UNAUTHORIZED, (const char *)text.data, subject);
-            gnutls_free(text.data);
-        } else {
-            refuse(p, CPN_ERR_UNAUTHORIZED, "certificate did not verify", subject);
-        }
-        goto out;
-    }
-
-    p->serial_len = sizeof p->serial;
-    if (gnutls_x509_crt_get_serial(crt, p->serial, &p->serial_len) < 0) {
-        refuse(p, CPN_ERR_UNAUTHORIZED, "certificate has no readable serial", subject);
-        goto out;
-    }
-    size_t flen = sizeof p->fingerprint;
-    if (gnutls_x509_crt_get_fingerprint(crt, GNUTLS_DIG_SHA256, p->fingerprint, &flen) < 0) {
-        refuse(p, CPN_ERR_UNAUTHORIZED, "cannot fingerprint certificate", subject);
-        goto out;
-    }
-
-    char ou[64], cn[65], loc[32];
-    if (dn_attr(crt, GNUTLS_OID_X520_ORGANIZATIONAL_UNIT_NAME, ou, sizeof ou) != 0 ||
-        dn_attr(crt, GNUTLS_OID_X520_COMMON_NAME, cn, sizeof cn) != 0 || cn[0] == '\0') {
-        refuse(p, CPN_ERR_UNAUTHORIZED, "subject lacks OU (role) or CN (name)", subject);
-        goto out;
-    }
-    if (strcmp(ou, "terminal") == 0) {
-        p->role = ROLE_TERMINAL;
-        char *end = NULL;
-        errno = 0;
-        long store = dn_attr(crt, GNUTLS_OID_X520_LOCALITY_NAME, loc, sizeof loc) == 0
-                         ? strtol(loc, &end, 10)
-                         : 0;
-        if (end == NULL || end == loc || *end != '\0' || errno != 0 || store <= 0 ||
-            store > INT32_MAX) {
-            refuse(p, CPN_ERR_UNAUTHORIZED, "terminal certificate names no store (L=<id>)",
-                   subject);
-            goto out;
-        }
-        p->store = (int32_t)store;
-    } else if (strcmp(ou, "marketer") == 0) {
-        p->role = ROLE_MARKETER;
-    } else if (strcmp(ou, "admin") == 0) {
-        p->role = ROLE_ADMIN;
-    } else {
-        refuse(p, CPN_ERR_UNAUTHORIZED, "unknown role in OU", subject);
-        goto out;
-    }
-    memcpy(p->name, cn, sizeof p->name);
-    p->not_after = gnutls_x509_crt_get_expiration_time(crt);
-    if (p->not_after == (time_t)-1) {
-        refuse(p, CPN_ERR_UNAUTHORIZED, "certificate has no readable notAfter", subject);
-        goto out;
+    const char *reason = verify_chain(session, why, sizeof why);
+    if (reason == NULL)
+        reason = read_identity(crt, p);
+    if (reason == NULL)
+        reason = read_subject(crt, p);
+    gnutls_x509_crt_deinit(crt);
+    if (reason != NULL) {
+        refuse(p, CPN_ERR_UNAUTHORIZED, reason, subject);
+        return;
     }
     p->revocation_generation = revocation_generation();
     if (revocation_contains(p->serial, p->serial_len)) {
         refuse(p, CPN_ERR_CERT_REVOKED, "certificate is revoked", subject);
-        goto out;
+        return;
     }
     p->verdict = CPN_OK;
-out:
-    gnutls_x509_crt_deinit(crt);
 }
 
 void principal_recheck(struct principal *p)
@@ -166,7 +175,7 @@ void principal_recheck(struct principal *p)
         struct tm tm;
         if (gmtime_r(&p->not_after, &tm) != NULL)
             strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        log_msg(LOG_WARN, "refused client certificate CN=%s: expired at %s while connected",
+        log_msg(LOGL_WARN, "refused client certificate CN=%s: expired at %s while connected",
                 p->name, t);
         return;
     }
@@ -176,6 +185,6 @@ void principal_recheck(struct principal *p)
     p->revocation_generation = gen;
     if (revocation_contains(p->serial, p->serial_len)) {
         p->verdict = CPN_ERR_CERT_REVOKED;
-        log_msg(LOG_WARN, "refused client certificate CN=%s: revoked while connected", p->name);
+        log_msg(LOGL_WARN, "refused client certificate CN=%s: revoked while connected", p->name);
     }
 }

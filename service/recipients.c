@@ -1,6 +1,5 @@
 /* Recipient lists: reading them, drawing the holdout, and the upload's steps around the coupon
  * issue (prepare, begin, issue, finish; see sql/functions/0600_recipients.sql). */
-#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,15 +40,11 @@ static int read_card(const char *text, const char *where, uint32_t *serial, char
     return -1;
 }
 
-/* Checks OUT holds no card twice. Returns 0, or -1 with DETAIL naming one. */
-static int check_distinct(const struct recipients_list *out, char *detail, size_t dlen)
+/* Sorts OUT's cards and checks it holds no card twice. Returns 0, or -1 with DETAIL naming
+ * one. */
+static int sort_distinct(struct recipients_list *out, char *detail, size_t dlen)
 {
-    uint32_t *sorted = malloc(out->n * sizeof *sorted);
-    if (sorted == NULL) {
-        snprintf(detail, dlen, "The service ran out of memory reading the recipient list.");
-        return -1;
-    }
-    memcpy(sorted, out->cards, out->n * sizeof *sorted);
+    uint32_t *sorted = out->cards;
     qsort(sorted, out->n, sizeof *sorted, cmp_u32);
     int rc = 0;
     for (size_t i = 1; i < out->n && rc == 0; i++) {
@@ -62,7 +57,6 @@ static int check_distinct(const struct recipients_list *out, char *detail, size_
             rc = -1;
         }
     }
-    free(sorted);
     return rc;
 }
 
@@ -95,7 +89,7 @@ enum cpn_err recipients_from_json(const json_t *cards, struct recipients_list *o
         }
         out->n = i + 1;
     }
-    if (check_distinct(out, detail, dlen) != 0) {
+    if (sort_distinct(out, detail, dlen) != 0) {
         recipients_list_clear(out);
         return CPN_ERR_BAD_REQUEST;
     }
@@ -174,7 +168,7 @@ enum cpn_err recipients_from_csv(const char *text, size_t len, struct recipients
         recipients_list_clear(out);
         return CPN_ERR_BAD_REQUEST;
     }
-    if (check_distinct(out, detail, dlen) != 0) {
+    if (sort_distinct(out, detail, dlen) != 0) {
         recipients_list_clear(out);
         return CPN_ERR_BAD_REQUEST;
     }

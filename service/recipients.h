@@ -14,12 +14,13 @@
 #define RECIPIENTS_MAX       1000000
 #define RECIPIENTS_KEY_BYTES 16
 
-/* A list of cards read from a request: their serials in the order given. */
+/* A list of cards read from a request: their serials, ascending (each card once). */
 struct recipients_list {
     uint32_t *cards; /* owned; freed by recipients_list_clear */
     size_t n;
 };
 
+/* Frees L's cards and empties it (an empty list stays empty). */
 void recipients_list_clear(struct recipients_list *l);
 
 /* Reads the JSON array CARDS (card numbers in either form) into *OUT. Returns CPN_OK, or

@@ -1,25 +1,19 @@
-/* The upload of a recipient list: prepare (cards known? the draw's key), draw, begin (claim
- * the campaign's list by its digest), issue the mailed cards' coupons (issue_coupons, under a
- * request key made of the digest, so a resumed upload replays the issue), finish (record the
- * held-out cards). */
+/* The upload of a recipient list, in one transaction: prepare (cards known? the draw's key),
+ * draw, begin (claim the campaign's list by its digest), issue the mailed cards' coupons
+ * (issue_coupons inside the same transaction, under a request key made of the digest), finish
+ * (record the held-out cards); commit, or roll all of it back. */
 #include <inttypes.h>
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
-#include "coupon/keys.h"
+#include "coupon/hex.h"
 #include "db.h"
 #include "db_recipients.h"
 #include "issue.h"
 #include "log.h"
 #include "recipients_upload.h"
-
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* SHA-256 of a domain word, CAMPAIGN, PCT and the N sorted SERIALS (big-endian). */
 static void digest(const char *domain, int64_t campaign, int64_t pct, const uint32_t *serials,
@@ -55,59 +49,65 @@ static enum cpn_err db_err(int rc)
     return rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
 }
 
-/* The draw's part of an upload: the list sorted, the held-out and the mailed cards (each
- * ascending), and the digests that identify the list and its draw. */
+static bool cancelled(const struct recipients_upload *u)
+{
+    return u->cancel != NULL && atomic_load(u->cancel);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The draw's part of an upload: the held-out and the mailed cards of the (ascending) list,
+ * each ascending, and the digests that identify the list and its draw. */
 struct drawn {
-    uint32_t *sorted, *held, *mailed; /* owned */
+    uint32_t *held, *mailed; /* owned */
     size_t n, n_held, n_mailed;
     uint8_t list_digest[32], held_digest[32];
 };
 
 static void drawn_clear(struct drawn *d)
 {
-    free(d->sorted);
     free(d->held);
     free(d->mailed);
     memset(d, 0, sizeof *d);
 }
 
-/* Sorts the list, draws K cards with KEY and splits the list. Returns CPN_OK or
+/* Draws K cards of the list with KEY and splits the list. Returns CPN_OK or
  * CPN_ERR_NO_MEMORY. */
 static enum cpn_err draw(const struct recipients_upload *u, const uint8_t key[16], size_t k,
                          struct drawn *d)
 {
     size_t n = u->list->n;
+    const uint32_t *cards = u->list->cards;
     memset(d, 0, sizeof *d);
     d->n = n;
-    d->sorted = malloc(n * sizeof *d->sorted);
     d->held = malloc((k > 0 ? k : 1) * sizeof *d->held);
     d->mailed = malloc((n - k > 0 ? n - k : 1) * sizeof *d->mailed);
     bool *flags = malloc(n * sizeof *flags);
-    if (d->sorted == NULL || d->held == NULL || d->mailed == NULL || flags == NULL) {
-        free(flags);
-        drawn_clear(d);
-        return CPN_ERR_NO_MEMORY;
-    }
-    memcpy(d->sorted, u->list->cards, n * sizeof *d->sorted);
-    qsort(d->sorted, n, sizeof *d->sorted, cmp_u32);
-    if (recipients_draw(key, d->sorted, n, k, flags) != 0) {
+    if (d->held == NULL || d->mailed == NULL || flags == NULL ||
+        recipients_draw(key, cards, n, k, flags) != 0) {
         free(flags);
         drawn_clear(d);
         return CPN_ERR_NO_MEMORY;
     }
     for (size_t i = 0; i < n; i++) {
         if (flags[i])
-            d->held[d->n_held++] = d->sorted[i];
+            d->held[d->n_held++] = cards[i];
         else
-            d->mailed[d->n_mailed++] = d->sorted[i];
+            d->mailed[d->n_mailed++] = cards[i];
     }
     free(flags);
-    digest("coupond recipients v1", u->campaign, u->holdout_pct, d->sorted, n, d->list_digest);
+    digest("coupond recipients v1", u->campaign, u->holdout_pct, cards, n, d->list_digest);
     digest("coupond holdout v1", u->campaign, u->holdout_pct, d->held, d->n_held, d->held_digest);
     return CPN_OK;
 }
 
-/* Issues one coupon per mailed card under a request key made of the list's digest. */
+/* Issues one coupon per mailed card in the open transaction, under a request key made of the
+ * list's digest. */
 static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct drawn *d,
                                  int64_t *batch)
 {
@@ -118,7 +118,9 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
                                 .max_uses = 1,
                                 .cards = d->mailed,
                                 .request_key = key,
-                                .created_by = u->actor};
+                                .created_by = u->actor,
+                                .cancel = u->cancel,
+                                .in_transaction = true};
     struct issue_result res;
     enum cpn_err err = issue_coupons(&req, &res);
     if (err == CPN_OK) {
@@ -126,22 +128,29 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
         issue_result_clear(&res);
     } else if (err == CPN_ERR_CONFLICT) {
         /* The key names this list; another issue under it would be a bug. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": issue key %s used otherwise",
                 u->campaign, key);
         err = CPN_ERR_INTERNAL;
     }
     return err;
 }
 
-enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients_result *out,
-                            const char **why)
+/* When each step of an upload ended (now_s()), for the log. */
+struct steps {
+    double start, checked, drawn, issued;
+};
+
+/* The steps inside the open transaction. Returns CPN_OK (OUT->replay set for the same list
+ * again) with D filled, or the refusal. */
+static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
+                                          struct recipients_result *out, const char **why,
+                                          struct drawn *d, struct steps *t)
 {
-    memset(out, 0, sizeof *out);
-    *why = NULL;
     char status[DB_RECIPIENTS_STATUS];
     uint8_t key[16];
     int rc = db_recipients_prepare(u->campaign, u->list->cards, u->list->n, status, key,
                                    out->unknown, &out->n_unknown);
+    t->checked = now_s();
     if (rc != DB_ONE_RESULT)
         return db_err(rc);
     if (strcmp(status, "not_found") == 0)
@@ -149,45 +158,100 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
     if (out->n_unknown > 0)
         return CPN_ERR_BAD_REQUEST;
     size_t k = recipients_holdout_count(u->list->n, u->holdout_pct);
-    struct drawn d;
-    enum cpn_err err = draw(u, key, k, &d);
+    enum cpn_err err = draw(u, key, k, d);
     sodium_memzero(key, sizeof key);
+    t->drawn = now_s();
     if (err != CPN_OK)
         return err;
+    if (cancelled(u))
+        return CPN_ERR_UNAVAILABLE;
     struct db_recipients_begin b;
-    rc = db_recipients_begin(u->campaign, d.list_digest, d.held_digest, d.n, u->holdout_pct,
-                             d.n_held, u->actor, &b);
-    if (rc != DB_ONE_RESULT) {
-        err = db_err(rc);
-    } else if (strcmp(b.status, "not_found") == 0) {
-        err = CPN_ERR_NOT_FOUND;
-    } else if (strcmp(b.status, "other_list") == 0 || strcmp(b.status, "ended") == 0) {
-        err = CPN_ERR_CONFLICT;
+    rc = db_recipients_begin(u->campaign, d->list_digest, d->held_digest, d->n, u->holdout_pct,
+                             d->n_held, u->actor, &b);
+    if (rc != DB_ONE_RESULT)
+        return db_err(rc);
+    if (strcmp(b.status, "not_found") == 0)
+        return CPN_ERR_NOT_FOUND;
+    if (strcmp(b.status, "other_list") == 0 || strcmp(b.status, "ended") == 0) {
         *why = strcmp(b.status, "ended") == 0 ? "ended" : "other_list";
-    } else if (strcmp(b.status, "replay") == 0) {
+        return CPN_ERR_CONFLICT;
+    }
+    if (strcmp(b.status, "replay") == 0) {
         out->replay = true;
         out->batch_id = b.batch_id;
-    } else if (strcmp(b.status, "new") == 0 || strcmp(b.status, "resume") == 0) {
-        int64_t batch = 0;
-        err = d.n_mailed > 0 ? issue_mailed(u, &d, &batch) : CPN_OK;
-        if (err == CPN_OK) {
-            rc = db_recipients_finish(u->campaign, batch, d.held, d.n_held, u->actor, u->role,
-                                      status);
-            err = rc != DB_ONE_RESULT         ? db_err(rc)
-                  : strcmp(status, "ok") == 0 ? CPN_OK
-                                              : CPN_ERR_INTERNAL;
-        }
-        out->batch_id = batch;
-    } else {
-        /* draw_changed: the same list drew other cards, which the draw must never do. */
-        log_msg(LOG_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
-        err = CPN_ERR_INTERNAL;
+        return CPN_OK;
     }
+    if (strcmp(b.status, "new") != 0 && strcmp(b.status, "resume") != 0) {
+        /* draw_changed: the same list drew other cards, which the draw must never do. */
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
+        return CPN_ERR_INTERNAL;
+    }
+    int64_t batch = 0;
+    err = d->n_mailed > 0 ? issue_mailed(u, d, &batch) : CPN_OK;
+    t->issued = now_s();
+    if (err != CPN_OK)
+        return err;
+    if (cancelled(u))
+        return CPN_ERR_UNAVAILABLE;
+    rc = db_recipients_finish(u->campaign, batch, d->held, d->n_held, u->actor, u->role, status);
+    if (rc != DB_ONE_RESULT)
+        return db_err(rc);
+    if (strcmp(status, "ok") != 0) {
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": finish says %s", u->campaign,
+                status);
+        return CPN_ERR_INTERNAL;
+    }
+    out->batch_id = batch;
+    return CPN_OK;
+}
+
+/* True when the N SERIALS are strictly ascending. */
+static bool ascending(const uint32_t *serials, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (serials[i - 1] >= serials[i])
+            return false;
+    return true;
+}
+
+enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients_result *out,
+                            const char **why)
+{
+    memset(out, 0, sizeof *out);
+    *why = NULL;
+    if (!ascending(u->list->cards, u->list->n)) {
+        log_msg(LOGL_ERROR, "recipients_run: the list is not ascending");
+        return CPN_ERR_INTERNAL;
+    }
+    if (cancelled(u))
+        return CPN_ERR_UNAVAILABLE;
+    struct steps t = {.start = now_s()};
+    int rc = db_command("BEGIN");
+    if (rc != DB_NO_RESULTS)
+        return db_err(rc);
+    struct drawn d;
+    memset(&d, 0, sizeof d);
+    enum cpn_err err = upload_in_transaction(u, out, why, &d, &t);
+    if (err == CPN_OK && !out->replay) {
+        rc = db_command("COMMIT");
+        if (rc != DB_NO_RESULTS)
+            err = db_err(rc);
+    } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
+        log_msg(LOGL_WARN, "rollback of a recipient list failed");
+    }
+    if (err != CPN_OK && cancelled(u))
+        err = CPN_ERR_UNAVAILABLE;
     if (err == CPN_OK) {
         out->recipients = (int64_t)d.n;
         out->holdout = (int64_t)d.n_held;
         out->mailed = (int64_t)d.n_mailed;
         out->issued = out->mailed;
+        if (!out->replay)
+            log_msg(d.n >= 10000 ? LOGL_INFO : LOGL_DEBUG,
+                    "recipient list of %zu cards for campaign %" PRId64
+                    " in %.2f s (checked %.2f s, drawn %.2f s, issued %.2f s, recorded %.2f s)",
+                    d.n, u->campaign, now_s() - t.start, t.checked - t.start, t.drawn - t.checked,
+                    t.issued - t.drawn, now_s() - t.issued);
     }
     drawn_clear(&d);
     return err;

@@ -1,9 +1,10 @@
-/* Uploading a mailing's recipient list: check the cards, claim the campaign's one list (by the
- * list's digest, so the same list again is a replay), issue one personalised coupon per mailed
- * card through issue_coupons, and record the held-out cards. */
+/* Uploading a mailing's recipient list, in one transaction: check the cards, claim the
+ * campaign's one list (by the list's digest, so the same list again is a replay), issue one
+ * personalised coupon per mailed card through issue_coupons, and record the held-out cards. */
 #ifndef SVC_RECIPIENTS_UPLOAD_H
 #define SVC_RECIPIENTS_UPLOAD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -13,9 +14,10 @@
 /* What an upload asks. */
 struct recipients_upload {
     int64_t campaign;
-    const struct recipients_list *list;
-    int64_t holdout_pct; /* hundredths of a percent */
+    const struct recipients_list *list; /* ascending, as the readers of recipients.h leave it */
+    int64_t holdout_pct;                /* hundredths of a percent */
     const char *actor, *role;
+    const atomic_bool *cancel; /* may be NULL; when it turns true the upload stops, rolled back */
 };
 
 /* What an upload did (or, replayed, had done). */
@@ -27,11 +29,12 @@ struct recipients_result {
     size_t n_unknown;
 };
 
-/* Runs the upload U on the calling thread's database connection. Returns CPN_OK with *OUT
- * filled; CPN_ERR_NOT_FOUND (no such campaign); CPN_ERR_BAD_REQUEST (unknown cards, listed in
- * OUT); CPN_ERR_CONFLICT (the campaign has another list, or has ended: *WHY says which,
- * "other_list" or "ended"); CPN_ERR_UNAVAILABLE or CPN_ERR_INTERNAL. Nothing is changed by a
- * refusal; an upload cut short by a failure is completed by uploading the same list again. */
+/* Runs the upload U in one transaction on the calling thread's database connection. Returns
+ * CPN_OK with *OUT filled; CPN_ERR_NOT_FOUND (no such campaign); CPN_ERR_BAD_REQUEST (unknown
+ * cards, listed in OUT); CPN_ERR_CONFLICT (the campaign has another list, or has ended: *WHY
+ * says which, "other_list" or "ended"); CPN_ERR_NO_SERIALS (too few coupon serials left);
+ * CPN_ERR_UNAVAILABLE (database unreachable, or U->cancel turned true) or CPN_ERR_INTERNAL.
+ * On any error nothing was changed (the transaction rolled back). */
 enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients_result *out,
                             const char **why) CPN_MUST_CHECK;
 

@@ -17,7 +17,7 @@
 #include "files.h"
 #include "log.h"
 #include "metrics.h"
-#include "principal.h"
+#include "revocation.h"
 
 #define TICK_NS       (200 * 1000 * 1000)
 #define CRL_MAX_BYTES (64u << 20)
@@ -87,12 +87,12 @@ static void judge_dates(const struct crl *c, time_t now)
 {
     char t[32];
     if (c->this_update > now)
-        log_msg(LOG_WARN,
+        log_msg(LOGL_WARN,
                 "CRL %s: thisUpdate %s is %lld s in the future (is the CA's clock ahead?); "
                 "applied anyway",
                 crl_file, when(c->this_update, t, sizeof t), (long long)(c->this_update - now));
     if (c->next_update != (time_t)-1 && c->next_update < now)
-        log_msg(LOG_WARN,
+        log_msg(LOGL_WARN,
                 "CRL %s: nextUpdate %s has passed; applied anyway, but re-issue it "
                 "(coupond-pki crl) so that new revocations reach coupond",
                 crl_file, when(c->next_update, t, sizeof t));
@@ -110,7 +110,7 @@ static enum load_outcome load_crl(void)
     size_t len = 0;
     char *data = file_read_all(crl_file, CRL_MAX_BYTES, &len);
     if (data == NULL) {
-        problem(LOG_ERROR, "cannot read CRL %s: %s; keeping the list in force", crl_file,
+        problem(LOGL_ERROR, "cannot read CRL %s: %s; keeping the list in force", crl_file,
                 strerror(errno));
         return LOAD_FAILED;
     }
@@ -119,7 +119,7 @@ static enum load_outcome load_crl(void)
     enum cpn_err err = crl_parse(data, len, ca_crt, &next, why, sizeof why);
     free(data);
     if (err != CPN_OK) {
-        problem(LOG_ERROR, "CRL %s refused: %s; keeping the list in force", crl_file,
+        problem(LOGL_ERROR, "CRL %s refused: %s; keeping the list in force", crl_file,
                 err == CPN_ERR_NO_MEMORY ? "out of memory" : why);
         return LOAD_FAILED;
     }
@@ -131,7 +131,7 @@ static enum load_outcome load_crl(void)
     describe(&in_force, b, sizeof b);
     pthread_rwlock_unlock(&lock);
     if (order < 0) {
-        problem(LOG_ERROR,
+        problem(LOGL_ERROR,
                 "CRL %s refused: it is an older issue (%s) than the list in force (%s), a "
                 "rollback; keeping the list in force",
                 crl_file, describe(&next, a, sizeof a), b);
@@ -139,7 +139,7 @@ static enum load_outcome load_crl(void)
         return LOAD_REFUSED;
     }
     if (order == 0 && !same_list) {
-        problem(LOG_ERROR,
+        problem(LOGL_ERROR,
                 "CRL %s refused: it claims to be the issue in force (%s) but revokes other "
                 "certificates (%zu); re-issue it with a new CRL number (coupond-pki crl)",
                 crl_file, b, next.count);
@@ -149,12 +149,13 @@ static enum load_outcome load_crl(void)
     last_problem[0] = '\0';
     metrics_crl_loaded(now);
     if (order == 0) {
-        log_msg(LOG_DEBUG, "CRL %s re-read: the same issue as in force (%s)", crl_file, b);
+        log_msg(LOGL_DEBUG, "CRL %s re-read: the same issue as in force (%s)", crl_file, b);
         crl_clear(&next);
         return LOAD_OK;
     }
     judge_dates(&next, now);
-    log_msg(LOG_INFO, "revocation list loaded from %s: %s", crl_file, describe(&next, a, sizeof a));
+    log_msg(LOGL_INFO, "revocation list loaded from %s: %s", crl_file,
+            describe(&next, a, sizeof a));
     metrics_crl_in_force(next.this_update, next.next_update, next.count);
     pthread_rwlock_wrlock(&lock);
     struct crl old = in_force;
@@ -186,13 +187,13 @@ static void tick(void)
     struct stat st;
     if (stat(crl_file, &st) != 0) {
         if (!missing)
-            log_msg(LOG_ERROR, "CRL %s is gone (%s); keeping the list in force", crl_file,
+            log_msg(LOGL_ERROR, "CRL %s is gone (%s); keeping the list in force", crl_file,
                     strerror(errno));
         missing = true;
         return;
     }
     if (missing) {
-        log_msg(LOG_INFO, "CRL %s is back", crl_file);
+        log_msg(LOGL_INFO, "CRL %s is back", crl_file);
         missing = false;
         retry = true;
     }
@@ -203,7 +204,7 @@ static void tick(void)
     pthread_rwlock_unlock(&lock);
     if (!warned_expired && next != (time_t)-1 && next < time(NULL)) {
         char t[32];
-        log_msg(LOG_WARN,
+        log_msg(LOGL_WARN,
                 "the CRL in force passed its nextUpdate %s; re-issue it (coupond-pki crl)",
                 when(next, t, sizeof t));
         warned_expired = true;
@@ -226,7 +227,7 @@ static int load_ca(const char *ca_path)
     size_t len = 0;
     char *data = file_read_all(ca_path, 1u << 20, &len);
     if (data == NULL) {
-        log_msg(LOG_ERROR, "cannot read CA %s: %s", ca_path, strerror(errno));
+        log_msg(LOGL_ERROR, "cannot read CA %s: %s", ca_path, strerror(errno));
         return -1;
     }
     gnutls_datum_t datum = {(unsigned char *)data, (unsigned)len};
@@ -235,7 +236,7 @@ static int load_ca(const char *ca_path)
         rc = gnutls_x509_crt_import(ca_crt, &datum, GNUTLS_X509_FMT_PEM);
     free(data);
     if (rc < 0) {
-        log_msg(LOG_ERROR, "CA %s is not a PEM certificate: %s", ca_path, gnutls_strerror(rc));
+        log_msg(LOGL_ERROR, "CA %s is not a PEM certificate: %s", ca_path, gnutls_strerror(rc));
         gnutls_x509_crt_deinit(ca_crt);
         ca_crt = NULL;
         return -1;
@@ -247,8 +248,8 @@ enum cpn_err revocation_start(const char *crl_path, const char *ca_path)
 {
     if (crl_path == NULL) {
         metrics_crl_enabled(false);
-        log_msg(LOG_WARN, "revocation checks are off (--no-crl): a revoked client certificate "
-                          "is accepted until it expires");
+        log_msg(LOGL_WARN, "revocation checks are off (--no-crl): a revoked client certificate "
+                           "is accepted until it expires");
         return CPN_OK;
     }
     metrics_crl_enabled(true);
@@ -263,8 +264,8 @@ enum cpn_err revocation_start(const char *crl_path, const char *ca_path)
     if (stat(crl_file, &st) == 0)
         (void)file_changed(&st);
     if (load_crl() != LOAD_OK) {
-        log_msg(LOG_ERROR, "no revocation list in force: not serving (fix the CRL, or start "
-                           "with --no-crl to serve without revocation checks)");
+        log_msg(LOGL_ERROR, "no revocation list in force: not serving (fix the CRL, or start "
+                            "with --no-crl to serve without revocation checks)");
         revocation_stop();
         return CPN_ERR_IO;
     }

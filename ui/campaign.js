@@ -172,9 +172,10 @@ export function showCampaign(root, id) {
   }
 
   async function load() {
-    // All four at once: the page waits for the slowest (the report), not for a chain.
+    // All four at once: the page waits for the slowest (the report), not for a chain. The
+    // campaign without its figures (the report has them): no second pass over its redemptions.
     const [c, report, cmp, batches] = await Promise.all([
-      get(`/v1/campaigns/${id}`),
+      get(`/v1/campaigns/${id}?figures=false`),
       get(`/v1/campaigns/${id}/report`),
       optionalGet('compare', `/v1/campaigns/${id}/compare`),
       optionalGet('batches', `/v1/campaigns/${id}/batches`),
@@ -227,7 +228,7 @@ export function showCampaign(root, id) {
   watch(load, (ok, time) => {
     if (ok) lastOk = time;
     if (!campaign && !ok) {
-      get(`/v1/campaigns/${id}`).catch((e) => {
+      get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
         mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
           h('div.notice.error', e.status === 404 ? t('error.not_found') : e.message || t('error.load')));
       });

@@ -59,6 +59,14 @@ function nf(opts) {
   if (!cache.has(k)) cache.set(k, new Intl.NumberFormat(locale(), opts));
   return cache.get(k);
 }
+// Date formats, cached as the number formats are: making one costs far more than using it,
+// and a campaign page formats a date for every day twice.
+const dcache = new Map();
+function df(opts) {
+  const k = lang + JSON.stringify(opts);
+  if (!dcache.has(k)) dcache.set(k, new Intl.DateTimeFormat(locale(), opts));
+  return dcache.get(k);
+}
 const missing = (v) => v === null || v === undefined || Number.isNaN(v);
 
 // 1234 → "12,34 €" (de) / "€12.34" (en).
@@ -100,7 +108,7 @@ export function day(text, style = 'medium') {
   if (!text) return DASH;
   const d = new Date(text + 'T00:00:00Z');
   if (Number.isNaN(d.getTime())) return text;
-  return new Intl.DateTimeFormat(locale(), { dateStyle: style, timeZone: 'UTC' }).format(d);
+  return df({ dateStyle: style, timeZone: 'UTC' }).format(d);
 }
 
 // An RFC 3339 time → the local date (and time when WITH_TIME).
@@ -109,11 +117,11 @@ export function when(text, withTime = false, style = 'medium') {
   const d = new Date(text);
   if (Number.isNaN(d.getTime())) return text;
   const opts = withTime ? { dateStyle: style, timeStyle: 'short' } : { dateStyle: style };
-  return new Intl.DateTimeFormat(locale(), opts).format(d);
+  return df(opts).format(d);
 }
 
 export function clock(d) {
-  return new Intl.DateTimeFormat(locale(), { timeStyle: 'medium' }).format(d);
+  return df({ timeStyle: 'medium' }).format(d);
 }
 
 // Parses an amount typed in either language ("1.234,56", "1,234.56", "12", "12,5") into

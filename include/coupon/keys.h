@@ -1,7 +1,7 @@
 /* The keyring: MAC keys (HMAC-SHA-256, short form) and Ed25519 signing keys
  * (signed form), each with an id 1..255; the highest id that is not retired
  * issues, all others still verify, and a retired id's codes are refused.
- * Also the key directory format and key generation. */
+ * Also the key directory format and key generation (lib/keys_dir.c). */
 #ifndef COUPON_KEYS_H
 #define COUPON_KEYS_H
 
@@ -10,6 +10,8 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+/* cpn_hex_*: pos-client/keys.c finds them here until it includes coupon/hex.h itself. */
+#include "coupon/hex.h"
 
 #define CPN_KEY_ID_MAX       255
 #define CPN_MAC_KEY_BYTES    32
@@ -127,14 +129,5 @@ unsigned cpn_keyring_current_sign_id(const struct cpn_keyring *keys);
 /* The id of the current MAC key (the highest that is not retired), 0 if there
  * is none. */
 unsigned cpn_keyring_current_mac_id(const struct cpn_keyring *keys);
-
-/* Writes LEN bytes of IN as 2*LEN lower-case hex digits + NUL into OUT. */
-void cpn_hex_encode(const uint8_t *in, size_t len, char *out);
-
-/* Decodes exactly 2*OUT_LEN hex digits (either case) from HEX of HEX_LEN
- * bytes into OUT. Returns CPN_OK, or CPN_ERR_BAD_REQUEST if HEX_LEN is not
- * 2*OUT_LEN or a character is not a hex digit (OUT is then zeroed). */
-CPN_MUST_CHECK enum cpn_err cpn_hex_decode(const char *hex, size_t hex_len, uint8_t *out,
-                                           size_t out_len);
 
 #endif

@@ -1,11 +1,15 @@
 -- campaign_json(c): one campaign as the API shows it (times in RFC 3339, UTC; in_home_date a
--- local date), with its state and the figures the campaign list shows.
+-- local date), with its state and the figures the campaign list shows; campaign_terms_json(c):
+-- the same without those figures, for a caller that needs only the campaign's terms (the
+-- figures are a pass over the campaign's redemptions).
 CREATE OR REPLACE FUNCTION rfc3339(t timestamptz) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT AS $$
     SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"');
 $$;
 
-CREATE OR REPLACE FUNCTION campaign_json(c campaigns) RETURNS json
+-- campaign_json_of(c, redeemed, revenue, discount): the campaign JSON with these figures.
+CREATE OR REPLACE FUNCTION campaign_json_of(c campaigns, p_redeemed bigint, p_revenue bigint,
+                                            p_discount bigint) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT json_build_object(
         'id', c.id, 'name', c.name, 'channel', c.channel, 'cost_cents', c.cost_cents,
@@ -16,7 +20,7 @@ LANGUAGE sql STABLE AS $$
                                    'min_basket_cents', c.min_basket_cents),
         'max_redemptions', c.max_redemptions, 'stores', to_json(c.stores),
         'variant_of', c.variant_of, 'issued', c.issued,
-        'redeemed', t.redeemed,
+        'redeemed', p_redeemed,
         'created_by', c.created_by, 'created_at', rfc3339(c.created_at),
         'in_home_date', to_char(c.in_home_date, 'YYYY-MM-DD'),
         'gross_margin_pct', c.gross_margin_pct, 'fixed_cost_cents', c.fixed_cost_cents,
@@ -24,10 +28,22 @@ LANGUAGE sql STABLE AS $$
         'state', campaign_state(c), 'paused_at', rfc3339(c.paused_at),
         'ended_at', rfc3339(c.ended_at),
         'pieces', c.issued,
-        'response_rate', CASE WHEN c.issued > 0 THEN round(t.redeemed::numeric / c.issued, 6) END,
-        'revenue_cents', t.revenue_cents, 'discount_cents', t.discount_cents,
+        'response_rate', CASE WHEN c.issued > 0 THEN round(p_redeemed::numeric / c.issued, 6) END,
+        'revenue_cents', p_revenue, 'discount_cents', p_discount,
         'total_cost_cents', campaign_cost(c),
         'roas', CASE WHEN campaign_cost(c) > 0
-                     THEN round(t.revenue_cents::numeric / campaign_cost(c), 4) END)
+                     THEN round(p_revenue::numeric / campaign_cost(c), 4) END);
+$$;
+
+CREATE OR REPLACE FUNCTION campaign_json(c campaigns) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT campaign_json_of(c, t.redeemed, t.revenue_cents, t.discount_cents)
       FROM campaign_totals(c.id, '-infinity', 'infinity') t;
+$$;
+
+CREATE OR REPLACE FUNCTION campaign_terms_json(c campaigns) RETURNS json
+LANGUAGE sql STABLE AS $$
+    SELECT json_object_agg(e.key, e.value ORDER BY e.n)
+      FROM json_each(campaign_json_of(c, NULL, NULL, NULL)) WITH ORDINALITY e(key, value, n)
+     WHERE e.key NOT IN ('redeemed', 'response_rate', 'revenue_cents', 'discount_cents', 'roas');
 $$;

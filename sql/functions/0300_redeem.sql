@@ -142,7 +142,7 @@ DECLARE
     v_at timestamptz := coalesce(p_offline_at, now());
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316104));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'redemptions');
     SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
@@ -307,7 +307,7 @@ DECLARE
     credit card_transactions;
     rev record;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316105));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'redemption_voids');
     SELECT * INTO v FROM redemption_voids WHERE terminal = p_terminal AND txn_id = p_txn;
     IF FOUND THEN
         status := CASE WHEN v.redemption_id = p_redemption THEN 'replay' ELSE 'conflict' END;

@@ -9,43 +9,105 @@
 -- date, gaps filled, with the cumulative share), median_days_to_redeem, and the recipient
 -- list's holdout counts (campaign_holdout; the service adds the statistics). No row when the
 -- campaign does not exist. No JIT: compiling costs more than such a query takes.
+-- One pass over the redemptions, as index-only range scans of redemptions_campaign_figures, one
+-- per local day: the day's window of time [its midnight, the next) holds exactly its
+-- redemptions when the zone's UTC offset does not change within it, so no redemption's time is
+-- converted to a local day (a day with a change, two a year, converts each one, as before).
+-- Each window is aggregated into cells: per store the redemptions without a receipt id (each a
+-- basket of its own), per store, terminal and receipt the others. Everything else comes from the
+-- cells (a few per day and store, one per receipt): the receipts' baskets (a basket's store and
+-- day are its least ones, as always), the days (each redemption on its own day), the curve
+-- since the in-home date and the median day (the middle of the days' counts, as
+-- percentile_cont(0.5) takes it: the mean of the two middle redemptions when their number is
+-- even). The figures are the same, to the byte, as those of the per-redemption query this
+-- replaced (checked in fifteen time zones, with DST changes at midnight among them).
 DROP FUNCTION IF EXISTS campaign_report(bigint);
 CREATE OR REPLACE FUNCTION campaign_report(p_campaign bigint, p_from date, p_to date)
 RETURNS SETOF json
 LANGUAGE sql STABLE SET jit = off AS $$
-    WITH tz AS (
-        SELECT local_tz() AS zone
-    ), live AS MATERIALIZED (
-        SELECT r.id, r.store_id, r.terminal, r.receipt, r.basket_cents, r.discount_cents,
-               (r.created_at AT TIME ZONE tz.zone)::date AS day
-          FROM redemptions r, tz
-         WHERE r.campaign_id = p_campaign
-           AND r.created_at >= coalesce(p_from::timestamp AT TIME ZONE tz.zone, '-infinity')
-           AND r.created_at < coalesce((p_to + 1)::timestamp AT TIME ZONE tz.zone, 'infinity')
-           AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
+    WITH c AS MATERIALIZED (
+        SELECT campaigns.*, campaign_cost(campaigns) AS cost, campaign_state(campaigns) AS state,
+               local_tz() AS zone,
+               coalesce(p_from::timestamp AT TIME ZONE local_tz(), '-infinity') AS from_ts,
+               coalesce((p_to + 1)::timestamp AT TIME ZONE local_tz(), 'infinity') AS to_ts
+          FROM campaigns WHERE id = p_campaign
+    ), span AS (
+        SELECT (SELECT min(r.created_at) FROM redemptions r
+                 WHERE r.campaign_id = c.id AND r.created_at >= c.from_ts
+                   AND r.created_at < c.to_ts) AS lo,
+               (SELECT max(r.created_at) FROM redemptions r
+                 WHERE r.campaign_id = c.id AND r.created_at >= c.from_ts
+                   AND r.created_at < c.to_ts) AS hi
+          FROM c
+    ), windows AS MATERIALIZED (
+        -- the local days the redemptions span (and one more each side), each with its window
+        -- of time; a window without a change of the zone's UTC offset holds exactly that day's
+        -- redemptions (a day with a change is counted redemption by redemption)
+        SELECT w.day, greatest(w.lo, c.from_ts) AS lo, least(w.hi, c.to_ts) AS hi,
+               w.hi - w.lo = interval '24 hours'
+                   AND (w.lo AT TIME ZONE c.zone) - (w.lo AT TIME ZONE 'UTC')
+                       = ((w.hi - interval '1 microsecond') AT TIME ZONE c.zone)
+                         - ((w.hi - interval '1 microsecond') AT TIME ZONE 'UTC') AS steady
+          FROM c, span,
+               LATERAL (SELECT g::date AS day, g::date::timestamp AT TIME ZONE c.zone AS lo,
+                               (g::date + 1)::timestamp AT TIME ZONE c.zone AS hi
+                          FROM generate_series((span.lo AT TIME ZONE c.zone)::date - 1,
+                                               (span.hi AT TIME ZONE c.zone)::date + 1,
+                                               interval '1 day') g) w
+    ), cells AS MATERIALIZED (
+        -- the one pass over the live redemptions, a window (an index range) at a time
+        SELECT x.*
+          FROM c, windows w CROSS JOIN LATERAL (
+                SELECT CASE WHEN w.steady THEN w.day
+                            ELSE (r.created_at AT TIME ZONE c.zone)::date END AS day,
+                       r.store_id,
+                       CASE WHEN r.receipt IS NOT NULL THEN r.terminal END AS terminal, r.receipt,
+                       count(*) AS n, sum(r.basket_cents)::bigint AS basket_sum,
+                       max(r.basket_cents) AS basket_max, sum(r.discount_cents)::bigint AS discount
+                  FROM redemptions r
+                 WHERE r.campaign_id = c.id AND r.created_at >= w.lo AND r.created_at < w.hi
+                   AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
+                 GROUP BY 1, 2, 3, 4) x
     ), baskets AS MATERIALIZED (
-        -- a redemption without a receipt id is a basket of its own: only the others are grouped
-        SELECT store_id, day, 1::bigint AS n, basket_cents AS basket, discount_cents AS discount
-          FROM live WHERE receipt IS NULL
-        UNION ALL
-        SELECT min(store_id), min(day), count(*), max(basket_cents), sum(discount_cents)
-          FROM live WHERE receipt IS NOT NULL
-         GROUP BY terminal, receipt
+        -- per store and day: redemptions, baskets, revenue (each basket once), discount
+        SELECT store_id, day, sum(n) AS n, sum(baskets) AS baskets, sum(basket) AS basket,
+               sum(discount) AS discount
+          FROM (SELECT store_id, day, n, n AS baskets, basket_sum AS basket, discount
+                  FROM cells WHERE receipt IS NULL
+                UNION ALL
+                SELECT min(store_id), min(day), sum(n)::bigint, 1, max(basket_max),
+                       sum(discount)::bigint
+                  FROM cells WHERE receipt IS NOT NULL
+                 GROUP BY terminal, receipt) b
+         GROUP BY store_id, day
+    ), days AS MATERIALIZED (
+        -- per local day (and days since the in-home date): redemptions and their discount
+        SELECT cells.day, cells.day - c.in_home_date AS d, sum(n)::bigint AS n,
+               sum(discount) AS discount
+          FROM cells, c GROUP BY cells.day, c.in_home_date
     ), totals AS (
-        SELECT coalesce(sum(n), 0)::bigint AS redeemed, count(*) AS baskets,
+        SELECT coalesce(sum(n), 0)::bigint AS redeemed,
+               coalesce(sum(baskets), 0)::bigint AS baskets,
                coalesce(sum(basket), 0)::bigint AS revenue,
                coalesce(sum(discount), 0)::bigint AS discount
           FROM baskets
-    ), c AS (
-        SELECT campaigns.*, campaign_cost(campaigns) AS cost, campaign_state(campaigns) AS state
-          FROM campaigns WHERE id = p_campaign
-    ), since AS (
-        SELECT live.day - c.in_home_date AS d, count(*) AS n FROM live, c GROUP BY 1
     ), curve AS (
-        SELECT g.d, coalesce(since.n, 0) AS n,
-               sum(coalesce(since.n, 0)) OVER (ORDER BY g.d) AS cum
-          FROM (SELECT generate_series(least(min(d), 0), max(d)) AS d FROM since) g
-          LEFT JOIN since ON since.d = g.d
+        SELECT g.d, coalesce(days.n, 0) AS n,
+               sum(coalesce(days.n, 0)) OVER (ORDER BY g.d) AS cum
+          FROM (SELECT generate_series(least(min(d), 0), max(d)) AS d FROM days) g
+          LEFT JOIN days ON days.d = g.d
+    ), median AS (
+        -- the redemptions at 0-based positions (N - 1) / 2 and N / 2 in day order, and the
+        -- fraction between them (0 or 0.5), as percentile_cont(0.5) interpolates
+        SELECT CASE WHEN t.redeemed > 0
+                    THEN lo.d::float8 + (hi.d - lo.d)::float8
+                                        * ((t.redeemed - 1) * 0.5 - (t.redeemed - 1) / 2)::float8
+               END AS days
+          FROM totals t
+          LEFT JOIN LATERAL (SELECT min(curve.d) AS d FROM curve
+                              WHERE curve.cum > (t.redeemed - 1) / 2) lo ON true
+          LEFT JOIN LATERAL (SELECT min(curve.d) AS d FROM curve
+                              WHERE curve.cum > t.redeemed / 2) hi ON true
     ), f AS (
         SELECT c.*, t.*,
                CASE WHEN t.redeemed > 0 THEN t.revenue::numeric / t.redeemed END AS avg_basket,
@@ -54,7 +116,7 @@ LANGUAGE sql STABLE SET jit = off AS $$
     )
     SELECT json_build_object(
         'campaign_id', f.id, 'name', f.name, 'channel', f.channel, 'state', f.state,
-        'time_zone', (SELECT zone FROM tz),
+        'time_zone', f.zone,
         'from', to_char(p_from, 'YYYY-MM-DD'), 'to', to_char(p_to, 'YYYY-MM-DD'),
         'in_home_date', to_char(f.in_home_date, 'YYYY-MM-DD'),
         'response_window_days', f.response_window_days,
@@ -80,9 +142,7 @@ LANGUAGE sql STABLE SET jit = off AS $$
                       AND f.avg_basket * f.gross_margin_pct / 100 - f.avg_discount > 0
                  THEN round((f.cost::numeric / f.issued)
                             / (f.avg_basket * f.gross_margin_pct / 100 - f.avg_discount), 6) END,
-        'median_days_to_redeem',
-            (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY live.day - f.in_home_date)
-               FROM live),
+        'median_days_to_redeem', (SELECT days FROM median),
         'by_store', (SELECT coalesce(json_agg(json_build_object(
                                 'store', s.store_id, 'redeemed', s.n, 'revenue_cents', s.rev,
                                 'discount_cents', s.disc) ORDER BY s.store_id), '[]'::json)
@@ -91,10 +151,9 @@ LANGUAGE sql STABLE SET jit = off AS $$
         -- a redemption counts on its day; a basket's revenue on the day of its first coupon
         'by_day', (SELECT coalesce(json_agg(json_build_object(
                                 'day', to_char(d.day, 'YYYY-MM-DD'), 'redeemed', d.n,
-                                'revenue_cents', coalesce(b.rev, 0), 'discount_cents', d.disc)
+                                'revenue_cents', coalesce(b.rev, 0), 'discount_cents', d.discount)
                                 ORDER BY d.day), '[]'::json)
-                     FROM (SELECT day, count(*) n, sum(discount_cents) disc
-                             FROM live GROUP BY day) d
+                     FROM days d
                      LEFT JOIN (SELECT day, sum(basket) rev FROM baskets GROUP BY day) b
                        ON b.day = d.day),
         'by_days_since_drop', (SELECT coalesce(json_agg(json_build_object(
@@ -105,9 +164,7 @@ LANGUAGE sql STABLE SET jit = off AS $$
         'holdout', campaign_holdout(p_campaign))
       FROM f,
            (SELECT count(*) AS n, coalesce(sum(x.discount_cents), 0)::bigint AS discount
-              FROM offline_conflicts x, tz
-             WHERE x.campaign_id = p_campaign
-               AND x.offline_at >= coalesce(p_from::timestamp AT TIME ZONE tz.zone, '-infinity')
-               AND x.offline_at < coalesce((p_to + 1)::timestamp AT TIME ZONE tz.zone,
-                                           'infinity')) k;
+              FROM offline_conflicts x, c
+             WHERE x.campaign_id = c.id AND x.offline_at >= c.from_ts
+               AND x.offline_at < c.to_ts) k;
 $$;

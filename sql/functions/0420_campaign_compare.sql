@@ -2,9 +2,10 @@
 -- campaign itself or the one it is a variant of, and the control's variants) as JSON: the
 -- control's id and every cell's pieces (coupons issued) and responses (live redemptions),
 -- control first, then the variants by id. The service adds the statistics. No row when the
--- campaign does not exist.
+-- campaign does not exist. Each cell's count is an index-only scan of
+-- redemptions_campaign_figures; no JIT (compiling costs more than the counts).
 CREATE OR REPLACE FUNCTION campaign_compare(p_campaign bigint) RETURNS SETOF json
-LANGUAGE sql STABLE AS $$
+LANGUAGE sql STABLE SET jit = off AS $$
     WITH me AS (
         SELECT coalesce(variant_of, id) AS control FROM campaigns WHERE id = p_campaign
     )

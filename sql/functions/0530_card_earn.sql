@@ -24,7 +24,7 @@ DECLARE
     v_at timestamptz;
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'cards');
     SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF t.kind = 'earn' AND t.card_serial = p_card AND t.basket_cents = p_basket THEN

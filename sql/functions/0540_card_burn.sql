@@ -17,7 +17,7 @@ DECLARE
     t card_transactions;
     v_balance bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'cards');
     SELECT * INTO t FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF t.kind = 'burn' AND t.card_serial = p_card AND t.points = -p_points THEN

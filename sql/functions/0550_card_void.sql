@@ -21,7 +21,7 @@ DECLARE
     rev record;
     v_balance bigint;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtextextended(p_terminal || '/' || p_txn, 7316106));
+    PERFORM till_txn_lock(p_terminal, p_txn, 'cards');
     SELECT * INTO v FROM card_transactions x WHERE x.terminal = p_terminal AND x.txn_id = p_txn;
     IF FOUND THEN
         IF v.kind = 'void' AND v.voids = p_id THEN

@@ -161,7 +161,8 @@ int main(int argc, char **argv)
     }
     if (o.url == NULL || o.cert == NULL || o.key == NULL || o.pid <= 0)
         die("--url, --cert, --key and --pid are required", NULL);
-    if (strncmp(o.url, "https://127.0.0.1", 17) != 0 && strncmp(o.url, "https://localhost", 17) != 0)
+    if (strncmp(o.url, "https://127.0.0.1", 17) != 0 &&
+        strncmp(o.url, "https://localhost", 17) != 0)
         die("only loopback targets are allowed", o.url);
     if (o.n < 1 || o.n > 20000 || o.batch < 1)
         die("-n must be from 1 to 20000, --batch at least 1", NULL);
@@ -169,7 +170,8 @@ int main(int argc, char **argv)
     /* One descriptor per connection, plus slack. */
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < o.n + 64) {
-        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > o.n + 64 ? o.n + 64 : rl.rlim_max;
+        rl.rlim_cur =
+            rl.rlim_max == RLIM_INFINITY || rl.rlim_max > o.n + 64 ? o.n + 64 : rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)

@@ -28,8 +28,13 @@ struct opts {
     struct lines paths, bodies;
 };
 
+/* The options in force (parse_args fills them). */
 extern struct opts o;
+
+/* Prints MSG (and ARG when not NULL) on standard error and exits 2. */
 _Noreturn void die(const char *msg, const char *arg);
+
+/* Parses S as an unsigned decimal number; dies naming WHAT when it is not one. */
 uint64_t parse_u64(const char *s, const char *what);
 /* Fills in o from the command line (exits on --help or a bad argument). */
 void parse_args(int argc, char **argv);
@@ -38,6 +43,8 @@ struct buf {
     char *p;
     size_t len, cap;
 };
+
+/* Appends N bytes of S to B, growing it (dies when out of memory). */
 void buf_add(struct buf *b, const char *s, size_t n);
 /* Appends TMPL with every "{i}" replaced by I. */
 void buf_tmpl(struct buf *b, const char *tmpl, uint64_t i);

@@ -5,6 +5,9 @@
 #ifndef CRL_VECTORS_H
 #define CRL_VECTORS_H
 
+/* PEM text one line per line, as openssl writes it. */
+/* clang-format off */
+
 /* The CA: O=coupond, CN=coupond fuzz CA. */
 static const char CRL_TEST_CA[] =
     "-----BEGIN CERTIFICATE-----\n"
@@ -75,5 +78,7 @@ static const char CRL_FOREIGN[] =
     "CCqGSM49BAMCA0gAMEUCIQCOm77LcBWqdzxve9qEdTAwPxTQXz76h+RbtTH6VrKO\n"
     "ggIgfdUqCI8asrvVZL+WiCjDSZIu8C2gaN51x3RDY30WPYQ=\n"
     "-----END X509 CRL-----\n";
+
+/* clang-format on */
 
 #endif

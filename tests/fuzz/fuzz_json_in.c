@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/rfc3339.h"
 #include "json_in.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,7 +26,7 @@ static void check_ints(const json_t *obj, const char *key, bool required, int64_
 {
     char detail[256] = "";
     int64_t out = SENTINEL;
-    int rc = json_int_field(obj, key, required, min, max, &out, detail, sizeof detail);
+    int rc = jin_int_field(obj, key, required, min, max, &out, detail, sizeof detail);
     if (rc == 1) {
         json_t *v = json_object_get(obj, key);
         if (out < min || out > max || !json_is_integer(v) || json_integer_value(v) != out)
@@ -43,7 +44,7 @@ static void check_strs(const json_t *obj, const char *key, bool required, size_t
 {
     char detail[256] = "";
     const char *out = NULL;
-    int rc = json_str_field(obj, key, required, maxlen, &out, detail, sizeof detail);
+    int rc = jin_str_field(obj, key, required, maxlen, &out, detail, sizeof detail);
     if (rc == 1) {
         json_t *v = json_object_get(obj, key);
         size_t len = strlen(out);
@@ -61,11 +62,11 @@ static void check_times(const json_t *obj, const char *key, bool required)
 {
     char detail[256] = "";
     int64_t out = SENTINEL, again = 0;
-    int rc = json_time_field(obj, key, required, &out, detail, sizeof detail);
+    int rc = jin_time_field(obj, key, required, &out, detail, sizeof detail);
     if (rc == 1) {
         /* What the field reader accepted, the parser accepts alone, with the same instant. */
         const char *s = json_string_value(json_object_get(obj, key));
-        if (s == NULL || rfc3339_parse(s, &again) != 0 || again != out)
+        if (s == NULL || cpn_rfc3339_parse(s, &again) != CPN_OK || again != out)
             abort();
     } else if (rc == 0) {
         if (required || out != SENTINEL)
@@ -77,7 +78,7 @@ static void check_times(const json_t *obj, const char *key, bool required)
 
 static void check_object(const json_t *obj)
 {
-    const char *unknown = json_unknown_key(obj, ALLOWED);
+    const char *unknown = jin_unknown_key(obj, ALLOWED);
     if (unknown != NULL) {
         if (json_object_get(obj, unknown) == NULL)
             abort();

@@ -1,17 +1,19 @@
-/* libFuzzer target for the two RFC 3339 parsers: the service's rfc3339_parse
- * (service/json_in.c, campaign windows) and the till's pos_till_local_time
- * (pos-client/till_time.c, shows the service's times to the cashier). On arbitrary
- * text neither may crash or read past the string. What the service accepts must have
- * the shape YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM), denote the instant timegm(3) gives
- * for it, survive rfc3339_format and parse again unchanged; and the till, with TZ=UTC,
- * must accept it too and show the same minute. */
+/* libFuzzer target for the RFC 3339 parsers: libcoupon's cpn_rfc3339_parse (lib/rfc3339.c,
+ * the one coupond uses for campaign windows) and, until pos-client reads times with it too,
+ * the till's pos_till_local_time (pos-client/till_time.c, shows the service's times to the
+ * cashier). On arbitrary text neither may crash or read past the string. What the library
+ * accepts must have the shape YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM), denote the instant
+ * timegm(3) gives for it, survive cpn_rfc3339_format and parse again unchanged; a refusal
+ * leaves the output alone; and the till, with TZ=UTC, must accept it too and show the same
+ * minute. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "json_in.h"
+#include "coupon/rfc3339.h"
 #include "till.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -64,7 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (size > 256)
         return 0;
-    char text[257], buf[64], shown[64], again_text[64];
+    char text[257], buf[CPN_RFC3339_SIZE], shown[64], again_text[64];
     memcpy(text, data, size);
     text[size] = '\0';
 
@@ -74,17 +76,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (memchr(shown, '\0', sizeof shown) == NULL)
         abort();
 
-    int64_t t = 0, again = 0;
-    if (rfc3339_parse(text, &t) != 0)
+    int64_t t = -42, again = 0;
+    if (cpn_rfc3339_parse(text, &t) != CPN_OK) {
+        if (t != -42)
+            abort(); /* a refusal changes nothing */
         return 0;
+    }
     check_shape(text);
     if (t != reference(text))
         abort();
-    rfc3339_format(t, buf, sizeof buf);
-    if (rfc3339_parse(buf, &again) != 0 || again != t)
+    cpn_rfc3339_format(t, buf, sizeof buf);
+    if (cpn_rfc3339_parse(buf, &again) != CPN_OK || again != t)
         abort();
-    /* The till reads every time the service accepts, as the same minute (a leap second
-     * 23:59:60 is the service's 23:59:59 and the till's next minute: left out). */
+    /* The till reads every time the library accepts, as the same minute (a leap second
+     * 23:59:60 is the library's 23:59:59 and the till's next minute: left out). */
     if (num(text + 17, 2) == 60)
         return 0;
     if (!till_ok)

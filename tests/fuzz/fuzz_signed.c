@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "coupon/code.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -2,8 +2,8 @@
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) into build
 # directory $1 and runs each for $2 seconds (default 20) on its seed corpus in
 # tests/fuzz/corpus_<name>/ (code formats, request-body JSON readers, the RFC 3339
-# parsers of service and till, both configuration file readers, the till journal, the CRL
-# loading path).
+# parsers of libcoupon and the till, both configuration file readers, the till journal, the
+# CRL loading path).
 # New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
 # the build fails or any target finds a crash, leak or timeout.
@@ -47,9 +47,9 @@ else
         # The sources each target needs besides libcoupon.
         case $t in
         fuzz_json_in) extra="$root/service/json_in.c" inc="-I$root/service" ;;
-        fuzz_rfc3339) extra="$root/service/json_in.c $root/pos-client/till_time.c"
-            inc="-I$root/service -I$root/pos-client" ;;
-        fuzz_svc_config) extra="$root/service/config.c" inc="-I$root/service" ;;
+        fuzz_rfc3339) extra="$root/pos-client/till_time.c" inc="-I$root/pos-client" ;;
+        fuzz_svc_config) extra="$root/service/config.c $root/service/log.c $root/service/log_scrub.c"
+            inc="-I$root/service" ;;
         fuzz_pos_config) extra="$root/pos-client/config.c" inc="-I$root/pos-client" ;;
         fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="" ;;
         fuzz_crl) extra="$root/service/crl.c" inc="" ;;
@@ -59,7 +59,7 @@ else
         "$cc" -std=c11 -g -O1 -Wall -Wextra -Werror -Wformat=2 -Wstrict-prototypes \
             -Wmissing-prototypes -Wshadow -Wvla -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
             -fsanitize=fuzzer $sanitize -I"$root/include" $inc \
-            $(pkg-config --cflags libsodium libqrencode libpng jansson gnutls) \
+            $(pkg-config --cflags libsodium libqrencode libpng jansson gnutls libcurl) \
             "$root/tests/fuzz/$t.c" "$root"/lib/*.c $extra -o "$bin/$t" \
             $(pkg-config --libs libsodium libqrencode libpng jansson gnutls) -lcrypto
     done

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "itest.h"
 
@@ -234,4 +235,27 @@ long long itest_sql_number(const char *sql, const char *param)
     }
     PQfinish(conn);
     return v;
+}
+
+long itest_redeem(struct itest_client *c, const char *code, long basket, const char *txn,
+                  const char *card, json_t **answer)
+{
+    json_t *body = json_pack("{s:s, s:I, s:s}", "code", code, "basket_cents", (json_int_t)basket,
+                             "txn_id", txn);
+    if (body != NULL && card != NULL)
+        json_object_set_new(body, "card", json_string(card));
+    char *text = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text == NULL)
+        return -1;
+    long status = itest_request(c, "POST", "/v1/redemptions", text, answer, NULL);
+    free(text);
+    return status;
+}
+
+double itest_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

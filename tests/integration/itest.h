@@ -15,6 +15,7 @@ struct itest_client *itest_client_new(const char *name);
 /* A client presenting the given certificate and key files (either may be NULL). */
 struct itest_client *itest_client_files(const char *cert, const char *key);
 
+/* Frees C and its connection; NULL is a no-op. */
 void itest_client_free(struct itest_client *c);
 
 /* Sends METHOD PATH with BODY (NULL: none). Returns the HTTP status, or -1 when no
@@ -39,8 +40,6 @@ const char *itest_error_code(const json_t *json);
 /* Runs SHELL_COMMAND and returns its exit status (-1 on failure to run). */
 int itest_sh(const char *shell_command);
 
-#endif
-
 /* Creates a campaign as the marketer with FIELDS_JSON merged over a valid default
  * (percent 10, min basket 0, running from 2020 to 2099); returns its id or -1. */
 long long itest_campaign(const char *fields_json);
@@ -55,3 +54,14 @@ const char *itest_code(const json_t *issued, size_t i);
 /* Runs SQL with one text parameter $1 (PARAM; NULL for none) on $COUPOND_DB and returns
  * the first value as a number (-1 on failure). */
 long long itest_sql_number(const char *sql, const char *param);
+
+/* POSTs a redemption of CODE for BASKET cents under TXN (with CARD, when not NULL) as client
+ * C; returns the HTTP status (-1 when no answer) and, when ANSWER is not NULL, the parsed
+ * answer the caller decrefs. */
+long itest_redeem(struct itest_client *c, const char *code, long basket, const char *txn,
+                  const char *card, json_t **answer);
+
+/* Seconds on the monotonic clock, for timing. */
+double itest_now_s(void);
+
+#endif

@@ -27,6 +27,7 @@ struct itest_cards {
  * their numbers with the keys in $COUPOND_SOURCE_DIR/var/keys. Returns 0 or -1. */
 int itest_cards_make(size_t n, struct itest_cards *out);
 
+/* Frees the numbers in C (made by itest_cards_make). */
 void itest_cards_free(struct itest_cards *c);
 
 /* A card number that passes the MAC but names no card (a serial the counter is far from). */

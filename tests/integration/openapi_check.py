@@ -13,10 +13,11 @@
    creating fixtures: campaigns, coupons, redemptions, cards) and with the wrong ones;
    each answer's status must be one the document lists for that operation, its content
    type one documented for that status, and a JSON answer must conform to the schema of
-   that response: every field in it documented (recursively), types, required fields,
-   enums and ranges as documented.
+   that response (JSON Schema 2020-12, validated by python3-jsonschema), with every field
+   in it documented (recursively: unevaluatedProperties false wherever the document does not
+   declare an open map), types, required fields, enums, formats and ranges as documented.
 
-Standard library plus PyYAML only. Usage:
+Standard library, PyYAML and jsonschema (Debian: python3-yaml, python3-jsonschema). Usage:
   openapi_check.py --spec docs/openapi.yaml [--routes service/http.c]
                    [--base https://127.0.0.1:18743 --certs certs/dev]
 Without --base only the static checks run. Exits 1 on any failure.
@@ -30,6 +31,7 @@ import sys
 import time
 import urllib.parse
 
+import jsonschema
 import yaml
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -85,136 +87,107 @@ def deref(doc, node, seen=None):
     return node
 
 
-ANNOTATIONS = ("description", "title", "example", "examples", "default", "deprecated",
-               "readOnly", "writeOnly", "externalDocs")
 DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 
-
-def json_type_ok(value, t):
-    if t == "null":
-        return value is None
-    if t == "boolean":
-        return isinstance(value, bool)
-    if t == "integer":
-        return isinstance(value, int) and not isinstance(value, bool)
-    if t == "number":
-        return isinstance(value, (int, float)) and not isinstance(value, bool)
-    if t == "string":
-        return isinstance(value, str)
-    if t == "array":
-        return isinstance(value, list)
-    if t == "object":
-        return isinstance(value, dict)
-    return False
+# The formats the document uses that are checked (int32, int64 and binary are not): with
+# these patterns, not with jsonschema's own checkers (which need more packages for date-time).
+FORMATS = jsonschema.FormatChecker(formats=())
 
 
-def documented_keys(doc, schema):
-    """Property names a schema documents, through $ref and allOf (not oneOf/anyOf: a
-    branch documents its own fields when it is the one chosen)."""
-    schema = deref(doc, schema)
-    keys = set(schema.get("properties", {}).keys())
-    for sub in schema.get("allOf", []):
-        keys |= documented_keys(doc, sub)
-    return keys
+@FORMATS.checks("date-time")
+def _date_time(value):
+    return not isinstance(value, str) or DATE_TIME.match(value) is not None
+
+
+@FORMATS.checks("date")
+def _date(value):
+    return not isinstance(value, str) or DATE.match(value) is not None
 
 
 def open_map(doc, schema):
-    """True when the schema documents arbitrary keys (additionalProperties is a schema)."""
-    schema = deref(doc, schema)
+    """True when SCHEMA (through its $ref and allOf members) documents arbitrary keys: its
+    additionalProperties is a schema."""
+    if not isinstance(schema, dict):
+        return False
     if isinstance(schema.get("additionalProperties"), dict):
         return True
-    return any(open_map(doc, s) for s in schema.get("allOf", []))
+    if "$ref" in schema and open_map(doc, resolve_pointer(doc, schema["$ref"])):
+        return True
+    return any(open_map(doc, sub) for sub in schema.get("allOf", []))
 
 
-def validate(doc, value, schema, where, extra_keys=frozenset()):
-    """Returns a list of problems of VALUE against SCHEMA. A field of an object that the
-    schema (with its allOf siblings, EXTRA_KEYS) does not document is a problem, whatever
-    additionalProperties says, unless additionalProperties is a schema."""
-    errs = []
+def closed(doc, schema, value_position):
+    """A copy of SCHEMA (a part of DOC) in which every schema in a value position (a
+    response's or request's schema, a property's, an array's items) also says
+    unevaluatedProperties: false: a field that the schema does not document anywhere (its
+    $ref, its allOf members, the oneOf branch that matched) is a problem, whatever
+    additionalProperties says, unless the schema is an open map (additionalProperties a schema;
+    left out explicitly, as python3-jsonschema 4.10 does not count additionalProperties as
+    evaluating a field). Schemas in allOf/anyOf/oneOf and $ref targets stay open, so
+    composition documents its fields together. An empty schema stays empty (anything goes)."""
+    if not isinstance(schema, dict):
+        return schema
+    s = dict(schema)
+    for key in ("properties", "patternProperties"):
+        if isinstance(s.get(key), dict):
+            s[key] = {name: closed(doc, sub, True) for name, sub in s[key].items()}
+    for key in ("items", "additionalProperties"):
+        if isinstance(s.get(key), dict):
+            s[key] = closed(doc, s[key], True)
+    if isinstance(s.get("prefixItems"), list):
+        s["prefixItems"] = [closed(doc, sub, True) for sub in s["prefixItems"]]
+    for key in ("allOf", "anyOf", "oneOf"):
+        if isinstance(s.get(key), list):
+            s[key] = [closed(doc, sub, False) for sub in s[key]]
+    for key in ("not", "if", "then", "else"):
+        if isinstance(s.get(key), dict):
+            s[key] = closed(doc, s[key], False)
+    if value_position and s and "unevaluatedProperties" not in s and not open_map(doc, s):
+        s["unevaluatedProperties"] = False
+    return s
+
+
+_CLOSED_COMPONENTS = {}
+
+
+def closed_components(doc):
+    """DOC's components with every schema closed as closed() says (made once per document)."""
+    key = id(doc)
+    if key not in _CLOSED_COMPONENTS:
+        comps = dict(doc.get("components") or {})
+        comps["schemas"] = {name: closed(doc, sub, False)
+                            for name, sub in (comps.get("schemas") or {}).items()}
+        _CLOSED_COMPONENTS[key] = (doc, comps)
+    return _CLOSED_COMPONENTS[key][1]
+
+
+def validator_for(doc, schema):
+    """A Draft 2020-12 validator of SCHEMA (a part of DOC, closed as a value). DOC's components
+    ride along under the key "components" (which JSON Schema ignores), so the document's
+    "#/components/..." references resolve within the schema itself, with python3-jsonschema
+    4.10 (Debian 12) and later versions alike."""
+    root = closed(doc, schema, True)
+    root["components"] = closed_components(doc)
+    return jsonschema.Draft202012Validator(root, format_checker=FORMATS)
+
+
+def validate(doc, value, schema, where):
+    """Returns a list of problems of VALUE against SCHEMA (JSON Schema 2020-12, the dialect of
+    OpenAPI 3.1, by python3-jsonschema), one sentence each, naming where in VALUE. A field that
+    fails its own schema is not reported again as unevaluated by the objects above it (a
+    failing subschema evaluates nothing, so jsonschema would)."""
     if schema is True or schema == {}:
-        return errs
-    if "$ref" in schema:
-        target = resolve_pointer(doc, schema["$ref"])
-        siblings = {k: v for k, v in schema.items() if k != "$ref"}
-        keys = frozenset(extra_keys | documented_keys(doc, target) | documented_keys(doc, siblings))
-        errs += validate(doc, value, target, where, keys)
-        if siblings:
-            errs += validate(doc, value, siblings, where, keys)
-        return errs
-    if "allOf" in schema:
-        keys = frozenset(extra_keys | documented_keys(doc, schema))
-        for sub in schema["allOf"]:
-            errs += validate(doc, value, sub, where, keys)
-        rest = {k: v for k, v in schema.items() if k != "allOf"}
-        if rest:
-            errs += validate(doc, value, rest, where, keys)
-        return list(dict.fromkeys(errs))
-    for key in ("oneOf", "anyOf"):
-        if key in schema:
-            results = [validate(doc, value, sub, where, extra_keys) for sub in schema[key]]
-            ok = sum(1 for r in results if not r)
-            if ok == 0 or (key == "oneOf" and ok > 1):
-                detail = "; ".join(" | ".join(r) if r else "matches" for r in results)
-                errs.append(f"{where}: {'no' if ok == 0 else ok} {key} branch(es) match: {detail}")
-            rest = {k: v for k, v in schema.items() if k != key and k not in ANNOTATIONS}
-            if rest:
-                keys = set(extra_keys)
-                for sub, r in zip(schema[key], results):
-                    if not r:
-                        keys |= documented_keys(doc, sub)
-                errs += validate(doc, value, rest, where, frozenset(keys))
-            return errs
-    t = schema.get("type")
-    if t is not None:
-        types = t if isinstance(t, list) else [t]
-        if not any(json_type_ok(value, x) for x in types):
-            return [f"{where}: {json.dumps(value)[:80]} is not of type {'/'.join(types)}"]
-    if schema.get("nullable") and value is None:
-        return errs
-    if "const" in schema and value != schema["const"]:
-        errs.append(f"{where}: {value!r} is not {schema['const']!r}")
-    if "enum" in schema and value not in schema["enum"]:
-        errs.append(f"{where}: {value!r} is not one of {schema['enum']}")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errs.append(f"{where}: {value} < minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errs.append(f"{where}: {value} > maximum {schema['maximum']}")
-    if isinstance(value, str):
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            errs.append(f"{where}: shorter than {schema['minLength']}")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errs.append(f"{where}: longer than {schema['maxLength']}")
-        if "pattern" in schema and not re.search(schema["pattern"], value):
-            errs.append(f"{where}: {value!r} does not match {schema['pattern']}")
-        fmt = schema.get("format")
-        if fmt == "date-time" and not DATE_TIME.match(value):
-            errs.append(f"{where}: {value!r} is not an RFC 3339 date-time")
-        if fmt == "date" and not DATE.match(value):
-            errs.append(f"{where}: {value!r} is not a date")
-    if isinstance(value, list):
-        if "minItems" in schema and len(value) < schema["minItems"]:
-            errs.append(f"{where}: fewer than {schema['minItems']} items")
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            errs.append(f"{where}: more than {schema['maxItems']} items")
-        if "items" in schema:
-            for i, item in enumerate(value):
-                errs += validate(doc, item, schema["items"], f"{where}[{i}]")
-    if isinstance(value, dict):
-        props = schema.get("properties", {})
-        for name in schema.get("required", []):
-            if name not in value:
-                errs.append(f"{where}: required field '{name}' is missing")
-        addl = schema.get("additionalProperties")
-        known = set(props) | set(extra_keys)
-        for name, v in value.items():
-            if name in props:
-                errs += validate(doc, v, props[name], f"{where}.{name}")
-            elif isinstance(addl, dict):
-                errs += validate(doc, v, addl, f"{where}.{name}")
-            elif name not in known and not open_map(doc, schema):
-                errs.append(f"{where}: field '{name}' is not documented")
+        return []
+    errors = list(validator_for(doc, schema).iter_errors(value))
+    causes = [tuple(e.path) for e in errors if e.validator != "unevaluatedProperties"]
+    errs = []
+    for e in sorted(errors, key=lambda e: [str(p) for p in e.path]):
+        here = tuple(e.path)
+        if e.validator == "unevaluatedProperties" and any(c[:len(here)] == here for c in causes):
+            continue
+        at = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e.path)
+        errs.append(f"{where}{at}: {e.message}")
     return errs
 
 

@@ -50,8 +50,10 @@ till() {
     for _ in $(seq 1 600); do
       out=$(curl -s --max-time 5 --cacert "$d/ca.pem" --cert "$d/terminal-1.pem" \
         --key "$d/terminal-1.key" -w '\n%{http_code}' -d "$body" "https://$listen/v1/redemptions" || true)
+      # An answer cut off by the SIGKILL (status line, no whole body) is no answer: retry.
+      rid=$(head -n1 <<<"$out" | sed -n 's/.*"redemption_id":\([0-9]*\).*/\1/p')
       case "$(tail -n1 <<<"$out")" in
-        201|200) echo "$code $txn $(head -n1 <<<"$out" | sed -n 's/.*"redemption_id":\([0-9]*\).*/\1/p')"; break ;;
+        201|200) [ -n "$rid" ] || { sleep 0.05; continue; }; echo "$code $txn $rid"; break ;;
         409) echo "$code $txn REFUSED $(head -n1 <<<"$out")"; break ;;
         *) sleep 0.05 ;;
       esac

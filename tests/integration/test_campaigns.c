@@ -3,6 +3,7 @@
  * coupon lookup and its QR code, and a streamed CSV export. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -291,6 +292,69 @@ static void coupon_lookup_qr_and_export(void **state)
     itest_client_free(m);
 }
 
+/* GET /v1/campaigns/{id}?figures=false (the console's campaign page): the same campaign
+ * without the figures that cost a pass over its redemptions; everything else as the full
+ * answer gives it. ?figures=true is the full answer; another value is a 400. */
+static void get_without_figures_gives_the_terms_only(void **state)
+{
+    (void)state;
+    static const char *const figures[] = {"redeemed",       "response_rate", "revenue_cents",
+                                          "discount_cents", "roas",          NULL};
+    long long id = itest_campaign("{\"name\":\"terms only\",\"fixed_cost_cents\":500}");
+    assert_true(id > 0);
+    json_t *issued = itest_issue(id, 2, NULL);
+    assert_non_null(issued);
+    struct itest_client *t = itest_client_new("terminal-1");
+    char body[256];
+    snprintf(body, sizeof body, "{\"code\":\"%s\",\"basket_cents\":2500,\"txn_id\":\"terms-%d\"}",
+             itest_code(issued, 0), (int)getpid());
+    assert_int_equal(itest_request(t, "POST", "/v1/redemptions", body, NULL, NULL), 201);
+    itest_client_free(t);
+    struct itest_client *m = itest_client_new("marketer");
+    char path[96];
+    json_t *full = NULL, *terms = NULL, *same = NULL;
+    snprintf(path, sizeof path, "/v1/campaigns/%lld", id);
+    assert_int_equal(itest_request(m, "GET", path, NULL, &full, NULL), 200);
+    assert_int_equal(json_integer_value(json_object_get(full, "redeemed")), 1);
+    snprintf(path, sizeof path, "/v1/campaigns/%lld?figures=false", id);
+    assert_int_equal(itest_request(m, "GET", path, NULL, &terms, NULL), 200);
+    for (const char *const *f = figures; *f != NULL; f++) {
+        assert_non_null(json_object_get(full, *f));
+        assert_null(json_object_get(terms, *f));
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(full, k, v)
+    {
+        bool figure = false;
+        for (const char *const *f = figures; *f != NULL; f++)
+            figure = figure || strcmp(k, *f) == 0;
+        if (!figure) {
+            if (!json_equal(v, json_object_get(terms, k)))
+                fprintf(stderr, "field %s differs\n", k);
+            assert_true(json_equal(v, json_object_get(terms, k)));
+        }
+    }
+    assert_int_equal(json_object_size(terms), json_object_size(full) - 5);
+    assert_int_equal(json_integer_value(json_object_get(terms, "issued")), 2);
+    assert_int_equal(json_integer_value(json_object_get(terms, "total_cost_cents")), 10500);
+    snprintf(path, sizeof path, "/v1/campaigns/%lld?figures=true", id);
+    assert_int_equal(itest_request(m, "GET", path, NULL, &same, NULL), 200);
+    assert_true(json_equal(same, full));
+    snprintf(path, sizeof path, "/v1/campaigns/%lld?figures=no", id);
+    expect_status(m, "GET", path, NULL, 400, "bad_request");
+    expect_status(m, "GET", "/v1/campaigns/999999999?figures=false", NULL, 404, "not_found");
+    json_decref(same);
+    json_decref(terms);
+    json_decref(full);
+    json_decref(issued);
+    itest_client_free(m);
+    struct itest_client *till = itest_client_new("terminal-1");
+    snprintf(path, sizeof path, "/v1/campaigns/%lld?figures=false", id);
+    expect_status(till, "GET", path, NULL, 403, "forbidden");
+    itest_client_free(till);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -299,6 +363,7 @@ int main(void)
         cmocka_unit_test(variant_and_list_and_get),
         cmocka_unit_test(issue_with_idempotency_key_replays_the_same_codes),
         cmocka_unit_test(coupon_lookup_qr_and_export),
+        cmocka_unit_test(get_without_figures_gives_the_terms_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

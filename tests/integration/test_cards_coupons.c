@@ -19,19 +19,6 @@
 
 /* POSTs a redemption of coupon CODE for a basket of 50.00 with CARD (NULL: none) under TXN as
  * C. Returns the HTTP status; *ANSWER gets the parsed body (caller decrefs). */
-static long redeem(struct itest_client *c, const char *code, const char *card, const char *txn,
-                   json_t **answer)
-{
-    json_t *body = json_pack("{s:s, s:i, s:s}", "code", code, "basket_cents", 5000, "txn_id", txn);
-    if (card != NULL)
-        json_object_set_new(body, "card", json_string(card));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    long status = itest_request(c, "POST", "/v1/redemptions", text, answer, NULL);
-    free(text);
-    return status;
-}
-
 static void personalised_coupon_redeems_only_with_its_card(void **state)
 {
     (void)state;
@@ -47,18 +34,18 @@ static void personalised_coupon_redeems_only_with_its_card(void **state)
     char txn[64];
     json_t *a = NULL;
     itest_txn_id(txn, sizeof txn, "pers", 0);
-    assert_int_equal(redeem(t, itest_code(issued, 0), NULL, txn, &a), 422);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, NULL, &a), 422);
     assert_string_equal(itest_error_code(a), "card_required");
     json_decref(a);
     itest_txn_id(txn, sizeof txn, "pers", 1);
-    assert_int_equal(redeem(t, itest_code(issued, 0), other, txn, &a), 422);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, other, &a), 422);
     assert_string_equal(itest_error_code(a), "card_required");
     const char *message = json_string_value(json_object_get(a, "message"));
     fprintf(stderr, "wrong card: %s\n", message);
     assert_non_null(strstr(message, "another bonus card"));
     json_decref(a);
     itest_txn_id(txn, sizeof txn, "pers", 2);
-    assert_int_equal(redeem(t, itest_code(issued, 0), mine, txn, &a), 201);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, mine, &a), 201);
     assert_int_equal(itest_int_of(a, "discount_cents"), 500);
     json_decref(a);
     itest_client_free(t);
@@ -80,12 +67,12 @@ static void points_coupon_credits_its_card_and_its_void_takes_them_back(void **s
     char txn[64], path[96], body[96];
     json_t *a = NULL;
     itest_txn_id(txn, sizeof txn, "pts", 0);
-    assert_int_equal(redeem(t, itest_code(issued, 0), card, txn, &a), 201);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, card, &a), 201);
     assert_int_equal(itest_int_of(a, "points"), 150);
     long long r1 = itest_int_of(a, "redemption_id");
     json_decref(a);
     /* A replay credits nothing more. */
-    assert_int_equal(redeem(t, itest_code(issued, 0), card, txn, &a), 200);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, card, &a), 200);
     json_decref(a);
     assert_int_equal(itest_card_balance(m, card), 150);
     assert_int_equal(itest_card_assert_books(card), 150);
@@ -108,7 +95,7 @@ static void points_coupon_credits_its_card_and_its_void_takes_them_back(void **s
     /* When the credited points were already burned, the redemption's void is refused and
      * nothing changes. */
     itest_txn_id(txn, sizeof txn, "pts", 1);
-    assert_int_equal(redeem(t, itest_code(issued, 1), card, txn, &a), 201);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 1), 5000, txn, card, &a), 201);
     long long r2 = itest_int_of(a, "redemption_id");
     json_decref(a);
     itest_txn_id(txn, sizeof txn, "pts-burn", 0);
@@ -171,11 +158,11 @@ static void a_card_never_issued_is_not_found_and_earns_no_coupon_points(void **s
     json_t *issued = itest_issue(campaign, 1, NULL);
     assert_non_null(issued);
     itest_txn_id(txn, sizeof txn, "ghost", 2);
-    assert_int_equal(redeem(t, itest_code(issued, 0), ghost, txn, &a), 422);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, ghost, &a), 422);
     assert_string_equal(itest_error_code(a), "card_required");
     json_decref(a);
     itest_txn_id(txn, sizeof txn, "ghost", 3);
-    assert_int_equal(redeem(t, itest_code(issued, 0), NULL, txn, &a), 201);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 5000, txn, NULL, &a), 201);
     assert_int_equal(itest_int_of(a, "points"), 20);
     json_decref(a);
     json_decref(issued);

@@ -25,13 +25,6 @@
     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND"                 \
     " (query LIKE 'FETCH % FROM export' OR query LIKE 'DECLARE export%')"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* A client that reads the first bytes of the answer, then stops reading (the transfer is
  * paused: libcurl reads nothing more from the socket). */
 struct reader {
@@ -93,14 +86,14 @@ static long long export_sessions(void)
 
 static long long wait_for_sessions(long long want, double timeout_s, double *took)
 {
-    double from = now_s();
+    double from = itest_now_s();
     long long v = export_sessions();
-    while (v != want && now_s() - from < timeout_s) {
+    while (v != want && itest_now_s() - from < timeout_s) {
         struct timespec ts = {0, 100 * 1000 * 1000};
         nanosleep(&ts, NULL);
         v = export_sessions();
     }
-    *took = now_s() - from;
+    *took = itest_now_s() - from;
     return v;
 }
 
@@ -134,9 +127,9 @@ static void stalled_readers_give_back_slots_and_snapshots(void **state)
         curl_multi_add_handle(multi, c);
     }
     /* Drive the transfers until each has its first bytes (and is paused). */
-    double until = now_s() + 60;
+    double until = itest_now_s() + 60;
     int all = 0;
-    while (all < EXPORTS_MAX && now_s() < until) {
+    while (all < EXPORTS_MAX && itest_now_s() < until) {
         int running = 0;
         curl_multi_perform(multi, &running);
         curl_multi_poll(multi, NULL, 0, 100, NULL);

@@ -45,13 +45,6 @@ static int big_issue_count(void)
 #endif
 }
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void sleep_s(double s)
 {
     if (s <= 0)
@@ -94,12 +87,12 @@ static void *till_main(void *arg)
     if (itest_request(t->client, "POST", "/v1/checks", t->body, NULL, NULL) != 200)
         t->errors++;
     pthread_barrier_wait(&tills_ready);
-    double next = now_s();
+    double next = itest_now_s();
     while (!atomic_load(&tills_stop)) {
         next += TILL_EVERY_S;
-        sleep_s(next - now_s());
+        sleep_s(next - itest_now_s());
         long status = itest_request(t->client, "POST", "/v1/checks", t->body, NULL, NULL);
-        double done = now_s();
+        double done = itest_now_s();
         if (status != 200)
             t->errors++;
         if (t->n == t->cap) {
@@ -175,7 +168,7 @@ static void big_issue_leaves_every_worker_answering(void **state)
         assert_int_equal(pthread_create(&tills[i].thread, NULL, till_main, &tills[i]), 0);
     }
     pthread_barrier_wait(&tills_ready);
-    double base_from = now_s() + 0.5;
+    double base_from = itest_now_s() + 0.5;
     sleep_s(0.5 + BASELINE_S);
     int count = big_issue_count();
     char issue[64], path[96];
@@ -183,9 +176,9 @@ static void big_issue_leaves_every_worker_answering(void **state)
     snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", big);
     struct itest_client *m = itest_client_new("marketer");
     json_t *answer = NULL;
-    double from = now_s();
+    double from = itest_now_s();
     long status = itest_request(m, "POST", path, issue, &answer, NULL);
-    double to = now_s();
+    double to = itest_now_s();
     sleep_s(0.3);
     atomic_store(&tills_stop, true);
     unsigned errors = 0;
@@ -279,9 +272,9 @@ static void db_exec(PGconn *conn, const char *sql)
 /* Polls SQL (a count) until it equals WANT or TIMEOUT_S passes; returns the last value. */
 static long long wait_for_count(const char *sql, long long want, double timeout_s)
 {
-    double until = now_s() + timeout_s;
+    double until = itest_now_s() + timeout_s;
     long long v = itest_sql_number(sql, NULL);
-    while (v != want && now_s() < until) {
+    while (v != want && itest_now_s() < until) {
         sleep_s(0.05);
         v = itest_sql_number(sql, NULL);
     }
@@ -335,9 +328,9 @@ static void third_concurrent_issue_is_refused_and_leaves_nothing(void **state)
     char path[96];
     snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", c);
     json_t *answer = NULL;
-    double t0 = now_s();
+    double t0 = itest_now_s();
     long status = itest_request(m, "POST", path, "{\"count\":5}", &answer, NULL);
-    double took = now_s() - t0;
+    double took = itest_now_s() - t0;
     const char *message = json_string_value(json_object_get(answer, "message"));
     fprintf(stderr, "third issue: HTTP %ld in %.3f s: %s\n", status, took, message ? message : "");
     assert_int_equal(status, 503);
@@ -410,9 +403,9 @@ static void issue_beyond_the_serial_space_is_refused_before_anything_is_written(
     const char *bodies[] = {"{\"count\":101}", "{\"count\":1000000}"};
     for (size_t i = 0; i < 2; i++) {
         json_t *answer = NULL;
-        double t0 = now_s();
+        double t0 = itest_now_s();
         long status = itest_request(m, "POST", path, bodies[i], &answer, NULL);
-        double took = now_s() - t0;
+        double took = itest_now_s() - t0;
         const char *message = json_string_value(json_object_get(answer, "message"));
         fprintf(stderr, "%s near the end: HTTP %ld in %.3f s: %s\n", bodies[i], status, took,
                 message ? message : "");

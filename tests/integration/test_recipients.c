@@ -186,9 +186,12 @@ static void holdout_draws_exactly_the_same_thousand_and_measures_the_lift(void *
     assert_string_equal(held, want);
     free(want);
     /* No held-out card has a coupon; every mailed card has exactly one, bound to it. */
-    assert_int_equal(num1("SELECT count(*) FROM recipient_holdout h JOIN coupons c"
-                          " ON c.card_serial = h.card_serial AND c.campaign_id = h.campaign_id"
-                          " WHERE h.campaign_id = $1::bigint",
+    /* (The held-out cards are read once, then the coupons are scanned once: as a join, a
+     * planner that expects one held-out row of a new campaign may scan all coupons once per
+     * held-out card, minutes in a test database holding millions of coupons.) */
+    assert_int_equal(num1("SELECT count(*) FROM coupons c WHERE c.campaign_id = $1::bigint"
+                          " AND c.card_serial = ANY (ARRAY(SELECT h.card_serial"
+                          "  FROM recipient_holdout h WHERE h.campaign_id = $1::bigint))",
                           campaign),
                      0);
     assert_int_equal(num1("SELECT count(DISTINCT card_serial) FROM coupons"

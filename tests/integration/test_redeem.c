@@ -30,27 +30,13 @@ static const char *uniq(const char *base)
 }
 #define RACE_CODES 200
 
-static long redeem(struct itest_client *c, const char *code, long basket, const char *txn,
-                   const char *card, json_t **answer)
-{
-    json_t *body =
-        json_pack("{s:s, s:i, s:s}", "code", code, "basket_cents", (int)basket, "txn_id", txn);
-    if (card != NULL)
-        json_object_set_new(body, "card", json_string(card));
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    long status = itest_request(c, "POST", "/v1/redemptions", text, answer, NULL);
-    free(text);
-    return status;
-}
-
 static void expect_refusal(struct itest_client *c, const char *code, long basket, long status,
                            const char *machine)
 {
     json_t *a = NULL;
     char txn[64];
     snprintf(txn, sizeof txn, "refuse-%d-%ld", (int)getpid(), random());
-    long got = redeem(c, code, basket, txn, NULL, &a);
+    long got = itest_redeem(c, code, basket, txn, NULL, &a);
     if (got != status || strcmp(itest_error_code(a), machine) != 0)
         fprintf(stderr, "expected %ld %s, got %ld %s\n", status, machine, got, itest_error_code(a));
     assert_int_equal(got, status);
@@ -84,7 +70,7 @@ static void *race_thread(void *arg)
         snprintf(txn, sizeof txn, "race-%d-%d-%d", (int)getpid(), k, me->id);
         pthread_barrier_wait(&race->barrier);
         json_t *a = NULL;
-        long status = redeem(c, itest_code(race->issued, (size_t)k), 5000, txn, NULL, &a);
+        long status = itest_redeem(c, itest_code(race->issued, (size_t)k), 5000, txn, NULL, &a);
         pthread_mutex_lock(&race->lock);
         if (status == 201)
             race->success[k]++;
@@ -177,7 +163,7 @@ static void redeem_same_txn_same_body_replays_first_answer(void **state)
     char *first = NULL;
     for (int i = 0; i < 10; i++) {
         json_t *a = NULL;
-        long status = redeem(t, itest_code(issued, 0), 1234, txn, NULL, &a);
+        long status = itest_redeem(t, itest_code(issued, 0), 1234, txn, NULL, &a);
         assert_int_equal(status, i == 0 ? 201 : 200);
         char *text = json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS);
         if (first == NULL)
@@ -193,12 +179,12 @@ static void redeem_same_txn_same_body_replays_first_answer(void **state)
                      1);
     /* The same txn_id with another body is a conflict. */
     json_t *a = NULL;
-    assert_int_equal(redeem(t, itest_code(issued, 0), 9999, txn, NULL, &a), 409);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 9999, txn, NULL, &a), 409);
     assert_string_equal(itest_error_code(a), "conflict");
     json_decref(a);
     /* Another txn for the same code: already redeemed, with when and where. */
     snprintf(txn, sizeof txn, "replay2-%d", (int)getpid());
-    assert_int_equal(redeem(t, itest_code(issued, 0), 1234, txn, NULL, &a), 409);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 1234, txn, NULL, &a), 409);
     assert_string_equal(itest_error_code(a), "already_redeemed");
     assert_non_null(json_string_value(json_object_get(a, "redeemed_at")));
     assert_int_equal(json_integer_value(json_object_get(a, "store")), 1);
@@ -230,7 +216,7 @@ static void *limit_thread(void *arg)
     snprintf(txn, sizeof txn, "limit-%d-%s-%d", (int)getpid(), me->run->expect_code, me->id);
     pthread_barrier_wait(&me->run->barrier);
     json_t *a = NULL;
-    long status = redeem(c, me->run->codes[me->id], 5000, txn, NULL, &a);
+    long status = itest_redeem(c, me->run->codes[me->id], 5000, txn, NULL, &a);
     pthread_mutex_lock(&me->run->lock);
     if (status == 201)
         me->run->success++;
@@ -315,7 +301,7 @@ static void refusals_carry_their_machine_codes(void **state)
     expect_refusal(t, itest_code(d, 0), 1999, 422, "below_minimum");
     /* Amount offers are capped at the basket: 500 off a basket of 2000. */
     json_t *ans = NULL;
-    assert_int_equal(redeem(t, itest_code(d, 0), 2000, uniq("min-ok-1"), NULL, &ans), 201);
+    assert_int_equal(itest_redeem(t, itest_code(d, 0), 2000, uniq("min-ok-1"), NULL, &ans), 201);
     assert_int_equal(json_integer_value(json_object_get(ans, "discount_cents")), 500);
     json_decref(ans);
     expect_refusal(t, "not a code at all", 100, 400, "malformed_code");
@@ -373,8 +359,8 @@ static void check_changes_nothing_and_predicts_the_redeem(void **state)
         json_decref(a);
     }
     json_t *a = NULL;
-    assert_int_equal(redeem(t, itest_code(issued, 0), 1235, uniq("check-then-redeem"), NULL, &a),
-                     201);
+    assert_int_equal(
+        itest_redeem(t, itest_code(issued, 0), 1235, uniq("check-then-redeem"), NULL, &a), 201);
     assert_int_equal(json_integer_value(json_object_get(a, "discount_cents")), 124);
     json_decref(a);
     assert_int_equal(itest_request(t, "POST", "/v1/checks", body, &a, NULL), 200);
@@ -392,7 +378,7 @@ static void void_gives_the_coupon_back_once_and_only_in_its_store(void **state)
     json_t *issued = itest_issue(campaign, 1, NULL);
     struct itest_client *t1 = itest_client_new("terminal-1"), *t2 = itest_client_new("terminal-2");
     json_t *a = NULL;
-    assert_int_equal(redeem(t1, itest_code(issued, 0), 1000, uniq("void-1"), NULL, &a), 201);
+    assert_int_equal(itest_redeem(t1, itest_code(issued, 0), 1000, uniq("void-1"), NULL, &a), 201);
     long long id = json_integer_value(json_object_get(a, "redemption_id"));
     json_decref(a);
     char path[96];
@@ -422,13 +408,13 @@ static void void_gives_the_coupon_back_once_and_only_in_its_store(void **state)
     json_decref(a); /* already voided */
     /* A till retrying the voided redemption's txn learns of the void, with both ids, and
      * gets no discount: 409 voided. */
-    assert_int_equal(redeem(t1, itest_code(issued, 0), 1000, uniq("void-1"), NULL, &a), 409);
+    assert_int_equal(itest_redeem(t1, itest_code(issued, 0), 1000, uniq("void-1"), NULL, &a), 409);
     assert_string_equal(itest_error_code(a), "voided");
     assert_int_equal(json_integer_value(json_object_get(a, "redemption_id")), id);
     assert_int_equal(json_integer_value(json_object_get(a, "void_id")), void_id);
     assert_null(json_object_get(a, "discount_cents"));
     json_decref(a);
-    assert_int_equal(redeem(t1, itest_code(issued, 0), 1000, uniq("void-2"), NULL, &a), 201);
+    assert_int_equal(itest_redeem(t1, itest_code(issued, 0), 1000, uniq("void-2"), NULL, &a), 201);
     json_decref(a); /* the coupon is usable again */
     char idtext[32];
     snprintf(idtext, sizeof idtext, "%lld", campaign);
@@ -460,7 +446,8 @@ static void multiplying_points_offer_credits_the_card_factor_minus_one_times(voi
     assert_non_null(card_code);
     json_t *a = NULL;
     /* 42.50 EUR earns 42 points at the default rate; 3x adds 2 x 42 = 84. */
-    assert_int_equal(redeem(t, itest_code(issued, 0), 4250, uniq("multiply"), card_code, &a), 201);
+    assert_int_equal(itest_redeem(t, itest_code(issued, 0), 4250, uniq("multiply"), card_code, &a),
+                     201);
     assert_int_equal(json_integer_value(json_object_get(a, "points")), 84);
     assert_int_equal(json_integer_value(json_object_get(a, "discount_cents")), 0);
     json_decref(a);

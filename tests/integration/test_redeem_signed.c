@@ -57,22 +57,12 @@ static void check_is_forged(struct itest_client *t, const char *text)
 }
 
 /* POSTs /v1/redemptions with TEXT under a new txn_id; returns the status, *A the answer. */
-static long redeem(struct itest_client *t, const char *text, const char *txn, json_t **a)
-{
-    json_t *body = json_pack("{s:s, s:i, s:s}", "code", text, "basket_cents", 5000, "txn_id", txn);
-    char *b = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    long status = itest_request(t, "POST", "/v1/redemptions", b, a, NULL);
-    free(b);
-    return status;
-}
-
 static void redeem_is_forged(struct itest_client *t, const char *text, int n)
 {
     char txn[64];
     itest_txn_id(txn, sizeof txn, "signed-forged", n);
     json_t *a = NULL;
-    long status = redeem(t, text, txn, &a);
+    long status = itest_redeem(t, text, 5000, txn, NULL, &a);
     if (status != 422)
         fprintf(stderr, "a forged signed form was answered %ld %s\n", status, itest_error_code(a));
     assert_int_equal(status, 422);
@@ -132,7 +122,7 @@ static void altered_signed_coupon_is_forged_in_checks_and_redemptions(void **sta
     json_t *a = NULL;
     char txn[64];
     itest_txn_id(txn, sizeof txn, "signed-genuine", 0);
-    assert_int_equal(redeem(t, genuine, txn, &a), 201);
+    assert_int_equal(itest_redeem(t, genuine, 5000, txn, NULL, &a), 201);
     assert_int_equal(json_integer_value(json_object_get(a, "discount_cents")), 100);
     json_decref(a);
     itest_client_free(t);

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "coupon/code.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "coupon/code.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 struct tmpdir {

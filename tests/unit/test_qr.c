@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "coupon/code.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 #include "coupon/qr.h"
 

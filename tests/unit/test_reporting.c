@@ -13,10 +13,10 @@
 
 #include <cmocka.h>
 
-#include "../../service/analytics.h"
-#include "../../service/csv.h"
-#include "../../service/json_fields.h"
-#include "../../service/recipients.h"
+#include "analytics.h"
+#include "csv.h"
+#include "json_fields.h"
+#include "recipients.h"
 
 static void csv_quotes_text_and_follows_the_style(void **state)
 {
@@ -174,27 +174,27 @@ static void the_holdout_is_exactly_its_share_and_the_same_in_any_order(void **st
 static void dates_and_percentages_are_read_strictly(void **state)
 {
     (void)state;
-    assert_int_equal(json_date_check("2024-02-29"), 0);
-    assert_int_equal(json_date_check("2023-02-29"), -1);
-    assert_int_equal(json_date_check("2026-13-01"), -1);
-    assert_int_equal(json_date_check("2026-1-01"), -1);
-    assert_int_equal(json_date_check("1969-12-31"), -1);
+    assert_int_equal(jin_date_check("2024-02-29"), 0);
+    assert_int_equal(jin_date_check("2023-02-29"), -1);
+    assert_int_equal(jin_date_check("2026-13-01"), -1);
+    assert_int_equal(jin_date_check("2026-1-01"), -1);
+    assert_int_equal(jin_date_check("1969-12-31"), -1);
     json_t *o =
         json_loads("{\"a\":35.5,\"b\":100,\"c\":100.01,\"d\":33.333,\"e\":\"5\",\"f\":0}", 0, NULL);
     int64_t v = -1;
     char detail[160];
-    assert_int_equal(json_pct_field(o, "a", true, 100, &v, detail, sizeof detail), 1);
+    assert_int_equal(jin_pct_field(o, "a", true, 100, &v, detail, sizeof detail), 1);
     assert_int_equal(v, 3550);
-    assert_int_equal(json_pct_field(o, "b", true, 100, &v, detail, sizeof detail), 1);
+    assert_int_equal(jin_pct_field(o, "b", true, 100, &v, detail, sizeof detail), 1);
     assert_int_equal(v, 10000);
-    assert_int_equal(json_pct_field(o, "c", true, 100, &v, detail, sizeof detail), -1);
-    assert_int_equal(json_pct_field(o, "d", true, 100, &v, detail, sizeof detail), -1);
-    assert_int_equal(json_pct_field(o, "e", true, 100, &v, detail, sizeof detail), -1);
-    assert_int_equal(json_pct_field(o, "f", true, 100, &v, detail, sizeof detail), 1);
-    assert_int_equal(json_pct_field(o, "g", false, 100, &v, detail, sizeof detail), 0);
+    assert_int_equal(jin_pct_field(o, "c", true, 100, &v, detail, sizeof detail), -1);
+    assert_int_equal(jin_pct_field(o, "d", true, 100, &v, detail, sizeof detail), -1);
+    assert_int_equal(jin_pct_field(o, "e", true, 100, &v, detail, sizeof detail), -1);
+    assert_int_equal(jin_pct_field(o, "f", true, 100, &v, detail, sizeof detail), 1);
+    assert_int_equal(jin_pct_field(o, "g", false, 100, &v, detail, sizeof detail), 0);
     json_decref(o);
     char buf[24];
-    json_pct_format(3550, buf, sizeof buf);
+    jin_pct_format(3550, buf, sizeof buf);
     assert_string_equal(buf, "35.50");
 }
 

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../../service/stats.h"
+#include "stats.h"
 
 /* |GOT - WANT| within 1e-4 of WANT (or 1e-9 absolute, for values near 0). */
 static void assert_close(double got, double want, const char *what)

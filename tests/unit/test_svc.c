@@ -1,5 +1,6 @@
-/* Unit tests for the service's pure parts: configuration precedence, listen addresses,
- * RFC 3339 times, strict JSON fields and the error registry. */
+/* Unit tests for the service's pure parts: configuration precedence and options, log levels,
+ * listen addresses, strict JSON fields and the error registry (RFC 3339 times:
+ * test_rfc3339.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -7,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "../../service/config.h"
-#include "../../service/json_in.h"
+#include "config.h"
+#include "json_in.h"
+#include "log.h"
 #include "coupon/err.h"
 
 static void flags_win_over_environment_and_environment_over_file(void **state)
@@ -61,6 +64,103 @@ static void bad_configuration_is_refused_with_a_reason(void **state)
     svc_config_free(NULL);
 }
 
+static void options_are_read_with_getopt_long(void **state)
+{
+    (void)state;
+    char err[256];
+    unsetenv("COUPOND_LISTEN");
+    unsetenv("COUPOND_DB");
+    char *a1[] = {"coupond", "migrate",     "--db=dbname=x", "--threads",
+                  "7",       "--log-level", "warn",          NULL};
+    struct svc_config *c = svc_config_new(7, a1, err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->command, "migrate");
+    assert_string_equal(c->db, "dbname=x");
+    assert_int_equal(c->threads, 7);
+    assert_int_equal(c->log_level, LOGL_WARN);
+    svc_config_free(c);
+    char *a2[] = {"coupond", NULL};
+    c = svc_config_new(1, a2, err, sizeof err);
+    assert_non_null(c);
+    assert_string_equal(c->command, "serve");
+    assert_int_equal(c->log_level, LOGL_INFO);
+    svc_config_free(c);
+    const char *help[][2] = {
+        {"-h", "help"}, {"--help", "help"}, {"-V", "version"}, {"--version", "version"}};
+    for (size_t i = 0; i < 4; i++) {
+        char *a[] = {"coupond", "--db", "dbname=y", (char *)help[i][0], NULL};
+        c = svc_config_new(4, a, err, sizeof err);
+        assert_non_null(c);
+        assert_string_equal(c->command, help[i][1]);
+        svc_config_free(c);
+    }
+    char *b1[] = {"coupond", "--log-level", "loud", NULL};
+    assert_null(svc_config_new(3, b1, err, sizeof err));
+    assert_non_null(strstr(err, "log-level"));
+    char *b2[] = {"coupond", "--db", NULL};
+    assert_null(svc_config_new(2, b2, err, sizeof err));
+    assert_non_null(strstr(err, "--db"));
+    char *b3[] = {"coupond", "serve", "stray", NULL};
+    assert_null(svc_config_new(3, b3, err, sizeof err));
+    assert_non_null(strstr(err, "stray"));
+}
+
+static void the_config_file_takes_every_option_by_its_name(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-conf-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char *text = "log-level = debug\nno-crl = yes\nmax-issues = 5\nkeys = /k\n";
+    assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    char err[256];
+    char *a1[] = {"coupond", "--config", path, NULL};
+    struct svc_config *c = svc_config_new(3, a1, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(c->log_level, LOGL_DEBUG);
+    assert_true(c->no_crl);
+    assert_int_equal(c->max_issues, 5);
+    assert_string_equal(c->keys_dir, "/k");
+    svc_config_free(c);
+    fd = open(path, O_WRONLY | O_TRUNC);
+    const char *bad = "threads = 2\nconfig = /other\n";
+    assert_int_equal(write(fd, bad, strlen(bad)), (ssize_t)strlen(bad));
+    close(fd);
+    assert_null(svc_config_new(3, a1, err, sizeof err));
+    assert_non_null(strstr(err, ":2: config may not name another file"));
+    unlink(path);
+}
+
+static void log_level_drops_records_below_it(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/coupond-log-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    int saved = dup(STDERR_FILENO);
+    dup2(fd, STDERR_FILENO);
+    log_set_level(LOGL_WARN);
+    log_msg(LOGL_INFO, "an info record");
+    log_msg(LOGL_WARN, "a warning");
+    log_set_level(LOGL_DEBUG);
+    log_msg(LOGL_DEBUG, "a debug record");
+    log_set_level(LOGL_INFO);
+    log_msg(LOGL_DEBUG, "another debug record");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    char buf[1024];
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    close(fd);
+    unlink(path);
+    assert_true(n > 0);
+    buf[n] = '\0';
+    assert_null(strstr(buf, "an info record"));
+    assert_non_null(strstr(buf, " warn a warning\n"));
+    assert_non_null(strstr(buf, " debug a debug record\n"));
+    assert_null(strstr(buf, "another debug record"));
+}
+
 static void listen_addresses(void **state)
 {
     (void)state;
@@ -77,50 +177,26 @@ static void listen_addresses(void **state)
     free(host);
 }
 
-static void rfc3339_times(void **state)
-{
-    (void)state;
-    int64_t t = 0;
-    assert_int_equal(rfc3339_parse("1970-01-01T00:00:00Z", &t), 0);
-    assert_int_equal(t, 0);
-    assert_int_equal(rfc3339_parse("2026-11-22T10:00:00Z", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2026-11-22T11:00:00+01:00", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2026-11-22T10:00:00.123Z", &t), 0);
-    assert_int_equal(t, 1795341600);
-    assert_int_equal(rfc3339_parse("2024-02-29T00:00:00Z", &t), 0);
-    const char *bad[] = {"2023-02-29T00:00:00Z",     "2026-13-01T00:00:00Z",
-                         "2026-11-22 10:00:00Z",     "2026-11-22T10:00:00",
-                         "2026-11-22T24:00:00Z",     "yesterday",
-                         "2026-11-22T10:00:00Zjunk", ""};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_int_equal(rfc3339_parse(bad[i], &t), -1);
-    char buf[32];
-    rfc3339_format(1795341600, buf, sizeof buf);
-    assert_string_equal(buf, "2026-11-22T10:00:00Z");
-}
-
 static void strict_json_fields(void **state)
 {
     (void)state;
     json_t *o = json_loads("{\"n\":5,\"s\":\"abc\",\"f\":1.5,\"x\":true}", 0, NULL);
     static const char *const allowed[] = {"n", "s", "f", NULL};
-    assert_string_equal(json_unknown_key(o, allowed), "x");
+    assert_string_equal(jin_unknown_key(o, allowed), "x");
     char detail[128];
     int64_t n = 0;
-    assert_int_equal(json_int_field(o, "n", true, 1, 10, &n, detail, sizeof detail), 1);
+    assert_int_equal(jin_int_field(o, "n", true, 1, 10, &n, detail, sizeof detail), 1);
     assert_int_equal(n, 5);
-    assert_int_equal(json_int_field(o, "n", true, 6, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "n", true, 6, 10, &n, detail, sizeof detail), -1);
     assert_non_null(strstr(detail, "'n'"));
-    assert_int_equal(json_int_field(o, "f", true, 0, 10, &n, detail, sizeof detail), -1);
-    assert_int_equal(json_int_field(o, "s", true, 0, 10, &n, detail, sizeof detail), -1);
-    assert_int_equal(json_int_field(o, "missing", false, 0, 10, &n, detail, sizeof detail), 0);
-    assert_int_equal(json_int_field(o, "missing", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "f", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "s", true, 0, 10, &n, detail, sizeof detail), -1);
+    assert_int_equal(jin_int_field(o, "missing", false, 0, 10, &n, detail, sizeof detail), 0);
+    assert_int_equal(jin_int_field(o, "missing", true, 0, 10, &n, detail, sizeof detail), -1);
     const char *s = NULL;
-    assert_int_equal(json_str_field(o, "s", true, 3, &s, detail, sizeof detail), 1);
+    assert_int_equal(jin_str_field(o, "s", true, 3, &s, detail, sizeof detail), 1);
     assert_string_equal(s, "abc");
-    assert_int_equal(json_str_field(o, "s", true, 2, &s, detail, sizeof detail), -1);
+    assert_int_equal(jin_str_field(o, "s", true, 2, &s, detail, sizeof detail), -1);
     json_decref(o);
 }
 
@@ -155,8 +231,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(flags_win_over_environment_and_environment_over_file),
         cmocka_unit_test(bad_configuration_is_refused_with_a_reason),
+        cmocka_unit_test(options_are_read_with_getopt_long),
+        cmocka_unit_test(the_config_file_takes_every_option_by_its_name),
+        cmocka_unit_test(log_level_drops_records_below_it),
         cmocka_unit_test(listen_addresses),
-        cmocka_unit_test(rfc3339_times),
         cmocka_unit_test(strict_json_fields),
         cmocka_unit_test(every_error_has_a_code_a_status_and_a_sentence),
     };

@@ -11,10 +11,10 @@
 
 #include <cmocka.h>
 
-#include "../../service/config.h"
-#include "../../service/crl.h"
-#include "../../service/log.h"
-#include "../../service/log_scrub.h"
+#include "config.h"
+#include "crl.h"
+#include "log.h"
+#include "log_scrub.h"
 #include "../fuzz/crl_vectors.h"
 
 static const char *scrub(const char *in)

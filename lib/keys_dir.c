@@ -14,6 +14,8 @@
 
 #include <sodium.h>
 
+#include "coupon/file.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 #include "keys_internal.h"
 
@@ -185,68 +187,20 @@ enum cpn_err cpn_keyring_load_dir(struct cpn_keyring *keys, const char *dir)
     return err;
 }
 
-/* Writes HEX (+ newline) to DIR/NAME with MODE via a temporary file that is
- * synced first. EXCLUSIVE: link it into place, failing with
- * CPN_ERR_CONFLICT if NAME exists; otherwise rename over NAME. */
+/* Writes HEX (+ newline) to DIR/NAME with MODE, atomically (cpn_file_replace). EXCLUSIVE:
+ * link it into place, failing with CPN_ERR_CONFLICT if NAME exists; otherwise replace NAME. */
 static enum cpn_err write_key_file(const char *dir, const char *name, const char *hex, mode_t mode,
                                    bool exclusive)
 {
-    char path[PATH_MAX], tmp[PATH_MAX], tmp_name[NAME_MAX];
     char line[2 * 32 + 2];
     size_t len = strlen(hex);
-    enum cpn_err err = CPN_OK;
-    int fd, n;
 
     if (len + 1 >= sizeof line)
         return CPN_ERR_INTERNAL;
     memcpy(line, hex, len);
     line[len++] = '\n';
-    n = snprintf(tmp_name, sizeof tmp_name, ".tmp-%ld-%08x-%s", (long)getpid(),
-                 (unsigned)randombytes_random(), name);
-    if (n < 0 || (size_t)n >= sizeof tmp_name ||
-        join_path(path, sizeof path, dir, name) != CPN_OK ||
-        join_path(tmp, sizeof tmp, dir, tmp_name) != CPN_OK)
-        return CPN_ERR_IO;
-    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    if (fd < 0)
-        return CPN_ERR_IO;
-    if (fchmod(fd, mode) != 0)
-        err = CPN_ERR_IO;
-    for (size_t off = 0; err == CPN_OK && off < len;) {
-        ssize_t w = write(fd, line + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            err = CPN_ERR_IO;
-        else
-            off += (size_t)w;
-    }
-    if (err == CPN_OK && fsync(fd) != 0)
-        err = CPN_ERR_IO;
-    if (close(fd) != 0 && err == CPN_OK)
-        err = CPN_ERR_IO;
+    enum cpn_err err = cpn_file_replace(dir, name, line, len, mode, exclusive);
     sodium_memzero(line, sizeof line);
-    if (err == CPN_OK && exclusive && link(tmp, path) != 0)
-        err = errno == EEXIST ? CPN_ERR_CONFLICT : CPN_ERR_IO;
-    if (err == CPN_OK && !exclusive && rename(tmp, path) != 0)
-        err = CPN_ERR_IO;
-    if (exclusive || err != CPN_OK)
-        unlink(tmp);
-    return err;
-}
-
-/* Syncs directory DIR, so the names linked or renamed into it last. Returns CPN_OK or
- * CPN_ERR_IO. */
-static enum cpn_err sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    enum cpn_err err = CPN_OK;
-
-    if (fd < 0)
-        return CPN_ERR_IO;
-    if (fsync(fd) != 0)
-        err = CPN_ERR_IO;
-    close(fd);
     return err;
 }
 
@@ -333,8 +287,6 @@ enum cpn_err cpn_keygen(const char *dir, unsigned *new_id)
         cpn_hex_encode(mac, sizeof mac, hex);
         err = write_key_file(dir, name, hex, 0600, true);
     }
-    if (err == CPN_OK)
-        err = sync_dir(dir);
     sodium_memzero(seed, sizeof seed);
     sodium_memzero(mac, sizeof mac);
     sodium_memzero(sk, sizeof sk);
@@ -365,7 +317,5 @@ enum cpn_err cpn_keyring_save_public_dir(const struct cpn_keyring *keys, const c
         snprintf(name, sizeof name, "retired-%u", id);
         err = write_key_file(dir, name, "", 0644, false);
     }
-    if (err == CPN_OK)
-        err = sync_dir(dir);
     return err;
 }

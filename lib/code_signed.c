@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "base32.h"
+#include "code_signed.h"
 #include "coupon/code.h"
 #include "coupon/keys.h"
 

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# style_gate_fails_on_a_misformatted_file_or_a_banned_call: scripts/check passes on a copy of
+# the source tree as it is; in the copy, a file that clang-format would change makes it fail
+# (naming the file), and so does a sprintf call, a prototype without its contract comment, and
+# a declaration in a header that does not name the file defining it. The tree itself is never
+# touched.
+set -euo pipefail
+src=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+copy="$work/tree"
+mkdir -p "$copy"
+# The parts scripts/check reads (no build trees, no var/).
+(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ \
+  .clang-format scripts include lib service pos-client tests) | (cd "$copy" && tar xf -)
+
+# run: scripts/check of the copy; sets OUT and RC.
+run() {
+  RC=0
+  OUT=$("$copy/scripts/check" 2>&1) || RC=$?
+}
+
+run
+if [ "$RC" -ne 0 ]; then
+  printf '%s\n' "$OUT" >&2
+  echo "FAIL: scripts/check fails on the unchanged tree" >&2
+  exit 1
+fi
+echo "ok: the tree as it is passes"
+
+# Four breakages at once (each check runs whatever the others found; each must name its own).
+printf '\nstatic int   misformatted (void) { return 1 ; }\n' >>"$copy/service/log.c"
+printf '\nvoid pos_check_gate_probe(char *out);\n\n/* A banned call. */\nvoid pos_check_gate_probe(char *out)\n{\n    sprintf(out, "%%d", 1);\n}\n' \
+  >>"$copy/pos-client/money.c"
+sed -i 's|^#endif|void log_uncommented(void);\n\n/* Declared here, defined in metrics.c: a header that lies about its file. */\nchar *metrics_render(void);\n\n#endif|' \
+  "$copy/service/log.h"
+run
+status=0
+check() { # check WHAT PATTERN
+  if grep -qF -- "$2" <<<"$OUT"; then echo "ok: $1"; else echo "FAIL: $1: no '$2'" >&2; status=1; fi
+}
+[ "$RC" -eq 1 ] && echo "ok: scripts/check exits 1" || { echo "FAIL: scripts/check exited $RC, not 1" >&2; status=1; }
+check "a misformatted file fails clang-format" "service/log.c:"
+check "a sprintf call fails the banned-call check" "pos-client/money.c:"
+check "a sprintf call is named" "sprintf() is banned"
+check "a prototype without its contract comment fails" "log_uncommented has no contract comment"
+check "a declaration whose header does not name its file fails" \
+  "metrics_render is defined in service/metrics.c"
+[ "$status" -eq 0 ] || printf '%s\n' "$OUT" >&2
+exit "$status"
