@@ -4,7 +4,6 @@
  * when the cashier leaves the till mode with a partly booked basket, what stays booked. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "cashier_internal.h"
 #include "i18n.h"

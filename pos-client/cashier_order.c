@@ -3,8 +3,6 @@
  * then 15 % of the rest, never 30 % of the whole), previewed by the till and said to the cashier
  * before paying; the coupons are redeemed in that order at pay. */
 #include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
 
 #include "cashier_internal.h"
 #include "i18n.h"

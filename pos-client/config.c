@@ -2,7 +2,6 @@
  * variables, then checks that what the till needs to talk to coupond is there. */
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "coupon/hex.h"
 #include "keys.h"
 #include "state.h"
 

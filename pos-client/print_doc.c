@@ -1,6 +1,5 @@
 /* The printed document: lines (wrapped to the paper's width, counted in characters, not bytes),
  * rules and QR codes, and its plain-text form. */
-#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>

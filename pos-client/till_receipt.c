@@ -1,7 +1,6 @@
 /* The receipt code of a purchase without a bonus card: signed by the service (store, terminal,
  * txn, basket, time), printed on the receipt, so that the customer's card can be credited with
  * the purchase's points later (POST /v1/cards/{card}/credit-receipt, at any till). */
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 

@@ -4,7 +4,6 @@
  * the customer got it. A journal whose chain does not hold is never sent from: an operator looks
  * at it first. */
 #include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>

@@ -19,6 +19,7 @@
 
 #include "../../pos-client/scan.h" /* by path: service/ is on the path too */
 #include "../../pos-client/till.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 static char tmpdir[] = "/tmp/test_pos_till.XXXXXX";

@@ -25,6 +25,7 @@
 #include "../../pos-client/contact.h" /* by path: service/ is on the path too */
 #include "../../pos-client/journal_file.h"
 #include "../../pos-client/till.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 static char tmpdir[] = "/tmp/test_pos_till_offline.XXXXXX";
