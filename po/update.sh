@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # po/update.sh: remakes po/pos-client.pot from pos-client/*.c with xgettext (the keywords of
-# pos-client/i18n.h: _, N_, P_) and merges it into each po/LANG.po with msgmerge, so that a
+# pos-client/pos/i18n.h: _, N_, P_) and merges it into each po/LANG.po with msgmerge, so that a
 # translator sees the new and changed sentences (untranslated, or "fuzzy"). Run it after
 # changing a sentence in pos-client; then translate, and po/check.sh (a test) passes again.
 set -euo pipefail

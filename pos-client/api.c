@@ -9,9 +9,9 @@
 
 #include <curl/curl.h>
 
-#include "api.h"
-#include "i18n.h"
-#include "version.h"
+#include "pos/api.h"
+#include "pos/i18n.h"
+#include "pos/version.h"
 
 #define MESSAGE_SIZE 512
 #define DETAIL_SIZE  (CURL_ERROR_SIZE + 128)

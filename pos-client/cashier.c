@@ -9,8 +9,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
 
 void pos_cashier_say(struct pos_cashier_session *s, const char *fmt, ...)
 {

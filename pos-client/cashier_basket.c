@@ -4,9 +4,9 @@
 #include <inttypes.h>
 #include <string.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
-#include "money.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Why a kept coupon is not valid yet. */
 static const char WAITING_FOR_CARD[] = "card";

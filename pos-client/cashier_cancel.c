@@ -5,8 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
 
 /* For cancel: learns how a call that got no answer ended by sending it again (under its own txn
  * id: the service answers it once). R is the new attempt's result. Returns true when

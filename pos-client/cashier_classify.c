@@ -4,9 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cashier.h"
-#include "i18n.h"
-#include "money.h"
+#include "pos/cashier.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Copies LINE into BUF (SIZE bytes) without white space around it. Returns false when it does
  * not fit. */

@@ -4,9 +4,9 @@
  * before paying; the coupons are redeemed in that order at pay. */
 #include <inttypes.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
-#include "money.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* How a coupon of the basket counts in the order. */
 enum rank {

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
-#include "money.h"
-#include "receipt_out.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/receipt_out.h"
 
 /* Says, for a call at pay that failed with R, what the cashier does now: for one that got no
  * definite answer, pay again (the same call under the same txn); for one that was not booked,

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "cashier_internal.h"
-#include "i18n.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
 
 void pos_cashier_remember(bool *pending, char txn[POS_TXN_ID_SIZE], const struct pos_result *r)
 {

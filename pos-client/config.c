@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "i18n.h"
-#include "money.h"
+#include "pos/config.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Where a value comes from, for messages: "FILE:LINE" or an environment variable's name. */
 #define ORIGIN_SIZE 256

@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escpos.h"
+#include "pos/escpos.h"
 
 #define ESC 0x1b
 #define GS  0x1d

@@ -4,7 +4,7 @@
 #include <locale.h>
 #include <string.h>
 
-#include "i18n.h"
+#include "pos/i18n.h"
 
 #ifndef POS_LOCALEDIR
 #define POS_LOCALEDIR "/usr/share/locale"

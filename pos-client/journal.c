@@ -49,8 +49,8 @@
 #include <string.h>
 #include <sys/random.h>
 
-#include "journal.h"
-#include "journal_chain.h"
+#include "pos/journal.h"
+#include "pos/journal_chain.h"
 
 bool pos_journal_txn_id_valid(const char *id)
 {

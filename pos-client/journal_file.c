@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal_chain.h"
-#include "journal_file.h"
-#include "journal_head.h"
+#include "pos/journal_chain.h"
+#include "pos/journal_file.h"
+#include "pos/journal_head.h"
 
 /* Opens and locks (flock HOW: LOCK_SH or LOCK_EX) the journal's lock file in STATE_DIR, which
  * must exist. Returns the descriptor (closing it unlocks), or -1 with errno set. */

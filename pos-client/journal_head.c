@@ -7,8 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "journal_chain.h"
-#include "journal_head.h"
+#include "pos/journal_chain.h"
+#include "pos/journal_head.h"
 
 /* "n=" + 20 digits + " h=" + 64 hex digits + "\n". */
 #define HEAD_LEN (2 + 20 + 3 + POS_HASH_HEX + 1)

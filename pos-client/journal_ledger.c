@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal_file.h"
-#include "journal_ledger.h"
+#include "pos/journal_file.h"
+#include "pos/journal_ledger.h"
 
 /* The FNV-1a hash of S. */
 static size_t hash_of(const char *s)

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "journal.h"
-#include "journal_chain.h"
+#include "pos/i18n.h"
+#include "pos/journal.h"
+#include "pos/journal_chain.h"
 
 /* Splits LINE (NUL-terminated, no newline) in place at tabs into at most MAX fields; the rest
  * of the line stays in the last one. Returns the number of fields. */

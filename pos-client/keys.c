@@ -10,8 +10,8 @@
 #include <sys/stat.h>
 
 #include "coupon/hex.h"
-#include "keys.h"
-#include "state.h"
+#include "pos/keys.h"
+#include "pos/state.h"
 
 /* Returns true when S is a non-empty string of hex digits. */
 static bool is_hex(const char *s)

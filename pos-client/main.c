@@ -11,10 +11,10 @@
 
 #include <curl/curl.h>
 
-#include "api.h"
-#include "i18n.h"
-#include "main_cmd.h"
-#include "version.h"
+#include "pos/api.h"
+#include "pos/i18n.h"
+#include "pos/main_cmd.h"
+#include "pos/version.h"
 
 /* A command: NAME and ARGS for the help, what it does (a msgid), and RUN, which gets the
  * arguments from the command name on and returns an exit status. */

@@ -6,11 +6,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cashier.h"
-#include "i18n.h"
-#include "main_cmd.h"
-#include "money.h"
-#include "receipt_out.h"
+#include "pos/cashier.h"
+#include "pos/i18n.h"
+#include "pos/main_cmd.h"
+#include "pos/money.h"
+#include "pos/receipt_out.h"
 
 bool pos_main_parse_args(const char *name, int argc, char **argv, const char *allowed, int max_pos,
                          struct args *a)

@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "main_cmd.h"
+#include "pos/i18n.h"
+#include "pos/main_cmd.h"
 
 int pos_cmd_retry(struct ctx *ctx, int argc, char **argv)
 {

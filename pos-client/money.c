@@ -2,8 +2,8 @@
  * for overflow and no floating point. */
 #include <stdio.h>
 
-#include "i18n.h"
-#include "money.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Returns true when C is an ASCII digit. */
 static bool digit(char c)

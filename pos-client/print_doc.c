@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "print_doc.h"
+#include "pos/print_doc.h"
 
 size_t pos_utf8_width(const char *s)
 {

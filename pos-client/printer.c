@@ -10,8 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "i18n.h"
-#include "printer.h"
+#include "pos/i18n.h"
+#include "pos/printer.h"
 
 /* Milliseconds on a monotonic clock. */
 static long long now_ms(void)

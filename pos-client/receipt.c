@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "receipt.h"
-#include "till.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/receipt.h"
+#include "pos/till.h"
 
 /* Copies the string KEY of object O into BUF (SIZE bytes) when it fits. Returns false when it is
  * missing, not a string, empty or too long. */

@@ -2,10 +2,10 @@
  * it belongs to is booked already. */
 #include <stdlib.h>
 
-#include "escpos.h"
-#include "i18n.h"
-#include "printer.h"
-#include "receipt_out.h"
+#include "pos/escpos.h"
+#include "pos/i18n.h"
+#include "pos/printer.h"
+#include "pos/receipt_out.h"
 
 bool pos_receipt_print(const char *printer, const char *text_path, const struct pos_receipt *r,
                        FILE *say)

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "scan.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/scan.h"
 
 #define SECONDS_PER_DAY 86400LL
 

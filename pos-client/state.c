@@ -10,7 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "state.h"
+#include "pos/state.h"
 
 void pos_state_now(char buf[POS_TIME_SIZE])
 {

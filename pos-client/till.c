@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "contact.h"
-#include "i18n.h"
-#include "till_internal.h"
+#include "pos/contact.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
 
 /* Seconds between two updates of $STATE/contact by one till. */
 #define CONTACT_NOTE_S 60

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* Reads the bonus card CARD for a card command into *SCAN, with RES->code set. Returns true, or
  * false with RES filled as a local refusal. */

@@ -10,10 +10,10 @@
 
 #include <openssl/sha.h>
 
-#include "i18n.h"
-#include "journal_ledger.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/journal_ledger.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* A count and a sum of cents (or points). */
 struct figure {

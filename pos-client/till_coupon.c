@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* The local part of check and redeem: reads the coupon CODE and the bonus card CARD (may be
  * NULL) into *COUPON and *CARD_SCAN and checks them and the coupon's card binding. Returns true,

@@ -7,9 +7,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 bool pos_receipt_code_read(const char *text, char out[POS_RECEIPT_CODE_SIZE])
 {

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf, size_t size)
 {

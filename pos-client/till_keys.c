@@ -5,9 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "keys.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/keys.h"
+#include "pos/till_internal.h"
 
 /* Seconds between two attempts to fetch the keys, so a broken GET /v1/keys costs at most one
  * extra call a minute. */

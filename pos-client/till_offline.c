@@ -10,10 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "contact.h"
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/contact.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status)
 {

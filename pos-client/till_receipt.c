@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
 
 void pos_till_receipt_code(struct pos_till *till, struct pos_receipt *r, bool wanted)
 {

@@ -6,8 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
 
 void pos_result_init(struct pos_result *res)
 {

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
 
 enum cpn_err pos_till_pending(const struct pos_till *till, struct pos_journal_state *out)
 {

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "i18n.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* What the syncs of one run came to. */
 struct tally {

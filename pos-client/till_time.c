@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "i18n.h"
-#include "till.h"
+#include "pos/i18n.h"
+#include "pos/till.h"
 
 /* Reads exactly N digits at *P into *V and advances *P. Returns false when there are fewer. */
 static bool digits(const char **p, int n, int *v)

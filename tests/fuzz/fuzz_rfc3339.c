@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "coupon/rfc3339.h"
-#include "till.h"
+#include "pos/till.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -51,7 +51,7 @@ else
         fuzz_svc_config) extra="$root/service/config.c $root/service/log.c $root/service/log_scrub.c"
             inc="-I$root/service" ;;
         fuzz_pos_config) extra="$root/pos-client/config.c $root/pos-client/money.c $root/pos-client/i18n.c" inc="-I$root/pos-client" ;;
-        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="" ;;
+        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="-I$root/pos-client" ;;
         fuzz_crl) extra="$root/service/crl.c" inc="" ;;
         *) extra="" inc="" ;;
         esac

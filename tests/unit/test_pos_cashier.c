@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/cashier.h" /* by path: service/ is on the path too */
+#include "pos/cashier.h"
 #include "coupon/keys.h"
 
 static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";

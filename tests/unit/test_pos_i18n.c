@@ -13,9 +13,9 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/cashier_internal.h"
-#include "../../pos-client/i18n.h"
-#include "../../pos-client/money.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Sets the locale variables (NULL: unset) and reads the language again. */
 static void locale_env(const char *lc_all, const char *lc_messages, const char *lang)

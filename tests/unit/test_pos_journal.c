@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/journal_file.h" /* by path: service/ is on the path too */
+#include "pos/journal_file.h"
 
 static char tmpdir[] = "/tmp/test_pos_journal.XXXXXX";
 static char state_dir[256];

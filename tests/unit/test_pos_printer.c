@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/i18n.h"
-#include "../../pos-client/printer.h"
-#include "../../pos-client/receipt_out.h"
+#include "pos/i18n.h"
+#include "pos/printer.h"
+#include "pos/receipt_out.h"
 
 static char dir[] = "/tmp/pos_printer_XXXXXX";
 

@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/escpos.h"
-#include "../../pos-client/i18n.h"
-#include "../../pos-client/receipt.h"
+#include "pos/escpos.h"
+#include "pos/i18n.h"
+#include "pos/receipt.h"
 #include "coupon/keys.h"
 #include "coupon/qr.h"
 

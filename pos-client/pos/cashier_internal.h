@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cashier.h"
-#include "receipt.h"
+#include "pos/cashier.h"
+#include "pos/receipt.h"
 
 /* Most coupons in one basket. */
 #define POS_BASKET_MAX_COUPONS 32

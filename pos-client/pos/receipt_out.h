@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "receipt.h"
+#include "pos/receipt.h"
 
 /* Prints R: its text to TEXT_PATH ("-" standard output; NULL none) and its ESC/POS bytes to
  * PRINTER (a device or a file; NULL none). Returns true when everything asked for was written;

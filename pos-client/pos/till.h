@@ -10,13 +10,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "api.h"
-#include "config.h"
+#include "pos/api.h"
+#include "pos/config.h"
 #include "coupon/code.h"
 #include "coupon/err.h"
 #include "coupon/keys.h"
-#include "journal_file.h"
-#include "receipt.h"
+#include "pos/journal_file.h"
+#include "pos/receipt.h"
 
 /* Exit statuses, documented in --help and docs/cashier.md. */
 enum pos_exit {

@@ -6,8 +6,8 @@
 
 #include <jansson.h>
 
-#include "config.h"
-#include "i18n.h"
+#include "pos/config.h"
+#include "pos/i18n.h"
 #include "coupon/err.h"
 
 /* The cashier's sentence when the service refuses this till's certificate, in the TLS

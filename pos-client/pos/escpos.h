@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "print_doc.h"
+#include "pos/print_doc.h"
 
 /* The module size of printed QR codes, in printer dots (ESC/POS allows 1 to 16): a version 7
  * code (45 modules) is then 270 dots, 34 mm at 203 dpi, on 58 mm and 80 mm paper alike. */

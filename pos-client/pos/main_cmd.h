@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "config.h"
-#include "till.h"
+#include "pos/config.h"
+#include "pos/till.h"
 
 /* What every command gets: the loaded configuration and the till. */
 struct ctx {

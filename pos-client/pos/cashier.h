@@ -9,9 +9,9 @@
 #include <stdio.h>
 
 #include "coupon/err.h"
-#include "receipt.h"
-#include "scan.h"
-#include "till.h"
+#include "pos/receipt.h"
+#include "pos/scan.h"
+#include "pos/till.h"
 
 /* Longest input line the cashier mode reads as a whole; longer lines are refused. */
 #define POS_CASHIER_LINE_MAX 1024

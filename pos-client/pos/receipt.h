@@ -14,10 +14,10 @@
 #include <jansson.h>
 
 #include "coupon/code.h"
-#include "journal.h"
-#include "print_doc.h"
-#include "scan.h"
-#include "state.h"
+#include "pos/journal.h"
+#include "pos/print_doc.h"
+#include "pos/scan.h"
+#include "pos/state.h"
 
 #define POS_RECEIPT_MAX_COUPONS 32
 #define POS_RECEIPT_MAX_NEXT    4

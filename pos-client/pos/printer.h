@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "print_doc.h"
+#include "pos/print_doc.h"
 
 /* Longest the till waits for a printer device to take a receipt (paper out, cover open, a
  * spooler that does not read), in milliseconds. */

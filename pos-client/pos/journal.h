@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "state.h"
+#include "pos/state.h"
 
 /* A txn_id is 1..POS_TXN_ID_MAX characters from [A-Za-z0-9_-]; the ones pos_journal_new_txn_id()
  * makes are "T" followed by 32 lower-case hex digits (16 random bytes). */
