@@ -14,6 +14,7 @@
 #include "pos/api.h"
 #include "pos/i18n.h"
 #include "pos/main_cmd.h"
+#include "pos/main_journal.h"
 #include "pos/version.h"
 
 /* A command: NAME and ARGS for the help, what it does (a msgid), and RUN, which gets the

@@ -5,6 +5,7 @@
 
 #include "pos/i18n.h"
 #include "pos/main_cmd.h"
+#include "pos/main_journal.h"
 
 int pos_cmd_retry(struct ctx *ctx, int argc, char **argv)
 {

@@ -1,6 +1,6 @@
 /* What pos-client's commands share (main*.c, the program alone: the library has none of it): the
  * context every command gets, the parsing of a command's arguments, showing a result, and the
- * commands themselves (main_cmd.c: the till's operations; main_journal.c: the journal's). */
+ * till's operations (main_cmd.c; the journal's commands are in main_journal.h). */
 #ifndef POS_MAIN_CMD_H
 #define POS_MAIN_CMD_H
 
@@ -46,10 +46,5 @@ int pos_cmd_redeem(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_void(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_card(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_till(struct ctx *ctx, int argc, char **argv);
-int pos_cmd_retry(struct ctx *ctx, int argc, char **argv);
-int pos_cmd_pending(struct ctx *ctx, int argc, char **argv);
-int pos_cmd_sync(struct ctx *ctx, int argc, char **argv);
-int pos_cmd_closing(struct ctx *ctx, int argc, char **argv);
-int pos_cmd_journal(struct ctx *ctx, int argc, char **argv);
 
 #endif
