@@ -1,6 +1,6 @@
-/* The till itself: made and freed, its calls to the service (counting the successes), `status`,
- * and the exit status for a failed call. Its operations are in till_coupon.c and till_card.c, its
- * keys in till_keys.c. */
+/* The till itself: made and freed, its calls to the service (counting the successes) and
+ * `status` (the exit status for a failed call is till_result.c's). Its operations are in
+ * till_coupon.c and till_card.c, its keys in till_keys.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,17 +34,6 @@ void pos_till_free(struct pos_till *till)
 const struct pos_config *pos_till_config(const struct pos_till *till)
 {
     return till->cfg;
-}
-
-enum pos_exit pos_till_exit_for(enum cpn_err err, long status)
-{
-    if (status >= 400 && status < 500 && status != 408 && status != 429)
-        return POS_EXIT_REFUSED;
-    if (err == CPN_ERR_UNAUTHORIZED || err == CPN_ERR_CERT_REVOKED)
-        return POS_EXIT_REFUSED; /* our certificate refused in the TLS handshake */
-    if (status == 0 && err == CPN_ERR_IO)
-        return POS_EXIT_USAGE; /* the CA, certificate or key file cannot be used */
-    return POS_EXIT_UNAVAILABLE;
 }
 
 enum cpn_err pos_till_call(struct pos_till *till, const char *method, const char *path,

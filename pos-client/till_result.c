@@ -1,6 +1,6 @@
 /* The result of a till's operation: filling it in — its line for the cashier, its detail for IT,
- * a local refusal, a failed call, a voided booking, an unreadable answer — and reading the
- * answer's fields. */
+ * a local refusal, a failed call, a voided booking, an unreadable answer —, its exit status, and
+ * reading the answer's fields. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +8,17 @@
 
 #include "pos/i18n.h"
 #include "pos/till_internal.h"
+
+enum pos_exit pos_till_exit_for(enum cpn_err err, long status)
+{
+    if (status >= 400 && status < 500 && status != 408 && status != 429)
+        return POS_EXIT_REFUSED;
+    if (err == CPN_ERR_UNAUTHORIZED || err == CPN_ERR_CERT_REVOKED)
+        return POS_EXIT_REFUSED; /* our certificate refused in the TLS handshake */
+    if (status == 0 && err == CPN_ERR_IO)
+        return POS_EXIT_USAGE; /* the CA, certificate or key file cannot be used */
+    return POS_EXIT_UNAVAILABLE;
+}
 
 void pos_result_init(struct pos_result *res)
 {
