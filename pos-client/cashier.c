@@ -4,23 +4,12 @@
  * are pending; on leaving, says what of an open basket stays booked. */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "pos/cashier_internal.h"
 #include "pos/i18n.h"
-
-void pos_cashier_say(struct pos_cashier_session *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(s->out, fmt, ap);
-    va_end(ap);
-    fputc('\n', s->out);
-    fflush(s->out);
-}
 
 /* Prints the help. */
 static void help(struct pos_cashier_session *s)
@@ -69,6 +58,73 @@ static void wait_for_input(struct pos_cashier_session *s, FILE *in, bool prompt)
     }
 }
 
+/* Pays the basket; after a payment, says what is pending and starts the next customer. */
+static void pay(struct pos_cashier_session *s)
+{
+    if (!pos_cashier_pay(s))
+        return;
+    pos_basket_clear(&s->b);
+    pos_cashier_say_pending(s);
+    s->next_sync = 0; /* the next idle moment tries to send what waits */
+    if (s->prompt)
+        pos_cashier_say(s, "%s", _("--- next customer ---"));
+}
+
+/* Does what the line L asks. Returns true when the cashier leaves the till mode. */
+static bool on_line(struct pos_cashier_session *s, const struct pos_line *l)
+{
+    if (l->kind != POS_LINE_QUIT && l->kind != POS_LINE_EMPTY)
+        s->quit_warned = false;
+    switch (l->kind) {
+    case POS_LINE_EMPTY:
+        break;
+    case POS_LINE_HELP:
+        help(s);
+        break;
+    case POS_LINE_QUIT:
+        if (pos_basket_booked(&s->b) && !s->quit_warned) {
+            s->quit_warned = true;
+            pos_cashier_say(s, "%s",
+                            _("This basket is partly booked: type pay to finish it, or "
+                              "cancel to void it; quit again to leave it as it is."));
+            break;
+        }
+        return true;
+    case POS_LINE_CANCEL:
+        pos_cashier_cancel(s);
+        break;
+    case POS_LINE_PAY:
+        pay(s);
+        break;
+    case POS_LINE_RETRY:
+        pos_cashier_retry(s);
+        break;
+    case POS_LINE_TOTAL:
+        pos_cashier_on_total(s, l->amount);
+        break;
+    case POS_LINE_BURN:
+        pos_cashier_on_burn(s, l->amount);
+        break;
+    case POS_LINE_COUPON:
+        pos_cashier_on_coupon(s, &l->scan);
+        break;
+    case POS_LINE_CARD:
+        pos_cashier_on_card(s, &l->scan);
+        break;
+    case POS_LINE_RECEIPT:
+        pos_cashier_on_receipt(s, l->receipt);
+        break;
+    case POS_LINE_BAD_CODE:
+        pos_cashier_say(s, _("NOT A CODE: %s"), l->why);
+        break;
+    case POS_LINE_BAD_NUMBER:
+    case POS_LINE_UNKNOWN:
+        pos_cashier_say(s, "%s", l->why);
+        break;
+    }
+    return false;
+}
+
 int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
 {
     struct pos_cashier_session s = {.till = till, .out = out, .prompt = prompt};
@@ -79,7 +135,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
     char *line = NULL;
     size_t cap = 0;
     int rc = POS_EXIT_OK;
-    for (;;) {
+    for (bool quit = false; !quit;) {
         if (prompt) {
             fputs("> ", out);
             fflush(out);
@@ -103,66 +159,8 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
         } else {
             pos_cashier_classify(line, &l);
         }
-        bool quit = false;
-        if (l.kind != POS_LINE_QUIT && l.kind != POS_LINE_EMPTY)
-            s.quit_warned = false;
-        switch (l.kind) {
-        case POS_LINE_EMPTY:
-            break;
-        case POS_LINE_HELP:
-            help(&s);
-            break;
-        case POS_LINE_QUIT:
-            if (pos_basket_booked(&s.b) && !s.quit_warned) {
-                s.quit_warned = true;
-                pos_cashier_say(&s, "%s",
-                                _("This basket is partly booked: type pay to finish it, or "
-                                  "cancel to void it; quit again to leave it as it is."));
-                break;
-            }
-            quit = true;
-            break;
-        case POS_LINE_CANCEL:
-            pos_cashier_cancel(&s);
-            break;
-        case POS_LINE_PAY:
-            if (pos_cashier_pay(&s)) {
-                pos_basket_clear(&s.b);
-                pos_cashier_say_pending(&s);
-                s.next_sync = 0; /* the next idle moment tries to send what waits */
-                if (prompt)
-                    pos_cashier_say(&s, "%s", _("--- next customer ---"));
-            }
-            break;
-        case POS_LINE_RETRY:
-            pos_cashier_retry(&s);
-            break;
-        case POS_LINE_TOTAL:
-            pos_cashier_on_total(&s, l.amount);
-            break;
-        case POS_LINE_BURN:
-            pos_cashier_on_burn(&s, l.amount);
-            break;
-        case POS_LINE_COUPON:
-            pos_cashier_on_coupon(&s, &l.scan);
-            break;
-        case POS_LINE_CARD:
-            pos_cashier_on_card(&s, &l.scan);
-            break;
-        case POS_LINE_RECEIPT:
-            pos_cashier_on_receipt(&s, l.receipt);
-            break;
-        case POS_LINE_BAD_CODE:
-            pos_cashier_say(&s, _("NOT A CODE: %s"), l.why);
-            break;
-        case POS_LINE_BAD_NUMBER:
-        case POS_LINE_UNKNOWN:
-            pos_cashier_say(&s, "%s", l.why);
-            break;
-        }
+        quit = on_line(&s, &l);
         pos_till_refresh_keys(till);
-        if (quit)
-            break;
     }
     free(line);
     if (pos_basket_booked(&s.b))

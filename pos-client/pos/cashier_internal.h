@@ -70,7 +70,7 @@ struct pos_cashier_session {
     time_t next_sync;       /* when to try sending them again (between customers) */
 };
 
-/* --- the session (cashier.c) --- */
+/* --- the session (cashier_say.c) --- */
 
 /* Writes one line to the cashier and flushes it, so a pipe or a terminal sees it at once. */
 __attribute__((format(printf, 2, 3))) void pos_cashier_say(struct pos_cashier_session *s,
