@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "coupon/file.h"
 #include "pos/journal_chain.h"
 #include "pos/journal_head.h"
 
@@ -70,5 +71,5 @@ enum cpn_err pos_journal_head_write(const char *state_dir, const struct pos_jour
     errno = e;
     if (rc != 0)
         return CPN_ERR_IO;
-    return created ? pos_state_sync_dir(state_dir) : CPN_OK;
+    return created ? cpn_file_sync_dir(state_dir) : CPN_OK;
 }

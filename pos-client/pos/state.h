@@ -1,5 +1,6 @@
-/* The till's state directory: creating it privately and replacing files in it atomically, so a
- * crash or power cut leaves either the old or the new file, never half of one. */
+/* The till's state directory: creating it privately and naming the files in it (they are replaced
+ * atomically, so a crash or power cut leaves either the old or the new file, never half of one,
+ * by libcoupon's cpn_file_replace, coupon/file.h). */
 #ifndef POS_STATE_H
 #define POS_STATE_H
 
@@ -22,20 +23,5 @@ CPN_MUST_CHECK enum cpn_err pos_state_mkdir(const char *dir);
  * ENAMETOOLONG when it does not fit (BUF then holds an empty string). */
 CPN_MUST_CHECK enum cpn_err pos_state_path(char *buf, size_t buf_size, const char *dir,
                                            const char *name);
-
-/* Flushes DIR's entries (new, renamed files) to disk. Returns CPN_OK or CPN_ERR_IO with errno
- * set. */
-CPN_MUST_CHECK enum cpn_err pos_state_sync_dir(const char *dir);
-
-/* Writes all LEN bytes of BUF to FD, retrying short writes and EINTR. Returns 0, or -1 with
- * errno set (then some of BUF may have been written). */
-CPN_MUST_CHECK int pos_state_write_all(int fd, const void *buf, size_t len);
-
-/* Replaces DIR/NAME with the LEN bytes of DATA (mode 0600), creating DIR as pos_state_mkdir()
- * does: the data goes to a temporary file in DIR, is synced, renamed over NAME, and DIR is
- * synced. Returns CPN_OK; CPN_ERR_IO with errno set (then DIR/NAME is unchanged and no temporary
- * file is left); CPN_ERR_NO_MEMORY. */
-CPN_MUST_CHECK enum cpn_err pos_state_write_atomic(const char *dir, const char *name,
-                                                   const void *data, size_t len);
 
 #endif
