@@ -26,57 +26,61 @@ static bool settled(struct pos_cashier_session *s, const char *what, const struc
     return false;
 }
 
-void pos_cashier_cancel(struct pos_cashier_session *s)
+/* Takes coupon C of the basket back: withdrawn when it never left the till, else settled (sent
+ * again under its txn when it may have reached the service) and voided. Returns true when
+ * nothing of it stays booked (said either way). */
+static bool cancel_coupon(struct pos_cashier_session *s, struct pos_basket_coupon *c)
 {
     struct pos_basket *b = &s->b;
     const char *card = b->has_card ? b->card.text : NULL;
     const char *receipt = b->receipt[0] != '\0' ? b->receipt : NULL;
+    char what[64];
+    struct pos_result r;
+    snprintf(what, sizeof what, _("Coupon %s"), c->scan.short_form);
+    if (c->offline && !c->offline_maybe_sent) {
+        /* Never left the till: withdrawn, nothing reaches the service. */
+        pos_till_withdraw(s->till, c->txn_id, &r);
+        pos_cashier_say(s, "%s: %s", what, r.line);
+        if (r.exit != POS_EXIT_OK)
+            return false;
+        c->offline = false;
+        if (s->offline_waiting > 0)
+            s->offline_waiting--;
+        return true;
+    }
+    if (c->offline) {
+        /* It may have reached the service: sent now (at most once), then voided. */
+        pos_till_redeem_on(s->till, c->scan.text, b->total_cents, card, receipt, c->txn_id, &r);
+        if (!settled(s, what, &r, &c->redemption_id))
+            return false;
+        c->offline = false;
+    }
+    if (c->pending) {
+        pos_till_redeem_on(s->till, c->scan.text, b->total_cents, card, receipt, c->txn_id, &r);
+        if (!settled(s, what, &r, &c->redemption_id))
+            return false;
+        c->pending = false;
+    }
+    if (c->redemption_id == 0)
+        return true;
+    pos_till_void(s->till, c->redemption_id, c->void_pending ? c->void_txn : NULL, &r);
+    pos_cashier_remember(&c->void_pending, c->void_txn, &r);
+    pos_cashier_say(s, "%s: %s%s", what, r.line, pos_cashier_again_note(&r));
+    if (r.exit != POS_EXIT_OK)
+        return false;
+    c->redemption_id = 0;
+    return true;
+}
+
+/* Takes the card's points of the basket back: a burn or earn without an answer settled, an earn
+ * accepted offline withdrawn or settled, then the booked burn and earn voided. Returns true when
+ * nothing of them stays booked (said either way). */
+static bool cancel_card(struct pos_cashier_session *s)
+{
+    struct pos_basket *b = &s->b;
+    const char *card = b->has_card ? b->card.text : NULL;
     bool done = true;
     char what[64];
-    for (size_t i = 0; i < b->n_coupons; i++) {
-        struct pos_basket_coupon *c = &b->coupons[i];
-        struct pos_result r;
-        snprintf(what, sizeof what, _("Coupon %s"), c->scan.short_form);
-        if (c->offline && !c->offline_maybe_sent) {
-            /* Never left the till: withdrawn, nothing reaches the service. */
-            pos_till_withdraw(s->till, c->txn_id, &r);
-            pos_cashier_say(s, "%s: %s", what, r.line);
-            if (r.exit != POS_EXIT_OK) {
-                done = false;
-                continue;
-            }
-            c->offline = false;
-            if (s->offline_waiting > 0)
-                s->offline_waiting--;
-            continue;
-        }
-        if (c->offline) {
-            /* It may have reached the service: sent now (at most once), then voided. */
-            pos_till_redeem_on(s->till, c->scan.text, b->total_cents, card, receipt, c->txn_id, &r);
-            if (!settled(s, what, &r, &c->redemption_id)) {
-                done = false;
-                continue;
-            }
-            c->offline = false;
-        }
-        if (c->pending) {
-            pos_till_redeem_on(s->till, c->scan.text, b->total_cents, card, receipt, c->txn_id, &r);
-            if (!settled(s, what, &r, &c->redemption_id)) {
-                done = false;
-                continue;
-            }
-            c->pending = false;
-        }
-        if (c->redemption_id == 0)
-            continue;
-        pos_till_void(s->till, c->redemption_id, c->void_pending ? c->void_txn : NULL, &r);
-        pos_cashier_remember(&c->void_pending, c->void_txn, &r);
-        pos_cashier_say(s, "%s: %s%s", what, r.line, pos_cashier_again_note(&r));
-        if (r.exit == POS_EXIT_OK)
-            c->redemption_id = 0;
-        else
-            done = false;
-    }
     snprintf(what, sizeof what, _("Card %s"), b->card.short_form);
     struct pos_result r;
     if (b->burn_pending) {
@@ -122,6 +126,18 @@ void pos_cashier_cancel(struct pos_cashier_session *s)
         else
             done = false;
     }
+    return done;
+}
+
+void pos_cashier_cancel(struct pos_cashier_session *s)
+{
+    struct pos_basket *b = &s->b;
+    bool done = true;
+    for (size_t i = 0; i < b->n_coupons; i++)
+        if (!cancel_coupon(s, &b->coupons[i]))
+            done = false;
+    if (!cancel_card(s))
+        done = false;
     if (!done) {
         pos_cashier_say(
             s, "%s",
