@@ -72,6 +72,16 @@ static const struct cpn_err_entry registry[CPN_ERR__COUNT] = {
     [CPN_ERR_OFFLINE_CONFLICT] = {"offline_conflict", 409,
                                   "This coupon was accepted offline but had already been used: "
                                   "the case is listed for the marketer to decide."},
+    [CPN_ERR_CARD_LIMIT_REACHED] = {"card_limit_reached", 409,
+                                    "This bonus card has already used this coupon as often as "
+                                    "it may."},
+    [CPN_ERR_NOT_COMBINABLE] = {"not_combinable", 409,
+                                "This coupon cannot be combined with the other coupons on this "
+                                "receipt."},
+    [CPN_ERR_ALREADY_CREDITED] = {"already_credited", 409,
+                                  "The points of this receipt were already credited to a card."},
+    [CPN_ERR_ALREADY_EARNED] = {"already_credited", 409,
+                                "Points were already earned on this purchase at the till."},
 };
 
 static const struct cpn_err_entry *entry(enum cpn_err err)

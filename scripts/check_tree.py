@@ -314,7 +314,7 @@ LIBC_NAMES = {
     "ctype.h": r"\b(is(alnum|alpha|digit|space|upper|lower|print|xdigit|punct|cntrl|graph)|"
                r"to(upper|lower))\b",
     "signal.h": r"\b(sig\w+|SIG[A-Z]+|kill|raise|sigset_t|struct sigaction)\b",
-    "math.h": r"\b(sqrt|pow|exp|log|log10|fabs|floor|ceil|round|lround|llround|erf|erfc|"
+    "math.h": r"\b(sqrt|pow|exp|ldexp|frexp|log|log10|fabs|floor|ceil|round|lround|llround|erf|erfc|"
               r"isnan|isinf|INFINITY|NAN|HUGE_VAL|M_\w+|fmin|fmax|trunc|nan|lgamma|tgamma)\b",
     "stdatomic.h": r"\batomic_\w+|ATOMIC_\w+|_Atomic",
     "sys/stat.h": r"\b(stat|fstat|lstat|mkdir|chmod|fchmod|umask|S_I\w+|mode_t|struct stat)\b",

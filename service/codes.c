@@ -262,3 +262,15 @@ enum cpn_err codes_new_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN 
         return err;
     return cpn_code_sign(keyring, &code, signed_out, signed_size, NULL);
 }
+
+enum cpn_err codes_issued_short(enum cpn_kind kind, uint32_t serial,
+                                char short_out[CPN_SHORT_LEN + 1])
+{
+    enum cpn_err err = ranges_hold_for(kind, serial);
+    if (err != CPN_OK)
+        return err;
+    struct cpn_code code;
+    err = cpn_code_derive(keyring, ranges, kind, serial, &code, short_out);
+    ranges_release();
+    return err;
+}

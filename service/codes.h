@@ -76,6 +76,11 @@ enum cpn_err codes_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1]
 enum cpn_err codes_new_card_forms(uint32_t serial, char short_out[CPN_SHORT_LEN + 1],
                                   char *signed_out, size_t signed_size) CPN_MUST_CHECK;
 
+/* Writes the short form of issued SERIAL of KIND (as codes_coupon_forms() does, without the
+ * signed form) into SHORT_OUT. Returns as codes_coupon_forms(). */
+enum cpn_err codes_issued_short(enum cpn_kind kind, uint32_t serial,
+                                char short_out[CPN_SHORT_LEN + 1]) CPN_MUST_CHECK;
+
 /* Maps an offer kind name ("percent", "amount", "points") to the enum. */
 enum cpn_offer_kind codes_offer_kind(const char *name);
 

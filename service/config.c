@@ -49,6 +49,12 @@ const char *svc_usage(void)
            "                       of max-unauthenticated; 0: no limit)\n"
            "  --handshake-deadline S   TLS handshake and first request within S seconds of\n"
            "                       connecting, however busy the client is (default 5)\n"
+           "  --outbox-poll-ms N   how often new events are published (default 50)\n"
+           "  --event-retention S  keep delivered events this long (default 604800)\n"
+           "  --webhook-timeout S  one webhook attempt at most (default 15)\n"
+           "  --webhook-retry-max S   longest pause between webhook attempts (default 3600)\n"
+           "  --webhook-give-up S  mark a subscription failing after this long (default 259200)\n"
+           "  --sse-heartbeat S    heartbeat on a quiet live feed (default 15)\n"
 
            "  --db-deadline MS     a database round trip answers 503 past this (default 5000)\n";
 }
@@ -156,7 +162,12 @@ static const struct setting {
     {"max-unauthenticated-per-address", SET_NUMBER,
      offsetof(struct svc_config, max_unauth_per_address), 0, 100000},
     {"handshake-deadline", SET_NUMBER, offsetof(struct svc_config, handshake_deadline_s), 1, 300},
-
+    {"outbox-poll-ms", SET_NUMBER, offsetof(struct svc_config, outbox_poll_ms), 1, 10000},
+    {"event-retention", SET_NUMBER, offsetof(struct svc_config, event_retention_s), 0, 366 * 86400},
+    {"webhook-timeout", SET_NUMBER, offsetof(struct svc_config, webhook_timeout_s), 1, 300},
+    {"webhook-retry-max", SET_NUMBER, offsetof(struct svc_config, webhook_retry_max_s), 1, 86400},
+    {"webhook-give-up", SET_NUMBER, offsetof(struct svc_config, webhook_give_up_s), 1, 30 * 86400},
+    {"sse-heartbeat", SET_NUMBER, offsetof(struct svc_config, sse_heartbeat_s), 1, 3600},
     {"db-deadline", SET_NUMBER, offsetof(struct svc_config, db_deadline_ms), 100, 600000},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
@@ -259,6 +270,13 @@ static int set_defaults(struct svc_config *c)
     c->max_unauth_per_address = UINT_MAX; /* not set: half of max-unauthenticated */
     c->handshake_deadline_s = 5;
     c->log_level = LOGL_INFO;
+    c->db_deadline_ms = 5000;
+    c->outbox_poll_ms = 50;
+    c->event_retention_s = 7 * 86400;
+    c->webhook_timeout_s = 15;
+    c->webhook_retry_max_s = 3600;
+    c->webhook_give_up_s = 72 * 3600;
+    c->sse_heartbeat_s = 15;
     if (set_str(&c->command, "serve") || set_str(&c->listen_host, "127.0.0.1") ||
         set_str(&c->db, "dbname=coupond") || set_str(&c->cert, "/etc/coupond/server.pem") ||
         set_str(&c->key, "/etc/coupond/server.key") || set_str(&c->ca, "/etc/coupond/ca.pem") ||

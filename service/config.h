@@ -33,6 +33,13 @@ struct svc_config {
     unsigned handshake_deadline_s; /* from accept to the first request answered or authenticated */
     enum log_level log_level;      /* records below it are dropped (--log-level) */
     unsigned db_deadline_ms;       /* a round trip to PostgreSQL answers 503 past this (5000) */
+    /* events, webhooks and the live feed (docs/webhooks.md) */
+    unsigned outbox_poll_ms;      /* how often the publisher looks for new events (50) */
+    unsigned event_retention_s;   /* delivered events are kept this long (604800: 7 days) */
+    unsigned webhook_timeout_s;   /* one delivery attempt at most (15) */
+    unsigned webhook_retry_max_s; /* the longest pause between two attempts (3600) */
+    unsigned webhook_give_up_s;   /* failing this long marks a subscription failing (72 h) */
+    unsigned sse_heartbeat_s;     /* a comment line this often on a quiet live feed (15) */
 };
 
 /* Builds the configuration from ARGV (a command word, then options read with getopt_long,

@@ -61,6 +61,10 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
     jin_pct_format(c->gross_margin_pct, margin, sizeof margin);
     snprintf(fixed, sizeof fixed, "%" PRId64, c->fixed_cost_cents);
     snprintf(window, sizeof window, "%" PRId64, c->response_window_days);
+    char per_card[24], per_receipt[24], trigger_min[24]; /* counter (issue 17) */
+    snprintf(per_card, sizeof per_card, "%" PRId64, c->max_per_card);
+    snprintf(per_receipt, sizeof per_receipt, "%" PRId64, c->max_per_receipt);
+    snprintf(trigger_min, sizeof trigger_min, "%" PRId64, c->trigger_min_basket_cents);
     status[0] = '\0';
     char stores[CAMPAIGN_MAX_STORES * 12 + 3];
     snprintf(cost, sizeof cost, "%" PRId64, c->cost_cents);
@@ -96,11 +100,16 @@ int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *
                             c->response_window_days > 0 ? window : NULL,
                             c->created_role,
                             c->starts_on[0] != '\0' ? c->starts_on : NULL,
-                            c->ends_on[0] != '\0' ? c->ends_on : NULL};
+                            c->ends_on[0] != '\0' ? c->ends_on : NULL,
+                            c->max_per_card > 0 ? per_card : NULL,
+                            c->max_per_receipt > 0 ? per_receipt : NULL,
+                            c->combinable,
+                            c->has_trigger ? trigger_min : NULL,
+                            c->has_trigger ? (c->trigger_card_required ? "true" : "false") : NULL};
     PGresult *res = NULL;
     *json = NULL;
     *err = CPN_ERR_INTERNAL;
-    int rc = db_query_retry("campaign_create", 20, params, &res);
+    int rc = db_query_retry("campaign_create", 25, params, &res);
     if (rc == DB_HARD_ERROR) {
         /* A CHECK constraint (23514) is a rule of the table the request broke; the points
          * maximum's trigger says which in its message, handed on in *JSON. */

@@ -34,6 +34,13 @@ struct campaign_new {
     bool has_fixed_cost;
     int64_t fixed_cost_cents;
     int64_t response_window_days; /* 0: the default (56) */
+    /* counter (issue 17) */
+    int64_t max_per_card;    /* live redemptions per bonus card; 0: no limit */
+    int64_t max_per_receipt; /* coupons of this campaign on one receipt; 0: the default (1) */
+    const char *combinable;  /* "exclusive" or "stackable"; NULL: stackable */
+    bool has_trigger;        /* a bounce-back trigger (channel receipt only): */
+    int64_t trigger_min_basket_cents;
+    bool trigger_card_required;
 };
 
 /* A page of campaigns with id > AFTER as a JSON array text in *JSON (caller frees), only

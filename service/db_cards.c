@@ -52,6 +52,7 @@ static int card_call(const char *name, int n, const char *const *params, enum fi
         int offline = PQfnumber(res, "offline_at");
         if (offline >= 0)
             copy_col(res, offline, out->offline_at, sizeof out->offline_at);
+        db_next_coupon_read(res, &out->next); /* counter (issue 17) */
     } else if (rc >= 0) {
         rc = DB_HARD_ERROR; /* the functions answer exactly one row */
     }
@@ -107,14 +108,14 @@ int db_card_get(uint32_t serial, char **json)
 }
 
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
-                 int64_t basket, const char *offline_at, struct card_answer *out)
+                 int64_t basket, const char *offline_at, bool bounce, struct card_answer *out)
 {
     char c[16], st[16], b[24];
     snprintf(c, sizeof c, "%" PRIu32, card);
     snprintf(st, sizeof st, "%" PRId32, store);
     snprintf(b, sizeof b, "%" PRId64, basket);
-    const char *params[] = {c, st, terminal, txn, b, offline_at};
-    return card_call("card_earn", 6, params, FIFTH_NONE, out);
+    const char *params[] = {c, st, terminal, txn, b, offline_at, bounce ? "true" : "false"};
+    return card_call("card_earn", 7, params, FIFTH_NONE, out);
 }
 
 int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char *txn,

@@ -2,9 +2,11 @@
 #ifndef SVC_DB_CARDS_H
 #define SVC_DB_CARDS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db_bounce.h"
 
 /* What the database answered for an earn, a burn or a void of a card transaction. */
 struct card_answer {
@@ -18,6 +20,7 @@ struct card_answer {
     int64_t voided_by;      /* earn/burn answered "voided": the void of the first booking */
     char booked_at[32];     /* earn/burn: when booked; void: when voided ("" unknown) */
     char offline_at[32];    /* earn: booked on the till's offline time ("" online) */
+    struct db_next_coupon next; /* earn: the bounce-back coupon (issue 17; serial 0: none) */
 };
 
 /* card_serials_reserve(COUNT, MAC_KEY): *FIRST gets the first of COUNT serials reserved for
@@ -33,11 +36,12 @@ int db_card_create(uint32_t serial) CPN_MUST_CHECK;
 int db_card_get(uint32_t serial, char **json) CPN_MUST_CHECK;
 
 /* card_earn() in one round trip: a purchase of BASKET cents at TERMINAL (of STORE) under
- * TXN; OFFLINE_AT (RFC 3339, or NULL online): the till accepted it offline then. Returns
- * DB_ONE_RESULT with *OUT filled (a unique violation is answered as the status "conflict"), or
- * a failure status. */
+ * TXN; OFFLINE_AT (RFC 3339, or NULL online): the till accepted it offline then; BOUNCE: look
+ * for a bounce-back trigger (bounce_live()). Returns DB_ONE_RESULT with *OUT filled (a unique
+ * violation is answered as the status "conflict"), or a failure status. */
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
-                 int64_t basket, const char *offline_at, struct card_answer *out) CPN_MUST_CHECK;
+                 int64_t basket, const char *offline_at, bool bounce,
+                 struct card_answer *out) CPN_MUST_CHECK;
 
 /* card_burn() in one round trip: POINTS off CARD; as db_card_earn. */
 int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char *txn,

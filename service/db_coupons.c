@@ -14,17 +14,25 @@ static int64_t as_i64(const PGresult *res, int col)
 }
 
 int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
-                          const char *request_key, const char *created_by, struct issue_begin *out)
+                          const char *request_key, const char *created_by, int max_per_card,
+                          struct issue_begin *out)
 {
-    char c[24], n[16], m[16], card[24];
+    char c[24], n[16], m[16], card[24], per_card[16];
     snprintf(c, sizeof c, "%" PRId64, campaign);
     snprintf(n, sizeof n, "%d", count);
     snprintf(m, sizeof m, "%d", max_uses);
     snprintf(card, sizeof card, "%" PRId64, card_serial);
-    const char *params[] = {c, n, m, card_serial > 0 ? card : NULL, request_key, created_by};
+    snprintf(per_card, sizeof per_card, "%d", max_per_card);
+    const char *params[] = {c,
+                            n,
+                            m,
+                            card_serial > 0 ? card : NULL,
+                            request_key,
+                            created_by,
+                            max_per_card > 0 ? per_card : NULL};
     PGresult *res = NULL;
     memset(out, 0, sizeof *out);
-    int rc = db_query("coupon_issue_begin", 6, params, &res);
+    int rc = db_query("coupon_issue_begin", 7, params, &res);
     if (rc == DB_ONE_RESULT) {
         const char *status = PQgetvalue(res, 0, 0);
         out->status = strcmp(status, "ok") == 0           ? ISSUE_OK

@@ -23,10 +23,10 @@ struct issue_begin {
     int64_t min_basket_cents;
 };
 
-/* coupon_issue_begin in the thread's open transaction. Returns a db_status
- * (DB_ONE_RESULT on success) and fills *OUT. */
+/* coupon_issue_begin in the thread's open transaction (MAX_PER_CARD: a generic code's limit
+ * per card, 0 for none). Returns a db_status (DB_ONE_RESULT on success) and fills *OUT. */
 int db_coupon_issue_begin(int64_t campaign, int count, int max_uses, int64_t card_serial,
-                          const char *request_key, const char *created_by,
+                          const char *request_key, const char *created_by, int max_per_card,
                           struct issue_begin *out) CPN_MUST_CHECK;
 
 /* A COPY of coupon rows into coupons, in the thread's open transaction, fed in pieces so the

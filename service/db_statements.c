@@ -12,10 +12,11 @@ const struct db_statement db_statements[] = {
      .sql =
          "SELECT status, body FROM campaign_create($1, $2, $3::bigint, $4::bigint, $5::bigint, $6,"
          " $7::bigint, $8::bigint, $9::bigint, $10::integer[], $11::bigint, $12, $13::boolean,"
-         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::date, $20::date)"},
+         " $14::date, $15::numeric, $16::bigint, $17::integer, $18, $19::date, $20::date,"
+         " $21::integer, $22::integer, $23, $24::bigint, $25::boolean)"},
     {.name = "coupon_issue_begin",
      .sql = "SELECT * FROM coupon_issue_begin($1::bigint, $2::integer, $3::integer, $4::bigint, $5,"
-            " $6)"},
+            " $6, $7::integer)"},
     {.name = "coupon_issue_finish",
      .sql = "SELECT coupon_issue_finish($1::bigint, $2::bigint, $3::integer)"},
     {.name = "coupon_get", .sql = "SELECT coupon_get($1::bigint)"},
@@ -26,9 +27,9 @@ const struct db_statement db_statements[] = {
     {.name = "coupon_terms", .sql = "SELECT * FROM coupon_terms($1::bigint)"},
     {.name = "redeem",
      .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
-            " $8::timestamptz)"},
+            " $8::timestamptz, $9::jsonb, $10::boolean)"},
     {.name = "coupon_check",
-     .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint)"},
+     .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "redemption_void",
      .sql = "SELECT * FROM redemption_void($1::bigint, $2::integer, $3, $4)"},
     {.name = "campaign_report", .sql = "SELECT campaign_report($1::bigint, $2::date, $3::date)"},
@@ -39,7 +40,7 @@ const struct db_statement db_statements[] = {
     {.name = "card_get", .sql = "SELECT card_get($1::bigint)"},
     {.name = "card_earn",
      .sql = "SELECT * FROM card_earn($1::bigint, $2::integer, $3, $4, $5::bigint,"
-            " $6::timestamptz)"},
+            " $6::timestamptz, $7::boolean)"},
     {.name = "card_burn",
      .sql = "SELECT * FROM card_burn($1::bigint, $2::integer, $3, $4, $5::bigint)"},
     {.name = "card_transaction_void",
@@ -69,5 +70,29 @@ const struct db_statement db_statements[] = {
     {.name = "offline_conflict_list",
      .sql = "SELECT offline_conflict_list($1::bigint, $2::bigint, $3::integer)"},
     {.name = "campaign_get_terms", .sql = "SELECT campaign_get_terms($1::bigint)"},
+    {.once = true,
+     .name = "webhook_create",
+     .sql = "SELECT status, body FROM webhook_create($1, $2::text[], $3, $4::bytea, $5::boolean,"
+            " $6, $7)"},
+    {.name = "webhook_list", .sql = "SELECT webhook_list()"},
+    {.name = "webhook_get", .sql = "SELECT webhook_get($1::bigint)"},
+    {.name = "webhook_delete", .sql = "SELECT webhook_delete($1::bigint)"},
+    {.name = "webhook_redeliver",
+     .sql = "SELECT status, body, oldest FROM webhook_redeliver($1::bigint, $2::bigint)"},
+    {.name = "webhook_deliveries",
+     .sql = "SELECT webhook_deliveries($1::bigint, $2::bigint, $3::integer)"},
+    /* counter (issue 17) */
+    {.name = "redemption_return",
+     .sql = "SELECT * FROM redemption_return($1::bigint, $2::integer, $3, $4, $5::bigint)"},
+    {.name = "bounce_pool_needs", .sql = "SELECT * FROM bounce_pool_needs($1::integer)"},
+    {.name = "bounce_pool_reserve",
+     .sql = "SELECT * FROM bounce_pool_reserve($1::bigint, $2::integer, $3::integer)"},
+    {.name = "bounce_pool_add",
+     .sql = "SELECT bounce_pool_add($1::bigint, $2::bigint, $3::bigint, $4::bigint[])"},
+    {.name = "receipt_credit_days", .sql = "SELECT receipt_credit_days()"},
+    {.name = "bounce_campaigns_live", .sql = "SELECT bounce_campaigns_live()"},
+    {.name = "card_credit_receipt",
+     .sql = "SELECT * FROM card_credit_receipt($1::bigint, $2::integer, $3, $4, $5, $6,"
+            " $7::bigint, $8::bigint)"},
     {.name = NULL, .sql = NULL},
 };

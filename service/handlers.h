@@ -50,5 +50,15 @@ enum MHD_Result http_ui_index(struct http_req *r);
 enum MHD_Result http_ui_asset(struct http_req *r);
 enum MHD_Result http_terminals_closing(struct http_req *r);
 enum MHD_Result http_offline_conflicts_list(struct http_req *r);
+enum MHD_Result http_events_get(struct http_req *r);
+enum MHD_Result http_webhooks_create(struct http_req *r);
+enum MHD_Result http_webhooks_list(struct http_req *r);
+enum MHD_Result http_webhooks_get(struct http_req *r);
+enum MHD_Result http_webhooks_delete(struct http_req *r);
+enum MHD_Result http_webhooks_deliveries(struct http_req *r);
+enum MHD_Result http_webhooks_redeliver(struct http_req *r);
+enum MHD_Result http_redemptions_return(struct http_req *r);
+enum MHD_Result http_receipt_codes_create(struct http_req *r);
+enum MHD_Result http_cards_credit_receipt(struct http_req *r);
 
 #endif

@@ -92,6 +92,22 @@ static const struct http_route http_routes[] = {
      "terminals_closing", HTTP_BODY_DEFAULT},
     {"GET", "/v1/offline-conflicts", ROLE_MARKETER | ROLE_ADMIN, http_offline_conflicts_list,
      "offline_conflicts", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/events", ROLE_MARKETER | ROLE_ADMIN, http_events_get, "events", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks", ROLE_ADMIN, http_webhooks_create, "webhooks_create", 128u << 10},
+    {"GET", "/v1/webhooks", ROLE_ADMIN, http_webhooks_list, "webhooks_list", HTTP_BODY_DEFAULT},
+    {"GET", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_get, "webhooks_get", HTTP_BODY_DEFAULT},
+    {"DELETE", "/v1/webhooks/{}", ROLE_ADMIN, http_webhooks_delete, "webhooks_delete",
+     HTTP_BODY_DEFAULT},
+    {"GET", "/v1/webhooks/{}/deliveries", ROLE_ADMIN, http_webhooks_deliveries,
+     "webhooks_deliveries", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/webhooks/{}/redeliver", ROLE_ADMIN, http_webhooks_redeliver, "webhooks_redeliver",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/redemptions/{}/returns", ROLE_TERMINAL, http_redemptions_return,
+     "redemptions_return", HTTP_BODY_DEFAULT},
+    {"POST", "/v1/receipt-codes", ROLE_TERMINAL, http_receipt_codes_create, "receipt_codes",
+     HTTP_BODY_DEFAULT},
+    {"POST", "/v1/cards/{}/credit-receipt", ROLE_TERMINAL, http_cards_credit_receipt,
+     "cards_credit_receipt", HTTP_BODY_DEFAULT},
 };
 static const size_t http_route_count = sizeof http_routes / sizeof http_routes[0];
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
+#include "campaign_rules.h"
 #include "db.h"
 #include "db_campaigns.h"
 #include "handlers.h"
@@ -227,6 +229,10 @@ static int read_campaign(const json_t *in, struct campaign_new *c, char *detail,
                                           "response_window_days",
                                           "starts_on",
                                           "ends_on",
+                                          "max_per_card",
+                                          "max_per_receipt",
+                                          "combinable",
+                                          "trigger",
                                           NULL};
     const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
@@ -249,7 +255,7 @@ static int read_campaign(const json_t *in, struct campaign_new *c, char *detail,
                       detail, dlen) < 0 ||
         read_stores(json_object_get(in, "stores"), c, detail, dlen) < 0 ||
         jin_int_field(in, "variant_of", false, 1, INT64_MAX, &c->variant_of, detail, dlen) < 0 ||
-        read_analytics(in, c, detail, dlen) < 0)
+        read_analytics(in, c, detail, dlen) < 0 || campaign_rules_read(in, c, detail, dlen) < 0)
         return -1;
     if (json_object_get(in, "offer") == NULL) {
         snprintf(detail, dlen, "The field 'offer' is required.");
@@ -280,6 +286,14 @@ static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *
     enum cpn_err err;
     int rc = db_campaign_create(c, &text, &err, why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
+        /* A bounce-back campaign gets its first serials now (the pool thread tops them up). */
+        if (c->has_trigger)
+            bounce_set_live();
+        json_t *made = c->has_trigger ? json_loads(text, 0, NULL) : NULL;
+        if (made != NULL &&
+            bounce_pool_fill(json_integer_value(json_object_get(made, "id"))) != CPN_OK)
+            bounce_wake();
+        json_decref(made);
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
         if (strcmp(why, "variant_of_variant") == 0)

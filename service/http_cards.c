@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounce.h"
 #include "coupon/rfc3339.h"
 
 #include "codes.h"
@@ -14,6 +15,7 @@
 #include "db_cards.h"
 #include "handlers.h"
 #include "http_common.h"
+#include "http_lang.h"
 #include "json_in.h"
 #include "log.h"
 #include "serials.h"
@@ -31,12 +33,15 @@ static int read_card(struct http_req *r, const char *text, struct cpn_code *card
     enum cpn_err err = codes_read(text, CPN_KIND_CARD, card);
     if (err == CPN_OK)
         return 0;
-    *replied = http_reply_error(r, err,
-                                err == CPN_ERR_FORGED_CODE ? "This bonus card was not issued by us."
-                                : err == CPN_ERR_MALFORMED_CODE
-                                    ? "This is not a bonus card number: please scan or type it "
-                                      "again."
-                                    : NULL);
+    *replied = http_reply_error(
+        r, err,
+        err == CPN_ERR_FORGED_CODE ? http_say(r, "This bonus card was not issued by us.",
+                                              "Diese Bonuskarte stammt nicht von uns.")
+        : err == CPN_ERR_MALFORMED_CODE
+            ? http_say(r, "This is not a bonus card number: please scan or type it again.",
+                       "Das ist keine Bonuskartennummer: bitte noch einmal scannen oder "
+                       "eintippen.")
+            : NULL);
     return -1;
 }
 
@@ -200,14 +205,19 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
                                           int64_t asked)
 {
     char detail[192];
+    bool de = http_req_lang(r) == CPN_LANG_DE;
     if (strcmp(a->status, "not_found") == 0)
-        return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no bonus card with that number.");
+        return http_reply_error(r, CPN_ERR_NOT_FOUND,
+                                de ? "Es gibt keine Bonuskarte mit dieser Nummer."
+                                   : "There is no bonus card with that number.");
     if (strcmp(a->status, "conflict") == 0)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
     if (strcmp(a->status, "voided") == 0) {
         snprintf(detail, sizeof detail,
-                 "Card transaction %" PRId64 " of this txn_id was voided since (void %" PRId64
-                 "): it books nothing again.",
+                 de ? "Die Kartenbuchung %" PRId64 " dieser txn_id wurde inzwischen storniert "
+                      "(Storno %" PRId64 "): sie bucht nichts mehr."
+                    : "Card transaction %" PRId64 " of this txn_id was voided since (void %" PRId64
+                      "): it books nothing again.",
                  a->transaction_id, a->voided_by);
         return http_reply_error_extra(r, CPN_ERR_VOIDED, detail,
                                       json_pack("{s:I, s:I}", "transaction_id",
@@ -216,7 +226,9 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
     }
     if (strcmp(a->status, "insufficient_points") == 0) {
         snprintf(detail, sizeof detail,
-                 "The card has only %" PRId64 " points, so %" PRId64 " cannot be burned.",
+                 de ? "Die Karte hat nur %" PRId64 " Punkte, also können %" PRId64
+                      " nicht eingelöst werden."
+                    : "The card has only %" PRId64 " points, so %" PRId64 " cannot be burned.",
                  a->balance, asked);
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I}", "balance", (json_int_t)a->balance));
@@ -248,7 +260,7 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
     }
     struct card_answer a;
     int rc = earn ? db_card_earn(card.serial, r->principal->store, terminal, txn, amount,
-                                 offline_at[0] != '\0' ? offline_at : NULL, &a)
+                                 offline_at[0] != '\0' ? offline_at : NULL, bounce_live(), &a)
                   : db_card_burn(card.serial, r->principal->store, terminal, txn, amount, &a);
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)
@@ -264,6 +276,11 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
         json_object_set_new(out, "booked_at", json_string(a.booked_at));
     if (out != NULL && a.offline_at[0] != '\0')
         json_object_set_new(out, "offline_at", json_string(a.offline_at));
+    json_t *next = earn ? bounce_json(&a.next) : NULL; /* counter (issue 17) */
+    if (out != NULL && next != NULL)
+        json_object_set_new(out, "next_coupon", next);
+    else
+        json_decref(next);
     return http_reply_json(r, replay ? 200 : 201, out);
 }
 

@@ -113,8 +113,8 @@ static enum MHD_Result issue_reply(struct http_req *r, struct issue_call *call)
 static enum cpn_err read_issue_body(const json_t *in, struct issue_request *req, char *detail,
                                     size_t dlen)
 {
-    static const char *const allowed[] = {"count", "card", "uses", NULL};
-    int64_t count = 0, uses = 1;
+    static const char *const allowed[] = {"count", "card", "uses", "max_per_card", NULL};
+    int64_t count = 0, uses = 1, per_card = 0;
     const char *card_text = NULL;
     const char *unknown = jin_unknown_key(in, allowed);
     if (unknown != NULL) {
@@ -123,8 +123,14 @@ static enum cpn_err read_issue_body(const json_t *in, struct issue_request *req,
     }
     if (jin_int_field(in, "count", true, 1, ISSUE_MAX_COUNT, &count, detail, dlen) < 0 ||
         jin_int_field(in, "uses", false, 1, 1000000000, &uses, detail, dlen) < 0 ||
-        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0)
+        jin_str_field(in, "card", false, CPN_CODE_INPUT_MAX, &card_text, detail, dlen) < 0 ||
+        jin_int_field(in, "max_per_card", false, 1, 1000000, &per_card, detail, dlen) < 0)
         return CPN_ERR_BAD_REQUEST;
+    if (per_card > 0 && uses < 2) {
+        snprintf(detail, dlen,
+                 "A limit per card ('max_per_card') belongs to a generic code ('uses' > 1).");
+        return CPN_ERR_BAD_REQUEST;
+    }
     if (uses > 1 && count != 1) {
         snprintf(detail, dlen,
                  "A generic code ('uses' > 1) is issued one at a time: set 'count' to 1.");
@@ -141,6 +147,7 @@ static enum cpn_err read_issue_body(const json_t *in, struct issue_request *req,
     }
     req->count = (int)count;
     req->max_uses = (int)uses;
+    req->max_per_card = (int)per_card;
     return CPN_OK;
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_lang.h"
 #include "http_reply.h"
 #include "http_ui.h"
 
@@ -45,7 +46,7 @@ enum MHD_Result http_reply_error_extra(struct http_req *r, enum cpn_err err, con
         return http_ui_reply_error(r, err, detail);
     }
     json_t *body = json_pack("{s:s, s:s}", "error", cpn_err_code(err), "message",
-                             detail != NULL ? detail : cpn_err_message(err));
+                             detail != NULL ? detail : cpn_err_message_lang(err, http_req_lang(r)));
     if (body != NULL && extra != NULL)
         json_object_update(body, extra);
     json_decref(extra);

@@ -94,7 +94,7 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
                                          struct issue_result *out)
 {
     int rc = db_coupon_issue_begin(req->campaign, req->count, req->max_uses, req->card_serial,
-                                   req->request_key, req->created_by, b);
+                                   req->request_key, req->created_by, req->max_per_card, b);
     if (rc != DB_ONE_RESULT)
         return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
     if (b->status == ISSUE_NOT_FOUND)

@@ -25,6 +25,7 @@ struct issue_request {
     const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
     bool in_transaction;       /* the caller's transaction is open: the issue is part of it, neither
                                   begun nor ended here (on an error the caller rolls back) */
+    int max_per_card;          /* a generic code's uses per card (issue 17); 0 = no limit */
 };
 
 struct issue_result {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bounce.h"
 #include "codes.h"
 #include "config.h"
 #include "coupon/keys.h"
@@ -20,6 +21,7 @@
 #include "db.h"
 #include "db_campaigns.h"
 #include "db_cards.h"
+#include "events_hub.h"
 #include "issue.h"
 #include "issue_job.h"
 #include "http.h"
@@ -29,6 +31,9 @@
 #include "migrate.h"
 #include "notify.h"
 #include "revocation.h"
+#include "outbox.h"
+#include "principal.h"
+#include "webhook_deliver.h"
 
 #ifndef COUPOND_VERSION
 #define COUPOND_VERSION "unknown"
@@ -107,11 +112,26 @@ static int serve(const struct svc_config *cfg)
         db_free_setup();
         return 1;
     }
+    /* The outbox publisher, webhook delivery and the live feed: threads of their own with
+     * database connections of their own (docs/webhooks.md). */
+    if (outbox_start(cfg) != CPN_OK || webhooks_start(cfg) != CPN_OK || hub_start(cfg) != CPN_OK) {
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
+        revocation_stop();
+        codes_unload();
+        db_free_setup();
+        return 1;
+    }
     issue_jobs_configure(cfg->max_issues);
     http_exports_configure(cfg->export_stall_s);
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
+        hub_close_clients();
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
         revocation_stop();
         codes_unload();
         db_free_setup();
@@ -119,6 +139,8 @@ static int serve(const struct svc_config *cfg)
     }
     log_msg(LOGL_INFO, "coupond serving https://%s:%u with %u worker threads", cfg->listen_host,
             cfg->port, cfg->threads);
+    if (bounce_start() != CPN_OK) /* the bounce-back pools' thread (issue 17) */
+        log_msg(LOGL_WARN, "bounce-back pools are filled only when their campaign is created");
     /* Type=notify: ready once the listener is up and the database answers. */
     int sig = wait_for_database(&set, db_answered);
     if (sig == 0) {
@@ -129,7 +151,12 @@ static int serve(const struct svc_config *cfg)
     log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     http_exports_stop();
     issue_jobs_stop();
+    hub_close_clients();
     http_stop(d);
+    hub_stop();
+    outbox_stop();
+    webhooks_stop();
+    bounce_stop();
     revocation_stop();
     codes_unload();
     http_ui_unload();

@@ -48,6 +48,27 @@ void metrics_count_request(size_t route, unsigned status, bool completed, long l
             atomic_fetch_add(&c->buckets[i], 1);
 }
 
+static atomic_llong outbox_kept, outbox_queued, outbox_head, outbox_oldest_ms, sse_streams;
+static atomic_ullong webhook_attempts[2];
+
+void metrics_outbox_set(long long kept, long long queued, long long head, double oldest_s)
+{
+    atomic_store(&outbox_kept, kept);
+    atomic_store(&outbox_queued, queued);
+    atomic_store(&outbox_head, head);
+    atomic_store(&outbox_oldest_ms, (long long)(oldest_s * 1000.0));
+}
+
+void metrics_count_webhook(bool delivered)
+{
+    atomic_fetch_add(&webhook_attempts[delivered ? 1 : 0], 1);
+}
+
+void metrics_sse_delta(int d)
+{
+    atomic_fetch_add(&sse_streams, d);
+}
+
 void metrics_count_refused_certificate(void)
 {
     atomic_fetch_add(&refused_certificates, 1);
@@ -219,6 +240,28 @@ char *metrics_render(void)
         atomic_load(&crl_on) ? 1 : 0, (long long)atomic_load(&crl_this_update),
         (long long)atomic_load(&crl_next_update), (long long)atomic_load(&crl_loaded_at),
         (long long)atomic_load(&crl_revoked), (unsigned long long)atomic_load(&crl_failures));
+    add(&b,
+        "# HELP coupond_outbox_events Events kept in the outbox (published, not yet pruned).\n"
+        "# TYPE coupond_outbox_events gauge\ncoupond_outbox_events %lld\n"
+        "# HELP coupond_outbox_queued Events committed but not yet published.\n"
+        "# TYPE coupond_outbox_queued gauge\ncoupond_outbox_queued %lld\n"
+        "# HELP coupond_outbox_head_id The id of the last published event.\n"
+        "# TYPE coupond_outbox_head_id gauge\ncoupond_outbox_head_id %lld\n"
+        "# HELP coupond_outbox_oldest_undelivered_seconds Age of the oldest event not yet "
+        "published or delivered to every active webhook.\n"
+        "# TYPE coupond_outbox_oldest_undelivered_seconds gauge\n"
+        "coupond_outbox_oldest_undelivered_seconds %.3f\n"
+        "# HELP coupond_webhook_attempts_total Webhook delivery attempts, by result.\n"
+        "# TYPE coupond_webhook_attempts_total counter\n"
+        "coupond_webhook_attempts_total{result=\"delivered\"} %llu\n"
+        "coupond_webhook_attempts_total{result=\"failed\"} %llu\n"
+        "# HELP coupond_sse_streams Live feed (GET /v1/events) streams open now.\n"
+        "# TYPE coupond_sse_streams gauge\ncoupond_sse_streams %lld\n",
+        (long long)atomic_load(&outbox_kept), (long long)atomic_load(&outbox_queued),
+        (long long)atomic_load(&outbox_head), (double)atomic_load(&outbox_oldest_ms) / 1000.0,
+        (unsigned long long)atomic_load(&webhook_attempts[1]),
+        (unsigned long long)atomic_load(&webhook_attempts[0]),
+        (long long)atomic_load(&sse_streams));
     if (b.failed) {
         free(b.p);
         return NULL;

@@ -49,6 +49,16 @@ void metrics_count_connection_event(enum metrics_conn_event e);
 /* Adds D (+1 or -1) to the gauge of connections without a verified certificate. */
 void metrics_unauthenticated_delta(int d);
 
+/* Sets the outbox gauges: events kept, rows queued (not yet published), the last event id,
+ * and the age in seconds of the oldest event not yet delivered everywhere. */
+void metrics_outbox_set(long long kept, long long queued, long long head, double oldest_s);
+
+/* Counts one webhook delivery attempt, DELIVERED or failed. */
+void metrics_count_webhook(bool delivered);
+
+/* Adds D (+1 or -1) to the open live-feed (SSE) streams gauge. */
+void metrics_sse_delta(int d);
+
 /* Renders every metric in Prometheus text format into a new string the caller frees;
  * NULL when out of memory. */
 char *metrics_render(void);

@@ -47,6 +47,10 @@ enum cpn_err {
     CPN_ERR_VOIDED_BATCH,
     CPN_ERR_URI_TOO_LONG,
     CPN_ERR_OFFLINE_CONFLICT,
+    CPN_ERR_CARD_LIMIT_REACHED, /* this card has used up its uses of a code or campaign */
+    CPN_ERR_NOT_COMBINABLE,     /* the coupon cannot join the receipt's other coupons */
+    CPN_ERR_ALREADY_CREDITED,   /* a receipt code's purchase was credited to a card already */
+    CPN_ERR_ALREADY_EARNED,     /* a receipt code's purchase earned points at the till */
     CPN_ERR__COUNT
 };
 
@@ -62,5 +66,15 @@ const char *cpn_err_message(enum cpn_err err);
 /* The first registry entry whose machine code is CODE, or CPN_ERR_INTERNAL when
  * CODE is NULL or unknown. Used by the POS client to read the service's answers. */
 enum cpn_err cpn_err_from_code(const char *code);
+
+/* The languages the registry's sentences are written in. */
+enum cpn_lang {
+    CPN_LANG_EN = 0,
+    CPN_LANG_DE = 1,
+};
+
+/* One sentence for a person in LANG (lib/err_de.c holds the German ones); never NULL: the
+ * English sentence when LANG is unknown or a German one is missing. */
+const char *cpn_err_message_lang(enum cpn_err err, enum cpn_lang lang);
 
 #endif

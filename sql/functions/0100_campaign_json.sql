@@ -32,9 +32,15 @@ LANGUAGE sql STABLE AS $$
         'revenue_cents', p_revenue, 'discount_cents', p_discount,
         'total_cost_cents', campaign_cost(c),
         'roas', CASE WHEN campaign_cost(c) > 0
-                     THEN round(p_revenue::numeric / campaign_cost(c), 4) END);
+                     THEN round(p_revenue::numeric / campaign_cost(c), 4) END,
+        -- counter (issue 17)
+        'max_per_card', c.max_per_card, 'max_per_receipt', c.max_per_receipt,
+        'combinable', c.combinable,
+        'trigger', CASE WHEN c.trigger_min_basket_cents IS NOT NULL
+                        THEN json_build_object('min_basket_cents', c.trigger_min_basket_cents,
+                                               'card_required', c.trigger_card_required) END)
+;
 $$;
-
 CREATE OR REPLACE FUNCTION campaign_json(c campaigns) RETURNS json
 LANGUAGE sql STABLE AS $$
     SELECT campaign_json_of(c, t.redeemed, t.revenue_cents, t.discount_cents)

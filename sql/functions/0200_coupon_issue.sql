@@ -8,9 +8,12 @@
 -- first_serial = the next free serial. (The word filter skips about 3% of serials, so an
 -- issue that just fits here can still run out; the caller then rolls back.)
 -- status: ok | replay | conflict | not_found | no_serials
+-- Counter (issue 17): P_MAX_PER_CARD (NULL: none) limits a generic code's uses per card; it is
+-- kept on the batch and copied onto the coupon by coupon_issue_finish.
+DROP FUNCTION IF EXISTS coupon_issue_begin(bigint, integer, integer, bigint, text, text);
 CREATE OR REPLACE FUNCTION coupon_issue_begin(
     p_campaign bigint, p_count integer, p_max_uses integer, p_card bigint,
-    p_request_key text, p_created_by text,
+    p_request_key text, p_created_by text, p_max_per_card integer DEFAULT NULL,
     OUT status text, OUT batch_id bigint, OUT first_serial bigint, OUT last_serial bigint,
     OUT mac_slot_hint integer, OUT ends_at bigint, OUT offer_kind text, OUT offer_value bigint,
     OUT min_basket_cents bigint)
@@ -33,7 +36,8 @@ BEGIN
          WHERE campaign_id = p_campaign AND request_key = p_request_key;
         IF FOUND THEN
             IF b.count = p_count AND b.max_uses = p_max_uses
-               AND b.card_serial IS NOT DISTINCT FROM p_card THEN
+               AND b.card_serial IS NOT DISTINCT FROM p_card
+               AND b.max_per_card IS NOT DISTINCT FROM p_max_per_card THEN
                 status := 'replay';
                 batch_id := b.id;
                 first_serial := b.first_serial;
@@ -50,9 +54,9 @@ BEGIN
         RETURN;
     END IF;
     INSERT INTO coupon_batches (campaign_id, first_serial, last_serial, count, max_uses,
-                                card_serial, request_key, created_by)
+                                card_serial, request_key, created_by, max_per_card)
     VALUES (p_campaign, first_serial, first_serial, p_count, p_max_uses, p_card, p_request_key,
-            p_created_by)
+            p_created_by, p_max_per_card)
     ON CONFLICT (campaign_id, request_key) DO NOTHING
     RETURNING id INTO batch_id;
     IF batch_id IS NULL THEN
@@ -61,6 +65,7 @@ BEGIN
          WHERE campaign_id = p_campaign AND request_key = p_request_key;
         status := CASE WHEN b.count = p_count AND b.max_uses = p_max_uses
                         AND b.card_serial IS NOT DISTINCT FROM p_card
+                        AND b.max_per_card IS NOT DISTINCT FROM p_max_per_card
                        THEN 'replay' ELSE 'conflict' END;
         batch_id := b.id;
         first_serial := b.first_serial;
@@ -73,15 +78,24 @@ $$;
 
 -- coupon_issue_finish(batch, last, count): records the batch's serial range, moves the
 -- counter past it and counts the coupons as issued. Fails (and so rolls the whole
--- issue back) if the range would leave the 32-bit serial space.
+-- issue back) if the range would leave the 32-bit serial space. A batch with a limit per card
+-- (a generic code) puts it on its coupon.
 CREATE OR REPLACE FUNCTION coupon_issue_finish(p_batch bigint, p_last bigint, p_count integer)
 RETURNS void
 LANGUAGE plpgsql AS $$
 DECLARE
     v_campaign bigint;
+    v_per_card integer; -- counter
 BEGIN
     UPDATE coupon_batches SET last_serial = p_last WHERE id = p_batch
-    RETURNING campaign_id INTO v_campaign;
+    RETURNING campaign_id, max_per_card INTO v_campaign, v_per_card;
+    -- counter {
+    IF v_per_card IS NOT NULL THEN
+        UPDATE coupons SET max_per_card = v_per_card
+         WHERE batch_id = p_batch AND serial BETWEEN (SELECT b.first_serial FROM coupon_batches b
+                                                       WHERE b.id = p_batch) AND p_last;
+    END IF;
+    -- }
     UPDATE serial_counters SET next_serial = p_last + 1 WHERE kind = 'coupon';
     UPDATE campaigns SET issued = issued + p_count WHERE id = v_campaign;
 END;

@@ -125,13 +125,35 @@ $$;
 -- status: ok | replay | voided | conflict | offline_conflict | not_found | not_started |
 --         expired | wrong_store | card_required | wrong_card | below_minimum |
 --         already_redeemed | campaign_exhausted | campaign_paused | voided_batch
+-- Counter (issue 17; the blocks marked "counter", helpers in 0305_counter_rules.sql and
+-- 0320_bounce.sql): with a receipt id, the coupon joins the receipt's others only as its
+-- campaign's max_per_receipt and the exclusive/stackable rule allow, and its discount is its
+-- place in the fixed order (amounts, then percents on what is left; receipt_stack_verdict);
+-- a code or campaign with max_per_card needs a card and counts its uses (card_limits_take);
+-- BASKET_BY_VAT (DSFinV-K rate keys) gets the discount apportioned to the rates, stored in
+-- redemption_vat; with P_BOUNCE (coupond passes it while any campaign has a trigger,
+-- bounce_campaigns_live()), a purchase that meets a bounce-back trigger gets one coupon of that
+-- campaign (next_*; a replay answers the same one). Further statuses: card_limit_reached |
+-- card_required_limit | not_combinable_receipt | not_combinable_other |
+-- not_combinable_alone | receipt_basket (RECEIPT_DISCOUNT_CENTS is then the receipt's
+-- basket). Without a receipt id, basket_by_vat, a per-card limit or P_BOUNCE, none of this adds
+-- a statement. Offline (P_OFFLINE_AT), a refusal of these rules is an offline conflict
+-- with that reason, as the others are.
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint);
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
+DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text, timestamptz);
 CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
+    p_basket_by_vat jsonb DEFAULT NULL, p_bounce boolean DEFAULT false,
     OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text)
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text,
+    -- counter (issue 17)
+    OUT discount_by_vat jsonb, OUT receipt_discount_cents bigint, OUT receipt_coupons integer,
+    OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
+    OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
+    OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
 LANGUAGE plpgsql AS $$
 DECLARE
     r redemptions;
@@ -140,6 +162,7 @@ DECLARE
     v text;
     last record;
     v_at timestamptz := coalesce(p_offline_at, now());
+    k record; -- counter: the receipt's verdict
 BEGIN
     -- Requests with the same key queue here, so a retry racing its original replays it.
     PERFORM till_txn_lock(p_terminal, p_txn, 'redemptions');
@@ -147,7 +170,10 @@ BEGIN
     IF FOUND THEN
         IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
            AND r.card_serial IS NOT DISTINCT FROM p_card
-           AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
+           AND r.receipt IS NOT DISTINCT FROM p_receipt
+           -- counter: the same parts per VAT rate, and the answer's extras again
+           AND (SELECT x.basket_by_vat FROM redemption_vat x WHERE x.redemption_id = r.id)
+               IS NOT DISTINCT FROM p_basket_by_vat THEN
             redemption_id := r.id;
             campaign_id := r.campaign_id;
             -- A till retrying after a void learns of the void, and gets no discount again.
@@ -165,6 +191,17 @@ BEGIN
             IF r.synced_at IS NOT NULL THEN
                 offline_at := rfc3339(r.created_at);
             END IF;
+            -- counter {
+            SELECT x.discount_by_vat INTO discount_by_vat FROM redemption_vat x
+             WHERE x.redemption_id = r.id;
+            IF r.receipt IS NOT NULL THEN -- the receipt as it stands now
+                SELECT x.discount_cents, x.coupons INTO receipt_discount_cents, receipt_coupons
+                  FROM receipt_stacks x WHERE x.terminal = r.terminal AND x.receipt = r.receipt;
+            END IF;
+            SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                          next_offer_value, next_min_basket, next_issued_at, next_pool_low
+              FROM bounce_of(r.id, NULL, r.terminal, r.receipt);
+            -- }
         ELSE
             status := 'conflict';
         END IF;
@@ -202,6 +239,32 @@ BEGIN
         END IF;
         RETURN;
     END IF;
+    -- counter {: a limit per card needs the card; a receipt's coupons are decided in turn
+    IF p_card IS NULL AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL) THEN
+        status := 'card_required_limit';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
+        RETURN;
+    END IF;
+    IF p_receipt IS NOT NULL THEN
+        SELECT * INTO k FROM receipt_stack_verdict(p_terminal, p_receipt, p_basket, c, true);
+        IF k.status <> 'ok' THEN
+            status := k.status;
+            receipt_discount_cents := k.total;
+            receipt_coupons := k.coupons;
+            IF p_offline_at IS NOT NULL THEN
+                SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at,
+                              redeemed_store
+                  FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket,
+                                               p_card, p_offline_at, status);
+            END IF;
+            RETURN;
+        END IF;
+    END IF;
+    -- }
     UPDATE coupons SET uses = uses + 1 WHERE serial = p_serial AND uses < max_uses;
     IF NOT FOUND THEN
         status := 'already_redeemed';
@@ -231,7 +294,27 @@ BEGIN
             RETURN;
         END IF;
     END IF;
+    -- counter {: the card's use of a limited code or campaign
+    IF p_card IS NOT NULL AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL)
+       AND NOT card_limits_take(p_serial, cp.max_per_card, c.id, c.max_per_card, p_card) THEN
+        UPDATE coupons SET uses = uses - 1 WHERE serial = p_serial;
+        IF c.max_redemptions IS NOT NULL THEN
+            UPDATE campaigns SET limited_uses = limited_uses - 1 WHERE id = c.id;
+        END IF;
+        status := 'card_limit_reached';
+        IF p_offline_at IS NOT NULL THEN
+            SELECT * INTO status, conflict_id, reason, discount_cents, redeemed_at, redeemed_store
+              FROM offline_conflict_record(cp, c, p_store, p_terminal, p_txn, p_basket, p_card,
+                                           p_offline_at, status);
+        END IF;
+        RETURN;
+    END IF;
+    -- }
     discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
+    -- counter: on a receipt, the coupon's place in the fixed order
+    IF p_receipt IS NOT NULL THEN
+        discount_cents := k.discount;
+    END IF;
     points := offer_points(c, p_basket);
     INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
                              basket_cents, discount_cents, points, card_serial, receipt,
@@ -250,21 +333,45 @@ BEGIN
     IF p_offline_at IS NOT NULL THEN
         offline_at := redeemed_at;
     END IF;
+    -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
+    IF p_receipt IS NOT NULL THEN
+        SELECT * INTO receipt_discount_cents, receipt_coupons
+          FROM receipt_stack_add(p_terminal, p_receipt, discount_cents,
+                                 c.combinable = 'exclusive');
+    END IF;
+    IF p_basket_by_vat IS NOT NULL THEN
+        discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
+        INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat, discount_by_vat)
+        VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
+    END IF;
+    IF p_bounce THEN
+        SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                      next_offer_value, next_min_basket, next_issued_at, next_pool_low
+          FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt, redemption_id, NULL);
+    END IF;
+    -- }
     redeemed_store := p_store;
     status := 'ok';
 END;
 $$;
 
--- coupon_check(...): what redeem would answer now, changing nothing.
+-- coupon_check(...): what redeem would answer now, changing nothing. Counter (issue 17): with
+-- TERMINAL's receipt id RECEIPT, the coupon's place among the receipt's live coupons
+-- (receipt_stack_verdict, reading only) and its refusals; a per-card limit reached, or missing
+-- its card. RECEIPT_DISCOUNT_CENTS and RECEIPT_COUPONS: the receipt's so far.
+DROP FUNCTION IF EXISTS coupon_check(bigint, integer, bigint, bigint);
 CREATE OR REPLACE FUNCTION coupon_check(
     p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
+    p_terminal text DEFAULT NULL, p_receipt text DEFAULT NULL,
     OUT status text, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
-    OUT redeemed_at text, OUT redeemed_store integer)
+    OUT redeemed_at text, OUT redeemed_store integer,
+    OUT receipt_discount_cents bigint, OUT receipt_coupons integer)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     cp coupons;
     c campaigns;
     last record;
+    k record; -- counter: the receipt's verdict
 BEGIN
     SELECT * INTO cp FROM coupons WHERE serial = p_serial;
     IF NOT FOUND THEN
@@ -279,8 +386,27 @@ BEGIN
         redeemed_at := rfc3339(last.at);
         redeemed_store := last.store;
     END IF;
+    -- counter {
+    IF status = 'ok' AND (cp.max_per_card IS NOT NULL OR c.max_per_card IS NOT NULL) THEN
+        IF p_card IS NULL THEN
+            status := 'card_required_limit';
+        ELSIF card_limits_reached(p_serial, cp.max_per_card, c.id, c.max_per_card, p_card) THEN
+            status := 'card_limit_reached';
+        END IF;
+    END IF;
+    IF status = 'ok' AND p_receipt IS NOT NULL THEN
+        SELECT * INTO k FROM receipt_stack_verdict(p_terminal, p_receipt, p_basket, c, false);
+        status := k.status;
+        receipt_discount_cents := k.total;
+        receipt_coupons := k.coupons;
+    END IF;
+    -- }
     discount_cents := CASE WHEN status = 'ok'
                            THEN discount_for(c.offer_kind, c.offer_value, p_basket) ELSE 0 END;
+    -- counter: on a receipt, the coupon's place in the fixed order
+    IF status = 'ok' AND p_receipt IS NOT NULL THEN
+        discount_cents := k.discount;
+    END IF;
     points := CASE WHEN status = 'ok' THEN offer_points(c, p_basket) ELSE 0 END;
 END;
 $$;
@@ -294,6 +420,12 @@ $$;
 -- replay): when it was voided, and the discount and campaign of what it voided (a till's day
 -- closing counts them). status: ok | replay | conflict | not_found | already_voided |
 -- points_spent
+-- not_found, as one that does not exist. status: ok | replay | conflict | not_found |
+-- already_voided | points_spent
+-- Counter (issue 17): the redemption's row is locked (its returns queue there too); its
+-- coupon leaves its receipt (the receipt's row locked before the coupon's, as in redeem) and
+-- gives its card's use of a limited code or campaign back. Points that returns already took
+-- back are not taken again (card_reverse_credit).
 DROP FUNCTION IF EXISTS redemption_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
@@ -320,7 +452,7 @@ BEGIN
         END IF;
         RETURN;
     END IF;
-    SELECT * INTO r FROM redemptions WHERE id = p_redemption;
+    SELECT * INTO r FROM redemptions WHERE id = p_redemption FOR NO KEY UPDATE;
     IF NOT FOUND THEN
         status := 'not_found';
         RETURN;
@@ -338,12 +470,27 @@ BEGIN
         status := 'already_voided';
         RETURN;
     END IF;
-    UPDATE coupons SET uses = uses - 1 WHERE serial = r.coupon_serial AND uses > 0;
     SELECT * INTO c FROM campaigns WHERE id = r.campaign_id;
+    -- counter {
+    IF r.receipt IS NOT NULL THEN
+        PERFORM receipt_stack_remove(r.terminal, r.receipt, r.discount_cents,
+                                     c.combinable = 'exclusive');
+    END IF;
+    -- }
+    UPDATE coupons SET uses = uses - 1 WHERE serial = r.coupon_serial AND uses > 0;
     IF c.max_redemptions IS NOT NULL THEN
         UPDATE campaigns SET limited_uses = limited_uses - 1
          WHERE id = c.id AND limited_uses > 0;
     END IF;
+    -- counter {
+    IF r.card_serial IS NOT NULL THEN
+        PERFORM card_limit_give('coupon', r.coupon_serial, r.card_serial)
+          FROM coupons x WHERE x.serial = r.coupon_serial AND x.max_per_card IS NOT NULL;
+        IF c.max_per_card IS NOT NULL THEN
+            PERFORM card_limit_give('campaign', c.id, r.card_serial);
+        END IF;
+    END IF;
+    -- }
     IF r.points > 0 AND r.card_serial IS NOT NULL THEN
         SELECT * INTO credit FROM card_transactions x
          WHERE x.redemption_id = r.id AND x.kind = 'coupon';

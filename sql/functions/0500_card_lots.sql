@@ -130,7 +130,8 @@ $$;
 -- less those of its lot that already expired, from its own lot first, then from the lots
 -- closest to expiry. The caller holds the card's lock. Returns the new row T; or T NULL
 -- with nothing changed when the balance cannot cover it (the points were already spent).
--- NEED gets the points the reversal takes.
+-- NEED gets the points the reversal takes. Points that partial returns of the purchase already
+-- took back (ledger rows of kind 'return' naming the credit, issue 17) are not taken again.
 CREATE OR REPLACE FUNCTION card_reverse_credit(p_card bigint, p_credit card_transactions,
                                                p_kind text, p_store integer, p_terminal text,
                                                p_txn text, OUT t card_transactions,
@@ -140,12 +141,16 @@ DECLARE
     v_lot bigint;
     v_expired bigint;
     v_balance bigint;
+    v_returned bigint; -- counter
 BEGIN
     SELECT id INTO v_lot FROM card_lots WHERE transaction_id = p_credit.id;
     SELECT coalesce(-sum(m.points), 0) INTO v_expired
       FROM card_lot_moves m JOIN card_transactions x ON x.id = m.transaction_id
      WHERE m.lot_id = v_lot AND x.kind = 'expire';
-    need := greatest(p_credit.points - v_expired, 0);
+    -- counter: what returns took back
+    SELECT coalesce(-sum(x.points), 0) INTO v_returned
+      FROM card_transactions x WHERE x.returns_of = p_credit.id;
+    need := greatest(p_credit.points - v_expired - v_returned, 0);
     UPDATE cards SET balance = balance - need WHERE serial = p_card AND balance >= need
     RETURNING balance INTO v_balance;
     IF NOT FOUND THEN

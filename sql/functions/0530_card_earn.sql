@@ -9,13 +9,20 @@
 -- offline_time_verdict() accepts the time, else now (points are owed either way), and answered
 -- with OFFLINE_AT.
 -- status: ok | replay | voided | conflict | not_found
+-- Counter (issue 17): with P_BOUNCE (coupond passes it while any campaign has a trigger), a
+-- purchase that meets a bounce-back trigger gets one coupon of that campaign (next_*,
+-- bounce_for(); a replay answers the same one).
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint);
 DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint, timestamptz);
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_offline_at timestamptz DEFAULT NULL,
+    p_offline_at timestamptz DEFAULT NULL, p_bounce boolean DEFAULT false,
     OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
-    OUT voided_by bigint, OUT booked_at text, OUT offline_at text)
+    OUT voided_by bigint, OUT booked_at text, OUT offline_at text,
+    -- counter (issue 17)
+    OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
+    OUT next_ends_at bigint, OUT next_offer_kind text, OUT next_offer_value bigint,
+    OUT next_min_basket bigint, OUT next_issued_at text, OUT next_pool_low boolean)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column
 DECLARE
@@ -41,6 +48,11 @@ BEGIN
             IF t.synced_at IS NOT NULL THEN
                 offline_at := booked_at;
             END IF;
+            -- counter {
+            SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                          next_offer_value, next_min_basket, next_issued_at, next_pool_low
+              FROM bounce_of(NULL, t.id, NULL, NULL);
+            -- }
         ELSE
             status := 'conflict';
         END IF;
@@ -71,5 +83,12 @@ BEGIN
     transaction_id := t.id;
     balance := t.balance_after;
     booked_at := rfc3339(coalesce(v_at, t.created_at));
+    -- counter {
+    IF p_bounce THEN
+        SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
+                      next_offer_value, next_min_basket, next_issued_at, next_pool_low
+          FROM bounce_for(p_store, p_basket, p_card, p_terminal, NULL, NULL, t.id);
+    END IF;
+    -- }
 END;
 $$;

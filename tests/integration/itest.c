@@ -11,6 +11,7 @@
 struct itest_client {
     CURL *curl;
     char *cert, *key, *ca;
+    char language[64]; /* an Accept-Language header to send, or "" */
 };
 
 struct body {
@@ -101,6 +102,14 @@ void itest_client_free(struct itest_client *c)
     free(c);
 }
 
+void itest_client_language(struct itest_client *c, const char *accept_language)
+{
+    if (accept_language == NULL)
+        c->language[0] = '\0';
+    else
+        snprintf(c->language, sizeof c->language, "Accept-Language: %s", accept_language);
+}
+
 long itest_request(struct itest_client *c, const char *method, const char *path, const char *body,
                    json_t **json, char **raw)
 {
@@ -121,6 +130,8 @@ long itest_request(struct itest_client *c, const char *method, const char *path,
         curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
         curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, method);
     }
+    if (c->language[0] != '\0')
+        headers = curl_slist_append(headers, c->language);
     curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, headers);
     CURLcode rc = curl_easy_perform(c->curl);
     curl_slist_free_all(headers);

@@ -18,6 +18,9 @@ struct itest_client *itest_client_files(const char *cert, const char *key);
 /* Frees C and its connection; NULL is a no-op. */
 void itest_client_free(struct itest_client *c);
 
+/* Sends Accept-Language: ACCEPT_LANGUAGE with the client's requests from now on (NULL: none). */
+void itest_client_language(struct itest_client *c, const char *accept_language);
+
 /* Sends METHOD PATH with BODY (NULL: none). Returns the HTTP status, or -1 when no
  * HTTP answer came (TLS refused, connection closed); *JSON (if not NULL) gets the parsed
  * body or NULL; *RAW (if not NULL) the raw body (caller frees). */

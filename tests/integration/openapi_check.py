@@ -34,6 +34,8 @@ import urllib.parse
 import jsonschema
 import yaml
 
+from openapi_events import run_events
+
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 ROLES = ("terminal", "marketer", "admin")
 CERT_OF_ROLE = {"terminal": "terminal-1", "marketer": "marketer", "admin": "admin"}
@@ -473,6 +475,15 @@ class Client:
             try:
                 conn.request(method.upper(), path, body=data, headers=hdrs)
                 resp = conn.getresponse()
+                if (resp.getheader("Content-Type") or "").startswith("text/event-stream"):
+                    # A live feed does not end: its opening lines, up to the first blank one.
+                    raw = b""
+                    while not raw.endswith(b"\n\n"):
+                        line = resp.readline()
+                        if not line:
+                            break
+                        raw += line
+                    return resp.status, resp.getheader("Content-Type"), raw
                 raw = resp.read()
                 return resp.status, resp.getheader("Content-Type") or "", raw
             except (ConnectionError, ssl.SSLError, http.client.HTTPException) as e:
@@ -550,6 +561,8 @@ class Live:
             FAIL.add(where, "not a PNG image")
         elif base == "image/svg+xml" and b"<svg" not in raw:
             FAIL.add(where, "not an SVG image")
+        elif base == "text/event-stream" and not re.match(rb"(retry|id|data|event|:)", raw):
+            FAIL.add(where, f"not a stream of server-sent events: {raw[:80]!r}")
 
     # -- the roles matrix ----------------------------------------------------------------
 
@@ -853,6 +866,11 @@ def run_live(doc, client):
         from openapi_live_offline import run_offline
         run_offline(L, campaign, issue, redeem)
 
+    if ("post", "/v1/redemptions/{id}/returns") in L.ops:
+        from openapi_live_counter import run_counter
+        run_counter(L, campaign, issue, redeem)
+
+    run_events(L, base, FAIL)
     L.coverage()
 
 
