@@ -205,6 +205,49 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     pos_till_redeem_on(till, code, basket_cents, card, NULL, txn, res);
 }
 
+/* Takes the service's ANSWER (HTTP STATUS) to a redemption of a basket of BASKET_CENTS into RES
+ * and closes the journal entry with it; ANSWER is freed. */
+static void redeemed(struct pos_till *till, int64_t basket_cents, long status, json_t *answer,
+                     struct pos_result *res)
+{
+    if (!pos_till_get_int(answer, "redemption_id", &res->id) ||
+        !pos_till_get_int(answer, "discount_cents", &res->discount_cents) ||
+        res->discount_cents < 0) {
+        /* It went through, but the till cannot tell how: the entry stays pending, so
+         * `pos-client retry` gets the service's first answer once more. */
+        res->pending = true;
+        pos_result_unreadable(res, "POST /v1/redemptions: no integer \"redemption_id\" and "
+                                   "\"discount_cents\"");
+        json_decref(answer);
+        return;
+    }
+    (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
+    bool voided = json_is_true(json_object_get(answer, "voided"));
+    res->replayed = status == 200;
+    char outcome[POS_JOURNAL_OUTCOME_MAX];
+    redeemed_outcome(res, status, answer, outcome, sizeof outcome);
+    res->has_next = pos_next_coupon_read(answer, &res->next); /* a bounce-back coupon */
+    json_decref(answer);
+    pos_till_journal_close(till, res, outcome);
+    if (voided) {
+        /* A retry of a redemption that was voided since, told by a service before 409 voided:
+         * nothing is discounted now. */
+        pos_result_line(res, _("VOIDED: redemption %" PRId64 " of txn %s was voided; no discount"),
+                        res->id, res->txn_id);
+        res->discount_cents = 0;
+        return;
+    }
+    int64_t pay;
+    if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
+        pay = 0;
+    char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE];
+    pos_result_line(res, _("REDEEMED: %s off, pay %s (redemption %" PRId64 ")"),
+                    pos_money_format(res->discount_cents, off), pos_money_format(pay, due),
+                    res->id);
+    if (res->replayed)
+        pos_result_detail(res, "the service repeated its first answer to txn %s", res->txn_id);
+}
+
 void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_cents,
                         const char *card, const char *receipt, const char *txn,
                         struct pos_result *res)
@@ -271,42 +314,7 @@ void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_
         json_decref(answer);
         return;
     }
-    if (!pos_till_get_int(answer, "redemption_id", &res->id) ||
-        !pos_till_get_int(answer, "discount_cents", &res->discount_cents) ||
-        res->discount_cents < 0) {
-        /* It went through, but the till cannot tell how: the entry stays pending, so
-         * `pos-client retry` gets the service's first answer once more. */
-        res->pending = true;
-        pos_result_unreadable(res, "POST /v1/redemptions: no integer \"redemption_id\" and "
-                                   "\"discount_cents\"");
-        json_decref(answer);
-        return;
-    }
-    (void)pos_till_get_int(answer, "campaign_id", &res->campaign_id);
-    bool voided = json_is_true(json_object_get(answer, "voided"));
-    res->replayed = status == 200;
-    char outcome[POS_JOURNAL_OUTCOME_MAX];
-    redeemed_outcome(res, status, answer, outcome, sizeof outcome);
-    res->has_next = pos_next_coupon_read(answer, &res->next); /* a bounce-back coupon */
-    json_decref(answer);
-    pos_till_journal_close(till, res, outcome);
-    if (voided) {
-        /* A retry of a redemption that was voided since, told by a service before 409 voided:
-         * nothing is discounted now. */
-        pos_result_line(res, _("VOIDED: redemption %" PRId64 " of txn %s was voided; no discount"),
-                        res->id, res->txn_id);
-        res->discount_cents = 0;
-        return;
-    }
-    int64_t pay;
-    if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
-        pay = 0;
-    char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE];
-    pos_result_line(res, _("REDEEMED: %s off, pay %s (redemption %" PRId64 ")"),
-                    pos_money_format(res->discount_cents, off), pos_money_format(pay, due),
-                    res->id);
-    if (res->replayed)
-        pos_result_detail(res, "the service repeated its first answer to txn %s", res->txn_id);
+    redeemed(till, basket_cents, status, answer, res);
 }
 
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
