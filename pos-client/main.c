@@ -35,6 +35,8 @@ static const struct command commands[] = {
     {"redeem", "CODE --basket 12.34 [--card CARD] [--txn ID]", N_("redeem a coupon"),
      pos_cmd_redeem},
     {"void", "REDEMPTION_ID [--txn ID]", N_("reverse a redemption"), pos_cmd_void},
+    {"return", "REDEMPTION_ID 33.33 [--txn ID]",
+     N_("book goods of a redeemed basket that came back (the coupon stays used)"), pos_cmd_return},
     {"card", "issue", N_("issue a new bonus card"), pos_cmd_card},
     {"card", "balance CARD", N_("show a bonus card's points"), pos_cmd_card},
     {"card", "earn CARD --basket 12.34 [--txn ID]", N_("book points for a purchase"), pos_cmd_card},

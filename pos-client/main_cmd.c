@@ -258,6 +258,24 @@ int pos_cmd_void(struct ctx *ctx, int argc, char **argv)
     return finish(ctx, &res);
 }
 
+int pos_cmd_return(struct ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    int64_t id, cents;
+    if (!pos_main_parse_args(argv[0], argc, argv, "t", 2, &a) ||
+        !id_arg(argv[0], _("redemption id"), a.n_pos >= 1 ? a.pos[0] : NULL, &id))
+        return POS_EXIT_USAGE;
+    if (a.n_pos != 2 || pos_money_parse(a.pos[1], &cents) != CPN_OK || cents <= 0) {
+        fprintf(stderr,
+                _("pos-client return: give the price of the goods that came back in euros, like "
+                  "33.33 or 33,33 (more than 0), after the redemption id\n"));
+        return POS_EXIT_USAGE;
+    }
+    struct pos_result res;
+    pos_till_return(ctx->till, id, cents, a.txn, &res);
+    return finish(ctx, &res);
+}
+
 int pos_cmd_card(struct ctx *ctx, int argc, char **argv)
 {
     const char *sub = argc >= 2 ? argv[1] : "";

@@ -31,6 +31,9 @@ const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf
         snprintf(buf, size, _("credit of receipt %.24s... to card %s"), e->subject, e->card);
     } else if (strcmp(k, "void") == 0) {
         snprintf(buf, size, _("void of redemption %s"), e->subject);
+    } else if (strcmp(k, "return") == 0) {
+        snprintf(buf, size, _("return of %s from redemption %s"),
+                 pos_money_format(e->amount, money), e->subject);
     } else if (strcmp(k, "card_void") == 0) {
         snprintf(buf, size, _("void of card transaction %s"), e->subject);
     } else {

@@ -41,6 +41,8 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
         pos_till_card_burn(till, e->subject, e->amount, e->txn_id, res);
     } else if (strcmp(k, "credit") == 0 && e->card[0] != '\0') {
         pos_till_card_credit(till, e->card, e->subject, e->txn_id, res);
+    } else if (strcmp(k, "return") == 0 && read_id(e->subject, &id)) {
+        pos_till_return(till, id, e->amount, e->txn_id, res);
     } else if (is_void && read_id(e->subject, &id)) {
         if (strcmp(k, "void") == 0)
             pos_till_void(till, id, e->txn_id, res);
@@ -81,6 +83,11 @@ const char *pos_till_resolution(const struct pos_journal_entry *e, const struct 
         snprintf(buf, size,
                  _("settled: voided (the service does not say whether by the attempt "
                    "of %s or by this retry)"),
+                 when);
+    } else if (strcmp(e->kind, "return") == 0 && !res->replayed) {
+        snprintf(buf, size,
+                 _("settled: the attempt of %s never reached the service, so the return was "
+                   "booked only now"),
                  when);
     } else if (res->replayed) {
         snprintf(buf, size,

@@ -44,6 +44,7 @@ int pos_cmd_keys(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_check(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_redeem(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_void(struct ctx *ctx, int argc, char **argv);
+int pos_cmd_return(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_card(struct ctx *ctx, int argc, char **argv);
 int pos_cmd_till(struct ctx *ctx, int argc, char **argv);
 

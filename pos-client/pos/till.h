@@ -116,6 +116,15 @@ void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_
                         const char *card, const char *receipt, const char *txn,
                         struct pos_result *res);
 
+/* `return`: books goods of RETURNED_CENTS coming back from the basket of redemption
+ * REDEMPTION_ID (a partial return) under TXN (as for redeem); journaled as kind "return" (subject:
+ * the redemption id, amount: the cents). RES->id is the return's id, RES->discount_cents the
+ * return's share of the discount (what the customer gets back is the goods' price less it),
+ * RES->points the points taken back from the card (0 when none), RES->balance the card's balance
+ * after it (-1 when unknown or no card). The coupon stays used. */
+void pos_till_return(struct pos_till *till, int64_t redemption_id, int64_t returned_cents,
+                     const char *txn, struct pos_result *res);
+
 /* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res);
