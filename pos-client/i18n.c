@@ -41,5 +41,6 @@ const char *pos_i18n_accept_language(void)
 
 const char *pos_err_message(enum cpn_err err)
 {
-    return _(cpn_err_message(err));
+    /* libcoupon's registry has the German sentences (lib/err_de.c); the catalog does not. */
+    return cpn_err_message_lang(err, lang == POS_LANG_DE ? CPN_LANG_DE : CPN_LANG_EN);
 }

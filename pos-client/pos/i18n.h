@@ -45,7 +45,8 @@ void pos_i18n_set(enum pos_lang lang);
  * "Accept-Language: en" in English. A static string. */
 const char *pos_i18n_accept_language(void);
 
-/* The registry's sentence for ERR (lib/err.c) in the till's language (never NULL). */
+/* The registry's sentence for ERR in the till's language (never NULL): libcoupon's German one
+ * (lib/err_de.c) in German, else its English one (lib/err.c). */
 const char *pos_err_message(enum cpn_err err);
 
 #endif

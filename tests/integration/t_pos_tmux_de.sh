@@ -5,7 +5,8 @@
 # coupond of the coupond_running fixture. The screen shows the card's points, the coupon checked,
 # "EINKAUF: Summe 64,90 €, ...", at "zahlen" "EINGELÖST: 5,00 € Rabatt (Einlösung N)", the points
 # earned, "SUMME 64,90 €, Rabatte 5,00 €, zu zahlen 59,90 €", the receipt block in German, and
-# "--- nächster Kunde ---"; a typo is "KEIN CODE: ..."; the printer file holds the receipt in
+# "--- nächster Kunde ---"; a typo is "KEIN CODE: Der Code enthält einen Tippfehler ..."
+# (libcoupon's German sentence, not its English one); the printer file holds the receipt in
 # ESC/POS. The English till mode is tested as it was (t_pos_tmux.sh).
 set -euo pipefail
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
@@ -56,7 +57,7 @@ wait_for '^>'
 type_line "hilfe"
 wait_for '^  zahlen \(oder fertig\) +Coupons einlösen, Punkte einlösen und sammeln, den Betrag zeigen$'
 type_line "4000-0016-P1ND-HYCF"
-wait_for '^KEIN CODE: '
+wait_for '^KEIN CODE: Der Code enthält einen Tippfehler'
 type_line "$card"
 wait_for "^Karte $card: 0 Punkte$"
 type_line "$signed"

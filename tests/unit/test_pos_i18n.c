@@ -47,6 +47,13 @@ static void german_for_de_DE_UTF8_in_LANG(void **state)
     pos_cashier_classify("12,3,4", &l);
     assert_int_equal(l.kind, POS_LINE_BAD_NUMBER);
     assert_string_equal(l.why, "Kein Betrag: die Summe so eingeben: 12,34.");
+    /* A code refused by the till itself: libcoupon's German sentence. */
+    pos_cashier_classify("4000-0016-P1ND-HYCF", &l);
+    assert_int_equal(l.kind, POS_LINE_BAD_CODE);
+    assert_string_equal(l.why, "Der Code enthält einen Tippfehler (das Prüfzeichen passt nicht): "
+                               "bitte noch einmal eintippen.");
+    assert_string_equal(pos_err_message(CPN_ERR_EXPIRED),
+                        cpn_err_message_lang(CPN_ERR_EXPIRED, CPN_LANG_DE));
 }
 
 static void english_otherwise(void **state)
