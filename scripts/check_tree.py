@@ -264,8 +264,8 @@ def cycles(build):
 
 
 def unused(build):
-    """Global functions of service/ and lib/ that no other object file refers to (candidates
-    to make static, or to remove). The tests' and pos-client's objects count as users."""
+    """Global functions of service/, lib/ and pos-client/ that no other object file refers to
+    (candidates to make static, or to remove). The tests' objects count as users."""
     syms = object_symbols(build)
     users = collections.Counter()
     for path, (_, refs) in syms.items():
