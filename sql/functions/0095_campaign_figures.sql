@@ -28,9 +28,22 @@ CREATE OR REPLACE FUNCTION campaign_totals(p_campaign bigint, p_from timestamptz
                                            OUT redeemed bigint, OUT baskets bigint,
                                            OUT revenue_cents bigint, OUT discount_cents bigint)
 LANGUAGE sql STABLE SET jit = off AS $$
+    WITH ret AS (
+        -- counter (issue 17): what the live redemptions' returns take back
+        SELECT coalesce(sum(q.revenue), 0)::bigint AS revenue,
+               coalesce(sum(q.discount), 0)::bigint AS discount
+          FROM (SELECT CASE WHEN r.receipt IS NULL THEN sum(x.returned_cents)
+                            ELSE max(x.returned_cents) END AS revenue,
+                       sum(x.returned_discount_cents) AS discount
+                  FROM redemption_returned x JOIN redemptions r ON r.id = x.redemption_id
+                 WHERE x.campaign_id = p_campaign AND r.created_at >= p_from
+                   AND r.created_at < p_to
+                   AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
+                 GROUP BY CASE WHEN r.receipt IS NOT NULL THEN r.terminal END, r.receipt) q
+    )
     SELECT coalesce(sum(g.n), 0)::bigint, coalesce(sum(g.baskets), 0)::bigint,
-           coalesce(sum(g.revenue), 0)::bigint - ret.revenue,
-           coalesce(sum(g.discount), 0)::bigint - ret.discount
+           coalesce(sum(g.revenue), 0)::bigint - (SELECT revenue FROM ret),
+           coalesce(sum(g.discount), 0)::bigint - (SELECT discount FROM ret)
       FROM (SELECT count(*) AS n,
                    CASE WHEN r.receipt IS NULL THEN count(*) ELSE 1 END AS baskets,
                    CASE WHEN r.receipt IS NULL THEN sum(r.basket_cents)
@@ -39,20 +52,7 @@ LANGUAGE sql STABLE SET jit = off AS $$
               FROM redemptions r
              WHERE r.campaign_id = p_campaign AND r.created_at >= p_from AND r.created_at < p_to
                AND NOT EXISTS (SELECT 1 FROM redemption_voids v WHERE v.redemption_id = r.id)
-             GROUP BY CASE WHEN r.receipt IS NOT NULL THEN r.terminal END, r.receipt) g,
-           (SELECT coalesce(sum(q.revenue), 0)::bigint AS revenue,
-                   coalesce(sum(q.discount), 0)::bigint AS discount
-              FROM (SELECT CASE WHEN r.receipt IS NULL THEN sum(x.returned_cents)
-                                ELSE max(x.returned_cents) END AS revenue,
-                           sum(x.returned_discount_cents) AS discount
-                      FROM redemption_returned x JOIN redemptions r ON r.id = x.redemption_id
-                     WHERE x.campaign_id = p_campaign AND r.created_at >= p_from
-                       AND r.created_at < p_to
-                       AND NOT EXISTS (SELECT 1 FROM redemption_voids v
-                                        WHERE v.redemption_id = r.id)
-                     GROUP BY CASE WHEN r.receipt IS NOT NULL THEN r.terminal END, r.receipt) q
-           ) ret
-     GROUP BY ret.revenue, ret.discount;
+             GROUP BY CASE WHEN r.receipt IS NOT NULL THEN r.terminal END, r.receipt) g;
 $$;
 
 -- campaign_cost(c): everything the campaign cost: its cost plus its fixed cost.

@@ -43,6 +43,9 @@ $$;
 -- the SHA-256 of the sorted lines "<what> <txn_id>\n" (what: redeem, void, conflict, earn, burn,
 -- card_void) that a till computes from its own journal the same way. FROM and TO are the day's
 -- bounds as instants (a day of 23 or 25 hours across a daylight-saving change).
+-- DISCOUNT_BY_VAT (issue 17): the discount per VAT rate (DSFinV-K keys) of that day's
+-- redemptions that carried basket_by_vat, and of the redemptions voided that day, for the
+-- till's tax export.
 CREATE OR REPLACE FUNCTION terminal_closing(p_keys text[], p_day date) RETURNS json
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
@@ -52,11 +55,11 @@ DECLARE
     result json;
 BEGIN
     WITH red AS (
-        SELECT r.txn_id, r.campaign_id, r.discount_cents, r.synced_at IS NOT NULL AS offline
+        SELECT r.id, r.txn_id, r.campaign_id, r.discount_cents, r.synced_at IS NOT NULL AS offline
           FROM redemptions r
          WHERE r.terminal = ANY (p_keys) AND r.created_at >= t0 AND r.created_at < t1
     ), voi AS (
-        SELECT v.txn_id, r.campaign_id, r.discount_cents
+        SELECT v.txn_id, r.campaign_id, r.discount_cents, r.id
           FROM redemption_voids v JOIN redemptions r ON r.id = v.redemption_id
          WHERE v.terminal = ANY (p_keys) AND v.created_at >= t0 AND v.created_at < t1
     ), con AS (
@@ -120,6 +123,18 @@ BEGIN
                                                      WHERE con.campaign_id = k.campaign_id))
                 ORDER BY k.campaign_id), '[]'::json)
             FROM camps k),
+        'discount_by_vat', json_build_object(
+            'redemptions', (SELECT coalesce(json_object_agg(q.k, q.s ORDER BY q.k::integer),
+                                            '{}'::json)
+                              FROM (SELECT e.key AS k, sum(e.value::bigint) AS s
+                                      FROM red JOIN redemption_vat x ON x.redemption_id = red.id,
+                                           jsonb_each_text(x.discount_by_vat) e
+                                     GROUP BY e.key) q),
+            'voids', (SELECT coalesce(json_object_agg(q.k, q.s ORDER BY q.k::integer), '{}'::json)
+                        FROM (SELECT e.key AS k, sum(e.value::bigint) AS s
+                                FROM voi JOIN redemption_vat x ON x.redemption_id = voi.id,
+                                     jsonb_each_text(x.discount_by_vat) e
+                               GROUP BY e.key) q)),
         'txn_ids', (SELECT json_build_object(
                         'count', count(*),
                         'sha256', encode(sha256(convert_to(coalesce(

@@ -87,6 +87,14 @@ static void a_return_of_3333_of_10000_with_10_percent_off_gives_back_333(void **
     assert_int_equal(itest_int(json_object_get(r, "returns"), "returned_cents"), 3333);
     assert_int_equal(itest_int(json_object_get(r, "returns"), "discount_cents"), 333);
     json_decref(r);
+    /* So do the campaign's figures (campaign_totals, the campaign list's and page's). */
+    char path[64];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld", campaign);
+    assert_int_equal(itest_call("marketer", "GET", path, NULL, &r), 200);
+    assert_int_equal(itest_int(r, "revenue_cents"), 6667);
+    assert_int_equal(itest_int(r, "discount_cents"), 667);
+    assert_int_equal(itest_int(r, "redeemed"), 1);
+    json_decref(r);
     /* Another store's till: as if there were no such redemption. */
     assert_int_equal(give_back("terminal-2", id, 1, itest_uniq(txn, sizeof txn, "ret"), &a), 404);
     assert_string_equal(itest_error_code(a), "not_found");
