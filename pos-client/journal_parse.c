@@ -104,10 +104,14 @@ static bool parse_begin(char **f, size_t n, struct pos_journal_entry *e)
                (strcmp(f[6], "-") != 0 && f[6][0] == '\0')) {
         return false;
     }
-    /* key=value fields after CARD: r= is the receipt; others are for later versions. */
-    for (size_t i = 7; i < n && !v1; i++)
+    /* key=value fields after CARD: r= is the receipt, v= the VAT split; others are for later
+     * versions. */
+    for (size_t i = 7; i < n && !v1; i++) {
         if (strncmp(f[i], "r=", 2) == 0 && !copy(e->receipt, sizeof e->receipt, f[i] + 2))
             return false;
+        if (strncmp(f[i], "v=", 2) == 0 && !copy(e->vat, sizeof e->vat, f[i] + 2))
+            return false;
+    }
     return pos_journal_entry_valid(e);
 }
 
@@ -131,6 +135,7 @@ static enum cpn_err open_entry(struct pos_journal_state *s, const struct pos_jou
         memcpy(p->subject, e->subject, sizeof p->subject);
         memcpy(p->card, e->card, sizeof p->card);
         memcpy(p->receipt, e->receipt, sizeof p->receipt);
+        memcpy(p->vat, e->vat, sizeof p->vat);
         p->amount = e->amount;
         return CPN_OK;
     }

@@ -2,6 +2,7 @@
  * till mode — and what they share: their arguments, showing the result (and what else is
  * pending), and printing the receipt of a redemption or an earn. */
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,11 +17,9 @@ bool pos_main_parse_args(const char *name, int argc, char **argv, const char *al
                          struct args *a)
 {
     static const struct option options[] = {
-        {"basket", required_argument, NULL, 'b'},
-        {"card", required_argument, NULL, 'k'},
-        {"txn", required_argument, NULL, 't'},
-        {"points", required_argument, NULL, 'p'},
-        {NULL, 0, NULL, 0},
+        {"basket", required_argument, NULL, 'b'}, {"card", required_argument, NULL, 'k'},
+        {"txn", required_argument, NULL, 't'},    {"points", required_argument, NULL, 'p'},
+        {"vat", required_argument, NULL, 'v'},    {NULL, 0, NULL, 0},
     };
     memset(a, 0, sizeof *a);
     optind = 0; /* glibc: start over, for this argument vector */
@@ -55,6 +54,7 @@ bool pos_main_parse_args(const char *name, int argc, char **argv, const char *al
         const char **slot = opt == 'b'   ? &a->basket
                             : opt == 'k' ? &a->card
                             : opt == 't' ? &a->txn
+                            : opt == 'v' ? &a->vat
                                          : &a->points;
         *slot = optarg;
     }
@@ -217,21 +217,82 @@ int pos_cmd_check(struct ctx *ctx, int argc, char **argv)
     return finish(ctx, &res);
 }
 
+/* The length of the amount at S in a --vat list: up to a ';', the end, or a ',' that starts the
+ * next "KEY=" (so that German amounts keep their decimal comma: "1=30,00,2=20,00"). */
+static size_t vat_amount_len(const char *s)
+{
+    size_t n = 0;
+    for (; s[n] != '\0' && s[n] != ';'; n++) {
+        if (s[n] != ',')
+            continue;
+        size_t k = strspn(s + n + 1, "0123456789");
+        if (k >= 1 && s[n + 1 + k] == '=')
+            break;
+    }
+    return n;
+}
+
+/* Parses A's --vat ("1=30.00,2=20.00": DSFinV-K rate keys 1 to 99 and the basket's euros at
+ * each, adding up to BASKET) into OUT (SIZE bytes) as the journal keeps it, "1:3000,2:2000".
+ * Returns true ("" in OUT when there is no --vat), or false after printing a usage message. */
+static bool vat_arg(const struct args *a, int64_t basket, char *out, size_t size)
+{
+    out[0] = '\0';
+    if (a->vat == NULL)
+        return true;
+    size_t n = 0;
+    int64_t sum = 0;
+    bool ok = a->vat[0] != '\0';
+    for (const char *p = a->vat; ok && *p != '\0';) {
+        size_t k = strspn(p, "0123456789");
+        size_t m = p[k] == '=' ? vat_amount_len(p + k + 1) : 0;
+        char amount[32];
+        int64_t cents = 0;
+        ok = k >= 1 && k <= 2 && p[0] != '0' && p[k] == '=' && m >= 1 && m < sizeof amount;
+        if (ok) {
+            memcpy(amount, p + k + 1, m);
+            amount[m] = '\0';
+            ok = pos_money_parse(amount, &cents) == CPN_OK &&
+                 !__builtin_add_overflow(sum, cents, &sum);
+        }
+        if (ok) {
+            int w =
+                snprintf(out + n, size - n, "%s%.*s:%" PRId64, n > 0 ? "," : "", (int)k, p, cents);
+            ok = w > 0 && (size_t)w < size - n;
+            n += ok ? (size_t)w : 0;
+        }
+        if (ok) {
+            p += k + 1 + m;
+            if (*p != '\0')
+                p++; /* the separator */
+        }
+    }
+    if (ok && sum == basket)
+        return true;
+    fprintf(stderr,
+            _("pos-client redeem: --vat must give the basket's euros per VAT rate key (1 to 99), "
+              "adding up to the basket, like --vat 1=30.00,2=20.00, not '%s'\n"),
+            a->vat);
+    return false;
+}
+
 int pos_cmd_redeem(struct ctx *ctx, int argc, char **argv)
 {
     struct args a;
     int64_t basket;
-    if (!pos_main_parse_args(argv[0], argc, argv, "bkt", 1, &a))
+    char vat[POS_JOURNAL_VAT_MAX + 1];
+    if (!pos_main_parse_args(argv[0], argc, argv, "bktv", 1, &a))
         return POS_EXIT_USAGE;
     if (a.n_pos != 1) {
         fprintf(stderr, "%s",
                 _("pos-client redeem: give the coupon code (see pos-client --help)\n"));
         return POS_EXIT_USAGE;
     }
-    if (!basket_arg(argv[0], &a, true, &basket))
+    if (!basket_arg(argv[0], &a, true, &basket) || !vat_arg(&a, basket, vat, sizeof vat))
         return POS_EXIT_USAGE;
     struct pos_result res;
-    pos_till_redeem(ctx->till, a.pos[0], basket, a.card, a.txn, &res);
+    pos_till_redeem_vat(ctx->till, a.pos[0], basket, a.card, NULL, vat[0] != '\0' ? vat : NULL,
+                        a.txn, &res);
     int rc = pos_main_show(ctx, &res);
     if (a.card != NULL) {
         struct pos_scan card;

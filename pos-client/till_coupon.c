@@ -205,6 +205,29 @@ void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cen
     pos_till_redeem_on(till, code, basket_cents, card, NULL, txn, res);
 }
 
+/* Writes into BUF (SIZE bytes) what ANSWER's discount_by_vat says, "; discount by VAT rate: 1:
+ * 3.00 EUR, 2: 2.00 EUR", or "" when it has none. */
+static void vat_note(const json_t *answer, char *buf, size_t size)
+{
+    const json_t *shares = json_object_get(answer, "discount_by_vat");
+    buf[0] = '\0';
+    if (!json_is_object(shares) || json_object_size(shares) == 0)
+        return;
+    size_t n = (size_t)snprintf(buf, size, "%s", _("; discount by VAT rate:"));
+    const char *key;
+    const json_t *v;
+    const char *sep = " ";
+    json_object_foreach((json_t *)shares, key, v)
+    {
+        char money[POS_MONEY_SIZE];
+        if (!json_is_integer(v) || n >= size)
+            continue;
+        n += (size_t)snprintf(buf + n, size - n, "%s%.4s: %s", sep, key,
+                              pos_money_format(json_integer_value(v), money));
+        sep = ", ";
+    }
+}
+
 /* Takes the service's ANSWER (HTTP STATUS) to a redemption of a basket of BASKET_CENTS into RES
  * and closes the journal entry with it; ANSWER is freed. */
 static void redeemed(struct pos_till *till, int64_t basket_cents, long status, json_t *answer,
@@ -227,6 +250,8 @@ static void redeemed(struct pos_till *till, int64_t basket_cents, long status, j
     char outcome[POS_JOURNAL_OUTCOME_MAX];
     redeemed_outcome(res, status, answer, outcome, sizeof outcome);
     res->has_next = pos_next_coupon_read(answer, &res->next); /* a bounce-back coupon */
+    char by_vat[POS_LINE_SIZE / 2];
+    vat_note(answer, by_vat, sizeof by_vat);
     json_decref(answer);
     pos_till_journal_close(till, res, outcome);
     if (voided) {
@@ -241,16 +266,51 @@ static void redeemed(struct pos_till *till, int64_t basket_cents, long status, j
     if (__builtin_sub_overflow(basket_cents, res->discount_cents, &pay) || pay < 0)
         pay = 0;
     char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE];
-    pos_result_line(res, _("REDEEMED: %s off, pay %s (redemption %" PRId64 ")"),
-                    pos_money_format(res->discount_cents, off), pos_money_format(pay, due),
-                    res->id);
+    pos_result_line(res, _("REDEEMED: %s off, pay %s (redemption %" PRId64 ")%s"),
+                    pos_money_format(res->discount_cents, off), pos_money_format(pay, due), res->id,
+                    by_vat);
     if (res->replayed)
         pos_result_detail(res, "the service repeated its first answer to txn %s", res->txn_id);
+}
+
+/* The VAT split TEXT ("1:3000,2:2000", as the journal keeps it) as basket_by_vat, {"1": 3000,
+ * "2": 2000}. Returns NULL when out of memory or TEXT is not such a list. */
+static json_t *vat_object(const char *text)
+{
+    json_t *o = json_object();
+    for (const char *p = text; o != NULL && *p != '\0';) {
+        char key[8];
+        size_t k = strcspn(p, ":");
+        const char *c = p + k + 1;
+        size_t m = strcspn(c, ",");
+        if (k == 0 || k >= sizeof key || p[k] != ':' || m == 0 || m > 15) {
+            json_decref(o);
+            return NULL;
+        }
+        memcpy(key, p, k);
+        key[k] = '\0';
+        json_int_t cents = 0;
+        for (size_t i = 0; i < m; i++)
+            cents = cents * 10 + (c[i] - '0');
+        if (json_object_set_new(o, key, json_integer(cents)) != 0) {
+            json_decref(o);
+            return NULL;
+        }
+        p = c + m + (c[m] == ',' ? 1 : 0);
+    }
+    return o;
 }
 
 void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_cents,
                         const char *card, const char *receipt, const char *txn,
                         struct pos_result *res)
+{
+    pos_till_redeem_vat(till, code, basket_cents, card, receipt, NULL, txn, res);
+}
+
+void pos_till_redeem_vat(struct pos_till *till, const char *code, int64_t basket_cents,
+                         const char *card, const char *receipt, const char *vat, const char *txn,
+                         struct pos_result *res)
 {
     pos_result_init(res);
     struct pos_scan coupon, card_scan;
@@ -264,10 +324,17 @@ void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_
         snprintf(e.card, sizeof e.card, "%s", card_scan.short_form);
     if (receipt != NULL)
         snprintf(e.receipt, sizeof e.receipt, "%s", receipt);
+    if (vat != NULL)
+        snprintf(e.vat, sizeof e.vat, "%s", vat);
     if (!pos_till_journal_open(till, &e, txn, res))
         return;
     json_t *body = coupon_body(&coupon, basket_cents, card != NULL ? &card_scan : NULL, e.receipt,
                                res->txn_id);
+    if (body != NULL && e.vat[0] != '\0' &&
+        json_object_set_new(body, "basket_by_vat", vat_object(e.vat)) != 0) {
+        json_decref(body);
+        body = NULL;
+    }
     if (body != NULL && e.offline &&
         json_object_set_new(body, "offline_at", json_string(e.offline_at)) != 0) {
         json_decref(body);

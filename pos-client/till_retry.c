@@ -33,8 +33,9 @@ void pos_till_retry(struct pos_till *till, const struct pos_journal_entry *e,
     bool is_void = strcmp(k, "void") == 0 || strcmp(k, "card_void") == 0;
     till->resending = e;
     if (strcmp(k, "redeem") == 0) {
-        pos_till_redeem_on(till, e->subject, e->amount, e->card[0] != '\0' ? e->card : NULL,
-                           e->receipt[0] != '\0' ? e->receipt : NULL, e->txn_id, res);
+        pos_till_redeem_vat(till, e->subject, e->amount, e->card[0] != '\0' ? e->card : NULL,
+                            e->receipt[0] != '\0' ? e->receipt : NULL,
+                            e->vat[0] != '\0' ? e->vat : NULL, e->txn_id, res);
     } else if (strcmp(k, "earn") == 0) {
         pos_till_card_earn(till, e->subject, e->amount, e->txn_id, res);
     } else if (strcmp(k, "burn") == 0) {

@@ -22,6 +22,8 @@
 #define POS_JOURNAL_CODE_MAX    1024
 #define POS_JOURNAL_CARD_MAX    64
 #define POS_JOURNAL_OUTCOME_MAX 256
+/* Longest basket_by_vat a redemption's begin line records ("1:3000,2:2000": rate key, cents). */
+#define POS_JOURNAL_VAT_MAX 160
 /* The format version written in the header line of each generation: 3 chains every line by
  * SHA-256 (journal_chain.c). */
 #define POS_JOURNAL_VERSION 3
@@ -31,7 +33,7 @@
 /* Room for one line of any kind, its newline and a NUL. */
 #define POS_JOURNAL_LINE_SIZE                                                                      \
     (64 + 2 * POS_TXN_ID_MAX + POS_TIME_SIZE + POS_JOURNAL_KIND_MAX + POS_JOURNAL_CODE_MAX +       \
-     POS_JOURNAL_CARD_MAX + POS_JOURNAL_OUTCOME_MAX + POS_JOURNAL_CHAIN_MAX)
+     POS_JOURNAL_CARD_MAX + POS_JOURNAL_OUTCOME_MAX + POS_JOURNAL_VAT_MAX + POS_JOURNAL_CHAIN_MAX)
 /* Room for the chain fields a version 3 line ends with: "\tn=" SEQ (up to 20 digits) "\th=" HASH.
  */
 #define POS_JOURNAL_CHAIN_MAX (2 + 20 + 3 + POS_HASH_HEX + 8)
@@ -49,6 +51,8 @@ struct pos_journal_entry {
     char card[POS_JOURNAL_CARD_MAX + 1];    /* redeem: the card sent with it; "" for none */
     char receipt[POS_TXN_ID_SIZE];          /* redeem: the receipt id sent with it (the till
                                                mode's basket); "" for none */
+    char vat[POS_JOURNAL_VAT_MAX + 1];      /* redeem: the basket_by_vat sent with it, as
+                                               "KEY:CENTS,..." ("1:3000,2:2000"); "" for none */
     /* Set by an offline line: the till accepted the call while the service could not be reached
      * and gave the customer what it computed; the call is sent later (pos-client sync) under the
      * same txn id with offline_at. */

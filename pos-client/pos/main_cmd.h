@@ -21,12 +21,12 @@ struct ctx {
 struct args {
     const char *pos[4];
     int n_pos;
-    const char *basket, *card, *txn, *points;
+    const char *basket, *card, *txn, *points, *vat;
 };
 
-/* Parses the ARGC arguments at ARGV (after ARGV[0]) of the command NAME into *A, allowing
- * the options named in ALLOWED ('b' --basket, 'k' --card, 't' --txn, 'p' --points) and at most
- * MAX_POS positional arguments. Returns false after printing a usage message. */
+/* Parses the ARGC arguments at ARGV (after ARGV[0]) of the command NAME into *A, allowing the
+ * options named in ALLOWED ('b' --basket, 'k' --card, 't' --txn, 'p' --points, 'v' --vat) and at
+ * most MAX_POS positional arguments. Returns false after printing a usage message. */
 bool pos_main_parse_args(const char *name, int argc, char **argv, const char *allowed, int max_pos,
                          struct args *a);
 

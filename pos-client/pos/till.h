@@ -125,6 +125,15 @@ void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_
 void pos_till_return(struct pos_till *till, int64_t redemption_id, int64_t returned_cents,
                      const char *txn, struct pos_result *res);
 
+/* pos_till_redeem_on() of a basket whose cents per VAT rate VAT lists as "KEY:CENTS,..." ("1:3000,
+ * 2:2000" without the space: DSFinV-K's rate keys, adding up to BASKET_CENTS; NULL for none),
+ * sent as basket_by_vat and kept in the journal with the request; the line ends with the
+ * discount's shares by rate the service answers ("; discount by VAT rate: 1: 3.00 EUR, 2:
+ * 2.00 EUR"). */
+void pos_till_redeem_vat(struct pos_till *till, const char *code, int64_t basket_cents,
+                         const char *card, const char *receipt, const char *vat, const char *txn,
+                         struct pos_result *res);
+
 /* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
                    struct pos_result *res);
