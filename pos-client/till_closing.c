@@ -317,6 +317,39 @@ static bool day_valid(const char *day)
            day[7] == '-' && strchr(day, '-') == day + 4 && strrchr(day, '-') == day + 7;
 }
 
+/* Writes to OUT the part "LABEL 1: 3.00 EUR, 2: 2.00 EUR" of the cents per VAT rate key in
+ * SHARES ("none" when it has none). */
+static void vat_part(FILE *out, const char *label, const json_t *shares)
+{
+    fprintf(out, "%s", label);
+    const char *key, *sep = " ";
+    json_t *v;
+    json_object_foreach((json_t *)shares, key, v)
+    {
+        char money[POS_MONEY_SIZE];
+        if (json_is_integer(v)) {
+            fprintf(out, "%s%.4s: %s", sep, key, pos_money_format(json_integer_value(v), money));
+            sep = ", ";
+        }
+    }
+    if (strcmp(sep, " ") == 0)
+        fprintf(out, " %s", _("none"));
+}
+
+/* Writes the service's discounts of the day per VAT rate key (BY_VAT: {redemptions, voids}, the
+ * redemptions that carried basket_by_vat), for the tax export; nothing when the service gave
+ * none or no redemption of the day carried the split. */
+static void vat_totals(FILE *out, const json_t *by_vat)
+{
+    const json_t *red = json_object_get(by_vat, "redemptions");
+    const json_t *voi = json_object_get(by_vat, "voids");
+    if (!json_is_object(red) || json_object_size(red) == 0)
+        return;
+    vat_part(out, _("DISCOUNT BY VAT RATE (service): redemptions"), red);
+    vat_part(out, _("; voids"), json_is_object(voi) ? voi : NULL);
+    fputc('\n', out);
+}
+
 int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE *out)
 {
     char date[11];
@@ -372,6 +405,7 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
                 tz != NULL ? tz : _("local time"), from, to);
         totals(out, _("service"), &s);
         totals(out, _("journal"), &j);
+        vat_totals(out, json_object_get(answer, "discount_by_vat"));
         int d = differences(out, &s, &j);
         if (j.waiting.n > 0) {
             char w[POS_MONEY_SIZE];

@@ -6,6 +6,7 @@
 #    2,00 €), and the service stored them with the redemption (redemption_vat), summing to 5.00;
 #    the journal's begin line keeps the split (v=1:3000,2:2000), so a retry sends the same request;
 # 2. an uneven split adds up exactly (7.77 off 77.70 as 10.00 and 67.70: 1.00 and 6.77);
+#    the day closing shows the service's discounts per VAT rate;
 # 3. a split that does not add up to the basket, or a bad key, is a usage error (exit 2), nothing
 #    sent.
 set -euo pipefail
@@ -62,6 +63,13 @@ has "$t/out" "^EINGELÖST: 5,00 € Rabatt, zu zahlen 45,00 € \(Einlösung [0-
 echo "== 2. an uneven split adds up exactly"
 run 0 "$pos" redeem "$c3" --basket 77.70 --vat 1=10.00,2=67.70
 has "$t/out" "^REDEEMED: 7\.77 EUR off, pay 69\.93 EUR \(redemption [0-9]+\); discount by VAT rate: 1: 1\.00 EUR, 2: 6\.77 EUR$"
+
+echo "== 2b. the day closing shows the service's discounts per VAT rate"
+rc=0
+"$pos" closing >"$t/closing" 2>&1 || rc=$?
+cat "$t/closing"
+[ "$rc" -le 1 ] || fail "pos-client closing exited $rc"
+has "$t/closing" "^DISCOUNT BY VAT RATE \(service\): redemptions 1: [0-9]+\.[0-9]{2} EUR, 2: [0-9]+\.[0-9]{2} EUR; voids "
 
 echo "== 3. usage errors: nothing sent"
 run 2 "$pos" redeem "$c4" --basket 50.00 --vat 1=30.00,2=19.99
