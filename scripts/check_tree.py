@@ -10,6 +10,15 @@
   check_tree.py includes  ROOT          #include lines of service/, lib/ and pos-client/ whose header the file
                                         uses nothing of (project headers by their ctags, a few
                                         C library headers by a list of their names)
+  check_tree.py seam      ROOT          the seam between SQL and C (STYLE.md "SQL"): libpq only in
+                                        service/db*.c; no printf family there (parameters go
+                                        through db_typed.c's typed helpers, and only db.c and
+                                        db_typed.c run statements with raw values); no other
+                                        file of service/ compares a status word as a string
+                                        (strcmp against a word); the vocabulary of
+                                        sql/functions/0010_status_word.sql and service/db_words.c
+                                        is the same list, and every status a stored function
+                                        assigns a literal is one of its words
 
 ROOT is the source tree, BUILD a build directory of it (the cycles and unused checks read the
 object files' symbols with nm). Each prints one line per finding, "FILE:LINE: what", and exits 1
@@ -356,9 +365,162 @@ def includes(root):
     return bad
 
 
+def strip_comments(text):
+    """TEXT with C comments blanked (newlines kept), string literals left as they are."""
+    out = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            j = n if j < 0 else j + 2
+            out.append(re.sub(r"[^\n]", " ", text[i:j]))
+            i = j
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(" " * (j - i))
+            i = j
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] != c and text[j] != "\n":
+                j += 2 if text[j] == "\\" else 1
+            j = min(j + 1, n)
+            out.append(text[i:j])
+            i = j
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def call_args(text, open_paren):
+    """The top-level arguments of the call whose "(" is at OPEN_PAREN in TEXT (comments and
+    strings already blanked), as stripped strings."""
+    depth, start, args = 0, open_paren + 1, []
+    for i in range(open_paren, len(text)):
+        if text[i] in "([{":
+            depth += 1
+        elif text[i] in ")]}":
+            depth -= 1
+            if depth == 0:
+                args.append(text[start:i].strip())
+                return args
+        elif text[i] == "," and depth == 1:
+            args.append(text[start:i].strip())
+            start = i + 1
+    return args
+
+
+VOCABULARY_SQL = "sql/functions/0010_status_word.sql"
+VOCABULARY_C = "service/db_words.c"
+
+
+def vocabulary_sql(root):
+    """The words of the domain status_word's CHECK list, in order (none without the file)."""
+    if not os.path.exists(os.path.join(root, VOCABULARY_SQL)):
+        return []
+    with open(os.path.join(root, VOCABULARY_SQL), encoding="utf-8") as f:
+        text = re.sub(r"--[^\n]*", "", f.read())
+    m = re.search(r"CHECK\s*\(\s*VALUE\s+IN\s*\((.*?)\)\s*\)", text, re.S)
+    return re.findall(r"'([a-z_]+)'", m.group(1)) if m else []
+
+
+def vocabulary_c(root):
+    """(enum name, word) of the table in db_words.c, in order (none without the file)."""
+    if not os.path.exists(os.path.join(root, VOCABULARY_C)):
+        return []
+    with open(os.path.join(root, VOCABULARY_C), encoding="utf-8") as f:
+        text = f.read()
+    return re.findall(r'\[(DBW_[A-Z_]+)\]\s*=\s*\{\s*"([a-z_]*)"', text)
+
+
+def seam(root):
+    """The seam between SQL and C holds (see the module's docstring)."""
+    bad = []
+    files = c_files(root, (".c", ".h"), ("include", "lib", "service", "pos-client"))
+    is_db = lambda p: re.fullmatch(r"service/db(_\w+)?\.[ch]", p) is not None
+    printf_family = re.compile(r"(?<![\w.>])(v?s?n?printf|v?asprintf|strfmon|strftime)\s*\(")
+    raw_run = re.compile(r"(?<![\w.>])(db_query|db_query_retry)\s*\(")
+    pq_params = re.compile(r"(?<![\w.>])(PQexecParams|PQsendQueryParams|PQexecPrepared|"
+                           r"PQsendQueryPrepared)\s*\(")
+    libpq = re.compile(r"#\s*include\s*[<\"]libpq-fe\.h[>\"]|\b(PGresult|PGconn|PGcancel|"
+                       r"PQ[a-z]\w*)\b")
+    words = set(vocabulary_sql(root))
+    strcmp = re.compile(r"(?<![\w.>])(str(?:n|case|ncase)?cmp)\s*\(")
+    for path in files:
+        with open(os.path.join(root, path), encoding="utf-8", errors="replace") as f:
+            raw = f.read()
+        text = strip_comments_and_strings(raw)
+        # libpq's header, and its types and calls, only in service/db*.c
+        if not is_db(path):
+            for m in libpq.finditer(strip_comments(raw)):
+                line = raw.count("\n", 0, m.start()) + 1
+                what = "includes libpq-fe.h" if m.group(1) is None else f"uses libpq's {m.group(1)}"
+                bad.append(f"{path}:{line}: {what}: libpq stays inside service/db*.c (db_internal.h)")
+            # no status word compared as a string (the answers are decoded once, in db*.c)
+            if path.startswith("service/"):
+                kept = strip_comments(raw)
+                for m in strcmp.finditer(kept):
+                    args = call_args(kept, kept.index("(", m.start()))
+                    for a in args[:2]:
+                        lit = re.fullmatch(r'"([a-z_]+)"', a)
+                        if lit and lit.group(1) in words:
+                            line = raw.count("\n", 0, m.start()) + 1
+                            bad.append(f"{path}:{line}: compares the status word '{lit.group(1)}' "
+                                       "as a string: switch on enum db_word (db_words.h)")
+            continue
+        for m in printf_family.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            if path == "service/db_migrate.c" and m.group(1) == "fprintf":
+                continue  # coupond migrate's messages on stderr, no SQL
+            bad.append(f"{path}:{line}: {m.group(1)}() in the database layer: parameters are "
+                       "typed (db_param_*), numbers written by db_put_i64")
+        if path in ("service/db.c", "service/db_typed.c") or path.endswith(".h"):
+            continue  # the raw runner and the encoder themselves
+        for m in raw_run.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            bad.append(f"{path}:{line}: {m.group(1)}() with raw values: call db_select_one, "
+                       "db_select_rows or db_execute with typed parameters")
+        for m in pq_params.finditer(text):
+            args = call_args(text, text.index("(", m.start()))
+            values = args[4] if len(args) > 4 else ""
+            if not re.fullmatch(r"\w+(\.|->)values", values):
+                line = text.count("\n", 0, m.start()) + 1
+                bad.append(f"{path}:{line}: {m.group(1)}() with values not made by "
+                           "db_values_encode")
+    sql_words, c_words = vocabulary_sql(root), vocabulary_c(root)
+    if not sql_words or not c_words:
+        bad.append(f"{VOCABULARY_SQL}:1: no vocabulary of status words (and {VOCABULARY_C})")
+    c_only = [w for _, w in c_words if w and w not in sql_words]
+    sql_only = [w for w in sql_words if w not in {w for _, w in c_words}]
+    for w in c_only:
+        bad.append(f"{VOCABULARY_C}:1: '{w}' is not a word of {VOCABULARY_SQL}")
+    for w in sql_only:
+        bad.append(f"{VOCABULARY_SQL}:1: '{w}' has no entry in {VOCABULARY_C}")
+    for name, w in c_words:
+        if w and name != "DBW_" + w.upper():
+            bad.append(f"{VOCABULARY_C}:1: {name} spells '{w}' (DBW_{w.upper()} expected)")
+    if len(sql_words) != len(set(sql_words)):
+        bad.append(f"{VOCABULARY_SQL}:1: a word is listed twice")
+    # a status assigned a literal in a stored function is a word of the vocabulary
+    fdir = os.path.join(root, "sql/functions")
+    for name in sorted(os.listdir(fdir)) if os.path.isdir(fdir) else []:
+        if not name.endswith(".sql"):
+            continue
+        with open(os.path.join(fdir, name), encoding="utf-8") as f:
+            sql = re.sub(r"--[^\n]*", "", f.read())
+        for m in re.finditer(r"\b(status|reason)\s*:=\s*'([^']*)'", sql):
+            if m.group(2) not in sql_words:
+                line = sql.count("\n", 0, m.start()) + 1
+                bad.append(f"sql/functions/{name}:{line}: '{m.group(2)}' is not a status word "
+                           f"({VOCABULARY_SQL})")
+    return bad
+
+
 def main():
     checks = {"names": names, "contracts": contracts, "banned": banned, "cycles": cycles,
-              "unused": unused, "includes": includes}
+              "unused": unused, "includes": includes, "seam": seam}
     if len(sys.argv) != 3 or sys.argv[1] not in checks:
         sys.exit(__doc__)
     bad = checks[sys.argv[1]](sys.argv[2])

@@ -41,54 +41,69 @@ json_t *bounce_json(const struct db_next_coupon *n)
                      "card_bound", n->card != 0);
 }
 
-enum cpn_err bounce_pool_fill(int64_t campaign)
+/* A pool fill's transaction: what fill_body works on. */
+struct fill {
+    int64_t campaign;
+    size_t added;
+};
+
+/* Reserves a block of serials for the campaign's pool and adds the clean ones, in the open
+ * transaction. */
+static enum cpn_err fill_body(void *cls)
 {
-    if (db_command("BEGIN") != DB_NO_RESULTS)
-        return CPN_ERR_UNAVAILABLE;
-    char status[24];
+    struct fill *f = cls;
+    enum db_word status = DBW_NONE;
     int64_t first = 0;
-    enum cpn_err err = CPN_OK;
-    int rc =
-        db_bounce_pool_reserve(campaign, BOUNCE_POOL_BLOCK, codes_current_mac_id(), status, &first);
+    int rc = db_bounce_pool_reserve(f->campaign, BOUNCE_POOL_BLOCK, codes_current_mac_id(), &status,
+                                    &first);
     if (rc != DB_ONE_RESULT)
-        err = rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
-    else if (strcmp(status, "stale") == 0)
-        err = CPN_ERR_STALE_KEY;
-    else if (strcmp(status, "not_found") == 0)
-        err = CPN_ERR_NOT_FOUND;
-    else if (strcmp(status, "ok") != 0)
-        err = CPN_ERR_NO_SERIALS;
+        return db_failure_err(rc);
+    switch (status) {
+    case DBW_OK:
+        break;
+    case DBW_STALE_KEY:
+        return CPN_ERR_STALE_KEY;
+    case DBW_NOT_FOUND:
+        return CPN_ERR_NOT_FOUND;
+    default:
+        return CPN_ERR_NO_SERIALS;
+    }
     uint32_t serials[BOUNCE_POOL_BLOCK];
     size_t n = 0;
-    for (int64_t s = first; err == CPN_OK && s < first + BOUNCE_POOL_BLOCK; s++) {
+    for (int64_t s = first; s < first + BOUNCE_POOL_BLOCK; s++) {
         char text[CPN_SHORT_LEN + 1];
         bool clean = false;
-        err = codes_short(CPN_KIND_COUPON, (uint32_t)s, text, &clean);
-        if (err == CPN_OK && clean)
+        enum cpn_err err = codes_short(CPN_KIND_COUPON, (uint32_t)s, text, &clean);
+        if (err != CPN_OK)
+            return err;
+        if (clean)
             serials[n++] = (uint32_t)s;
     }
-    if (err == CPN_OK && n > 0) {
-        rc = db_bounce_pool_add(campaign, first, first + BOUNCE_POOL_BLOCK - 1, serials, n);
+    if (n > 0) {
+        rc = db_bounce_pool_add(f->campaign, first, first + BOUNCE_POOL_BLOCK - 1, serials, n);
         if (rc < 0)
-            err = rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
+            return db_failure_err(rc);
     }
-    if (err == CPN_OK && db_command("COMMIT") != DB_NO_RESULTS)
-        err = CPN_ERR_UNAVAILABLE;
-    if (err != CPN_OK) {
-        if (db_command("ROLLBACK") != DB_NO_RESULTS)
-            log_msg(LOGL_WARN, "rollback of a failed pool fill failed; the connection is reset");
-        if (err == CPN_ERR_STALE_KEY)
-            log_msg(LOGL_ERROR,
-                    "MAC key %u is older than a key already in use: restart coupond with the "
-                    "newest keys before it issues bounce-back coupons",
-                    codes_current_mac_id());
-        else if (err != CPN_ERR_NOT_FOUND)
-            log_msg(LOGL_WARN, "bounce-back campaign %" PRId64 ": its pool was not filled: %s",
-                    campaign, cpn_err_message(err));
+    f->added = n;
+    return CPN_OK;
+}
+
+enum cpn_err bounce_pool_fill(int64_t campaign)
+{
+    struct fill f = {.campaign = campaign};
+    enum cpn_err err = db_transaction("bounce-back pool fill", fill_body, &f);
+    if (err == CPN_ERR_STALE_KEY)
+        log_msg(LOGL_ERROR,
+                "MAC key %u is older than a key already in use: restart coupond with the "
+                "newest keys before it issues bounce-back coupons",
+                codes_current_mac_id());
+    else if (err != CPN_OK && err != CPN_ERR_NOT_FOUND)
+        log_msg(LOGL_WARN, "bounce-back campaign %" PRId64 ": its pool was not filled: %s",
+                campaign, cpn_err_message(err));
+    if (err != CPN_OK)
         return err;
-    }
     log_msg(LOGL_INFO, "bounce-back campaign %" PRId64 ": %zu serials added to its pool", campaign,
-            n);
+            f.added);
     return CPN_OK;
 }
 

@@ -1,7 +1,6 @@
 /* The counter's refusals and extras in the till's answers. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "bounce.h"
 #include "counter_answers.h"
@@ -16,33 +15,34 @@ const char *counter_amount(int64_t cents, enum cpn_lang lang, char *buf, size_t 
     return buf;
 }
 
-const char *counter_refusal_sentence(const char *status, enum cpn_lang lang, int64_t amount_cents,
+const char *counter_refusal_sentence(enum db_word status, enum cpn_lang lang, int64_t amount_cents,
                                      char *buf, size_t len)
 {
     static const struct {
-        const char *status, *en, *de;
+        enum db_word status;
+        const char *en, *de;
     } sentences[] = {
-        {"not_combinable_receipt", "Only one coupon of this campaign per purchase.",
+        {DBW_NOT_COMBINABLE_RECEIPT, "Only one coupon of this campaign per purchase.",
          "Pro Einkauf nur ein Coupon dieser Aktion."},
-        {"not_combinable_other",
+        {DBW_NOT_COMBINABLE_OTHER,
          "A coupon on this receipt cannot be combined with others: this one cannot be added.",
          "Ein Coupon auf diesem Bon ist nicht mit anderen kombinierbar: dieser kann nicht "
          "dazukommen."},
-        {"not_combinable_alone",
+        {DBW_NOT_COMBINABLE_ALONE,
          "This coupon cannot be combined with other coupons: it must be the only one on the "
          "receipt.",
          "Dieser Coupon ist nicht mit anderen Coupons kombinierbar: er muss allein auf dem Bon "
          "stehen."},
-        {"card_limit_reached", "This bonus card has already used this coupon as often as it may.",
+        {DBW_CARD_LIMIT_REACHED, "This bonus card has already used this coupon as often as it may.",
          "Mit dieser Bonuskarte wurde dieser Coupon schon so oft eingelöst, wie er darf."},
-        {"card_required_limit",
+        {DBW_CARD_REQUIRED_LIMIT,
          "This coupon can only be used with a bonus card (it is limited per card).",
          "Dieser Coupon gilt nur mit Bonuskarte (er ist pro Karte begrenzt)."},
     };
     for (size_t i = 0; i < sizeof sentences / sizeof sentences[0]; i++)
-        if (strcmp(status, sentences[i].status) == 0)
+        if (status == sentences[i].status)
             return lang == CPN_LANG_DE ? sentences[i].de : sentences[i].en;
-    if (strcmp(status, "receipt_basket") == 0) {
+    if (status == DBW_RECEIPT_BASKET) {
         char amount[32];
         counter_amount(amount_cents, lang, amount, sizeof amount);
         snprintf(buf, len,

@@ -11,8 +11,8 @@
 #include "db_redemptions.h"
 
 /* The sentence for a refusal of the counter's rules with database status STATUS, in LANG; NULL
- * for any other status. AMOUNT_CENTS is the receipt's basket for "receipt_basket". */
-const char *counter_refusal_sentence(const char *status, enum cpn_lang lang, int64_t amount_cents,
+ * for any other status. AMOUNT_CENTS is the receipt's basket for DBW_RECEIPT_BASKET. */
+const char *counter_refusal_sentence(enum db_word status, enum cpn_lang lang, int64_t amount_cents,
                                      char *buf, size_t len);
 
 /* Adds to OUT (a redemption's answer) what A says besides: discount_by_vat, receipt {id,

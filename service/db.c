@@ -1,8 +1,9 @@
-/* One PostgreSQL connection per worker thread, prepared once; the 4-state status; and the
+/* One PostgreSQL connection per worker thread, prepared once; the 4-state status; the
  * statement deadline: every round trip (connecting included) is sent asynchronously and
  * waited for with poll(2) until the deadline, so a PostgreSQL that stops answering (frozen,
  * cut off, out of disk and stuck) costs a request at most the deadline and a 503, never a
- * hung worker. */
+ * hung worker; and the one transaction runner, which keeps the statements of a transaction
+ * from ever running on a new connection outside it. */
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
@@ -13,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "db.h"
+#include "db_internal.h"
 #include "db_statements.h"
 #include "log.h"
 
@@ -25,6 +26,9 @@ static unsigned deadline_ms = DB_DEADLINE_DEFAULT_MS;
  * monotonic) instead of queueing its next requests behind another full wait; then it tries
  * again by itself. */
 static _Thread_local int64_t hold_until_ms;
+/* A transaction is open on this thread (db_transaction), and its connection was lost: no
+ * statement of it may run on a new connection, outside the transaction. */
+static _Thread_local bool in_tx, tx_lost;
 
 static int64_t now_ms(void)
 {
@@ -48,8 +52,8 @@ unsigned db_deadline_ms(void)
  * it. */
 static int64_t deadline_for(const PGconn *conn, int64_t start)
 {
-    bool in_tx = conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE;
-    return start + (int64_t)deadline_ms * (in_tx ? 20 : 1);
+    bool open_tx = conn != NULL && PQtransactionStatus(conn) != PQTRANS_IDLE;
+    return start + (int64_t)deadline_ms * (open_tx ? 20 : 1);
 }
 
 /* Notes that the database missed a deadline: fail fast for a while (see hold_until_ms). */
@@ -229,11 +233,17 @@ static PGconn *thread_conn(int64_t deadline, bool *late)
 {
     pthread_once(&key_once, make_key);
     PGconn *conn = pthread_getspecific(conn_key);
-    if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
+    if (conn != NULL && PQstatus(conn) == CONNECTION_OK && !tx_lost)
         return conn;
     if (conn != NULL) {
         PQfinish(conn);
         pthread_setspecific(conn_key, NULL);
+    }
+    if (in_tx) {
+        /* The transaction went with its connection: a new one would run the rest of its
+         * statements outside it. */
+        tx_lost = true;
+        return NULL;
     }
     if (now_ms() < hold_until_ms)
         return NULL;
@@ -275,11 +285,14 @@ static bool idle_conn_dead(PGconn *conn)
     return p.fd < 0 || poll(&p, 1, 0) != 0;
 }
 
-/* Drops the thread's connection (the next db_conn() opens a new one). */
+/* Drops the thread's connection (the next db_conn() opens a new one, outside a
+ * transaction). */
 static void drop_conn(PGconn *conn)
 {
     PQfinish(conn);
     pthread_setspecific(conn_key, NULL);
+    if (in_tx)
+        tx_lost = true;
 }
 
 /* True when SQLSTATE STATE (on CONN) is worth a retry, later or at once: serialization
@@ -379,8 +392,9 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
 int db_query_retry(const char *name, int n, const char *const *values, PGresult **res)
 {
     /* A statement that must run once is not retried: its first run may have committed.
-     * Nor is one whose database just missed the deadline (hold_until_ms is then set). */
-    int attempts = run_once(name) ? 1 : 3;
+     * Nor is one whose database just missed the deadline (hold_until_ms is then set), nor
+     * one inside a transaction (which a failure ended: its runner answers). */
+    int attempts = run_once(name) || in_tx ? 1 : 3;
     int rc = DB_SOFT_ERROR;
     for (int attempt = 0; attempt < attempts && rc == DB_SOFT_ERROR; attempt++) {
         if (attempt > 0 && now_ms() < hold_until_ms)
@@ -390,7 +404,9 @@ int db_query_retry(const char *name, int n, const char *const *values, PGresult 
     return rc;
 }
 
-int db_command(const char *sql)
+/* Runs a fixed command (BEGIN, COMMIT, ROLLBACK) on the thread's connection.
+ * Returns DB_NO_RESULTS on success, DB_SOFT_ERROR or DB_HARD_ERROR. */
+static int db_command(const char *sql)
 {
     PGconn *conn = NULL;
     bool late = false;
@@ -416,4 +432,44 @@ PGconn *db_connect_new(void)
     if (late)
         log_msg(LOGL_WARN, "database did not accept a connection within %u ms", deadline_ms);
     return conn;
+}
+
+int db_ping(void)
+{
+    int rc = db_query("ping", 0, NULL, NULL);
+    return rc == DB_ONE_RESULT || rc < 0 ? rc : DB_HARD_ERROR;
+}
+
+enum cpn_err db_failure_err(int rc)
+{
+    return rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
+}
+
+enum cpn_err db_transaction(const char *what, db_tx_body body, void *cls)
+{
+    if (in_tx)
+        return body(cls); /* nested: the outer runner ends the transaction */
+    int rc = db_command("BEGIN");
+    if (rc != DB_NO_RESULTS)
+        return db_failure_err(rc);
+    in_tx = true;
+    tx_lost = false;
+    enum cpn_err err = body(cls);
+    if (tx_lost) {
+        /* The server rolled it back when the connection went. */
+        if (err == CPN_OK)
+            err = CPN_ERR_UNAVAILABLE;
+    } else if (err == CPN_OK) {
+        rc = db_command("COMMIT");
+        if (rc != DB_NO_RESULTS)
+            err = db_failure_err(rc);
+    } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
+        log_msg(LOGL_WARN, "rollback of %s failed; the connection is reset", what);
+        PGconn *conn = pthread_getspecific(conn_key);
+        if (conn != NULL)
+            drop_conn(conn);
+    }
+    in_tx = false;
+    tx_lost = false;
+    return err;
 }

@@ -1,113 +1,64 @@
-/* Bounce-back coupons: the next_* columns, and the pool's stored-function calls. */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* Bounce-back coupons: the pool's stored-function calls, typed parameters in, columns read by
+ * name (the next_* columns are read with redeem()'s and card_earn()'s, DB_NEXT_COUPON_COLS). */
 #include "db.h"
 #include "db_bounce.h"
 
-static int64_t by_name(const PGresult *res, const char *name)
-{
-    int c = PQfnumber(res, name);
-    return c < 0 || PQgetisnull(res, 0, c) ? 0 : strtoll(PQgetvalue(res, 0, c), NULL, 10);
-}
-
-static void text_by_name(const PGresult *res, const char *name, char *out, size_t len)
-{
-    int c = PQfnumber(res, name);
-    snprintf(out, len, "%s", c < 0 || PQgetisnull(res, 0, c) ? "" : PQgetvalue(res, 0, c));
-}
-
-void db_next_coupon_read(const PGresult *res, struct db_next_coupon *out)
-{
-    memset(out, 0, sizeof *out);
-    if (res == NULL || PQntuples(res) < 1)
-        return;
-    out->serial = by_name(res, "next_serial");
-    out->campaign = by_name(res, "next_campaign");
-    out->card = by_name(res, "next_card");
-    out->ends_at = by_name(res, "next_ends_at");
-    text_by_name(res, "next_offer_kind", out->offer_kind, sizeof out->offer_kind);
-    out->offer_value = by_name(res, "next_offer_value");
-    out->min_basket_cents = by_name(res, "next_min_basket");
-    text_by_name(res, "next_issued_at", out->issued_at, sizeof out->issued_at);
-    char low[8];
-    text_by_name(res, "next_pool_low", low, sizeof low);
-    out->pool_low = strcmp(low, "t") == 0;
-}
-
 int db_bounce_campaigns_live(bool *live)
 {
-    PGresult *res = NULL;
-    *live = true;
-    int rc = db_query("bounce_campaigns_live", 0, NULL, &res);
-    if (rc == DB_ONE_RESULT)
-        *live = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    else if (rc >= 0)
-        rc = DB_HARD_ERROR;
-    PQclear(res);
-    return rc;
+    const struct db_param params[] = {DB_PARAM_END};
+    const struct db_col cols[] = {db_col_bool("bounce_campaigns_live", live), DB_COL_END};
+    int rc = db_select_one("bounce_campaigns_live", params, cols);
+    if (rc != DB_ONE_RESULT)
+        *live = true; /* look rather than miss one */
+    return rc == DB_NO_RESULTS ? DB_HARD_ERROR : rc;
+}
+
+/* Where db_bounce_pool_needs collects the rows. */
+struct needs {
+    int64_t id;
+    int32_t have;
+    int64_t *ids;
+    size_t max, *n;
+};
+
+static int need_row(void *cls, size_t i)
+{
+    struct needs *x = cls;
+    (void)i;
+    if (*x->n < x->max)
+        x->ids[(*x->n)++] = x->id;
+    return 0;
 }
 
 int db_bounce_pool_needs(int low, int64_t *ids, size_t max, size_t *n)
 {
-    char l[16];
-    snprintf(l, sizeof l, "%d", low);
-    const char *params[] = {l};
-    PGresult *res = NULL;
+    struct needs x = {.ids = ids, .max = max, .n = n};
+    const struct db_param params[] = {db_param_int(low), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_i64("campaign_id", &x.id), db_col_i32("have", &x.have),
+                                  DB_COL_END};
     *n = 0;
-    int rc = db_query("bounce_pool_needs", 1, params, &res);
-    if (rc >= 0) {
-        for (int i = 0; i < PQntuples(res) && *n < max; i++)
-            ids[(*n)++] = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        rc = DB_ONE_RESULT;
-    }
-    PQclear(res);
-    return rc;
+    int rc = db_select_rows("bounce_pool_needs", params, cols, need_row, &x);
+    return rc >= 0 ? DB_ONE_RESULT : rc;
 }
 
-int db_bounce_pool_reserve(int64_t campaign, int count, unsigned mac_key, char status[24],
+int db_bounce_pool_reserve(int64_t campaign, int count, unsigned mac_key, enum db_word *status,
                            int64_t *first)
 {
-    char c[24], n[16], k[16];
-    snprintf(c, sizeof c, "%" PRId64, campaign);
-    snprintf(n, sizeof n, "%d", count);
-    snprintf(k, sizeof k, "%u", mac_key);
-    const char *params[] = {c, n, k};
-    PGresult *res = NULL;
-    status[0] = '\0';
+    const struct db_param params[] = {db_param_int(campaign), db_param_int(count),
+                                      db_param_int(mac_key), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_word("status", status),
+                                  db_col_null_ok(db_col_i64("first_serial", first)), DB_COL_END};
+    *status = DBW_NONE;
     *first = 0;
-    int rc = db_query("bounce_pool_reserve", 3, params, &res);
-    if (rc == DB_ONE_RESULT) {
-        snprintf(status, 24, "%s", PQgetvalue(res, 0, 0));
-        *first = PQgetisnull(res, 0, 1) ? 0 : strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-    } else if (rc >= 0) {
-        rc = DB_HARD_ERROR;
-    }
-    PQclear(res);
-    return rc;
+    int rc = db_select_one("bounce_pool_reserve", params, cols);
+    return rc == DB_NO_RESULTS ? DB_HARD_ERROR : rc;
 }
 
 int db_bounce_pool_add(int64_t campaign, int64_t first, int64_t last, const uint32_t *serials,
                        size_t n)
 {
-    /* The serials as an array literal: "{1,2,3}" (11 bytes a serial at most). */
-    size_t cap = n * 11 + 3, pos = 0;
-    char *array = malloc(cap);
-    if (array == NULL)
-        return DB_HARD_ERROR;
-    array[pos++] = '{';
-    for (size_t i = 0; i < n; i++)
-        pos += (size_t)snprintf(array + pos, cap - pos, "%s%" PRIu32, i ? "," : "", serials[i]);
-    array[pos++] = '}';
-    array[pos] = '\0';
-    char c[24], f[24], l[24];
-    snprintf(c, sizeof c, "%" PRId64, campaign);
-    snprintf(f, sizeof f, "%" PRId64, first);
-    snprintf(l, sizeof l, "%" PRId64, last);
-    const char *params[] = {c, f, l, array};
-    int rc = db_query("bounce_pool_add", 4, params, NULL);
-    free(array);
-    return rc;
+    const struct db_param params[] = {db_param_int(campaign), db_param_int(first),
+                                      db_param_int(last), db_param_u32_array(serials, n),
+                                      DB_PARAM_END};
+    return db_execute("bounce_pool_add", params);
 }

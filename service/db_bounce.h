@@ -3,12 +3,12 @@
 #ifndef SVC_DB_BOUNCE_H
 #define SVC_DB_BOUNCE_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db.h"
 
 /* The bounce-back coupon an answer carries (serial 0: none). */
 struct db_next_coupon {
@@ -23,8 +23,18 @@ struct db_next_coupon {
     bool pool_low;      /* the campaign's pool wants filling */
 };
 
-/* Reads the next_* columns of row 0 of RES (by name; absent columns leave *OUT zeroed). */
-void db_next_coupon_read(const PGresult *res, struct db_next_coupon *out);
+/* The next_* columns of redeem() and card_earn() (db_col_ entries, NULL allowed: no coupon),
+ * read into the struct db_next_coupon at N. */
+#define DB_NEXT_COUPON_COLS(n)                                                                     \
+    db_col_null_ok(db_col_i64("next_serial", &(n)->serial)),                                       \
+        db_col_null_ok(db_col_i64("next_campaign", &(n)->campaign)),                               \
+        db_col_null_ok(db_col_i64("next_card", &(n)->card)),                                       \
+        db_col_null_ok(db_col_i64("next_ends_at", &(n)->ends_at)),                                 \
+        db_col_null_ok(db_col_text("next_offer_kind", (n)->offer_kind, sizeof(n)->offer_kind)),    \
+        db_col_null_ok(db_col_i64("next_offer_value", &(n)->offer_value)),                         \
+        db_col_null_ok(db_col_i64("next_min_basket", &(n)->min_basket_cents)),                     \
+        db_col_null_ok(db_col_text("next_issued_at", (n)->issued_at, sizeof(n)->issued_at)),       \
+        db_col_null_ok(db_col_bool("next_pool_low", &(n)->pool_low))
 
 /* bounce_campaigns_live(): whether any campaign has a trigger and has not ended, into *LIVE.
  * Returns DB_ONE_RESULT or a failure status (*LIVE then true: look rather than miss one). */
@@ -35,9 +45,9 @@ int db_bounce_campaigns_live(bool *live) CPN_MUST_CHECK;
 int db_bounce_pool_needs(int low, int64_t *ids, size_t max, size_t *n) CPN_MUST_CHECK;
 
 /* In the thread's open transaction: claims COUNT serials for CAMPAIGN's pool with MAC key
- * MAC_KEY (bounce_pool_reserve()). *STATUS gets ok, stale, not_found or no_serials (24
- * bytes), *FIRST the first serial. Returns DB_ONE_RESULT or a failure status. */
-int db_bounce_pool_reserve(int64_t campaign, int count, unsigned mac_key, char status[24],
+ * MAC_KEY (bounce_pool_reserve()). *STATUS gets ok, stale_key, not_found or no_serials,
+ * *FIRST the first serial. Returns DB_ONE_RESULT or a failure status. */
+int db_bounce_pool_reserve(int64_t campaign, int count, unsigned mac_key, enum db_word *status,
                            int64_t *first) CPN_MUST_CHECK;
 
 /* In the same transaction: records FIRST..LAST as CAMPAIGN's pool batch and puts the N clean

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db_words.h"
 
 #define CAMPAIGN_MAX_STORES 1000
 
@@ -58,11 +59,11 @@ int db_campaign_get(int64_t id, char **json) CPN_MUST_CHECK;
 int db_campaign_get_terms(int64_t id, char **json) CPN_MUST_CHECK;
 
 /* Creates C (and its audit entry). On DB_ONE_RESULT *JSON is the new campaign (caller frees)
- * and *ERR is CPN_OK, or *JSON is NULL and *ERR says why: CPN_ERR_BAD_REQUEST with *STATUS
- * "variant_not_found" or "variant_of_variant" (STATUS has 24 bytes), or "" when a rule of the
- * table refused it. When the points offer is above the programme's maximum, *ERR is
- * CPN_ERR_BAD_REQUEST and *JSON the sentence that says so (caller frees). */
+ * and *ERR is CPN_OK, or *JSON is NULL and *ERR is CPN_ERR_BAD_REQUEST with *WHY
+ * DBW_VARIANT_NOT_FOUND or DBW_VARIANT_OF_VARIANT. On DB_HARD_ERROR with *ERR
+ * CPN_ERR_BAD_REQUEST a rule of the table (a CHECK constraint) refused it: when the points
+ * offer is above the programme's maximum, *JSON is the sentence that says so (caller frees). */
 int db_campaign_create(const struct campaign_new *c, char **json, enum cpn_err *err,
-                       char status[24]) CPN_MUST_CHECK;
+                       enum db_word *why) CPN_MUST_CHECK;
 
 #endif

@@ -1,156 +1,96 @@
-/* Bonus card stored-function calls: one round trip each. */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* Bonus card stored-function calls: one round trip each, typed parameters in, the answer's
+ * columns read by name. */
 #include "db.h"
 #include "db_cards.h"
 
-static int64_t col_i64(const PGresult *res, int col)
-{
-    return PQgetisnull(res, 0, col) ? 0 : strtoll(PQgetvalue(res, 0, col), NULL, 10);
-}
-
-static void copy_col(const PGresult *res, int col, char *out, size_t len)
-{
-    snprintf(out, len, "%s", PQgetisnull(res, 0, col) ? "" : PQgetvalue(res, 0, col));
-}
-
-/* What the fifth column of a card call holds. */
-enum fifth_col { FIFTH_NONE, FIFTH_VALUE_CENTS, FIFTH_KIND };
-
-/* Runs NAME and reads (status, id, points, balance[, FIFTH]) into *OUT; a unique violation
- * (the backstop behind the idempotency lookup) becomes the status "conflict". Returns
- * DB_ONE_RESULT, or a failure status with *OUT zeroed. */
-static int card_call(const char *name, int n, const char *const *params, enum fifth_col fifth,
-                     struct card_answer *out)
-{
-    PGresult *res = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = db_query_retry(name, n, params, &res);
-    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
-        snprintf(out->status, sizeof out->status, "conflict");
-        rc = DB_ONE_RESULT;
-    } else if (rc == DB_ONE_RESULT) {
-        copy_col(res, 0, out->status, sizeof out->status);
-        out->transaction_id = col_i64(res, 1);
-        out->points = col_i64(res, 2);
-        out->balance = col_i64(res, 3);
-        if (fifth == FIFTH_VALUE_CENTS)
-            out->value_cents = col_i64(res, 4);
-        else if (fifth == FIFTH_KIND)
-            copy_col(res, 4, out->kind, sizeof out->kind);
-        int voided_by = PQfnumber(res, "voided_by");
-        if (voided_by >= 0)
-            out->voided_by = col_i64(res, voided_by);
-        int at = PQfnumber(res, "booked_at");
-        if (at < 0)
-            at = PQfnumber(res, "voided_at");
-        if (at >= 0)
-            copy_col(res, at, out->booked_at, sizeof out->booked_at);
-        int offline = PQfnumber(res, "offline_at");
-        if (offline >= 0)
-            copy_col(res, offline, out->offline_at, sizeof out->offline_at);
-        db_next_coupon_read(res, &out->next); /* counter (issue 17) */
-    } else if (rc >= 0) {
-        rc = DB_HARD_ERROR; /* the functions answer exactly one row */
-    }
-    PQclear(res);
-    return rc;
-}
+/* Column C of an answer, NULL allowed (a refusal leaves most of them NULL). */
+#define OPT(c) db_col_null_ok(c)
 
 int db_card_serials_reserve(int count, unsigned mac_key, int64_t *first)
 {
-    char c[16], k[16];
-    snprintf(c, sizeof c, "%d", count);
-    snprintf(k, sizeof k, "%u", mac_key);
-    const char *params[] = {c, k};
-    PGresult *res = NULL;
-    *first = 0;
-    int rc = db_query_retry("card_serials_reserve", 2, params, &res);
-    if (rc == DB_ONE_RESULT) {
-        if (PQgetisnull(res, 0, 0))
-            rc = DB_NO_RESULTS;
-        else
-            *first = col_i64(res, 0);
-    }
-    PQclear(res);
-    return rc;
+    const struct db_param params[] = {db_param_int(count), db_param_int(mac_key), DB_PARAM_END};
+    bool exhausted = false;
+    const struct db_col cols[] = {
+        db_col_nullable(db_col_i64("card_serials_reserve", first), &exhausted), DB_COL_END};
+    int rc = db_select_one("card_serials_reserve", params, cols);
+    return rc == DB_ONE_RESULT && exhausted ? DB_NO_RESULTS : rc;
 }
 
 int db_card_create(uint32_t serial)
 {
-    char s[16];
-    snprintf(s, sizeof s, "%" PRIu32, serial);
-    const char *params[] = {s};
-    PGresult *res = NULL;
-    int rc = db_query_retry("card_create", 1, params, &res);
-    PQclear(res);
+    const struct db_param params[] = {db_param_int(serial), DB_PARAM_END};
+    int rc = db_execute("card_create", params);
     return rc == DB_ONE_RESULT || rc < 0 ? rc : DB_HARD_ERROR;
 }
 
 int db_card_get(uint32_t serial, char **json)
 {
-    char s[16];
-    snprintf(s, sizeof s, "%" PRIu32, serial);
-    const char *params[] = {s};
-    PGresult *res = NULL;
-    *json = NULL;
-    int rc = db_query_retry("card_get", 1, params, &res);
-    if (rc == DB_ONE_RESULT) {
-        *json = strdup(PQgetvalue(res, 0, 0));
-        if (*json == NULL)
-            rc = DB_HARD_ERROR;
-    }
-    PQclear(res);
-    return rc;
+    const struct db_param params[] = {db_param_int(serial), DB_PARAM_END};
+    return db_select_text("card_get", params, json); /* no row: no such card */
 }
 
 int db_card_earn(uint32_t card, int32_t store, const char *terminal, const char *txn,
                  int64_t basket, const char *offline_at, bool bounce, struct card_answer *out)
 {
-    char c[16], st[16], b[24];
-    snprintf(c, sizeof c, "%" PRIu32, card);
-    snprintf(st, sizeof st, "%" PRId32, store);
-    snprintf(b, sizeof b, "%" PRId64, basket);
-    const char *params[] = {c, st, terminal, txn, b, offline_at, bounce ? "true" : "false"};
-    return card_call("card_earn", 7, params, FIFTH_NONE, out);
+    const struct db_param params[] = {db_param_int(card),      db_param_int(store),
+                                      db_param_text(terminal), db_param_text(txn),
+                                      db_param_int(basket),    db_param_text(offline_at),
+                                      db_param_bool(bounce),   DB_PARAM_END};
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status),
+        OPT(db_col_i64("transaction_id", &out->transaction_id)),
+        OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_i64("balance", &out->balance)),
+        OPT(db_col_i64("voided_by", &out->voided_by)),
+        OPT(db_col_text("booked_at", out->booked_at, sizeof out->booked_at)),
+        OPT(db_col_text("offline_at", out->offline_at, sizeof out->offline_at)),
+        DB_NEXT_COUPON_COLS(&out->next), /* counter (issue 17) */
+        DB_COL_END};
+    *out = (struct card_answer){0};
+    return db_select_one("card_earn", params, cols);
 }
 
 int db_card_burn(uint32_t card, int32_t store, const char *terminal, const char *txn,
                  int64_t points, struct card_answer *out)
 {
-    char c[16], st[16], p[24];
-    snprintf(c, sizeof c, "%" PRIu32, card);
-    snprintf(st, sizeof st, "%" PRId32, store);
-    snprintf(p, sizeof p, "%" PRId64, points);
-    const char *params[] = {c, st, terminal, txn, p};
-    return card_call("card_burn", 5, params, FIFTH_VALUE_CENTS, out);
+    const struct db_param params[] = {db_param_int(card),      db_param_int(store),
+                                      db_param_text(terminal), db_param_text(txn),
+                                      db_param_int(points),    DB_PARAM_END};
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status),
+        OPT(db_col_i64("transaction_id", &out->transaction_id)),
+        OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_i64("balance", &out->balance)),
+        OPT(db_col_i64("value_cents", &out->value_cents)),
+        OPT(db_col_i64("voided_by", &out->voided_by)),
+        OPT(db_col_text("booked_at", out->booked_at, sizeof out->booked_at)),
+        DB_COL_END};
+    *out = (struct card_answer){0};
+    return db_select_one("card_burn", params, cols);
 }
 
 int db_card_void(int64_t id, int32_t store, const char *terminal, const char *txn,
                  struct card_answer *out)
 {
-    char i[24], st[16];
-    snprintf(i, sizeof i, "%" PRId64, id);
-    snprintf(st, sizeof st, "%" PRId32, store);
-    const char *params[] = {i, st, terminal, txn};
-    return card_call("card_transaction_void", 4, params, FIFTH_KIND, out);
+    const struct db_param params[] = {db_param_int(id), db_param_int(store),
+                                      db_param_text(terminal), db_param_text(txn), DB_PARAM_END};
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status),
+        OPT(db_col_i64("void_id", &out->transaction_id)),
+        OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_i64("balance", &out->balance)),
+        OPT(db_col_text("kind", out->kind, sizeof out->kind)),
+        OPT(db_col_text("voided_at", out->booked_at, sizeof out->booked_at)),
+        DB_COL_END};
+    *out = (struct card_answer){0};
+    return db_select_one("card_transaction_void", params, cols);
 }
 
 int db_card_expire(int max_cards, int64_t *cards)
 {
-    char m[16];
-    snprintf(m, sizeof m, "%d", max_cards);
-    const char *params[] = {m};
-    PGresult *res = NULL;
-    *cards = 0;
-    int rc = db_query_retry("card_expire", 1, params, &res);
-    if (rc == DB_ONE_RESULT && !PQgetisnull(res, 0, 0))
-        *cards = col_i64(res, 0);
-    else if (rc >= 0)
-        rc = DB_HARD_ERROR; /* the function answers exactly one row, never NULL */
-    PQclear(res);
-    return rc;
+    const struct db_param params[] = {db_param_int(max_cards), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_i64("card_expire", cards), DB_COL_END};
+    int rc = db_select_one("card_expire", params, cols);
+    /* the function answers exactly one row, never NULL */
+    return rc == DB_NO_RESULTS ? DB_HARD_ERROR : rc;
 }

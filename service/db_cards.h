@@ -7,10 +7,11 @@
 
 #include "coupon/err.h"
 #include "db_bounce.h"
+#include "db_words.h"
 
 /* What the database answered for an earn, a burn or a void of a card transaction. */
 struct card_answer {
-    char status[24];        /* ok, replay, voided, conflict, not_found, insufficient_points, ... */
+    enum db_word status;    /* ok, replay, voided, conflict, not_found, insufficient_points, ... */
     int64_t transaction_id; /* earn/burn: the new row; void: the void's row */
     int64_t points;         /* earn/burn: points booked; void: the change it made (signed);
                                insufficient_points on a void: the points it needs */

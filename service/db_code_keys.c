@@ -2,12 +2,10 @@
  * request workers, export threads or an issue inside its transaction), and code_key_claim()
  * in an issuing transaction. */
 #include <pthread.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
 #include "db_code_keys.h"
+#include "db_internal.h"
 #include "coupon/keys.h"
 #include "log.h"
 
@@ -20,25 +18,28 @@ static enum cpn_err ranges_from(const PGresult *res, struct cpn_key_ranges **out
     struct cpn_key_ranges *r = cpn_key_ranges_new();
     if (r == NULL)
         return CPN_ERR_NO_MEMORY;
-    int kind = PQfnumber(res, "kind"), key = PQfnumber(res, "key_id");
-    int first = PQfnumber(res, "first_serial"), next = PQfnumber(res, "next_serial");
-    enum cpn_err err = kind < 0 || key < 0 || first < 0 || next < 0 ? CPN_ERR_INTERNAL : CPN_OK;
+    char kind[8];
+    int32_t id = 0;
+    int64_t from = 0, horizon = 0;
+    const struct db_col cols[] = {db_col_text("kind", kind, sizeof kind), db_col_i32("key_id", &id),
+                                  db_col_i64("first_serial", &from),
+                                  db_col_i64("next_serial", &horizon), DB_COL_END};
+    int idx[DB_COLS_MAX];
+    enum cpn_err err = PQntuples(res) > 0 && db_cols_find(res, cols, idx, "code_keys") != 0
+                           ? CPN_ERR_INTERNAL
+                           : CPN_OK;
     for (int i = 0; err == CPN_OK && i < PQntuples(res); i++) {
-        const char *k = PQgetvalue(res, i, kind);
-        enum cpn_kind which = strcmp(k, "card") == 0 ? CPN_KIND_CARD : CPN_KIND_COUPON;
-        char *end1 = NULL, *end2 = NULL, *end3 = NULL;
-        unsigned long id = strtoul(PQgetvalue(res, i, key), &end1, 10);
-        unsigned long long from = strtoull(PQgetvalue(res, i, first), &end2, 10);
-        unsigned long long horizon = strtoull(PQgetvalue(res, i, next), &end3, 10);
-        if ((strcmp(k, "card") != 0 && strcmp(k, "coupon") != 0) || *end1 != '\0' ||
-            *end2 != '\0' || *end3 != '\0' || id > CPN_KEY_ID_MAX) {
+        if (db_cols_read(res, i, cols, idx, "code_keys") != 0 ||
+            (strcmp(kind, "card") != 0 && strcmp(kind, "coupon") != 0) || id < 0 ||
+            id > CPN_KEY_ID_MAX || from < 0 || horizon < 0) {
             err = CPN_ERR_INTERNAL;
             break;
         }
-        err = cpn_key_ranges_add(r, which, (unsigned)id, from);
+        enum cpn_kind which = strcmp(kind, "card") == 0 ? CPN_KIND_CARD : CPN_KIND_COUPON;
+        err = cpn_key_ranges_add(r, which, (unsigned)id, (unsigned long long)from);
         if (err != CPN_OK)
             err = CPN_ERR_INTERNAL;
-        cpn_key_ranges_set_horizon(r, which, horizon);
+        cpn_key_ranges_set_horizon(r, which, (unsigned long long)horizon);
     }
     if (err != CPN_OK) {
         cpn_key_ranges_free(r);
@@ -52,13 +53,17 @@ static enum cpn_err ranges_from(const PGresult *res, struct cpn_key_ranges **out
  * logging why. */
 static PGresult *run(unsigned mac_key)
 {
-    char k[16];
-    snprintf(k, sizeof k, "%u", mac_key);
-    const char *params[] = {k};
+    const struct db_param params[] = {db_param_int(mac_key), DB_PARAM_END};
+    struct db_values v;
+    if (db_values_encode(params, &v) != 0) {
+        db_values_clear(&v);
+        return NULL;
+    }
     PGresult *res = PQexecParams(conn,
                                  "SELECT kind, key_id, first_serial, next_serial"
                                  " FROM code_keys($1::integer)",
-                                 1, NULL, params, NULL, NULL, 0);
+                                 v.n, NULL, v.values, NULL, NULL, 0);
+    db_values_clear(&v);
     if (PQresultStatus(res) == PGRES_TUPLES_OK)
         return res;
     log_msg(LOGL_ERROR, "reading the code key ranges failed: %s", PQresultErrorMessage(res));
@@ -97,17 +102,13 @@ enum cpn_err db_code_keys_load(unsigned mac_key, struct cpn_key_ranges **out)
 
 int db_code_key_claim(const char *kind, unsigned mac_key, bool *stale)
 {
-    char k[16];
-    snprintf(k, sizeof k, "%u", mac_key);
-    const char *params[] = {kind, k};
-    PGresult *res = NULL;
-    *stale = false;
-    int rc = db_query("code_key_claim", 2, params, &res);
-    if (rc == DB_ONE_RESULT)
-        *stale = strcmp(PQgetvalue(res, 0, 0), "ok") != 0;
-    else if (rc >= 0)
-        rc = DB_HARD_ERROR;
-    PQclear(res);
+    const struct db_param params[] = {db_param_text(kind), db_param_int(mac_key), DB_PARAM_END};
+    enum db_word w;
+    const struct db_col cols[] = {db_col_word("code_key_claim", &w), DB_COL_END};
+    int rc = db_select_one("code_key_claim", params, cols);
+    *stale = rc == DB_ONE_RESULT && w == DBW_STALE_KEY;
+    if (rc == DB_NO_RESULTS || (rc == DB_ONE_RESULT && w != DBW_OK && w != DBW_STALE_KEY))
+        rc = DB_HARD_ERROR; /* it answers one word of these two */
     return rc;
 }
 

@@ -2,20 +2,18 @@
 #ifndef SVC_DB_COUPONS_H
 #define SVC_DB_COUPONS_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "codes.h"
 #include "coupon/err.h"
-
-enum issue_status { ISSUE_OK, ISSUE_REPLAY, ISSUE_CONFLICT, ISSUE_NOT_FOUND, ISSUE_NO_SERIALS };
+#include "db_words.h"
 
 struct issue_begin {
-    enum issue_status status;
+    enum db_word status; /* ok, replay, conflict, not_found, no_serials */
     int64_t batch_id;
-    int64_t first_serial; /* ISSUE_NO_SERIALS: the next free serial */
+    int64_t first_serial; /* no_serials: the next free serial */
     int64_t last_serial;  /* replays only */
     int64_t ends_at;
     char offer_kind[16];
@@ -86,9 +84,17 @@ struct db_export;
 /* Opens the export of CAMPAIGN (only batch BATCH when it is not 0); NULL on failure (logged). */
 struct db_export *db_export_open(int64_t campaign, int64_t batch);
 
-/* The next ROWS rows at most (serial, uses, max_uses, card_serial, issued_at) into *RES (caller
- * clears); returns the row count (0 at the end) or a negative db_status. */
-int db_export_fetch(struct db_export *e, int rows, PGresult **res) CPN_MUST_CHECK;
+/* One coupon of an export. */
+struct db_export_row {
+    uint32_t serial;
+    int32_t uses, max_uses;
+    uint32_t card_serial; /* 0: not bound to a card */
+    char issued_at[32];   /* its batch's, RFC 3339 */
+};
+
+/* The next N rows at most into ROWS; returns how many (fewer than N at the end, 0 past it) or
+ * DB_HARD_ERROR (logged). */
+int db_export_fetch(struct db_export *e, struct db_export_row *rows, size_t n) CPN_MUST_CHECK;
 
 /* Ends the export and closes its connection; NULL is a no-op. */
 void db_export_close(struct db_export *e);

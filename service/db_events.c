@@ -1,16 +1,8 @@
-/* Outbox stored-function calls on a background thread's own connection: one round trip each. */
-#include <inttypes.h>
-#include <stdio.h>
+/* Outbox stored-function calls on a background thread's own connection: one round trip each,
+ * typed parameters in, columns read by name. */
 #include <stdlib.h>
-#include <string.h>
 
-#include "db.h"
 #include "db_events.h"
-
-static int64_t i64(const PGresult *res, int row, int col)
-{
-    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
-}
 
 void db_event_list_clear(struct db_event_list *list)
 {
@@ -23,110 +15,104 @@ void db_event_list_clear(struct db_event_list *list)
 
 int db_events_publish(struct db_link *l, int max, int64_t *published, int64_t *head)
 {
-    char m[16];
-    snprintf(m, sizeof m, "%d", max);
-    const char *params[] = {m};
-    PGresult *res = NULL;
-    int rc = db_link_query(l, "SELECT published, head FROM events_publish($1::integer)", 1, params,
-                           &res);
-    if (rc == DB_ONE_RESULT) {
-        *published = i64(res, 0, 0);
-        *head = i64(res, 0, 1);
-    } else if (rc >= 0) {
-        rc = DB_HARD_ERROR;
+    const struct db_param params[] = {db_param_int(max), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_null_ok(db_col_i64("published", published)),
+                                  db_col_null_ok(db_col_i64("head", head)), DB_COL_END};
+    return db_link_select_one(l, "SELECT published, head FROM events_publish($1::integer)", params,
+                              cols);
+}
+
+/* One row of events_after, read into ROW and moved into the list. */
+struct after_rows {
+    struct db_event row;
+    struct db_event_list *out;
+    size_t cap;
+};
+
+static int take_event(void *cls, size_t i)
+{
+    struct after_rows *a = cls;
+    (void)i;
+    if (a->out->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 64;
+        struct db_event *items = realloc(a->out->items, cap * sizeof *items);
+        if (items == NULL) {
+            free(a->row.payload);
+            return -1;
+        }
+        a->out->items = items;
+        a->cap = cap;
     }
-    PQclear(res);
-    return rc;
+    a->out->items[a->out->n++] = a->row;
+    a->row.payload = NULL;
+    return 0;
 }
 
 int db_events_after(struct db_link *l, int64_t after, int max, const char *types, int64_t campaign,
                     struct db_event_list *out)
 {
     db_event_list_clear(out);
-    char a[24], m[16], c[24];
-    snprintf(a, sizeof a, "%" PRId64, after);
-    snprintf(m, sizeof m, "%d", max);
-    snprintf(c, sizeof c, "%" PRId64, campaign);
-    const char *params[] = {a, m, types, campaign > 0 ? c : NULL};
-    PGresult *res = NULL;
-    int rc = db_link_query(l,
-                           "SELECT id, type, campaign_id, payload, occurred_at"
-                           " FROM events_after($1::bigint, $2::integer, $3::text[], $4::bigint)",
-                           4, params, &res);
-    if (rc <= 0) {
-        PQclear(res);
-        return rc;
-    }
-    out->items = calloc((size_t)rc, sizeof *out->items);
-    if (out->items == NULL) {
-        PQclear(res);
-        return DB_HARD_ERROR;
-    }
-    for (int i = 0; i < rc; i++) {
-        struct db_event *e = &out->items[i];
-        e->id = i64(res, i, 0);
-        snprintf(e->type, sizeof e->type, "%s", PQgetvalue(res, i, 1));
-        e->campaign = i64(res, i, 2);
-        snprintf(e->occurred_at, sizeof e->occurred_at, "%s", PQgetvalue(res, i, 4));
-        e->payload = strdup(PQgetvalue(res, i, 3));
-        out->n++;
-        if (e->payload == NULL) {
-            PQclear(res);
-            db_event_list_clear(out);
-            return DB_HARD_ERROR;
-        }
-    }
-    PQclear(res);
+    struct after_rows a = {.out = out};
+    const struct db_param params[] = {db_param_int(after), db_param_int(max), db_param_text(types),
+                                      db_param_int_if(campaign > 0, campaign), DB_PARAM_END};
+    const struct db_col cols[] = {
+        db_col_i64("id", &a.row.id),
+        db_col_text("type", a.row.type, sizeof a.row.type),
+        db_col_null_ok(db_col_i64("campaign_id", &a.row.campaign)),
+        db_col_str("payload", &a.row.payload),
+        db_col_text("occurred_at", a.row.occurred_at, sizeof a.row.occurred_at),
+        DB_COL_END};
+    int rc = db_link_select_rows(l,
+                                 "SELECT id, type, campaign_id, payload, occurred_at"
+                                 " FROM events_after($1::bigint, $2::integer, $3::text[],"
+                                 " $4::bigint)",
+                                 params, cols, take_event, &a);
+    if (rc < 0)
+        db_event_list_clear(out);
     return rc;
 }
 
-/* Runs SQL (no parameters) answering one bigint into *OUT. */
-static int one_i64(struct db_link *l, const char *sql, int n, const char *const *params,
-                   int64_t *out)
+/* Runs SQL answering one bigint, the column named VALUE, into *OUT. */
+static int one_i64(struct db_link *l, const char *sql, const struct db_param *params, int64_t *out)
 {
-    PGresult *res = NULL;
-    int rc = db_link_query(l, sql, n, params, &res);
-    if (rc == DB_ONE_RESULT)
-        *out = i64(res, 0, 0);
-    else if (rc >= 0)
-        rc = DB_HARD_ERROR;
-    PQclear(res);
-    return rc;
+    const struct db_col cols[] = {db_col_null_ok(db_col_i64("value", out)), DB_COL_END};
+    return db_link_select_one(l, sql, params, cols);
 }
 
 int db_events_head(struct db_link *l, int64_t *out)
 {
-    return one_i64(l, "SELECT events_head()", 0, NULL, out);
+    const struct db_param none[] = {DB_PARAM_END};
+    return one_i64(l, "SELECT events_head() AS value", none, out);
 }
 
 int db_events_oldest(struct db_link *l, int64_t *out)
 {
-    return one_i64(l, "SELECT events_oldest()", 0, NULL, out);
+    const struct db_param none[] = {DB_PARAM_END};
+    return one_i64(l, "SELECT events_oldest() AS value", none, out);
 }
 
 int db_events_prune(struct db_link *l, int64_t retention_s, int max, int64_t *deleted)
 {
-    char r[24], m[16];
-    snprintf(r, sizeof r, "%" PRId64, retention_s);
-    snprintf(m, sizeof m, "%d", max);
-    const char *params[] = {r, m};
-    return one_i64(l, "SELECT events_prune(make_interval(secs => $1::bigint), $2::integer)", 2,
+    const struct db_param params[] = {db_param_int(retention_s), db_param_int(max), DB_PARAM_END};
+    return one_i64(l,
+                   "SELECT events_prune(make_interval(secs => $1::bigint), $2::integer) AS value",
                    params, deleted);
 }
 
 int db_events_stats(struct db_link *l, struct db_events_stats *out)
 {
-    PGresult *res = NULL;
-    int rc = db_link_query(l, "SELECT kept, queued, head, oldest_undelivered_s FROM events_stats()",
-                           0, NULL, &res);
-    if (rc == DB_ONE_RESULT) {
-        out->kept = i64(res, 0, 0);
-        out->queued = i64(res, 0, 1);
-        out->head = i64(res, 0, 2);
-        out->oldest_undelivered_s = strtod(PQgetvalue(res, 0, 3), NULL);
-    } else if (rc >= 0) {
-        rc = DB_HARD_ERROR;
-    }
-    PQclear(res);
+    const struct db_param none[] = {DB_PARAM_END};
+    int64_t oldest_ms = 0;
+    const struct db_col cols[] = {db_col_null_ok(db_col_i64("kept", &out->kept)),
+                                  db_col_null_ok(db_col_i64("queued", &out->queued)),
+                                  db_col_null_ok(db_col_i64("head", &out->head)),
+                                  db_col_null_ok(db_col_i64("oldest_undelivered_ms", &oldest_ms)),
+                                  DB_COL_END};
+    int rc = db_link_select_one(l,
+                                "SELECT kept, queued, head,"
+                                " round(oldest_undelivered_s * 1000)::bigint"
+                                " AS oldest_undelivered_ms FROM events_stats()",
+                                none, cols);
+    out->oldest_undelivered_s = (double)oldest_ms / 1000.0;
     return rc;
 }

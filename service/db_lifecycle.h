@@ -7,13 +7,12 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-
-#define DB_STATUS_LEN 24
+#include "db_words.h"
 
 /* What a change answered: the function's status word and the object's JSON. */
 struct db_change {
-    char status[DB_STATUS_LEN]; /* ok, not_found, ended, earlier_end, ... */
-    char *json;                 /* the campaign or batch as JSON, or NULL; owned */
+    enum db_word status; /* ok, not_found, ended, earlier_end */
+    char *json;          /* the campaign or batch as JSON, or NULL; owned */
 };
 
 /* Frees what C holds (NULL-safe). */

@@ -1,9 +1,10 @@
 /* A background thread's own database connection: connect, LISTEN, run a statement, read
- * notifications. The 4-state status of db.h. */
+ * notifications. Typed parameters in, columns read by name out, as on a worker's connection
+ * (db_internal.h); the 4-state status of db.h. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "db.h"
+#include "db_internal.h"
 #include "db_link.h"
 #include "log.h"
 
@@ -74,13 +75,20 @@ int db_link_notified(struct db_link *l)
     return got;
 }
 
-int db_link_query(struct db_link *l, const char *sql, int n, const char *const *values,
-                  PGresult **res)
+/* Runs SQL with PARAMS once. Returns the number of rows with the result in *RES (the caller
+ * clears it), or a failure (logged; *RES NULL). */
+static int run(struct db_link *l, const char *sql, const struct db_param *params, PGresult **res)
 {
     *res = NULL;
     if (l->broken)
         return DB_SOFT_ERROR;
-    PGresult *r = PQexecParams(l->conn, sql, n, NULL, values, NULL, NULL, 0);
+    struct db_values v;
+    if (db_values_encode(params, &v) != 0) {
+        db_values_clear(&v);
+        return DB_HARD_ERROR;
+    }
+    PGresult *r = PQexecParams(l->conn, sql, v.n, NULL, v.values, NULL, NULL, 0);
+    db_values_clear(&v);
     ExecStatusType st = PQresultStatus(r);
     if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) {
         *res = r;
@@ -96,4 +104,42 @@ int db_link_query(struct db_link *l, const char *sql, int n, const char *const *
             PQresultErrorMessage(r));
     PQclear(r);
     return soft ? DB_SOFT_ERROR : DB_HARD_ERROR;
+}
+
+int db_link_select_rows(struct db_link *l, const char *sql, const struct db_param *params,
+                        const struct db_col *cols, db_row_fn row, void *cls)
+{
+    PGresult *res = NULL;
+    int rc = run(l, sql, params, &res);
+    int idx[DB_COLS_MAX];
+    if (rc > 0 && db_cols_find(res, cols, idx, sql) != 0)
+        rc = DB_HARD_ERROR;
+    for (int i = 0; rc > 0 && i < rc; i++) {
+        if (db_cols_read(res, i, cols, idx, sql) != 0) {
+            rc = DB_HARD_ERROR;
+        } else if (row != NULL && row(cls, (size_t)i) != 0) {
+            log_msg(LOGL_ERROR, "%s: row %d was refused", sql, i);
+            rc = DB_HARD_ERROR;
+        }
+    }
+    PQclear(res);
+    return rc;
+}
+
+int db_link_select_one(struct db_link *l, const char *sql, const struct db_param *params,
+                       const struct db_col *cols)
+{
+    PGresult *res = NULL;
+    db_cols_zero(cols);
+    int rc = run(l, sql, params, &res);
+    if (rc >= 0 && rc != DB_ONE_RESULT) {
+        log_msg(LOGL_ERROR, "%s answered %d rows, not one", sql, rc);
+        rc = DB_HARD_ERROR;
+    }
+    int idx[DB_COLS_MAX];
+    if (rc == DB_ONE_RESULT &&
+        (db_cols_find(res, cols, idx, sql) != 0 || db_cols_read(res, 0, cols, idx, sql) != 0))
+        rc = DB_HARD_ERROR;
+    PQclear(res);
+    return rc;
 }

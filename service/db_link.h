@@ -4,10 +4,10 @@
 #ifndef SVC_DB_LINK_H
 #define SVC_DB_LINK_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "coupon/err.h"
+#include "db.h"
 
 struct db_link;
 
@@ -30,11 +30,19 @@ int db_link_notified(struct db_link *l) CPN_MUST_CHECK;
 /* True once the connection was found lost; the owner closes and reopens it. */
 bool db_link_broken(const struct db_link *l);
 
-/* Runs SQL with N text parameters (NULL = SQL NULL). Returns the number of rows
- * (DB_NO_RESULTS, DB_ONE_RESULT or more) with the result in *RES (the caller clears it), or
- * DB_SOFT_ERROR (connection lost or serialization failure) / DB_HARD_ERROR after logging; then
- * *RES is NULL. */
-int db_link_query(struct db_link *l, const char *sql, int n, const char *const *values,
-                  PGresult **res) CPN_MUST_CHECK;
+/* Runs SQL (not prepared) with the typed PARAMS (ended by DB_PARAM_END) and, row by row,
+ * reads the columns COLS by name (checked conversions, as db_select_rows) and calls ROW(CLS, i)
+ * (ROW may be NULL when COLS is empty). Returns the number of rows (DB_NO_RESULTS,
+ * DB_ONE_RESULT or more), or DB_SOFT_ERROR (connection lost, serialization failure) or
+ * DB_HARD_ERROR (a column that cannot be read, ROW stopped, the statement failed) after
+ * logging. */
+int db_link_select_rows(struct db_link *l, const char *sql, const struct db_param *params,
+                        const struct db_col *cols, db_row_fn row, void *cls) CPN_MUST_CHECK;
+
+/* db_link_select_rows for a statement answering exactly one row, read into COLS' places.
+ * Returns DB_ONE_RESULT; DB_HARD_ERROR for no row or more than one (logged), or the
+ * failure. */
+int db_link_select_one(struct db_link *l, const char *sql, const struct db_param *params,
+                       const struct db_col *cols) CPN_MUST_CHECK;
 
 #endif

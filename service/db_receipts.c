@@ -1,56 +1,34 @@
-/* Receipt codes: the stored-function calls, one round trip each. */
-#include <inttypes.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* Receipt codes: the stored-function calls, one round trip each, typed parameters in, the
+ * answer's columns read by name. */
 #include "db.h"
 #include "db_receipts.h"
 
 int db_receipt_credit_days(int *days)
 {
-    PGresult *res = NULL;
-    *days = 0;
-    int rc = db_query_retry("receipt_credit_days", 0, NULL, &res);
-    if (rc == DB_ONE_RESULT && !PQgetisnull(res, 0, 0))
-        *days = (int)strtol(PQgetvalue(res, 0, 0), NULL, 10);
-    else if (rc >= 0)
-        rc = DB_HARD_ERROR;
-    PQclear(res);
-    return rc;
-}
-
-static int64_t col(const PGresult *res, const char *name)
-{
-    int c = PQfnumber(res, name);
-    return c < 0 || PQgetisnull(res, 0, c) ? 0 : strtoll(PQgetvalue(res, 0, c), NULL, 10);
+    const struct db_param params[] = {DB_PARAM_END};
+    int32_t d = 0;
+    const struct db_col cols[] = {db_col_i32("receipt_credit_days", &d), DB_COL_END};
+    int rc = db_select_one("receipt_credit_days", params, cols);
+    *days = (int)d;
+    return rc == DB_NO_RESULTS ? DB_HARD_ERROR : rc;
 }
 
 int db_card_credit_receipt(uint32_t card, int32_t store, const char *terminal, const char *txn,
                            const char *r_terminal, const char *r_txn, int64_t basket,
                            int64_t valid_until, struct card_answer *out)
 {
-    char c[16], st[16], b[24], until[24];
-    snprintf(c, sizeof c, "%" PRIu32, card);
-    snprintf(st, sizeof st, "%" PRId32, store);
-    snprintf(b, sizeof b, "%" PRId64, basket);
-    snprintf(until, sizeof until, "%" PRId64, valid_until);
-    const char *params[] = {c, st, terminal, txn, r_terminal, r_txn, b, until};
-    PGresult *res = NULL;
-    memset(out, 0, sizeof *out);
-    int rc = db_query_retry("card_credit_receipt", 8, params, &res);
-    if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), "23505") == 0) {
-        snprintf(out->status, sizeof out->status, "conflict");
-        rc = DB_ONE_RESULT;
-    } else if (rc == DB_ONE_RESULT) {
-        snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 0));
-        out->transaction_id = col(res, "transaction_id");
-        out->points = col(res, "points");
-        out->balance = col(res, "balance");
-        out->voided_by = col(res, "voided_by");
-    } else if (rc >= 0) {
-        rc = DB_HARD_ERROR;
-    }
-    PQclear(res);
-    return rc;
+    const struct db_param params[] = {
+        db_param_int(card),   db_param_int(store),       db_param_text(terminal),
+        db_param_text(txn),   db_param_text(r_terminal), db_param_text(r_txn),
+        db_param_int(basket), db_param_int(valid_until), DB_PARAM_END};
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status),
+        db_col_null_ok(db_col_i64("transaction_id", &out->transaction_id)),
+        db_col_null_ok(db_col_i64("points", &out->points)),
+        db_col_null_ok(db_col_i64("balance", &out->balance)),
+        db_col_null_ok(db_col_i64("voided_by", &out->voided_by)),
+        DB_COL_END};
+    *out = (struct card_answer){0};
+    int rc = db_select_one("card_credit_receipt", params, cols);
+    return rc == DB_NO_RESULTS ? DB_HARD_ERROR : rc;
 }

@@ -7,19 +7,17 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-
-#define DB_RECIPIENTS_STATUS 24
+#include "db_words.h"
 
 /* recipients_prepare(CAMPAIGN, CARDS): *STATUS ok or not_found; the campaign's holdout key
  * into KEY; up to 5 of CARDS that are not cards of ours into UNKNOWN (*N_UNKNOWN of them).
  * Returns a db_status (DB_ONE_RESULT on success). */
-int db_recipients_prepare(int64_t campaign, const uint32_t *cards, size_t n,
-                          char status[DB_RECIPIENTS_STATUS], uint8_t key[16], uint32_t unknown[5],
-                          size_t *n_unknown) CPN_MUST_CHECK;
+int db_recipients_prepare(int64_t campaign, const uint32_t *cards, size_t n, enum db_word *status,
+                          uint8_t key[16], uint32_t unknown[5], size_t *n_unknown) CPN_MUST_CHECK;
 
 /* What recipients_begin answered: the status and the stored list's figures. */
 struct db_recipients_begin {
-    char status[DB_RECIPIENTS_STATUS]; /* new, resume, replay, other_list, ended, ... */
+    enum db_word status; /* ok (claimed now), resume, replay, other_list, ended, ... */
     int64_t recipients, holdout, batch_id;
 };
 
@@ -33,7 +31,6 @@ int db_recipients_begin(int64_t campaign, const uint8_t digest[32],
 /* recipients_finish(CAMPAIGN, BATCH (0: none), HELD (N serials), ACTOR, ROLE): *STATUS ok,
  * not_found or mismatch. Returns a db_status. */
 int db_recipients_finish(int64_t campaign, int64_t batch, const uint32_t *held, size_t n,
-                         const char *actor, const char *role,
-                         char status[DB_RECIPIENTS_STATUS]) CPN_MUST_CHECK;
+                         const char *actor, const char *role, enum db_word *status) CPN_MUST_CHECK;
 
 #endif

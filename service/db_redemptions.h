@@ -1,4 +1,4 @@
-/* Redemption stored-function calls (check, redeem, void, report); no HTTP. */
+/* Redemption stored-function calls (check, redeem, void, partial return); no HTTP. */
 #ifndef SVC_DB_REDEMPTIONS_H
 #define SVC_DB_REDEMPTIONS_H
 
@@ -7,10 +7,11 @@
 
 #include "coupon/err.h"
 #include "db_bounce.h"
+#include "db_words.h"
 
 /* What the database answered for a check, a redemption or a void. */
 struct redeem_answer {
-    char status[24];       /* ok, replay, voided, conflict, not_found, expired, ... */
+    enum db_word status;   /* ok, replay, voided, conflict, not_found, expired, ... */
     int64_t redemption_id; /* redeem: the redemption; void: the void */
     int64_t discount_cents;
     int64_t campaign_id;
@@ -21,7 +22,7 @@ struct redeem_answer {
     char offline_at[32]; /* redeem: booked on the till's offline time ("" online); void: when
                             it was voided */
     int64_t conflict_id; /* redeem answered "offline_conflict": the conflict recorded */
-    char reason[40];     /* offline_conflict: why it could not be booked (a status word) */
+    enum db_word reason; /* offline_conflict: why it could not be booked */
     /* counter (issue 17) */
     char discount_by_vat[512];      /* redeem with basket_by_vat: the JSON object, else "" */
     bool on_receipt;                /* the receipt_* fields below were answered */
@@ -50,7 +51,7 @@ int db_void(int64_t redemption, int32_t store, const char *terminal, const char 
 
 /* A partial return's answer (redemption_return()). */
 struct return_answer {
-    char status[24]; /* ok, replay, conflict, not_found, voided_redemption, beyond_basket */
+    enum db_word status; /* ok, replay, conflict, not_found, voided_redemption, beyond_basket */
     int64_t return_id;
     int64_t discount_cents; /* this return's share of the discount */
     int64_t points;         /* points taken back from the card */
@@ -68,9 +69,5 @@ struct return_answer {
  * status "conflict") and fills *OUT. */
 int db_return(int64_t redemption, int32_t store, const char *terminal, const char *txn,
               int64_t returned, struct return_answer *out) CPN_MUST_CHECK;
-
-/* The refusal an answer's status stands for (CPN_OK for ok and replay, CPN_ERR_VOIDED for a
- * replay of a redemption that was voided since). */
-enum cpn_err db_status_err(const char *status);
 
 #endif

@@ -1,108 +1,56 @@
-/* Webhook stored-function calls: one round trip each. */
-#include <inttypes.h>
+/* Webhook stored-function calls: one round trip each, typed parameters in, columns read by
+ * name. */
 #include <openssl/crypto.h>
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "db.h"
 #include "db_webhooks.h"
 #include "webhook_sign.h"
 
-/* Takes the first column of a one-row result as a new string in *JSON. */
-static int take_json(int rc, PGresult *res, int col, char **json)
+int db_webhook_create(const struct webhook_new *w, enum db_word *status, char **json)
 {
-    *json = NULL;
-    if (rc == DB_ONE_RESULT && PQgetisnull(res, 0, col))
-        rc = DB_NO_RESULTS;
-    if (rc == DB_ONE_RESULT) {
-        *json = strdup(PQgetvalue(res, 0, col));
-        if (*json == NULL)
-            rc = DB_HARD_ERROR;
-    }
-    PQclear(res);
-    return rc;
-}
-
-int db_webhook_create(const struct webhook_new *w, char status[16], char **json)
-{
-    /* bytea as hex text: \x + two digits a byte */
-    char hex[2 + 2 * 64 + 1] = "\\x";
-    for (size_t i = 0; i < w->secret_len && i < 64; i++)
-        snprintf(hex + 2 + 2 * i, 3, "%02x", w->secret[i]);
-    const char *params[] = {
-        w->url,         w->types,     w->ca_pem, hex, w->reveal_codes ? "t" : "f",
-        w->request_key, w->created_by};
-    PGresult *res = NULL;
-    int rc = db_query_retry("webhook_create", 7, params, &res);
-    status[0] = '\0';
-    if (rc == DB_ONE_RESULT)
-        snprintf(status, 16, "%s", PQgetvalue(res, 0, 0));
-    if (rc == DB_ONE_RESULT && strcmp(status, "conflict") == 0) {
-        PQclear(res);
-        *json = NULL;
-        return rc;
-    }
-    return take_json(rc, res, 1, json);
+    const struct db_param params[] = {
+        db_param_text(w->url),          db_param_text(w->types),
+        db_param_text(w->ca_pem),       db_param_bytes(w->secret, w->secret_len),
+        db_param_bool(w->reveal_codes), db_param_text(w->request_key),
+        db_param_text(w->created_by),   DB_PARAM_END};
+    const struct db_col cols[] = {db_col_word("status", status),
+                                  db_col_null_ok(db_col_str("body", json)), DB_COL_END};
+    return db_select_one("webhook_create", params, cols);
 }
 
 int db_webhook_list(char **json)
 {
-    PGresult *res = NULL;
-    int rc = db_query_retry("webhook_list", 0, NULL, &res);
-    return take_json(rc, res, 0, json);
-}
-
-/* Runs NAME with ID as its one parameter, answering JSON. */
-static int by_id(const char *name, int64_t id, char **json)
-{
-    char i[24];
-    snprintf(i, sizeof i, "%" PRId64, id);
-    const char *params[] = {i};
-    PGresult *res = NULL;
-    int rc = db_query_retry(name, 1, params, &res);
-    return take_json(rc, res, 0, json);
+    const struct db_param none[] = {DB_PARAM_END};
+    return db_select_text("webhook_list", none, json);
 }
 
 int db_webhook_get(int64_t id, char **json)
 {
-    return by_id("webhook_get", id, json);
+    const struct db_param params[] = {db_param_int(id), DB_PARAM_END};
+    return db_select_text("webhook_get", params, json);
 }
 
 int db_webhook_delete(int64_t id, char **json)
 {
-    return by_id("webhook_delete", id, json);
+    const struct db_param params[] = {db_param_int(id), DB_PARAM_END};
+    return db_select_text("webhook_delete", params, json);
 }
 
-int db_webhook_redeliver(int64_t id, int64_t from, char status[16], char **json, int64_t *oldest)
+int db_webhook_redeliver(int64_t id, int64_t from, enum db_word *status, char **json,
+                         int64_t *oldest)
 {
-    char i[24], f[24];
-    snprintf(i, sizeof i, "%" PRId64, id);
-    snprintf(f, sizeof f, "%" PRId64, from);
-    const char *params[] = {i, f};
-    PGresult *res = NULL;
-    int rc = db_query_retry("webhook_redeliver", 2, params, &res);
-    status[0] = '\0';
-    *oldest = 0;
-    if (rc == DB_ONE_RESULT) {
-        snprintf(status, 16, "%s", PQgetvalue(res, 0, 0));
-        *oldest = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-    }
-    rc = take_json(rc, res, 1, json);
-    return rc == DB_NO_RESULTS ? DB_ONE_RESULT : rc; /* a refusal has no body */
+    const struct db_param params[] = {db_param_int(id), db_param_int(from), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_word("status", status),
+                                  db_col_null_ok(db_col_str("body", json)),
+                                  db_col_null_ok(db_col_i64("oldest", oldest)), DB_COL_END};
+    return db_select_one("webhook_redeliver", params, cols);
 }
 
 int db_webhook_deliveries(int64_t id, int64_t before, int max, char **json)
 {
-    char i[24], b[24], m[16];
-    snprintf(i, sizeof i, "%" PRId64, id);
-    snprintf(b, sizeof b, "%" PRId64, before);
-    snprintf(m, sizeof m, "%d", max);
-    const char *params[] = {i, before > 0 ? b : NULL, m};
-    PGresult *res = NULL;
-    int rc = db_query_retry("webhook_deliveries", 3, params, &res);
-    return take_json(rc, res, 0, json);
+    const struct db_param params[] = {db_param_int(id), db_param_int_if(before > 0, before),
+                                      db_param_int(max), DB_PARAM_END};
+    return db_select_text("webhook_deliveries", params, json);
 }
 
 void db_webhook_list_clear(struct db_webhook_list *list)
@@ -119,161 +67,106 @@ void db_webhook_list_clear(struct db_webhook_list *list)
     list->n = 0;
 }
 
-static char *dup_col(const PGresult *res, int row, int col)
+/* One row of webhooks_due, read into ROW and moved into the list. */
+struct due_rows {
+    struct db_webhook row;
+    char secret[128]; /* base64 */
+    struct db_webhook_list *out;
+    size_t cap;
+};
+
+static int take_due(void *cls, size_t i)
 {
-    return PQgetisnull(res, row, col) ? NULL : strdup(PQgetvalue(res, row, col));
+    struct due_rows *d = cls;
+    struct db_webhook *w = &d->row;
+    (void)i;
+    int n = webhook_base64_decode(d->secret, w->secret, sizeof w->secret);
+    OPENSSL_cleanse(d->secret, sizeof d->secret);
+    if (n >= 24 && d->out->n == d->cap) {
+        size_t cap = d->cap ? d->cap * 2 : 8;
+        struct db_webhook *items = realloc(d->out->items, cap * sizeof *items);
+        if (items != NULL) {
+            d->out->items = items;
+            d->cap = cap;
+        }
+    }
+    if (n < 24 || d->out->n == d->cap) {
+        free(w->url);
+        free(w->types);
+        free(w->ca_pem);
+        OPENSSL_cleanse(w->secret, sizeof w->secret);
+        return -1;
+    }
+    w->secret_len = (size_t)n;
+    d->out->items[d->out->n++] = *w;
+    OPENSSL_cleanse(w, sizeof *w);
+    return 0;
 }
 
 int db_webhooks_due(struct db_link *l, struct db_webhook_list *out)
 {
     db_webhook_list_clear(out);
-    PGresult *res = NULL;
-    int rc = db_link_query(l,
-                           "SELECT id, url, event_types, ca_pem, secret, reveal_codes, cursor,"
-                           " failures FROM webhooks_due()",
-                           0, NULL, &res);
-    if (rc <= 0) {
-        PQclear(res);
-        return rc;
-    }
-    out->items = calloc((size_t)rc, sizeof *out->items);
-    if (out->items == NULL) {
-        PQclear(res);
-        return DB_HARD_ERROR;
-    }
-    for (int i = 0; i < rc; i++) {
-        struct db_webhook *w = &out->items[out->n];
-        w->id = strtoll(PQgetvalue(res, i, 0), NULL, 10);
-        w->url = dup_col(res, i, 1);
-        w->types = dup_col(res, i, 2);
-        w->ca_pem = dup_col(res, i, 3);
-        int n = webhook_base64_decode(PQgetvalue(res, i, 4), w->secret, sizeof w->secret);
-        w->reveal_codes = strcmp(PQgetvalue(res, i, 5), "t") == 0;
-        w->cursor = strtoll(PQgetvalue(res, i, 6), NULL, 10);
-        w->failures = (int)strtol(PQgetvalue(res, i, 7), NULL, 10);
-        out->n++;
-        if (w->url == NULL || w->types == NULL || n < 24 ||
-            (w->ca_pem == NULL && !PQgetisnull(res, i, 3))) {
-            PQclear(res);
-            db_webhook_list_clear(out);
-            return DB_HARD_ERROR;
-        }
-        w->secret_len = (size_t)n;
-    }
-    PQclear(res);
+    struct due_rows d = {.out = out};
+    const struct db_param none[] = {DB_PARAM_END};
+    const struct db_col cols[] = {db_col_i64("id", &d.row.id),
+                                  db_col_str("url", &d.row.url),
+                                  db_col_str("event_types", &d.row.types),
+                                  db_col_null_ok(db_col_str("ca_pem", &d.row.ca_pem)),
+                                  db_col_text("secret", d.secret, sizeof d.secret),
+                                  db_col_bool("reveal_codes", &d.row.reveal_codes),
+                                  db_col_i64("cursor", &d.row.cursor),
+                                  db_col_i32("failures", &d.row.failures),
+                                  DB_COL_END};
+    int rc = db_link_select_rows(l,
+                                 "SELECT id, url, event_types, ca_pem, secret, reveal_codes,"
+                                 " cursor, failures FROM webhooks_due()",
+                                 none, cols, take_due, &d);
+    OPENSSL_cleanse(d.secret, sizeof d.secret);
+    if (rc < 0)
+        db_webhook_list_clear(out);
     return rc;
-}
-
-/* A growing string for array literals. */
-struct lit {
-    char *p;
-    size_t len, cap;
-    bool failed;
-};
-
-static void put(struct lit *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(struct lit *b, const char *fmt, ...)
-{
-    while (!b->failed) {
-        va_list ap;
-        va_start(ap, fmt);
-        int n = b->p != NULL ? vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap) : -2;
-        va_end(ap);
-        if (n >= 0 && (size_t)n < b->cap - b->len) {
-            b->len += (size_t)n;
-            return;
-        }
-        if (n == -1) {
-            b->failed = true;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 256;
-        char *np = realloc(b->p, cap);
-        if (np == NULL) {
-            b->failed = true;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
-/* A text[] element: NULL, or double-quoted with " and \ escaped. */
-static void put_text(struct lit *b, const char *s)
-{
-    if (s == NULL) {
-        put(b, "NULL");
-        return;
-    }
-    put(b, "\"");
-    for (; *s != '\0'; s++)
-        put(b, "%s%c", *s == '"' || *s == '\\' ? "\\" : "", *s);
-    put(b, "\"");
 }
 
 int db_webhook_result(struct db_link *l, const struct db_webhook_round *r)
 {
-    struct lit ev = {0}, st = {0}, er = {0}, du = {0}, ok = {0};
-    put(&ev, "{");
-    put(&st, "{");
-    put(&er, "{");
-    put(&du, "{");
-    put(&ok, "{");
-    for (size_t i = 0; i < r->n; i++) {
-        const char *sep = i > 0 ? "," : "";
-        put(&ev, "%s%" PRId64, sep, r->events[i]);
-        if (r->statuses[i] > 0)
-            put(&st, "%s%d", sep, r->statuses[i]);
-        else
-            put(&st, "%sNULL", sep);
-        put(&er, "%s", sep);
-        put_text(&er, r->errors[i]);
-        put(&du, "%s%d", sep, r->durations_ms[i]);
-        put(&ok, "%s%s", sep, r->delivered[i] ? "t" : "f");
-    }
-    put(&ev, "}");
-    put(&st, "}");
-    put(&er, "}");
-    put(&du, "}");
-    put(&ok, "}");
-    int rc = DB_HARD_ERROR;
-    if (!ev.failed && !st.failed && !er.failed && !du.failed && !ok.failed) {
-        char id[24], from[24], to[24], retry[32], give_up[24];
-        snprintf(id, sizeof id, "%" PRId64, r->id);
-        snprintf(from, sizeof from, "%" PRId64, r->from_cursor);
-        snprintf(to, sizeof to, "%" PRId64, r->new_cursor);
-        snprintf(retry, sizeof retry, "%.3f", r->retry_in_s);
-        snprintf(give_up, sizeof give_up, "%" PRId64, r->give_up_s);
-        const char *params[] = {id,       from,  to,      r->failed ? "t" : "f",
-                                r->error, retry, give_up, r->gone ? "t" : "f",
-                                ev.p,     st.p,  er.p,    du.p,
-                                ok.p};
-        PGresult *res = NULL;
-        rc = db_link_query(l,
-                           "SELECT webhook_result($1::bigint, $2::bigint, $3::bigint, $4::boolean,"
-                           " $5, $6::double precision, make_interval(secs => $7::bigint),"
-                           " $8::boolean, $9::bigint[], $10::integer[], $11::text[],"
-                           " $12::integer[], $13::boolean[])",
-                           13, params, &res);
-        PQclear(res);
-        rc = rc >= 0 ? DB_ONE_RESULT : rc;
-    }
-    free(ev.p);
-    free(st.p);
-    free(er.p);
-    free(du.p);
-    free(ok.p);
-    return rc;
+    _Static_assert(sizeof(int) == sizeof(int32_t), "int is 32 bits");
+    int32_t *delivered = malloc((r->n > 0 ? r->n : 1) * sizeof *delivered);
+    if (delivered == NULL)
+        return DB_HARD_ERROR;
+    for (size_t i = 0; i < r->n; i++)
+        delivered[i] = r->delivered[i] ? 1 : 0;
+    const struct db_param params[] = {
+        db_param_int(r->id),
+        db_param_int(r->from_cursor),
+        db_param_int(r->new_cursor),
+        db_param_bool(r->failed),
+        db_param_text(r->error),
+        db_param_int((int64_t)(r->retry_in_s * 1000.0)),
+        db_param_int(r->give_up_s),
+        db_param_bool(r->gone),
+        db_param_i64_array(r->events, r->n),
+        db_param_i32_array_if(true, (const int32_t *)r->statuses, r->n),
+        db_param_text_array(r->errors, r->n),
+        db_param_i32_array_if(true, (const int32_t *)r->durations_ms, r->n),
+        db_param_i32_array_if(true, delivered, r->n),
+        DB_PARAM_END};
+    const struct db_col none[] = {DB_COL_END};
+    /* A status of 0 is no HTTP answer (NULL); the delivered flags travel as 0 and 1. */
+    int rc = db_link_select_rows(
+        l,
+        "SELECT webhook_result($1::bigint, $2::bigint, $3::bigint, $4::boolean, $5,"
+        " ($6::bigint / 1000.0)::double precision, make_interval(secs => $7::bigint),"
+        " $8::boolean, $9::bigint[], array_replace($10::integer[], 0, NULL), $11::text[],"
+        " $12::integer[], $13::integer[]::boolean[])",
+        params, none, NULL, NULL);
+    free(delivered);
+    return rc >= 0 ? DB_ONE_RESULT : rc;
 }
 
 int db_webhook_claim(struct db_link *l, int64_t id, bool *claimed)
 {
-    char i[24];
-    snprintf(i, sizeof i, "%" PRId64, id);
-    const char *params[] = {i};
-    PGresult *res = NULL;
-    int rc = db_link_query(l, "SELECT pg_try_advisory_lock(7316110, $1::integer)", 1, params, &res);
-    *claimed = rc == DB_ONE_RESULT && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
-    PQclear(res);
-    return rc == DB_ONE_RESULT || rc < 0 ? rc : DB_HARD_ERROR;
+    const struct db_param params[] = {db_param_int(id), DB_PARAM_END};
+    const struct db_col cols[] = {db_col_bool("claimed", claimed), DB_COL_END};
+    return db_link_select_one(l, "SELECT pg_try_advisory_lock(7316110, $1::integer) AS claimed",
+                              params, cols);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db.h"
 #include "db_link.h"
 
 /* A subscription to create. TYPES is a PostgreSQL array text ("{redemption.created}"). */
@@ -22,9 +23,11 @@ struct webhook_new {
     const char *created_by;
 };
 
-/* webhook_create(): STATUS ok | replay | conflict; *JSON (ok, replay) the subscription with
- * its secret (caller frees). Returns DB_ONE_RESULT or a db_status error. */
-int db_webhook_create(const struct webhook_new *w, char status[16], char **json) CPN_MUST_CHECK;
+/* webhook_create(): *STATUS DBW_OK, DBW_REPLAY or DBW_CONFLICT; *JSON (ok, replay) the
+ * subscription with its secret (caller frees), else NULL. Returns DB_ONE_RESULT or a db_status
+ * error. */
+int db_webhook_create(const struct webhook_new *w, enum db_word *status,
+                      char **json) CPN_MUST_CHECK;
 
 /* webhook_list(), webhook_get(ID), webhook_delete(ID) as JSON text in *JSON (caller frees).
  * Return DB_ONE_RESULT, DB_NO_RESULTS (get, delete: no such subscription) or an error. */
@@ -32,9 +35,10 @@ int db_webhook_list(char **json) CPN_MUST_CHECK;
 int db_webhook_get(int64_t id, char **json) CPN_MUST_CHECK;
 int db_webhook_delete(int64_t id, char **json) CPN_MUST_CHECK;
 
-/* webhook_redeliver(ID, FROM): STATUS ok | not_found | deleted | pruned | future, *JSON the
- * subscription (ok; caller frees), *OLDEST the oldest event kept. */
-int db_webhook_redeliver(int64_t id, int64_t from, char status[16], char **json,
+/* webhook_redeliver(ID, FROM): *STATUS DBW_OK, DBW_NOT_FOUND, DBW_DELETED, DBW_PRUNED or
+ * DBW_FUTURE, *JSON the subscription (ok; caller frees; else NULL), *OLDEST the oldest event
+ * kept. Returns DB_ONE_RESULT or a db_status error. */
+int db_webhook_redeliver(int64_t id, int64_t from, enum db_word *status, char **json,
                          int64_t *oldest) CPN_MUST_CHECK;
 
 /* webhook_deliveries(ID, BEFORE (0: newest), MAX) as a JSON array in *JSON; DB_NO_RESULTS

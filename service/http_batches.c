@@ -65,16 +65,23 @@ enum MHD_Result http_batches_void(struct http_req *r)
         db_batch_void(id, reason, r->principal->name, principal_role_name(r->principal->role), &c);
     json_decref(in); /* reason pointed into it */
     enum MHD_Result result;
-    if (rc != DB_ONE_RESULT)
+    json_t *v;
+    switch (rc != DB_ONE_RESULT ? DBW_NONE : c.status) {
+    case DBW_NONE:
         result = http_reply_db_failure(r, rc);
-    else if (strcmp(c.status, "not_found") == 0)
+        break;
+    case DBW_NOT_FOUND:
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no batch with that id.");
-    else if (strcmp(c.status, "ok") == 0 && c.json != NULL) {
-        json_t *v = json_loads(c.json, 0, NULL);
+        break;
+    case DBW_OK:
+        v = c.json != NULL ? json_loads(c.json, 0, NULL) : NULL;
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    } else
+        break;
+    default:
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        break;
+    }
     db_change_clear(&c);
     return result;
 }

@@ -282,9 +282,10 @@ static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *
     enum MHD_Result result;
     c->created_by = r->principal->name;
     c->created_role = principal_role_name(r->principal->role);
-    char *text = NULL, why[24];
+    char *text = NULL;
+    enum db_word why;
     enum cpn_err err;
-    int rc = db_campaign_create(c, &text, &err, why);
+    int rc = db_campaign_create(c, &text, &err, &why);
     if (rc == DB_ONE_RESULT && err == CPN_OK) {
         /* A bounce-back campaign gets its first serials now (the pool thread tops them up). */
         if (c->has_trigger)
@@ -296,17 +297,19 @@ static enum MHD_Result create_campaign(struct http_req *r, struct campaign_new *
         json_decref(made);
         result = reply_text(r, 201, text, NULL);
     } else if (err == CPN_ERR_BAD_REQUEST) {
-        if (strcmp(why, "variant_of_variant") == 0)
-            snprintf(detail, sizeof detail,
-                     "Campaign %" PRId64 " is itself a variant: make this one a variant of its "
-                     "control (an A/B test is one control and its variants).",
-                     c->variant_of);
-        result =
-            http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                             strcmp(why, "variant_of_variant") == 0 ? detail
-                             : text != NULL                         ? text
-                             : rc == DB_ONE_RESULT ? "The field 'variant_of' names no campaign."
-                                                   : "The campaign breaks a rule of the schema.");
+        /* A refusal of the function (variant_not_found, variant_of_variant), or a rule of the
+         * table (with the points maximum's own sentence in TEXT). */
+        snprintf(detail, sizeof detail,
+                 "Campaign %" PRId64 " is itself a variant: make this one a variant of its "
+                 "control (an A/B test is one control and its variants).",
+                 c->variant_of);
+        result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                  rc != DB_ONE_RESULT ? (text != NULL ? text
+                                                                      : "The campaign breaks a "
+                                                                        "rule of the schema.")
+                                  : why == DBW_VARIANT_OF_VARIANT
+                                      ? detail
+                                      : "The field 'variant_of' names no campaign.");
         free(text);
     } else {
         result = http_reply_db_failure(r, rc);

@@ -206,13 +206,14 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
 {
     char detail[192];
     bool de = http_req_lang(r) == CPN_LANG_DE;
-    if (strcmp(a->status, "not_found") == 0)
+    switch (a->status) {
+    case DBW_NOT_FOUND:
         return http_reply_error(r, CPN_ERR_NOT_FOUND,
                                 de ? "Es gibt keine Bonuskarte mit dieser Nummer."
                                    : "There is no bonus card with that number.");
-    if (strcmp(a->status, "conflict") == 0)
+    case DBW_CONFLICT:
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    if (strcmp(a->status, "voided") == 0) {
+    case DBW_VOIDED:
         snprintf(detail, sizeof detail,
                  de ? "Die Kartenbuchung %" PRId64 " dieser txn_id wurde inzwischen storniert "
                       "(Storno %" PRId64 "): sie bucht nichts mehr."
@@ -223,8 +224,7 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
                                       json_pack("{s:I, s:I}", "transaction_id",
                                                 (json_int_t)a->transaction_id, "void_id",
                                                 (json_int_t)a->voided_by));
-    }
-    if (strcmp(a->status, "insufficient_points") == 0) {
+    case DBW_INSUFFICIENT_POINTS:
         snprintf(detail, sizeof detail,
                  de ? "Die Karte hat nur %" PRId64 " Punkte, also können %" PRId64
                       " nicht eingelöst werden."
@@ -232,9 +232,10 @@ static enum MHD_Result reply_card_refusal(struct http_req *r, const struct card_
                  a->balance, asked);
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I}", "balance", (json_int_t)a->balance));
+    default:
+        log_msg(LOGL_ERROR, "card call answered the unexpected status %s", db_word_name(a->status));
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
-    log_msg(LOGL_ERROR, "card call answered an unknown status '%s'", a->status);
-    return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
 /* The shared body of earn and burn: card from the path, amount and txn_id from the body,
@@ -265,8 +266,8 @@ static enum MHD_Result card_book(struct http_req *r, bool earn)
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    bool replay = strcmp(a.status, "replay") == 0;
-    if (!replay && strcmp(a.status, "ok") != 0)
+    bool replay = a.status == DBW_REPLAY;
+    if (!replay && a.status != DBW_OK)
         return reply_card_refusal(r, &a, amount);
     json_t *out = json_pack("{s:I, s:I, s:I}", "transaction_id", (json_int_t)a.transaction_id,
                             "points", (json_int_t)a.points, "balance", (json_int_t)a.balance);
@@ -315,7 +316,9 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0) {
+    switch (a.status) {
+    case DBW_OK:
+    case DBW_REPLAY: {
         json_t *out = json_pack("{s:I, s:I, s:I, s:I}", "transaction_id", (json_int_t)id, "void_id",
                                 (json_int_t)a.transaction_id, "points", (json_int_t)a.points,
                                 "balance", (json_int_t)a.balance);
@@ -323,21 +326,20 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
             json_object_set_new(out, "voided_at", json_string(a.booked_at));
         return http_reply_json(r, 200, out);
     }
-    /* Another store's transaction is not_found too (card_transaction_void()). */
-    if (strcmp(a.status, "not_found") == 0)
+    case DBW_NOT_FOUND:
+        /* Another store's transaction is not_found too (card_transaction_void()). */
         return http_reply_error(r, CPN_ERR_NOT_FOUND, "There is no card transaction with that id.");
-    if (strcmp(a.status, "already_voided") == 0)
+    case DBW_ALREADY_VOIDED:
         return http_reply_error_extra(r, CPN_ERR_CONFLICT,
                                       "This card transaction was already voided.",
                                       json_pack("{s:I}", "void_id", (json_int_t)a.transaction_id));
-    if (strcmp(a.status, "not_voidable") == 0) {
+    case DBW_NOT_VOIDABLE:
         snprintf(detail, sizeof detail, "%s",
                  strcmp(a.kind, "coupon") == 0
                      ? "These are a coupon's points: void the coupon's redemption instead."
                      : "Only an earn or a burn can be voided.");
         return http_reply_error(r, CPN_ERR_CONFLICT, detail);
-    }
-    if (strcmp(a.status, "insufficient_points") == 0) {
+    case DBW_INSUFFICIENT_POINTS:
         snprintf(detail, sizeof detail,
                  "The points of this purchase were already spent: the void needs %" PRId64
                  " points and the card has %" PRId64 ".",
@@ -345,9 +347,11 @@ enum MHD_Result http_card_transactions_void(struct http_req *r)
         return http_reply_error_extra(r, CPN_ERR_INSUFFICIENT_POINTS, detail,
                                       json_pack("{s:I, s:I}", "balance", (json_int_t)a.balance,
                                                 "needed", (json_int_t)a.points));
-    }
-    if (strcmp(a.status, "conflict") == 0)
+    case DBW_CONFLICT:
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOGL_ERROR, "card_transaction_void answered an unknown status '%s'", a.status);
-    return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    default:
+        log_msg(LOGL_ERROR, "card_transaction_void answered the unexpected status %s",
+                db_word_name(a.status));
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
 }

@@ -89,7 +89,7 @@ struct export_state {
 
 /* One signer's share of a fetched chunk: rows I with I % STRIDE == START. */
 struct sign_job {
-    PGresult *res;
+    const struct db_export_row *res;
     const struct coupon_terms *terms;
     enum export_format format;
     struct piece *rows;
@@ -123,12 +123,8 @@ static void *sign_rows(void *arg)
     struct sign_job *j = arg;
     char short_form[CPN_SHORT_LEN + 1], signed_form[CPN_SIGNED_MAX_LEN + 1];
     for (size_t i = j->start; i < j->n; i += j->stride) {
-        uint32_t serial = (uint32_t)strtoul(PQgetvalue(j->res, (int)i, 0), NULL, 10);
-        long uses = strtol(PQgetvalue(j->res, (int)i, 1), NULL, 10);
-        long max_uses = strtol(PQgetvalue(j->res, (int)i, 2), NULL, 10);
-        uint32_t card = PQgetisnull(j->res, (int)i, 3)
-                            ? 0
-                            : (uint32_t)strtoul(PQgetvalue(j->res, (int)i, 3), NULL, 10);
+        const struct db_export_row *row = &j->res[i];
+        uint32_t serial = row->serial, card = row->card_serial;
         if (codes_coupon_forms(serial, j->terms, card, short_form, signed_form,
                                sizeof signed_form) != CPN_OK) {
             j->failed = true;
@@ -163,7 +159,7 @@ static void *sign_rows(void *arg)
             return NULL;
         }
         int len = snprintf(j->rows[i].data, ROW_MAX, "%s,%s,%s,%s\n", short_form, signed_form,
-                           PQgetvalue(j->res, (int)i, 4), uses >= max_uses ? "redeemed" : "issued");
+                           row->issued_at, row->uses >= row->max_uses ? "redeemed" : "issued");
         j->rows[i].len = len > 0 && len < ROW_MAX ? (size_t)len : 0;
     }
     return NULL;
@@ -174,12 +170,13 @@ static void *sign_rows(void *arg)
 static struct chunk *produce(struct export_state *st, bool *failed)
 {
     *failed = false;
-    PGresult *res = NULL;
     bool csv = st->format == EXPORT_CSV || st->format == EXPORT_LETTERSHOP;
-    int n = db_export_fetch(st->db, csv ? 2048 : 256, &res);
+    size_t want = csv ? 2048 : 256;
+    struct db_export_row *res = malloc(want * sizeof *res);
+    int n = res != NULL ? db_export_fetch(st->db, res, want) : DB_HARD_ERROR;
     if (n <= 0) {
         *failed = n < 0;
-        PQclear(res);
+        free(res);
         return NULL;
     }
     struct piece *rows = calloc((size_t)n, sizeof *rows);
@@ -187,7 +184,7 @@ static struct chunk *produce(struct export_state *st, bool *failed)
     if (rows == NULL || c == NULL) {
         free(rows);
         free(c);
-        PQclear(res);
+        free(res);
         *failed = true;
         return NULL;
     }
@@ -211,7 +208,7 @@ static struct chunk *produce(struct export_state *st, bool *failed)
         free(rows[i].data);
     }
     free(rows);
-    PQclear(res);
+    free(res);
     if (*failed) {
         free(c->data);
         free(c);

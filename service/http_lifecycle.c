@@ -20,24 +20,32 @@ static const char no_campaign[] = "There is no campaign with that id.";
 static enum MHD_Result reply_change(struct http_req *r, int rc, struct db_change *c)
 {
     enum MHD_Result result;
-    if (rc != DB_ONE_RESULT) {
+    json_t *v;
+    switch (rc != DB_ONE_RESULT ? DBW_NONE : c->status) {
+    case DBW_NONE:
         result = http_reply_db_failure(r, rc);
-    } else if (strcmp(c->status, "not_found") == 0) {
+        break;
+    case DBW_NOT_FOUND:
         result = http_reply_error(r, CPN_ERR_NOT_FOUND, no_campaign);
-    } else if (strcmp(c->status, "ended") == 0) {
+        break;
+    case DBW_ENDED:
         result = http_reply_error(r, CPN_ERR_CONFLICT,
                                   "The campaign has ended: it can no longer be paused, resumed or "
                                   "extended.");
-    } else if (strcmp(c->status, "earlier_end") == 0) {
+        break;
+    case DBW_EARLIER_END:
         result = http_reply_error(r, CPN_ERR_BAD_REQUEST,
                                   "The field 'ends_at' can only move the end later; to end the "
                                   "campaign early, use POST /v1/campaigns/{id}/end.");
-    } else if (strcmp(c->status, "ok") == 0 && c->json != NULL) {
-        json_t *v = json_loads(c->json, 0, NULL);
+        break;
+    case DBW_OK:
+        v = c->json != NULL ? json_loads(c->json, 0, NULL) : NULL;
         result =
             v != NULL ? http_reply_json(r, 200, v) : http_reply_error(r, CPN_ERR_INTERNAL, NULL);
-    } else {
+        break;
+    default:
         result = http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+        break;
     }
     db_change_clear(c);
     return result;

@@ -13,10 +13,7 @@
 
 enum MHD_Result http_healthz_get(struct http_req *r)
 {
-    PGresult *res = NULL;
-    int rc = db_query("ping", 0, NULL, &res);
-    PQclear(res);
-    if (rc != DB_ONE_RESULT)
+    if (db_ping() != DB_ONE_RESULT)
         return http_reply_json(
             r, 503, json_pack("{s:s, s:s}", "status", "degraded", "database", "unreachable"));
     return http_reply_json(r, 200, json_pack("{s:s, s:s}", "status", "ok", "database", "ok"));

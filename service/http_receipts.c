@@ -84,11 +84,11 @@ static enum MHD_Result credit_refusal(struct http_req *r, const struct card_answ
 {
     enum cpn_lang lang = http_req_lang(r);
     char detail[256];
-    if (strcmp(a->status, "not_found") == 0)
+    if (a->status == DBW_NOT_FOUND)
         return http_reply_error(r, CPN_ERR_NOT_FOUND,
                                 http_say(r, "There is no bonus card with that number.",
                                          "Es gibt keine Bonuskarte mit dieser Nummer."));
-    if (strcmp(a->status, "expired") == 0) {
+    if (a->status == DBW_EXPIRED) {
         char until[32];
         cpn_rfc3339_format(rc->valid_until, until, sizeof until);
         snprintf(detail, sizeof detail,
@@ -99,11 +99,11 @@ static enum MHD_Result credit_refusal(struct http_req *r, const struct card_answ
         return http_reply_error_extra(r, CPN_ERR_EXPIRED, detail,
                                       json_pack("{s:s}", "valid_until", until));
     }
-    if (strcmp(a->status, "already_credited") == 0)
+    if (a->status == DBW_ALREADY_CREDITED)
         return http_reply_error(r, CPN_ERR_ALREADY_CREDITED, NULL);
-    if (strcmp(a->status, "already_earned") == 0)
+    if (a->status == DBW_ALREADY_EARNED)
         return http_reply_error(r, CPN_ERR_ALREADY_EARNED, NULL);
-    if (strcmp(a->status, "voided") == 0) {
+    if (a->status == DBW_VOIDED) {
         snprintf(detail, sizeof detail,
                  lang == CPN_LANG_DE
                      ? "Die Gutschrift %" PRId64 " dieser txn_id wurde inzwischen storniert "
@@ -116,9 +116,10 @@ static enum MHD_Result credit_refusal(struct http_req *r, const struct card_answ
                                                 (json_int_t)a->transaction_id, "void_id",
                                                 (json_int_t)a->voided_by));
     }
-    if (strcmp(a->status, "conflict") == 0)
+    if (a->status == DBW_CONFLICT)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
-    log_msg(LOGL_ERROR, "card_credit_receipt answered an unknown status '%s'", a->status);
+    log_msg(LOGL_ERROR, "card_credit_receipt answered the unexpected status %s",
+            db_word_name(a->status));
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }
 
@@ -180,8 +181,8 @@ enum MHD_Result http_cards_credit_receipt(struct http_req *r)
     json_decref(in); /* txn and text pointed into it */
     if (db != DB_ONE_RESULT)
         return http_reply_db_failure(r, db);
-    bool replay = strcmp(a.status, "replay") == 0;
-    if (!replay && strcmp(a.status, "ok") != 0)
+    bool replay = a.status == DBW_REPLAY;
+    if (!replay && a.status != DBW_OK)
         return credit_refusal(r, &a, &rc);
     char purchased[32];
     cpn_rfc3339_format(rc.issued_at, purchased, sizeof purchased);

@@ -131,7 +131,7 @@ static enum cpn_err upload(struct upload_call *call, const atomic_bool *cancel)
                                   .role = call->role,
                                   .cancel = cancel};
     struct recipients_result res;
-    const char *why = NULL;
+    enum db_word why = DBW_NONE;
     err = recipients_run(&u, &res, &why);
     recipients_list_clear(&list);
     if (err == CPN_ERR_NOT_FOUND)
@@ -140,7 +140,7 @@ static enum cpn_err upload(struct upload_call *call, const atomic_bool *cancel)
         unknown_sentence(&res, detail, dlen);
     else if (err == CPN_ERR_CONFLICT)
         snprintf(detail, dlen, "%s",
-                 why != NULL && strcmp(why, "ended") == 0
+                 why == DBW_ENDED
                      ? "The campaign has ended: it takes no recipient list."
                      : "This campaign already has another recipient list (a campaign has one; "
                        "the same list again is answered as before).");

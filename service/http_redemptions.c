@@ -122,23 +122,35 @@ static void as_clause(char *buf, size_t size, const char *sentence)
  * redeemed first, when and where. */
 static enum MHD_Result reply_offline_conflict(struct http_req *r, const struct redeem_answer *a)
 {
-    char why[160], buf[320];
-    if (strcmp(a->reason, "already_redeemed") == 0 && a->redeemed_at[0] != '\0')
-        snprintf(why, sizeof why, "it had been redeemed on %.10s at %.5s UTC in store %d",
+    char why[160], buf[360];
+    bool de = http_req_lang(r) == CPN_LANG_DE;
+    if (a->reason == DBW_ALREADY_REDEEMED && a->redeemed_at[0] != '\0')
+        snprintf(why, sizeof why,
+                 de ? "er war am %.10s um %.5s UTC in Filiale %d schon eingelöst worden"
+                    : "it had been redeemed on %.10s at %.5s UTC in store %d",
                  a->redeemed_at, a->redeemed_at + 11, (int)a->redeemed_store);
-    else if (strcmp(a->reason, "offline_too_old") == 0)
-        snprintf(why, sizeof why, "its offline time is older than the service books");
-    else if (strcmp(a->reason, "offline_in_future") == 0)
-        snprintf(why, sizeof why, "its offline time is ahead of the service's clock");
+    else if (a->reason == DBW_OFFLINE_TOO_OLD)
+        snprintf(why, sizeof why, "%s",
+                 de ? "seine Offline-Zeit ist älter, als der Dienst bucht"
+                    : "its offline time is older than the service books");
+    else if (a->reason == DBW_OFFLINE_IN_FUTURE)
+        snprintf(why, sizeof why, "%s",
+                 de ? "seine Offline-Zeit liegt nach der Uhr des Dienstes"
+                    : "its offline time is ahead of the service's clock");
     else
-        as_clause(why, sizeof why, cpn_err_message(db_status_err(a->reason)));
+        as_clause(why, sizeof why,
+                  cpn_err_message_lang(db_word_err(a->reason), de ? CPN_LANG_DE : CPN_LANG_EN));
     snprintf(buf, sizeof buf,
-             "This coupon was accepted offline, but %s: it was not booked again, and the case is "
-             "listed for the marketer (offline conflict %" PRId64 ").",
+             de ? "Dieser Coupon wurde offline angenommen, aber %s: er wurde nicht noch einmal "
+                  "gebucht, und der Fall ist für die Aktion vermerkt (Offline-Konflikt %" PRId64
+                  ")."
+                : "This coupon was accepted offline, but %s: it was not booked again, and the "
+                  "case is listed for the marketer (offline conflict %" PRId64 ").",
              why, a->conflict_id);
-    json_t *extra = json_pack(
-        "{s:s, s:I, s:I, s:I}", "reason", a->reason, "conflict_id", (json_int_t)a->conflict_id,
-        "discount_cents", (json_int_t)a->discount_cents, "campaign_id", (json_int_t)a->campaign_id);
+    json_t *extra =
+        json_pack("{s:s, s:I, s:I, s:I}", "reason", db_word_name(a->reason), "conflict_id",
+                  (json_int_t)a->conflict_id, "discount_cents", (json_int_t)a->discount_cents,
+                  "campaign_id", (json_int_t)a->campaign_id);
     if (extra != NULL && a->redeemed_at[0] != '\0') {
         json_object_set_new(extra, "redeemed_at", json_string(a->redeemed_at));
         json_object_set_new(extra, "store", json_integer(a->redeemed_store));
@@ -201,7 +213,7 @@ enum MHD_Result http_checks_create(struct http_req *r)
             json_decref(in);
             return http_reply_db_failure(r, rc);
         }
-        err = db_status_err(a.status);
+        err = db_word_err(a.status);
     }
     json_t *out = json_pack("{s:b, s:I, s:o}", "valid", err == CPN_OK, "discount_cents",
                             (json_int_t)a.discount_cents, "campaign_id",
@@ -261,7 +273,7 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         json_decref(in);
         return http_reply_db_failure(r, rc);
     }
-    err = db_status_err(a.status);
+    err = db_word_err(a.status);
     char buf[192];
     enum MHD_Result result;
     if (err == CPN_ERR_OFFLINE_CONFLICT) {
@@ -293,7 +305,7 @@ enum MHD_Result http_redemptions_create(struct http_req *r)
         if (out != NULL && a.offline_at[0] != '\0')
             json_object_set_new(out, "offline_at", json_string(a.offline_at));
         counter_redeem_extras(out, &a, q.receipt, q.basket);
-        result = http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200, out);
+        result = http_reply_json(r, a.status == DBW_OK ? 201 : 200, out);
     }
     json_decref(in); /* q.txn and q.receipt pointed into it */
     return result;
@@ -316,16 +328,20 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    enum cpn_err err = db_status_err(a.status);
-    /* Another store's redemption is not_found too (redemption_void()), so that a till learns
-     * nothing about other stores' ids: same status, same body, same work. */
-    if (err == CPN_ERR_NOT_FOUND)
+    enum cpn_err err = db_word_err(a.status);
+    switch (a.status) {
+    case DBW_OK:
+    case DBW_REPLAY:
+        break;
+    case DBW_NOT_FOUND:
+        /* Another store's redemption is not_found too (redemption_void()), so that a till
+         * learns nothing about other stores' ids: same status, same body, same work. */
         return http_reply_error(r, err, none);
-    if (strcmp(a.status, "already_voided") == 0)
+    case DBW_ALREADY_VOIDED:
         return http_reply_error(r, err,
                                 http_say(r, "This redemption was already voided.",
                                          "Diese Einlösung wurde bereits storniert."));
-    if (err == CPN_ERR_INSUFFICIENT_POINTS)
+    case DBW_INSUFFICIENT_POINTS:
         return http_reply_error(
             r, err,
             http_say(r,
@@ -333,8 +349,9 @@ enum MHD_Result http_redemptions_void(struct http_req *r)
                      "redemption cannot be voided.",
                      "Die Punkte, die dieser Coupon der Karte gutgeschrieben hat, sind schon "
                      "ausgegeben: die Einlösung kann nicht storniert werden."));
-    if (err != CPN_OK)
+    default:
         return http_reply_error(r, err, NULL);
+    }
     json_t *out = json_pack("{s:I, s:I, s:b, s:I, s:I}", "redemption_id", (json_int_t)id, "void_id",
                             (json_int_t)a.redemption_id, "voided", 1, "discount_cents",
                             (json_int_t)a.discount_cents, "campaign_id", (json_int_t)a.campaign_id);

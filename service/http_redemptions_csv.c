@@ -24,32 +24,57 @@ static atomic_uint running;
 
 struct rows_export {
     struct db_cursor *cursor;
+    struct db_redemption_row *rows; /* FETCH_ROWS of them */
     struct csv_buf buf;
     size_t pos;
     bool done;
 };
 
-/* Formats the rows of RES into the export's buffer (replacing what was sent). */
-static void format_rows(struct rows_export *e, PGresult *res)
+/* Appends the number V as a field. */
+static void number_field(struct csv_buf *b, int64_t v)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%" PRId64, v);
+    csv_field(b, text, true);
+}
+
+/* Appends the short form of serial SERIAL of KIND as a field ("" when it cannot be made). */
+static void code_field(struct csv_buf *b, enum cpn_kind kind, uint32_t serial)
+{
+    char code[CPN_SHORT_LEN + 1];
+    bool clean;
+    csv_field(b, codes_short(kind, serial, code, &clean) == CPN_OK ? code : "", false);
+}
+
+/* Appends TEXT as a text field, or an empty one when it is "" (NULL in the database). */
+static void text_field(struct csv_buf *b, const char *text)
+{
+    csv_field(b, text[0] != '\0' ? text : NULL, false);
+}
+
+/* Formats the N rows ROWS into the export's buffer (replacing what was sent), in the header's
+ * order. */
+static void format_rows(struct rows_export *e, const struct db_redemption_row *rows, size_t n)
 {
     csv_buf_clear(&e->buf);
     e->pos = 0;
-    int cols = PQnfields(res);
-    for (int i = 0; i < PQntuples(res); i++) {
-        for (int c = 0; c < cols; c++) {
-            const char *name = PQfname(res, c), *v = PQgetvalue(res, i, c);
-            char code[CPN_SHORT_LEN + 1];
-            bool clean;
-            if (PQgetisnull(res, i, c)) {
-                csv_field(&e->buf, NULL, false);
-            } else if (strcmp(name, "code") == 0 || strcmp(name, "card") == 0) {
-                enum cpn_kind kind = name[1] == 'o' ? CPN_KIND_COUPON : CPN_KIND_CARD;
-                bool ok = codes_short(kind, (uint32_t)strtoul(v, NULL, 10), code, &clean) == CPN_OK;
-                csv_field(&e->buf, ok ? code : "", false);
-            } else {
-                csv_field(&e->buf, v, db_cursor_numeric(res, c));
-            }
-        }
+    for (size_t i = 0; i < n; i++) {
+        const struct db_redemption_row *r = &rows[i];
+        number_field(&e->buf, r->id);
+        text_field(&e->buf, r->redeemed_at);
+        text_field(&e->buf, r->day);
+        number_field(&e->buf, r->store);
+        text_field(&e->buf, r->terminal);
+        code_field(&e->buf, CPN_KIND_COUPON, r->code);
+        if (r->has_card)
+            code_field(&e->buf, CPN_KIND_CARD, r->card);
+        else
+            csv_field(&e->buf, NULL, false);
+        number_field(&e->buf, r->basket_cents);
+        number_field(&e->buf, r->discount_cents);
+        number_field(&e->buf, r->points);
+        text_field(&e->buf, r->receipt);
+        text_field(&e->buf, r->voided_at);
         csv_end_row(&e->buf);
     }
 }
@@ -61,13 +86,11 @@ static ssize_t read_rows(void *cls, uint64_t pos, char *out, size_t max)
     while (e->pos == e->buf.len) {
         if (e->done)
             return MHD_CONTENT_READER_END_OF_STREAM;
-        PGresult *res = NULL;
-        int n = db_cursor_fetch(e->cursor, FETCH_ROWS, &res);
+        int n = db_cursor_fetch(e->cursor, e->rows, FETCH_ROWS);
         if (n < 0)
             return MHD_CONTENT_READER_END_WITH_ERROR;
         e->done = n < FETCH_ROWS;
-        format_rows(e, res);
-        PQclear(res);
+        format_rows(e, e->rows, (size_t)n);
         if (e->buf.failed)
             return MHD_CONTENT_READER_END_WITH_ERROR;
     }
@@ -84,6 +107,7 @@ static void free_rows(void *cls)
     struct rows_export *e = cls;
     db_cursor_close(e->cursor);
     csv_buf_clear(&e->buf);
+    free(e->rows);
     free(e);
     atomic_fetch_sub(&running, 1);
 }
@@ -113,8 +137,13 @@ enum MHD_Result http_redemptions_csv(struct http_req *r)
                                 "minute.");
     }
     struct rows_export *e = calloc(1, sizeof *e);
-    int rc = e != NULL ? db_cursor_redemptions(id, from, to, &e->cursor) : DB_HARD_ERROR;
+    if (e != NULL)
+        e->rows = malloc(FETCH_ROWS * sizeof *e->rows);
+    int rc = e != NULL && e->rows != NULL ? db_cursor_redemptions(id, from, to, &e->cursor)
+                                          : DB_HARD_ERROR;
     if (rc != DB_ONE_RESULT) {
+        if (e != NULL)
+            free(e->rows);
         free(e);
         atomic_fetch_sub(&running, 1);
         return rc == DB_NO_RESULTS

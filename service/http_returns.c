@@ -3,7 +3,6 @@
  * discount exactly), the points taken back from the card, and what is left of the basket;
  * the coupon stays used (only a void gives it back). Idempotent by the till's txn_id. */
 #include <stdio.h>
-#include <string.h>
 
 #include "counter_answers.h"
 #include "db.h"
@@ -67,20 +66,19 @@ enum MHD_Result http_redemptions_return(struct http_req *r)
     json_decref(in); /* txn pointed into it */
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(a.status, "ok") == 0 || strcmp(a.status, "replay") == 0)
-        return http_reply_json(r, strcmp(a.status, "ok") == 0 ? 201 : 200,
-                               return_json(id, returned, &a));
+    if (a.status == DBW_OK || a.status == DBW_REPLAY)
+        return http_reply_json(r, a.status == DBW_OK ? 201 : 200, return_json(id, returned, &a));
     /* Another store's redemption is not_found too, as one that does not exist. */
-    if (strcmp(a.status, "not_found") == 0)
+    if (a.status == DBW_NOT_FOUND)
         return http_reply_error(r, CPN_ERR_NOT_FOUND, none);
-    if (strcmp(a.status, "voided_redemption") == 0)
+    if (a.status == DBW_VOIDED_REDEMPTION)
         return http_reply_error(r, CPN_ERR_CONFLICT,
                                 http_say(r,
                                          "This redemption was voided: nothing of it can be "
                                          "returned.",
                                          "Diese Einlösung wurde storniert: von ihr kann nichts "
                                          "zurückgegeben werden."));
-    if (strcmp(a.status, "beyond_basket") == 0) {
+    if (a.status == DBW_BEYOND_BASKET) {
         char left[32];
         int64_t returnable = a.basket_cents - a.returned_total_cents;
         counter_amount(returnable, lang, left, sizeof left);
@@ -94,7 +92,7 @@ enum MHD_Result http_redemptions_return(struct http_req *r)
                                                 (json_int_t)a.basket_cents, "returnable_cents",
                                                 (json_int_t)returnable));
     }
-    if (strcmp(a.status, "conflict") == 0)
+    if (a.status == DBW_CONFLICT)
         return http_reply_error(r, CPN_ERR_CONFLICT, NULL);
     return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
 }

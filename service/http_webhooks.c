@@ -189,16 +189,26 @@ enum MHD_Result http_webhooks_create(struct http_req *r)
                             .reveal_codes = json_is_true(reveal),
                             .request_key = key,
                             .created_by = r->principal->name};
-    char status[16], *json = NULL;
-    int rc = db_webhook_create(&w, status, &json);
+    enum db_word status = DBW_NONE;
+    char *json = NULL;
+    int rc = db_webhook_create(&w, &status, &json);
     OPENSSL_cleanse(secret, sizeof secret);
     json_decref(in);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(status, "conflict") == 0)
+    switch (status) {
+    case DBW_OK:
+        return reply_text(r, 201, json, NULL);
+    case DBW_REPLAY:
+        return reply_text(r, 200, json, NULL);
+    case DBW_CONFLICT:
+        free(json);
         return http_reply_error(r, CPN_ERR_CONFLICT,
                                 "This Idempotency-Key was already used for another subscription.");
-    return reply_text(r, strcmp(status, "replay") == 0 ? 200 : 201, json, NULL);
+    default:
+        free(json);
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
+    }
 }
 
 enum MHD_Result http_webhooks_list(struct http_req *r)
@@ -283,26 +293,31 @@ enum MHD_Result http_webhooks_redeliver(struct http_req *r)
     json_decref(in);
     if (got != 1)
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
-    char status[16], *json = NULL;
+    enum db_word status = DBW_NONE;
+    char *json = NULL;
     int64_t oldest = 0;
-    int rc = db_webhook_redeliver(id, from, status, &json, &oldest);
+    int rc = db_webhook_redeliver(id, from, &status, &json, &oldest);
     if (rc != DB_ONE_RESULT)
         return http_reply_db_failure(r, rc);
-    if (strcmp(status, "ok") == 0)
+    if (status == DBW_OK)
         return reply_text(r, 200, json, NULL);
     free(json);
-    if (strcmp(status, "not_found") == 0)
+    switch (status) {
+    case DBW_NOT_FOUND:
         return http_reply_error(r, CPN_ERR_NOT_FOUND, no_webhook);
-    if (strcmp(status, "deleted") == 0)
+    case DBW_DELETED:
         return http_reply_error(r, CPN_ERR_CONFLICT,
                                 "This subscription was deleted; create a new one instead.");
-    if (strcmp(status, "pruned") == 0) {
+    case DBW_PRUNED:
         snprintf(detail, sizeof detail,
                  "Events before id %" PRId64 " were pruned; redeliver from %" PRId64 " or later.",
                  oldest, oldest);
         return http_reply_error(r, CPN_ERR_BAD_REQUEST, detail);
+    case DBW_FUTURE:
+        return http_reply_error(r, CPN_ERR_BAD_REQUEST,
+                                "There is no event with that id yet; redeliver from an id that was "
+                                "published.");
+    default:
+        return http_reply_error(r, CPN_ERR_INTERNAL, NULL);
     }
-    return http_reply_error(r, CPN_ERR_BAD_REQUEST,
-                            "There is no event with that id yet; redeliver from an id that was "
-                            "published.");
 }

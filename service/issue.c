@@ -20,11 +20,6 @@ void issue_result_clear(struct issue_result *r)
 /* Below this many serials left, every issue logs a warning (about 5% of the space). */
 #define SERIALS_LOW 200000000LL
 
-static enum cpn_err db_err(int rc)
-{
-    return rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
-}
-
 static double now_s(void)
 {
     struct timespec ts;
@@ -41,7 +36,7 @@ static bool cancelled(const struct issue_request *req)
 static void fill_result(const struct issue_request *req, const struct issue_begin *b,
                         struct issue_result *out)
 {
-    out->replay = b->status == ISSUE_REPLAY;
+    out->replay = b->status == DBW_REPLAY;
     out->batch_id = b->batch_id;
     out->count = (size_t)req->count;
     out->terms.campaign = (uint32_t)req->campaign;
@@ -96,23 +91,27 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
     int rc = db_coupon_issue_begin(req->campaign, req->count, req->max_uses, req->card_serial,
                                    req->request_key, req->created_by, req->max_per_card, b);
     if (rc != DB_ONE_RESULT)
-        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
-    if (b->status == ISSUE_NOT_FOUND)
-        return CPN_ERR_NOT_FOUND;
-    if (b->status == ISSUE_CONFLICT)
-        return CPN_ERR_CONFLICT;
-    if (b->status == ISSUE_NO_SERIALS) {
+        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_failure_err(rc);
+    switch (b->status) {
+    case DBW_OK:
+    case DBW_REPLAY:
+        break;
+    case DBW_NO_SERIALS:
         out->serials_left = ISSUE_SERIAL_END - b->first_serial;
         return CPN_ERR_NO_SERIALS;
+    default: /* not_found, conflict */
+        return db_word_err(b->status);
     }
     if (cancelled(req))
         return CPN_ERR_UNAVAILABLE;
-    if (b->status == ISSUE_REPLAY) {
+    if (b->status == DBW_REPLAY) {
         /* A replay answers with the batch's own serials, read back: deriving them again would
          * differ after a MAC key rotation (the word filter looks at the short form). */
         rc = db_coupon_batch_serials(b->batch_id, b->first_serial, b->last_serial, out->serials,
                                      (size_t)req->count);
-        return rc == DB_ONE_RESULT ? CPN_OK : cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
+        return rc == DB_ONE_RESULT ? CPN_OK
+               : cancelled(req)    ? CPN_ERR_UNAVAILABLE
+                                   : db_failure_err(rc);
     }
     /* The serials from here on are the current MAC key's (refused if a newer one is in use). */
     enum cpn_err err = codes_claim(CPN_KIND_COUPON);
@@ -125,12 +124,25 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
         return err;
     rc = db_coupon_issue_finish(b->batch_id, last, req->count);
     if (rc < 0)
-        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_err(rc);
+        return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_failure_err(rc);
     log_msg(req->count >= 10000 ? LOGL_INFO : LOGL_DEBUG,
             "issued %d coupons for campaign %lld in %.2f s", req->count, (long long)req->campaign,
             now_s() - t0);
     out->serials_left = ISSUE_SERIAL_END - (last + 1);
     return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_OK;
+}
+
+/* An issue's transaction: the request, what its begin step answered, the result. */
+struct issue_tx {
+    const struct issue_request *req;
+    struct issue_begin b;
+    struct issue_result *out;
+};
+
+static enum cpn_err issue_body(void *cls)
+{
+    struct issue_tx *t = cls;
+    return issue_in_transaction(t->req, &t->b, t->out);
 }
 
 enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result *out)
@@ -141,32 +153,17 @@ enum cpn_err issue_coupons(const struct issue_request *req, struct issue_result 
     out->serials = malloc((size_t)req->count * sizeof *out->serials);
     if (out->serials == NULL)
         return CPN_ERR_NO_MEMORY;
-    int rc = req->in_transaction ? DB_NO_RESULTS : db_command("BEGIN");
-    if (rc != DB_NO_RESULTS) {
-        issue_result_clear(out);
-        return db_err(rc);
-    }
-    struct issue_begin b;
-    memset(&b, 0, sizeof b);
-    enum cpn_err err = issue_in_transaction(req, &b, out);
-    if (req->in_transaction) {
-        /* the caller commits or rolls back */
-    } else if (err == CPN_OK) {
-        rc = db_command("COMMIT");
-        if (rc != DB_NO_RESULTS)
-            err = db_err(rc);
-    } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOGL_WARN, "rollback of a failed issue failed; the connection is reset");
-    }
+    struct issue_tx t = {.req = req, .out = out};
+    enum cpn_err err = db_transaction("an issue", issue_body, &t);
     if (err != CPN_OK) {
         int64_t left = out->serials_left;
         issue_result_clear(out);
         out->serials_left = left;
         return err;
     }
-    if (b.status == ISSUE_OK && out->serials_left < SERIALS_LOW)
+    if (t.b.status == DBW_OK && out->serials_left < SERIALS_LOW)
         log_msg(LOGL_WARN, "only %lld coupon serials are left for new issues",
                 (long long)out->serials_left);
-    fill_result(req, &b, out);
+    fill_result(req, &t.b, out);
     return CPN_OK;
 }

@@ -23,8 +23,6 @@ struct issue_request {
     const char *request_key; /* Idempotency-Key header, may be NULL */
     const char *created_by;
     const atomic_bool *cancel; /* may be NULL; when it turns true the issue stops, rolled back */
-    bool in_transaction;       /* the caller's transaction is open: the issue is part of it, neither
-                                  begun nor ended here (on an error the caller rolls back) */
     int max_per_card;          /* a generic code's uses per card (issue 17); 0 = no limit */
 };
 
@@ -37,14 +35,15 @@ struct issue_result {
     int64_t serials_left; /* after a new issue and on CPN_ERR_NO_SERIALS: serials left; else 0 */
 };
 
-/* Issues REQ on the calling thread's database connection. Returns CPN_OK (also for a replay
- * of the same request key), CPN_ERR_NOT_FOUND (no such campaign), CPN_ERR_CONFLICT (the
- * request key was used with another body), CPN_ERR_NO_SERIALS (the serial space left is too
- * small for COUNT coupons: refused before any coupon is written, OUT->serials_left says how
- * many are left), CPN_ERR_UNAVAILABLE (database unreachable, or REQ->cancel turned true) or
- * CPN_ERR_INTERNAL. On any error nothing was issued (the one transaction rolled back; with
- * REQ->in_transaction the caller's transaction is left for it to roll back) and OUT holds no
- * serials. */
+/* Issues REQ on the calling thread's database connection, in one transaction (db_transaction;
+ * called inside another one's work, a recipient list's, it is part of that one). Returns
+ * CPN_OK (also for a replay of the same request key), CPN_ERR_NOT_FOUND (no such campaign),
+ * CPN_ERR_CONFLICT (the request key was used with another body), CPN_ERR_NO_SERIALS (the
+ * serial space left is too small for COUNT coupons: refused before any coupon is written,
+ * OUT->serials_left says how many are left), CPN_ERR_UNAVAILABLE (database unreachable, or
+ * REQ->cancel turned true) or CPN_ERR_INTERNAL. On any error nothing was issued (the
+ * transaction rolled back, or is left for the outer one's runner to roll back) and OUT holds
+ * no serials. */
 enum cpn_err issue_coupons(const struct issue_request *req,
                            struct issue_result *out) CPN_MUST_CHECK;
 

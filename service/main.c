@@ -28,7 +28,7 @@
 #include "http_export.h"
 #include "http_ui.h"
 #include "log.h"
-#include "migrate.h"
+#include "db_migrate.h"
 #include "notify.h"
 #include "revocation.h"
 #include "outbox.h"
@@ -73,7 +73,7 @@ static int wait_for_database(const sigset_t *set, bool answered)
         int sig = sigtimedwait(set, NULL, &pause);
         if (sig == SIGINT || sig == SIGTERM)
             return sig;
-        answered = db_conn() != NULL;
+        answered = db_ping() == DB_ONE_RESULT;
         db_teardown();
     }
     return 0;
@@ -99,7 +99,7 @@ static int serve(const struct svc_config *cfg)
     db_set_deadline_ms(cfg->db_deadline_ms);
     if (db_setup(cfg->db) != CPN_OK)
         return 1;
-    bool db_answered = db_conn() != NULL;
+    bool db_answered = db_ping() == DB_ONE_RESULT;
     if (!db_answered)
         log_msg(LOGL_WARN, "database not reachable yet; /healthz reports it until it is");
     db_teardown(); /* the main thread serves no requests */
@@ -200,9 +200,10 @@ static int demo(const struct svc_config *cfg)
                                .offer_value = 10,
                                .min_basket_cents = 2000,
                                .created_by = "demo"};
-    char *json = NULL, why[24];
+    char *json = NULL;
+    enum db_word why;
     enum cpn_err err;
-    if (db_campaign_create(c, &json, &err, why) != DB_ONE_RESULT || err != CPN_OK) {
+    if (db_campaign_create(c, &json, &err, &why) != DB_ONE_RESULT || err != CPN_OK) {
         fprintf(stderr, "demo: cannot create the campaign\n");
         free(c);
         goto out;

@@ -44,11 +44,6 @@ static void digest(const char *domain, int64_t campaign, int64_t pct, const uint
     crypto_hash_sha256_final(&st, out);
 }
 
-static enum cpn_err db_err(int rc)
-{
-    return rc == DB_SOFT_ERROR ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
-}
-
 static bool cancelled(const struct recipients_upload *u)
 {
     return u->cancel != NULL && atomic_load(u->cancel);
@@ -119,8 +114,7 @@ static enum cpn_err issue_mailed(const struct recipients_upload *u, const struct
                                 .cards = d->mailed,
                                 .request_key = key,
                                 .created_by = u->actor,
-                                .cancel = u->cancel,
-                                .in_transaction = true};
+                                .cancel = u->cancel};
     struct issue_result res;
     enum cpn_err err = issue_coupons(&req, &res);
     if (err == CPN_OK) {
@@ -143,18 +137,18 @@ struct steps {
 /* The steps inside the open transaction. Returns CPN_OK (OUT->replay set for the same list
  * again) with D filled, or the refusal. */
 static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
-                                          struct recipients_result *out, const char **why,
+                                          struct recipients_result *out, enum db_word *why,
                                           struct drawn *d, struct steps *t)
 {
-    char status[DB_RECIPIENTS_STATUS];
+    enum db_word status;
     uint8_t key[16];
-    int rc = db_recipients_prepare(u->campaign, u->list->cards, u->list->n, status, key,
+    int rc = db_recipients_prepare(u->campaign, u->list->cards, u->list->n, &status, key,
                                    out->unknown, &out->n_unknown);
     t->checked = now_s();
     if (rc != DB_ONE_RESULT)
-        return db_err(rc);
-    if (strcmp(status, "not_found") == 0)
-        return CPN_ERR_NOT_FOUND;
+        return db_failure_err(rc);
+    if (status != DBW_OK)
+        return db_word_err(status); /* not_found */
     if (out->n_unknown > 0)
         return CPN_ERR_BAD_REQUEST;
     size_t k = recipients_holdout_count(u->list->n, u->holdout_pct);
@@ -169,21 +163,25 @@ static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
     rc = db_recipients_begin(u->campaign, d->list_digest, d->held_digest, d->n, u->holdout_pct,
                              d->n_held, u->actor, &b);
     if (rc != DB_ONE_RESULT)
-        return db_err(rc);
-    if (strcmp(b.status, "not_found") == 0)
-        return CPN_ERR_NOT_FOUND;
-    if (strcmp(b.status, "other_list") == 0 || strcmp(b.status, "ended") == 0) {
-        *why = strcmp(b.status, "ended") == 0 ? "ended" : "other_list";
-        return CPN_ERR_CONFLICT;
-    }
-    if (strcmp(b.status, "replay") == 0) {
+        return db_failure_err(rc);
+    switch (b.status) {
+    case DBW_OK: /* claimed now */
+    case DBW_RESUME:
+        break;
+    case DBW_REPLAY:
         out->replay = true;
         out->batch_id = b.batch_id;
         return CPN_OK;
-    }
-    if (strcmp(b.status, "new") != 0 && strcmp(b.status, "resume") != 0) {
+    case DBW_NOT_FOUND:
+        return CPN_ERR_NOT_FOUND;
+    case DBW_OTHER_LIST:
+    case DBW_ENDED:
+        *why = b.status;
+        return CPN_ERR_CONFLICT;
+    default:
         /* draw_changed: the same list drew other cards, which the draw must never do. */
-        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign, b.status);
+        log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": %s", u->campaign,
+                db_word_name(b.status));
         return CPN_ERR_INTERNAL;
     }
     int64_t batch = 0;
@@ -193,12 +191,12 @@ static enum cpn_err upload_in_transaction(const struct recipients_upload *u,
         return err;
     if (cancelled(u))
         return CPN_ERR_UNAVAILABLE;
-    rc = db_recipients_finish(u->campaign, batch, d->held, d->n_held, u->actor, u->role, status);
+    rc = db_recipients_finish(u->campaign, batch, d->held, d->n_held, u->actor, u->role, &status);
     if (rc != DB_ONE_RESULT)
-        return db_err(rc);
-    if (strcmp(status, "ok") != 0) {
+        return db_failure_err(rc);
+    if (status != DBW_OK) {
         log_msg(LOGL_ERROR, "recipients of campaign %" PRId64 ": finish says %s", u->campaign,
-                status);
+                db_word_name(status));
         return CPN_ERR_INTERNAL;
     }
     out->batch_id = batch;
@@ -214,11 +212,26 @@ static bool ascending(const uint32_t *serials, size_t n)
     return true;
 }
 
+/* An upload's transaction: what upload_in_transaction works on. */
+struct upload_tx {
+    const struct recipients_upload *u;
+    struct recipients_result *out;
+    enum db_word *why;
+    struct drawn *d;
+    struct steps *t;
+};
+
+static enum cpn_err upload_body(void *cls)
+{
+    struct upload_tx *x = cls;
+    return upload_in_transaction(x->u, x->out, x->why, x->d, x->t);
+}
+
 enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients_result *out,
-                            const char **why)
+                            enum db_word *why)
 {
     memset(out, 0, sizeof *out);
-    *why = NULL;
+    *why = DBW_NONE;
     if (!ascending(u->list->cards, u->list->n)) {
         log_msg(LOGL_ERROR, "recipients_run: the list is not ascending");
         return CPN_ERR_INTERNAL;
@@ -226,19 +239,10 @@ enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients
     if (cancelled(u))
         return CPN_ERR_UNAVAILABLE;
     struct steps t = {.start = now_s()};
-    int rc = db_command("BEGIN");
-    if (rc != DB_NO_RESULTS)
-        return db_err(rc);
     struct drawn d;
     memset(&d, 0, sizeof d);
-    enum cpn_err err = upload_in_transaction(u, out, why, &d, &t);
-    if (err == CPN_OK && !out->replay) {
-        rc = db_command("COMMIT");
-        if (rc != DB_NO_RESULTS)
-            err = db_err(rc);
-    } else if (db_command("ROLLBACK") != DB_NO_RESULTS) {
-        log_msg(LOGL_WARN, "rollback of a recipient list failed");
-    }
+    struct upload_tx x = {.u = u, .out = out, .why = why, .d = &d, .t = &t};
+    enum cpn_err err = db_transaction("a recipient list", upload_body, &x);
     if (err != CPN_OK && cancelled(u))
         err = CPN_ERR_UNAVAILABLE;
     if (err == CPN_OK) {

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
+#include "db_words.h"
 #include "recipients.h"
 
 /* What an upload asks. */
@@ -32,10 +33,10 @@ struct recipients_result {
 /* Runs the upload U in one transaction on the calling thread's database connection. Returns
  * CPN_OK with *OUT filled; CPN_ERR_NOT_FOUND (no such campaign); CPN_ERR_BAD_REQUEST (unknown
  * cards, listed in OUT); CPN_ERR_CONFLICT (the campaign has another list, or has ended: *WHY
- * says which, "other_list" or "ended"); CPN_ERR_NO_SERIALS (too few coupon serials left);
+ * says which, DBW_OTHER_LIST or DBW_ENDED); CPN_ERR_NO_SERIALS (too few coupon serials left);
  * CPN_ERR_UNAVAILABLE (database unreachable, or U->cancel turned true) or CPN_ERR_INTERNAL.
  * On any error nothing was changed (the transaction rolled back). */
 enum cpn_err recipients_run(const struct recipients_upload *u, struct recipients_result *out,
-                            const char **why) CPN_MUST_CHECK;
+                            enum db_word *why) CPN_MUST_CHECK;
 
 #endif

@@ -1,15 +1,20 @@
 // The campaign page: what the campaign is, its figures as tiles, the response curve, the
 // redemptions by day and by store, the A/B comparison, the holdout lift, and its coupons
 // with their downloads. Figures come from the report as the API gives them (each tile keeps
-// the raw value in data-value) and refresh by themselves while the page is open.
+// the raw value in data-value) and refresh by themselves while the page is open: on the live
+// feed's events (live.js), and a line under the head says whether the feed is connected.
 import { h, mount } from './dom.js';
 import { api, get } from './api.js';
-import { t, money, int, pct, decimal, day, clock, when } from './i18n.js';
+import { t, money, int, pct, decimal, day, when } from './i18n.js';
 import { stateOf, offerText, windowText } from './model.js';
 import { barChart } from './chart.js';
-import { watch } from './live.js';
+import { watch, nextMoment, liveLine } from './live.js';
 import { actionsBar } from './actions.js';
 import { compareSection, holdoutSection } from './tests.js';
+
+// The live feed's types a campaign page may follow (see feeds() in showCampaign).
+const FEED_TYPES = ['batch.issued', 'batch.voided', 'campaign.ended', 'campaign.exhausted', 'campaign.paused',
+  'campaign.resumed', 'card.earned', 'card.voided', 'redemption.created', 'redemption.voided'];
 
 // The tiles in order: the report's field, how to show it, and an optional second line.
 const TILES = [
@@ -181,6 +186,7 @@ export function showCampaign(root, id) {
       optionalGet('batches', `/v1/campaigns/${id}/batches`),
     ]);
     campaign = c;
+    learn(report, cmp, c);
     const cText = JSON.stringify(c);
     if (cText !== seen.campaign) {
       seen.campaign = cText;
@@ -224,17 +230,47 @@ export function showCampaign(root, id) {
         actions.bar));
   }
 
-  let lastOk = null;
-  watch(load, (ok, time) => {
-    if (ok) lastOk = time;
-    if (!campaign && !ok) {
-      get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
-        mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
-          h('div.notice.error', e.status === 404 ? t('error.not_found') : e.message || t('error.load')));
-      });
-      return;
-    }
-    live.classList.toggle('stale', !ok);
-    live.textContent = t(ok ? 'campaign.live' : 'campaign.stale', { time: lastOk ? clock(lastOk) : '–' });
+  // The live feed: this campaign's events, filtered by coupond. Where the page shows more
+  // than this campaign (the other cells of its A/B test; an open holdout, whose response is
+  // any purchase of a recipient card within the response window), one feed of the types that
+  // matter instead, whose events the page picks itself (one connection either way). Cards
+  // are masked in the feed, so any purchase with a card counts for the holdout: fetched at
+  // most every 5 s for those.
+  let related = [];
+  let holdoutOpen = false;
+  function feeds() {
+    if (!related.length && !holdoutOpen) return [{ query: `campaign=${id}`, wait: 500 }];
+    const cells = new Set(related);
+    const match = (e) => {
+      if (e.campaign_id === id) return 500;
+      if (cells.has(e.campaign_id) && !e.type.startsWith('card.')) return 1000;
+      if (holdoutOpen && (e.type.startsWith('card.') || e.data?.card)) return 5000;
+      return false;
+    };
+    return [{ query: `types=${FEED_TYPES.join(',')}`, wait: 500, match }];
+  }
+  function learn(report, cmp, c) {
+    related = (cmp?.cells || []).map((x) => x.campaign_id).filter((x) => x !== id);
+    const ho = report.holdout;
+    const end = c.in_home_date && c.response_window_days != null
+      ? Date.parse(c.in_home_date) + (c.response_window_days + 1) * 86400000 : Infinity;
+    holdoutOpen = Boolean(ho && ho.recipients) && Date.now() < end;
+  }
+
+  const line = liveLine(live);
+  watch(load, {
+    feeds,
+    wakeAt: () => (campaign ? nextMoment([campaign.starts_at, campaign.ends_at]) : null),
+    onFeed: line.onFeed,
+    onState: (ok, time) => {
+      if (!campaign && !ok) {
+        get(`/v1/campaigns/${id}?figures=false`).catch((e) => {
+          mount(root, h('p.back', h('a', { href: '#/' }, '← ' + t('act.back'))),
+            h('div.notice.error', e.status === 404 ? t('error.not_found') : e.message || t('error.load')));
+        });
+        return;
+      }
+      line.onState(ok, time);
+    },
   });
 }

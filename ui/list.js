@@ -5,13 +5,16 @@ import { h, mount } from './dom.js';
 import { allCampaigns, get } from './api.js';
 import { t, money, int, pct, decimal } from './i18n.js';
 import { CHANNELS, STATES, stateOf, stateRank, windowText } from './model.js';
-import { watch } from './live.js';
+import { watch, nextMoment, liveLine } from './live.js';
 
 // Filter and sort survive a visit to a campaign page.
 const view = { state: '', channel: '', search: '', sort: 'starts_at', dir: -1 };
 // Reports fetched for list rows the API gives no revenue for, by campaign id, with the
 // counts they were fetched at (fetched again only when those change).
 const reports = new Map();
+// The live feed's events that change a figure or a state the list shows.
+const LIST_EVENTS = ['batch.issued', 'batch.voided', 'campaign.created', 'campaign.ended', 'campaign.exhausted',
+  'campaign.paused', 'campaign.resumed', 'redemption.created', 'redemption.voided'].join(',');
 
 const COLUMNS = [
   { key: 'name', label: 'col.name', num: false },
@@ -105,9 +108,11 @@ export function showList(root) {
         view.search = e.target.value;
         draw();
       } })));
+  const live = h('p.live#live', { 'aria-live': 'polite' }, '…');
   mount(root,
     h('div.page-head', h('h1', t('list.title')),
       h('a.button.primary#new-campaign', { href: '#/new' }, t('nav.new'))),
+    live,
     filters,
     body);
 
@@ -187,5 +192,11 @@ export function showList(root) {
     } finally {
       draw();
     }
-  }, () => {}, 15000);
+  }, {
+    ...liveLine(live),
+    everyMs: 15000,
+    // The list follows every campaign's figures: one fetch for all the events of 5 s.
+    feeds: () => [{ query: `types=${LIST_EVENTS}`, wait: 5000 }],
+    wakeAt: () => nextMoment((campaigns || []).flatMap((c) => [c.starts_at, c.ends_at])),
+  });
 }

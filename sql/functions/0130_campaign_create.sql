@@ -32,7 +32,7 @@ CREATE OR REPLACE FUNCTION campaign_create(
     p_max_per_card integer DEFAULT NULL, p_max_per_receipt integer DEFAULT NULL,
     p_combinable text DEFAULT NULL, p_trigger_min_basket bigint DEFAULT NULL,
     p_trigger_card_required boolean DEFAULT NULL,
-    OUT status text, OUT body json)
+    OUT status status_word, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns;

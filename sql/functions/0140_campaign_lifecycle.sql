@@ -5,7 +5,7 @@
 -- paused nor resumed: 'ended'. Ending a paused campaign ends it (and clears the pause).
 -- status: ok | not_found | ended; body: the campaign's JSON (ok and ended).
 CREATE OR REPLACE FUNCTION campaign_lifecycle(p_campaign bigint, p_action text, p_actor text,
-                                              p_role text, OUT status text, OUT body json)
+                                              p_role text, OUT status status_word, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns;

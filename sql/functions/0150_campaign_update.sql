@@ -7,7 +7,7 @@ CREATE OR REPLACE FUNCTION campaign_update(
     p_campaign bigint, p_name text, p_ends_at bigint, p_cost_cents bigint,
     p_fixed_cost_cents bigint, p_gross_margin_pct numeric, p_in_home_date date,
     p_response_window_days integer, p_actor text, p_role text,
-    OUT status text, OUT body json)
+    OUT status status_word, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
     c campaigns;

@@ -37,7 +37,7 @@ $$;
 -- recorded in the audit log. Voiding a voided batch changes nothing and answers 'ok'.
 -- status: ok | not_found; body: the batch's JSON.
 CREATE OR REPLACE FUNCTION batch_void(p_batch bigint, p_reason text, p_actor text, p_role text,
-                                      OUT status text, OUT body json)
+                                      OUT status status_word, OUT body json)
 LANGUAGE plpgsql AS $$
 DECLARE
     b coupon_batches;

@@ -14,7 +14,7 @@ DROP FUNCTION IF EXISTS coupon_issue_begin(bigint, integer, integer, bigint, tex
 CREATE OR REPLACE FUNCTION coupon_issue_begin(
     p_campaign bigint, p_count integer, p_max_uses integer, p_card bigint,
     p_request_key text, p_created_by text, p_max_per_card integer DEFAULT NULL,
-    OUT status text, OUT batch_id bigint, OUT first_serial bigint, OUT last_serial bigint,
+    OUT status status_word, OUT batch_id bigint, OUT first_serial bigint, OUT last_serial bigint,
     OUT mac_slot_hint integer, OUT ends_at bigint, OUT offer_kind text, OUT offer_value bigint,
     OUT min_basket_cents bigint)
 LANGUAGE plpgsql AS $$

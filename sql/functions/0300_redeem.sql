@@ -45,7 +45,7 @@ $$;
 -- paused one is campaign_paused from its pause on.
 CREATE OR REPLACE FUNCTION coupon_verdict_at(cp coupons, c campaigns, p_store integer,
                                              p_basket bigint, p_card bigint, p_at timestamptz)
-RETURNS text
+RETURNS status_word
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     IF cp.batch_id = ANY (c.voided_batches) THEN
@@ -83,7 +83,7 @@ $$;
 -- coupon_verdict(coupon, campaign, store, basket, card): coupon_verdict_at() now.
 CREATE OR REPLACE FUNCTION coupon_verdict(cp coupons, c campaigns, p_store integer,
                                           p_basket bigint, p_card bigint)
-RETURNS text
+RETURNS status_word
 LANGUAGE plpgsql STABLE AS $$
 BEGIN
     RETURN coupon_verdict_at(cp, c, p_store, p_basket, p_card, now());
@@ -146,9 +146,9 @@ CREATE OR REPLACE FUNCTION redeem(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
     p_basket_by_vat jsonb DEFAULT NULL, p_bounce boolean DEFAULT false,
-    OUT status text, OUT redemption_id bigint, OUT discount_cents bigint,
+    OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
-    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason text,
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word,
     -- counter (issue 17)
     OUT discount_by_vat jsonb, OUT receipt_discount_cents bigint, OUT receipt_coupons integer,
     OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,
@@ -159,7 +159,7 @@ DECLARE
     r redemptions;
     cp coupons;
     c campaigns;
-    v text;
+    v status_word;
     last record;
     v_at timestamptz := coalesce(p_offline_at, now());
     k record; -- counter: the receipt's verdict
@@ -363,7 +363,7 @@ DROP FUNCTION IF EXISTS coupon_check(bigint, integer, bigint, bigint);
 CREATE OR REPLACE FUNCTION coupon_check(
     p_serial bigint, p_store integer, p_basket bigint, p_card bigint,
     p_terminal text DEFAULT NULL, p_receipt text DEFAULT NULL,
-    OUT status text, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
+    OUT status status_word, OUT discount_cents bigint, OUT campaign_id bigint, OUT points bigint,
     OUT redeemed_at text, OUT redeemed_store integer,
     OUT receipt_discount_cents bigint, OUT receipt_coupons integer)
 LANGUAGE plpgsql STABLE AS $$
@@ -415,13 +415,11 @@ $$;
 -- a new row; the coupon (and the campaign's limit) get the use back, and the points a
 -- points offer credited to a card are taken back (ledger kind 'coupon_void'). When the
 -- card no longer holds them (they were spent) nothing changes and the void is refused
--- as points_spent. Idempotent by (terminal, txn_id). Another store's redemption is
+-- as insufficient_points. Idempotent by (terminal, txn_id). Another store's redemption is
 -- not_found, as one that does not exist. VOIDED_AT, DISCOUNT_CENTS and CAMPAIGN_ID (ok,
 -- replay): when it was voided, and the discount and campaign of what it voided (a till's day
 -- closing counts them). status: ok | replay | conflict | not_found | already_voided |
--- points_spent
--- not_found, as one that does not exist. status: ok | replay | conflict | not_found |
--- already_voided | points_spent
+-- insufficient_points
 -- Counter (issue 17): the redemption's row is locked (its returns queue there too); its
 -- coupon leaves its receipt (the receipt's row locked before the coupon's, as in redeem) and
 -- gives its card's use of a limited code or campaign back. Points that returns already took
@@ -429,7 +427,7 @@ $$;
 DROP FUNCTION IF EXISTS redemption_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION redemption_void(
     p_redemption bigint, p_store integer, p_terminal text, p_txn text,
-    OUT status text, OUT void_id bigint, OUT coupon_serial bigint, OUT voided_at text,
+    OUT status status_word, OUT void_id bigint, OUT coupon_serial bigint, OUT voided_at text,
     OUT discount_cents bigint, OUT campaign_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -510,7 +508,7 @@ BEGIN
     campaign_id := r.campaign_id;
     status := 'ok';
 EXCEPTION WHEN SQLSTATE 'CP409' THEN
-    status := 'points_spent';
+    status := 'insufficient_points';
     void_id := NULL;
     coupon_serial := NULL;
 END;

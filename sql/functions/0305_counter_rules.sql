@@ -69,7 +69,7 @@ $$;
 -- discount and live coupons so far.
 CREATE OR REPLACE FUNCTION receipt_stack_verdict(p_terminal text, p_receipt text, p_basket bigint,
                                                  c campaigns, p_lock boolean,
-                                                 OUT status text, OUT discount bigint,
+                                                 OUT status status_word, OUT discount bigint,
                                                  OUT total bigint, OUT coupons integer)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -179,13 +179,13 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- bounce_pool_reserve(campaign, count, key): the first step of filling CAMPAIGN's pool, in the
--- caller's transaction: claims the serials for MAC key KEY (code_key_claim(); 'stale' when a
+-- caller's transaction: claims the serials for MAC key KEY (code_key_claim(); 'stale_key' when a
 -- newer key is in use) and moves the coupon counter past COUNT of them (its row lock is held
 -- until the caller commits, so this is a short transaction: bounce_pool_add follows at once).
--- status: ok | stale | not_found (no such bounce-back campaign) | no_serials
+-- status: ok | stale_key | not_found (no such bounce-back campaign) | no_serials
 CREATE OR REPLACE FUNCTION bounce_pool_reserve(p_campaign bigint, p_count integer,
                                                p_key integer,
-                                               OUT status text, OUT first_serial bigint)
+                                               OUT status status_word, OUT first_serial bigint)
 LANGUAGE plpgsql AS $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM campaigns c WHERE c.id = p_campaign
@@ -194,7 +194,7 @@ BEGIN
         RETURN;
     END IF;
     IF code_key_claim('coupon', p_key) <> 'ok' THEN
-        status := 'stale';
+        status := 'stale_key';
         RETURN;
     END IF;
     UPDATE serial_counters s SET next_serial = s.next_serial + p_count

@@ -31,7 +31,7 @@ $$;
 --         could still come back)
 CREATE OR REPLACE FUNCTION redemption_return(p_redemption bigint, p_store integer,
                                              p_terminal text, p_txn text, p_returned bigint,
-    OUT status text, OUT return_id bigint, OUT discount_cents bigint, OUT points bigint,
+    OUT status status_word, OUT return_id bigint, OUT discount_cents bigint, OUT points bigint,
     OUT basket_cents bigint, OUT redemption_discount_cents bigint,
     OUT returned_total_cents bigint, OUT discount_total_cents bigint, OUT balance bigint,
     OUT returned_at text)

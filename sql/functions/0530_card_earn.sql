@@ -17,7 +17,7 @@ DROP FUNCTION IF EXISTS card_earn(bigint, integer, text, text, bigint, timestamp
 CREATE OR REPLACE FUNCTION card_earn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_offline_at timestamptz DEFAULT NULL, p_bounce boolean DEFAULT false,
-    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
+    OUT status status_word, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
     OUT voided_by bigint, OUT booked_at text, OUT offline_at text,
     -- counter (issue 17)
     OUT next_serial bigint, OUT next_campaign bigint, OUT next_card bigint,

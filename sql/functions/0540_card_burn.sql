@@ -9,7 +9,7 @@
 DROP FUNCTION IF EXISTS card_burn(bigint, integer, text, text, bigint);
 CREATE OR REPLACE FUNCTION card_burn(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_points bigint,
-    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
+    OUT status status_word, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
     OUT value_cents bigint, OUT voided_by bigint, OUT booked_at text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column

@@ -24,7 +24,7 @@ $$;
 CREATE OR REPLACE FUNCTION card_credit_receipt(
     p_card bigint, p_store integer, p_terminal text, p_txn text, p_r_terminal text,
     p_r_txn text, p_basket bigint, p_valid_until bigint,
-    OUT status text, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
+    OUT status status_word, OUT transaction_id bigint, OUT points bigint, OUT balance bigint,
     OUT voided_by bigint)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column

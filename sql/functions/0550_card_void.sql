@@ -11,7 +11,7 @@
 DROP FUNCTION IF EXISTS card_transaction_void(bigint, integer, text, text);
 CREATE OR REPLACE FUNCTION card_transaction_void(
     p_id bigint, p_store integer, p_terminal text, p_txn text,
-    OUT status text, OUT void_id bigint, OUT points bigint, OUT balance bigint, OUT kind text,
+    OUT status status_word, OUT void_id bigint, OUT points bigint, OUT balance bigint, OUT kind text,
     OUT voided_at text)
 LANGUAGE plpgsql AS $$
 #variable_conflict use_column

@@ -14,7 +14,7 @@
 -- for a list sparse in a large range, of probing the index per card), so hash joins are off
 -- for this function: 0.5 s instead of 1.5 s of PostgreSQL CPU for 10^6 cards.
 CREATE OR REPLACE FUNCTION recipients_prepare(p_campaign bigint, p_cards bigint[],
-                                              OUT status text, OUT holdout_key bytea,
+                                              OUT status status_word, OUT holdout_key bytea,
                                               OUT unknown bigint[])
 LANGUAGE plpgsql STABLE SET enable_hashjoin = off AS $$
 DECLARE
@@ -36,14 +36,14 @@ END;
 $$;
 
 -- recipients_begin(campaign, digest, holdout digest, recipients, pct, holdout, actor): claims
--- the campaign's recipient list. status: new (claimed now) | resume (the same list, not
+-- the campaign's recipient list. status: ok (claimed now) | resume (the same list, not
 -- finished) | replay (the same list, finished) | other_list (the campaign has another list) |
 -- draw_changed (the same list drew another holdout: a bug) | ended (a new list for an ended
 -- campaign) | not_found. recipients, holdout and batch_id describe the stored list.
 CREATE OR REPLACE FUNCTION recipients_begin(
     p_campaign bigint, p_digest bytea, p_holdout_digest bytea, p_recipients integer,
     p_pct numeric, p_holdout integer, p_actor text,
-    OUT status text, OUT recipients integer, OUT holdout integer, OUT batch_id bigint)
+    OUT status status_word, OUT recipients integer, OUT holdout integer, OUT batch_id bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
     l recipient_lists;
@@ -64,7 +64,7 @@ BEGIN
         VALUES (p_campaign, p_digest, p_holdout_digest, p_recipients, p_pct, p_holdout, p_actor)
         ON CONFLICT (campaign_id) DO NOTHING;
         IF FOUND THEN
-            status := 'new';
+            status := 'ok';
             recipients := p_recipients;
             holdout := p_holdout;
             RETURN;
@@ -90,7 +90,7 @@ $$;
 -- would cost a quarter more per row.
 CREATE OR REPLACE FUNCTION recipients_finish(p_campaign bigint, p_batch bigint,
                                              p_holdout bigint[], p_actor text, p_role text,
-                                             OUT status text)
+                                             OUT status status_word)
 LANGUAGE plpgsql AS $$
 DECLARE
     l recipient_lists;

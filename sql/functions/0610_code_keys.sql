@@ -2,12 +2,12 @@
 -- which serials.
 
 -- code_key_claim(kind, key): makes KEY the key of the serials of KIND from the counter's
--- next one on, if it is newer than every recorded key of KIND; refuses ('stale') when a newer
--- key is recorded, because serials issued now under KEY would fall into that key's range.
+-- next one on, if it is newer than every recorded key of KIND; refuses ('stale_key') when a
+-- newer key is recorded, because serials issued now under KEY would fall into that key's range.
 -- Locks the kind's serial counter row as allocation does, so a claim and the allocations
 -- around it are serialised; an issuing transaction calls it before it allocates, in the same
--- transaction. status: ok | stale
-CREATE OR REPLACE FUNCTION code_key_claim(p_kind text, p_key integer) RETURNS text
+-- transaction. status: ok | stale_key
+CREATE OR REPLACE FUNCTION code_key_claim(p_kind text, p_key integer) RETURNS status_word
 LANGUAGE plpgsql AS $$
 DECLARE
     v_next bigint;
@@ -19,7 +19,7 @@ BEGIN
         INSERT INTO code_key_ranges (kind, key_id, first_serial) VALUES (p_kind, p_key, v_next);
         RETURN 'ok';
     END IF;
-    RETURN CASE WHEN v_max = p_key THEN 'ok' ELSE 'stale' END;
+    RETURN CASE WHEN v_max = p_key THEN 'ok' ELSE 'stale_key' END;
 END;
 $$;
 

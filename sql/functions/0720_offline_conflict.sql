@@ -7,7 +7,7 @@
 -- on: not more than five minutes ahead of the database's clock (a till's clock may run a
 -- little fast) and not older than settings.offline_max_age; else offline_in_future or
 -- offline_too_old.
-CREATE OR REPLACE FUNCTION offline_time_verdict(p_offline_at timestamptz) RETURNS text
+CREATE OR REPLACE FUNCTION offline_time_verdict(p_offline_at timestamptz) RETURNS status_word
 LANGUAGE plpgsql STABLE AS $$
 DECLARE
     max_age interval;
@@ -33,7 +33,7 @@ $$;
 CREATE OR REPLACE FUNCTION offline_conflict_record(
     cp coupons, c campaigns, p_store integer, p_terminal text, p_txn text, p_basket bigint,
     p_card bigint, p_offline_at timestamptz, p_reason text,
-    OUT status text, OUT conflict_id bigint, OUT reason text, OUT discount_cents bigint,
+    OUT status status_word, OUT conflict_id bigint, OUT reason status_word, OUT discount_cents bigint,
     OUT redeemed_at text, OUT redeemed_store integer)
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -63,7 +63,7 @@ $$;
 -- there is none.
 CREATE OR REPLACE FUNCTION offline_conflict_replay(
     p_terminal text, p_txn text, p_serial bigint, p_basket bigint, p_card bigint,
-    OUT status text, OUT conflict_id bigint, OUT reason text, OUT discount_cents bigint,
+    OUT status status_word, OUT conflict_id bigint, OUT reason status_word, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT redeemed_at text, OUT redeemed_store integer)
 LANGUAGE plpgsql STABLE AS $$
 DECLARE

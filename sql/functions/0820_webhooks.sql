@@ -20,7 +20,8 @@ $$;
 -- whsec_ text (ok and replay).
 CREATE OR REPLACE FUNCTION webhook_create(p_url text, p_types text[], p_ca_pem text,
                                           p_secret bytea, p_reveal boolean, p_request_key text,
-                                          p_created_by text, OUT status text, OUT body jsonb)
+                                          p_created_by text, OUT status status_word,
+                                          OUT body jsonb)
 LANGUAGE plpgsql AS $$
 DECLARE
     w webhooks;
@@ -81,7 +82,7 @@ $$;
 -- own webhook-id, as before), and makes a failing subscription active again.
 -- status: ok | not_found | deleted | pruned (FROM is older than the oldest event kept) |
 --         future (FROM is beyond the next event); body: the subscription (ok).
-CREATE OR REPLACE FUNCTION webhook_redeliver(p_id bigint, p_from bigint, OUT status text,
+CREATE OR REPLACE FUNCTION webhook_redeliver(p_id bigint, p_from bigint, OUT status status_word,
                                              OUT body jsonb, OUT oldest bigint)
 LANGUAGE plpgsql AS $$
 DECLARE

@@ -45,6 +45,10 @@ static void usage(FILE *f)
         "                       makes one untimed request, so handshakes are not timed)\n"
         "  --show-errors N      print the first N unexpected answers on stderr (default 3)\n"
         "  --label TEXT         echoed as label=TEXT in the result line\n"
+        "  --rate R             open loop: start R requests per second at fixed times, whatever\n"
+        "                       the answers' pace (a request waits for a free connection when\n"
+        "                       all are busy); latency counts from the request's scheduled time,\n"
+        "                       so a late server is not hidden (no coordinated omission)\n"
         "output (one line): label requests errors status=CODE:COUNT,... rps p50_ms p90_ms p99_ms\n"
         "  max_ms connects (new TCP+TLS connections made, priming included)\n"
         "  conns threads duration_s prime_requests prime_errors exhausted=0|1\n"
@@ -182,7 +186,13 @@ void parse_args(int argc, char **argv)
             o.show_errors = (unsigned)parse_u64(VAL(), a);
         else if (ARG("--label", NULL))
             o.label = VAL();
-        else {
+        else if (ARG("--rate", NULL)) {
+            char *end = NULL;
+            const char *v = VAL();
+            o.rate = strtod(v, &end);
+            if (end == v || *end != '\0' || !(o.rate > 0 && o.rate <= 1e6))
+                die("--rate must be from 0 to 1000000 requests per second", v);
+        } else {
             usage(stderr);
             die("unknown argument", a);
         }

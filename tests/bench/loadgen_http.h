@@ -22,6 +22,7 @@ struct opts {
     bool no_cert, wrap, prime, head;
     unsigned conns, threads, show_errors;
     double duration;
+    double rate; /* requests per second, open loop (0: closed loop, as fast as answered) */
     uint64_t max_requests, start;
     bool expect[MAX_STATUS];
     bool expect_set;

@@ -91,6 +91,7 @@ struct worker {
     uint32_t *lat_us;
     size_t nlat, caplat;
     double last_done;
+    unsigned index; /* the thread's number, 0..threads-1 */
 };
 
 /* Formats C's next request. Returns false when there is none to make. */
@@ -342,7 +343,7 @@ static bool settle(struct worker *w, struct conn *c, int r)
     if (r < 0 || c->resp.close)
         close_conn(c);
     c->busy = false;
-    if (c->timed && prepare(w, c, true)) {
+    if (c->timed && o.rate == 0 && prepare(w, c, true)) {
         start(c);
         return true;
     }
@@ -364,6 +365,24 @@ static void advance(struct worker *w, struct conn *c)
         }
         if (!settle(w, c, r))
             return;
+    }
+}
+
+/* Fails the requests in flight past their deadline (scanned every 0.1 s). */
+static void scan_deadlines(struct worker *w, double t, double *next_scan)
+{
+    if (t < *next_scan)
+        return;
+    *next_scan = t + 0.1;
+    for (unsigned k = 0; k < w->count; k++) {
+        struct conn *c = &w->conns[k];
+        bool connecting = c->st == C_CONNECT || c->st == C_HANDSHAKE;
+        if (!c->busy || (t < c->deadline && !(connecting && t >= c->connect_deadline)))
+            continue;
+        fail(c, t >= c->deadline ? "timed out after %.0f s" : "connect timed out after %.0f s",
+             t >= c->deadline ? REQUEST_TIMEOUT_S : CONNECT_TIMEOUT_S);
+        if (settle(w, c, -1))
+            advance(w, c);
     }
 }
 
@@ -389,20 +408,55 @@ static void run_phase(struct worker *w, bool timed)
             else
                 close_conn(c); /* an idle connection broke: reopen it when needed */
         }
+        scan_deadlines(w, now_s(), &next_scan);
+    }
+}
+
+/* The timed phase of --rate: this thread's share of the requests starts at fixed times
+ * (every threads/rate seconds, the threads staggered), each on a free connection; one that
+ * finds none waits for the next answer, its latency still counted from its scheduled time.
+ * Sleeps with epoll_pwait2's nanosecond timeout, so a request is neither early nor late by
+ * the millisecond of epoll_wait. */
+static void run_paced(struct worker *w)
+{
+    double interval = (double)o.threads / o.rate, due = t_start + w->index / o.rate;
+    bool done = false;
+    struct epoll_event ev[64];
+    double next_scan = now_s() + 0.1;
+    while (!done || w->active > 0) {
         double t = now_s();
-        if (t < next_scan)
-            continue;
-        next_scan = t + 0.1;
-        for (unsigned k = 0; k < w->count; k++) {
-            struct conn *c = &w->conns[k];
-            bool connecting = c->st == C_CONNECT || c->st == C_HANDSHAKE;
-            if (!c->busy || (t < c->deadline && !(connecting && t >= c->connect_deadline)))
-                continue;
-            fail(c, t >= c->deadline ? "timed out after %.0f s" : "connect timed out after %.0f s",
-                 t >= c->deadline ? REQUEST_TIMEOUT_S : CONNECT_TIMEOUT_S);
-            if (settle(w, c, -1))
-                advance(w, c);
+        while (!done && due <= t) {
+            struct conn *c = NULL;
+            for (unsigned k = 0; k < w->count && c == NULL; k++)
+                if (!w->conns[k].busy)
+                    c = &w->conns[k];
+            if (c == NULL)
+                break; /* every connection is busy: the request waits, its clock running */
+            if (!prepare(w, c, true)) {
+                done = true;
+                break;
+            }
+            start(c);
+            c->sent = due;
+            w->active++;
+            due += interval;
+            advance(w, c);
+            t = now_s();
         }
+        if (!done && due <= t && now_s() >= t_deadline)
+            done = true; /* the backlog is not started past the end */
+        double wait = done || due <= t ? 0.1 : due - t;
+        struct timespec ts = {.tv_sec = (time_t)wait,
+                              .tv_nsec = (long)((wait - (double)(time_t)wait) * 1e9)};
+        int n = epoll_pwait2(w->epfd, ev, 64, &ts, NULL);
+        for (int k = 0; k < n; k++) {
+            struct conn *c = ev[k].data.ptr;
+            if (c->busy)
+                advance(w, c);
+            else
+                close_conn(c); /* an idle connection broke: reopen it when needed */
+        }
+        scan_deadlines(w, now_s(), &next_scan);
     }
 }
 
@@ -427,7 +481,10 @@ static void *worker_main(void *arg)
     }
     pthread_barrier_wait(&primed);
     w->last_done = t_start;
-    run_phase(w, true);
+    if (o.rate > 0)
+        run_paced(w);
+    else
+        run_phase(w, true);
     for (unsigned k = 0; k < w->count; k++) {
         struct conn *c = &w->conns[k];
         if (c->ssl != NULL && c->st != C_CONNECT && c->st != C_HANDSHAKE)
@@ -534,6 +591,7 @@ int main(int argc, char **argv)
         die("pthread_barrier_init failed", NULL);
     for (unsigned t = 0; t < o.threads; t++) {
         w[t].count = o.conns / o.threads + (t < o.conns % o.threads);
+        w[t].index = t;
         if (pthread_create(&w[t].tid, NULL, worker_main, &w[t]) != 0)
             die("pthread_create failed", NULL);
     }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -437,6 +438,19 @@ static void german_tills_get_german_sentences_with_the_same_machine_codes(void *
     assert_int_equal(itest_post(t, "/v1/checks", check, &a), 200);
     assert_string_equal(json_string_value(json_object_get(a, "reason")), "already_redeemed");
     assert_non_null(strstr(json_string_value(json_object_get(a, "message")), "eingelöst"));
+    json_decref(a);
+    /* The same coupon accepted offline a minute ago, after it was redeemed: the offline
+     * conflict's sentence is German too. */
+    char at[32];
+    time_t minute_ago = time(NULL) - 60;
+    struct tm tm;
+    strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&minute_ago, &tm));
+    json_t *late = json_pack("{s:s, s:i, s:s, s:s}", "code", itest_code(issued, 0), "basket_cents",
+                             100, "txn_id", itest_uniq(txn, sizeof txn, "de"), "offline_at", at);
+    assert_int_equal(itest_post(t, "/v1/redemptions", late, &a), 409);
+    assert_string_equal(itest_error_code(a), "offline_conflict");
+    assert_non_null(strstr(json_string_value(json_object_get(a, "message")),
+                           "Dieser Coupon wurde offline angenommen, aber er war am "));
     json_decref(a);
     /* English stays the default. */
     itest_client_language(t, "fr-FR");

@@ -3,11 +3,14 @@
 // opens coupond's console as a marketer, creates a campaign through the form (bad input first:
 // the page must show the API's own sentence for exactly what it sent), issues coupons, and
 // while the page stays open tills redeem some through the API with curl; the page must then
-// show, by itself, the same figures as the report JSON, in German and in English. Without a
+// show, by itself, the same figures as the report JSON, in German and in English. It does so
+// from the live feed (GET /v1/events?campaign=ID): polling is set to an hour, no report is
+// fetched while nothing happens, a redemption shows within 3 s, the line under the head says
+// "Live"; with the feed refused (503) the page says it polls, and does. Without a
 // certificate the console is refused (401), with a till's certificate too (403).
 // Screenshots of the campaign page and the list go to $UI_SHOTS.
 import { chromium } from 'playwright-core';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 
 const { UI_URL: base, UI_CA: ca, UI_CERTS: certs, UI_SHOTS: shots } = process.env;
@@ -36,6 +39,14 @@ function call(cert, method, path, body) {
   return { status: Number(out.slice(i + 1)), json, text };
 }
 
+// The id of the last event of CAMPAIGN so far, read from the live feed with curl (0: none).
+function lastEventId(campaign) {
+  const out = spawnSync('curl', ['-sS', '-N', '--max-time', '2', '--cacert', ca, '--cert', `${certs}/marketer.pem`,
+    '--key', `${certs}/marketer.key`, `${base}/v1/events?campaign=${campaign}&after=0`], { encoding: 'utf8' }).stdout;
+  const ids = [...out.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+  return ids.length ? Math.max(...ids) : 0;
+}
+
 // German figures written out by hand (not through Intl, which the page uses).
 const group = (digits, sep) => digits.replace(/\B(?=(\d{3})+(?!\d))/g, sep);
 const deInt = (n) => group(String(n), '.');
@@ -46,6 +57,7 @@ const enMoney = (c) => `€${group(String(Math.floor(c / 100)), ',')}.${String(c
 const norm = (s) => s.replace(/[\s\u00a0\u202f]+/g, ' ').trim();
 
 let lastPage = null; // for a screenshot when something fails
+const requests = []; // the marketer's page's API requests: {url, at (ms)}
 const tag = () => Date.now().toString(36).slice(-5).toUpperCase();
 
 // A screenshot NAME.png (the whole page, or what the window shows when FULL is false, as
@@ -128,9 +140,33 @@ async function marketer() {
     if (!r.url().startsWith(base + '/') && !r.url().startsWith('data:')) problems.push('request elsewhere: ' + r.url());
   });
 
+  // Every EventSource the page makes, to see which feeds are open (readyState 2 is closed).
+  await page.addInitScript(() => {
+    const Real = window.EventSource;
+    window.coupondFeeds = [];
+    window.EventSource = class extends Real {
+      constructor(...args) {
+        super(...args);
+        this.seen = 0; // the last event id it delivered
+        this.addEventListener('message', (e) => {
+          this.seen = Number(e.lastEventId) || this.seen;
+        });
+        window.coupondFeeds.push(this);
+      }
+    };
+  });
+  const feeds = [];
+  page.on('request', (r) => {
+    if (r.url().startsWith(`${base}/v1/events`)) feeds.push(r.url());
+    if (r.url().startsWith(`${base}/v1/`)) requests.push({ url: r.url(), at: Date.now() });
+  });
+
   const res = await page.goto(`${base}/ui/`);
   assert.equal(res.status(), 200);
   assert.match(res.headers()['content-security-policy'], /script-src 'self'/);
+  // Polling every hour at most: what the pages show from here on comes from the live feed
+  // (or from a fetch after the person's own action).
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', String(3600 * 1000)));
   await page.waitForSelector('#who:has-text("marketer")');
   assert.equal(await page.textContent('h1'), 'Kampagnen', 'German by the browser');
   ok('the console opens with the certificate from the .p12, in German by the browser language');
@@ -191,10 +227,60 @@ async function marketer() {
   await page.waitForSelector('[data-figure="redeemed"]');
   ok('40 coupons issued through the dialog; the CSV download has them');
 
+  // The page follows the live feed for this campaign, says so, and does not poll meanwhile
+  // (from here on the polling interval is an hour: only the feed can bring what follows).
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Live · aktualisiert \d/);
+  assert.ok(feeds.some((u) => new URL(u).searchParams.get('campaign') === String(id)),
+    `the page opened /v1/events?campaign=${id}: ${feeds.join(' ')}`);
+  // Quiet from here: the page has had every event of its campaign so far (the batch's is
+  // published after the issue dialog is done) and the fetch that follows the last one.
+  const last = lastEventId(id);
+  await page.waitForFunction((n) => window.coupondFeeds.some((e) => e.readyState === 1 && e.seen >= n), last,
+    { timeout: 10000 });
+  await page.waitForTimeout(1500);
+  const asked = [];
+  const count = (r) => {
+    if (r.url().startsWith(`${base}/v1/campaigns/${id}/report`)) asked.push(r.url());
+  };
+  page.on('request', count);
+  await page.waitForTimeout(9000);
+  page.off('request', count);
+  assert.deepEqual(asked, [], 'no polling while the feed is connected (the old console asked every 4 s)');
+  ok('the campaign page follows /v1/events?campaign=ID, shows "Live" (connected), and does not poll');
+
   // Tills redeem some while the page stays open (it is not reloaded from here on).
   const baskets = [2590, 4399, 12000, 3150, 8875, 2000, 15990, 6420, 9999];
   const ids = [];
+  {
+    const t0 = Date.now();
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[0], basket_cents: baskets[0], txn_id: `ui-${id}-0` });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.redemption_id);
+    await page.waitForFunction(() => document.querySelector('[data-figure="redeemed"]')?.dataset.value === '1', null,
+      { timeout: 3000, polling: 50 });
+    ok(`a redemption over mutual TLS showed on the open page ${Date.now() - t0} ms after the till's request (limit 3 s)`);
+  }
+  assert.deepEqual((await openFeeds(page)).map((u) => new URL(u).search), [`?campaign=${id}`], 'one feed, this campaign');
+  // A hidden page (another tab in front) closes its feed and fetches nothing; visible again,
+  // it reopens the feed and fetches at once.
+  await setHidden(page, true);
+  assert.deepEqual(await openFeeds(page), [], 'a hidden page holds no feed');
+  {
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[1], basket_cents: baskets[1], txn_id: `ui-${id}-1` });
+    assert.equal(r.status, 201, r.text);
+    ids.push(r.json.redemption_id);
+    await page.waitForTimeout(1500);
+    assert.equal(await page.getAttribute('[data-figure="redeemed"]', 'data-value'), '1', 'a hidden page does not fetch');
+    await setHidden(page, false);
+    await page.waitForFunction(() => document.querySelector('[data-figure="redeemed"]')?.dataset.value === '2', null,
+      { timeout: 3000 });
+    await page.waitForSelector('#live[data-feed="connected"]', { timeout: 5000 });
+    assert.equal((await openFeeds(page)).length, 1, 'visible again: the feed is open again');
+    ok('a hidden page closes its feed and fetches nothing; visible again it reopens the feed and shows what happened');
+  }
   baskets.forEach((cents, i) => {
+    if (i < 2) return;
     const till = i % 3 === 2 ? 'terminal-2' : 'terminal-1';
     const r = call(till, 'POST', '/v1/redemptions', { code: codes[i], basket_cents: cents, txn_id: `ui-${id}-${i}` });
     assert.equal(r.status, 201, r.text);
@@ -207,10 +293,10 @@ async function marketer() {
   const report = call('marketer', 'GET', `/v1/campaigns/${id}/report`).json;
   assert.equal(report.redeemed, 8);
   await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
-    report.redeemed, { timeout: 20000 });
+    report.redeemed, { timeout: 5000 });
   await page.waitForFunction((c) => document.querySelector('[data-figure="revenue_cents"]')?.dataset.value === String(c),
-    report.revenue_cents, { timeout: 20000 });
-  ok('the open page picked up the redemptions by itself');
+    report.revenue_cents, { timeout: 5000 });
+  ok('the open page picked up the redemptions and the void by itself, from the live feed');
   const tiles = await tileCheck(page, report, 'de');
   ok(`every figure tile equals the report JSON (${tiles.map((x) => x.key).join(', ')}), German formats`);
   const stores = await page.$$eval('#by-store-table tbody tr', (rows) => rows.map((r) => ({
@@ -267,6 +353,17 @@ async function marketer() {
   const cents = revenues.map((r) => Number(r.replace(/[^\d,-]/g, '').replace(',', '.')));
   assert.deepEqual(cents, [...cents].sort((a, b) => b - a), 'sorted by revenue, highest first');
   ok('the list filters by state and channel and sorts by revenue');
+  // The list follows the feed too (one ?types= feed; polling at an hour): a redemption shows.
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  assert.deepEqual((await openFeeds(page)).map((u) => new URL(u).searchParams.has('types')), [true], 'one feed of types');
+  {
+    const t0 = Date.now();
+    const r = call('terminal-1', 'POST', '/v1/redemptions', { code: codes[12], basket_cents: 3300, txn_id: `ui-${id}-list` });
+    assert.equal(r.status, 201, r.text);
+    await page.waitForFunction(([sel, n]) => document.querySelector(sel)?.textContent.trim() === n,
+      [`${row} td[data-col="redeemed"]`, deInt(report.redeemed + 1)], { timeout: 12000 });
+    ok(`the list, live too, showed a redemption ${Date.now() - t0} ms after it (at most one fetch per 5 s)`);
+  }
   // The database holds every other test's campaigns too: the screenshot shows this test's.
   await page.fill('#filter-search', 'Herbstmailing Nord');
   await page.waitForSelector(row);
@@ -275,6 +372,7 @@ async function marketer() {
   await page.click(`${row} td.name a`);
   await page.waitForSelector('#campaign-name');
 
+  await fallback(page, id, codes);
   await lifecycle(page, id, name, codes);
   await abTest(page, id, name);
   await holdout(page);
@@ -282,6 +380,89 @@ async function marketer() {
   assert.deepEqual(problems, [], 'no script error, no CSP violation, nothing loaded from elsewhere');
   ok('no script error, no CSP violation, no request to another origin');
   await browser.close();
+}
+
+// The URLs of the page's open feeds.
+const openFeeds = (page) => page.evaluate(() => window.coupondFeeds.filter((e) => e.readyState !== 2).map((e) => e.url));
+
+// Makes the page hidden (as when another tab is in front) or visible again.
+async function setHidden(page, hidden) {
+  await page.evaluate((x) => {
+    if (x) Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => 'hidden' });
+    else delete document.visibilityState;
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+// Without the feed (here answered 503, as coupond does when the feed has all the readers it
+// takes), the page says it polls, and polls: a redemption still shows. With the feed dropped
+// and coupond away for a while, it says it reconnects, and catches up once the browser has.
+async function fallback(page, id, codes) {
+  const redeemed = async () => Number(await page.getAttribute('[data-figure="redeemed"]', 'data-value'));
+  const refuse = (r) => r.fulfill({ status: 503, contentType: 'application/json',
+    body: '{"error":"unavailable","message":"The live feed has as many readers as it takes."}' });
+  await page.route('**/v1/events*', refuse);
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', '1000'));
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="polling"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Aktualisierung alle paar Sekunden/);
+  const before = await redeemed();
+  const r = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[10], basket_cents: 5100, txn_id: `ui-${id}-poll` });
+  assert.equal(r.status, 201, r.text);
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 1, { timeout: 8000 });
+  await page.unroute('**/v1/events*', refuse);
+  await page.evaluate(() => localStorage.setItem('coupond.poll-ms', String(3600 * 1000)));
+  const since = requests.length;
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  // What waiting for the feed before the first fetch costs (figure only, see live.js).
+  const fresh = requests.slice(since);
+  const feedAt = fresh.find((x) => x.url.includes('/v1/events'))?.at;
+  const reportAt = fresh.find((x) => x.url.endsWith(`/v1/campaigns/${id}/report`))?.at;
+  assert.ok(feedAt !== undefined && reportAt !== undefined && feedAt <= reportAt, 'the feed is asked for before the figures');
+  console.log(`info the first fetch began ${reportAt - feedAt} ms after the feed was asked for (at most 300 ms by design)`);
+  ok('with the feed refused (503) the page says it polls, and a redemption still shows; reloaded, it is live again');
+
+  // The feed drops and coupond cannot be reached for a while (polling is at an hour): a
+  // stream that ends, then refused connections; the line says the page reconnects; a
+  // redemption meanwhile shows once the browser has reconnected the feed by itself.
+  let attempts = 0;
+  const drop = (r) => {
+    attempts++;
+    if (attempts === 1) return r.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 500\n: coupond\n\n' });
+    return r.abort('connectionrefused');
+  };
+  await page.route('**/v1/events*', drop);
+  await page.reload();
+  await page.waitForSelector('#live[data-feed="reconnecting"]', { timeout: 10000 });
+  assert.match(norm(await page.textContent('#live')), /^Live-Verbindung wird wiederhergestellt/);
+  const r2 = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[11], basket_cents: 5200, txn_id: `ui-${id}-off` });
+  assert.equal(r2.status, 201, r2.text);
+  await page.waitForTimeout(1500);
+  assert.equal(await redeemed(), before + 1, 'nothing fetched while the feed is away (polling at an hour)');
+  assert.ok(attempts >= 2, `the browser tried to reconnect (${attempts} requests)`);
+  await page.unroute('**/v1/events*', drop);
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 2, { timeout: 10000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  ok(`a dropped feed: the line says it reconnects; the browser reconnects by itself (${attempts} tries) and the page shows what happened meanwhile`);
+
+  // A fetch that fails while the feed is open (here the report answers 503 once) is tried
+  // again within a few seconds, not only at the next event; the line says stale meanwhile.
+  let reports = 0;
+  const failOnce = (r) => (reports++ === 0
+    ? r.fulfill({ status: 503, contentType: 'application/json', body: '{"error":"unavailable","message":"Busy."}' })
+    : r.continue());
+  await page.route(`**/v1/campaigns/${id}/report`, failOnce);
+  const r3 = call('terminal-2', 'POST', '/v1/redemptions', { code: codes[13], basket_cents: 5300, txn_id: `ui-${id}-503` });
+  assert.equal(r3.status, 201, r3.text);
+  await page.waitForSelector('#live[data-feed="stale"]', { timeout: 5000 });
+  await page.waitForFunction((n) => document.querySelector('[data-figure="redeemed"]')?.dataset.value === String(n),
+    before + 3, { timeout: 10000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 5000 });
+  await page.unroute(`**/v1/campaigns/${id}/report`, failOnce);
+  ok('a failed fetch with the feed open: the line says so and the page tries again by itself');
 }
 
 // The campaign page's state chip, once it says STATE.
@@ -387,6 +568,23 @@ async function abTest(page, control, controlName) {
   assert.equal(await page.textContent(`#ab-sentences p[data-campaign="${id}"]`), variant.sentence, "the API's own sentence");
   await page.click('#lang-de');
   ok(`A/B: variant ${id} of ${control} made through the form; the comparison equals /compare (${variant.verdict}: "${variant.sentence}")`);
+
+  // The control's page follows the variant too (one feed of the types, picked by the page).
+  await page.evaluate((c) => { location.hash = `#/c/${c}`; }, control);
+  await page.waitForSelector(`#ab-table tr[data-campaign="${id}"]`, { timeout: 20000 });
+  await page.waitForSelector('#live[data-feed="connected"]', { timeout: 10000 });
+  const wide = await openFeeds(page);
+  assert.equal(wide.length, 1, `one feed for the whole test: ${wide.join(' ')}`);
+  assert.match(new URL(wide[0]).searchParams.get('types') || '', /redemption\.created/);
+  const t0 = Date.now();
+  const r13 = call('terminal-2', 'POST', '/v1/redemptions', { code: issued.json.coupons[12].code, basket_cents: 4200,
+    txn_id: `ab-${id}-12` });
+  assert.equal(r13.status, 201, r13.text);
+  await page.waitForFunction((want) => document.querySelector(`#ab-table tr[data-campaign="${want}"]`)?.cells[2].textContent === '13',
+    id, { timeout: 5000 });
+  ok(`the control's page showed a redemption of the variant ${Date.now() - t0} ms after it (one feed: ?types=…)`);
+  await page.evaluate((v) => { location.hash = `#/c/${v}`; }, id);
+  await page.waitForSelector(`#campaign-name:has-text("${name}")`);
 
   await page.click('#act-end');
   await page.click('#end-dialog button[type=submit]');

@@ -1,6 +1,6 @@
-/* coupond migrate (migrate.c): the numbered schema migrations, then every stored function. */
-#ifndef SVC_MIGRATE_H
-#define SVC_MIGRATE_H
+/* coupond migrate (db_migrate.c): the numbered schema migrations, then every stored function. */
+#ifndef SVC_DB_MIGRATE_H
+#define SVC_DB_MIGRATE_H
 
 #include "coupon/err.h"
 

@@ -6,10 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
+#include "db_internal.h"
+#include "db_migrate.h"
 #include "files.h"
-#include "migrate.h"
+
+/* Writes A "/" B into OUT (LEN bytes). Returns 0, or -1 when it does not fit. */
+static int join(const char *a, const char *b, char *out, size_t len)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la + 1 + lb + 1 > len)
+        return -1;
+    memcpy(out, a, la);
+    out[la] = '/';
+    memcpy(out + la + 1, b, lb + 1);
+    return 0;
+}
 
 static int is_sql(const struct dirent *d)
 {
@@ -28,11 +39,22 @@ static int exec_ok(PGconn *conn, const char *sql, const char *what)
     return ok;
 }
 
+/* Runs SQL with the one text parameter VERSION on CONN; the caller clears the result (NULL
+ * when out of memory). */
+static PGresult *with_version(PGconn *conn, const char *sql, const char *version)
+{
+    const struct db_param params[] = {db_param_text(version), DB_PARAM_END};
+    struct db_values v;
+    PGresult *r = NULL;
+    if (db_values_encode(params, &v) == 0)
+        r = PQexecParams(conn, sql, v.n, NULL, v.values, NULL, NULL, 0);
+    db_values_clear(&v);
+    return r;
+}
+
 static int applied(PGconn *conn, const char *version)
 {
-    const char *params[1] = {version};
-    PGresult *r = PQexecParams(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", 1, NULL,
-                               params, NULL, NULL, 0);
+    PGresult *r = with_version(conn, "SELECT 1 FROM schema_migrations WHERE version = $1", version);
     int yes = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
     PQclear(r);
     return yes;
@@ -42,7 +64,10 @@ static int applied(PGconn *conn, const char *version)
 static int run_file(PGconn *conn, const char *dir, const char *name, int is_migration)
 {
     char path[4096 + 512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (join(dir, name, path, sizeof path) != 0) {
+        fprintf(stderr, "migrate: the path of %s is too long\n", name);
+        return 0;
+    }
     char *sql = file_read_all(path, 16u << 20, NULL);
     if (sql == NULL) {
         fprintf(stderr, "migrate: cannot read %s: %s\n", path, strerror(errno));
@@ -50,9 +75,8 @@ static int run_file(PGconn *conn, const char *dir, const char *name, int is_migr
     }
     int ok = exec_ok(conn, "BEGIN", "BEGIN") && exec_ok(conn, sql, path);
     if (ok && is_migration) {
-        const char *params[1] = {name};
-        PGresult *r = PQexecParams(conn, "INSERT INTO schema_migrations (version) VALUES ($1)", 1,
-                                   NULL, params, NULL, NULL, 0);
+        PGresult *r =
+            with_version(conn, "INSERT INTO schema_migrations (version) VALUES ($1)", name);
         ok = PQresultStatus(r) == PGRES_COMMAND_OK;
         if (!ok)
             fprintf(stderr, "migrate: recording %s failed: %s", name, PQresultErrorMessage(r));
@@ -68,7 +92,7 @@ static int run_file(PGconn *conn, const char *dir, const char *name, int is_migr
 static int run_dir(PGconn *conn, const char *sql_dir, const char *sub, int is_migration, int *count)
 {
     char dir[4096];
-    if ((size_t)snprintf(dir, sizeof dir, "%s/%s", sql_dir, sub) >= sizeof dir)
+    if (join(sql_dir, sub, dir, sizeof dir) != 0)
         return 0;
     struct dirent **list = NULL;
     int n = scandir(dir, &list, is_sql, alphasort);
