@@ -133,6 +133,96 @@ static const char *digest_word(const struct pos_ledger_op *op)
     }
 }
 
+/* Adds the figures of operation OP of the ledger L to C (a void without its own discount or
+ * campaign takes its redemption's). Returns false when out of memory. */
+static bool count_op(const struct pos_ledger *l, const struct pos_ledger_op *op, struct closing *c)
+{
+    int64_t discount = op->discount_cents, campaign = op->campaign_id;
+    if (op->what == POS_LEDGER_VOIDED && (discount < 0 || campaign == 0)) {
+        const struct pos_ledger_op *r = pos_ledger_redemption(l, op->ref);
+        discount = r != NULL ? r->discount_cents : discount < 0 ? 0 : discount;
+        campaign = r != NULL ? r->campaign_id : campaign;
+    }
+    bool by_campaign = op->what == POS_LEDGER_REDEEMED || op->what == POS_LEDGER_VOIDED ||
+                       op->what == POS_LEDGER_CONFLICT;
+    struct by_campaign *bc = by_campaign ? campaign_of(c, campaign) : NULL;
+    if (by_campaign && bc == NULL)
+        return false;
+    switch (op->what) {
+    case POS_LEDGER_REDEEMED:
+        add(&c->redeemed, discount);
+        add(&bc->redeemed, discount);
+        if (op->offline) {
+            add(&c->offline, discount);
+            add(&bc->offline, discount);
+        }
+        break;
+    case POS_LEDGER_VOIDED:
+        add(&c->voided, discount);
+        add(&bc->voided, discount);
+        break;
+    case POS_LEDGER_CONFLICT:
+        add(&c->conflicts, discount);
+        add(&bc->conflicts, discount);
+        break;
+    case POS_LEDGER_EARNED:
+        add(&c->earned, op->points);
+        break;
+    case POS_LEDGER_BURNED:
+        add(&c->burned, op->points);
+        break;
+    case POS_LEDGER_CARD_VOIDED:
+        add(&c->card_voided, op->points);
+        break;
+    case POS_LEDGER_WAITING:
+        add(&c->waiting, discount);
+        break;
+    default:
+        break;
+    }
+    return true;
+}
+
+/* Puts the digest line of OP ("word txn_id\n"), when it is one the service keeps, in LINES at *N,
+ * counting it in *N and its length in *BYTES. Returns false when out of memory. */
+static bool digest_line(const struct pos_ledger_op *op, char **lines, size_t *n, size_t *bytes)
+{
+    const char *word = digest_word(op);
+    if (word == NULL)
+        return true;
+    size_t len = strlen(word) + 1 + strlen(op->txn_id) + 2;
+    lines[*n] = malloc(len);
+    if (lines[*n] == NULL)
+        return false;
+    snprintf(lines[*n], len, "%s %s\n", word, op->txn_id);
+    *bytes += len - 1;
+    (*n)++;
+    return true;
+}
+
+/* Sorts the N digest LINES (BYTES long together) and writes the SHA-256 of them joined, and N, to
+ * C. Returns false when out of memory. */
+static bool write_digest(char **lines, size_t n, size_t bytes, struct closing *c)
+{
+    char *all = malloc(bytes + 1);
+    if (all == NULL)
+        return false;
+    qsort(lines, n, sizeof *lines, by_bytes);
+    size_t at = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(lines[i]);
+        memcpy(all + at, lines[i], len);
+        at += len;
+    }
+    unsigned char md[SHA256_DIGEST_LENGTH];
+    SHA256((const unsigned char *)all, at, md);
+    for (size_t i = 0; i < sizeof md; i++)
+        snprintf(c->digest + 2 * i, 3, "%02x", md[i]);
+    c->txns = (int64_t)n;
+    free(all);
+    return true;
+}
+
 /* Computes C from the ledger L for the instants FROM (inclusive) to TO (exclusive), both RFC 3339
  * UTC as the service writes them. Returns false when out of memory. */
 static bool from_ledger(const struct pos_ledger *l, const char *from, const char *to,
@@ -147,84 +237,13 @@ static bool from_ledger(const struct pos_ledger *l, const char *from, const char
         const struct pos_ledger_op *op = &l->ops[i];
         if (op->at[0] == '\0' || strcmp(op->at, from) < 0 || strcmp(op->at, to) >= 0)
             continue;
-        int64_t discount = op->discount_cents, campaign = op->campaign_id;
-        if (op->what == POS_LEDGER_VOIDED && (discount < 0 || campaign == 0)) {
-            const struct pos_ledger_op *r = pos_ledger_redemption(l, op->ref);
-            discount = r != NULL ? r->discount_cents : discount < 0 ? 0 : discount;
-            campaign = r != NULL ? r->campaign_id : campaign;
-        }
-        bool by_campaign = op->what == POS_LEDGER_REDEEMED || op->what == POS_LEDGER_VOIDED ||
-                           op->what == POS_LEDGER_CONFLICT;
-        struct by_campaign *bc = by_campaign ? campaign_of(c, campaign) : NULL;
-        if (by_campaign && bc == NULL) {
-            ok = false;
-            break;
-        }
-        switch (op->what) {
-        case POS_LEDGER_REDEEMED:
-            add(&c->redeemed, discount);
-            add(&bc->redeemed, discount);
-            if (op->offline) {
-                add(&c->offline, discount);
-                add(&bc->offline, discount);
-            }
-            break;
-        case POS_LEDGER_VOIDED:
-            add(&c->voided, discount);
-            add(&bc->voided, discount);
-            break;
-        case POS_LEDGER_CONFLICT:
-            add(&c->conflicts, discount);
-            add(&bc->conflicts, discount);
-            break;
-        case POS_LEDGER_EARNED:
-            add(&c->earned, op->points);
-            break;
-        case POS_LEDGER_BURNED:
-            add(&c->burned, op->points);
-            break;
-        case POS_LEDGER_CARD_VOIDED:
-            add(&c->card_voided, op->points);
-            break;
-        case POS_LEDGER_WAITING:
-            add(&c->waiting, discount);
-            break;
-        default:
-            break;
-        }
-        const char *word = digest_word(op);
-        if (word == NULL)
-            continue;
-        size_t len = strlen(word) + 1 + strlen(op->txn_id) + 2;
-        lines[n] = malloc(len);
-        if (lines[n] == NULL) {
-            ok = false;
-            break;
-        }
-        snprintf(lines[n], len, "%s %s\n", word, op->txn_id);
-        bytes += len - 1;
-        n++;
+        ok = count_op(l, op, c) && digest_line(op, lines, &n, &bytes);
     }
-    char *all = ok ? malloc(bytes + 1) : NULL;
-    if (all != NULL) {
-        qsort(lines, n, sizeof *lines, by_bytes);
-        size_t at = 0;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(lines[i]);
-            memcpy(all + at, lines[i], len);
-            at += len;
-        }
-        unsigned char md[SHA256_DIGEST_LENGTH];
-        SHA256((const unsigned char *)all, at, md);
-        for (size_t i = 0; i < sizeof md; i++)
-            snprintf(c->digest + 2 * i, 3, "%02x", md[i]);
-        c->txns = (int64_t)n;
-    }
+    ok = ok && write_digest(lines, n, bytes, c);
     for (size_t i = 0; i < n; i++)
         free(lines[i]);
     free(lines);
-    free(all);
-    return ok && all != NULL;
+    return ok;
 }
 
 /* Writes the difference of figure WHAT between the service S and the journal J to OUT when
@@ -350,6 +369,28 @@ static void vat_totals(FILE *out, const json_t *by_vat)
     fputc('\n', out);
 }
 
+/* Asks the service for this till's terminal NAME (NAME_SIZE bytes; GET /v1/whoami), then for
+ * that terminal's closing of DATE into *ANSWER, with the last HTTP status in *STATUS. Returns
+ * CPN_ERR_INTERNAL when the name given cannot go in a path, else the calls' error. */
+static enum cpn_err fetch_closing(struct pos_till *till, const char *date, char *name,
+                                  size_t name_size, long *status, json_t **answer)
+{
+    json_t *who = NULL;
+    char path[256];
+    enum cpn_err err = pos_till_call(till, "GET", "/v1/whoami", NULL, status, &who);
+    const char *n = json_string_value(json_object_get(who, "name"));
+    if (err == CPN_OK && n != NULL && n[0] != '\0' && strlen(n) < name_size &&
+        strpbrk(n, "/?#% ") == NULL) {
+        snprintf(name, name_size, "%s", n);
+        snprintf(path, sizeof path, "/v1/terminals/%s/closing?day=%s", name, date);
+        err = pos_till_call(till, "GET", path, NULL, status, answer);
+    } else if (err == CPN_OK) {
+        err = CPN_ERR_INTERNAL;
+    }
+    json_decref(who);
+    return err;
+}
+
 int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE *out)
 {
     char date[11];
@@ -366,19 +407,9 @@ int pos_till_closing(struct pos_till *till, const char *day, bool verbose, FILE 
     }
     struct pos_result res;
     long status = 0;
-    json_t *who = NULL, *answer = NULL;
-    char name[100] = "", path[256];
-    enum cpn_err err = pos_till_call(till, "GET", "/v1/whoami", NULL, &status, &who);
-    const char *n = json_string_value(json_object_get(who, "name"));
-    if (err == CPN_OK && n != NULL && n[0] != '\0' && strlen(n) < sizeof name &&
-        strpbrk(n, "/?#% ") == NULL) {
-        snprintf(name, sizeof name, "%s", n);
-        snprintf(path, sizeof path, "/v1/terminals/%s/closing?day=%s", name, date);
-        err = pos_till_call(till, "GET", path, NULL, &status, &answer);
-    } else if (err == CPN_OK) {
-        err = CPN_ERR_INTERNAL;
-    }
-    json_decref(who);
+    json_t *answer = NULL;
+    char name[100] = "";
+    enum cpn_err err = fetch_closing(till, date, name, sizeof name, &status, &answer);
     struct closing s = {0}, j = {0};
     struct pos_ledger ledger = {0};
     const char *from = json_string_value(json_object_get(answer, "from"));
