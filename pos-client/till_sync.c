@@ -148,6 +148,29 @@ static void send_all(struct pos_till *till, const struct pos_journal_entry *cons
     }
 }
 
+/* Writes the run's summary to OUT: SENT of the N_OFFLINE calls reached the service (T tells
+ * how); when fewer than all were TRIED and some still wait, to run sync again. */
+static void write_summary(FILE *out, const struct tally *t, size_t n_offline, size_t sent,
+                          size_t tried)
+{
+    size_t left = n_offline - sent;
+    /* One sentence in three parts, each with its own plural. */
+    char calls[160], conflicts[64], waits[64];
+    snprintf(calls, sizeof calls,
+             P_("%zu of %zu call accepted offline reached the coupon service",
+                "%zu of %zu calls accepted offline reached the coupon service", n_offline),
+             sent, n_offline);
+    snprintf(conflicts, sizeof conflicts, P_("%zu conflict", "%zu conflicts", t->conflicts),
+             t->conflicts);
+    snprintf(waits, sizeof waits, P_("%zu still waits", "%zu still wait", left), left);
+    /* TRANSLATORS: "SYNC: 5 of 5 calls accepted offline reached the coupon service (5 booked, 0
+       booked before, 0 conflicts, 0 refused); 0 still wait." */
+    fprintf(out, _("SYNC: %s (%zu booked, %zu booked before, %s, %zu refused); %s.\n"), calls,
+            t->booked, t->already, conflicts, t->refused, waits);
+    if (tried < n_offline && left > 0)
+        fprintf(out, "%s", _("Run pos-client sync again when the coupon service answers.\n"));
+}
+
 /* The run of pos_till_sync(), writing to OUT. */
 static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent)
 {
@@ -211,22 +234,7 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
         fprintf(out, _("pos-client: the journal could not be flushed or compacted in %s: %s\n"),
                 dir, strerror(errno));
     *sent = t.booked + t.already + t.conflicts + t.refused;
-    size_t left = s.n_offline - *sent;
-    /* One sentence in three parts, each with its own plural. */
-    char calls[160], conflicts[64], waits[64];
-    snprintf(calls, sizeof calls,
-             P_("%zu of %zu call accepted offline reached the coupon service",
-                "%zu of %zu calls accepted offline reached the coupon service", s.n_offline),
-             *sent, s.n_offline);
-    snprintf(conflicts, sizeof conflicts, P_("%zu conflict", "%zu conflicts", t.conflicts),
-             t.conflicts);
-    snprintf(waits, sizeof waits, P_("%zu still waits", "%zu still wait", left), left);
-    /* TRANSLATORS: "SYNC: 5 of 5 calls accepted offline reached the coupon service (5 booked, 0
-       booked before, 0 conflicts, 0 refused); 0 still wait." */
-    fprintf(out, _("SYNC: %s (%zu booked, %zu booked before, %s, %zu refused); %s.\n"), calls,
-            t.booked, t.already, conflicts, t.refused, waits);
-    if (tried < s.n_offline && left > 0)
-        fprintf(out, "%s", _("Run pos-client sync again when the coupon service answers.\n"));
+    write_summary(out, &t, s.n_offline, *sent, tried);
     fflush(out);
     pos_journal_state_free(&s);
     return rc;
