@@ -78,14 +78,33 @@ static const char NOT_POINTS[] =
 static const char NOT_UNDERSTOOD[] =
     N_("Not understood: type help to see what the till understands.");
 
-void pos_cashier_classify(const char *line, struct pos_line *out)
+/* Sets OUT's kind when WORD is one of the till's command words (in English or in German,
+ * whatever the till's language). Returns false when it is none. */
+static bool command_word(const char *word, struct pos_line *out)
 {
-    /* The words in English and in German, whatever the till's language. */
     static const char *const help[] = {"help", "?", "h", "hilfe", NULL};
     static const char *const quit[] = {"quit", "exit", "q", "ende", "beenden", NULL};
     static const char *const cancel[] = {"cancel", "clear", "abbrechen", "storno", NULL};
     static const char *const pay[] = {"pay", "done", "zahlen", "fertig", NULL};
     static const char *const retry[] = {"retry", "wiederholen", NULL};
+    static const struct {
+        const char *const *words;
+        enum pos_line_kind kind;
+    } commands[] = {
+        {help, POS_LINE_HELP}, {quit, POS_LINE_QUIT},   {cancel, POS_LINE_CANCEL},
+        {pay, POS_LINE_PAY},   {retry, POS_LINE_RETRY},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (is_one_of(word, commands[i].words)) {
+            out->kind = commands[i].kind;
+            return true;
+        }
+    }
+    return false;
+}
+
+void pos_cashier_classify(const char *line, struct pos_line *out)
+{
     memset(out, 0, sizeof *out);
     out->err = CPN_OK;
     char buf[POS_CASHIER_LINE_MAX + 1];
@@ -122,21 +141,8 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
         out->why = ok ? NULL : _(NOT_POINTS);
         return;
     }
-    if (*rest == '\0') {
-        static const struct {
-            const char *const *words;
-            enum pos_line_kind kind;
-        } commands[] = {
-            {help, POS_LINE_HELP}, {quit, POS_LINE_QUIT},   {cancel, POS_LINE_CANCEL},
-            {pay, POS_LINE_PAY},   {retry, POS_LINE_RETRY},
-        };
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-            if (is_one_of(word, commands[i].words)) {
-                out->kind = commands[i].kind;
-                return;
-            }
-        }
-    }
+    if (*rest == '\0' && command_word(word, out))
+        return;
     const char *why = NULL;
     enum cpn_err err = pos_scan_parse_any(buf, &out->scan, &why);
     if (err == CPN_OK) {
