@@ -79,6 +79,23 @@ static int wait_for_database(const sigset_t *set, bool answered)
     return 0;
 }
 
+/* Stops what serve() started, in order, the HTTP daemon D among them. */
+static void shut_down(struct MHD_Daemon *d)
+{
+    http_exports_stop();
+    issue_jobs_stop();
+    hub_close_clients();
+    http_stop(d);
+    hub_stop();
+    outbox_stop();
+    webhooks_stop();
+    bounce_stop();
+    revocation_stop();
+    codes_unload();
+    http_ui_unload();
+    db_free_setup();
+}
+
 static int serve(const struct svc_config *cfg)
 {
     sigset_t set;
@@ -149,18 +166,7 @@ static int serve(const struct svc_config *cfg)
     }
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    http_exports_stop();
-    issue_jobs_stop();
-    hub_close_clients();
-    http_stop(d);
-    hub_stop();
-    outbox_stop();
-    webhooks_stop();
-    bounce_stop();
-    revocation_stop();
-    codes_unload();
-    http_ui_unload();
-    db_free_setup();
+    shut_down(d);
     log_msg(LOGL_INFO, "coupond stopped");
     return 0;
 }
