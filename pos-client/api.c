@@ -9,8 +9,9 @@
 
 #include <curl/curl.h>
 
-#include "api.h"
-#include "version.h"
+#include "pos/api.h"
+#include "pos/i18n.h"
+#include "pos/version.h"
 
 #define MESSAGE_SIZE 512
 #define DETAIL_SIZE  (CURL_ERROR_SIZE + 128)
@@ -68,7 +69,9 @@ struct pos_api *pos_api_new(const struct pos_config *cfg)
     api->connect_timeout_ms = cfg->connect_timeout_ms;
     api->curl = curl_easy_init();
     struct curl_slist *h = NULL;
-    const char *lines[] = {"Accept: application/json", "Content-Type: application/json", "Expect:"};
+    /* Accept-Language: the service's sentences come in the till's language. */
+    const char *lines[] = {"Accept: application/json", "Content-Type: application/json",
+                           "Expect:", pos_i18n_accept_language()};
     for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++) {
         struct curl_slist *next = curl_slist_append(h, lines[i]);
         if (next == NULL) {
@@ -179,9 +182,9 @@ static enum cpn_err transport_failure(struct pos_api *api, CURLcode rc, const ch
                             rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CONNECT_ERROR ||
                             rc == CURLE_SSL_CERTPROBLEM || rc == CURLE_SSL_CACERT_BADFILE ||
                             rc == CURLE_FAILED_INIT);
-    const char *fate = !sent  ? "nothing was done"
-                       : safe ? "nothing was changed"
-                              : "it is not known whether it went through";
+    const char *fate = !sent  ? _("nothing was done")
+                       : safe ? _("nothing was changed")
+                              : _("it is not known whether it went through");
     snprintf(api->detail, sizeof api->detail, "curl error %d: %s", (int)rc,
              api->errbuf[0] != '\0' ? api->errbuf : curl_easy_strerror(rc));
 
@@ -190,57 +193,59 @@ static enum cpn_err transport_failure(struct pos_api *api, CURLcode rc, const ch
     case CURLE_OPERATION_TIMEDOUT:
         seconds(wait, sizeof wait, sent ? api->timeout_ms : api->connect_timeout_ms);
         snprintf(api->message, sizeof api->message,
-                 "No answer from the coupon service within %s: %s; please try again.", wait, fate);
+                 _("No answer from the coupon service within %s: %s; please try again."), wait,
+                 fate);
         return CPN_ERR_TIMEOUT;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_CONNECT:
         snprintf(api->message, sizeof api->message,
-                 "The coupon service at %s cannot be reached: nothing was done; please try "
-                 "again, or call IT if it keeps happening.",
+                 _("The coupon service at %s cannot be reached: nothing was done; please try "
+                   "again, or call IT if it keeps happening."),
                  api->url);
         return CPN_ERR_UNAVAILABLE;
     case CURLE_PEER_FAILED_VERIFICATION:
         snprintf(api->message, sizeof api->message,
-                 "The server at %s is not the coupon service this till trusts (its certificate "
-                 "does not match): nothing was sent; please call IT.",
+                 _("The server at %s is not the coupon service this till trusts (its "
+                   "certificate does not match): nothing was sent; please call IT."),
                  api->url);
         return CPN_ERR_UNAVAILABLE;
     case CURLE_SSL_CERTPROBLEM:
-        snprintf(api->message, sizeof api->message,
-                 "This till's certificate or key cannot be used: please call IT.");
+        snprintf(api->message, sizeof api->message, "%s",
+                 _("This till's certificate or key cannot be used: please call IT."));
         return CPN_ERR_IO;
     case CURLE_SSL_CACERT_BADFILE:
-        snprintf(api->message, sizeof api->message,
-                 "This till's CA certificate file cannot be used: please call IT.");
+        snprintf(api->message, sizeof api->message, "%s",
+                 _("This till's CA certificate file cannot be used: please call IT."));
         return CPN_ERR_IO;
     case CURLE_OUT_OF_MEMORY:
-        snprintf(api->message, sizeof api->message, "This till ran out of memory: %s.", fate);
+        snprintf(api->message, sizeof api->message, _("This till ran out of memory: %s."), fate);
         return CPN_ERR_NO_MEMORY;
     case CURLE_WRITE_ERROR:
     case CURLE_FILESIZE_EXCEEDED:
         if (api->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
-            snprintf(api->message, sizeof api->message,
-                     "The coupon service's answer is too large for this till: please call IT.");
+            snprintf(api->message, sizeof api->message, "%s",
+                     _("The coupon service's answer is too large for this till: please call "
+                       "IT."));
             return CPN_ERR_INTERNAL;
         }
-        snprintf(api->message, sizeof api->message, "This till ran out of memory: %s.", fate);
+        snprintf(api->message, sizeof api->message, _("This till ran out of memory: %s."), fate);
         return CPN_ERR_NO_MEMORY;
     default:
         break;
     }
     if (alert_about_our_certificate(api->detail)) {
-        snprintf(api->message, sizeof api->message, "%s", POS_API_CERT_REFUSED);
+        snprintf(api->message, sizeof api->message, "%s", _(POS_API_CERT_REFUSED));
         return CPN_ERR_UNAUTHORIZED;
     }
     if (rc == CURLE_SSL_CONNECT_ERROR) {
         snprintf(api->message, sizeof api->message,
-                 "No secure connection to the coupon service at %s could be set up: nothing was "
-                 "done; please call IT.",
+                 _("No secure connection to the coupon service at %s could be set up: nothing "
+                   "was done; please call IT."),
                  api->url);
         return CPN_ERR_UNAVAILABLE;
     }
     snprintf(api->message, sizeof api->message,
-             "The connection to the coupon service at %s broke off: %s; please try again.",
+             _("The connection to the coupon service at %s broke off: %s; please try again."),
              api->url, fate);
     return CPN_ERR_UNAVAILABLE;
 }
@@ -297,7 +302,7 @@ static enum cpn_err http_failure(struct pos_api *api, long status, const json_t 
         err = error_for_status(status);
     if (status == 401) {
         /* The service's sentence ("... revoked") is for IT; the cashier needs to call them. */
-        snprintf(api->message, sizeof api->message, "%s", POS_API_CERT_REFUSED);
+        snprintf(api->message, sizeof api->message, "%s", _(POS_API_CERT_REFUSED));
         char said[200]; /* fits DETAIL_SIZE with the rest */
         copy_one_line(said, sizeof said, text != NULL ? text : "");
         snprintf(api->detail, sizeof api->detail, "HTTP 401 %.40s: %s",
@@ -305,7 +310,7 @@ static enum cpn_err http_failure(struct pos_api *api, long status, const json_t 
         return CPN_ERR_UNAUTHORIZED;
     }
     copy_one_line(api->message, sizeof api->message,
-                  text != NULL && text[0] != '\0' ? text : cpn_err_message(err));
+                  text != NULL && text[0] != '\0' ? text : pos_err_message(err));
     snprintf(api->detail, sizeof api->detail, "HTTP %ld %s", status,
              code != NULL ? code : "(no machine code)");
     return err;
@@ -343,8 +348,8 @@ enum cpn_err pos_api_call(struct pos_api *api, const char *method, const char *p
     if (url == NULL || (body != NULL && payload == NULL)) {
         free(url);
         free(payload);
-        snprintf(api->message, sizeof api->message,
-                 "This till ran out of memory: nothing was done.");
+        snprintf(api->message, sizeof api->message, "%s",
+                 _("This till ran out of memory: nothing was done."));
         api->unsent = true;
         return CPN_ERR_NO_MEMORY;
     }
@@ -375,8 +380,8 @@ enum cpn_err pos_api_call(struct pos_api *api, const char *method, const char *p
         return CPN_OK;
     }
     json_decref(json);
-    snprintf(api->message, sizeof api->message,
-             "The coupon service's answer cannot be read by this till: please call IT.");
+    snprintf(api->message, sizeof api->message, "%s",
+             _("The coupon service's answer cannot be read by this till: please call IT."));
     if (*status >= 200 && *status < 300)
         snprintf(api->detail, sizeof api->detail, "HTTP %ld with a body that is not JSON: %s",
                  *status, jerr.text);

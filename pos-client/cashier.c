@@ -4,41 +4,34 @@
  * are pending; on leaving, says what of an open basket stays booked. */
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "cashier_internal.h"
-
-void pos_cashier_say(struct pos_cashier_session *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vfprintf(s->out, fmt, ap);
-    va_end(ap);
-    fputc('\n', s->out);
-    fflush(s->out);
-}
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
 
 /* Prints the help. */
 static void help(struct pos_cashier_session *s)
 {
-    pos_cashier_say(s, "Scan or type a bonus card or coupon code; each gets one line back.");
-    pos_cashier_say(
-        s, "  12.34 or total 12.34   set the basket total (coupons are checked against it)");
-    pos_cashier_say(
-        s, "  burn 500               burn 500 points of the scanned card at pay (1 point = 1 "
-           "cent; burn 0: none)");
-    pos_cashier_say(
-        s, "  pay (or done)          redeem the coupons, burn and earn points, show what to "
-           "pay");
-    pos_cashier_say(
-        s, "  cancel                 drop this basket (anything already booked is voided)");
-    pos_cashier_say(
-        s, "  retry                  settle earlier transactions that got no answer (each is "
-           "booked at most once)");
-    pos_cashier_say(s, "  help, quit             this help; leave the till mode");
+    static const char *const lines[] = {
+        N_("Scan or type a bonus card or coupon code; each gets one line back."),
+        N_("  12.34 or total 12.34   set the basket total (coupons are checked against it)"),
+        N_("  burn 500               burn 500 points of the scanned card at pay (1 point = 1 "
+           "cent; burn 0: none)"),
+        N_("  pay (or done)          redeem the coupons, burn and earn points, show what to "
+           "pay"),
+        N_("  cancel                 drop this basket (anything already booked is voided)"),
+        N_("  retry                  settle earlier transactions that got no answer (each is "
+           "booked at most once)"),
+        N_("  a receipt code (RC...) credit the scanned card with the points of that earlier "
+           "purchase"),
+        N_("  help, quit             this help; leave the till mode"),
+        N_("The words work in English and German (summe, punkte, zahlen, abbrechen, wiederholen, "
+           "hilfe, ende)."),
+    };
+    for (size_t i = 0; i < sizeof lines / sizeof lines[0]; i++)
+        pos_cashier_say(s, "%s", _(lines[i]));
 }
 
 /* Waits until IN has input, sending the calls accepted offline whenever their time comes while
@@ -65,6 +58,73 @@ static void wait_for_input(struct pos_cashier_session *s, FILE *in, bool prompt)
     }
 }
 
+/* Pays the basket; after a payment, says what is pending and starts the next customer. */
+static void pay(struct pos_cashier_session *s)
+{
+    if (!pos_cashier_pay(s))
+        return;
+    pos_basket_clear(&s->b);
+    pos_cashier_say_pending(s);
+    s->next_sync = 0; /* the next idle moment tries to send what waits */
+    if (s->prompt)
+        pos_cashier_say(s, "%s", _("--- next customer ---"));
+}
+
+/* Does what the line L asks. Returns true when the cashier leaves the till mode. */
+static bool on_line(struct pos_cashier_session *s, const struct pos_line *l)
+{
+    if (l->kind != POS_LINE_QUIT && l->kind != POS_LINE_EMPTY)
+        s->quit_warned = false;
+    switch (l->kind) {
+    case POS_LINE_EMPTY:
+        break;
+    case POS_LINE_HELP:
+        help(s);
+        break;
+    case POS_LINE_QUIT:
+        if (pos_basket_booked(&s->b) && !s->quit_warned) {
+            s->quit_warned = true;
+            pos_cashier_say(s, "%s",
+                            _("This basket is partly booked: type pay to finish it, or "
+                              "cancel to void it; quit again to leave it as it is."));
+            break;
+        }
+        return true;
+    case POS_LINE_CANCEL:
+        pos_cashier_cancel(s);
+        break;
+    case POS_LINE_PAY:
+        pay(s);
+        break;
+    case POS_LINE_RETRY:
+        pos_cashier_retry(s);
+        break;
+    case POS_LINE_TOTAL:
+        pos_cashier_on_total(s, l->amount);
+        break;
+    case POS_LINE_BURN:
+        pos_cashier_on_burn(s, l->amount);
+        break;
+    case POS_LINE_COUPON:
+        pos_cashier_on_coupon(s, &l->scan);
+        break;
+    case POS_LINE_CARD:
+        pos_cashier_on_card(s, &l->scan);
+        break;
+    case POS_LINE_RECEIPT:
+        pos_cashier_on_receipt(s, l->receipt);
+        break;
+    case POS_LINE_BAD_CODE:
+        pos_cashier_say(s, _("NOT A CODE: %s"), l->why);
+        break;
+    case POS_LINE_BAD_NUMBER:
+    case POS_LINE_UNKNOWN:
+        pos_cashier_say(s, "%s", l->why);
+        break;
+    }
+    return false;
+}
+
 int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
 {
     struct pos_cashier_session s = {.till = till, .out = out, .prompt = prompt};
@@ -75,7 +135,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
     char *line = NULL;
     size_t cap = 0;
     int rc = POS_EXIT_OK;
-    for (;;) {
+    for (bool quit = false; !quit;) {
         if (prompt) {
             fputs("> ", out);
             fflush(out);
@@ -85,7 +145,7 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
         ssize_t n = getline(&line, &cap, in);
         if (n < 0) {
             if (ferror(in)) {
-                pos_cashier_say(&s, "pos-client: cannot read the input: %s", strerror(errno));
+                pos_cashier_say(&s, _("pos-client: cannot read the input: %s"), strerror(errno));
                 rc = POS_EXIT_USAGE;
             } else if (prompt) {
                 fputc('\n', out);
@@ -95,72 +155,17 @@ int pos_cashier_run(struct pos_till *till, FILE *in, FILE *out, bool prompt)
         struct pos_line l;
         if ((size_t)n > POS_CASHIER_LINE_MAX) {
             l.kind = POS_LINE_BAD_CODE;
-            l.why = cpn_err_message(CPN_ERR_MALFORMED_CODE);
+            l.why = pos_err_message(CPN_ERR_MALFORMED_CODE);
         } else {
             pos_cashier_classify(line, &l);
         }
-        bool quit = false;
-        if (l.kind != POS_LINE_QUIT && l.kind != POS_LINE_EMPTY)
-            s.quit_warned = false;
-        switch (l.kind) {
-        case POS_LINE_EMPTY:
-            break;
-        case POS_LINE_HELP:
-            help(&s);
-            break;
-        case POS_LINE_QUIT:
-            if (pos_basket_booked(&s.b) && !s.quit_warned) {
-                s.quit_warned = true;
-                pos_cashier_say(
-                    &s, "This basket is partly booked: type pay to finish it, or cancel to void "
-                        "it; quit again to leave it as it is.");
-                break;
-            }
-            quit = true;
-            break;
-        case POS_LINE_CANCEL:
-            pos_cashier_cancel(&s);
-            break;
-        case POS_LINE_PAY:
-            if (pos_cashier_pay(&s)) {
-                pos_basket_clear(&s.b);
-                pos_cashier_say_pending(&s);
-                s.next_sync = 0; /* the next idle moment tries to send what waits */
-                if (prompt)
-                    pos_cashier_say(&s, "--- next customer ---");
-            }
-            break;
-        case POS_LINE_RETRY:
-            pos_cashier_retry(&s);
-            break;
-        case POS_LINE_TOTAL:
-            pos_cashier_on_total(&s, l.amount);
-            break;
-        case POS_LINE_BURN:
-            pos_cashier_on_burn(&s, l.amount);
-            break;
-        case POS_LINE_COUPON:
-            pos_cashier_on_coupon(&s, &l.scan);
-            break;
-        case POS_LINE_CARD:
-            pos_cashier_on_card(&s, &l.scan);
-            break;
-        case POS_LINE_BAD_CODE:
-            pos_cashier_say(&s, "NOT A CODE: %s", l.why);
-            break;
-        case POS_LINE_BAD_NUMBER:
-        case POS_LINE_UNKNOWN:
-            pos_cashier_say(&s, "%s", l.why);
-            break;
-        }
+        quit = on_line(&s, &l);
         pos_till_refresh_keys(till);
-        if (quit)
-            break;
     }
     free(line);
     if (pos_basket_booked(&s.b))
         pos_cashier_say_booked(&s);
     else if (s.b.n_coupons > 0 || s.b.has_card || s.b.has_total)
-        pos_cashier_say(&s, "The open basket was dropped: nothing of it was booked.");
+        pos_cashier_say(&s, "%s", _("The open basket was dropped: nothing of it was booked."));
     return rc;
 }

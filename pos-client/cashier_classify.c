@@ -4,8 +4,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cashier.h"
-#include "money.h"
+#include "pos/cashier.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Copies LINE into BUF (SIZE bytes) without white space around it. Returns false when it does
  * not fit. */
@@ -69,26 +70,48 @@ static size_t count_words(const char *s)
     return n;
 }
 
-/* What the cashier is told about a line that is no amount, no points or no known word. */
-static const char NOT_AN_AMOUNT[] = "Not an amount: type the total like 12.34.";
+/* What the cashier is told about a line that is no amount, no points or no known word (marked
+ * here, translated where they are set: the sentences are static either way). */
+static const char NOT_AN_AMOUNT[] = N_("Not an amount: type the total like 12.34.");
 static const char NOT_POINTS[] =
-    "Not a number of points: type burn and a whole number, like burn 500.";
-static const char NOT_UNDERSTOOD[] = "Not understood: type help to see what the till understands.";
+    N_("Not a number of points: type burn and a whole number, like burn 500.");
+static const char NOT_UNDERSTOOD[] =
+    N_("Not understood: type help to see what the till understands.");
+
+/* Sets OUT's kind when WORD is one of the till's command words (in English or in German,
+ * whatever the till's language). Returns false when it is none. */
+static bool command_word(const char *word, struct pos_line *out)
+{
+    static const char *const help[] = {"help", "?", "h", "hilfe", NULL};
+    static const char *const quit[] = {"quit", "exit", "q", "ende", "beenden", NULL};
+    static const char *const cancel[] = {"cancel", "clear", "abbrechen", "storno", NULL};
+    static const char *const pay[] = {"pay", "done", "zahlen", "fertig", NULL};
+    static const char *const retry[] = {"retry", "wiederholen", NULL};
+    static const struct {
+        const char *const *words;
+        enum pos_line_kind kind;
+    } commands[] = {
+        {help, POS_LINE_HELP}, {quit, POS_LINE_QUIT},   {cancel, POS_LINE_CANCEL},
+        {pay, POS_LINE_PAY},   {retry, POS_LINE_RETRY},
+    };
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (is_one_of(word, commands[i].words)) {
+            out->kind = commands[i].kind;
+            return true;
+        }
+    }
+    return false;
+}
 
 void pos_cashier_classify(const char *line, struct pos_line *out)
 {
-    static const char *const help[] = {"help", "?", "h", NULL};
-    static const char *const quit[] = {"quit", "exit", "q", NULL};
-    static const char *const cancel[] = {"cancel", "clear", NULL};
-    static const char *const pay[] = {"pay", "done", NULL};
-    static const char *const retry[] = {"retry", NULL};
     memset(out, 0, sizeof *out);
     out->err = CPN_OK;
     char buf[POS_CASHIER_LINE_MAX + 1];
     if (!trimmed(line, buf, sizeof buf)) {
         out->kind = POS_LINE_BAD_CODE;
         out->err = CPN_ERR_MALFORMED_CODE;
-        out->why = cpn_err_message(CPN_ERR_MALFORMED_CODE);
+        out->why = pos_err_message(CPN_ERR_MALFORMED_CODE);
         return;
     }
     if (buf[0] == '\0') {
@@ -105,34 +128,21 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
     const char *rest = buf + wlen;
     while (*rest == ' ' || *rest == '\t')
         rest++;
-    if (strcasecmp(word, "total") == 0) {
+    if (strcasecmp(word, "total") == 0 || strcasecmp(word, "summe") == 0) {
         bool ok = pos_money_parse(rest, &out->amount) == CPN_OK;
         out->kind = ok ? POS_LINE_TOTAL : POS_LINE_BAD_NUMBER;
-        out->why = ok ? NULL : NOT_AN_AMOUNT;
+        out->why = ok ? NULL : _(NOT_AN_AMOUNT);
         return;
     }
-    if (strcasecmp(word, "burn") == 0) {
+    if (strcasecmp(word, "burn") == 0 || strcasecmp(word, "punkte") == 0) {
         out->amount = 0; /* "burn 0" drops the points to burn */
         bool ok = strcmp(rest, "0") == 0 || pos_count_parse(rest, &out->amount) == CPN_OK;
         out->kind = ok ? POS_LINE_BURN : POS_LINE_BAD_NUMBER;
-        out->why = ok ? NULL : NOT_POINTS;
+        out->why = ok ? NULL : _(NOT_POINTS);
         return;
     }
-    if (*rest == '\0') {
-        static const struct {
-            const char *const *words;
-            enum pos_line_kind kind;
-        } commands[] = {
-            {help, POS_LINE_HELP}, {quit, POS_LINE_QUIT},   {cancel, POS_LINE_CANCEL},
-            {pay, POS_LINE_PAY},   {retry, POS_LINE_RETRY},
-        };
-        for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
-            if (is_one_of(word, commands[i].words)) {
-                out->kind = commands[i].kind;
-                return;
-            }
-        }
-    }
+    if (*rest == '\0' && command_word(word, out))
+        return;
     const char *why = NULL;
     enum cpn_err err = pos_scan_parse_any(buf, &out->scan, &why);
     if (err == CPN_OK) {
@@ -140,15 +150,20 @@ void pos_cashier_classify(const char *line, struct pos_line *out)
         return;
     }
     memset(&out->scan, 0, sizeof out->scan);
+    if (pos_receipt_code_read(buf, out->receipt)) {
+        out->kind = POS_LINE_RECEIPT;
+        return;
+    }
+    out->receipt[0] = '\0';
     if (err != CPN_ERR_TYPO && looks_numeric(buf)) {
         bool ok = pos_money_parse(buf, &out->amount) == CPN_OK;
         out->kind = ok ? POS_LINE_TOTAL : POS_LINE_BAD_NUMBER;
-        out->why = ok ? NULL : NOT_AN_AMOUNT;
+        out->why = ok ? NULL : _(NOT_AN_AMOUNT);
         return;
     }
     if (err != CPN_ERR_TYPO && is_word(buf, wlen) && count_words(buf) <= 2) {
         out->kind = POS_LINE_UNKNOWN;
-        out->why = NOT_UNDERSTOOD;
+        out->why = _(NOT_UNDERSTOOD);
         return;
     }
     out->kind = POS_LINE_BAD_CODE;

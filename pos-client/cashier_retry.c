@@ -7,14 +7,24 @@
 #include <string.h>
 #include <time.h>
 
-#include "cashier_internal.h"
+#include "pos/cashier_internal.h"
+#include "pos/i18n.h"
+
+void pos_cashier_remember(bool *pending, char txn[POS_TXN_ID_SIZE], const struct pos_result *r)
+{
+    *pending = r->pending;
+    if (r->pending)
+        snprintf(txn, POS_TXN_ID_SIZE, "%s", r->txn_id);
+    else
+        txn[0] = '\0';
+}
 
 const char *pos_cashier_again_note(const struct pos_result *r)
 {
     if (!r->resolving || r->exit != POS_EXIT_OK)
         return "";
-    return r->replayed ? " (the attempt that got no answer had gone through: booked once)"
-                       : " (the attempt that got no answer had not arrived: booked now)";
+    return r->replayed ? _(" (the attempt that got no answer had gone through: booked once)")
+                       : _(" (the attempt that got no answer had not arrived: booked now)");
 }
 
 /* Returns true when TXN is the txn of a call of the open basket B that is pending. */
@@ -40,16 +50,21 @@ void pos_cashier_say_pending(struct pos_cashier_session *s)
                 n++;
         if (n > 0)
             pos_cashier_say(s,
-                            "PENDING: %zu earlier transaction%s of this till got no answer: type "
-                            "retry to settle %s (each is booked at most once).",
-                            n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+                            P_("PENDING: %zu earlier transaction of this till got no answer: type "
+                               "retry to settle it (each is booked at most once).",
+                               "PENDING: %zu earlier transactions of this till got no answer: "
+                               "type retry to settle them (each is booked at most once).",
+                               n),
+                            n);
         s->offline_waiting = j.n_offline;
         if (j.n_offline > 0)
             pos_cashier_say(s,
-                            "OFFLINE: %zu call%s accepted offline wait%s: %s sent when the "
-                            "coupon service answers again.",
-                            j.n_offline, j.n_offline == 1 ? "" : "s", j.n_offline == 1 ? "s" : "",
-                            j.n_offline == 1 ? "it is" : "they are");
+                            P_("OFFLINE: %zu call accepted offline waits: it is sent when the "
+                               "coupon service answers again.",
+                               "OFFLINE: %zu calls accepted offline wait: they are sent when the "
+                               "coupon service answers again.",
+                               j.n_offline),
+                            j.n_offline);
     }
     pos_journal_state_free(&j);
 }
@@ -94,8 +109,9 @@ bool pos_cashier_sync_due(struct pos_cashier_session *s)
 void pos_cashier_retry(struct pos_cashier_session *s)
 {
     if (pos_basket_booked(&s->b)) {
-        pos_cashier_say(s, "This basket is partly booked: type pay to finish it (its own calls "
-                           "are sent again), or cancel; then retry.");
+        pos_cashier_say(s, "%s",
+                        _("This basket is partly booked: type pay to finish it (its own calls "
+                          "are sent again), or cancel; then retry."));
         return;
     }
     (void)pos_till_retry_all(s->till, NULL, false, s->out);

@@ -1,17 +1,16 @@
-/* Loads the till's configuration: defaults, then a `key = value` file, then POS_* environment
- * variables, then checks that what the till needs to talk to coupond is there. */
-#include <ctype.h>
+/* Loads the till's configuration: defaults, then a `key = value` file (read by libcoupon's
+ * cpn_kv_file_read), then POS_* environment variables, then checks that what the till needs to
+ * talk to coupond is there. */
 #include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "config.h"
-#include "money.h"
-
-/* Where a value comes from, for messages: "FILE:LINE" or an environment variable's name. */
-#define ORIGIN_SIZE 256
+#include "coupon/kv_file.h"
+#include "pos/config.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 struct pos_config *pos_config_new(void)
 {
@@ -36,6 +35,8 @@ void pos_config_free(struct pos_config *cfg)
     free(cfg->cert);
     free(cfg->key);
     free(cfg->state_dir);
+    free(cfg->printer);
+    free(cfg->receipt);
     free(cfg);
 }
 
@@ -64,17 +65,16 @@ struct setting {
 };
 
 /* Parses VALUE as a whole number in S's range into *OUT. Returns CPN_OK, or CPN_ERR_BAD_REQUEST
- * with a message naming ORIGIN and NAME (then *OUT is unchanged). */
+ * with a message naming NAME (then *OUT is unchanged). */
 static enum cpn_err set_number(long *out, const struct setting *s, const char *value,
-                               const char *origin, const char *name, char *msg, size_t msg_size)
+                               const char *name, char *msg, size_t msg_size)
 {
     if (strcmp(s->unit, "EUR") == 0) {
         int64_t cents;
         if (pos_money_parse(value, &cents) != CPN_OK || cents < s->min || cents > s->max) {
             char low[POS_MONEY_SIZE], high[POS_MONEY_SIZE];
-            snprintf(msg, msg_size, "%s: %s must be an amount of euros from %s to %s, not '%s'",
-                     origin, name, pos_money_format(s->min, low), pos_money_format(s->max, high),
-                     value);
+            snprintf(msg, msg_size, _("%s must be an amount of euros from %s to %s, not '%s'"),
+                     name, pos_money_format(s->min, low), pos_money_format(s->max, high), value);
             return CPN_ERR_BAD_REQUEST;
         }
         *out = (long)cents;
@@ -84,8 +84,8 @@ static enum cpn_err set_number(long *out, const struct setting *s, const char *v
     errno = 0;
     long v = strtol(value, &end, 10);
     if (errno != 0 || end == value || *end != '\0' || v < s->min || v > s->max) {
-        snprintf(msg, msg_size, "%s: %s must be a whole number of %s from %ld to %ld, not '%s'",
-                 origin, name, s->unit, s->min, s->max, value);
+        snprintf(msg, msg_size, _("%s must be a whole number of %s from %ld to %ld, not '%s'"),
+                 name, _(s->unit), s->min, s->max, value);
         return CPN_ERR_BAD_REQUEST;
     }
     *out = v;
@@ -98,111 +98,80 @@ static const struct setting settings[] = {
     {"cert", "POS_CERT", offsetof(struct pos_config, cert), NULL, 0, 0},
     {"key", "POS_KEY", offsetof(struct pos_config, key), NULL, 0, 0},
     {"state", "POS_STATE", offsetof(struct pos_config, state_dir), NULL, 0, 0},
-    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), "milliseconds", 1,
+    {"timeout_ms", "POS_TIMEOUT_MS", offsetof(struct pos_config, timeout_ms), N_("milliseconds"), 1,
      POS_MAX_TIMEOUT_MS},
     {"connect_timeout_ms", "POS_CONNECT_TIMEOUT_MS",
-     offsetof(struct pos_config, connect_timeout_ms), "milliseconds", 1, POS_MAX_TIMEOUT_MS},
+     offsetof(struct pos_config, connect_timeout_ms), N_("milliseconds"), 1, POS_MAX_TIMEOUT_MS},
     {"journal_max_bytes", "POS_JOURNAL_MAX_BYTES", offsetof(struct pos_config, journal_max_bytes),
-     "bytes", POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
+     N_("bytes"), POS_MIN_JOURNAL_MAX_BYTES, POS_MAX_JOURNAL_MAX_BYTES},
     {"offline_max_discount", "POS_OFFLINE_MAX_DISCOUNT",
      offsetof(struct pos_config, offline_max_discount_cents), "EUR", 0,
      POS_MAX_OFFLINE_MAX_DISCOUNT_CENTS},
     {"offline_max_count", "POS_OFFLINE_MAX_COUNT", offsetof(struct pos_config, offline_max_count),
-     "redemptions", 0, POS_MAX_OFFLINE_MAX_COUNT},
+     N_("redemptions"), 0, POS_MAX_OFFLINE_MAX_COUNT},
     {"offline_max_hours", "POS_OFFLINE_MAX_HOURS", offsetof(struct pos_config, offline_max_hours),
-     "hours", 0, POS_MAX_OFFLINE_MAX_HOURS},
+     N_("hours"), 0, POS_MAX_OFFLINE_MAX_HOURS},
+    {"printer", "POS_PRINTER", offsetof(struct pos_config, printer), NULL, 0, 0},
+    {"receipt", "POS_RECEIPT", offsetof(struct pos_config, receipt), NULL, 0, 0},
 };
 #define N_SETTINGS (sizeof settings / sizeof settings[0])
 #define KNOWN_KEYS                                                                                 \
     "url, ca, cert, key, state, timeout_ms, connect_timeout_ms, journal_max_bytes, "               \
-    "offline_max_discount, offline_max_count, offline_max_hours"
+    "offline_max_discount, offline_max_count, offline_max_hours, printer, receipt"
 
-/* Stores VALUE into CFG for setting S; NAME (the key or variable) and ORIGIN are for messages.
- * Returns CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG) or CPN_ERR_NO_MEMORY. */
+/* Stores VALUE into CFG for setting S; NAME (the key or variable) is for messages. Returns
+ * CPN_OK, CPN_ERR_BAD_REQUEST (message in MSG, without saying where the value came from) or
+ * CPN_ERR_NO_MEMORY. */
 static enum cpn_err apply(struct pos_config *cfg, const struct setting *s, const char *value,
-                          const char *origin, const char *name, char *msg, size_t msg_size)
+                          const char *name, char *msg, size_t msg_size)
 {
     char *base = (char *)cfg;
     if (s->unit != NULL)
-        return set_number((long *)(void *)(base + s->offset), s, value, origin, name, msg,
-                          msg_size);
+        return set_number((long *)(void *)(base + s->offset), s, value, name, msg, msg_size);
     return set_string((char **)(void *)(base + s->offset), value);
 }
 
-/* Trims white space from both ends of S in place and returns the trimmed start. */
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
+/* What the file reader's callback keeps between lines: the configuration it fills, and an error
+ * that is not the line's fault (out of memory). */
+struct file_ctx {
+    struct pos_config *cfg;
+    enum cpn_err err;
+};
 
-/* Applies one line (LEN bytes, newline included or not) of file PATH, number LINENO, to CFG.
- * Returns like pos_config_read_file(). */
-static enum cpn_err parse_line(struct pos_config *cfg, char *line, size_t len, const char *path,
-                               unsigned long lineno, char *msg, size_t msg_size)
+/* cpn_kv_file_read()'s callback: applies the setting KEY = VALUE of line LINENO to the
+ * configuration. Returns 0, or -1 with one sentence in MSG (libcoupon puts "FILE:LINE: " in
+ * front of it). */
+static int file_setting(void *ctx, const char *key, const char *value, unsigned lineno, char *msg,
+                        size_t msg_size)
 {
-    char origin[ORIGIN_SIZE];
-    snprintf(origin, sizeof origin, "%s:%lu", path, lineno);
-    if (strlen(line) != len) {
-        snprintf(msg, msg_size, "%s: the line contains a NUL byte", origin);
-        return CPN_ERR_BAD_REQUEST;
-    }
-    char *s = trim(line);
-    if (*s == '\0' || *s == '#')
-        return CPN_OK;
-    char *eq = strchr(s, '=');
-    if (eq == NULL) {
-        snprintf(msg, msg_size, "%s: expected 'key = value', not '%.60s'", origin, s);
-        return CPN_ERR_BAD_REQUEST;
-    }
-    *eq = '\0';
-    char *key = trim(s);
-    char *value = trim(eq + 1);
+    struct file_ctx *fc = ctx;
+    (void)lineno;
     for (size_t i = 0; i < N_SETTINGS; i++) {
         if (strcmp(settings[i].file_key, key) != 0)
             continue;
         if (*value == '\0') {
-            snprintf(msg, msg_size, "%s: '%s' has no value", origin, key);
-            return CPN_ERR_BAD_REQUEST;
+            snprintf(msg, msg_size, _("'%s' has no value"), key);
+            return -1;
         }
-        return apply(cfg, &settings[i], value, origin, key, msg, msg_size);
+        fc->err = apply(fc->cfg, &settings[i], value, key, msg, msg_size);
+        return fc->err == CPN_OK ? 0 : -1;
     }
-    snprintf(msg, msg_size, "%s: unknown key '%.60s' (known: " KNOWN_KEYS ")", origin, key);
-    return CPN_ERR_BAD_REQUEST;
+    snprintf(msg, msg_size, _("unknown key '%.60s' (known: %s)"), key, KNOWN_KEYS);
+    fc->err = CPN_ERR_BAD_REQUEST;
+    return -1;
 }
 
 enum cpn_err pos_config_read_file(struct pos_config *cfg, const char *path, bool required,
                                   char *msg, size_t msg_size)
 {
-    FILE *f = fopen(path, "r");
-    if (f == NULL) {
-        if (errno == ENOENT && !required)
-            return CPN_OK;
-        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
-        return CPN_ERR_IO;
+    if (!required && access(path, F_OK) != 0 && errno == ENOENT)
+        return CPN_OK;
+    struct file_ctx fc = {.cfg = cfg, .err = CPN_OK};
+    enum cpn_err err = cpn_kv_file_read(path, file_setting, &fc, msg, msg_size);
+    if (fc.err == CPN_ERR_NO_MEMORY) {
+        snprintf(msg, msg_size, _("out of memory while reading %s"), path);
+        return CPN_ERR_NO_MEMORY;
     }
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    unsigned long lineno = 0;
-    enum cpn_err err = CPN_OK;
-    errno = 0;
-    while (err == CPN_OK && (len = getline(&line, &cap, f)) >= 0) {
-        lineno++;
-        err = parse_line(cfg, line, (size_t)len, path, lineno, msg, msg_size);
-    }
-    if (err == CPN_OK && ferror(f)) {
-        snprintf(msg, msg_size, "cannot read the configuration file %s: %s", path, strerror(errno));
-        err = CPN_ERR_IO;
-    }
-    if (err == CPN_ERR_NO_MEMORY)
-        snprintf(msg, msg_size, "out of memory while reading %s", path);
-    free(line);
-    fclose(f);
     return err;
 }
 
@@ -212,10 +181,12 @@ enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg, size_t msg_
         const char *value = getenv(settings[i].env);
         if (value == NULL || *value == '\0')
             continue;
-        enum cpn_err err =
-            apply(cfg, &settings[i], value, "environment", settings[i].env, msg, msg_size);
+        char why[512];
+        enum cpn_err err = apply(cfg, &settings[i], value, settings[i].env, why, sizeof why);
         if (err == CPN_ERR_NO_MEMORY)
-            snprintf(msg, msg_size, "out of memory while reading the environment");
+            snprintf(msg, msg_size, "%s", _("out of memory while reading the environment"));
+        else if (err != CPN_OK)
+            snprintf(msg, msg_size, "%s: %s", _("environment"), why);
         if (err != CPN_OK)
             return err;
     }
@@ -252,17 +223,17 @@ static enum cpn_err default_state_dir(struct pos_config *cfg)
 enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_size)
 {
     if (default_state_dir(cfg) != CPN_OK) {
-        snprintf(msg, msg_size, "out of memory");
+        snprintf(msg, msg_size, "%s", _("out of memory"));
         return CPN_ERR_NO_MEMORY;
     }
     if (cfg->url == NULL) {
-        snprintf(msg, msg_size,
-                 "no service URL configured: set 'url' in the configuration file or POS_URL");
+        snprintf(msg, msg_size, "%s",
+                 _("no service URL configured: set 'url' in the configuration file or POS_URL"));
         return CPN_ERR_BAD_REQUEST;
     }
     if (strncmp(cfg->url, "https://", 8) != 0 || cfg->url[8] == '\0' || cfg->url[8] == '/') {
         snprintf(msg, msg_size,
-                 "the service URL must start with https:// and name a host, not '%s'", cfg->url);
+                 _("the service URL must start with https:// and name a host, not '%s'"), cfg->url);
         return CPN_ERR_BAD_REQUEST;
     }
     size_t n = strlen(cfg->url);
@@ -271,20 +242,21 @@ enum cpn_err pos_config_finish(struct pos_config *cfg, char *msg, size_t msg_siz
     const struct {
         const char *value, *what, *key, *env;
     } files[] = {
-        {cfg->ca, "CA certificate", "ca", "POS_CA"},
-        {cfg->cert, "terminal certificate", "cert", "POS_CERT"},
-        {cfg->key, "terminal key", "key", "POS_KEY"},
+        {cfg->ca, N_("CA certificate"), "ca", "POS_CA"},
+        {cfg->cert, N_("terminal certificate"), "cert", "POS_CERT"},
+        {cfg->key, N_("terminal key"), "key", "POS_KEY"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         if (files[i].value == NULL) {
-            snprintf(msg, msg_size, "no %s configured: set '%s' in the configuration file or %s",
-                     files[i].what, files[i].key, files[i].env);
+            snprintf(msg, msg_size, _("no %s configured: set '%s' in the configuration file or %s"),
+                     _(files[i].what), files[i].key, files[i].env);
             return CPN_ERR_BAD_REQUEST;
         }
     }
     if (cfg->state_dir == NULL) {
-        snprintf(msg, msg_size,
-                 "no state directory: set 'state' in the configuration file, POS_STATE or HOME");
+        snprintf(msg, msg_size, "%s",
+                 _("no state directory: set 'state' in the configuration file, POS_STATE or "
+                   "HOME"));
         return CPN_ERR_BAD_REQUEST;
     }
     return CPN_OK;
@@ -296,7 +268,7 @@ enum cpn_err pos_config_load(const char *path, bool path_given, struct pos_confi
     *out = NULL;
     struct pos_config *cfg = pos_config_new();
     if (cfg == NULL) {
-        snprintf(msg, msg_size, "out of memory");
+        snprintf(msg, msg_size, "%s", _("out of memory"));
         return CPN_ERR_NO_MEMORY;
     }
     if (path == NULL)

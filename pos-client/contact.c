@@ -4,8 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "contact.h"
-#include "state.h"
+#include "pos/contact.h"
+#include "pos/state.h"
 
 enum cpn_err pos_contact_touch(const char *state_dir)
 {

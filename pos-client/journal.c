@@ -2,14 +2,18 @@
  * record per line, each line (version 3) ending in its chain fields "<TAB>n=SEQ<TAB>h=HASH":
  *
  *   journal<TAB>3<TAB>GENERATION<TAB>TIME<TAB>CARRIED_BYTES<TAB>PREV_HASH<TAB>n=..<TAB>h=..<LF>
- *   begin<TAB>TXN_ID<TAB>TIME<TAB>KIND<TAB>SUBJECT<TAB>AMOUNT<TAB>CARD<TAB>n=..<TAB>h=..<LF>
+ *   begin<TAB>TXN_ID<TAB>TIME<TAB>KIND<TAB>SUBJECT<TAB>AMOUNT<TAB>CARD[<TAB>r=RECEIPT][<TAB>v=VAT]<TAB>n=..<TAB>h=..<LF>
  *   offline<TAB>TXN_ID<TAB>TIME<TAB>DISCOUNT<TAB>CAMPAIGN<TAB>SENT<TAB>n=..<TAB>h=..<LF>
  *   finish<TAB>TXN_ID<TAB>TIME<TAB>OUTCOME<TAB>n=..<TAB>h=..<LF>
  *
  * TIME is UTC in RFC 3339 ("2026-11-22T20:09:04Z"). KIND is [a-z_]+ ("redeem", "earn", "burn",
  * "void", "card_void"); SUBJECT is the coupon code as sent, the card's short form, or the id
  * voided; AMOUNT is a decimal integer >= 0 (basket cents, points, 0); CARD is the card sent with a
- * redemption, "-" for none. SUBJECT, CARD and OUTCOME are printable ASCII without tabs. A begin
+ * redemption, "-" for none; r=RECEIPT (written only when there is one) the receipt id sent with a
+ * redemption of the till mode's basket; v=VAT (only when there is one) the basket_by_vat sent
+ * with a redemption, "KEY:CENTS" pairs joined by commas (a reader takes the key=value fields it
+ * knows after CARD and ignores the others). SUBJECT, CARD and OUTCOME are printable ASCII without
+ * tabs. A begin
  * line is on disk (fsync'ed) before the call goes out; a finish line once the service has given a
  * definite answer. A txn whose last line is a begin is pending: the till does not know whether the
  * service booked it, and only an explicit retry under the same txn id (which the service answers
@@ -43,12 +47,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
-#include "journal.h"
-#include "journal_chain.h"
+#include "pos/journal.h"
+#include "pos/journal_chain.h"
 
 bool pos_journal_txn_id_valid(const char *id)
 {
@@ -116,7 +119,8 @@ bool pos_journal_entry_valid(const struct pos_journal_entry *e)
            field_valid(e->kind, 1, POS_JOURNAL_KIND_MAX, WORD) &&
            field_valid(e->subject, 1, POS_JOURNAL_CODE_MAX, PRINTABLE) &&
            field_valid(e->card, 0, POS_JOURNAL_CARD_MAX, NO_BLANK) && strcmp(e->card, "-") != 0 &&
-           e->amount >= 0;
+           (e->receipt[0] == '\0' || pos_journal_txn_id_valid(e->receipt)) &&
+           strspn(e->vat, "0123456789:,") == strlen(e->vat) && e->amount >= 0;
 }
 
 bool pos_journal_outcome_valid(const char *outcome)
@@ -127,7 +131,8 @@ bool pos_journal_outcome_valid(const char *outcome)
 bool pos_journal_same_request(const struct pos_journal_entry *a, const struct pos_journal_entry *b)
 {
     return strcmp(a->kind, b->kind) == 0 && strcmp(a->subject, b->subject) == 0 &&
-           a->amount == b->amount && strcmp(a->card, b->card) == 0;
+           a->amount == b->amount && strcmp(a->card, b->card) == 0 &&
+           strcmp(a->receipt, b->receipt) == 0 && strcmp(a->vat, b->vat) == 0;
 }
 
 /* Returns N when 0 < N < POS_JOURNAL_LINE_SIZE, else 0. */
@@ -140,9 +145,10 @@ size_t pos_journal_format_begin(const struct pos_journal_entry *e, char *buf)
 {
     if (!pos_journal_entry_valid(e))
         return 0;
-    return fitted(snprintf(buf, POS_JOURNAL_LINE_SIZE, "begin\t%s\t%s\t%s\t%s\t%" PRId64 "\t%s\n",
-                           e->txn_id, e->time, e->kind, e->subject, e->amount,
-                           e->card[0] != '\0' ? e->card : "-"));
+    return fitted(snprintf(
+        buf, POS_JOURNAL_LINE_SIZE, "begin\t%s\t%s\t%s\t%s\t%" PRId64 "\t%s%s%s%s%s\n", e->txn_id,
+        e->time, e->kind, e->subject, e->amount, e->card[0] != '\0' ? e->card : "-",
+        e->receipt[0] != '\0' ? "\tr=" : "", e->receipt, e->vat[0] != '\0' ? "\tv=" : "", e->vat));
 }
 
 size_t pos_journal_format_finish(const char *txn_id, const char *time, const char *outcome,

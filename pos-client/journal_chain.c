@@ -8,7 +8,7 @@
 
 #include <openssl/sha.h>
 
-#include "journal_chain.h"
+#include "pos/journal_chain.h"
 
 const char pos_journal_zero_hash[POS_HASH_SIZE] =
     "0000000000000000000000000000000000000000000000000000000000000000";

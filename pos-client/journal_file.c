@@ -14,9 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal_chain.h"
-#include "journal_file.h"
-#include "journal_head.h"
+#include "coupon/file.h"
+#include "pos/journal_chain.h"
+#include "pos/journal_file.h"
+#include "pos/journal_head.h"
 
 /* Opens and locks (flock HOW: LOCK_SH or LOCK_EX) the journal's lock file in STATE_DIR, which
  * must exist. Returns the descriptor (closing it unlocks), or -1 with errno set. */
@@ -66,8 +67,8 @@ static int open_for_append(const char *state_dir)
     pos_state_now(now);
     size_t n = pos_journal_format_header(1, now, 0, NULL, header);
     n = pos_journal_chain(header, n, 1, pos_journal_zero_hash, NULL);
-    if (pos_state_write_all(fd, header, n) != 0 || fsync(fd) != 0 ||
-        pos_state_sync_dir(state_dir) != CPN_OK) {
+    if (cpn_file_write_all(fd, header, n) != 0 || fsync(fd) != 0 ||
+        cpn_file_sync_dir(state_dir) != CPN_OK) {
         close_keep_errno(fd);
         return -1;
     }
@@ -195,12 +196,12 @@ static enum cpn_err archive(const char *state_dir, const char *path, uint64_t ge
             return CPN_ERR_IO;
         }
         if (link(path, name) == 0)
-            return pos_state_sync_dir(dir);
+            return cpn_file_sync_dir(dir);
         struct stat there;
         if (errno != EEXIST || stat(name, &there) != 0)
             return CPN_ERR_IO;
         if (there.st_ino == live.st_ino && there.st_dev == live.st_dev)
-            return pos_state_sync_dir(dir); /* linked by a compaction that crashed after it */
+            return cpn_file_sync_dir(dir); /* linked by a compaction that crashed after it */
     }
     errno = EEXIST;
     return CPN_ERR_IO;
@@ -268,7 +269,7 @@ static enum cpn_err rotate(const char *state_dir, const struct pos_journal_state
         return CPN_ERR_NO_MEMORY;
     enum cpn_err err = archive(state_dir, path, s->generation);
     if (err == CPN_OK)
-        err = pos_state_write_atomic(state_dir, POS_JOURNAL_FILE, next, next_len);
+        err = cpn_file_replace(state_dir, POS_JOURNAL_FILE, next, next_len, 0600, false);
     if (err == CPN_OK)
         err = pos_journal_head_write(state_dir, &last);
     free(next);
@@ -394,9 +395,9 @@ static enum cpn_err append_record(const char *state_dir, const char *record, siz
         if (n == 0)
             err = CPN_ERR_BAD_REQUEST;
     }
-    if (err == CPN_OK && last != '\n' && pos_state_write_all(fd, "\x7f\n", 2) != 0)
+    if (err == CPN_OK && last != '\n' && cpn_file_write_all(fd, "\x7f\n", 2) != 0)
         err = CPN_ERR_IO;
-    if (err == CPN_OK && (pos_state_write_all(fd, line, n) != 0 || (!lazy && fsync(fd) != 0)))
+    if (err == CPN_OK && (cpn_file_write_all(fd, line, n) != 0 || (!lazy && fsync(fd) != 0)))
         err = CPN_ERR_IO;
     if (err == CPN_OK && anchor)
         err = pos_journal_head_write(state_dir, &point);

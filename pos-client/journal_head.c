@@ -7,8 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "journal_chain.h"
-#include "journal_head.h"
+#include "coupon/file.h"
+#include "pos/journal_chain.h"
+#include "pos/journal_head.h"
 
 /* "n=" + 20 digits + " h=" + 64 hex digits + "\n". */
 #define HEAD_LEN (2 + 20 + 3 + POS_HASH_HEX + 1)
@@ -70,5 +71,5 @@ enum cpn_err pos_journal_head_write(const char *state_dir, const struct pos_jour
     errno = e;
     if (rc != 0)
         return CPN_ERR_IO;
-    return created ? pos_state_sync_dir(state_dir) : CPN_OK;
+    return created ? cpn_file_sync_dir(state_dir) : CPN_OK;
 }

@@ -5,15 +5,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "journal_file.h"
-#include "journal_ledger.h"
+#include "pos/journal_file.h"
+#include "pos/journal_ledger.h"
 
 /* The FNV-1a hash of S. */
 static size_t hash_of(const char *s)

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "journal.h"
-#include "journal_chain.h"
+#include "pos/i18n.h"
+#include "pos/journal.h"
+#include "pos/journal_chain.h"
 
 /* Splits LINE (NUL-terminated, no newline) in place at tabs into at most MAX fields; the rest
  * of the line stays in the last one. Returns the number of fields. */
@@ -103,6 +104,14 @@ static bool parse_begin(char **f, size_t n, struct pos_journal_entry *e)
                (strcmp(f[6], "-") != 0 && f[6][0] == '\0')) {
         return false;
     }
+    /* key=value fields after CARD: r= is the receipt, v= the VAT split; others are for later
+     * versions. */
+    for (size_t i = 7; i < n && !v1; i++) {
+        if (strncmp(f[i], "r=", 2) == 0 && !copy(e->receipt, sizeof e->receipt, f[i] + 2))
+            return false;
+        if (strncmp(f[i], "v=", 2) == 0 && !copy(e->vat, sizeof e->vat, f[i] + 2))
+            return false;
+    }
     return pos_journal_entry_valid(e);
 }
 
@@ -125,6 +134,8 @@ static enum cpn_err open_entry(struct pos_journal_state *s, const struct pos_jou
         memcpy(p->kind, e->kind, sizeof p->kind);
         memcpy(p->subject, e->subject, sizeof p->subject);
         memcpy(p->card, e->card, sizeof p->card);
+        memcpy(p->receipt, e->receipt, sizeof p->receipt);
+        memcpy(p->vat, e->vat, sizeof p->vat);
         p->amount = e->amount;
         return CPN_OK;
     }
@@ -225,7 +236,9 @@ static void check_chain(struct pos_journal_state *s, const char *line, size_t n,
                         const struct pos_journal_anchor *anchor)
 {
     if (!has_chain) {
-        damaged(s, "Line %zu of the journal has no chain fields: it was altered or put in by hand.",
+        damaged(s,
+                _("Line %zu of the journal has no chain fields: it was altered or put in by "
+                  "hand."),
                 lineno);
         return;
     }
@@ -234,27 +247,27 @@ static void check_chain(struct pos_journal_state *s, const char *line, size_t n,
     } else if (seq != s->last_seq + 1) {
         if (seq > s->last_seq + 1)
             damaged(s,
-                    "Entry n=%" PRIu64 " (line %zu of the journal) follows entry n=%" PRIu64
-                    ": %" PRIu64 " entr%s before it %s deleted.",
-                    seq, lineno, s->last_seq, seq - s->last_seq - 1,
-                    seq - s->last_seq - 1 == 1 ? "y" : "ies",
-                    seq - s->last_seq - 1 == 1 ? "was" : "were");
+                    P_("Entry n=%" PRIu64 " (line %zu of the journal) follows entry n=%" PRIu64
+                       ": %" PRIu64 " entry before it was deleted.",
+                       "Entry n=%" PRIu64 " (line %zu of the journal) follows entry n=%" PRIu64
+                       ": %" PRIu64 " entries before it were deleted.",
+                       seq - s->last_seq - 1),
+                    seq, lineno, s->last_seq, seq - s->last_seq - 1);
         else
             damaged(s,
-                    "Entry n=%" PRIu64 " (line %zu of the journal) follows entry n=%" PRIu64
-                    ": entries were put in or moved.",
+                    _("Entry n=%" PRIu64 " (line %zu of the journal) follows entry n=%" PRIu64
+                      ": entries were put in or moved."),
                     seq, lineno, s->last_seq);
     }
     if (!pos_journal_chain_holds(line, n, record_len, s->last_hash, hash))
         damaged(s,
-                "Entry n=%" PRIu64
-                " (line %zu of the journal) does not match its SHA-256 chain: it "
-                "or the entry before it was altered.",
+                _("Entry n=%" PRIu64 " (line %zu of the journal) does not match its SHA-256 "
+                  "chain: it or the entry before it was altered."),
                 seq, lineno);
     if (anchor != NULL && anchor->seq == seq && strcmp(anchor->hash, hash) != 0)
         damaged(s,
-                "Entry n=%" PRIu64 " (line %zu of the journal) is not the one this till recorded "
-                "in journal.head: it was altered or replaced.",
+                _("Entry n=%" PRIu64 " (line %zu of the journal) is not the one this till "
+                  "recorded in journal.head: it was altered or replaced."),
                 seq, lineno);
     s->last_seq = seq;
     memcpy(s->last_hash, hash, POS_HASH_SIZE);
@@ -272,7 +285,7 @@ static enum cpn_err read_line(struct pos_journal_state *out, const char *start, 
         out->skipped++;
         bool torn = n > 0 && start[n - 1] == 0x7f; /* ended by a writer after a crash */
         if (out->chained && !torn)
-            damaged(out, "Line %zu of the journal is not a journal line: it was altered.",
+            damaged(out, _("Line %zu of the journal is not a journal line: it was altered."),
                     out->lines);
         return CPN_OK;
     }
@@ -282,14 +295,14 @@ static enum cpn_err read_line(struct pos_journal_state *out, const char *start, 
     bool has_chain = pos_journal_unchain(start, n, &record, &seq, hash);
     memcpy(line, start, record);
     line[record] = '\0';
-    char *f[8];
-    size_t nf = split(line, f, 8);
+    char *f[16];
+    size_t nf = split(line, f, 16); /* fields past the 16th stay in the last, unread */
     bool ok = false, header = out->lines == 1 && strcmp(f[0], "journal") == 0;
     if (header) {
         ok = parse_header(f, nf, out);
     } else if (out->lines == 1 && has_chain) {
         out->chained = true;
-        damaged(out, "The journal's first line, its header, is missing: it was deleted.");
+        damaged(out, "%s", _("The journal's first line, its header, is missing: it was deleted."));
     }
     if (out->chained)
         check_chain(out, start, n, out->lines, has_chain, record, seq, hash, anchor);
@@ -339,8 +352,8 @@ enum cpn_err pos_journal_parse_anchored(const char *text, size_t len,
     free(e);
     if (out->chained && anchor != NULL && anchor->seq > out->last_seq)
         damaged(out,
-                "The journal ends at entry n=%" PRIu64 " but this till recorded entry n=%" PRIu64
-                " (journal.head): the last entries were deleted.",
+                _("The journal ends at entry n=%" PRIu64 " but this till recorded entry n=%" PRIu64
+                  " (journal.head): the last entries were deleted."),
                 out->last_seq, anchor->seq);
     for (size_t i = 0; i < out->n_pending; i++)
         if (out->pending[i].offline)

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "keys.h"
-#include "state.h"
+#include "coupon/hex.h"
+#include "coupon/file.h"
+#include "pos/keys.h"
+#include "pos/state.h"
 
 /* Returns true when S is a non-empty string of hex digits. */
 static bool is_hex(const char *s)
@@ -75,7 +77,9 @@ enum cpn_err pos_keys_save(const char *state_dir, const char *url, const json_t 
         snprintf(why, why_size, "out of memory");
         return CPN_ERR_NO_MEMORY;
     }
-    err = pos_state_write_atomic(state_dir, POS_KEYS_FILE, text, strlen(text));
+    err = pos_state_mkdir(state_dir);
+    if (err == CPN_OK)
+        err = cpn_file_replace(state_dir, POS_KEYS_FILE, text, strlen(text), 0600, false);
     free(text);
     return err;
 }

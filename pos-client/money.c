@@ -2,7 +2,8 @@
  * for overflow and no floating point. */
 #include <stdio.h>
 
-#include "money.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
 
 /* Returns true when C is an ASCII digit. */
 static bool digit(char c)
@@ -51,8 +52,9 @@ const char *pos_money_format(int64_t cents, char buf[POS_MONEY_SIZE])
 {
     /* Work on the magnitude as unsigned, so INT64_MIN has one too. */
     uint64_t m = cents < 0 ? (uint64_t)0 - (uint64_t)cents : (uint64_t)cents;
-    snprintf(buf, POS_MONEY_SIZE, "%s%llu.%02llu EUR", cents < 0 ? "-" : "",
-             (unsigned long long)(m / 100), (unsigned long long)(m % 100));
+    snprintf(buf, POS_MONEY_SIZE,
+             pos_i18n_lang() == POS_LANG_DE ? "%s%llu,%02llu \u20ac" : "%s%llu.%02llu EUR",
+             cents < 0 ? "-" : "", (unsigned long long)(m / 100), (unsigned long long)(m % 100));
     return buf;
 }
 

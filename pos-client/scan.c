@@ -5,8 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "money.h"
-#include "scan.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/scan.h"
 
 #define SECONDS_PER_DAY 86400LL
 
@@ -16,11 +17,11 @@ enum cpn_err pos_scan_parse_any(const char *text, struct pos_scan *scan, const c
     *why = NULL;
     enum cpn_err err = cpn_code_parse(text, strlen(text), &scan->code);
     if (err == CPN_ERR_TYPO || err == CPN_ERR_MALFORMED_CODE) {
-        *why = cpn_err_message(err);
+        *why = pos_err_message(err);
         return err;
     }
     if (err != CPN_OK) {
-        *why = cpn_err_message(CPN_ERR_MALFORMED_CODE);
+        *why = pos_err_message(CPN_ERR_MALFORMED_CODE);
         return CPN_ERR_MALFORMED_CODE;
     }
     size_t len = 0;
@@ -28,7 +29,7 @@ enum cpn_err pos_scan_parse_any(const char *text, struct pos_scan *scan, const c
         (scan->code.is_signed &&
          cpn_code_format_signed(&scan->code, scan->text, sizeof scan->text, &len) != CPN_OK)) {
         memset(scan, 0, sizeof *scan);
-        *why = cpn_err_message(CPN_ERR_MALFORMED_CODE);
+        *why = pos_err_message(CPN_ERR_MALFORMED_CODE);
         return CPN_ERR_MALFORMED_CODE;
     }
     if (!scan->code.is_signed)
@@ -42,8 +43,8 @@ enum cpn_err pos_scan_parse(const char *text, enum cpn_kind want, struct pos_sca
     enum cpn_err err = pos_scan_parse_any(text, scan, why);
     if (err != CPN_OK || scan->code.kind == want)
         return err;
-    *why = want == CPN_KIND_COUPON ? "This is a bonus card, not a coupon."
-                                   : "This is a coupon, not a bonus card.";
+    *why = want == CPN_KIND_COUPON ? _("This is a bonus card, not a coupon.")
+                                   : _("This is a coupon, not a bonus card.");
     return CPN_ERR_BAD_REQUEST;
 }
 
@@ -63,10 +64,10 @@ enum cpn_err pos_scan_verify(const struct cpn_keyring *keys, struct pos_scan *sc
         scan->verified = POS_VERIFIED_UNKNOWN_KEY;
         return CPN_OK;
     case CPN_ERR_KEY_RETIRED:
-        *why = cpn_err_message(CPN_ERR_KEY_RETIRED);
+        *why = pos_err_message(CPN_ERR_KEY_RETIRED);
         return CPN_ERR_KEY_RETIRED;
     default:
-        *why = cpn_err_message(CPN_ERR_FORGED_CODE);
+        *why = pos_err_message(CPN_ERR_FORGED_CODE);
         return CPN_ERR_FORGED_CODE;
     }
 }
@@ -78,11 +79,11 @@ enum cpn_err pos_scan_check_card(const struct pos_scan *coupon, const struct pos
     if (coupon->verified != POS_VERIFIED_OK || !coupon->code.bound_to_card)
         return CPN_OK;
     if (card == NULL) {
-        *why = cpn_err_message(CPN_ERR_CARD_REQUIRED);
+        *why = pos_err_message(CPN_ERR_CARD_REQUIRED);
         return CPN_ERR_CARD_REQUIRED;
     }
     if (card->code.serial != coupon->code.card_serial) {
-        *why = cpn_err_message(CPN_ERR_WRONG_CARD);
+        *why = pos_err_message(CPN_ERR_WRONG_CARD);
         return CPN_ERR_WRONG_CARD;
     }
     return CPN_OK;
@@ -110,15 +111,16 @@ static void append_expiry(char *buf, size_t size, long long t)
     struct tm tm_last, tm_at;
     char date[16] = "?";
     if (gmtime_r(&last, &tm_last) != NULL)
-        strftime(date, sizeof date, "%Y-%m-%d", &tm_last);
+        /* TRANSLATORS: a strftime() date, as the cashier reads it */
+        strftime(date, sizeof date, _("%Y-%m-%d"), &tm_last);
     long long tod = ((t % SECONDS_PER_DAY) + SECONDS_PER_DAY) % SECONDS_PER_DAY;
     if (tod == 0 || tod == SECONDS_PER_DAY - 1 || gmtime_r(&at, &tm_at) == NULL) {
-        append(buf, size, ", valid until %s", date);
+        append(buf, size, _(", valid until %s"), date);
         return;
     }
     char hm[8] = "";
     strftime(hm, sizeof hm, "%H:%M", &tm_at);
-    append(buf, size, ", valid until %s %s UTC", date, hm);
+    append(buf, size, _(", valid until %s %s UTC"), date, hm);
 }
 
 const char *pos_scan_describe(const struct cpn_code *code, char *buf, size_t size)
@@ -129,27 +131,28 @@ const char *pos_scan_describe(const struct cpn_code *code, char *buf, size_t siz
     buf[0] = '\0';
     switch (code->offer_kind) {
     case CPN_OFFER_PERCENT:
-        append(buf, size, "%lu%% off", (unsigned long)code->offer_value);
+        append(buf, size, _("%lu%% off"), (unsigned long)code->offer_value);
         break;
     case CPN_OFFER_AMOUNT:
-        append(buf, size, "%s off", pos_money_format(code->offer_value, money));
+        append(buf, size, _("%s off"), pos_money_format(code->offer_value, money));
         break;
     case CPN_OFFER_POINTS:
-        append(buf, size, "%lu bonus points", (unsigned long)code->offer_value);
+        append(buf, size, _("%lu bonus points"), (unsigned long)code->offer_value);
         break;
     case CPN_OFFER_POINTS_MULTIPLY:
-        append(buf, size, "%lux points on the purchase", (unsigned long)code->offer_value);
+        append(buf, size, _("%lux points on the purchase"), (unsigned long)code->offer_value);
         break;
     default:
-        append(buf, size, "no offer");
+        append(buf, size, "%s", _("no offer"));
         break;
     }
     if (code->min_basket_cents > 0)
-        append(buf, size, ", minimum basket %s", pos_money_format(code->min_basket_cents, money));
+        append(buf, size, _(", minimum basket %s"),
+               pos_money_format(code->min_basket_cents, money));
     if (code->expiry != 0)
         append_expiry(buf, size, code->expiry);
     if (code->bound_to_card)
-        append(buf, size, ", only with the customer's own bonus card");
+        append(buf, size, "%s", _(", only with the customer's own bonus card"));
     return buf;
 }
 

@@ -1,16 +1,14 @@
-/* Creates the till's private state directory and replaces files in it atomically
- * (temporary file, fsync, rename, fsync of the directory). */
+/* The till's private state directory: created, and the paths of its files (the files are
+ * replaced atomically by libcoupon's cpn_file_replace, coupon/file.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "state.h"
+#include "pos/state.h"
 
 void pos_state_now(char buf[POS_TIME_SIZE])
 {
@@ -73,68 +71,4 @@ enum cpn_err pos_state_path(char *buf, size_t buf_size, const char *dir, const c
         return CPN_ERR_IO;
     }
     return CPN_OK;
-}
-
-enum cpn_err pos_state_sync_dir(const char *dir)
-{
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
-        return CPN_ERR_IO;
-    int rc = fsync(fd);
-    int e = errno;
-    close(fd);
-    if (rc != 0) {
-        errno = e;
-        return CPN_ERR_IO;
-    }
-    return CPN_OK;
-}
-
-int pos_state_write_all(int fd, const void *buf, size_t len)
-{
-    const char *data = buf;
-    while (len > 0) {
-        ssize_t n = write(fd, data, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        data += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-enum cpn_err pos_state_write_atomic(const char *dir, const char *name, const void *data, size_t len)
-{
-    enum cpn_err err = pos_state_mkdir(dir);
-    if (err != CPN_OK)
-        return err;
-    char final[4096], tmp[4096], tmpname[256];
-    int n = snprintf(tmpname, sizeof tmpname, ".%s.XXXXXX", name);
-    if (n < 0 || (size_t)n >= sizeof tmpname) {
-        errno = ENAMETOOLONG;
-        return CPN_ERR_IO;
-    }
-    if (pos_state_path(final, sizeof final, dir, name) != CPN_OK ||
-        pos_state_path(tmp, sizeof tmp, dir, tmpname) != CPN_OK)
-        return CPN_ERR_IO;
-    int fd = mkstemp(tmp);
-    if (fd < 0)
-        return CPN_ERR_IO;
-    if (pos_state_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        errno = e;
-        return CPN_ERR_IO;
-    }
-    if (close(fd) != 0 || rename(tmp, final) != 0) {
-        int e = errno;
-        unlink(tmp);
-        errno = e;
-        return CPN_ERR_IO;
-    }
-    return pos_state_sync_dir(dir);
 }

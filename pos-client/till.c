@@ -1,12 +1,13 @@
-/* The till itself: made and freed, its calls to the service (counting the successes), `status`,
- * and the exit status for a failed call. Its operations are in till_coupon.c and till_card.c, its
- * keys in till_keys.c. */
+/* The till itself: made and freed, its calls to the service (counting the successes) and
+ * `status` (the exit status for a failed call is till_result.c's). Its operations are in
+ * till_coupon.c and till_card.c, its keys in till_keys.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "contact.h"
-#include "till_internal.h"
+#include "pos/contact.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
 
 /* Seconds between two updates of $STATE/contact by one till. */
 #define CONTACT_NOTE_S 60
@@ -30,15 +31,9 @@ void pos_till_free(struct pos_till *till)
     free(till);
 }
 
-enum pos_exit pos_till_exit_for(enum cpn_err err, long status)
+const struct pos_config *pos_till_config(const struct pos_till *till)
 {
-    if (status >= 400 && status < 500 && status != 408 && status != 429)
-        return POS_EXIT_REFUSED;
-    if (err == CPN_ERR_UNAUTHORIZED || err == CPN_ERR_CERT_REVOKED)
-        return POS_EXIT_REFUSED; /* our certificate refused in the TLS handshake */
-    if (status == 0 && err == CPN_ERR_IO)
-        return POS_EXIT_USAGE; /* the CA, certificate or key file cannot be used */
-    return POS_EXIT_UNAVAILABLE;
+    return till->cfg;
 }
 
 enum cpn_err pos_till_call(struct pos_till *till, const char *method, const char *path,
@@ -77,9 +72,10 @@ void pos_till_status(struct pos_till *till, struct pos_result *res)
     if (role == NULL || name == NULL)
         pos_result_unreadable(res, "GET /v1/whoami: no \"role\" and \"name\" strings");
     else if (pos_till_get_int(who, "store", &store))
-        pos_result_line(res, "coupond at %s sees %s %s of store %" PRId64, till->cfg->url, role,
+        /* TRANSLATORS: "coupond at https://... sees terminal terminal-1 of store 1" */
+        pos_result_line(res, _("coupond at %s sees %s %s of store %" PRId64), till->cfg->url, role,
                         name, store);
     else
-        pos_result_line(res, "coupond at %s sees %s %s", till->cfg->url, role, name);
+        pos_result_line(res, _("coupond at %s sees %s %s"), till->cfg->url, role, name);
     json_decref(who);
 }

@@ -4,15 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* Reads the bonus card CARD for a card command into *SCAN, with RES->code set. Returns true, or
  * false with RES filled as a local refusal. */
 static bool local_card(struct pos_till *till, const char *card, struct pos_scan *scan,
                        struct pos_result *res)
 {
-    if (!pos_till_local_code(till, card, CPN_KIND_CARD, "REFUSED: ", NULL, scan, res))
+    if (!pos_till_local_code(till, card, CPN_KIND_CARD, _("REFUSED: "), NULL, scan, res))
         return false;
     snprintf(res->code, sizeof res->code, "%s", scan->short_form);
     return true;
@@ -31,7 +32,7 @@ void pos_till_card_issue(struct pos_till *till, struct pos_result *res)
     enum cpn_err err = pos_till_call(till, "POST", "/v1/cards", body, &status, &answer);
     if (err != CPN_OK) {
         json_decref(answer);
-        pos_result_call_failed(till, err, status, "REFUSED: ", res);
+        pos_result_call_failed(till, err, status, _("REFUSED: "), res);
         return;
     }
     const char *card = json_string_value(json_object_get(answer, "card"));
@@ -41,7 +42,7 @@ void pos_till_card_issue(struct pos_till *till, struct pos_result *res)
     } else {
         snprintf(res->code, sizeof res->code, "%s", card);
         res->balance = 0;
-        pos_result_line(res, "ISSUED: bonus card %s (QR text %s)", card, sig);
+        pos_result_line(res, _("ISSUED: bonus card %s (QR text %s)"), card, sig);
     }
     json_decref(answer);
 }
@@ -59,14 +60,16 @@ void pos_till_card_balance(struct pos_till *till, const char *card, struct pos_r
     enum cpn_err err = pos_till_call(till, "GET", path, NULL, &status, &answer);
     if (err != CPN_OK) {
         json_decref(answer);
-        pos_result_call_failed(till, err, status, "REFUSED: ", res);
+        pos_result_call_failed(till, err, status, _("REFUSED: "), res);
         return;
     }
     if (!pos_till_get_int(answer, "balance", &res->balance))
         pos_result_unreadable(res, "GET /v1/cards/{card}: no integer \"balance\"");
     else
-        pos_result_line(res, "BALANCE: bonus card %s has %" PRId64 " points", scan.short_form,
-                        res->balance);
+        pos_result_line(res,
+                        P_("BALANCE: bonus card %s has %" PRId64 " point",
+                           "BALANCE: bonus card %s has %" PRId64 " points", res->balance),
+                        scan.short_form, res->balance);
     json_decref(answer);
 }
 
@@ -86,6 +89,7 @@ static void card_booked(const struct pos_till *till, const char *kind, const cha
     if (res->points < 0 && res->points != INT64_MIN)
         res->points = -res->points; /* a burn may be told as a negative booking */
     res->replayed = status == 200;
+    res->has_next = pos_next_coupon_read(answer, &res->next); /* a bounce-back coupon */
     const char *at = pos_till_get_time(answer, "booked_at");
     bool offline = json_string_value(json_object_get(answer, "offline_at")) != NULL;
     char outcome[POS_JOURNAL_OUTCOME_MAX];
@@ -95,14 +99,14 @@ static void card_booked(const struct pos_till *till, const char *kind, const cha
     pos_till_journal_close(till, res, outcome);
     if (strcmp(kind, "earn") == 0) {
         pos_result_line(res,
-                        "EARNED: %" PRId64 " points on bonus card %s; balance %" PRId64
-                        " points (card transaction %" PRId64 ")",
+                        _("EARNED: %" PRId64 " points on bonus card %s; balance %" PRId64
+                          " points (card transaction %" PRId64 ")"),
                         res->points, card, res->balance, res->id);
     } else {
         char worth[POS_MONEY_SIZE];
         pos_result_line(res,
-                        "BURNED: %" PRId64 " points (%s off) from bonus card %s; balance %" PRId64
-                        " points (card transaction %" PRId64 ")",
+                        _("BURNED: %" PRId64 " points (%s off) from bonus card %s; balance %" PRId64
+                          " points (card transaction %" PRId64 ")"),
                         res->points, pos_money_format(res->points, worth), card, res->balance,
                         res->id);
     }
@@ -152,27 +156,28 @@ static void card_book(struct pos_till *till, const char *kind, const char *card,
             return;
         }
         if (!earn)
-            snprintf(res->offline_why, sizeof res->offline_why,
-                     "Points cannot be burned offline: the card's balance is only known to the "
-                     "coupon service.");
+            snprintf(res->offline_why, sizeof res->offline_why, "%s",
+                     _("Points cannot be burned offline: the card's balance is only known to the "
+                       "coupon service."));
     }
     if (err != CPN_OK) {
         pos_till_journaled_failure(till, err, status, answer, res);
         if (res->offline_why[0] != '\0') {
             char line[POS_LINE_SIZE];
             snprintf(line, sizeof line, "%s", res->line);
-            pos_result_line(res, "%s Not accepted offline: %s", line, res->offline_why);
+            pos_result_line(res, _("%s Not accepted offline: %s"), line, res->offline_why);
         }
         if (err == CPN_ERR_INSUFFICIENT_POINTS &&
             pos_till_get_int(answer, "balance", &res->balance)) {
             char text[POS_LINE_SIZE / 2], balance[48];
             pos_till_without_full_stop(text, sizeof text, pos_api_message(till->api));
-            snprintf(balance, sizeof balance, "%" PRId64 " points", res->balance);
+            snprintf(balance, sizeof balance, _("%" PRId64 " points"), res->balance);
             if (strstr(text, balance) == NULL) /* unless the message says it already */
-                pos_result_line(res, "REFUSED: %s (balance %s)", text, balance);
+                pos_result_line(res, _("REFUSED: %s (balance %s)"), text, balance);
         }
         if (err == CPN_ERR_VOIDED && status == 409)
-            pos_result_voided(res, answer, "card transaction", "transaction_id", "nothing booked");
+            pos_result_voided(res, answer, _("card transaction"), "transaction_id",
+                              _("nothing booked"));
         json_decref(answer);
         return;
     }
@@ -202,10 +207,10 @@ void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const cha
         return;
     res->id = transaction_id;
     if (pos_till_get_int(answer, "balance", &res->balance))
-        pos_result_line(res, "VOIDED: card transaction %" PRId64 "; balance %" PRId64 " points",
+        pos_result_line(res, _("VOIDED: card transaction %" PRId64 "; balance %" PRId64 " points"),
                         transaction_id, res->balance);
     else
-        pos_result_line(res, "VOIDED: card transaction %" PRId64 "; its points are booked back",
+        pos_result_line(res, _("VOIDED: card transaction %" PRId64 "; its points are booked back"),
                         transaction_id);
     json_decref(answer);
 }

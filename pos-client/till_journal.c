@@ -7,8 +7,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf, size_t size)
 {
@@ -18,17 +19,23 @@ const char *pos_till_describe_entry(const struct pos_journal_entry *e, char *buf
         struct pos_scan scan;
         const char *why;
         bool readable = pos_scan_parse_any(e->subject, &scan, &why) == CPN_OK;
-        snprintf(buf, size, "redeem %.40s, basket %s%s%s", readable ? scan.short_form : e->subject,
-                 pos_money_format(e->amount, money), e->card[0] != '\0' ? ", card " : "", e->card);
+        snprintf(buf, size, _("redeem %.40s, basket %s%s%s"),
+                 readable ? scan.short_form : e->subject, pos_money_format(e->amount, money),
+                 e->card[0] != '\0' ? _(", card ") : "", e->card);
     } else if (strcmp(k, "earn") == 0) {
-        snprintf(buf, size, "card earn %s, basket %s", e->subject,
+        snprintf(buf, size, _("card earn %s, basket %s"), e->subject,
                  pos_money_format(e->amount, money));
     } else if (strcmp(k, "burn") == 0) {
-        snprintf(buf, size, "card burn %s, %" PRId64 " points", e->subject, e->amount);
+        snprintf(buf, size, _("card burn %s, %" PRId64 " points"), e->subject, e->amount);
+    } else if (strcmp(k, "credit") == 0) {
+        snprintf(buf, size, _("credit of receipt %.24s... to card %s"), e->subject, e->card);
     } else if (strcmp(k, "void") == 0) {
-        snprintf(buf, size, "void of redemption %s", e->subject);
+        snprintf(buf, size, _("void of redemption %s"), e->subject);
+    } else if (strcmp(k, "return") == 0) {
+        snprintf(buf, size, _("return of %s from redemption %s"),
+                 pos_money_format(e->amount, money), e->subject);
     } else if (strcmp(k, "card_void") == 0) {
-        snprintf(buf, size, "void of card transaction %s", e->subject);
+        snprintf(buf, size, _("void of card transaction %s"), e->subject);
     } else {
         snprintf(buf, size, "%s %.40s %" PRId64, k, e->subject, e->amount);
     }
@@ -44,8 +51,8 @@ static void pending_for_another(struct pos_result *res, const char *txn,
     res->err = CPN_ERR_CONFLICT;
     res->local = true;
     pos_result_line(res,
-                    "pos-client: txn %s is pending in this till's journal for another call (%s): "
-                    "nothing was sent; settle it first with pos-client retry %s",
+                    _("pos-client: txn %s is pending in this till's journal for another call (%s): "
+                      "nothing was sent; settle it first with pos-client retry %s"),
                     txn, pos_till_describe_entry(p, what, sizeof what), txn);
 }
 
@@ -60,7 +67,8 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
         res->exit = POS_EXIT_USAGE;
         res->err = CPN_ERR_BAD_REQUEST;
         pos_result_line(res,
-                        "pos-client: a txn id is 1 to %d letters, digits, '_' or '-', not '%.80s'",
+                        _("pos-client: a txn id is 1 to %d letters, digits, '_' or '-', not "
+                          "'%.80s'"),
                         POS_TXN_ID_MAX, txn);
         return false;
     } else {
@@ -106,9 +114,9 @@ bool pos_till_journal_open(const struct pos_till *till, struct pos_journal_entry
     res->exit = POS_EXIT_USAGE;
     res->err = err;
     pos_result_line(res,
-                    "This till cannot write its journal in %s (%s): nothing was sent; please call "
-                    "IT.",
-                    dir, err == CPN_ERR_IO ? strerror(errno) : "out of memory or a bad entry");
+                    _("This till cannot write its journal in %s (%s): nothing was sent; please "
+                      "call IT."),
+                    dir, err == CPN_ERR_IO ? strerror(errno) : _("out of memory or a bad entry"));
     return false;
 }
 
@@ -129,7 +137,8 @@ void pos_till_journal_close(const struct pos_till *till, struct pos_result *res,
 static void without_try_again(char *buf, size_t size, const char *message)
 {
     snprintf(buf, size, "%s", message);
-    char *advice = strstr(buf, "; please try again");
+    /* TRANSLATORS: must be the same words as in the sentences of a failed call (api.c) */
+    char *advice = strstr(buf, _("; please try again"));
     if (advice != NULL && (size_t)(advice - buf) + 2 <= size) {
         advice[0] = '.';
         advice[1] = '\0';
@@ -139,7 +148,7 @@ static void without_try_again(char *buf, size_t size, const char *message)
 void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, long status,
                                 const json_t *answer, struct pos_result *res)
 {
-    pos_result_call_failed(till, err, status, "REFUSED: ", res);
+    pos_result_call_failed(till, err, status, _("REFUSED: "), res);
     bool definite = status >= 200 && status < 500 && status != 408 && status != 429;
     if (definite) {
         const char *code = json_string_value(json_object_get(answer, "error"));
@@ -158,12 +167,12 @@ void pos_till_journaled_failure(const struct pos_till *till, enum cpn_err err, l
     char message[POS_LINE_SIZE / 2];
     without_try_again(message, sizeof message, pos_api_message(till->api));
     if (res->resolving) {
-        pos_result_line(res, "NO ANSWER: %s", message); /* the caller says what stays pending */
+        pos_result_line(res, _("NO ANSWER: %s"), message); /* the caller says what stays pending */
         return;
     }
     pos_result_line(res,
-                    "%s Txn %s is kept pending: run pos-client retry to settle it (it books at "
-                    "most once).",
+                    _("%s Txn %s is kept pending: run pos-client retry to settle it (it books at "
+                      "most once)."),
                     message, res->txn_id);
 }
 

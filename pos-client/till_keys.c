@@ -5,8 +5,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "keys.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/keys.h"
+#include "pos/till_internal.h"
 
 /* Seconds between two attempts to fetch the keys, so a broken GET /v1/keys costs at most one
  * extra call a minute. */
@@ -21,7 +22,7 @@ static void load_keys(struct pos_till *till)
     char why[256] = "";
     enum cpn_err err = pos_keys_load(till->cfg->state_dir, &till->keys, why, sizeof why);
     if (err != CPN_OK && err != CPN_ERR_NOT_FOUND && till->verbose)
-        fprintf(stderr, "pos-client: the saved verification keys cannot be used: %s\n",
+        fprintf(stderr, _("pos-client: the saved verification keys cannot be used: %s\n"),
                 err == CPN_ERR_IO ? strerror(errno) : why);
 }
 
@@ -34,7 +35,7 @@ void pos_till_fetch_keys(struct pos_till *till, struct pos_result *res)
     enum cpn_err err = pos_till_call(till, "GET", "/v1/keys", NULL, &status, &answer);
     if (err != CPN_OK) {
         json_decref(answer);
-        pos_result_call_failed(till, err, status, "REFUSED: ", res);
+        pos_result_call_failed(till, err, status, _("REFUSED: "), res);
         return;
     }
     size_t count = 0;
@@ -43,8 +44,10 @@ void pos_till_fetch_keys(struct pos_till *till, struct pos_result *res)
     json_decref(answer);
     switch (err) {
     case CPN_OK:
-        pos_result_line(res, "Saved %zu verification key%s from %s in %s/" POS_KEYS_FILE, count,
-                        count == 1 ? "" : "s", till->cfg->url, till->cfg->state_dir);
+        pos_result_line(res,
+                        P_("Saved %zu verification key from %s in %s/%s",
+                           "Saved %zu verification keys from %s in %s/%s", count),
+                        count, till->cfg->url, till->cfg->state_dir, POS_KEYS_FILE);
         break;
     case CPN_ERR_INTERNAL:
         pos_result_unreadable(res, why);
@@ -52,7 +55,7 @@ void pos_till_fetch_keys(struct pos_till *till, struct pos_result *res)
     case CPN_ERR_IO:
         res->exit = POS_EXIT_USAGE;
         res->err = err;
-        pos_result_line(res, "pos-client: cannot save the keys in %s: %s", till->cfg->state_dir,
+        pos_result_line(res, _("pos-client: cannot save the keys in %s: %s"), till->cfg->state_dir,
                         strerror(errno));
         return;
     default:
@@ -76,8 +79,8 @@ void pos_till_refresh_keys(struct pos_till *till)
     struct pos_result res;
     pos_till_fetch_keys(till, &res);
     if (res.exit != POS_EXIT_OK && till->verbose)
-        fprintf(stderr, "pos-client: the verification keys were not refreshed: %s — %s\n", res.line,
-                res.detail);
+        fprintf(stderr, _("pos-client: the verification keys were not refreshed: %s — %s\n"),
+                res.line, res.detail);
 }
 
 bool pos_till_local_code(struct pos_till *till, const char *text, enum cpn_kind kind,

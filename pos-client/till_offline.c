@@ -10,9 +10,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "contact.h"
-#include "money.h"
-#include "till_internal.h"
+#include "pos/contact.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 bool pos_till_unreachable(const struct pos_till *till, enum cpn_err err, long status)
 {
@@ -73,35 +74,38 @@ static bool within_till_limits(const struct pos_till *till, const struct pos_jou
     bool damaged = err == CPN_OK && s.damaged;
     pos_journal_state_free(&s);
     if (err != CPN_OK)
-        return not_offline(res, "This till cannot read its journal: please call IT.");
+        return not_offline(res, "%s", _("This till cannot read its journal: please call IT."));
     if (damaged)
-        return not_offline(res, "This till's journal is damaged (pos-client journal says where): "
-                                "please call IT.");
+        return not_offline(res, "%s",
+                           _("This till's journal is damaged (pos-client journal says where): "
+                             "please call IT."));
     if (twice[0] != '\0')
         return not_offline(res,
-                           "This coupon was accepted offline at this till already (txn %s): it "
-                           "cannot be used twice.",
+                           _("This coupon was accepted offline at this till already (txn %s): "
+                             "it cannot be used twice."),
                            twice);
     if (redeem && waiting >= (size_t)cfg->offline_max_count)
         return not_offline(res,
-                           "This till has accepted %zu coupons offline already, its limit: they "
-                           "must reach the coupon service first.",
+                           _("This till has accepted %zu coupons offline already, its limit: they "
+                             "must reach the coupon service first."),
                            waiting);
     time_t last, now = time(NULL);
     err = pos_contact_last(cfg->state_dir, &last);
     if (err == CPN_ERR_NOT_FOUND)
-        return not_offline(res, "This till has never reached the coupon service.");
+        return not_offline(res, "%s", _("This till has never reached the coupon service."));
     if (err != CPN_OK)
-        return not_offline(res, "This till cannot tell when it last reached the coupon service: "
-                                "please call IT.");
+        return not_offline(res, "%s",
+                           _("This till cannot tell when it last reached the coupon service: "
+                             "please call IT."));
     double hours = difftime(now, last) / 3600.0;
     if (hours < -0.25)
-        return not_offline(res, "This till's clock is behind its last contact with the coupon "
-                                "service: please call IT.");
+        return not_offline(res, "%s",
+                           _("This till's clock is behind its last contact with the coupon "
+                             "service: please call IT."));
     if (hours > (double)cfg->offline_max_hours)
         return not_offline(res,
-                           "This till last reached the coupon service %.0f hours ago; it accepts "
-                           "coupons offline for %ld hours after that.",
+                           _("This till last reached the coupon service %.0f hours ago; it "
+                             "accepts coupons offline for %ld hours after that."),
                            hours, cfg->offline_max_hours);
     return true;
 }
@@ -114,20 +118,21 @@ static bool coupon_within_limits(const struct pos_till *till, const struct pos_s
                                  int64_t basket, int64_t *discount, struct pos_result *res)
 {
     if (!coupon->code.is_signed)
-        return not_offline(res, "A typed code can only be redeemed online: scan the coupon's QR "
-                                "code, or try again when the service answers.");
+        return not_offline(res, "%s",
+                           _("A typed code can only be redeemed online: scan the coupon's QR "
+                             "code, or try again when the service answers."));
     if (coupon->verified != POS_VERIFIED_OK)
         return not_offline(res,
-                           "This QR code was signed with key %u, which this till does not have, "
-                           "so it cannot be checked offline.",
+                           _("This QR code was signed with key %u, which this till does not "
+                             "have, so it cannot be checked offline."),
                            (unsigned)coupon->code.sign_key_id);
     char money[POS_MONEY_SIZE], limit[POS_MONEY_SIZE];
     if (pos_scan_expired(&coupon->code, (long long)time(NULL))) {
         res->exit = POS_EXIT_REFUSED;
         res->err = CPN_ERR_EXPIRED;
         res->local = true;
-        pos_result_line(res, "REFUSED: %s (checked offline by this till's clock)",
-                        cpn_err_message(CPN_ERR_EXPIRED));
+        pos_result_line(res, _("REFUSED: %s (checked offline by this till's clock)"),
+                        pos_err_message(CPN_ERR_EXPIRED));
         return false;
     }
     if (basket < (int64_t)coupon->code.min_basket_cents) {
@@ -135,15 +140,15 @@ static bool coupon_within_limits(const struct pos_till *till, const struct pos_s
         res->err = CPN_ERR_BELOW_MINIMUM;
         res->local = true;
         pos_result_line(res,
-                        "REFUSED: This coupon needs a basket of at least %s (checked offline).",
+                        _("REFUSED: This coupon needs a basket of at least %s (checked offline)."),
                         pos_money_format(coupon->code.min_basket_cents, money));
         return false;
     }
     *discount = pos_till_offline_discount(&coupon->code, basket);
     if (*discount < 0 || *discount > till->cfg->offline_max_discount_cents)
         return not_offline(res,
-                           "Its discount of %s is above this till's offline limit of %s per "
-                           "coupon.",
+                           _("Its discount of %s is above this till's offline limit of %s per "
+                             "coupon."),
                            pos_money_format(*discount < 0 ? INT64_MAX : *discount, money),
                            pos_money_format(till->cfg->offline_max_discount_cents, limit));
     return true;
@@ -155,7 +160,7 @@ bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
     const struct pos_config *cfg = till->cfg;
     if (cfg->offline_max_discount_cents == 0 || cfg->offline_max_count == 0 ||
         cfg->offline_max_hours == 0)
-        return not_offline(res, "Offline redemption is switched off on this till.");
+        return not_offline(res, "%s", _("Offline redemption is switched off on this till."));
     int64_t discount = 0;
     if (coupon != NULL && !coupon_within_limits(till, coupon, e->amount, &discount, res))
         return false;
@@ -164,7 +169,7 @@ bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
     e->discount_cents = discount;
     e->campaign_id = coupon != NULL ? (int64_t)coupon->code.campaign : 0;
     if (pos_journal_record_offline(till->cfg->state_dir, e) != CPN_OK)
-        return not_offline(res, "This till cannot write its journal (%s): please call IT.",
+        return not_offline(res, _("This till cannot write its journal (%s): please call IT."),
                            strerror(errno));
     /* On disk: from here on the customer gets it. */
     res->exit = POS_EXIT_OK;
@@ -179,20 +184,20 @@ bool pos_till_accept_offline(struct pos_till *till, struct pos_journal_entry *e,
     char off[POS_MONEY_SIZE], due[POS_MONEY_SIZE], offer[POS_DESCRIBE_SIZE];
     if (coupon == NULL) {
         pos_result_line(res,
-                        "ACCEPTED OFFLINE: the points for %s are booked on bonus card %s when the "
-                        "coupon service answers again (txn %s)",
+                        _("ACCEPTED OFFLINE: the points for %s are booked on bonus card %s when "
+                          "the coupon service answers again (txn %s)"),
                         pos_money_format(e->amount, off), e->subject, e->txn_id);
     } else if (coupon->code.offer_kind == CPN_OFFER_PERCENT ||
                coupon->code.offer_kind == CPN_OFFER_AMOUNT) {
         pos_result_line(res,
-                        "ACCEPTED OFFLINE: %s off, pay %s (txn %s; sent to the coupon service when "
-                        "it answers again)",
+                        _("ACCEPTED OFFLINE: %s off, pay %s (txn %s; sent to the coupon service "
+                          "when it answers again)"),
                         pos_money_format(discount, off),
                         pos_money_format(e->amount - discount, due), e->txn_id);
     } else {
         pos_result_line(res,
-                        "ACCEPTED OFFLINE: %s, booked when the coupon service answers again (txn "
-                        "%s)",
+                        _("ACCEPTED OFFLINE: %s, booked when the coupon service answers again "
+                          "(txn %s)"),
                         pos_scan_describe(&coupon->code, offer, sizeof offer), e->txn_id);
     }
     pos_result_detail(res,
@@ -206,14 +211,14 @@ void pos_till_sync_failure(const struct pos_till *till, const struct pos_journal
                            enum cpn_err err, long status, const json_t *answer,
                            struct pos_result *res)
 {
-    pos_result_call_failed(till, err, status, "REFUSED: ", res);
+    pos_result_call_failed(till, err, status, _("REFUSED: "), res);
     bool definite = status == 404 || status == 409 || status == 422;
     if (!definite) {
         /* It waits: unreachable, failing, or an answer this till cannot act on (call IT). */
         res->exit = status == 0 || status >= 500 || status == 408 || status == 429
                         ? POS_EXIT_UNAVAILABLE
                         : POS_EXIT_USAGE;
-        pos_result_line(res, "%s It stays in this till's journal for pos-client sync.",
+        pos_result_line(res, _("%s It stays in this till's journal for pos-client sync."),
                         pos_api_message(till->api));
         return;
     }
@@ -238,16 +243,16 @@ void pos_till_withdraw(struct pos_till *till, const char *txn, struct pos_result
         res->err = CPN_ERR_BAD_REQUEST;
         res->local = true;
         pos_result_line(res,
-                        "pos-client: txn %s is not a call accepted offline that never left this "
-                        "till: it cannot be withdrawn.",
+                        _("pos-client: txn %s is not a call accepted offline that never left "
+                          "this till: it cannot be withdrawn."),
                         txn);
         return;
     }
     pos_till_journal_close(till, res, "withdrawn 0");
     if (res->detail[0] != '\0') {
         res->exit = POS_EXIT_USAGE;
-        pos_result_line(res, "This till cannot write its journal: please call IT.");
+        pos_result_line(res, "%s", _("This till cannot write its journal: please call IT."));
         return;
     }
-    pos_result_line(res, "WITHDRAWN: accepted offline and never sent; nothing is booked");
+    pos_result_line(res, "%s", _("WITHDRAWN: accepted offline and never sent; nothing is booked"));
 }

@@ -1,12 +1,24 @@
 /* The result of a till's operation: filling it in — its line for the cashier, its detail for IT,
- * a local refusal, a failed call, a voided booking, an unreadable answer — and reading the
- * answer's fields. */
+ * a local refusal, a failed call, a voided booking, an unreadable answer —, its exit status, and
+ * reading the answer's fields. */
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/till_internal.h"
+
+enum pos_exit pos_till_exit_for(enum cpn_err err, long status)
+{
+    if (status >= 400 && status < 500 && status != 408 && status != 429)
+        return POS_EXIT_REFUSED;
+    if (err == CPN_ERR_UNAUTHORIZED || err == CPN_ERR_CERT_REVOKED)
+        return POS_EXIT_REFUSED; /* our certificate refused in the TLS handshake */
+    if (status == 0 && err == CPN_ERR_IO)
+        return POS_EXIT_USAGE; /* the CA, certificate or key file cannot be used */
+    return POS_EXIT_UNAVAILABLE;
+}
 
 void pos_result_init(struct pos_result *res)
 {
@@ -66,8 +78,8 @@ void pos_result_unreadable(struct pos_result *res, const char *why)
 {
     res->exit = POS_EXIT_UNAVAILABLE;
     res->err = CPN_ERR_INTERNAL;
-    pos_result_line(res,
-                    "The coupon service's answer cannot be read by this till: please call IT.");
+    pos_result_line(res, "%s",
+                    _("The coupon service's answer cannot be read by this till: please call IT."));
     pos_result_detail(res, "%s", why);
 }
 
@@ -79,11 +91,12 @@ void pos_result_voided(struct pos_result *res, const json_t *answer, const char 
     res->points = 0;
     if (pos_till_get_int(answer, id_key, &id) && pos_till_get_int(answer, "void_id", &void_id)) {
         res->id = id;
-        pos_result_line(res,
-                        "VOIDED: %s %" PRId64 " of txn %s was voided since (void %" PRId64 "); %s",
-                        what, id, res->txn_id, void_id, outcome);
+        /* TRANSLATORS: "VOIDED: redemption 7 of txn T1 was voided since (void 9); no discount" */
+        pos_result_line(
+            res, _("VOIDED: %s %" PRId64 " of txn %s was voided since (void %" PRId64 "); %s"),
+            what, id, res->txn_id, void_id, outcome);
     } else {
-        pos_result_line(res, "VOIDED: the %s of txn %s was voided since; %s", what, res->txn_id,
+        pos_result_line(res, _("VOIDED: the %s of txn %s was voided since; %s"), what, res->txn_id,
                         outcome);
     }
 }
@@ -92,7 +105,7 @@ void pos_result_no_memory(struct pos_result *res)
 {
     res->exit = POS_EXIT_UNAVAILABLE;
     res->err = CPN_ERR_NO_MEMORY;
-    pos_result_line(res, "This till ran out of memory: nothing was done.");
+    pos_result_line(res, "%s", _("This till ran out of memory: nothing was done."));
 }
 
 bool pos_till_get_int(const json_t *o, const char *key, int64_t *v)

@@ -4,15 +4,15 @@
  * the customer got it. A journal whose chain does not hold is never sent from: an operator looks
  * at it first. */
 #include <errno.h>
-#include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "money.h"
-#include "till_internal.h"
+#include "pos/i18n.h"
+#include "pos/money.h"
+#include "pos/till_internal.h"
 
 /* What the syncs of one run came to. */
 struct tally {
@@ -34,26 +34,26 @@ static bool report(const struct pos_journal_entry *e, const struct pos_result *r
         else
             t->booked++;
         if (verbose)
-            fprintf(out, "SENT: txn %s (%s, accepted offline %s): %s\n", e->txn_id, what, when,
+            fprintf(out, _("SENT: txn %s (%s, accepted offline %s): %s\n"), e->txn_id, what, when,
                     res->line);
         return true;
     }
     if (res->exit == POS_EXIT_REFUSED && res->err == CPN_ERR_OFFLINE_CONFLICT) {
         t->conflicts++;
         fprintf(out,
-                "CONFLICT: txn %s (%s, accepted offline %s, %s given): %s The coupon service "
-                "did not book it again; the marketer sees it among the offline conflicts.\n",
+                _("CONFLICT: txn %s (%s, accepted offline %s, %s given): %s The coupon service "
+                  "did not book it again; the marketer sees it among the offline conflicts.\n"),
                 e->txn_id, what, when, pos_money_format(e->discount_cents, off), res->line);
         return true;
     }
     if (res->exit == POS_EXIT_REFUSED) {
         t->refused++;
-        fprintf(out, "REFUSED: txn %s (%s, accepted offline %s, %s given): %s\n", e->txn_id, what,
-                when, pos_money_format(e->discount_cents, off), res->line);
+        fprintf(out, _("REFUSED: txn %s (%s, accepted offline %s, %s given): %s\n"), e->txn_id,
+                what, when, pos_money_format(e->discount_cents, off), res->line);
         return true;
     }
     t->waiting++;
-    fprintf(out, "NOT SENT: txn %s (%s, accepted offline %s): %s\n", e->txn_id, what, when,
+    fprintf(out, _("NOT SENT: txn %s (%s, accepted offline %s): %s\n"), e->txn_id, what, when,
             res->line);
     return res->exit != POS_EXIT_UNAVAILABLE;
 }
@@ -148,6 +148,29 @@ static void send_all(struct pos_till *till, const struct pos_journal_entry *cons
     }
 }
 
+/* Writes the run's summary to OUT: SENT of the N_OFFLINE calls reached the service (T tells
+ * how); when fewer than all were TRIED and some still wait, to run sync again. */
+static void write_summary(FILE *out, const struct tally *t, size_t n_offline, size_t sent,
+                          size_t tried)
+{
+    size_t left = n_offline - sent;
+    /* One sentence in three parts, each with its own plural. */
+    char calls[160], conflicts[64], waits[64];
+    snprintf(calls, sizeof calls,
+             P_("%zu of %zu call accepted offline reached the coupon service",
+                "%zu of %zu calls accepted offline reached the coupon service", n_offline),
+             sent, n_offline);
+    snprintf(conflicts, sizeof conflicts, P_("%zu conflict", "%zu conflicts", t->conflicts),
+             t->conflicts);
+    snprintf(waits, sizeof waits, P_("%zu still waits", "%zu still wait", left), left);
+    /* TRANSLATORS: "SYNC: 5 of 5 calls accepted offline reached the coupon service (5 booked, 0
+       booked before, 0 conflicts, 0 refused); 0 still wait." */
+    fprintf(out, _("SYNC: %s (%zu booked, %zu booked before, %s, %zu refused); %s.\n"), calls,
+            t->booked, t->already, conflicts, t->refused, waits);
+    if (tried < n_offline && left > 0)
+        fprintf(out, "%s", _("Run pos-client sync again when the coupon service answers.\n"));
+}
+
 /* The run of pos_till_sync(), writing to OUT. */
 static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent)
 {
@@ -155,17 +178,17 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
     enum cpn_err err = pos_till_pending(till, &s);
     int rc = POS_EXIT_OK;
     if (err != CPN_OK) {
-        fprintf(out, "This till cannot read its journal in %s (%s): please call IT.\n",
-                till->cfg->state_dir, err == CPN_ERR_IO ? strerror(errno) : "out of memory");
+        fprintf(out, _("This till cannot read its journal in %s (%s): please call IT.\n"),
+                till->cfg->state_dir, err == CPN_ERR_IO ? strerror(errno) : _("out of memory"));
         rc = POS_EXIT_USAGE;
     } else if (s.damaged) {
         fprintf(out,
-                "NOT SENT: this till's journal is damaged: %s Nothing was sent; its entries stay "
-                "in %s for IT (pos-client journal shows them).\n",
+                _("NOT SENT: this till's journal is damaged: %s Nothing was sent; its entries "
+                  "stay in %s for IT (pos-client journal shows them).\n"),
                 s.damage, till->cfg->state_dir);
         rc = POS_EXIT_USAGE;
     } else if (s.n_offline == 0) {
-        fprintf(out, "Nothing to sync: no call accepted offline waits.\n");
+        fprintf(out, "%s", _("Nothing to sync: no call accepted offline waits.\n"));
     }
     if (rc != POS_EXIT_OK || s.n_offline == 0) {
         fflush(out);
@@ -182,7 +205,7 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
         free(results);
         free(done);
         pos_journal_state_free(&s);
-        fprintf(out, "pos-client: out of memory\n");
+        fprintf(out, "%s", _("pos-client: out of memory\n"));
         return POS_EXIT_UNAVAILABLE;
     }
     size_t n = 0;
@@ -208,17 +231,10 @@ static int sync_all(struct pos_till *till, bool verbose, FILE *out, size_t *sent
     const char *dir = till->cfg->state_dir;
     if (pos_journal_flush(dir) != CPN_OK ||
         pos_journal_compact(dir, till->cfg->journal_max_bytes, NULL) != CPN_OK)
-        fprintf(out, "pos-client: the journal could not be flushed or compacted in %s: %s\n", dir,
-                strerror(errno));
+        fprintf(out, _("pos-client: the journal could not be flushed or compacted in %s: %s\n"),
+                dir, strerror(errno));
     *sent = t.booked + t.already + t.conflicts + t.refused;
-    size_t left = s.n_offline - *sent;
-    fprintf(out,
-            "SYNC: %zu of %zu call%s accepted offline reached the coupon service (%zu booked, %zu "
-            "booked before, %zu conflict%s, %zu refused); %zu still wait%s.\n",
-            *sent, s.n_offline, s.n_offline == 1 ? "" : "s", t.booked, t.already, t.conflicts,
-            t.conflicts == 1 ? "" : "s", t.refused, left, left == 1 ? "s" : "");
-    if (tried < s.n_offline && left > 0)
-        fprintf(out, "Run pos-client sync again when the coupon service answers.\n");
+    write_summary(out, &t, s.n_offline, *sent, tried);
     fflush(out);
     pos_journal_state_free(&s);
     return rc;

@@ -4,9 +4,10 @@
   check_tree.py names     ROOT          a header names the file(s) that define what it declares
   check_tree.py contracts ROOT          every prototype in a header follows its contract comment
   check_tree.py banned    ROOT          no banned call (sprintf strcpy strcat strncpy gets atoi strtok)
-  check_tree.py cycles    BUILD         no two files of service/ or lib/ call each other (a cycle)
+  check_tree.py cycles    BUILD         no two files of service/, lib/ or pos-client/ call each other
+                                        (a cycle)
   check_tree.py unused    BUILD         global functions nothing else calls (a report)
-  check_tree.py includes  ROOT          #include lines of service/ and lib/ whose header the file
+  check_tree.py includes  ROOT          #include lines of service/, lib/ and pos-client/ whose header the file
                                         uses nothing of (project headers by their ctags, a few
                                         C library headers by a list of their names)
   check_tree.py seam      ROOT          the seam between SQL and C (STYLE.md "SQL"): libpq only in
@@ -33,10 +34,12 @@ import sys
 CTAGS_IGNORE = "CPN_MUST_CHECK"
 
 # The components whose headers must name their files: (header directories, source directory).
-# include/coupon/ is libcoupon's public face; its sources are in lib/.
+# include/coupon/ is libcoupon's public face; its sources are in lib/. pos-client's headers are
+# in pos-client/pos/ (included as "pos/...").
 COMPONENTS = [
     (["include/coupon", "lib"], "lib"),
     (["service"], "service"),
+    (["pos-client/pos"], "pos-client"),
 ]
 
 # Headers that gather what a family of files defines, and the family. handlers.h is the
@@ -191,11 +194,14 @@ def banned(root):
 
 def object_symbols(build):
     """{source path: (defined globals, undefined references)} of the object files of
-    libcoupon (lib/) and coupond (service/)."""
+    libcoupon (lib/), coupond (service/) and pos-client (pos-client/: its library and its
+    program's own files)."""
     out = {}
     dirs = [("lib", os.path.join(build, "lib/CMakeFiles/coupon.dir")),
             ("service", os.path.join(build, "service/CMakeFiles/svc.dir")),
-            ("service", os.path.join(build, "service/CMakeFiles/coupond.dir"))]
+            ("service", os.path.join(build, "service/CMakeFiles/coupond.dir")),
+            ("pos-client", os.path.join(build, "pos-client.d/CMakeFiles/pos.dir")),
+            ("pos-client", os.path.join(build, "pos-client.d/CMakeFiles/pos-client.dir"))]
     for src_dir, obj_dir in dirs:
         if not os.path.isdir(obj_dir):
             sys.exit(f"check_tree: no object files in {obj_dir}: build {build} first")
@@ -216,7 +222,7 @@ def object_symbols(build):
 
 
 def cycles(build):
-    """No cycle among the files of service/ and lib/: a helper file never calls back into a
+    """No cycle among the files of service/, lib/ and pos-client/: a helper file never calls back into a
     file that uses it (an edge A -> B when A refers to a symbol B defines)."""
     syms = object_symbols(build)
     owner = {}
@@ -267,8 +273,8 @@ def cycles(build):
 
 
 def unused(build):
-    """Global functions of service/ and lib/ that no other object file refers to (candidates
-    to make static, or to remove). The tests' and pos-client's objects count as users."""
+    """Global functions of service/, lib/ and pos-client/ that no other object file refers to
+    (candidates to make static, or to remove). The tests' objects count as users."""
     syms = object_symbols(build)
     users = collections.Counter()
     for path, (_, refs) in syms.items():
@@ -326,12 +332,15 @@ LIBC_NAMES = {
 
 
 def includes(root):
-    """#include lines of service/ and lib/ C files whose header the file uses nothing of."""
+    """#include lines of service/, lib/ and pos-client/ C files whose header the file uses
+    nothing of."""
     bad = []
-    sources = [p for p in c_files(root, (".c",), ("service", "lib"))]
+    sources = [p for p in c_files(root, (".c",), ("service", "lib", "pos-client"))]
     headers = {os.path.basename(h): h for h in c_files(root, (".h",), ("service", "lib"))}
     headers.update({"coupon/" + os.path.basename(h): h
                     for h in c_files(root, (".h",), ("include/coupon",))})
+    headers.update({"pos/" + os.path.basename(h): h
+                    for h in c_files(root, (".h",), ("pos-client/pos",))})
     declared = collections.defaultdict(set)
     kinds = "defgmpstuvx"  # not members, locals, parameters or header guards
     for name, kind, path, _ in ctags(root, sorted(set(headers.values())), kinds):
@@ -345,7 +354,9 @@ def includes(root):
         for m in include.finditer(text):
             name = m.group(1)
             line = text.count("\n", 0, m.start()) + 1
-            if name in headers and headers[name] != path.replace(".c", ".h"):
+            own = (path.replace(".c", ".h"),
+                   os.path.join(os.path.dirname(path), "pos", stem(path) + ".h"))
+            if name in headers and headers[name] not in own:
                 names = declared.get(headers[name], set())
                 if names and not any(re.search(r"\b" + re.escape(n) + r"\b", body) for n in names):
                     bad.append(f"{path}:{line}: nothing of {name} is used")

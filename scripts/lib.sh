@@ -11,7 +11,7 @@ PACKAGES=(build-essential cmake pkg-config openssl curl ca-certificates
   debhelper dpkg-dev lintian scdoc systemd adduser man-db
   python3-statsmodels chromium libnss3-tools nodejs strace faketime
   clang-format universal-ctags shellcheck python3-jsonschema
-  prometheus)
+  prometheus gettext locales)
 PG_USER=coupond
 
 say() { printf '%s\n' "== $*" >&2; }
@@ -44,6 +44,15 @@ ensure_node_modules() {
   say "installing npm packages in ${dir#"$ROOT"/}"
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >&2) || die "npm ci failed in $dir"
   cp "$dir/package-lock.json" "$dir/node_modules/.coupond-lock"
+}
+
+# The German locale pos-client's tests run the till in (a fresh Debian 12 has only C and
+# C.UTF-8 generated; the locales package brings the sources). Generated once, system-wide.
+ensure_locales() {
+  locale -a 2>/dev/null | grep -qix 'de_DE.utf8' && return 0
+  say "generating the locale de_DE.UTF-8"
+  as_root localedef -i de_DE -c -f UTF-8 -A /usr/share/locale/locale.alias de_DE.UTF-8 ||
+    die "localedef could not generate de_DE.UTF-8"
 }
 
 # build DIR [cmake args...]: configure once, then build everything.

@@ -10,8 +10,6 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-/* cpn_hex_*: pos-client/keys.c finds them here until it includes coupon/hex.h itself. */
-#include "coupon/hex.h"
 
 #define CPN_KEY_ID_MAX       255
 #define CPN_MAC_KEY_BYTES    32

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "pos/config.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../pos-client/journal.h" /* by path, as the unit tests do */
-#include "../../pos-client/journal_chain.h"
+#include "pos/journal.h"
+#include "pos/journal_chain.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

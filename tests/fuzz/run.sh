@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the fuzz targets with clang (libFuzzer + ASan + UBSan) into build
 # directory $1 and runs each for $2 seconds (default 20) on its seed corpus in
-# tests/fuzz/corpus_<name>/ (code formats, request-body JSON readers, the RFC 3339
-# parsers of libcoupon and the till, both configuration file readers, the till journal, the
+# tests/fuzz/corpus_<name>/ (code formats, request-body JSON readers, libcoupon's RFC 3339
+# parser (which the till uses too), both configuration file readers, the till journal, the
 # CRL loading path).
 # New inputs go to a scratch corpus
 # under the build directory, crashes to $1/fuzz-artifacts/. Exits non-zero if
@@ -47,11 +47,10 @@ else
         # The sources each target needs besides libcoupon.
         case $t in
         fuzz_json_in) extra="$root/service/json_in.c" inc="-I$root/service" ;;
-        fuzz_rfc3339) extra="$root/pos-client/till_time.c" inc="-I$root/pos-client" ;;
         fuzz_svc_config) extra="$root/service/config.c $root/service/log.c $root/service/log_scrub.c"
             inc="-I$root/service" ;;
-        fuzz_pos_config) extra="$root/pos-client/config.c" inc="-I$root/pos-client" ;;
-        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="" ;;
+        fuzz_pos_config) extra="$root/pos-client/config.c $root/pos-client/money.c $root/pos-client/i18n.c" inc="-I$root/pos-client" ;;
+        fuzz_pos_journal) extra="$root/pos-client/journal.c" inc="-I$root/pos-client" ;;
         fuzz_crl) extra="$root/service/crl.c" inc="" ;;
         *) extra="" inc="" ;;
         esac

@@ -13,6 +13,9 @@
 # books again, and `retry` learns that the first had gone through; compaction keeps journal.log
 # bounded.
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 d="$s/certs/dev" url="https://$listen"

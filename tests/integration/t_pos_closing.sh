@@ -9,8 +9,12 @@
 # and today, pos-client closing finds the service's closing equal to the till's journal (exit
 # 0, "No differences"), 0 cents and 0 counts apart; the service's day figures match what the
 # fixture's own schedule says each local day holds; and a redemption the journal does not know
-# (booked by curl under the till's certificate) is found as a difference (exit 1).
+# (booked by curl under the till's certificate) is found as a difference (exit 1). The closing and
+# the difference are said in German too (LANG=de_DE.UTF-8).
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
 listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
@@ -120,6 +124,14 @@ for day in 2026-03-28 2026-03-29 2026-03-30 "$today"; do
     fail "closing $day found differences"
 done
 
+# The same closing in German (LANG=de_DE.UTF-8): the same figures, the sentences in German.
+out=$(LANG=de_DE.UTF-8 "$b/pos-client" closing 2026-03-29) || fail "closing in German: $out"
+printf '%s\n' "$out"
+grep -q "^ABSCHLUSS 2026-03-29 des Terminals $name (" <<<"$out" || fail "no German closing line"
+grep -q '^Dienst: [0-9]* Einlösungen ([0-9]*,[0-9][0-9] € Rabatt), ' <<<"$out" || fail "no German figures"
+grep -q '^Keine Differenzen: Coupon-Dienst und Journal dieser Kasse stimmen auf den Cent und in der Anzahl überein\.$' <<<"$out" ||
+  fail "closing in German found differences"
+
 # The service's figures per local day, against the schedule's own count (Europe/Berlin).
 admin() {
   curl -sS --fail-with-body --cacert "$d/ca.pem" --cert "$d/admin.pem" --key "$d/admin.key" "$url$1"
@@ -157,4 +169,9 @@ out=$("$b/pos-client" closing "$today") || rc=$?
 [ "$rc" = 1 ] || fail "a difference was not found: exit $rc, $out"
 grep -q "^DIFFERENCE: redemptions: the service has [0-9]* (.*), this till's journal [0-9]* (.*)$" <<<"$out" ||
   fail "the difference was not said: $out"
+rc=0
+out=$(LANG=de_DE.UTF-8 "$b/pos-client" closing "$today") || rc=$?
+[ "$rc" = 1 ] || fail "a difference was not found in German: exit $rc, $out"
+grep -q "^DIFFERENZ: Einlösungen: der Dienst hat [0-9]* ([0-9]*,[0-9][0-9] €), das Journal dieser Kasse [0-9]* (.*)$" <<<"$out" ||
+  fail "the difference was not said in German: $out"
 echo "closing: 4 days without a difference across local midnights and the daylight-saving change; a redemption unknown to the journal is found"

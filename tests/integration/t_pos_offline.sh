@@ -17,10 +17,16 @@
 #  - sigkill_between_fsync_and_answer: pos-client killed (SIGKILL, by strace at the flush of
 #    journal.head, right after the offline line's fsync and before the cashier's line): the
 #    entry is there, the same coupon is not accepted offline twice, and sync books it once;
+#  - offline_in_german: the same in German (LANG=de_DE.UTF-8): a scanned coupon accepted
+#    offline ("OFFLINE ANGENOMMEN: 3,00 € Rabatt, ..."), a typed one refused with the reason,
+#    pending, journal and sync speaking German, the service booking it once;
 #  - sigkill_during_sync: 20 entries; sync killed (by strace) as it writes a finish line
 #    (the service had booked that call): sync again books the rest, the calls booked but not
 #    recorded are answered again, and the service holds each txn exactly once.
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
 d="$s/certs/dev"
@@ -203,6 +209,32 @@ if [ "$rc" != 2 ] || ! grep -q "does not match its SHA-256 chain: it or the entr
 fi
 [ "$(q "SELECT count(*) FROM redemptions WHERE campaign_id = $dm")" = 0 ] || fail "a damaged journal was sent"
 echo "ok: a deleted and an altered entry were found; sync refused and changed nothing"
+
+echo "== offline_in_german"
+g=$(campaign '{"kind":"amount","value":300}')
+marketer POST "/v1/campaigns/$g/coupons" '{"count":2}' >"$t/g.json"
+gsigned=$(grep -o '"signed":"[^"]*"' "$t/g.json" | head -n 1 | cut -d'"' -f4)
+gshort=$(grep -o '"code":"[^"]*"' "$t/g.json" | tail -n 1 | cut -d'"' -f4)
+de() { LANG=de_DE.UTF-8 till 1 "$t/g" "$@"; }
+de keys >/dev/null
+stop_coupond
+out=$(de redeem "$gsigned" --basket 20,00) || fail "offline in German: $out"
+grep -q '^OFFLINE ANGENOMMEN: 3,00 € Rabatt, zu zahlen 17,00 € (Vorgang T[0-9a-f]*; geht an den Coupon-Dienst, sobald er wieder antwortet)$' <<<"$out" ||
+  fail "not accepted offline in German: $out"
+rc=0; out=$(de redeem "$gshort" --basket 20,00 2>&1) || rc=$?
+grep -q 'Offline nicht angenommen: Ein eingetippter Code lässt sich nur online einlösen' <<<"$out" ||
+  fail "the typed code's refusal in German: exit $rc, $out"
+de pending | grep -q '^OFFLINE: Vorgang T[0-9a-f]*: Einlösung 4000-.*, Einkauf 20,00 €, offline angenommen [0-3][0-9]\.[01][0-9]\.20[0-9][0-9] ' ||
+  fail "pending in German: $(de pending)"
+de journal | grep -q '^Die SHA-256-Kette des Journals ist intakt: Einträge n=1 bis n=[0-9]* der Generation 1\.$' ||
+  fail "journal in German: $(de journal)"
+start_coupond
+out=$(de sync) || fail "sync in German: $out"
+grep -q '^ABGLEICH: 1 von 1 offline angenommenem Aufruf erreichte den Coupon-Dienst (1 gebucht, 0 schon vorher gebucht, 0 Konflikte, 0 abgelehnt); 0 warten noch\.$' <<<"$out" ||
+  fail "sync in German: $out"
+de sync | grep -q '^Nichts abzugleichen: kein offline angenommener Aufruf wartet\.$' || fail "a second sync in German"
+[ "$(q "SELECT count(*) FROM redemptions WHERE campaign_id = $g")" = 1 ] || fail "not booked once"
+echo "ok: offline acceptance, pending, journal and sync say it in German"
 
 echo "== sigkill_between_fsync_and_answer"
 k=$(campaign '{"kind":"percent","value":20}')

@@ -12,6 +12,9 @@
 #    earn and booked nothing); "retry" then settles the lost earn: it had gone through.
 # The database holds exactly one redemption and three earns.
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 listen=${COUPOND_TEST_LISTEN:-127.0.0.1:18743}
 d="$s/certs/dev" url="https://$listen"

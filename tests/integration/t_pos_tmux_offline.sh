@@ -6,6 +6,9 @@
 # customers and without anything typed, the screen shows that the till sent what waited; the
 # service holds the redemption once, on its offline time.
 set -euo pipefail
+# English, whatever the machine's locale: the German sentences are tested where the test says so.
+export LANG=C.UTF-8
+unset LC_ALL LC_MESSAGES LANGUAGE
 b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 : "${COUPOND_DB:?}"
 d="$s/certs/dev"
@@ -76,6 +79,9 @@ wait_for '^Coupon .*Signature valid \(checked offline\): 10% off'
 type_line "burn 100"
 wait_for '^BURN: 100 points'
 type_line "42,50"
+# The answer to the total before "pay" is typed: typed at once, "pay" is echoed before the
+# prompt, and the payment's first line then follows "> " on the prompt's line.
+wait_for '^BASKET: total 42\.50 EUR'
 type_line "pay"
 wait_for "^Card $card: NOT BOOKED: .*Not accepted offline: Points cannot be burned offline.* Type burn 0 to pay without burning points\.$"
 type_line "burn 0"

@@ -2,10 +2,11 @@
 # style_gate_fails_on_a_misformatted_file_or_a_banned_call: scripts/check passes on a copy of
 # the source tree as it is; in the copy, a file that clang-format would change makes it fail
 # (naming the file), and so does a sprintf call, a prototype without its contract comment, a
-# declaration in a header that does not name the file defining it, and each break of the seam
-# between SQL and C: libpq outside service/db*.c, snprintf building a parameter in a db file, a
-# handler comparing a status word as a string, a word in SQL that C does not know, a misspelt
-# status in a stored function. The tree itself is never touched.
+# declaration in a header that does not name the file defining it (in service/ and in
+# pos-client/), an unused #include in pos-client/, and each break of the seam between SQL and C:
+# libpq outside service/db*.c, snprintf building a parameter in a db file, a handler comparing a
+# status word as a string, a word in SQL that C does not know, a misspelt status in a stored
+# function. The tree itself is never touched.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
@@ -36,6 +37,11 @@ printf '\nvoid pos_check_gate_probe(char *out);\n\n/* A banned call. */\nvoid po
   >>"$copy/pos-client/money.c"
 sed -i 's|^#endif|void log_uncommented(void);\n\n/* Declared here, defined in metrics.c: a header that lies about its file. */\nchar *metrics_render(void);\n\n#endif|' \
   "$copy/service/log.h"
+# pos-client is held to the same rules: a header of pos-client/pos/ that declares what another
+# file defines, and an #include nothing of which is used.
+sed -i 's|^#endif|/* Declared here, defined in till.c. */\nconst struct pos_config *pos_till_config(const struct pos_till *till);\n\n#endif|' \
+  "$copy/pos-client/pos/money.h"
+sed -i '0,/^#include <stdio.h>/s||#include <math.h>\n#include <stdio.h>|' "$copy/pos-client/money.c"
 run
 status=0
 check() { # check WHAT PATTERN
@@ -48,6 +54,9 @@ check "a sprintf call is named" "sprintf() is banned"
 check "a prototype without its contract comment fails" "log_uncommented has no contract comment"
 check "a declaration whose header does not name its file fails" \
   "metrics_render is defined in service/metrics.c"
+check "a pos-client header that does not name the file it declares for fails" \
+  "pos_till_config is defined in pos-client/till.c, which pos-client/pos/money.h does not name"
+check "an unused #include in pos-client fails" "pos-client/money.c:3: nothing of <math.h> is used"
 [ "$status" -eq 0 ] || printf '%s\n' "$OUT" >&2
 
 # The seam's breakages, on a fresh copy (each check again names its own).

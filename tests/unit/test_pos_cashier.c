@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/cashier.h" /* by path: service/ is on the path too */
+#include "pos/cashier.h"
 #include "coupon/keys.h"
 
 static const char ALPHABET[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -252,6 +252,20 @@ static void an_overlong_line_is_not_a_code(void **state)
     assert_int_equal(l.err, CPN_ERR_MALFORMED_CODE);
 }
 
+static void a_receipt_code_is_told_from_coupons_and_cards(void **state)
+{
+    (void)state;
+    struct pos_line l;
+    assert_int_equal(kind_of("  rc0g4000005s9q2r8h4xj3-tman7d0w6e1zk5b8c2v9 ", &l),
+                     POS_LINE_RECEIPT);
+    assert_string_equal(l.receipt, "RC0G4000005S9Q2R8H4XJ3TMAN7D0W6E1ZK5B8C2V9");
+    assert_int_equal(kind_of("RC12", &l), POS_LINE_BAD_CODE); /* too short to be one */
+    assert_int_equal(kind_of("RC0G4000005S9Q2R8H4XJ3TMAN7D0W6E1ZK5B8C2V9!", &l), POS_LINE_BAD_CODE);
+    assert_int_equal(kind_of(coupon, &l), POS_LINE_COUPON);
+    char out[POS_RECEIPT_CODE_SIZE];
+    assert_false(pos_receipt_code_read("XC0G4000005S9Q2R8H4XJ3TMAN7D0W6E1ZK5B8C2V9", out));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -268,6 +282,7 @@ int main(void)
         cmocka_unit_test(a_missing_symbol_is_not_a_code),
         cmocka_unit_test(unknown_words_ask_for_help),
         cmocka_unit_test(an_overlong_line_is_not_a_code),
+        cmocka_unit_test(a_receipt_code_is_told_from_coupons_and_cards),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

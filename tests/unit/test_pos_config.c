@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/config.h" /* not service/config.h, also on the path */
+#include "pos/config.h"
 
 static char tmpdir[] = "/tmp/test_pos_config.XXXXXX";
 static char conf_path[256];

@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/journal_file.h" /* by path: service/ is on the path too */
+#include "pos/journal_file.h"
 
 static char tmpdir[] = "/tmp/test_pos_journal.XXXXXX";
 static char state_dir[256];
@@ -297,6 +297,41 @@ static void format_and_parse_round_trip(void **state)
     pos_journal_state_free(&s);
 }
 
+static void a_receipt_id_round_trips_and_belongs_to_the_request(void **state)
+{
+    (void)state;
+    struct pos_journal_entry e = entry("redeem", "4000-0016-P1ND-HYCE", 2590, NULL);
+    snprintf(e.txn_id, sizeof e.txn_id, "T1");
+    snprintf(e.time, sizeof e.time, "2026-11-22T20:09:04Z");
+    snprintf(e.receipt, sizeof e.receipt, "R0123abc");
+    char line[POS_JOURNAL_LINE_SIZE];
+    size_t n = pos_journal_format_begin(&e, line);
+    assert_string_equal(line,
+                        "begin\tT1\t2026-11-22T20:09:04Z\tredeem\t4000-0016-P1ND-HYCE\t2590\t-"
+                        "\tr=R0123abc\n");
+    struct pos_journal_state s;
+    assert_int_equal(pos_journal_parse(line, n, &s), CPN_OK);
+    assert_int_equal(s.n_pending, 1);
+    assert_memory_equal(&s.pending[0], &e, sizeof e);
+    pos_journal_state_free(&s);
+    /* The same coupon on another receipt is another request (a retry must send the same). */
+    struct pos_journal_entry other = e;
+    snprintf(other.receipt, sizeof other.receipt, "R9");
+    assert_false(pos_journal_same_request(&e, &other));
+    other.receipt[0] = '\0';
+    assert_false(pos_journal_same_request(&e, &other));
+    /* Fields a later version adds are passed over; a receipt that is no id is refused. */
+    const char text[] = "begin\tT2\t2026-11-22T20:09:04Z\tredeem\tC1\t500\t-\tz=later\tr=R7\n"
+                        "begin\tT3\t2026-11-22T20:09:04Z\tredeem\tC1\t500\t-\tr=bad id\n";
+    assert_int_equal(pos_journal_parse(text, sizeof text - 1, &s), CPN_OK);
+    assert_int_equal(s.n_pending, 1);
+    assert_string_equal(s.pending[0].receipt, "R7");
+    assert_int_equal(s.skipped, 1);
+    pos_journal_state_free(&s);
+    snprintf(e.receipt, sizeof e.receipt, "bad id");
+    assert_int_equal(pos_journal_format_begin(&e, line), 0);
+}
+
 /* Returns the number of begin lines for TXN in the live journal and its archives. */
 static int begins_everywhere(const char *txn)
 {
@@ -461,6 +496,7 @@ int main(void)
     snprintf(journal_path, sizeof journal_path, "%s/" POS_JOURNAL_FILE, state_dir);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(begin_returns_fresh_random_txn_ids, setup),
+        cmocka_unit_test(a_receipt_id_round_trips_and_belongs_to_the_request),
         cmocka_unit_test_setup(begin_creates_private_state_dir_with_header_and_line, setup),
         cmocka_unit_test_setup(unanswered_call_stays_pending_with_its_request, setup),
         cmocka_unit_test_setup(identical_new_call_gets_its_own_txn_and_both_stay_pending, setup),

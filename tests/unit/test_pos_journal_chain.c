@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/journal_chain.h" /* by path: service/ is on the path too */
-#include "../../pos-client/journal_file.h"
-#include "../../pos-client/journal_head.h"
+#include "pos/journal_chain.h"
+#include "pos/journal_file.h"
+#include "pos/journal_head.h"
 
 static char tmpdir[] = "/tmp/test_pos_journal_chain.XXXXXX";
 static char state_dir[256], journal_path[300], head_path[300];

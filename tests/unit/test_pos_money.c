@@ -10,7 +10,7 @@
 
 #include <cmocka.h>
 
-#include "../../pos-client/money.h" /* by path: service/ is on the path too */
+#include "pos/money.h"
 
 /* Returns the cents TEXT parses to; fails the test when it does not parse. */
 static int64_t cents_of(const char *text)

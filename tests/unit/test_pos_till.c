@@ -17,8 +17,9 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "../../pos-client/scan.h" /* by path: service/ is on the path too */
-#include "../../pos-client/till.h"
+#include "pos/scan.h"
+#include "pos/till.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 static char tmpdir[] = "/tmp/test_pos_till.XXXXXX";

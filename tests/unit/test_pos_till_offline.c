@@ -22,9 +22,10 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "../../pos-client/contact.h" /* by path: service/ is on the path too */
-#include "../../pos-client/journal_file.h"
-#include "../../pos-client/till.h"
+#include "pos/contact.h"
+#include "pos/journal_file.h"
+#include "pos/till.h"
+#include "coupon/hex.h"
 #include "coupon/keys.h"
 
 static char tmpdir[] = "/tmp/test_pos_till_offline.XXXXXX";

@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <curl/curl.h>
 
-#include "../../pos-client/till.h" /* by path: service/ is on the path too */
+#include "pos/till.h"
 #include "coupon/keys.h"
 
 static char tmpdir[] = "/tmp/test_pos_till_txn.XXXXXX";

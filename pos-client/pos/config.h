@@ -38,6 +38,8 @@ struct pos_config {
     long offline_max_discount_cents; /* offline: largest discount per coupon (0: none offline) */
     long offline_max_count;          /* offline: most redemptions waiting to be sent (0: off) */
     long offline_max_hours;          /* offline: most hours since the last contact (0: off) */
+    char *printer; /* the receipt printer: a device (ESC/POS bytes) or a file (appended); NULL */
+    char *receipt; /* where the receipt's text goes: a file (appended), "-" standard output; NULL */
 };
 
 /* A configuration holding only the defaults (timeouts, journal size, offline limits; no strings
@@ -50,7 +52,7 @@ void pos_config_free(struct pos_config *cfg);
 
 /* Reads `key = value` lines from PATH into CFG (keys: url, ca, cert, key, state, timeout_ms,
  * connect_timeout_ms, journal_max_bytes, offline_max_discount (euros), offline_max_count,
- * offline_max_hours; lines starting with '#' and blank lines are skipped; a key
+ * offline_max_hours, printer, receipt; lines starting with '#' and blank lines are skipped; a key
  * given twice takes its last value). A missing PATH is an error when REQUIRED, else nothing is
  * read. Returns CPN_OK; CPN_ERR_BAD_REQUEST for a bad line (MSG names file and line); CPN_ERR_IO
  * when PATH cannot be read; CPN_ERR_NO_MEMORY. MSG (MSG_SIZE bytes) receives one line for a person
@@ -59,8 +61,8 @@ CPN_MUST_CHECK enum cpn_err pos_config_read_file(struct pos_config *cfg, const c
                                                  bool required, char *msg, size_t msg_size);
 
 /* Overrides CFG with POS_URL, POS_CA, POS_CERT, POS_KEY, POS_STATE, POS_TIMEOUT_MS,
- * POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT, POS_OFFLINE_MAX_COUNT
- * and POS_OFFLINE_MAX_HOURS where set and not empty. Returns CPN_OK,
+ * POS_CONNECT_TIMEOUT_MS, POS_JOURNAL_MAX_BYTES, POS_OFFLINE_MAX_DISCOUNT, POS_OFFLINE_MAX_COUNT,
+ * POS_OFFLINE_MAX_HOURS, POS_PRINTER and POS_RECEIPT where set and not empty. Returns CPN_OK,
  * CPN_ERR_BAD_REQUEST for a bad number (MSG says which variable) or CPN_ERR_NO_MEMORY. */
 CPN_MUST_CHECK enum cpn_err pos_config_apply_env(struct pos_config *cfg, char *msg,
                                                  size_t msg_size);

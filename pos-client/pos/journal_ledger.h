@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "journal.h"
+#include "pos/journal.h"
 
 /* What became of a txn. */
 enum pos_ledger_what {

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "journal.h"
+#include "pos/journal.h"
 
 /* File names inside the state directory. */
 #define POS_JOURNAL_FILE        "journal.log"

@@ -11,8 +11,8 @@
 
 #include <jansson.h>
 
-#include "scan.h"
-#include "till.h"
+#include "pos/scan.h"
+#include "pos/till.h"
 
 struct pos_till {
     const struct pos_config *cfg;

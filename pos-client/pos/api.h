@@ -6,12 +6,14 @@
 
 #include <jansson.h>
 
-#include "config.h"
+#include "pos/config.h"
+#include "pos/i18n.h"
 #include "coupon/err.h"
 
 /* The cashier's sentence when the service refuses this till's certificate, in the TLS
- * handshake or with HTTP 401. */
-#define POS_API_CERT_REFUSED "This till's certificate was refused by the coupon service; call IT."
+ * handshake or with HTTP 401 (the msgid: pos_api_message() gives it translated). */
+#define POS_API_CERT_REFUSED                                                                       \
+    N_("This till's certificate was refused by the coupon service; call IT.")
 
 /* The largest answer body the till accepts. */
 #define POS_API_MAX_BODY (1024L * 1024L)

@@ -1,6 +1,7 @@
 /* Money and counts as the till reads and shows them: euros typed by a cashier ("12.34",
- * "12,34", "12") into integer cents, cents into "12.34 EUR", and whole positive numbers (points,
- * ids). No floating point anywhere. */
+ * "12,34", "12") into integer cents, cents into "12.34 EUR" (English) or "12,34 €" (German, by
+ * the till's language: i18n.h), and whole positive numbers (points, ids). No floating point
+ * anywhere. */
 #ifndef POS_MONEY_H
 #define POS_MONEY_H
 
@@ -10,7 +11,8 @@
 
 #include "coupon/err.h"
 
-/* Room for the longest pos_money_format() result ("-92233720368547758.08 EUR") and its NUL. */
+/* Room for the longest pos_money_format() result ("-92233720368547758.08 EUR"; the German
+ * "-92233720368547758,08 €" is shorter) and its NUL. */
 #define POS_MONEY_SIZE 32
 
 /* Parses TEXT as an amount of euros into *CENTS: one or more digits, optionally followed by '.'
@@ -20,7 +22,8 @@
  * fit in an int64_t of cents. */
 CPN_MUST_CHECK enum cpn_err pos_money_parse(const char *text, int64_t *cents);
 
-/* Writes CENTS as "12.34 EUR" ("-0.05 EUR" for negative amounts) into BUF and returns BUF. */
+/* Writes CENTS in the till's language into BUF and returns BUF: "12.34 EUR" ("-0.05 EUR" for
+ * negative amounts) in English, "12,34 €" ("-0,05 €") in German. */
 const char *pos_money_format(int64_t cents, char buf[POS_MONEY_SIZE]);
 
 /* Parses TEXT as a whole number from 1 to INT64_MAX (digits only: no sign, no spaces) into

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "coupon/err.h"
-#include "state.h"
+#include "pos/state.h"
 
 /* A txn_id is 1..POS_TXN_ID_MAX characters from [A-Za-z0-9_-]; the ones pos_journal_new_txn_id()
  * makes are "T" followed by 32 lower-case hex digits (16 random bytes). */
@@ -22,6 +22,8 @@
 #define POS_JOURNAL_CODE_MAX    1024
 #define POS_JOURNAL_CARD_MAX    64
 #define POS_JOURNAL_OUTCOME_MAX 256
+/* Longest basket_by_vat a redemption's begin line records ("1:3000,2:2000": rate key, cents). */
+#define POS_JOURNAL_VAT_MAX 160
 /* The format version written in the header line of each generation: 3 chains every line by
  * SHA-256 (journal_chain.c). */
 #define POS_JOURNAL_VERSION 3
@@ -30,8 +32,8 @@
 #define POS_HASH_SIZE (POS_HASH_HEX + 1)
 /* Room for one line of any kind, its newline and a NUL. */
 #define POS_JOURNAL_LINE_SIZE                                                                      \
-    (64 + POS_TXN_ID_MAX + POS_TIME_SIZE + POS_JOURNAL_KIND_MAX + POS_JOURNAL_CODE_MAX +           \
-     POS_JOURNAL_CARD_MAX + POS_JOURNAL_OUTCOME_MAX + POS_JOURNAL_CHAIN_MAX)
+    (64 + 2 * POS_TXN_ID_MAX + POS_TIME_SIZE + POS_JOURNAL_KIND_MAX + POS_JOURNAL_CODE_MAX +       \
+     POS_JOURNAL_CARD_MAX + POS_JOURNAL_OUTCOME_MAX + POS_JOURNAL_VAT_MAX + POS_JOURNAL_CHAIN_MAX)
 /* Room for the chain fields a version 3 line ends with: "\tn=" SEQ (up to 20 digits) "\th=" HASH.
  */
 #define POS_JOURNAL_CHAIN_MAX (2 + 20 + 3 + POS_HASH_HEX + 8)
@@ -47,6 +49,10 @@ struct pos_journal_entry {
                                                decimal (void, card_void) */
     int64_t amount;                         /* basket cents (redeem, earn), points (burn), 0 */
     char card[POS_JOURNAL_CARD_MAX + 1];    /* redeem: the card sent with it; "" for none */
+    char receipt[POS_TXN_ID_SIZE];          /* redeem: the receipt id sent with it (the till
+                                               mode's basket); "" for none */
+    char vat[POS_JOURNAL_VAT_MAX + 1];      /* redeem: the basket_by_vat sent with it, as
+                                               "KEY:CENTS,..." ("1:3000,2:2000"); "" for none */
     /* Set by an offline line: the till accepted the call while the service could not be reached
      * and gave the customer what it computed; the call is sent later (pos-client sync) under the
      * same txn id with offline_at. */
@@ -95,15 +101,16 @@ CPN_MUST_CHECK enum cpn_err pos_journal_new_txn_id(char id[POS_TXN_ID_SIZE]);
 
 /* Returns true when E can be written as a begin line: a valid txn id, an RFC 3339-shaped time
  * without blanks, KIND of [a-z_]+, SUBJECT of 1..POS_JOURNAL_CODE_MAX and CARD of
- * 0..POS_JOURNAL_CARD_MAX printable ASCII characters other than tab, AMOUNT >= 0. */
+ * 0..POS_JOURNAL_CARD_MAX printable ASCII characters other than tab, RECEIPT empty or shaped
+ * like a txn id, AMOUNT >= 0. */
 bool pos_journal_entry_valid(const struct pos_journal_entry *e);
 
 /* Returns true when OUTCOME can be written in a finish line: 1..POS_JOURNAL_OUTCOME_MAX printable
  * ASCII characters, no tab. */
 bool pos_journal_outcome_valid(const char *outcome);
 
-/* Returns true when A and B are the same request (kind, subject, amount and card; the txn id and
- * time are not compared). */
+/* Returns true when A and B are the same request (kind, subject, amount, card and receipt; the
+ * txn id and time are not compared). */
 bool pos_journal_same_request(const struct pos_journal_entry *a, const struct pos_journal_entry *b);
 
 /* Writes E's begin line, with its newline, into BUF (POS_JOURNAL_LINE_SIZE bytes). Returns its

@@ -10,12 +10,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "api.h"
-#include "config.h"
+#include "pos/api.h"
+#include "pos/config.h"
 #include "coupon/code.h"
 #include "coupon/err.h"
 #include "coupon/keys.h"
-#include "journal_file.h"
+#include "pos/journal_file.h"
+#include "pos/receipt.h"
 
 /* Exit statuses, documented in --help and docs/cashier.md. */
 enum pos_exit {
@@ -61,6 +62,8 @@ struct pos_result {
     int64_t id;                        /* redeem: redemption id; earn, burn: card transaction id */
     int64_t points;                    /* earn, burn: points booked (>= 0) */
     int64_t balance; /* card operations: the card's balance after it, -1 unknown */
+    bool has_next;   /* redeem, earn: the service issued a new coupon for the next purchase */
+    struct pos_next_coupon next; /* has_next: that coupon (next_coupon of the answer) */
 };
 
 /* A till: the configuration, a client for the service, and the public verification keys. */
@@ -75,6 +78,16 @@ struct pos_till *pos_till_new(const struct pos_config *cfg, struct pos_api *api,
 /* Frees TILL and its keys; pos_till_free(NULL) does nothing. */
 void pos_till_free(struct pos_till *till);
 
+/* The configuration TILL was made with (borrowed). */
+const struct pos_config *pos_till_config(const struct pos_till *till);
+
+/* For the receipt R of a purchase without a bonus card (WANTED): asks the service for the signed
+ * receipt code that credits the purchase's points to a card later (POST /v1/receipt-codes with
+ * R's txn id and total) and puts it and its deadline into R. Does nothing when not WANTED, when R
+ * has no txn id or no total; a failure leaves R without a code (said on standard error when
+ * verbose): the receipt is printed without it. */
+void pos_till_receipt_code(struct pos_till *till, struct pos_receipt *r, bool wanted);
+
 /* `status`: asks GET /v1/whoami who the service takes this till for; the line says it. */
 void pos_till_status(struct pos_till *till, struct pos_result *res);
 
@@ -83,12 +96,43 @@ void pos_till_status(struct pos_till *till, struct pos_result *res);
 void pos_till_check(struct pos_till *till, const char *code, int64_t basket_cents, const char *card,
                     struct pos_result *res);
 
+/* pos_till_check() of a coupon on the till mode's receipt RECEIPT (NULL for none): the service
+ * judges it together with the coupons redeemed on that receipt already. */
+void pos_till_check_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                       const char *card, const char *receipt, struct pos_result *res);
+
 /* `redeem`: the coupon CODE for a basket of BASKET_CENTS with CARD (NULL for none) under TXN:
  * NULL for a new txn id (always: a new call never takes over an earlier one's txn); a txn pending
  * in the journal for the same request retries it (RES->resolving); a txn pending for another
  * request is refused (usage); any other is recorded and sent. */
 void pos_till_redeem(struct pos_till *till, const char *code, int64_t basket_cents,
                      const char *card, const char *txn, struct pos_result *res);
+
+/* pos_till_redeem() of a coupon on the till mode's receipt RECEIPT (a txn-id-shaped id of the
+ * basket; NULL for none), sent as the redemption's "receipt" and kept in the journal with it, so
+ * that the service applies its rules for several coupons on one receipt (their order, which may
+ * be combined) and a retry sends the same request. */
+void pos_till_redeem_on(struct pos_till *till, const char *code, int64_t basket_cents,
+                        const char *card, const char *receipt, const char *txn,
+                        struct pos_result *res);
+
+/* `return`: books goods of RETURNED_CENTS coming back from the basket of redemption
+ * REDEMPTION_ID (a partial return) under TXN (as for redeem); journaled as kind "return" (subject:
+ * the redemption id, amount: the cents). RES->id is the return's id, RES->discount_cents the
+ * return's share of the discount (what the customer gets back is the goods' price less it),
+ * RES->points the points taken back from the card (0 when none), RES->balance the card's balance
+ * after it (-1 when unknown or no card). The coupon stays used. */
+void pos_till_return(struct pos_till *till, int64_t redemption_id, int64_t returned_cents,
+                     const char *txn, struct pos_result *res);
+
+/* pos_till_redeem_on() of a basket whose cents per VAT rate VAT lists as "KEY:CENTS,..." ("1:3000,
+ * 2:2000" without the space: DSFinV-K's rate keys, adding up to BASKET_CENTS; NULL for none),
+ * sent as basket_by_vat and kept in the journal with the request; the line ends with the
+ * discount's shares by rate the service answers ("; discount by VAT rate: 1: 3.00 EUR, 2:
+ * 2.00 EUR"). */
+void pos_till_redeem_vat(struct pos_till *till, const char *code, int64_t basket_cents,
+                         const char *card, const char *receipt, const char *vat, const char *txn,
+                         struct pos_result *res);
 
 /* `void`: reverses redemption REDEMPTION_ID under TXN (as for redeem). */
 void pos_till_void(struct pos_till *till, int64_t redemption_id, const char *txn,
@@ -138,6 +182,19 @@ void pos_till_card_earn(struct pos_till *till, const char *card, int64_t basket_
 /* `card burn`: burns POINTS of CARD, under TXN (as for redeem). */
 void pos_till_card_burn(struct pos_till *till, const char *card, int64_t points, const char *txn,
                         struct pos_result *res);
+
+/* `card credit`: credits CARD with the points of the purchase whose receipt code is
+ * RECEIPT_CODE (printed on the receipt of a purchase made without a card), under TXN (as for
+ * redeem); journaled as kind "credit" (subject: the receipt code, card: the card), its answer as
+ * an earn (the service books it as one). RES->points and RES->balance say what was credited. A
+ * code that is not shaped like a receipt code is refused locally. */
+void pos_till_card_credit(struct pos_till *till, const char *card, const char *receipt_code,
+                          const char *txn, struct pos_result *res);
+
+/* Reads TEXT as typed or scanned (case, spaces and dashes do not matter) as a receipt code into
+ * OUT ("RC" and upper-case base32). Returns false when it is not shaped like one (OUT then holds
+ * no meaning). */
+bool pos_receipt_code_read(const char *text, char out[POS_RECEIPT_CODE_SIZE]);
 
 /* `card void`: reverses card transaction TRANSACTION_ID under TXN (as for redeem). */
 void pos_till_card_void(struct pos_till *till, int64_t transaction_id, const char *txn,

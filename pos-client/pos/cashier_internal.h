@@ -10,7 +10,8 @@
 #include <stdio.h>
 #include <time.h>
 
-#include "cashier.h"
+#include "pos/cashier.h"
+#include "pos/receipt.h"
 
 /* Most coupons in one basket. */
 #define POS_BASKET_MAX_COUPONS 32
@@ -27,6 +28,7 @@ struct pos_basket_coupon {
     const char *waiting_for;        /* NULL, or why the last check said "not yet" (card, minimum) */
     bool offline;                   /* accepted offline (txn_id): sent later by sync */
     bool offline_maybe_sent;        /* offline: its online attempt may have reached the service */
+    int64_t preview_cents;          /* its discount in the service's order (pos_basket_order()) */
 };
 
 /* The customer's basket. */
@@ -51,6 +53,10 @@ struct pos_basket {
     bool earn_offline_maybe_sent;      /* earn_offline: its online attempt may have arrived */
     bool void_pending[2];              /* cancel's void of the burn [0], the earn [1]: no answer */
     char void_txn[2][POS_TXN_ID_SIZE]; /* void_pending: their txns */
+    char receipt[POS_TXN_ID_SIZE];     /* the basket's receipt id ("R" + 32 hex), sent with its
+                                          redemptions; "" until first needed */
+    struct pos_next_coupon next[POS_RECEIPT_MAX_NEXT]; /* new coupons the service issued at pay */
+    size_t n_next;
 };
 
 /* The session: the till, where to write, and the basket. */
@@ -64,7 +70,7 @@ struct pos_cashier_session {
     time_t next_sync;       /* when to try sending them again (between customers) */
 };
 
-/* --- the session (cashier.c) --- */
+/* --- the session (cashier_say.c) --- */
 
 /* Writes one line to the cashier and flushes it, so a pipe or a terminal sees it at once. */
 __attribute__((format(printf, 2, 3))) void pos_cashier_say(struct pos_cashier_session *s,
@@ -94,12 +100,36 @@ void pos_cashier_on_card(struct pos_cashier_session *s, const struct pos_scan *c
  * (and said) when it is there already, the basket is full, or the basket is partly booked. */
 void pos_cashier_on_coupon(struct pos_cashier_session *s, const struct pos_scan *scan);
 
+/* A scanned receipt code CODE: credits the basket's bonus card with that earlier purchase's
+ * points at once (a transaction of its own, not part of the basket); refused (and said) without
+ * a card. */
+void pos_cashier_on_receipt(struct pos_cashier_session *s, const char *code);
+
 /* "burn": keeps POINTS to burn from the card at pay (0 drops them, also in a partly booked
  * basket while the burn itself is not booked); refused (and said) without a card, beyond its
  * known balance, or once the basket is partly booked. */
 void pos_cashier_on_burn(struct pos_cashier_session *s, int64_t points);
 
-/* --- paying and cancelling (cashier_pay.c) --- */
+/* Returns B's receipt id, making one first when it has none. Returns NULL when no random id can
+ * be made (then the basket's redemptions go without one). */
+const char *pos_basket_receipt_id(struct pos_basket *b);
+
+/* --- the service's order of several coupons (cashier_order.c) --- */
+
+/* Puts B's coupons that are not booked yet into the order the coupon service applies them on one
+ * receipt (amounts first, in the order scanned; then percents, the largest first; coupons that
+ * give no discount, or are not valid yet, last), after the booked ones, and sets each one's
+ * preview_cents: amounts capped at what is left, percents of what is left (rounded half up, as
+ * the service rounds). A coupon's offer is read from its signed form; a short code counts with
+ * the discount its check gave (the service's figure at pay may differ for a percent). Returns the
+ * sum of the previews and of the points to burn, at most the total. */
+int64_t pos_basket_order(struct pos_basket *b);
+
+/* Says, when B holds two or more coupons that give a discount, the order in which the service
+ * applies them with each one's discount and the sum (after pos_basket_order()). */
+void pos_cashier_say_order(struct pos_cashier_session *s);
+
+/* --- paying and cancelling (cashier_pay.c, cashier_cancel.c) --- */
 
 /* Books the basket. A call that got no answer is sent again under its own txn by the next pay
  * (the cashier's "again": the service books it at most once); everything else is a new txn.
@@ -118,6 +148,9 @@ void pos_cashier_say_booked(struct pos_cashier_session *s);
  * attempt that got no answer: what the service said about that attempt ("" when R was no such
  * retry). */
 const char *pos_cashier_again_note(const struct pos_result *r);
+
+/* Keeps, after R, whether a call of the basket is pending and under which txn (*PENDING, TXN). */
+void pos_cashier_remember(bool *pending, char txn[POS_TXN_ID_SIZE], const struct pos_result *r);
 
 /* Says how many transactions of this till are pending outside the open basket and that "retry"
  * settles them; nothing when there are none. */

@@ -5,7 +5,7 @@
 #define POS_JOURNAL_HEAD_H
 
 #include "coupon/err.h"
-#include "journal.h"
+#include "pos/journal.h"
 
 #define POS_JOURNAL_HEAD_FILE "journal.head"
 

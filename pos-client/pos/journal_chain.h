@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "journal.h"
+#include "pos/journal.h"
 
 /* The hash a first generation's header is chained after: 64 zeros. */
 extern const char pos_journal_zero_hash[POS_HASH_SIZE];
