@@ -102,17 +102,12 @@ BEGIN
 END;
 $$;
 
--- redeem(...): one round trip for the till. Idempotent by (terminal, txn_id): the same
--- request again replays the first answer; another request under the same txn_id is a
--- conflict. Then the guarded UPDATE of the coupon (uses < max_uses) decides who wins a
--- race, and the guarded campaign counter enforces max_redemptions. A points offer
--- redeemed with a card credits its points to that card's ledger (kind 'coupon', with a
--- lot that expires like earned points) in the same transaction; without a card the
--- points are only reported.
--- A replay of a redemption that was voided since answers 'voided' with the redemption and
--- its void (VOID_ID), never the discount again. The till's receipt id, when given, is stored
--- so the report counts a basket's revenue once; a replay compares it too.
--- P_OFFLINE_AT (NULL online): the till accepted the coupon offline at that time and gave the
+-- redeem_offline(...): redeem() for a coupon a till accepted offline (P_OFFLINE_AT not NULL),
+-- judged and booked on that time. The procedural path redeem() had for every call before it was
+-- made lean (issue 12): the key's advisory lock, then the lookup, then the checks one by one;
+-- kept as it was for offline acceptance, whose rules (the offline time's verdict, conflicts
+-- recorded and replayed) need the steps in this order. Its answer is redeem()'s.
+-- P_OFFLINE_AT: the till accepted the coupon offline at that time and gave the
 -- discount already. It is judged and booked on that time (created_at; synced_at is now), and
 -- answered with OFFLINE_AT. When it cannot be booked (the coupon was redeemed first, by another
 -- till or online; it was not valid at that time; the time is more than five minutes ahead or
@@ -122,13 +117,10 @@ $$;
 -- again for the same request under that txn_id. The offline time is not part of the request a
 -- replay compares: a till that sent it online first (no answer) and offline later is answered
 -- with the first booking.
--- status: ok | replay | voided | conflict | offline_conflict | not_found | not_started |
---         expired | wrong_store | card_required | wrong_card | below_minimum |
---         already_redeemed | campaign_exhausted | campaign_paused | voided_batch
 DROP FUNCTION IF EXISTS redeem(bigint, integer, text, text, bigint, bigint, text);
-CREATE OR REPLACE FUNCTION redeem(
+CREATE OR REPLACE FUNCTION redeem_offline(
     p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
-    p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
+    p_card bigint, p_receipt text, p_offline_at timestamptz,
     OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
     OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
     OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word)
@@ -252,6 +244,188 @@ BEGIN
     END IF;
     redeemed_store := p_store;
     status := 'ok';
+END;
+$$;
+
+-- redeem(...): one round trip for the till. Idempotent by (terminal, txn_id): the same
+-- request again replays the first answer; another request under the same txn_id is a
+-- conflict. A points offer redeemed with a card credits its points to that card's ledger
+-- (kind 'coupon', with a lot that expires like earned points) in the same transaction;
+-- without a card the points are only reported. A replay of a redemption that was voided
+-- since answers 'voided' with the redemption and its void (VOID_ID), never the discount again.
+-- The till's receipt id, when given, is stored so the report counts a basket's revenue once;
+-- a replay compares it too. P_OFFLINE_AT (NULL online): see redeem_offline(), which books it.
+-- status: ok | replay | voided | conflict | offline_conflict | not_found | not_started |
+--         expired | wrong_store | card_required | wrong_card | unknown_card | below_minimum |
+--         already_redeemed | campaign_exhausted | campaign_paused | voided_batch
+--
+-- Online, the common case (a valid coupon, a new key) is three statements (issue 12, "lean
+-- redeem"), with no advisory lock and no lookup before the work:
+--   1. the verdict and the guarded use in one UPDATE: the coupon's row gets one more use only
+--      if coupon_verdict_at() says ok (every rule lives there, and only there) and a use is
+--      left (uses < max_uses, re-checked by PostgreSQL on the newest row when two race);
+--   2. for a capped campaign only, the guarded counter (limited_uses < max_redemptions);
+--   3. the redemption's INSERT with the unique key (terminal, txn_id) as the idempotency gate:
+--      ON CONFLICT DO NOTHING, and on a conflict the row that holds the key is compared
+--      (insert, then compare: the pattern of GNU Taler's exchange). An INSERT racing an
+--      uncommitted one with the same key waits for it, so a retry racing its original finds it.
+-- Anything else (a refusal, a replay, a key used before) takes the slow path, read-only in
+-- the common cases: the key is looked up (replay, voided, conflict), then the refusal is
+-- coupon_verdict_at()'s word; only a refusal that an original still in flight could have
+-- changed (expired, paused, ...: see below) waits for the coupon's row (FOR SHARE) and looks
+-- again. Writes undone on that path are undone in the same transaction: the coupon's use by
+-- an UPDATE (no trigger), a capped campaign's counter and the INSERT by rolling back their
+-- subtransaction (so the outbox's events for them go too), which only capped campaigns pay
+-- for.
+-- Rules are added to coupon_verdict_at() (both paths judge by it) or, when they need the
+-- request's other rows, as a step between 1 and 3 that refuses by raising CP422 with the word
+-- in the message (see the capped counter below).
+CREATE OR REPLACE FUNCTION redeem(
+    p_serial bigint, p_store integer, p_terminal text, p_txn text, p_basket bigint,
+    p_card bigint, p_receipt text, p_offline_at timestamptz DEFAULT NULL,
+    OUT status status_word, OUT redemption_id bigint, OUT discount_cents bigint,
+    OUT campaign_id bigint, OUT points bigint, OUT redeemed_at text, OUT redeemed_store integer,
+    OUT void_id bigint, OUT offline_at text, OUT conflict_id bigint, OUT reason status_word)
+LANGUAGE plpgsql AS $$
+DECLARE
+    r redemptions;
+    cp coupons;
+    c campaigns;
+    v status_word;
+    last record;
+BEGIN
+    IF p_offline_at IS NOT NULL THEN
+        SELECT * INTO status, redemption_id, discount_cents, campaign_id, points, redeemed_at,
+                      redeemed_store, void_id, offline_at, conflict_id, reason
+          FROM redeem_offline(p_serial, p_store, p_terminal, p_txn, p_basket, p_card, p_receipt,
+                              p_offline_at);
+        RETURN;
+    END IF;
+    -- Twice at most: a second time only when the slow path found the coupon usable after all
+    -- (a void gave a use back, the campaign resumed, between the two statements).
+    FOR attempt IN 1..2 LOOP
+        -- 1. The verdict and the guarded use, one statement.
+        UPDATE coupons k SET uses = k.uses + 1
+          FROM campaigns x
+         WHERE k.serial = p_serial AND x.id = k.campaign_id AND k.uses < k.max_uses
+           AND coupon_verdict_at(k, x, p_store, p_basket, p_card, now()) = 'ok'
+        RETURNING x.* INTO c;
+        IF FOUND THEN
+            campaign_id := c.id;
+            discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
+            points := offer_points(c, p_basket);
+            IF c.max_redemptions IS NULL THEN
+                -- 3. The key as the gate.
+                INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,
+                                         basket_cents, discount_cents, points, card_serial,
+                                         receipt)
+                VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents,
+                        points, p_card, p_receipt)
+                ON CONFLICT (terminal, txn_id) DO NOTHING
+                RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
+            ELSE
+                BEGIN
+                    -- 2. The capped campaign's counter, then 3. the key as the gate; a refusal
+                    -- of either rolls both back (and their events).
+                    UPDATE campaigns SET limited_uses = limited_uses + 1
+                     WHERE id = c.id AND limited_uses < max_redemptions;
+                    IF NOT FOUND THEN
+                        RAISE EXCEPTION USING ERRCODE = 'CP422', MESSAGE = 'campaign_exhausted';
+                    END IF;
+                    INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal,
+                                             txn_id, basket_cents, discount_cents, points,
+                                             card_serial, receipt)
+                    VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket,
+                            discount_cents, points, p_card, p_receipt)
+                    ON CONFLICT (terminal, txn_id) DO NOTHING
+                    RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
+                    IF redemption_id IS NULL THEN
+                        RAISE EXCEPTION USING ERRCODE = 'CP422', MESSAGE = 'conflict';
+                    END IF;
+                EXCEPTION WHEN SQLSTATE 'CP422' THEN
+                    redemption_id := NULL;
+                END;
+            END IF;
+            IF redemption_id IS NOT NULL THEN
+                IF points > 0 AND p_card IS NOT NULL THEN
+                    -- Lock order as everywhere: coupon, campaign, then the card.
+                    IF card_has_due(p_card) THEN
+                        PERFORM card_lock(p_card);
+                    END IF;
+                    PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store,
+                                        p_terminal, NULL);
+                END IF;
+                redeemed_store := p_store;
+                status := 'ok';
+                RETURN;
+            END IF;
+            -- Not booked (the key was used, or the campaign is exhausted): the use goes back.
+            UPDATE coupons SET uses = uses - 1 WHERE serial = p_serial;
+            discount_cents := NULL;
+            points := NULL;
+            campaign_id := NULL;
+        END IF;
+        -- The slow path: a replay, a conflict or a refusal; nothing of this request is booked.
+        -- The key first: a replay needs nothing else.
+        SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
+        IF r.id IS NULL THEN
+            SELECT * INTO cp FROM coupons WHERE serial = p_serial;
+            IF NOT FOUND THEN
+                status := 'not_found';
+                RETURN;
+            END IF;
+            SELECT * INTO c FROM campaigns WHERE id = cp.campaign_id;
+            v := coupon_verdict_at(cp, c, p_store, p_basket, p_card, now());
+            IF v NOT IN ('ok', 'already_redeemed', 'campaign_exhausted') THEN
+                -- A refusal judged on the coupon as last committed: the original of this very
+                -- request may still be in flight on it, judged ok a moment earlier (the
+                -- campaign paused or ended, its batch voided, its end passed in between). Its
+                -- UPDATE holds the coupon's row: wait for it (FOR SHARE), then look again.
+                -- (already_redeemed and campaign_exhausted need no wait: an original in flight
+                -- holds the rows they read, so they were read as it left them.)
+                SELECT * INTO cp FROM coupons WHERE serial = p_serial FOR SHARE;
+                SELECT * INTO r FROM redemptions WHERE terminal = p_terminal AND txn_id = p_txn;
+            END IF;
+        END IF;
+        IF r.id IS NOT NULL THEN
+            IF r.coupon_serial = p_serial AND r.basket_cents = p_basket
+               AND r.card_serial IS NOT DISTINCT FROM p_card
+               AND r.receipt IS NOT DISTINCT FROM p_receipt THEN
+                redemption_id := r.id;
+                campaign_id := r.campaign_id;
+                -- A till retrying after a void learns of the void, and gets no discount again.
+                SELECT rv.id INTO void_id FROM redemption_voids rv WHERE rv.redemption_id = r.id;
+                IF void_id IS NOT NULL THEN
+                    status := 'voided';
+                    RETURN;
+                END IF;
+                -- The first answer again.
+                status := 'replay';
+                discount_cents := r.discount_cents;
+                points := r.points;
+                redeemed_at := rfc3339(r.created_at);
+                redeemed_store := r.store_id;
+                IF r.synced_at IS NOT NULL THEN
+                    offline_at := rfc3339(r.created_at);
+                END IF;
+            ELSE
+                status := 'conflict';
+            END IF;
+            RETURN;
+        END IF;
+        IF v <> 'ok' THEN
+            status := v;
+            campaign_id := c.id;
+            IF v = 'already_redeemed' THEN
+                last := last_live_redemption(p_serial);
+                redeemed_at := rfc3339(last.at);
+                redeemed_store := last.store;
+            END IF;
+            RETURN;
+        END IF;
+    END LOOP;
+    -- Usable on every look but taken every time by another request: ask the till to retry.
+    RAISE EXCEPTION USING ERRCODE = '40001', MESSAGE = 'redeem: the coupon changed under it';
 END;
 $$;
 

@@ -12,13 +12,15 @@
 # runs, and the report shows the median of the rounds.
 #
 # Settings (environment, defaults in brackets): BENCH_ROUNDS [3], BENCH_SECONDS per run [3],
-# BENCH_DB_CONNS = coupond --threads = pgbench -c/-j [4], BENCH_CONNS loadgen connections [16],
+# BENCH_DB_CONNS = coupond --threads = pgbench -c/-j [coupond's default: 4 per core, 8-64], BENCH_CONNS loadgen connections [16],
 # BENCH_LG_THREADS loadgen threads [1] (bin/loadgen_ossl, OpenSSL directly), BENCH_IDLE
 # idle connections [1000], BENCH_BULK coupons
 # per bulk issue [1000000], BENCH_BULK_ROUNDS [BENCH_ROUNDS], BENCH_ASYNC=0 skips the
 # synchronous_commit=off redemption variant, BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
 # (a built coupond; default: build one in tests/bench/bin/build), BENCH_OUT [docs/BENCHMARKS.md].
-# Parts whose endpoint coupond does not serve yet are reported "not measured".
+# Parts whose endpoint coupond does not serve yet are reported "not measured". The ceilings of
+# issue 12 (rows f1-f4: the minimal redeem statement, GET /healthz, a primary-key lookup, the
+# open-loop latency) are in tests/bench/ceilings.sh, with their settings.
 set -euo pipefail
 BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=scripts/lib.sh
@@ -26,7 +28,9 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECONDS:-3}
-NDB=${BENCH_DB_CONNS:-4}
+# coupond as shipped: its default workers (service/config.c), four per core, 8 to 64.
+SHIPPED_THREADS=$(($(nproc) * 4 < 8 ? 8 : $(nproc) * 4 > 64 ? 64 : $(nproc) * 4))
+NDB=${BENCH_DB_CONNS:-$SHIPPED_THREADS}
 CONNS=${BENCH_CONNS:-16}
 LGT=${BENCH_LG_THREADS:-1}
 IDLE=${BENCH_IDLE:-1000}
@@ -461,6 +465,7 @@ SQL
   done
   local rr
   rr=$(median "${R[@]}")
+  if [ "$id" = c ]; then RATE_c=$(median "${V[@]}") RATE_c_ROUNDS=("${V[@]}"); fi # for ceilings.sh
   add_row "$id" "Redemptions/s vs pgbench redeem(), $NDB DB connections ($title)" "$(fmt "$(median "${V[@]}")")" \
     "$(fmt "$(median "${C[@]}")")" "$rr" "≥ 0.85" "$(verdict "$rr" 0.85)" "$(median "${Q[@]}")"
 }
@@ -503,6 +508,13 @@ SQL
 else
   not_measured d "Checks/s vs pgbench coupon_check() (read-only)" "≥ 0.60" "$CHECK_MISSING"
 fi
+
+# ---------------------------------------------------------------- f. the ceilings of issue 12
+# shellcheck source=tests/bench/ceilings.sh
+. "$BENCH/ceilings.sh"
+ceiling_minimal
+ceiling_checks
+ceiling_latency
 
 # ---------------------------------------------------------------- e. bulk issue and export
 if [ "$HAS_ISSUE" = 1 ]; then
@@ -698,6 +710,9 @@ EOF
 - **d** — coupond: `POST /v1/checks {code, basket_cents}` on the coupons of one batch in
   random order; pgbench: `coupon_check(serial, store, basket, card)` on random coupons of
   the same batch.
+EOF
+  ceilings_doc
+  cat <<'EOF'
 - **e1** — coupond: `POST /v1/campaigns/{id}/coupons {"count": BENCH_BULK}`, the request's
   wall time. Ceiling: `\copy` of as many rows with the columns coupond's COPY writes into a
   fresh `CREATE TABLE … (LIKE coupons INCLUDING ALL)` (same keys, checks and defaults).
@@ -714,7 +729,7 @@ EOF
 The pgbench scripts (`:off` selects the round's first or second half of the coupons):
 ```
 EOF
-  for f in redeem check; do
+  for f in redeem check minimal lookup; do
     [ ! -f "$WORK/$f.sql" ] || { echo "-- $f.sql"; cat "$WORK/$f.sql"; }
   done
   cat <<'EOF'
