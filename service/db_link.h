@@ -4,6 +4,7 @@
 #ifndef SVC_DB_LINK_H
 #define SVC_DB_LINK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "coupon/err.h"
@@ -19,6 +20,13 @@ struct db_link *db_link_open(bool listen_events);
 
 /* Closes L; NULL is a no-op. */
 void db_link_close(struct db_link *l);
+
+/* Waits for THREAD (told to stop already) to end, like pthread_join; while it runs, the
+ * statement running on any link THREAD opened is cancelled every 100 ms, so a statement that
+ * waits (for a lock another connection holds, say) cannot hold up a stop. Its thread sees the
+ * statement fail (DB_HARD_ERROR or DB_SOFT_ERROR) and is expected to check its stop flag.
+ * WHAT names the thread in the log. */
+void db_link_join(pthread_t thread, const char *what);
 
 /* The connection's socket, to poll() for notifications; -1 when broken. */
 int db_link_socket(const struct db_link *l);

@@ -20,6 +20,7 @@
 
 #include "db.h"
 #include "db_events.h"
+#include "db_link.h"
 #include "event_json.h"
 #include "events_hub.h"
 #include "log.h"
@@ -363,7 +364,7 @@ void hub_stop(void)
     pthread_mutex_unlock(&hub_lock);
     if (was) {
         poke();
-        pthread_join(thread, NULL);
+        db_link_join(thread, "live feed");
     }
     for (size_t i = 0; i < RING; i++) {
         free(ring[i].json);

@@ -10,6 +10,7 @@
 
 #include "db.h"
 #include "db_events.h"
+#include "db_link.h"
 #include "log.h"
 #include "metrics.h"
 #include "outbox.h"
@@ -102,6 +103,8 @@ static void *publisher(void *arg)
         int rc = db_events_publish(l, PUBLISH_MAX, &published, &h);
         if (rc == DB_ONE_RESULT)
             set_head(h);
+        if (!pause_ms(0))
+            break; /* stopping: no prune or measure (its statement may have been cancelled) */
         double now = now_s();
         if (now >= next_prune) {
             prune(l);
@@ -156,7 +159,7 @@ void outbox_stop(void)
     pthread_cond_broadcast(&changed);
     pthread_mutex_unlock(&lock);
     if (started)
-        pthread_join(thread, NULL);
+        db_link_join(thread, "outbox publisher");
     started = false;
 }
 

@@ -18,6 +18,7 @@
 
 #include "db.h"
 #include "db_events.h"
+#include "db_link.h"
 #include "db_webhooks.h"
 #include "event_json.h"
 #include "log.h"
@@ -391,7 +392,7 @@ void webhooks_stop(void)
     atomic_store(&stopping, true);
     atomic_store(&cut, true);
     if (started) {
-        pthread_join(thread, NULL);
+        db_link_join(thread, "webhook delivery");
         curl_global_cleanup();
     }
     started = false;
