@@ -89,7 +89,7 @@ static void *run_lane(void *arg)
     return NULL;
 }
 
-/* Sends the N calls TODO (entries accepted offline, in the order accepted), each with
+/* Sends the N calls in the array todo (entries accepted offline, in the order accepted), each with
  * pos_till_retry(), into RESULTS and DONE: the first on TILL (when the service is down, that is
  * all), then the rest in order on one lane, or on up to SYNC_LANES lanes of their own for a long
  * queue. */

@@ -96,7 +96,7 @@ getent passwd coupond >/dev/null || fail "no user coupond after install"
 [ "$(stat -c '%U %a' /etc/coupond/keys/sign-1.key)" = "coupond 600" ] || fail "no first signing key readable by coupond only"
 for f in /usr/bin/coupond /usr/bin/pos-client /usr/sbin/coupond-pki /usr/share/coupond/sql/migrations/0001_principals.sql \
   /lib/systemd/system/coupond.socket \
-  /usr/share/coupond/sql/functions/0300_redeem.sql /etc/coupond/coupond.conf /etc/coupond/pos-client.conf \
+  /usr/share/coupond/sql/functions/0302_redeem.sql /etc/coupond/coupond.conf /etc/coupond/pos-client.conf \
   /lib/systemd/system/coupond.service /usr/share/man/man8/coupond.8.gz /usr/share/man/man5/coupond.conf.5.gz \
   /usr/share/man/man8/coupond-pki.8.gz /usr/share/man/man1/pos-client.1.gz; do
   [ -e "$f" ] || fail "not installed: $f"

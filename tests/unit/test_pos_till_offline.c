@@ -221,7 +221,7 @@ static void discount_rounding_matches_the_service(void **state)
 {
     (void)state;
     struct cpn_code c = {.offer_kind = CPN_OFFER_PERCENT, .offer_value = 15};
-    /* (basket * value + 50) / 100, as discount_for() in sql/functions/0300_redeem.sql */
+    /* (basket * value + 50) / 100, as discount_for() in sql/functions/0300_coupon_verdict.sql */
     const int64_t baskets[] = {0, 1, 3, 4, 33, 100, 1999, 2345, 99999, 100000000000LL};
     for (size_t i = 0; i < sizeof baskets / sizeof baskets[0]; i++)
         assert_int_equal(pos_till_offline_discount(&c, baskets[i]), (baskets[i] * 15 + 50) / 100);
