@@ -151,6 +151,20 @@ static int wait_for_database(const sigset_t *set, bool answered)
     return 0;
 }
 
+/* Stops what serve() started after the drain, in order, the HTTP daemon D among them. */
+static void shut_down(struct MHD_Daemon *d)
+{
+    http_stop(d);
+    hub_stop();
+    webhooks_stop();
+    outbox_stop();
+    bounce_stop();
+    revocation_stop();
+    codes_unload();
+    http_ui_unload();
+    db_free_setup();
+}
+
 static int serve(int argc, char **argv, struct svc_config **cfgp)
 {
     const struct svc_config *cfg = *cfgp;
@@ -224,15 +238,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     notify(notify_stopping, "STOPPING=1");
     log_msg(LOGL_INFO, "%s received: stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
     drain(d, &set, cfg);
-    http_stop(d);
-    hub_stop();
-    webhooks_stop();
-    outbox_stop();
-    bounce_stop();
-    revocation_stop();
-    codes_unload();
-    http_ui_unload();
-    db_free_setup();
+    shut_down(d);
     log_msg(LOGL_INFO, "coupond stopped");
     return 0;
 }

@@ -183,6 +183,42 @@ static void add_route_metrics(struct buf *b)
     }
 }
 
+/* Adds the CRL in force to B: whether one is used, its dates, size, loads and age. */
+static void add_crl_metrics(struct buf *b)
+{
+    add(b,
+        "# HELP coupond_crl_enabled 1 when client certificates are checked against a CRL.\n"
+        "# TYPE coupond_crl_enabled gauge\n"
+        "coupond_crl_enabled %d\n"
+        "# HELP coupond_crl_this_update_seconds thisUpdate of the CRL in force (Unix time).\n"
+        "# TYPE coupond_crl_this_update_seconds gauge\n"
+        "coupond_crl_this_update_seconds %lld\n"
+        "# HELP coupond_crl_next_update_seconds nextUpdate of the CRL in force (Unix time; "
+        "-1: none).\n"
+        "# TYPE coupond_crl_next_update_seconds gauge\n"
+        "coupond_crl_next_update_seconds %lld\n"
+        "# HELP coupond_crl_last_load_seconds When the CRL file was last read and verified "
+        "(Unix time).\n"
+        "# TYPE coupond_crl_last_load_seconds gauge\n"
+        "coupond_crl_last_load_seconds %lld\n"
+        "# HELP coupond_crl_revoked Certificates the CRL in force revokes.\n"
+        "# TYPE coupond_crl_revoked gauge\n"
+        "coupond_crl_revoked %lld\n"
+        "# HELP coupond_crl_load_failures_total CRL loads that failed or were refused.\n"
+        "# TYPE coupond_crl_load_failures_total counter\n"
+        "coupond_crl_load_failures_total %llu\n",
+        atomic_load(&crl_on) ? 1 : 0, (long long)atomic_load(&crl_this_update),
+        (long long)atomic_load(&crl_next_update), (long long)atomic_load(&crl_loaded_at),
+        (long long)atomic_load(&crl_revoked), (unsigned long long)atomic_load(&crl_failures));
+    long long this_update = atomic_load(&crl_this_update);
+    if (atomic_load(&crl_on) && this_update > 0)
+        add(b,
+            "# HELP coupond_crl_age_seconds Seconds since the thisUpdate of the CRL in force.\n"
+            "# TYPE coupond_crl_age_seconds gauge\n"
+            "coupond_crl_age_seconds %lld\n",
+            (long long)time(NULL) - this_update);
+}
+
 char *metrics_render(void)
 {
     struct buf b = {malloc(16384), 0, 16384, false};
@@ -216,37 +252,7 @@ char *metrics_render(void)
         (unsigned long long)atomic_load(&conn_events[METRICS_CONN_REFUSED_UNAUTH_PER_ADDRESS]),
         (unsigned long long)atomic_load(&conn_events[METRICS_CONN_EVICTED]),
         (unsigned long long)atomic_load(&conn_events[METRICS_CONN_DEADLINE]));
-    add(&b,
-        "# HELP coupond_crl_enabled 1 when client certificates are checked against a CRL.\n"
-        "# TYPE coupond_crl_enabled gauge\n"
-        "coupond_crl_enabled %d\n"
-        "# HELP coupond_crl_this_update_seconds thisUpdate of the CRL in force (Unix time).\n"
-        "# TYPE coupond_crl_this_update_seconds gauge\n"
-        "coupond_crl_this_update_seconds %lld\n"
-        "# HELP coupond_crl_next_update_seconds nextUpdate of the CRL in force (Unix time; "
-        "-1: none).\n"
-        "# TYPE coupond_crl_next_update_seconds gauge\n"
-        "coupond_crl_next_update_seconds %lld\n"
-        "# HELP coupond_crl_last_load_seconds When the CRL file was last read and verified "
-        "(Unix time).\n"
-        "# TYPE coupond_crl_last_load_seconds gauge\n"
-        "coupond_crl_last_load_seconds %lld\n"
-        "# HELP coupond_crl_revoked Certificates the CRL in force revokes.\n"
-        "# TYPE coupond_crl_revoked gauge\n"
-        "coupond_crl_revoked %lld\n"
-        "# HELP coupond_crl_load_failures_total CRL loads that failed or were refused.\n"
-        "# TYPE coupond_crl_load_failures_total counter\n"
-        "coupond_crl_load_failures_total %llu\n",
-        atomic_load(&crl_on) ? 1 : 0, (long long)atomic_load(&crl_this_update),
-        (long long)atomic_load(&crl_next_update), (long long)atomic_load(&crl_loaded_at),
-        (long long)atomic_load(&crl_revoked), (unsigned long long)atomic_load(&crl_failures));
-    long long this_update = atomic_load(&crl_this_update);
-    if (atomic_load(&crl_on) && this_update > 0)
-        add(&b,
-            "# HELP coupond_crl_age_seconds Seconds since the thisUpdate of the CRL in force.\n"
-            "# TYPE coupond_crl_age_seconds gauge\n"
-            "coupond_crl_age_seconds %lld\n",
-            (long long)time(NULL) - this_update);
+    add_crl_metrics(&b);
     add(&b,
         "# HELP coupond_outbox_events Events kept in the outbox (published, not yet pruned).\n"
         "# TYPE coupond_outbox_events gauge\ncoupond_outbox_events %lld\n"
