@@ -224,7 +224,7 @@ grep -q '^OFFLINE ANGENOMMEN: 3,00 € Rabatt, zu zahlen 17,00 € (Vorgang T[0-
 rc=0; out=$(de redeem "$gshort" --basket 20,00 2>&1) || rc=$?
 grep -q 'Offline nicht angenommen: Ein eingetippter Code lässt sich nur online einlösen' <<<"$out" ||
   fail "the typed code's refusal in German: exit $rc, $out"
-de pending | grep -q '^OFFLINE: Vorgang T[0-9a-f]*: Einlösung 4000-.*, Einkauf 20,00 €, offline angenommen [0-3][0-9]\.[01][0-9]\.20[0-9][0-9] ' ||
+de pending | grep -q '^OFFLINE: Vorgang T[0-9a-f]*: Einlösung [0-9A-Z]*-.*, Einkauf 20,00 €, offline angenommen [0-3][0-9]\.[01][0-9]\.20[0-9][0-9] ' ||
   fail "pending in German: $(de pending)"
 de journal | grep -q '^Die SHA-256-Kette des Journals ist intakt: Einträge n=1 bis n=[0-9]* der Generation 1\.$' ||
   fail "journal in German: $(de journal)"

@@ -61,7 +61,7 @@ wait_for '^KEIN CODE: Der Code enthält einen Tippfehler'
 type_line "$card"
 wait_for "^Karte $card: 0 Punkte$"
 type_line "$signed"
-wait_for '^Coupon 4000-[0-9A-Z-]{14}: GÜLTIG: 5,00 € Rabatt, gültig bis 30\.12\.2099 \(Aktion [0-9]+\)$'
+wait_for '^Coupon [0-9A-Z]{4}-[0-9A-Z-]{14}: GÜLTIG: 5,00 € Rabatt, gültig bis 30\.12\.2099 \(Aktion [0-9]+\)$'
 type_line "summe 64,90"
 wait_for '^EINKAUF: Summe 64,90 €, 1 Coupon, bisher 5,00 € Rabatt, zu zahlen etwa 59,90 €$'
 type_line "zahlen"
@@ -69,10 +69,10 @@ wait_for '^SUMME 64,90 €, Rabatte 5,00 €, zu zahlen 59,90 €$'
 wait_for '^--- nächster Kunde ---$'
 shot=$(screen)
 printf '%s\n' "$shot"
-grep -Eq '^Coupon 4000-[0-9A-Z-]{14}: EINGELÖST: 5,00 € Rabatt \(Einlösung [0-9]+\)$' <<<"$shot" || fail "no EINGELÖST line"
+grep -Eq '^Coupon [0-9A-Z]{4}-[0-9A-Z-]{14}: EINGELÖST: 5,00 € Rabatt \(Einlösung [0-9]+\)$' <<<"$shot" || fail "no EINGELÖST line"
 grep -Eq "^Karte $card: GUTGESCHRIEBEN: 59 Punkte; Stand 59 Punkte \(Kartenbuchung [0-9]+\)$" <<<"$shot" || fail "no GUTGESCHRIEBEN line"
 grep -Eq '^ +Coupons und Bonuspunkte$' <<<"$shot" || fail "no receipt block"
-grep -Eq '^Coupon 4000-[0-9A-Z-]{14} +-5,00 €$' <<<"$shot" || fail "the receipt has no coupon line"
+grep -Eq '^Coupon [0-9A-Z]{4}-[0-9A-Z-]{14} +-5,00 €$' <<<"$shot" || fail "the receipt has no coupon line"
 grep -Eq '^Zu zahlen +59,90 €$' <<<"$shot" || fail "the receipt has no Zu zahlen"
 grep -Eq '^Neuer Punktestand +59$' <<<"$shot" || fail "the receipt has no balance"
 head -c 5 "$t/printer.bin" | od -An -tx1 | grep -q '1b 40 1b 74 13' || fail "the printer file is not ESC/POS"
