@@ -270,7 +270,8 @@ dpkg --purge coupond coupond-pos-client >"$work/purge.log" 2>&1 || { cat "$work/
 left=()
 while IFS= read -r f; do
   case $f in /. | /etc | /lib | /lib/systemd | /lib/systemd/system | /usr | /usr/bin | /usr/sbin | /usr/share | \
-    /usr/share/doc | /usr/share/man | /usr/share/man/man* | /var | /var/lib) continue ;; esac
+    /usr/share/doc | /usr/share/man | /usr/share/man/man* | /var | /var/lib | \
+    /usr/share/locale | /usr/share/locale/de | /usr/share/locale/de/LC_MESSAGES) continue ;; esac
   [ ! -e "$f" ] || left+=("$f")
 done <"$work/files"
 for f in /etc/coupond /var/lib/coupond /usr/share/coupond /usr/share/doc/coupond; do
