@@ -6,14 +6,13 @@
  * resumes its TLS session. HTTP formatting and parsing: loadgen_http.c. */
 #define _GNU_SOURCE
 #include "loadgen_http.h"
+#include "loadgen_target.h"
 #include <errno.h>
 #include <inttypes.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,26 +35,13 @@ static atomic_bool exhausted;             /* a --paths/--bodies file ran out */
 static atomic_uint shown_errors;
 static pthread_barrier_t primed;
 static double t_start, t_deadline;
-/* The target, from --url: address, Host header, path prefix, name for SNI (or ""). */
-static struct sockaddr_storage addr;
-static socklen_t addr_len;
-static char authority[280], prefix[1024], sni[256];
-static SSL_CTX *ctx;
+static struct lg_target tg; /* from --url and the TLS options */
 
 static double now_s(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Dies with MSG, ARG and OpenSSL's last error. */
-static void die_ssl(const char *msg, const char *arg)
-{
-    char e[256], m[1024];
-    ERR_error_string_n(ERR_peek_last_error(), e, sizeof e);
-    snprintf(m, sizeof m, "%s: %s", arg, e);
-    die(msg, m);
 }
 
 enum cstate { C_CLOSED, C_CONNECT, C_HANDSHAKE, C_SEND, C_RECV };
@@ -132,7 +118,8 @@ static bool prepare(struct worker *w, struct conn *c, bool timed)
         body = w->body.p;
         body_len = w->body.len;
     }
-    c->target = http_request(&c->req, o.method, prefix, path, path_len, authority, body, body_len);
+    c->target =
+        http_request(&c->req, o.method, tg.prefix, path, path_len, tg.authority, body, body_len);
     c->timed = timed;
     return true;
 }
@@ -150,8 +137,8 @@ static void record(struct worker *w, struct conn *c, bool answered, double done)
     bool ok = is_expected(status);
     if (!ok && atomic_fetch_add(&shown_errors, 1) < o.show_errors) {
         const char *t = c->req.p + c->target, *sp = strchr(t, ' ');
-        fprintf(stderr, "loadgen_ossl: %s https://%s%.*s -> ", o.method, authority, (int)(sp - t),
-                t);
+        fprintf(stderr, "loadgen_ossl: %s https://%s%.*s -> ", o.method, tg.authority,
+                (int)(sp - t), t);
         if (answered)
             fprintf(stderr, "HTTP %d %s\n", status, c->resp.body);
         else
@@ -214,20 +201,20 @@ static int open_conn(struct worker *w, struct conn *c)
     w->connects++;
     c->fresh = true;
     c->connect_deadline = now_s() + CONNECT_TIMEOUT_S;
-    c->fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    c->fd = socket(tg.addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (c->fd < 0)
         return fail(c, "socket: %s", strerror(errno));
     int one = 1;
     setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    int r = connect(c->fd, (const struct sockaddr *)&addr, addr_len);
+    int r = connect(c->fd, (const struct sockaddr *)&tg.addr, tg.addr_len);
     if (r != 0 && errno != EINPROGRESS)
         return fail(c, "connect: %s", strerror(errno));
     struct epoll_event e = {.events = EPOLLOUT, .data.ptr = c};
     if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &e) != 0)
         return fail(c, "epoll_ctl: %s", strerror(errno));
     c->ev = EPOLLOUT;
-    if ((c->ssl = SSL_new(ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
-        (sni[0] != '\0' && SSL_set_tlsext_host_name(c->ssl, sni) != 1))
+    if ((c->ssl = SSL_new(tg.ctx)) == NULL || SSL_set_fd(c->ssl, c->fd) != 1 ||
+        (tg.sni[0] != '\0' && SSL_set_tlsext_host_name(c->ssl, tg.sni) != 1))
         return fail(c, "SSL_new failed");
     if (c->sess != NULL)
         SSL_set_session(c->ssl, c->sess);
@@ -501,87 +488,12 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-/* Accepts only loopback hosts (https://127.0.0.1[:port], localhost, [::1]); fills in the
- * address, the Host header, the path prefix and the names the certificate must match. */
-static void parse_target(const char *url)
-{
-    const char *p = strncmp(url, "https://", 8) == 0 ? url + 8 : NULL;
-    if (p == NULL)
-        die("the URL must start with https://", url);
-    static const char *const hosts[] = {"127.0.0.1", "localhost", "[::1]"};
-    size_t h = 0, n = 0;
-    for (; h < 3; h++)
-        if (strncmp(p, hosts[h], n = strlen(hosts[h])) == 0 && (p[n] == ':' || p[n] == '\0'))
-            break;
-    if (h == 3)
-        die("only loopback targets are allowed", url);
-    const char *port = "443", *slash = strchr(p, '/');
-    size_t alen = slash ? (size_t)(slash - p) : strlen(p);
-    if (alen >= sizeof authority || strlen(p + alen) >= sizeof prefix)
-        die("the URL is too long", url);
-    memcpy(authority, p, alen);
-    memcpy(prefix, p + alen, strlen(p + alen) + 1);
-    if (authority[n] == ':')
-        port = authority + n + 1;
-    if (parse_u64(port, "the URL's port") - 1 > 65534)
-        die("bad port in", url);
-    const char *name = h == 0 ? "127.0.0.1" : h == 1 ? "localhost" : "::1";
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_NUMERICSERV}, *ai;
-    int e = getaddrinfo(name, port, &hints, &ai);
-    if (e != 0)
-        die("cannot resolve", gai_strerror(e));
-    const struct addrinfo *pick = ai; /* localhost: IPv4 first, where coupond listens */
-    for (const struct addrinfo *a = ai; a != NULL; a = a->ai_next)
-        if (a->ai_family == AF_INET && (pick = a) != NULL)
-            break;
-    memcpy(&addr, pick->ai_addr, pick->ai_addrlen);
-    addr_len = pick->ai_addrlen;
-    freeaddrinfo(ai);
-    const struct sockaddr_in *a4 = (const struct sockaddr_in *)&addr;
-    const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)&addr;
-    if (!(addr.ss_family == AF_INET && (ntohl(a4->sin_addr.s_addr) >> 24) == 127) &&
-        !(addr.ss_family == AF_INET6 && IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr)))
-        die("the host does not resolve to a loopback address", name);
-    X509_VERIFY_PARAM *vp = SSL_CTX_get0_param(ctx);
-    if (h == 1) {
-        snprintf(sni, sizeof sni, "%s", name);
-        if (X509_VERIFY_PARAM_set1_host(vp, name, 0) != 1)
-            die_ssl("cannot set the host to verify", name);
-    } else if (X509_VERIFY_PARAM_set1_ip_asc(vp, name) != 1) {
-        die_ssl("cannot set the address to verify", name);
-    }
-}
-
-static void setup_tls(void)
-{
-    if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL)
-        die_ssl("SSL_CTX_new failed", "-");
-    SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-    if (o.ca != NULL ? SSL_CTX_load_verify_locations(ctx, o.ca, NULL) != 1
-                     : SSL_CTX_set_default_verify_paths(ctx) != 1)
-        die_ssl("cannot load the CA", o.ca ? o.ca : "(system default)");
-    if (!o.no_cert) {
-        if (SSL_CTX_use_certificate_chain_file(ctx, o.cert) != 1)
-            die_ssl("cannot load the client certificate", o.cert);
-        if (SSL_CTX_use_PrivateKey_file(ctx, o.key, SSL_FILETYPE_PEM) != 1 ||
-            SSL_CTX_check_private_key(ctx) != 1)
-            die_ssl("cannot load the client key", o.key);
-    }
-    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
-    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-    SSL_CTX_set_read_ahead(ctx, 1); /* whole records per read(), not header then body */
-    static const unsigned char alpn[] = "\x08http/1.1";
-    if (SSL_CTX_set_alpn_protos(ctx, alpn, sizeof alpn - 1) != 0)
-        die_ssl("cannot set ALPN", "http/1.1");
-}
-
 int main(int argc, char **argv)
 {
     parse_args(argc, argv);
     signal(SIGPIPE, SIG_IGN); /* a write to a connection the server closed fails instead */
-    setup_tls();
-    parse_target(o.url);
+    lg_target_tls(&tg);
+    lg_target_parse(&tg, o.url);
     atomic_store(&next_index, o.start);
     t_deadline = 1e300; /* priming is bounded by the per-request timeout only */
     struct worker *w = calloc(o.threads, sizeof *w);
@@ -644,6 +556,6 @@ int main(int argc, char **argv)
     free(lat);
     free(w);
     pthread_barrier_destroy(&primed);
-    SSL_CTX_free(ctx);
+    SSL_CTX_free(tg.ctx);
     return errors > 0 || requests == 0 ? 1 : 0;
 }
