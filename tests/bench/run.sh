@@ -378,25 +378,42 @@ verdict() { # verdict RATIO BAR
 }
 
 # ---------------------------------------------------------------- a. mTLS vs plain TLS
-log "a. GET /healthz with and without a client certificate, $CONNS keep-alive connections"
+# coupond answers a connection without a client certificate once and closes it (the
+# connection guard, issue 10), so plain TLS against coupond itself would measure handshakes.
+# The ceiling is the smallest server that does the frame: bin/tls_hello, libmicrohttpd with
+# GnuTLS, the same poll() pool of $NDB threads, certificate and TLS priorities as coupond, no
+# client certificate, no routing, no log, 200 with /livez's body. coupond's side: GET /livez
+# (no database round trip) with the terminal's certificate.
+HELLO_LISTEN="${LISTEN%:*}:$((${LISTEN##*:} + 1))"
+log "a. GET /livez: coupond with mutual TLS vs tls_hello with plain TLS ($HELLO_LISTEN), $CONNS keep-alive connections"
+"$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
+  --threads "$NDB" 2>>"$WORK/tls_hello.log" &
+HELLO_PID=$!
+note_cmd tls_hello "$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" --threads "$NDB"
+for _ in $(seq 1 50); do
+  curl -sk -o /dev/null "https://$HELLO_LISTEN/livez" && break
+  sleep 0.1
+done
 V=() C=() R=() Q=()
 for r in $(seq 1 "$ROUNDS"); do
   side_reset mtls; side_reset tls
   for side in $(abba "$r" mtls tls); do
     if [ "$side" = mtls ]; then
-      run_loadgen mtls healthz-mtls "${MTLS[@]}" -d "$SECS" -p /healthz
-    else
-      run_loadgen tls healthz-tls --no-cert -d "$SECS" -p /healthz
+      run_loadgen mtls livez-mtls "${MTLS[@]}" -d "$SECS" -p /livez --expect 200
+    else # the CPU figures of this side are tls_hello's, not coupond's
+      COUPOND_PID=$HELLO_PID run_loadgen tls livez-tls-hello --url "https://$HELLO_LISTEN" --no-cert -d "$SECS" -p /livez --expect 200
     fi
     [ "$(kv "$LINE" connects)" = "$CONNS" ] || log "  $side: $(kv "$LINE" connects) connections for $CONNS handles"
   done
   v=$(side_rate mtls) c=$(side_rate tls)
   V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio tls mtls)")
-  DETAILS+=("| a | $r | mTLS $(fmt "$v") req/s; $(side_cpu mtls "$LG_NAME") | TLS $(fmt "$c") req/s; $(side_cpu tls "$LG_NAME") | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
-  log "  round $r: mTLS $v req/s, TLS $c req/s"
+  DETAILS+=("| a | $r | coupond mTLS $(fmt "$v") req/s; $(side_cpu mtls "$LG_NAME") | tls_hello TLS $(fmt "$c") req/s; $(side_cpu tls "$LG_NAME" | sed 's/coupond/tls_hello/') | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
+  log "  round $r: coupond mTLS $v req/s, tls_hello TLS $c req/s"
 done
+kill "$HELLO_PID" 2>/dev/null || true
+wait "$HELLO_PID" 2>/dev/null || true
 ra=$(median "${R[@]}")
-add_row a "mTLS keep-alive vs plain TLS (GET /healthz, req/s)" "$(fmt "$(median "${V[@]}")")" \
+add_row a "coupond with mTLS keep-alive vs plain TLS on bare libmicrohttpd (GET /livez, req/s)" "$(fmt "$(median "${V[@]}")")" \
   "$(fmt "$(median "${C[@]}")")" "$ra" "≥ 0.90" "$(verdict "$ra" 0.90)" "$(median "${Q[@]}")"
 
 # ---------------------------------------------------------------- b. idle connections
@@ -685,12 +702,16 @@ EOF
   cat <<'EOF'
 
 ## What each row measures
-- **a** — `GET /healthz` (no business logic beyond one `SELECT 1`) over the same number of
-  kept-alive TLS connections, with the terminal's client certificate (mutual TLS) and
-  without (`--no-cert`: coupond still asks for a certificate, the client sends none).
-  Each connection first makes one untimed request, so the handshakes fall outside the timed
-  window; the load generator's `connects` equals the connection count, which proves
-  keep-alive.
+- **a** — `GET /livez` (answered by coupond itself, no database round trip) over the same
+  number of kept-alive TLS connections: coupond with the terminal's client certificate (mutual
+  TLS, verified once per connection) against `tls_hello` without one (plain TLS): the
+  smallest server that does the same frame (libmicrohttpd with GnuTLS, the same poll() pool
+  of --threads workers, server certificate and TLS priorities, no routing, no log line).
+  coupond itself cannot be the plain-TLS side: its connection guard (issue 10) closes a
+  connection without a certificate after one answer. Each connection first makes one untimed
+  request, so the handshakes fall outside the timed window; `connects` equals the connection
+  count on both sides, which proves keep-alive. "By CPU" counts tls_hello's CPU in place of
+  coupond's on the ceiling's side.
 - **b** — `idle_conns` opens BENCH_IDLE connections, each a full mutual-TLS handshake (no
   session reuse) plus `GET /v1/whoami`, holds them, and reads VmRSS and VmHWM from
   /proc/PID/status; a second request on each must then open no new connection.
