@@ -45,8 +45,8 @@ INSERT INTO coupons (serial, campaign_id, batch_id) SELECT g, 1, 1 FROM generate
 VACUUM ANALYZE;
 CHECKPOINT;
 SQL
-pg_stop
 data=$PG_DATA
+pg_stop
 
 serial=1
 # count CALL N: total instructions of a single-user backend running N calls of CALL.
@@ -65,7 +65,10 @@ count() {
   pg_as valgrind --tool=callgrind --callgrind-out-file="$out.cg" "$PG_BINDIR/postgres" --single \
     -D "$data" coupond <"$out.sql" >"$out.log" 2>&1
   grep -q 'ERROR' "$out.log" && die "$call: $(grep -m1 ERROR "$out.log")"
-  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out.log"
+  local ir
+  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out.log")
+  [ -n "$ir" ] || die "$call: no count from valgrind: $(tail -3 "$out.log")"
+  echo "$ir"
 }
 for call in select1 minimal redeem; do
   a=$(count "$call" 50)
