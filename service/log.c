@@ -84,13 +84,39 @@ static void put_text(struct line *l, const char *text, size_t n)
         l->len = start;
 }
 
-/* Appends ,"KEY": (the key as given: a constant of letters, digits and '_'). */
+/* Appends ,"KEY": (the key as given: a constant of letters, digits and '_'). Copied, not
+ * formatted: two records per request, every field with a key (issue 12). */
 static void put_key(struct line *l, const char *key)
 {
     char k[80];
-    int n = snprintf(k, sizeof k, ",\"%s\":", key);
-    if (n > 0 && (size_t)n < sizeof k)
-        put(l, k, (size_t)n);
+    size_t n = strlen(key);
+    if (n > sizeof k - 4)
+        return;
+    k[0] = ',';
+    k[1] = '"';
+    memcpy(k + 2, key, n);
+    k[n + 2] = '"';
+    k[n + 3] = ':';
+    put(l, k, n + 4);
+}
+
+/* Writes V in decimal into OUT (room for 21 bytes); returns its length. */
+static size_t put_decimal(long long v, char *out)
+{
+    char d[24];
+    size_t n = 0;
+    /* digits of |V| from the last, in unsigned arithmetic (LLONG_MIN has no positive) */
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+    do {
+        d[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    size_t len = 0;
+    if (v < 0)
+        out[len++] = '-';
+    while (n > 0)
+        out[len++] = d[--n];
+    return len;
 }
 
 static void put_field(struct line *l, const struct log_field *f)
@@ -103,7 +129,7 @@ static void put_field(struct line *l, const struct log_field *f)
             return;
         break;
     case LOGF_INT:
-        n = snprintf(num, sizeof num, "%lld", f->i);
+        n = (int)put_decimal(f->i, num);
         break;
     case LOGF_REAL:
         /* x - x is 0 for a finite x only: NaN and infinities have no JSON number. */

@@ -226,34 +226,20 @@ BEGIN
     VALUES (p_serial, c.id, p_store, p_terminal, p_txn, p_basket, discount_cents, points, p_card,
             p_receipt, v_at, CASE WHEN p_offline_at IS NOT NULL THEN now() END)
     RETURNING id, rfc3339(created_at) INTO redemption_id, redeemed_at;
-    IF points > 0 AND p_card IS NOT NULL THEN
-        -- Lock order as everywhere: coupon, campaign, then the card.
-        IF card_has_due(p_card) THEN
-            PERFORM card_lock(p_card);
-        END IF;
-        PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store, p_terminal,
-                            NULL);
-    END IF;
     IF p_offline_at IS NOT NULL THEN
         offline_at := redeemed_at;
     END IF;
-    -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
-    IF p_receipt IS NOT NULL THEN
-        SELECT * INTO receipt_discount_cents, receipt_coupons
-          FROM receipt_stack_add(p_terminal, p_receipt, discount_cents,
-                                 c.combinable = 'exclusive');
+    -- The card's points, the receipt's total, the VAT shares, the bounce-back coupon (counter):
+    -- only when the request carries any of them.
+    IF (points > 0 AND p_card IS NOT NULL) OR p_receipt IS NOT NULL
+       OR p_basket_by_vat IS NOT NULL OR p_bounce THEN
+        SELECT * INTO discount_by_vat, receipt_discount_cents, receipt_coupons, next_serial,
+                      next_campaign, next_card, next_ends_at, next_offer_kind, next_offer_value,
+                      next_min_basket, next_issued_at, next_pool_low
+          FROM redemption_booked(redemption_id, c.id, c.combinable = 'exclusive', p_store,
+                                 p_terminal, p_basket, p_card, p_receipt, discount_cents, points,
+                                 p_basket_by_vat, p_bounce);
     END IF;
-    IF p_basket_by_vat IS NOT NULL THEN
-        discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
-        INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat, discount_by_vat)
-        VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
-    END IF;
-    IF p_bounce THEN
-        SELECT * INTO next_serial, next_campaign, next_card, next_ends_at, next_offer_kind,
-                      next_offer_value, next_min_basket, next_issued_at, next_pool_low
-          FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt, redemption_id, NULL);
-    END IF;
-    -- }
     redeemed_store := p_store;
     status := 'ok';
 END;

@@ -39,7 +39,9 @@
 -- card_required_limit without a card, card_limit_reached), then its place among the receipt's
 -- coupons (receipt_stack_verdict: max_per_receipt, exclusive or stackable, and its discount in
 -- the fixed order, amounts then percents on what is left). A refusal there is answered with
--- its word once the slow path has found no replay and the coupon usable. Booked, the receipt's
+-- its word once the slow path has found no replay and the coupon usable. Booked,
+-- redemption_booked() (0306, shared with redeem_offline(), called only when the request
+-- carries any of these) takes a card's points, the receipt's
 -- total (receipt_stack_add), the discount per VAT rate (BASKET_BY_VAT, redemption_vat) and,
 -- with P_BOUNCE (coupond passes it while any campaign has a trigger), the bounce-back coupon
 -- (bounce_for; a replay answers the same one). A coupon without any of these takes the three
@@ -93,7 +95,8 @@ BEGIN
             c := used.campaign;
             campaign_id := c.id;
             discount_cents := discount_for(c.offer_kind, c.offer_value, p_basket);
-            points := offer_points(c, p_basket);
+            -- (offer_points() only for a points offer: a call with the campaign's row costs)
+            points := CASE WHEN c.offer_kind = 'points' THEN offer_points(c, p_basket) ELSE 0 END;
             -- counter: a limit per card or a receipt id takes the steps between 1 and 3
             v_counter := p_receipt IS NOT NULL OR used.coupon_limit IS NOT NULL
                          OR c.max_per_card IS NOT NULL;
@@ -157,34 +160,18 @@ BEGIN
                 END;
             END IF;
             IF redemption_id IS NOT NULL THEN
-                IF points > 0 AND p_card IS NOT NULL THEN
-                    -- Lock order as everywhere: coupon, campaign, then the card.
-                    IF card_has_due(p_card) THEN
-                        PERFORM card_lock(p_card);
-                    END IF;
-                    PERFORM card_credit(p_card, 'coupon', points, NULL, redemption_id, p_store,
-                                        p_terminal, NULL);
-                END IF;
-                -- counter {: the receipt's total, the VAT shares, the bounce-back coupon
-                IF p_receipt IS NOT NULL THEN
-                    SELECT * INTO receipt_discount_cents, receipt_coupons
-                      FROM receipt_stack_add(p_terminal, p_receipt, discount_cents,
-                                             c.combinable = 'exclusive');
-                END IF;
-                IF p_basket_by_vat IS NOT NULL THEN
-                    discount_by_vat := vat_split(discount_cents, p_basket_by_vat);
-                    INSERT INTO redemption_vat (redemption_id, campaign_id, basket_by_vat,
-                                                discount_by_vat)
-                    VALUES (redemption_id, c.id, p_basket_by_vat, discount_by_vat);
-                END IF;
-                IF p_bounce THEN
-                    SELECT * INTO next_serial, next_campaign, next_card, next_ends_at,
+                -- The card's points, the receipt's total, the VAT shares, the bounce-back
+                -- coupon (counter): only when the request carries any of them.
+                IF (points > 0 AND p_card IS NOT NULL) OR p_receipt IS NOT NULL
+                   OR p_basket_by_vat IS NOT NULL OR p_bounce THEN
+                    SELECT * INTO discount_by_vat, receipt_discount_cents, receipt_coupons,
+                                  next_serial, next_campaign, next_card, next_ends_at,
                                   next_offer_kind, next_offer_value, next_min_basket,
                                   next_issued_at, next_pool_low
-                      FROM bounce_for(p_store, p_basket, p_card, p_terminal, p_receipt,
-                                      redemption_id, NULL);
+                      FROM redemption_booked(redemption_id, c.id, c.combinable = 'exclusive',
+                                             p_store, p_terminal, p_basket, p_card, p_receipt,
+                                             discount_cents, points, p_basket_by_vat, p_bounce);
                 END IF;
-                -- }
                 redeemed_store := p_store;
                 status := 'ok';
                 RETURN;
