@@ -64,6 +64,9 @@ else
     done
 fi
 
+# FUZZ_BUILD_ONLY=1: build the targets and stop (scripts/test builds them early, in the
+# background, and runs them later).
+[ -z "${FUZZ_BUILD_ONLY:-}" ] || exit 0
 mkdir -p "$build/fuzz-artifacts"
 status=0
 for t in $targets; do
