@@ -64,13 +64,20 @@ else
     done
 fi
 
+# FUZZ_BUILD_ONLY=1: build the targets and stop (scripts/test builds them early, in the
+# background, and runs them later).
+[ -z "${FUZZ_BUILD_ONLY:-}" ] || exit 0
 mkdir -p "$build/fuzz-artifacts"
-status=0
-for t in $targets; do
+# FUZZ_JOBS=N (default 1): N targets at once, each still for SECONDS (scripts/test: 2, one per
+# core); each target's output is shown when it ends.
+jobs=${FUZZ_JOBS:-1}
+case $jobs in '' | *[!0-9]* | 0) usage ;; esac
+# fuzz_one TARGET: runs it, its output in $build/fuzz-TARGET.out; exits 1 on a finding.
+fuzz_one() {
+    t=$1
     name=${t#fuzz_}
     work=$build/fuzz-corpus/$name
     mkdir -p "$work"
-    echo "== $t: $seconds s"
     # Longest input: the config readers' lines are up to 4 KiB (past it is a case to try).
     case $t in
     fuzz_svc_config | fuzz_pos_config) max_len=8192 ;;
@@ -79,9 +86,26 @@ for t in $targets; do
     *) max_len=512 ;;
     esac
     if ! "$bin/$t" -max_total_time="$seconds" -max_len=$max_len -timeout=10 -print_final_stats=1 \
-        -artifact_prefix="$build/fuzz-artifacts/$t-" "$work" "$root/tests/fuzz/corpus_$name"; then
-        echo "== $t FAILED: see $build/fuzz-artifacts/" >&2
-        status=1
+        -artifact_prefix="$build/fuzz-artifacts/$t-" "$work" "$root/tests/fuzz/corpus_$name" \
+        >"$build/fuzz-$t.out" 2>&1; then
+        echo "== $t FAILED: see $build/fuzz-artifacts/" >>"$build/fuzz-$t.out"
+        return 1
     fi
+}
+status=0
+# shellcheck disable=SC2086 # the target names, one word each
+set -- $targets
+while [ $# -gt 0 ]; do
+    running="" n=0
+    while [ $# -gt 0 ] && [ "$n" -lt "$jobs" ]; do
+        echo "== $1: $seconds s"
+        fuzz_one "$1" &
+        running="$running $1:$!" n=$((n + 1))
+        shift
+    done
+    for tp in $running; do
+        wait "${tp#*:}" || status=1
+        cat "$build/fuzz-${tp%%:*}.out"
+    done
 done
 exit $status

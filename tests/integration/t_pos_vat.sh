@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # pos_redeem_with_the_basket_per_vat_rate: `pos-client redeem --vat` against the coupond of the
-# coupond_running fixture (real mutual TLS, real PostgreSQL). A basket of 50.00 (30.00 at rate key
+# coupond_running fixture (real mutual TLS, real PostgreSQL), at a till of its own. A basket of 50.00 (30.00 at rate key
 # 1, 20.00 at key 2) with 10 % off (5.00):
 # 1. the line says the discount's shares by rate, 3.00 and 2.00 (in German too, 3,00 € and
 #    2,00 €), and the service stored them with the redemption (redemption_vat), summing to 5.00;
@@ -16,7 +16,13 @@ d="$s/certs/dev" url="https://$listen"
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 unset POS_TIMEOUT_MS POS_CONNECT_TIMEOUT_MS XDG_STATE_HOME POS_PRINTER POS_RECEIPT LANGUAGE LC_ALL LC_MESSAGES
-export POS_URL=$url POS_CA=$d/ca.pem POS_CERT=$d/terminal-1.pem POS_KEY=$d/terminal-1.key
+# A terminal of its own: its day closing (2b) holds this test's redemptions only, not the
+# thousands the other tests book on terminal-1 that day (whose closing can take longer than
+# the service's statement deadline on a busy machine).
+store=$(( 36000 + RANDOM % 10000 ))
+name="vat-$store"
+"$s/certs/coupond-pki" terminal "$d" "$name" --store "$store" --out "$t" >/dev/null
+export POS_URL=$url POS_CA=$d/ca.pem POS_CERT=$t/$name.pem POS_KEY=$t/$name.key
 export POS_STATE=$t/state TZ=UTC LANG=C.UTF-8
 pos="$b/pos-client"
 locale -a | grep -qix 'de_DE.utf8' || { echo "FAIL: the locale de_DE.UTF-8 is not generated (scripts/lib.sh ensure_locales)"; exit 1; }

@@ -3,7 +3,9 @@
  * another instance's publisher holds it while it publishes a backlog); coupond exits 0 within
  * seconds, not when the lock goes (on the code that joined the thread without cancelling its
  * statement it waited for the lock: killed after the test's bound), and the event it was to
- * publish is not lost: the restarted coupond publishes it. */
+ * publish is not lost: the restarted coupond publishes it. On a database of its own, so that
+ * no other coupond's publisher (the suite's, which may be publishing another test's backlog)
+ * holds the lock or fills the queue it counts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,6 +13,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libpq-fe.h>
@@ -40,12 +43,12 @@ static int release_holder(void **state)
     return 0;
 }
 
-/* 1 once every connection that last ran events_publish waits for a lock (coupond's
- * publishers: this test's and the suite's), else 0. */
+/* 1 once every connection that last ran events_publish waits for a lock (the publisher of
+ * this test's coupond; the database is the test's own), else 0. */
 #define ALL_PUBLISHERS_WAIT                                                                        \
     "SELECT (count(*) >= 1 AND count(*) = count(*) FILTER (WHERE wait_event_type = 'Lock'))"       \
     "::int FROM pg_stat_activity WHERE query LIKE '%events_publish(%' AND pid <> "                 \
-    "pg_backend_pid()"
+    "pg_backend_pid() AND datname = current_database()"
 
 static void sigterm_while_the_publisher_waits_for_a_lock_stops_at_once(void **state)
 {
@@ -90,10 +93,49 @@ static void sigterm_while_the_publisher_waits_for_a_lock_stops_at_once(void **st
                      1);
 }
 
+static char db[64], base[1024];
+
+/* A new database of the test's own, migrated; COUPOND_DB names it from here on. */
+static int own_database(void)
+{
+    const char *build = getenv("COUPOND_BUILD_DIR"), *src = getenv("COUPOND_SOURCE_DIR");
+    const char *info = getenv("COUPOND_DB");
+    if (build == NULL || src == NULL || info == NULL)
+        return -1;
+    snprintf(base, sizeof base, "%s", info);
+    snprintf(db, sizeof db, "coupond_stop_bg_%d", (int)getpid());
+    char conninfo[1200], cmd[4096];
+    snprintf(conninfo, sizeof conninfo, "%s dbname=%s", base, db);
+    snprintf(cmd, sizeof cmd,
+             "PGOPTIONS='-c client_min_messages=warning' psql \"$COUPOND_DB\" -qAtc 'DROP DATABASE "
+             "IF EXISTS %s' -c 'CREATE DATABASE %s' && "
+             "'%s/coupond' migrate --db '%s' --sql '%s/sql' >/dev/null 2>&1",
+             db, db, build, conninfo, src);
+    if (itest_sh(cmd) != 0)
+        return -1;
+    setenv("COUPOND_DB", conninfo, 1);
+    return 0;
+}
+
+static void drop_own_database(void)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "psql \"%s dbname=postgres\" -qAtc 'DROP DATABASE IF EXISTS %s WITH (FORCE)'", base,
+             db);
+    (void)itest_sh(cmd);
+}
+
 int main(void)
 {
-    if (itest_daemon_start(NULL) != 0)
+    if (own_database() != 0) {
+        fprintf(stderr, "test_stop_background: could not make a database of its own\n");
         return 1;
+    }
+    if (itest_daemon_start(NULL) != 0) {
+        drop_own_database();
+        return 1;
+    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(sigterm_while_the_publisher_waits_for_a_lock_stops_at_once,
                                   release_holder),
@@ -104,5 +146,6 @@ int main(void)
     fprintf(stderr, "coupond exited with %d%s\n", rc, report ? " and a sanitizer report" : "");
     if (failed == 0 && rc == 0 && !report)
         itest_daemon_remove_log();
+    drop_own_database();
     return failed != 0 || rc != 0 || report ? 1 : 0;
 }

@@ -14,7 +14,7 @@ trap 'rm -rf "$work"' EXIT
 copy="$work/tree"
 mkdir -p "$copy"
 # The parts scripts/check reads (no build trees, no var/).
-(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ \
+(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ --exclude=node_modules \
   .clang-format scripts include lib service pos-client tests sql) | (cd "$copy" && tar xf -)
 
 # run: scripts/check of the copy; sets OUT and RC.
@@ -30,6 +30,14 @@ if [ "$RC" -ne 0 ]; then
   exit 1
 fi
 echo "ok: the tree as it is passes"
+
+# The breakages below are all in C and SQL: their copies leave out the tests' shell scripts
+# (shellcheck on those, the gate's slowest part, was proven to pass above and fires on none of
+# the breakages).
+rm -rf "$copy"
+mkdir -p "$copy"
+(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ --exclude=node_modules --exclude='tests/*.sh' \
+  .clang-format scripts include lib service pos-client tests sql) | (cd "$copy" && tar xf -)
 
 # Four breakages at once (each check runs whatever the others found; each must name its own).
 printf '\nstatic int   misformatted (void) { return 1 ; }\n' >>"$copy/service/log.c"
@@ -62,7 +70,7 @@ check "an unused #include in pos-client fails" "pos-client/money.c:3: nothing of
 # The seam's breakages, on a fresh copy (each check again names its own).
 rm -rf "$copy"
 mkdir -p "$copy"
-(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ \
+(cd "$src" && tar cf - --exclude='./build*' --exclude=__pycache__ --exclude=node_modules --exclude='tests/*.sh' \
   .clang-format scripts include lib service pos-client tests sql) | (cd "$copy" && tar xf -)
 # libpq in a handler
 sed -i 's|^#include "db.h"$|#include "db.h"\n#include <libpq-fe.h>|' "$copy/service/http_ops.c"
