@@ -1,0 +1,27 @@
+/* Pacing of coupon issues: an issue works in small pieces and pauses between them so that it
+ * keeps to a share of the time (--issue-share), leaving PostgreSQL's CPU and WAL flushes to
+ * the tills' redemptions meanwhile (issue 10). */
+#ifndef SVC_ISSUE_PACE_H
+#define SVC_ISSUE_PACE_H
+
+#define ISSUE_SHARE_DEFAULT 33   /* percent of the time an issue works */
+#define ISSUE_SHARE_MIN     10   /* the slowest pacing allowed (an issue ten times as long) */
+#define ISSUE_SHARE_MAX     100  /* no pauses */
+#define ISSUE_PAUSE_MAX     0.25 /* seconds: the longest single pause (a cancel waits no more) */
+
+/* Sets the share (percent, clamped to ISSUE_SHARE_MIN..ISSUE_SHARE_MAX) that issues started
+ * from now on keep to. Thread-safe. */
+void issue_pace_configure(unsigned share_pct);
+
+/* The share set by issue_pace_configure (ISSUE_SHARE_DEFAULT until then). Thread-safe. */
+unsigned issue_pace_share(void);
+
+/* The pause (seconds, 0 to ISSUE_PAUSE_MAX) an issue takes now when, of the ELAPSED_S seconds
+ * since it started, it spent BUSY_S working (its own CPU and its statements), so that it works
+ * SHARE_PCT percent of the time overall: the elapsed time it is behind BUSY_S * 100 /
+ * SHARE_PCT, capped (a longer debt is paid over the next pauses). A share of 100 or more
+ * never pauses; a share below ISSUE_SHARE_MIN counts as ISSUE_SHARE_MIN; negative or
+ * non-finite inputs give 0. Pure. */
+double issue_pace_pause(double busy_s, double elapsed_s, unsigned share_pct);
+
+#endif
