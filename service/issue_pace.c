@@ -1,6 +1,5 @@
 /* Pacing of coupon issues: the share of the time an issue works (a setting read by every
  * issue as it starts) and the pause it takes after each piece to keep to it. */
-#include <math.h>
 #include <stdatomic.h>
 
 #include "issue_pace.h"
@@ -21,8 +20,9 @@ unsigned issue_pace_share(void)
 
 double issue_pace_pause(double busy_s, double elapsed_s, unsigned share_pct)
 {
-    if (share_pct >= ISSUE_SHARE_MAX || !isfinite(busy_s) || !isfinite(elapsed_s) || busy_s <= 0 ||
-        elapsed_s < 0)
+    /* (written so that NaN fails every comparison; a day or more is nonsense too) */
+    if (share_pct >= ISSUE_SHARE_MAX || !(busy_s > 0 && busy_s < 86400) ||
+        !(elapsed_s >= 0 && elapsed_s < 86400))
         return 0;
     if (share_pct < ISSUE_SHARE_MIN)
         share_pct = ISSUE_SHARE_MIN;

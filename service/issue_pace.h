@@ -20,8 +20,8 @@ unsigned issue_pace_share(void);
  * since it started, it spent BUSY_S working (its own CPU and its statements), so that it works
  * SHARE_PCT percent of the time overall: the elapsed time it is behind BUSY_S * 100 /
  * SHARE_PCT, capped (a longer debt is paid over the next pauses). A share of 100 or more
- * never pauses; a share below ISSUE_SHARE_MIN counts as ISSUE_SHARE_MIN; negative or
- * non-finite inputs give 0. Pure. */
+ * never pauses; a share below ISSUE_SHARE_MIN counts as ISSUE_SHARE_MIN; negative, NaN or
+ * day-long (or longer) inputs give 0. Pure. */
 double issue_pace_pause(double busy_s, double elapsed_s, unsigned share_pct);
 
 #endif

@@ -40,6 +40,7 @@ static void a_pause_makes_up_the_time_behind_the_share(void **state)
     assert_near(issue_pace_pause(0.010, -1, 50), 0);
     assert_near(issue_pace_pause(NAN, 0.010, 50), 0);
     assert_near(issue_pace_pause(0.010, INFINITY, 50), 0);
+    assert_near(issue_pace_pause(1e6, 0.010, 50), 0);
 }
 
 /* A fixed pseudo-random sequence (xorshift64*), so that a failure can be replayed. */

@@ -1,0 +1,155 @@
+/* An issue's pacing (issue 10: a 10^6 issue must not slow the tills' redemptions), against a
+ * coupond of the test's own (--issue-share 33): an issue stored in many pieces issues exactly
+ * its count (one batch, distinct serials inside its range, the campaign's count, the first
+ * and the last code redeemable), and a big issue pauses between its pieces: its database
+ * session is seen idle inside its transaction, between two COPY statements, most of the time
+ * (an issue at full speed streams one COPY and is seen active). The latency the tills see is
+ * measured by tests/bench/issue_stall.sh. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cmocka.h>
+#include <libpq-fe.h>
+
+#include "itest.h"
+#include "itest_daemon.h"
+
+#define PIECE 4096 /* as service/issue.c */
+#define SHARE "33" /* --issue-share */
+
+static char *id_text(long long id)
+{
+    static char buf[24];
+    snprintf(buf, sizeof buf, "%lld", id);
+    return buf;
+}
+
+static void an_issue_in_many_pieces_issues_exactly_its_count(void **state)
+{
+    (void)state;
+    const int count = 3 * PIECE + 5;
+    long long campaign = itest_campaign(NULL);
+    assert_true(campaign > 0);
+    json_t *issued = itest_issue(campaign, count, NULL);
+    assert_non_null(issued);
+    assert_int_equal(json_array_size(json_object_get(issued, "coupons")), (size_t)count);
+    const char *id = id_text(campaign);
+    assert_int_equal(
+        itest_sql_number("SELECT count(*) FROM coupon_batches WHERE campaign_id = $1", id), 1);
+    assert_int_equal(itest_sql_number("SELECT count(*) FROM coupons WHERE campaign_id = $1", id),
+                     count);
+    assert_int_equal(
+        itest_sql_number("SELECT count(DISTINCT serial) FROM coupons WHERE campaign_id = $1", id),
+        count);
+    assert_int_equal(itest_sql_number("SELECT count(*) FROM coupons c JOIN coupon_batches b ON"
+                                      " b.id = c.batch_id WHERE c.campaign_id = $1 AND"
+                                      " c.serial BETWEEN b.first_serial AND b.last_serial",
+                                      id),
+                     count);
+    assert_int_equal(itest_sql_number("SELECT issued FROM campaigns WHERE id = $1", id), count);
+    /* The first and the last coupon (in the first and the last piece) are redeemable. */
+    struct itest_client *till = itest_client_new("terminal-1");
+    char txn[64];
+    snprintf(txn, sizeof txn, "pace-first-%lld", campaign);
+    assert_int_equal(itest_redeem(till, itest_code(issued, 0), 5000, txn, NULL, NULL), 201);
+    snprintf(txn, sizeof txn, "pace-last-%lld", campaign);
+    assert_int_equal(
+        itest_redeem(till, itest_code(issued, (size_t)count - 1), 5000, txn, NULL, NULL), 201);
+    itest_client_free(till);
+    json_decref(issued);
+}
+
+struct issuer {
+    long long campaign;
+    int count;
+    long status;
+    pthread_t thread;
+};
+
+static void *issuer_main(void *arg)
+{
+    struct issuer *s = arg;
+    char path[96], body[64];
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons", s->campaign);
+    snprintf(body, sizeof body, "{\"count\":%d}", s->count);
+    struct itest_client *m = itest_client_new("marketer");
+    s->status = itest_request(m, "POST", path, body, NULL, NULL);
+    itest_client_free(m);
+    return NULL;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static void a_big_issue_pauses_between_its_pieces(void **state)
+{
+    (void)state;
+    struct issuer s = {.campaign = itest_campaign(NULL), .count = 200000};
+    assert_true(s.campaign > 0);
+    PGconn *conn = PQconnectdb(getenv("COUPOND_DB"));
+    assert_int_equal(PQstatus(conn), CONNECTION_OK);
+    assert_int_equal(pthread_create(&s.thread, NULL, issuer_main, &s), 0);
+    /* The issue's session while it stores coupons: its last statement is a COPY; "active"
+     * while PostgreSQL stores a piece, "idle in transaction" while coupond works out the next
+     * piece or pauses. Sampled every 2 ms until the issue has answered. */
+    long active = 0, idle = 0;
+    double until = itest_now_s() + 300;
+    while (itest_now_s() < until) {
+        PGresult *r = PQexec(conn, "SELECT state FROM pg_stat_activity WHERE"
+                                   " query LIKE 'COPY coupons%' AND state <> 'idle'");
+        assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+        for (int i = 0; i < PQntuples(r); i++) {
+            if (strcmp(PQgetvalue(r, i, 0), "active") == 0)
+                active++;
+            else if (strcmp(PQgetvalue(r, i, 0), "idle in transaction") == 0)
+                idle++;
+        }
+        PQclear(r);
+        if (itest_sql_number("SELECT issued FROM campaigns WHERE id = $1", id_text(s.campaign)) ==
+            s.count)
+            break;
+        sleep_ms(2);
+    }
+    pthread_join(s.thread, NULL);
+    PQfinish(conn);
+    fprintf(stderr,
+            "issue of %d: HTTP %ld; its session seen storing %ld times, between pieces %ld"
+            " times\n",
+            s.count, s.status, active, idle);
+    assert_int_equal(s.status, 201);
+    assert_int_equal(itest_sql_number("SELECT count(*) FROM coupons WHERE campaign_id = $1",
+                                      id_text(s.campaign)),
+                     s.count);
+    /* At a share of 33 % the session is idle at least two thirds of the time (pauses, and
+     * coupond's own work between pieces); at full speed, one COPY, it is never seen idle. */
+    assert_true(active + idle >= 20);
+    assert_true((double)idle >= 0.5 * (double)(active + idle));
+}
+
+int main(void)
+{
+    static const char *const flags[] = {"--issue-share", SHARE, NULL};
+    if (itest_daemon_start(flags) != 0)
+        return 1;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(an_issue_in_many_pieces_issues_exactly_its_count),
+        cmocka_unit_test(a_big_issue_pauses_between_its_pieces),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = itest_daemon_stop(120);
+    bool report = itest_daemon_sanitizer_report();
+    fprintf(stderr, "coupond exited with %d%s\n", rc, report ? " and a sanitizer report" : "");
+    if (failed == 0 && rc == 0 && !report)
+        itest_daemon_remove_log();
+    return failed != 0 || rc != 0 || report ? 1 : 0;
+}
