@@ -39,7 +39,8 @@ static void an_issue_in_many_pieces_issues_exactly_its_count(void **state)
     assert_true(campaign > 0);
     json_t *issued = itest_issue(campaign, count, NULL);
     assert_non_null(issued);
-    assert_int_equal(json_array_size(json_object_get(issued, "coupons")), (size_t)count);
+    assert_int_equal(json_integer_value(json_object_get(issued, "issued")), count);
+    json_decref(issued);
     const char *id = id_text(campaign);
     assert_int_equal(
         itest_sql_number("SELECT count(*) FROM coupon_batches WHERE campaign_id = $1", id), 1);
@@ -54,16 +55,34 @@ static void an_issue_in_many_pieces_issues_exactly_its_count(void **state)
                                       id),
                      count);
     assert_int_equal(itest_sql_number("SELECT issued FROM campaigns WHERE id = $1", id), count);
-    /* The first and the last coupon (in the first and the last piece) are redeemable. */
+    /* The first and the last coupon (of the first and the last piece), from the export, are
+     * redeemable. */
+    struct itest_client *m = itest_client_new("marketer");
+    char path[96], *csv = NULL;
+    snprintf(path, sizeof path, "/v1/campaigns/%lld/coupons.csv", campaign);
+    assert_int_equal(itest_request(m, "GET", path, NULL, NULL, &csv), 200);
+    itest_client_free(m);
+    assert_non_null(csv);
+    char first[64] = "", last[64] = "";
+    int rows = 0;
+    for (char *line = strchr(csv, '\n'); line != NULL && line[1] != '\0';
+         line = strchr(line + 1, '\n')) {
+        size_t n = strcspn(line + 1, ",\n");
+        assert_true(n > 0 && n < sizeof last);
+        memcpy(last, line + 1, n);
+        last[n] = '\0';
+        if (rows++ == 0)
+            memcpy(first, last, n + 1);
+    }
+    free(csv);
+    assert_int_equal(rows, count);
     struct itest_client *till = itest_client_new("terminal-1");
     char txn[64];
     snprintf(txn, sizeof txn, "pace-first-%lld", campaign);
-    assert_int_equal(itest_redeem(till, itest_code(issued, 0), 5000, txn, NULL, NULL), 201);
+    assert_int_equal(itest_redeem(till, first, 5000, txn, NULL, NULL), 201);
     snprintf(txn, sizeof txn, "pace-last-%lld", campaign);
-    assert_int_equal(
-        itest_redeem(till, itest_code(issued, (size_t)count - 1), 5000, txn, NULL, NULL), 201);
+    assert_int_equal(itest_redeem(till, last, 5000, txn, NULL, NULL), 201);
     itest_client_free(till);
-    json_decref(issued);
 }
 
 struct issuer {
