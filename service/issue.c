@@ -49,7 +49,7 @@ static void fill_result(const struct issue_request *req, const struct issue_begi
         b->min_basket_cents <= UINT32_MAX ? (uint32_t)b->min_basket_cents : UINT32_MAX;
 }
 
-/* Rows per piece of a new issue: one COPY statement each, about 8 ms of PostgreSQL's work
+/* Rows per piece of a new issue: one COPY statement each, some 10 ms of PostgreSQL's work
  * and 0.4 MB of WAL, so that a pause after it (issue_pace) leaves the tills' commits little
  * WAL to flush and the CPU to themselves. */
 #define ISSUE_PIECE 4096
