@@ -79,14 +79,15 @@ static void pause_s(double s)
 }
 
 /* Works out the clean serials of a new issue piece by piece on this one thread and COPYs each
- * piece, pausing after it as issue_pace says (the share read once, as the issue starts).
- * Returns CPN_OK with OUT->serials filled and *LAST the last serial looked at, or the refusal
- * (a COPY may have failed: the caller rolls back). */
+ * piece; while tills are being served it pauses after each piece as issue_pace says (the share
+ * read once, as the issue starts), counting its work and time only from when the tills came
+ * (no debt from a time nobody waited). Returns CPN_OK with OUT->serials filled and *LAST the
+ * last serial looked at, or the refusal (a COPY may have failed: the caller rolls back). */
 static enum cpn_err copy_new_serials(const struct issue_request *req, const struct issue_begin *b,
                                      struct issue_result *out, int64_t *last, double *busy_s)
 {
     unsigned share = issue_pace_share();
-    double start = now_s(), busy = 0;
+    double busy = 0, paced_start = now_s(), paced_busy = 0;
     enum cpn_err err = CPN_OK;
     int64_t next = b->first_serial;
     for (size_t done = 0, n; err == CPN_OK && done < (size_t)req->count; done += n) {
@@ -100,11 +101,17 @@ static enum cpn_err copy_new_serials(const struct issue_request *req, const stru
             err = copy_piece(req, b, out->serials + done,
                              req->cards != NULL ? req->cards + done : NULL, n);
         next = *last + 1;
-        busy += now_s() - t0;
+        double t1 = now_s();
+        busy += t1 - t0;
+        if (!issue_pace_tills_active((long long)(t1 * 1e9))) {
+            paced_start = t1, paced_busy = 0; /* nobody waits: full speed */
+            continue;
+        }
+        paced_busy += t1 - (t0 > paced_start ? t0 : paced_start);
         /* Back on the share before the next piece, ISSUE_PAUSE_MAX at a time. */
         double pause;
         while (err == CPN_OK && done + n < (size_t)req->count && !cancelled(req) &&
-               (pause = issue_pace_pause(busy, now_s() - start, share)) > 0)
+               (pause = issue_pace_pause(paced_busy, now_s() - paced_start, share)) > 0)
             pause_s(pause);
     }
     *busy_s = busy;

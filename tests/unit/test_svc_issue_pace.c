@@ -131,6 +131,21 @@ static void issue_share_is_an_option_with_a_default(void **state)
     assert_null(svc_config_new(3, bad2, err, sizeof err));
 }
 
+static void tills_count_as_active_for_one_window(void **state)
+{
+    (void)state;
+    const long long s = 1000000000LL, t = 5000 * s;
+    assert_false(issue_pace_tills_active(t)); /* none noted yet */
+    issue_pace_note_till(t);
+    assert_true(issue_pace_tills_active(t));
+    assert_true(issue_pace_tills_active(t + s / 2));
+    assert_true(issue_pace_tills_active(t + (long long)(ISSUE_TILL_WINDOW * 1e9) - 1));
+    assert_false(issue_pace_tills_active(t + (long long)(ISSUE_TILL_WINDOW * 1e9)));
+    assert_false(issue_pace_tills_active(t + 60 * s));
+    issue_pace_note_till(t + 60 * s); /* a later request opens a new window */
+    assert_true(issue_pace_tills_active(t + 60 * s + s / 2));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -138,6 +153,7 @@ int main(void)
         cmocka_unit_test(a_simulated_issue_keeps_to_its_share),
         cmocka_unit_test(the_share_setting_is_bounded),
         cmocka_unit_test(issue_share_is_an_option_with_a_default),
+        cmocka_unit_test(tills_count_as_active_for_one_window),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
