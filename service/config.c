@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "issue_pace.h"
 #include "coupon/kv_file.h"
 
 #ifndef COUPOND_SQL_DIR
@@ -45,6 +46,8 @@ const char *svc_usage(void)
            "  --max-connections N  open TLS connections at most (default 4096)\n"
            "  --idle-timeout S     close connections idle this long (default 120)\n"
            "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
+           "  --issue-share P      percent of the time an issue works, pausing in between so\n"
+           "                       tills' redemptions keep their speed (10-100, default 33)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
@@ -166,6 +169,8 @@ static const struct setting {
     {"max-connections", SET_NUMBER, offsetof(struct svc_config, max_connections), 1, 100000, false},
     {"idle-timeout", SET_NUMBER, offsetof(struct svc_config, idle_timeout_s), 1, 86400, false},
     {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64, true},
+    {"issue-share", SET_NUMBER, offsetof(struct svc_config, issue_share), ISSUE_SHARE_MIN,
+     ISSUE_SHARE_MAX, true},
     {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400,
      true},
 
@@ -291,6 +296,7 @@ static int set_defaults(struct svc_config *c)
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
     c->max_issues = 2;
+    c->issue_share = ISSUE_SHARE_DEFAULT;
     c->export_stall_s = 60;
     c->max_per_address = 256;
     c->max_unauth = 0;                    /* not set: a quarter of max-connections, at most 256 */

@@ -22,6 +22,7 @@
 #include "http_drain.h"
 #include "http_guard.h"
 #include "http_limits.h"
+#include "issue_pace.h"
 #include "listen_fds.h"
 #include "log.h"
 #include "metrics.h"
@@ -264,6 +265,8 @@ static enum MHD_Result begin_request(struct http_req *r, struct MHD_Connection *
         r->principal = p;
         if (r->route != NULL && (r->route->roles & (unsigned)p->role) == 0)
             err = CPN_ERR_FORBIDDEN;
+        if (p->role == ROLE_TERMINAL)
+            issue_pace_note_till(r->started_ns); /* issues pace while tills are served */
     }
     r->early = err;
     return MHD_YES;

@@ -1,6 +1,7 @@
 /* Issuing coupons in one transaction: begin (lock the serial counter, record the batch, or
- * refuse when the serials left are too few), COPY the rows, finish (advance the counter,
- * count them), commit; stopped and rolled back when the caller cancels it. */
+ * refuse when the serials left are too few), COPY the rows piece by piece with pauses
+ * (issue_pace), finish (advance the counter, count them), commit; stopped and rolled back
+ * when the caller cancels it. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +9,7 @@
 #include "db.h"
 #include "db_coupons.h"
 #include "issue.h"
+#include "issue_pace.h"
 #include "log.h"
 #include "serials.h"
 
@@ -47,39 +49,74 @@ static void fill_result(const struct issue_request *req, const struct issue_begi
         b->min_basket_cents <= UINT32_MAX ? (uint32_t)b->min_basket_cents : UINT32_MAX;
 }
 
-/* Rows per piece of a new issue: about 20 ms of work for the word filter on one core. */
-#define ISSUE_PIECE 16384
+/* Rows per piece of a new issue: one COPY statement each, some 10 ms of PostgreSQL's work
+ * and 0.4 MB of WAL, so that a pause after it (issue_pace) leaves the tills' commits little
+ * WAL to flush and the CPU to themselves. */
+#define ISSUE_PIECE 4096
 
-/* Works out the clean serials of a new issue piece by piece on this one thread, sending each
- * piece to the COPY while PostgreSQL stores the one before (the COPY's socket paces us).
- * Returns CPN_OK with OUT->serials filled and *LAST the last serial looked at, or the
- * refusal (the COPY is aborted: the caller rolls back). */
-static enum cpn_err copy_new_serials(const struct issue_request *req, const struct issue_begin *b,
-                                     struct issue_result *out, int64_t *last)
+/* COPYs the N serials (and CARDS, when not NULL) of one piece in a COPY statement of its own,
+ * returning when PostgreSQL has stored them. */
+static enum cpn_err copy_piece(const struct issue_request *req, const struct issue_begin *b,
+                               const uint32_t *serials, const uint32_t *cards, size_t n)
 {
     struct db_copy *copy =
         db_coupon_copy_begin(req->campaign, b->batch_id, req->max_uses, req->card_serial);
     if (copy == NULL)
         return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
+    bool sent = db_coupon_copy_rows(copy, serials, cards, n) == DB_NO_RESULTS;
+    int rc = db_coupon_copy_end(copy, sent);
+    return sent && rc == DB_NO_RESULTS ? CPN_OK
+           : cancelled(req)            ? CPN_ERR_UNAVAILABLE
+                                       : CPN_ERR_INTERNAL;
+}
+
+/* Sleeps S seconds (less than one). */
+static void pause_s(double s)
+{
+    struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)(s * 1e9)};
+    if (ts.tv_nsec > 0)
+        nanosleep(&ts, NULL);
+}
+
+/* Works out the clean serials of a new issue piece by piece on this one thread and COPYs each
+ * piece; while tills are being served it pauses after each piece as issue_pace says (the share
+ * read once, as the issue starts), counting its work and time only from when the tills came
+ * (no debt from a time nobody waited). Returns CPN_OK with OUT->serials filled and *LAST the
+ * last serial looked at, or the refusal (a COPY may have failed: the caller rolls back). */
+static enum cpn_err copy_new_serials(const struct issue_request *req, const struct issue_begin *b,
+                                     struct issue_result *out, int64_t *last, double *busy_s)
+{
+    unsigned share = issue_pace_share();
+    double busy = 0, paced_start = now_s(), paced_busy = 0;
     enum cpn_err err = CPN_OK;
     int64_t next = b->first_serial;
     for (size_t done = 0, n; err == CPN_OK && done < (size_t)req->count; done += n) {
+        double t0 = now_s();
         n = (size_t)req->count - done < ISSUE_PIECE ? (size_t)req->count - done : ISSUE_PIECE;
         err =
             serials_clean(CPN_KIND_COUPON, next, ISSUE_SERIAL_END, n, out->serials + done, last, 1);
         if (err == CPN_OK && cancelled(req))
             err = CPN_ERR_UNAVAILABLE;
-        if (err == CPN_OK &&
-            db_coupon_copy_rows(copy, out->serials + done,
-                                req->cards != NULL ? req->cards + done : NULL, n) != DB_NO_RESULTS)
-            err = CPN_ERR_INTERNAL;
+        if (err == CPN_OK)
+            err = copy_piece(req, b, out->serials + done,
+                             req->cards != NULL ? req->cards + done : NULL, n);
         next = *last + 1;
+        double t1 = now_s();
+        busy += t1 - t0;
+        if (!issue_pace_tills_active((long long)(t1 * 1e9))) {
+            paced_start = t1, paced_busy = 0; /* nobody waits: full speed */
+            continue;
+        }
+        paced_busy += t1 - (t0 > paced_start ? t0 : paced_start);
+        /* Back on the share before the next piece, ISSUE_PAUSE_MAX at a time. */
+        double pause;
+        while (err == CPN_OK && done + n < (size_t)req->count && !cancelled(req) &&
+               (pause = issue_pace_pause(paced_busy, now_s() - paced_start, share)) > 0)
+            pause_s(pause);
     }
+    *busy_s = busy;
     if (err == CPN_ERR_NO_SERIALS)
         out->serials_left = ISSUE_SERIAL_END - b->first_serial;
-    int rc = db_coupon_copy_end(copy, err == CPN_OK);
-    if (err == CPN_OK && rc != DB_NO_RESULTS)
-        err = CPN_ERR_INTERNAL;
     return err != CPN_OK && cancelled(req) ? CPN_ERR_UNAVAILABLE : err;
 }
 
@@ -119,15 +156,16 @@ static enum cpn_err issue_in_transaction(const struct issue_request *req, struct
         return err;
     double t0 = now_s();
     int64_t last = 0;
-    err = copy_new_serials(req, b, out, &last);
+    double busy = 0;
+    err = copy_new_serials(req, b, out, &last, &busy);
     if (err != CPN_OK)
         return err;
     rc = db_coupon_issue_finish(b->batch_id, last, req->count);
     if (rc < 0)
         return cancelled(req) ? CPN_ERR_UNAVAILABLE : db_failure_err(rc);
     log_msg(req->count >= 10000 ? LOGL_INFO : LOGL_DEBUG,
-            "issued %d coupons for campaign %lld in %.2f s", req->count, (long long)req->campaign,
-            now_s() - t0);
+            "issued %d coupons for campaign %lld in %.2f s (working %.2f s of it, pacing to %u %%)",
+            req->count, (long long)req->campaign, now_s() - t0, busy, issue_pace_share());
     out->serials_left = ISSUE_SERIAL_END - (last + 1);
     return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_OK;
 }

@@ -25,6 +25,7 @@
 #include "events_hub.h"
 #include "issue.h"
 #include "issue_job.h"
+#include "issue_pace.h"
 #include "http.h"
 #include "http_drain.h"
 #include "http_export.h"
@@ -211,6 +212,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
         return 1;
     }
     issue_jobs_configure(cfg->max_issues);
+    issue_pace_configure(cfg->issue_share);
     http_exports_configure(cfg->export_stall_s);
     metrics_ops_start(COUPOND_VERSION, time(NULL));
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;

@@ -10,6 +10,7 @@
 #include "events_hub.h"
 #include "http_export.h"
 #include "issue_job.h"
+#include "issue_pace.h"
 #include "log.h"
 #include "metrics_ops.h"
 #include "notify.h"
@@ -84,6 +85,7 @@ static void commit(struct staged *s, struct svc_config **cfg)
     revocation_commit(s->revocation);
     codes_commit(s->keys);
     issue_jobs_configure(s->cfg->max_issues);
+    issue_pace_configure(s->cfg->issue_share);
     http_exports_configure(s->cfg->export_stall_s);
     outbox_configure(s->cfg);
     webhooks_configure(s->cfg);
