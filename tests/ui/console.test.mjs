@@ -629,8 +629,12 @@ async function holdout(page) {
   const ho = report.holdout;
   assert.deepEqual([ho.recipients, ho.mailed.cards, ho.held_out.cards, ho.mailed.responders, ho.held_out.responders],
     [40, 30, 10, 9, 1]);
-  await page.waitForFunction((want) => document.querySelector('[data-figure="holdout.mailed"] .tile-sub')?.textContent
-    .startsWith(want), '9 von', { timeout: 20000 });
+  // Both groups' responses, fetched after the last earn (the page fetches at most every 5 s,
+  // so one fetch may fall between the mailed cards' earns and the held-out card's).
+  await page.waitForFunction(([m, h]) =>
+    document.querySelector('[data-figure="holdout.mailed"] .tile-sub')?.textContent.startsWith(m) &&
+    document.querySelector('[data-figure="holdout.held_out"] .tile-sub')?.textContent.startsWith(h),
+  ['9 von', '1 von'], { timeout: 20000 });
   const tile = (k) => page.textContent(`[data-figure="holdout.${k}"] .tile-value`).then(norm);
   assert.equal(await tile('mailed'), norm(dePct(ho.mailed.rate)));
   assert.equal(await tile('held_out'), norm(dePct(ho.held_out.rate)));
