@@ -11,8 +11,21 @@
 -- events_publish(max): moves at most MAX committed queue rows into events with the next ids,
 -- in queue order; tells listeners on channel coupond_events (payload: the new head). Returns
 -- how many it published and the head (the last id) after it.
+--
+-- Its cost is that of the batch, whatever the queue held when the session planned it.
+-- PL/pgSQL keeps a statement's plan for the whole session, and the outbox thread's connection
+-- lives as long as coupond while the queue is nearly always empty: with the queue's statistics
+-- of a vacuumed, near-empty table, "DELETE ... WHERE qid IN (SELECT qid ... ORDER BY qid LIMIT
+-- max)" was planned as a nested-loop semi join of a seq scan of the whole queue against the
+-- batch, so a backlog (a million card.issued rows after a bulk issue) cost 10^9 comparisons,
+-- minutes, per call. Hence: the move deletes a primary-key range (qid <= the batch's last qid,
+-- found by the index in the same statement, so in the same snapshot: exactly the batch's rows,
+-- never more than MAX), and enable_seqscan is off in this function, so no plan of it reads the
+-- whole queue: every statement here has an index that answers it (event_queue_pkey, and
+-- event_counter_pkey through "WHERE id": without it the counter's only plan would be the
+-- disabled seq scan, whose cost wakes JIT). Plans are still cached, and that is now harmless.
 CREATE OR REPLACE FUNCTION events_publish(p_max integer, OUT published bigint, OUT head bigint)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
     v_last bigint;
 BEGIN
@@ -20,14 +33,15 @@ BEGIN
     -- Cheap when idle (an index probe): the counter row is locked only when there is work.
     PERFORM 1 FROM event_queue ORDER BY qid LIMIT 1;
     IF NOT FOUND THEN
-        SELECT last_id INTO head FROM event_counter;
+        SELECT last_id INTO head FROM event_counter WHERE id;
         RETURN;
     END IF;
-    SELECT last_id INTO v_last FROM event_counter FOR UPDATE;
+    SELECT last_id INTO v_last FROM event_counter WHERE id FOR UPDATE;
     -- A new statement, a new snapshot: it sees what the previous publisher moved.
     WITH moved AS (
         DELETE FROM event_queue
-         WHERE qid IN (SELECT qid FROM event_queue ORDER BY qid LIMIT p_max)
+         WHERE qid <= (SELECT max(b.qid)
+                         FROM (SELECT q.qid FROM event_queue q ORDER BY q.qid LIMIT p_max) b)
         RETURNING *)
     INSERT INTO events (id, type, campaign_id, payload, occurred_at)
     SELECT v_last + row_number() OVER (ORDER BY qid), type, campaign_id, payload, occurred_at
@@ -35,7 +49,7 @@ BEGIN
     GET DIAGNOSTICS published = ROW_COUNT;
     head := v_last + published;
     IF published > 0 THEN
-        UPDATE event_counter SET last_id = head;
+        UPDATE event_counter SET last_id = head WHERE id;
         PERFORM pg_notify('coupond_events', head::text);
     END IF;
 END;
