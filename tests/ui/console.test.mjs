@@ -63,7 +63,8 @@ const tag = () => Date.now().toString(36).slice(-5).toUpperCase();
 // A screenshot NAME.png (the whole page, or what the window shows when FULL is false, as
 // for the list, which grows with every campaign of the database), the notices closed first.
 async function shot(page, name, full = true) {
-  for (const b of await page.$$('#notice .notice-close')) await b.click();
+  // A notice the page replaced meanwhile (the live feed re-renders it) needs no closing.
+  for (const b of await page.$$('#notice .notice-close')) await b.click({ timeout: 2000 }).catch(() => {});
   await page.screenshot({ path: `${shots}/${name}.png`, fullPage: full });
 }
 
