@@ -122,12 +122,33 @@ ceiling_latency() {
     P50+=("$(kv "$LINE" p50_ms)") P99+=("$(kv "$LINE" p99_ms)") RPS+=("$(kv "$LINE" rps)")
     DETAILS+=("| f4 | $r | $(kv "$LINE" requests) redemptions at $rate/s scheduled ($(kv "$LINE" rps)/s done): p50 $(kv "$LINE" p50_ms) ms, p90 $(kv "$LINE" p90_ms) ms, p99 $(kv "$LINE" p99_ms) ms, max $(kv "$LINE" max_ms) ms, status $(kv "$LINE" status); $(side_cpu coupond "$LG_NAME") | open loop, $CONNS connections | — |")
     log "  round $r: p50 $(kv "$LINE" p50_ms) ms, p99 $(kv "$LINE" p99_ms) ms"
+    latency_minimal "$r" "$rate" "$n"
   done
   local p99
   p99=$(median "${P99[@]}")
   add_row f4 "Redemption latency at $rate/s (70 % of c), open loop: p50 $(median "${P50[@]}") ms; p99 (ms)" \
     "$p99" "2 (the bar)" "$(div "$p99" 2)" "p99 ≤ 2 ms" \
     "$(awk -v p="$p99" 'BEGIN {print (p != "" && p + 0 <= 2) ? "pass" : "**FAIL**"}')"
+}
+
+# latency_minimal ROUND RATE POOL: the reference for f4 (information): the minimal redeem
+# statement of f1 in pgbench at the same rate (-R: Poisson arrivals, each transaction's
+# latency counted from its scheduled start, like loadgen's) with BENCH_DB_CONNS clients, on
+# fresh coupons: what PostgreSQL alone answers at that rate, its commits' flushes included.
+latency_minimal() {
+  local r=$1 rate=$2 pb
+  pb=$(issue "$(new_campaign "bench-latmin-$r")" "$3")
+  serial_table bench_lat_serials "$pb"
+  sed 's/bench_min_serials/bench_lat_serials/; s/pgbench-minimal/pgbench-latency/' "$WORK/minimal.sql" >"$WORK/latmin.sql"
+  checkpoint
+  rm -f "$WORK"/latlog*
+  side_reset pgbench
+  run_pgbench "$WORK/latmin.sql" -T "$LAT_SECS" -R "$rate" -l --log-prefix="$WORK/latlog" -D k=0 -D nc="$NDB" -D off=0
+  # per-transaction log: client, number, latency µs (from the scheduled start), ...
+  LATMIN=$(cat "$WORK"/latlog* | awk '{print $3 / 1000}' | sort -g | awk '{a[NR] = $1}
+    END {if (NR) printf "p50 %.3f ms, p99 %.3f ms, max %.3f ms over %d transactions", a[int(NR * 0.5) + 1], a[int(NR * 0.99) + 1], a[NR], NR}')
+  DETAILS+=("| f4 | $r | (reference) the minimal redeem statement in pgbench at $rate/s (-R, Poisson arrivals), $NDB clients: $LATMIN; $(side_cpu pgbench pgbench) | — | — |")
+  log "  round $r: the minimal statement at $rate/s in pgbench: $LATMIN"
 }
 
 # What each row measures (for the report).
@@ -145,6 +166,9 @@ ceilings_doc() {
   its campaign by primary key (what a check must read), `-M prepared`, BENCH_DB_CONNS clients.
 - **f4** — redemption latency with an open-loop load generator (`loadgen_ossl --rate`:
   requests start at a constant rate whatever the answers' pace, and each one's latency counts
-  from its scheduled time) at 70 % of c's rate, fresh coupons, p50 and p99.
+  from its scheduled time) at 70 % of c's rate, fresh coupons, p50 and p99. For reference
+  (no bar), each round also runs f1's minimal statement in pgbench at the same rate (`-R`,
+  latency from each transaction's scheduled start): what PostgreSQL alone answers at that
+  rate on this machine and disk, the commit's flush included.
 EOF
 }
