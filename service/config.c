@@ -551,8 +551,7 @@ fail:
 
 unsigned group_in_flight(const struct svc_config *c)
 {
-    const char *e = getenv("COUPOND_GROUP_IN_FLIGHT"); /* EXPERIMENT */
-    if (e != NULL)
-        return (unsigned)strtoul(e, NULL, 10);
-    return c->threads / 4;
+    /* A quarter of the workers: with every worker waiting on a redemption, groups of about
+     * four, and still a group on each core of a small machine. */
+    return c->threads / 4 > 0 ? c->threads / 4 : 1;
 }

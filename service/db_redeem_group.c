@@ -91,15 +91,17 @@ static int group_row(void *cls, size_t i)
 }
 
 /* Sends the N requests at ITEMS as one group on the calling thread's connection, each one's
- * answer into its OUT and RC. Returns true, or false when the group failed as a whole
- * (nothing of it committed: each is to be sent alone). Called unlocked. */
-static bool group_send(struct group_item **items, size_t n)
+ * answer into its OUT and RC. Returns DB_ONE_RESULT when each was answered; DB_HARD_ERROR
+ * when the group failed as a whole on an error (nothing of it committed: each is to be sent
+ * alone); DB_SOFT_ERROR when the database was lost or late (each answers that). Called
+ * unlocked. */
+static int group_send(struct group_item **items, size_t n)
 {
     if (n == 1) {
         struct group_item *it = items[0];
         it->rc = db_redeem_alone(it->serial, it->store, it->terminal, it->txn, it->basket, 0, NULL,
                                  NULL, NULL, it->bounce, it->out);
-        return true;
+        return it->rc == DB_SOFT_ERROR ? DB_SOFT_ERROR : DB_ONE_RESULT;
     }
     uint32_t serials[DB_GROUP_MAX];
     int32_t stores[DB_GROUP_MAX], bounce[DB_GROUP_MAX];
@@ -131,9 +133,36 @@ static bool group_send(struct group_item **items, size_t n)
         all = g.answered[i];
     for (size_t i = 0; i < n; i++)
         items[i]->rc = DB_ONE_RESULT;
-    if (!all)
-        log_msg(LOGL_WARN, "group of %zu redemptions failed (%d): each is sent alone", n, rc);
-    return all;
+    if (all)
+        return DB_ONE_RESULT;
+    if (rc == DB_SOFT_ERROR) {
+        log_msg(LOGL_WARN, "group of %zu redemptions: the database was lost or late", n);
+        return DB_SOFT_ERROR;
+    }
+    log_msg(LOGL_WARN, "group of %zu redemptions failed (%d): each is sent alone", n, rc);
+    return DB_HARD_ERROR;
+}
+
+/* Ends the group of N requests at ITEMS that group_send answered RC, and when the database
+ * was lost or late every request waiting meanwhile too: they have waited for it already, and
+ * each answers DB_SOFT_ERROR (503, a till retries) within its deadline instead of waiting for
+ * a group of its own. Called locked. */
+static void group_end(struct group_item **items, size_t n, int rc)
+{
+    for (size_t i = 0; i < n; i++) {
+        items[i]->state = rc == DB_HARD_ERROR ? ITEM_ALONE : ITEM_DONE;
+        if (rc == DB_SOFT_ERROR)
+            items[i]->rc = DB_SOFT_ERROR;
+    }
+    while (rc == DB_SOFT_ERROR && G.head != NULL) {
+        struct group_item *it = G.head;
+        G.head = it->next;
+        *it->out = (struct redeem_answer){0};
+        it->rc = DB_SOFT_ERROR;
+        it->state = ITEM_DONE;
+    }
+    if (G.head == NULL)
+        G.tail = NULL;
 }
 
 /* Takes up to the group's size of the oldest waiting requests into ITEMS. Called locked. */
@@ -178,10 +207,9 @@ int db_redeem_grouped(uint32_t serial, int32_t store, const char *terminal, cons
                 G.grouped += n;
             }
             pthread_mutex_unlock(&G.lock);
-            bool sent = group_send(items, n);
+            int rc = group_send(items, n);
             pthread_mutex_lock(&G.lock);
-            for (size_t i = 0; i < n; i++)
-                items[i]->state = sent ? ITEM_DONE : ITEM_ALONE;
+            group_end(items, n, rc);
             G.in_flight--;
             pthread_cond_broadcast(&G.done);
         } else {
