@@ -168,8 +168,8 @@ static void group_end(struct group_item **items, size_t n, int rc)
 /* Takes up to the group's size of the oldest waiting requests into ITEMS. Called locked. */
 static size_t group_take(struct group_item **items)
 {
-    size_t n = 0;
-    while (G.head != NULL && n < G.max_group && n < DB_GROUP_MAX) {
+    size_t n = 0, cap = G.max_group > 1 ? G.max_group : 1; /* switched off meanwhile: alone */
+    while (G.head != NULL && n < cap && n < DB_GROUP_MAX) {
         struct group_item *it = G.head;
         G.head = it->next;
         if (G.head == NULL)
