@@ -7,7 +7,7 @@
  * flight a request goes at once, alone, exactly as without grouping: grouping only happens
  * while the database is busy, and adds no waiting of its own.
  * Exactly once stays in the database: the group is one statement (redeem_group_order() and
- * redeem() for each request, sql/functions/0307), so either all of it commits or nothing; a
+ * redeem() for each request, sql/functions/0308), so either all of it commits or nothing; a
  * failed group's requests are each sent alone by their own callers. */
 #include <pthread.h>
 #include <stddef.h>
