@@ -40,7 +40,9 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
               bool bounce, struct redeem_answer *out) CPN_MUST_CHECK;
 
 /* coupon_check(): what redeem would answer now; changes nothing. TERMINAL and RECEIPT (may be
- * NULL) place it among the receipt's coupons. */
+ * NULL) place it among the receipt's coupons. Without a receipt, one prepared statement answers
+ * (coupon_check_fast(), the same answers), and coupon_check() only for a used-up coupon or one
+ * with a limit per card (a second round trip). Returns a db_status and fills *OUT. */
 int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card, const char *terminal,
              const char *receipt, struct redeem_answer *out) CPN_MUST_CHECK;
 

@@ -35,6 +35,8 @@ const struct db_statement db_statements[] = {
             " NULL::jsonb, o.bounce) r"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
+    {.name = "coupon_check_fast",
+     .sql = "SELECT * FROM coupon_check_fast($1::bigint, $2::integer, $3::bigint, $4::bigint)"},
     {.name = "redemption_void",
      .sql = "SELECT * FROM redemption_void($1::bigint, $2::integer, $3, $4)"},
     {.name = "campaign_report", .sql = "SELECT campaign_report($1::bigint, $2::date, $3::date)"},
