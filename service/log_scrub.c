@@ -128,7 +128,8 @@ size_t log_scrub(const char *in, size_t len, char *out, size_t outlen)
             size_t end = i;
             while (end < len && (alnum(s[end]) || s[end] == '-'))
                 end++;
-            if (is_code(s + i, end - i)) {
+            /* A code has at least 16 symbols: a shorter token is not looked at twice. */
+            if (end - i >= 16 && is_code(s + i, end - i)) {
                 size_t kept = 0;
                 for (size_t k = i; k < end; k++) {
                     bool keep = s[k] == '-' || kept < KEEP_SYMBOLS;
