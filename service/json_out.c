@@ -1,7 +1,6 @@
 /* Compact JSON text of an answer in one growing buffer (json_out.h): what jansson's json_dumps
  * writes for the same value, without its per-integer snprintf and per-piece callbacks. */
 #include <stdbool.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
