@@ -1,6 +1,5 @@
 /* The access line of every request, one JSON record each (log.h), and request ids. */
 #include <stdatomic.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -32,11 +31,24 @@ static unsigned id_prefix(void)
     return p;
 }
 
+/* Writes the W lowest hex digits of V (lower case) into OUT. */
+static void put_hex(char *out, unsigned long long v, int w)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (int i = w - 1; i >= 0; i--) {
+        out[i] = hex[v & 15];
+        v >>= 4;
+    }
+}
+
 void http_access_begin(struct http_req *r)
 {
     unsigned long long n = atomic_fetch_add(&counter, 1) + 1;
-    snprintf(r->request_id, sizeof r->request_id, "%08x%012llx", id_prefix(),
-             n & 0xffffffffffffULL);
+    /* "%08x%012llx" of the prefix and the counter's low 48 bits, without printf's cost. */
+    _Static_assert(sizeof r->request_id > 20, "a request id is 20 hex digits");
+    put_hex(r->request_id, id_prefix(), 8);
+    put_hex(r->request_id + 8, n & 0xffffffffffffULL, 12);
+    r->request_id[20] = '\0';
 }
 
 /* True for the routes a load balancer or Prometheus calls all the time. */

@@ -7,6 +7,7 @@
 #include "http_lang.h"
 #include "http_reply.h"
 #include "http_ui.h"
+#include "json_out.h"
 
 enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char *ctype,
                                  const void *data, size_t len)
@@ -21,14 +22,20 @@ enum MHD_Result http_reply_bytes(struct http_req *r, unsigned status, const char
 
 enum MHD_Result http_reply_json(struct http_req *r, unsigned status, json_t *body)
 {
-    /* Reals (report ratios) print as the database rounded them, not with 17 digits. */
-    char *text = body != NULL ? json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    /* The hot answers are written by json_out.c; what it leaves (reals, non-ASCII text) by
+     * jansson, with the same flags and so the same bytes. Reals (report ratios) print as the
+     * database rounded them, not with 17 digits. */
+    size_t len = 0;
+    char *text = json_out_compact(body, &len);
+    if (text == NULL && body != NULL) {
+        text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(12));
+        len = text != NULL ? strlen(text) : 0;
+    }
     json_decref(body);
     if (text == NULL) {
         static const char oom[] = "{\"error\":\"internal\",\"message\":\"Out of memory.\"}";
         return http_reply_bytes(r, 500, "application/json", oom, sizeof oom - 1);
     }
-    size_t len = strlen(text);
     struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, text, free);
     if (resp == NULL) {
         free(text);

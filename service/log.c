@@ -74,10 +74,18 @@ static void put_text(struct line *l, const char *text, size_t n)
     size_t len = log_scrub(text, n, clean, sizeof clean);
     size_t start = l->len;
     put(l, "\"", 1);
-    for (size_t i = 0; i < len && !l->full; i++) {
-        if (clean[i] == '"' || clean[i] == '\\')
-            put(l, "\\", 1);
-        put(l, &clean[i], 1);
+    /* In runs between the bytes to escape (a run that does not fit drops the text anyway). */
+    for (size_t i = 0; i < len && !l->full;) {
+        size_t run = i;
+        while (run < len && clean[run] != '"' && clean[run] != '\\')
+            run++;
+        put(l, clean + i, run - i);
+        if (run < len) {
+            char esc[2] = {'\\', clean[run]};
+            put(l, esc, 2);
+            run++;
+        }
+        i = run;
     }
     put(l, "\"", 1);
     if (l->full)
@@ -150,6 +158,79 @@ static void put_field(struct line *l, const struct log_field *f)
     }
 }
 
+/* The record's second as "YYYY-MM-DDTHH:MM:SS" (UTC), formatted once a second per thread:
+ * gmtime_r takes glibc's time zone lock, and every request writes two records. */
+struct second_text {
+    time_t sec;
+    bool valid;
+    char text[20];
+};
+static _Thread_local struct second_text second_cache;
+
+/* Writes D as exactly W digits (D below 10^W, not negative). */
+static void put_digits(char *out, unsigned d, int w)
+{
+    for (int i = w - 1; i >= 0; i--) {
+        out[i] = (char)('0' + d % 10);
+        d /= 10;
+    }
+}
+
+/* Writes {"time":"…Z","level":"…","message": into HEAD (LEN bytes); returns its length
+ * (LEN or more: it did not fit), or -1. */
+static int put_head(char *head, size_t len, enum log_level level)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct second_text *c = &second_cache;
+    if (!c->valid || c->sec != ts.tv_sec) {
+        struct tm tm;
+        if (gmtime_r(&ts.tv_sec, &tm) == NULL)
+            return -1;
+        if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) /* as printf's %04d would */
+            return snprintf(head, len,
+                            "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\","
+                            "\"message\":",
+                            tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                            tm.tm_sec, ts.tv_nsec / 1000000, log_level_name(level));
+        put_digits(c->text, (unsigned)(tm.tm_year + 1900), 4);
+        c->text[4] = '-';
+        put_digits(c->text + 5, (unsigned)(tm.tm_mon + 1), 2);
+        c->text[7] = '-';
+        put_digits(c->text + 8, (unsigned)tm.tm_mday, 2);
+        c->text[10] = 'T';
+        put_digits(c->text + 11, (unsigned)tm.tm_hour, 2);
+        c->text[13] = ':';
+        put_digits(c->text + 14, (unsigned)tm.tm_min, 2);
+        c->text[16] = ':';
+        put_digits(c->text + 17, (unsigned)tm.tm_sec, 2);
+        c->sec = ts.tv_sec;
+        c->valid = true;
+    }
+    static const char open[] = "{\"time\":\"", mid[] = "Z\",\"level\":\"",
+                      tail[] = "\",\"message\":";
+    const char *name = log_level_name(level);
+    size_t nlen = strlen(name);
+    size_t total = (sizeof open - 1) + 19 + 4 + (sizeof mid - 1) + nlen + (sizeof tail - 1);
+    if (total >= len)
+        return -1;
+    char *p = head;
+    memcpy(p, open, sizeof open - 1);
+    p += sizeof open - 1;
+    memcpy(p, c->text, 19);
+    p += 19;
+    *p++ = '.';
+    put_digits(p, (unsigned)(ts.tv_nsec / 1000000), 3);
+    p += 3;
+    memcpy(p, mid, sizeof mid - 1);
+    p += sizeof mid - 1;
+    memcpy(p, name, nlen);
+    p += nlen;
+    memcpy(p, tail, sizeof tail - 1);
+    p += sizeof tail - 1;
+    return (int)(p - head);
+}
+
 static void vrecord(enum log_level level, const struct log_field *fields, size_t nfields,
                     const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
 
@@ -160,15 +241,7 @@ static void vrecord(enum log_level level, const struct log_field *fields, size_t
     l.len = 0;
     l.full = false;
     char raw[TEXT_MAX_BYTES + 1], head[96];
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    int n = snprintf(head, sizeof head,
-                     "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ\",\"level\":\"%s\","
-                     "\"message\":",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                     ts.tv_nsec / 1000000, log_level_name(level));
+    int n = put_head(head, sizeof head, level);
     if (n < 0 || (size_t)n >= sizeof head)
         return;
     put(&l, head, (size_t)n);

@@ -25,6 +25,27 @@ static void put(struct out *o, const char *s, size_t n)
     o->len += n;
 }
 
+/* Appends N one-byte characters, as many as fit (N calls of put with one byte each, in one
+ * copy: the plain text between escapes and codes is most of every record). */
+static void put_run(struct out *o, const char *s, size_t n)
+{
+    if (o->full)
+        return;
+    size_t room = o->cap - o->len;
+    if (n > room) {
+        n = room;
+        o->full = true;
+    }
+    memcpy(o->p + o->len, s, n);
+    o->len += n;
+}
+
+/* True for a byte copied as it is: printable ASCII but the backslash. */
+static bool plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '\\';
+}
+
 static void put_escaped(struct out *o, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
@@ -107,7 +128,8 @@ size_t log_scrub(const char *in, size_t len, char *out, size_t outlen)
             size_t end = i;
             while (end < len && (alnum(s[end]) || s[end] == '-'))
                 end++;
-            if (is_code(s + i, end - i)) {
+            /* A code has at least 16 symbols: a shorter token is not looked at twice. */
+            if (end - i >= 16 && is_code(s + i, end - i)) {
                 size_t kept = 0;
                 for (size_t k = i; k < end; k++) {
                     bool keep = s[k] == '-' || kept < KEEP_SYMBOLS;
@@ -118,10 +140,22 @@ size_t log_scrub(const char *in, size_t len, char *out, size_t outlen)
                 i = end;
                 continue;
             }
+            /* Not a code: its letters and digits up to the next other byte are copied; a
+             * token may start again after a dash. */
+            size_t run = i + 1;
+            while (run < len && alnum(s[run]))
+                run++;
+            put_run(&o, (const char *)&s[i], run - i);
+            i = run;
+            continue;
         }
-        if (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\') {
-            put(&o, (const char *)&s[i], 1);
-            i++;
+        if (plain(s[i])) {
+            /* Plain bytes up to the next letter or digit (a token may start there). */
+            size_t run = i + 1;
+            while (run < len && plain(s[run]) && !alnum(s[run]))
+                run++;
+            put_run(&o, (const char *)&s[i], run - i);
+            i = run;
             continue;
         }
         size_t u = s[i] >= 0x80 ? utf8_printable(s + i, len - i) : 0;
