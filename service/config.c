@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "db_redeem_group.h"
 #include "issue_pace.h"
 #include "coupon/kv_file.h"
 
@@ -49,8 +48,6 @@ const char *svc_usage(void)
            "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
            "  --issue-share P      percent of the time an issue works, pausing in between so\n"
            "                       tills' redemptions keep their speed (10-100, default 33)\n"
-           "  --group-commit N     redemptions of several tills in one transaction while the\n"
-           "                       database is busy, at most N (2-64; default 0: each alone)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
@@ -174,7 +171,6 @@ static const struct setting {
     {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64, true},
     {"issue-share", SET_NUMBER, offsetof(struct svc_config, issue_share), ISSUE_SHARE_MIN,
      ISSUE_SHARE_MAX, true},
-    {"group-commit", SET_NUMBER, offsetof(struct svc_config, group_commit), 0, DB_GROUP_MAX, true},
     {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400,
      true},
 
@@ -547,11 +543,4 @@ fail:
     free(given);
     svc_config_free(c);
     return NULL;
-}
-
-unsigned group_in_flight(const struct svc_config *c)
-{
-    /* A quarter of the workers: with every worker waiting on a redemption, groups of about
-     * four, and still a group on each core of a small machine. */
-    return c->threads / 4 > 0 ? c->threads / 4 : 1;
 }

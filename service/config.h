@@ -28,7 +28,6 @@ struct svc_config {
     unsigned max_connections;
     unsigned idle_timeout_s;
     unsigned max_issues;      /* issues running at once; a further one is refused (503) */
-    unsigned group_commit;    /* redemptions per transaction at most (0, 1: each alone) */
     unsigned issue_share;     /* percent of the time an issue works, pausing between pieces */
     unsigned export_stall_s;  /* an export whose client reads nothing this long is cancelled */
     unsigned max_per_address; /* connections from one address (IPv6: one /64); 0 = any */
@@ -74,8 +73,5 @@ const char *svc_usage(void);
  * differ), and sets them in NEXT back to CUR's values, so that NEXT says what is in force. */
 void svc_config_restart_only(struct svc_config *next, const struct svc_config *cur, char *out,
                              size_t len);
-
-/* How many redemption groups may be in flight at once (db_group_configure) for C. */
-unsigned group_in_flight(const struct svc_config *c);
 
 #endif

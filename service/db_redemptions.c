@@ -1,8 +1,6 @@
 /* Redemption stored-function calls: one round trip each, typed parameters in, the answer's
  * columns read by name. */
 #include "db.h"
-#include "db_redeem_group.h"
-#include "db_redeem_one.h"
 #include "db_redemptions.h"
 
 /* Column NAME of an answer, NULL allowed (a refusal leaves most of them NULL). */
@@ -12,13 +10,37 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
               uint32_t card, const char *receipt, const char *offline_at, const char *basket_by_vat,
               bool bounce, struct redeem_answer *out)
 {
-    /* A plain request (no card, receipt, VAT parts or offline time) may share a transaction
-     * with other tills' (db_redeem_group.c, --group-commit); the others go alone. */
-    if (card == 0 && receipt == NULL && offline_at == NULL && basket_by_vat == NULL &&
-        db_group_on())
-        return db_redeem_grouped(serial, store, terminal, txn, basket, bounce, out);
-    return db_redeem_alone(serial, store, terminal, txn, basket, card, receipt, offline_at,
-                           basket_by_vat, bounce, out);
+    const struct db_param params[] = {db_param_int(serial),
+                                      db_param_int(store),
+                                      db_param_text(terminal),
+                                      db_param_text(txn),
+                                      db_param_int(basket),
+                                      db_param_int_if(card != 0, card),
+                                      db_param_text(receipt),
+                                      db_param_text(offline_at),
+                                      db_param_text(basket_by_vat),
+                                      db_param_bool(bounce),
+                                      DB_PARAM_END};
+    bool no_receipt = true;
+    const struct db_col cols[] = {
+        db_col_word("status", &out->status), OPT(db_col_i64("redemption_id", &out->redemption_id)),
+        OPT(db_col_i64("discount_cents", &out->discount_cents)),
+        OPT(db_col_i64("campaign_id", &out->campaign_id)), OPT(db_col_i64("points", &out->points)),
+        OPT(db_col_text("redeemed_at", out->redeemed_at, sizeof out->redeemed_at)),
+        OPT(db_col_i32("redeemed_store", &out->redeemed_store)),
+        OPT(db_col_i64("void_id", &out->void_id)),
+        OPT(db_col_text("offline_at", out->offline_at, sizeof out->offline_at)),
+        OPT(db_col_i64("conflict_id", &out->conflict_id)), OPT(db_col_word("reason", &out->reason)),
+        /* counter (issue 17) */
+        OPT(db_col_text("discount_by_vat", out->discount_by_vat, sizeof out->discount_by_vat)),
+        db_col_nullable(db_col_i64("receipt_discount_cents", &out->receipt_discount_cents),
+                        &no_receipt),
+        OPT(db_col_i32("receipt_coupons", &out->receipt_coupons)), DB_NEXT_COUPON_COLS(&out->next),
+        DB_COL_END};
+    *out = (struct redeem_answer){0};
+    int rc = db_select_one("redeem", params, cols);
+    out->on_receipt = rc == DB_ONE_RESULT && !no_receipt;
+    return rc;
 }
 
 /* coupon_check_fast(): a check without a receipt in one prepared statement (the coupon joined

@@ -28,11 +28,6 @@ const struct db_statement db_statements[] = {
     {.name = "redeem",
      .sql = "SELECT * FROM redeem($1::bigint, $2::integer, $3, $4, $5::bigint, $6::bigint, $7,"
             " $8::timestamptz, $9::jsonb, $10::boolean)"},
-    {.name = "redeem_group",
-     .sql = "SELECT o.ord, r.* FROM redeem_group_order($1::bigint[], $2::integer[], $3::text[],"
-            " $4::text[], $5::bigint[], $6::integer[]) o CROSS JOIN LATERAL redeem(o.serial,"
-            " o.store, o.terminal, o.txn, o.basket, NULL::bigint, NULL::text, NULL::timestamptz,"
-            " NULL::jsonb, o.bounce) r"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "coupon_check_fast",

@@ -32,7 +32,6 @@
 #include "http_ui.h"
 #include "log.h"
 #include "db_migrate.h"
-#include "db_redeem_group.h"
 #include "metrics_ops.h"
 #include "notify.h"
 #include "outbox.h"
@@ -214,7 +213,6 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     }
     issue_jobs_configure(cfg->max_issues);
     issue_pace_configure(cfg->issue_share);
-    db_group_configure(cfg->group_commit, group_in_flight(cfg));
     http_exports_configure(cfg->export_stall_s);
     metrics_ops_start(COUPOND_VERSION, time(NULL));
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;

@@ -7,7 +7,6 @@
 #include <time.h>
 
 #include "codes.h"
-#include "db_redeem_group.h"
 #include "events_hub.h"
 #include "http_export.h"
 #include "issue_job.h"
@@ -87,7 +86,6 @@ static void commit(struct staged *s, struct svc_config **cfg)
     codes_commit(s->keys);
     issue_jobs_configure(s->cfg->max_issues);
     issue_pace_configure(s->cfg->issue_share);
-    db_group_configure(s->cfg->group_commit, group_in_flight(s->cfg));
     http_exports_configure(s->cfg->export_stall_s);
     outbox_configure(s->cfg);
     webhooks_configure(s->cfg);

@@ -54,8 +54,6 @@ SQL
   done
   local rr
   rr=$(median "${R[@]}")
-  # shellcheck disable=SC2034 # read by run.sh's c3 (group commit)
-  MIN_CEILING=$(median "${C[@]}")
   add_row f1 "Redemptions/s vs the minimal redeem statement (pgbench, best of $MIN_CLIENTS clients: $(printf '%s\n' "${NCS[@]}" | sort -n | uniq -c | awk '{printf "%s%s×%s", (NR > 1 ? ", " : ""), $1, $2}'))" \
     "$(fmt "$(median "${V[@]}")")" "$(fmt "$(median "${C[@]}")")" "$rr" "≥ 0.85" "$(verdict "$rr" 0.85)"
 }

@@ -16,7 +16,7 @@
 # BENCH_LG_THREADS loadgen threads [1] (bin/loadgen_ossl, OpenSSL directly), BENCH_IDLE
 # idle connections [1000], BENCH_BULK coupons
 # per bulk issue [1000000], BENCH_BULK_ROUNDS [BENCH_ROUNDS], BENCH_ASYNC=0 skips the
-# synchronous_commit=off redemption variant, BENCH_GROUP [8] the --group-commit of c3 (0 skips it), BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
+# synchronous_commit=off redemption variant, BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
 # (a built coupond; default: build one in tests/bench/bin/build), BENCH_OUT [docs/BENCHMARKS.md].
 # Parts whose endpoint coupond does not serve yet are reported "not measured". The ceilings of
 # issue 12 (rows f1-f4: the minimal redeem statement, GET /healthz, a primary-key lookup, the
@@ -148,13 +148,12 @@ need_fd=$((IDLE + 512))
   die "ulimit -n is $(ulimit -n); $need_fd descriptors are needed for $IDLE idle connections"
 MAXCONN=$((IDLE + 1024 > 4096 ? IDLE + 1024 : 4096))
 
-# start_coupond CONNINFO KIND [FLAGS...]: serves on $URL with --threads $NDB (one DB
-# connection each) and FLAGS.
+# start_coupond CONNINFO KIND: serves on $URL with --threads $NDB (one DB connection each).
 start_coupond() {
   local serve=("$COUPOND" serve --listen "$LISTEN" --db "$1" --cert "$CERTS/server.pem"
     --key "$CERTS/server.key" --ca "$CERTS/ca.pem" --crl "$CERTS/crl.pem" --keys "$ROOT/var/keys"
     --sql "$ROOT/sql" --threads "$NDB" --max-connections "$MAXCONN"
-    --max-connections-per-address 0 "${@:3}") # every load generator connects from 127.0.0.1
+    --max-connections-per-address 0) # every load generator connects from 127.0.0.1
   note_cmd "coupond$2" "${serve[@]}"
   log "starting coupond on $URL (--threads $NDB, ulimit -n $(ulimit -n))"
   "${serve[@]}" >>"$WORK/coupond.log" 2>&1 </dev/null &
@@ -484,7 +483,6 @@ SQL
   local rr
   rr=$(median "${R[@]}")
   if [ "$id" = c ]; then RATE_c=$(median "${V[@]}") RATE_c_ROUNDS=("${V[@]}"); fi # for ceilings.sh
-  if [ "$id" = c3 ]; then RATE_c3=$(median "${V[@]}"); fi
   add_row "$id" "Redemptions/s vs pgbench redeem(), $NDB DB connections ($title)" "$(fmt "$(median "${V[@]}")")" \
     "$(fmt "$(median "${C[@]}")")" "$rr" "≥ 0.85" "$(verdict "$rr" 0.85)" "$(median "${Q[@]}")"
 }
@@ -636,20 +634,6 @@ if [ -z "$REDEEM_MISSING" ] && [ "${BENCH_ASYNC:-1}" = 1 ]; then
   measure_redeem c2 "CPU-bound: synchronous_commit=off on both sides"
   PGB_DB=$DB
 fi
-# ---------------------------------------------------------------- c3. group commit
-# c again (durable), coupond with --group-commit (off as shipped): plain redemptions that
-# arrive while the database is busy go to PostgreSQL as one transaction. Also against f1's
-# ceiling, the minimal statement (row f1g).
-if [ -z "$REDEEM_MISSING" ] && [ "${BENCH_GROUP:-8}" != 0 ]; then
-  stop_coupond
-  start_coupond "$DB" -group --group-commit "${BENCH_GROUP:-8}"
-  measure_redeem c3 "durable, coupond with --group-commit ${BENCH_GROUP:-8}"
-  if [ -n "${MIN_CEILING:-}" ]; then
-    add_row f1g "Redemptions/s with --group-commit ${BENCH_GROUP:-8} (c3) vs the minimal redeem statement (f1's ceiling)" \
-      "$(fmt "$RATE_c3")" "$(fmt "$MIN_CEILING")" "$(div "$RATE_c3" "$MIN_CEILING")" "≥ 0.85" \
-      "$(verdict "$(div "$RATE_c3" "$MIN_CEILING")" 0.85)"
-  fi
-fi
 psqlq -c "DROP TABLE IF EXISTS bench_serials, bench_check_serials, bench_coupons_copy" >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- the report
@@ -744,9 +728,6 @@ EOF
   durable commits both sides spend much of their time waiting for the WAL flush of each
   commit, which narrows the gap; c2 is CPU-bound and shows what coupond's HTTP, TLS and JSON
   work costs per redemption next to the SQL. Informational: the bar is c's.
-- **c3** — c again (durable), coupond started with `--group-commit` (BENCH_GROUP, 8; off as
-  shipped): plain redemptions that arrive while the database is busy go to PostgreSQL as one
-  transaction each group. **f1g** divides c3's rate by f1's ceiling (the minimal statement).
 - **d** — coupond: `POST /v1/checks {code, basket_cents}` on the coupons of one batch in
   random order; pgbench: `coupon_check_fast(serial, store, basket, card)` (the statement
   coupond makes for a check without a receipt; `coupon_check()` before issue 12's lean check)
