@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/decimal.h"
 #include "db_coupons.h"
 #include "db_internal.h"
 #include "log.h"
@@ -49,7 +50,7 @@ static size_t put_field(int64_t v, char *out)
 {
     out[0] = '\t';
     if (v > 0)
-        return 1 + db_put_i64(v, out + 1);
+        return 1 + cpn_decimal(v, out + 1);
     memcpy(out + 1, "\\N", 3);
     return 3;
 }
@@ -95,12 +96,12 @@ int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32
             c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
             c->len = 0;
         }
-        c->len += db_put_i64(serials[i], c->buf + c->len);
+        c->len += cpn_decimal(serials[i], c->buf + c->len);
         if (cards != NULL) {
             /* A mailing: every coupon bound to its own card (the tail ends in \N\n). */
             memcpy(c->buf + c->len, c->tail, c->tail_len - 3);
             c->len += c->tail_len - 3;
-            c->len += db_put_i64(cards[i], c->buf + c->len);
+            c->len += cpn_decimal(cards[i], c->buf + c->len);
             c->buf[c->len++] = '\n';
             continue;
         }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/decimal.h"
 #include "db_coupons.h"
 #include "db_internal.h"
 #include "log.h"
@@ -61,7 +62,7 @@ int db_export_fetch(struct db_export *e, struct db_export_row *rows, size_t n)
     /* "FETCH <n> FROM export": the count is a number of ours, written by hand. */
     char fetch[48] = "FETCH ";
     size_t len = strlen(fetch);
-    len += db_put_i64(n > 0 && n < INT32_MAX ? (int64_t)n : 1, fetch + len);
+    len += cpn_decimal(n > 0 && n < INT32_MAX ? (int64_t)n : 1, fetch + len);
     memcpy(fetch + len, " FROM export", sizeof " FROM export");
     PGresult *res = PQexec(e->conn, fetch);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {

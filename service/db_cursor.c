@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/decimal.h"
 #include "db_cursor.h"
 #include "db_internal.h"
 #include "log.h"
@@ -85,7 +86,7 @@ int db_cursor_fetch(struct db_cursor *c, struct db_redemption_row *rows, size_t 
     /* "FETCH <n> FROM rows": the count is a number of ours, written by hand. */
     char fetch[48] = "FETCH ";
     size_t len = strlen(fetch);
-    len += db_put_i64(n > 0 && n < INT32_MAX ? (int64_t)n : 1, fetch + len);
+    len += cpn_decimal(n > 0 && n < INT32_MAX ? (int64_t)n : 1, fetch + len);
     memcpy(fetch + len, " FROM rows", sizeof " FROM rows");
     const struct db_param none[] = {DB_PARAM_END};
     PGresult *res = run(c, fetch, none, PGRES_TUPLES_OK);

@@ -52,10 +52,6 @@ struct db_values {
  * parameters or no memory. Clear *OUT with db_values_clear either way. */
 int db_values_encode(const struct db_param *params, struct db_values *out) CPN_MUST_CHECK;
 
-/* Writes V in decimal at OUT (room for 21 bytes), terminated; returns its length. (No printf
- * family: the database layer writes its numbers by hand.) */
-size_t db_put_i64(int64_t v, char *out);
-
 /* Frees what V holds (not V). */
 void db_values_clear(struct db_values *v);
 

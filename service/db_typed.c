@@ -7,26 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/decimal.h"
 #include "coupon/hex.h"
 #include "db_internal.h"
 #include "log.h"
-
-size_t db_put_i64(int64_t v, char *out)
-{
-    char tmp[20];
-    size_t k = 0, n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[k++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        out[n++] = '-';
-    while (k > 0)
-        out[n++] = tmp[--k];
-    out[n] = '\0';
-    return n;
-}
 
 /* Writes V hundredths as a decimal number ("-0.05", "35.50") at OUT (room for 24 bytes). */
 static size_t put_hundredths(int64_t v, char *out)
@@ -36,7 +20,7 @@ static size_t put_hundredths(int64_t v, char *out)
     if (v < 0)
         out[n++] = '-';
     /* the whole part: at most 18 digits, so it fits an int64_t */
-    n += db_put_i64((int64_t)(u / 100), out + n);
+    n += cpn_decimal((int64_t)(u / 100), out + n);
     out[n++] = '.';
     out[n++] = (char)('0' + u % 100 / 10);
     out[n++] = (char)('0' + u % 10);
@@ -99,7 +83,7 @@ static size_t put_param(const struct db_param *p, char *out)
     size_t n = 0;
     switch (p->type) {
     case DB_P_INT:
-        return db_put_i64(p->i, out);
+        return cpn_decimal(p->i, out);
     case DB_P_HUNDREDTHS:
         return put_hundredths(p->i, out);
     case DB_P_BOOL:
@@ -122,11 +106,11 @@ static size_t put_param(const struct db_param *p, char *out)
             if (p->type == DB_P_TEXT_ARRAY)
                 n += put_text_element(((const char *const *)p->p)[k], out + n);
             else if (p->type == DB_P_U32_ARRAY)
-                n += db_put_i64((int64_t)((const uint32_t *)p->p)[k], out + n);
+                n += cpn_decimal((int64_t)((const uint32_t *)p->p)[k], out + n);
             else if (p->type == DB_P_I32_ARRAY)
-                n += db_put_i64((int64_t)((const int32_t *)p->p)[k], out + n);
+                n += cpn_decimal((int64_t)((const int32_t *)p->p)[k], out + n);
             else
-                n += db_put_i64(((const int64_t *)p->p)[k], out + n);
+                n += cpn_decimal(((const int64_t *)p->p)[k], out + n);
         }
         out[n++] = '}';
         out[n] = '\0';

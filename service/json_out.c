@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coupon/decimal.h"
 #include "json_out.h"
 
 #define DEPTH_MAX 32
@@ -46,19 +47,8 @@ static bool put_char(struct buf *b, char c)
 /* As jansson's "%" JSON_INTEGER_FORMAT ("%lld"). */
 static bool put_integer(struct buf *b, json_int_t v)
 {
-    char d[24], out[24];
-    size_t n = 0, len = 0;
-    /* digits of |V| from the last, in unsigned arithmetic (the least value has no positive) */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        d[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    if (v < 0)
-        out[len++] = '-';
-    while (n > 0)
-        out[len++] = d[--n];
-    return put(b, out, len);
+    char out[CPN_DECIMAL_MAX];
+    return put(b, out, cpn_decimal((int64_t)v, out));
 }
 
 /* A string of printable ASCII, '"' and '\\' escaped as jansson escapes them. Returns false for

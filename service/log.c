@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coupon/decimal.h"
 #include "log.h"
 #include "log_scrub.h"
 
@@ -108,25 +109,6 @@ static void put_key(struct line *l, const char *key)
     put(l, k, n + 4);
 }
 
-/* Writes V in decimal into OUT (room for 21 bytes); returns its length. */
-static size_t put_decimal(long long v, char *out)
-{
-    char d[24];
-    size_t n = 0;
-    /* digits of |V| from the last, in unsigned arithmetic (LLONG_MIN has no positive) */
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        d[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u != 0);
-    size_t len = 0;
-    if (v < 0)
-        out[len++] = '-';
-    while (n > 0)
-        out[len++] = d[--n];
-    return len;
-}
-
 static void put_field(struct line *l, const struct log_field *f)
 {
     char num[64];
@@ -137,7 +119,7 @@ static void put_field(struct line *l, const struct log_field *f)
             return;
         break;
     case LOGF_INT:
-        n = (int)put_decimal(f->i, num);
+        n = (int)cpn_decimal(f->i, num);
         break;
     case LOGF_REAL:
         /* x - x is 0 for a finite x only: NaN and infinities have no JSON number. */
