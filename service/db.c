@@ -390,8 +390,11 @@ int db_query(const char *name, int n, const char *const *values, PGresult **res)
     }
     const char *state = db_sqlstate(r);
     int rc = soft_state(conn, state) ? DB_SOFT_ERROR : DB_HARD_ERROR;
-    log_msg(rc == DB_SOFT_ERROR ? LOGL_WARN : LOGL_ERROR, "statement %s failed (%s): %s", name,
-            state, PQresultErrorMessage(r));
+    /* DB_STATE_DECLINED: a one-statement form handing over to its function (no failure) */
+    enum log_level level = rc == DB_SOFT_ERROR                     ? LOGL_WARN
+                           : strcmp(state, DB_STATE_DECLINED) == 0 ? LOGL_DEBUG
+                                                                   : LOGL_ERROR;
+    log_msg(level, "statement %s failed (%s): %s", name, state, PQresultErrorMessage(r));
     if (PQstatus(conn) != CONNECTION_OK)
         drop_conn(conn);
     /* Hand hard errors back so callers can map constraint violations precisely. */

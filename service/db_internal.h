@@ -36,6 +36,11 @@ PGconn *db_connect_new(void);
 /* The SQLSTATE of RES, or "" when it has none. */
 const char *db_sqlstate(const PGresult *res);
 
+/* The SQLSTATE with which a one-statement form declines a request its stored function must
+ * answer (redeem_key_taken(), sql/functions/0302_redeem.sql): logged at debug, not as an
+ * error; the caller then asks the function. */
+#define DB_STATE_DECLINED "CPF01"
+
 /* The most parameters and columns one call takes. */
 #define DB_PARAMS_MAX 32
 #define DB_COLS_MAX   32

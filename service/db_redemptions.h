@@ -31,10 +31,14 @@ struct redeem_answer {
     struct db_next_coupon next;     /* redeem: the bounce-back coupon (serial 0: none) */
 };
 
-/* redeem() in one round trip. TERMINAL scopes TXN. CARD 0 = none. RECEIPT (the till's receipt
+/* redeem(). TERMINAL scopes TXN. CARD 0 = none. RECEIPT (the till's receipt
  * id) may be NULL. OFFLINE_AT (RFC 3339, or NULL online): the till accepted it offline then.
  * BASKET_BY_VAT (JSON object text, vat_parts_text) may be NULL; BOUNCE: look for a bounce-back
- * trigger (bounce_live()). Returns a db_status (DB_ONE_RESULT on success) and fills *OUT. */
+ * trigger (bounce_live()). An online redemption without RECEIPT, BASKET_BY_VAT and BOUNCE is
+ * first offered to one prepared statement that books the commonest case as redeem() would
+ * (redeem_fast, sql/functions/0302_redeem.sql); anything else, a refusal, a replay or a
+ * conflict, redeem() answers (a second round trip). Returns a db_status (DB_ONE_RESULT on
+ * success) and fills *OUT. */
 int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *txn, int64_t basket,
               uint32_t card, const char *receipt, const char *offline_at, const char *basket_by_vat,
               bool bounce, struct redeem_answer *out) CPN_MUST_CHECK;
