@@ -10,7 +10,12 @@
 #
 # Each call runs RIR_N [300] more times than a first run of 50 (both on fresh coupons, each
 # call its own transaction, prepared), and the difference of the two totals over RIR_N is the
-# figure: start-up, the first calls' planning and caching fall out. Calls:
+# figure: start-up, the first calls' planning and caching fall out. Every run takes coupons
+# no run took before (until stop 22 every run started again at serial 1, so all but the first
+# call measured coupons already redeemed: redeem()'s figures were its already_redeemed path).
+# Calls (RIR_CALLS chooses; default all):
+#   redeem_fast  the statement coupond makes for such a redemption (db_statements.c's
+#             "redeem_fast", read from the source), booking it without calling redeem()
 #   redeem    SELECT * FROM redeem(...) as coupond calls it (uncapped campaign, no card/receipt)
 #   minimal   the minimal redeem statement (one UPDATE coupons ... RETURNING feeding one
 #             INSERT INTO redemptions; it fires the same outbox trigger and constraints)
@@ -48,16 +53,23 @@ SQL
 data=$PG_DATA
 pg_stop
 
-serial=1
-# count CALL N: total instructions of a single-user backend running N calls of CALL.
+# The statement coupond prepares as "redeem_fast" (empty before stop 22).
+FAST_SQL=$("$BENCH/statement_sql.sh" redeem_fast)
+# count CALL N SERIAL: total instructions of a single-user backend running N calls of CALL on
+# coupons SERIAL, SERIAL + 1, ...
 count() {
-  local call=$1 n=$2 i out="$WORK/$1.$2"
+  local call=$1 n=$2 serial=$3 i out="$WORK/$1.$2"
   {
+    [ -z "$FAST_SQL" ] || echo "PREPARE redeem_fast(bigint, integer, text, text, bigint, bigint) AS $FAST_SQL;"
     echo "PREPARE redeem(bigint, text) AS SELECT * FROM redeem(\$1::bigint, 1::integer, 'ir', \$2, 2500::bigint, NULL::bigint, NULL, NULL::timestamptz, NULL::jsonb, false);"
     echo "PREPARE minimal(bigint, text) AS WITH u AS (UPDATE coupons SET uses = uses + 1 WHERE serial = \$1 AND uses < max_uses RETURNING serial, campaign_id) INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id, basket_cents, discount_cents) SELECT serial, campaign_id, 1, 'ir-min', \$2, 2500, 250 FROM u RETURNING id;"
     echo "PREPARE select1(bigint, text) AS SELECT 1 WHERE \$1 > 0 AND \$2 IS NOT NULL;"
     for ((i = 0; i < n; i++)); do
-      echo "EXECUTE $call($serial, 't$serial');"
+      if [ "$call" = redeem_fast ]; then
+        echo "EXECUTE redeem_fast($serial, 1, 'ir-fast', 't$serial', 2500, NULL);"
+      else
+        echo "EXECUTE $call($serial, 't$serial');"
+      fi
       serial=$((serial + 1))
     done
   } >"$out.sql"
@@ -70,9 +82,12 @@ count() {
   [ -n "$ir" ] || die "$call: no count from valgrind: $(tail -3 "$out.log")"
   echo "$ir"
 }
-for call in select1 minimal redeem; do
-  a=$(count "$call" 50)
-  b=$(count "$call" $((50 + N)))
+next=1 # the first coupon no run has taken
+for call in ${RIR_CALLS:-select1 minimal redeem redeem_fast}; do
+  [ "$call" != redeem_fast ] || [ -n "$FAST_SQL" ] || continue # before stop 22
+  a=$(count "$call" 50 "$next")
+  b=$(count "$call" $((50 + N)) $((next + 50)))
+  next=$((next + 100 + N))
   echo "call=$call n=$N ir_per_call=$(((b - a) / N))"
   if [ -n "${RIR_PROFILE:-}" ]; then mkdir -p "$RIR_PROFILE" && cp "$WORK/$call".*.cg "$RIR_PROFILE/"; fi
 done

@@ -437,15 +437,32 @@ else
 fi
 
 # ---------------------------------------------------------------- c. redemptions
-# measure_redeem ID TITLE: coupond vs pgbench redeem() on $PGB_DB (coupond serves the same).
+# measure_redeem ID TITLE: coupond vs $C_CEILING on $PGB_DB (coupond serves the same).
+# The ceiling of c and c2: pgbench making the statement coupond makes for a plain redemption
+# (db_statements.c's "redeem_fast", every parameter a pgbench variable, so a parameter of the
+# prepared statement as in coupond; no card), or, for a coupond before it, redeem().
+FAST_SQL=$("$BENCH/statement_sql.sh" redeem_fast)
+if [ -n "$FAST_SQL" ]; then
+  C_CEILING="pgbench making coupond's statement (redeem_fast)"
+else
+  C_CEILING="pgbench redeem()"
+fi
 measure_redeem() {
   local id=$1 title=$2 r side v c ok pb half=$((POOL_COUPOND / 2)) ntx runs_c runs_p
-  log "$id. redemptions ($title): coupond vs pgbench redeem(), $NDB database connections"
-  cat >"$WORK/redeem.sql" <<SQL
-\\set k :k + 1
-\\set id :off + :client_id + $NDB * (:k - 1) + 1
-SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint, NULL::text) r WHERE b.i = :id;
-SQL
+  log "$id. redemptions ($title): coupond vs $C_CEILING, $NDB database connections"
+  {
+    printf '%s\n' '\set k :k + 1' "\\set id :off + :client_id + $NDB * (:k - 1) + 1"
+    if [ -n "$FAST_SQL" ]; then
+      # the serial read once from the numbered table (issued serials are not consecutive)
+      sed -e 's/^WITH /WITH s AS (SELECT b.serial FROM bench_serials b WHERE b.i = :id), /' \
+        -e 's/\$1::bigint/(SELECT serial FROM s)/g' -e 's/\$2::integer/:store::integer/g' \
+        -e 's/\$3/:term/g' -e 's/\$4/:id/g' -e 's/\$5::bigint/:basket::bigint/g' \
+        -e 's/\$6::bigint/NULL::bigint/g' -e 's/$/;/' <<<"$FAST_SQL"
+    else
+      echo "SELECT r.* FROM bench_serials b CROSS JOIN LATERAL redeem(b.serial, $STORE::integer, '$TERMINAL_NAME', b.serial::text, $BASKET::bigint, NULL::bigint, NULL::text) r WHERE b.i = :id;"
+    fi
+  } >"$WORK/redeem.sql"
+  ! grep -q '\$[0-9]' "$WORK/redeem.sql" || die "redeem_fast has a parameter this script does not set"
   local V=() C=() R=() Q=()
   for r in $(seq 1 "$ROUNDS"); do
     # coupond: a fresh batch, short codes from coupons.csv, one body per redemption, the
@@ -467,7 +484,8 @@ SQL
         run_loadgen coupond "redeem-$id" "${MTLS[@]}" -d "$SECS" -p /v1/redemptions --bodies "$WORK/redeem-$runs_c.txt" --expect 201
         [ "$(kv "$LINE" exhausted)" = 0 ] || log "  coupond used all $half coupons of a run (raise BENCH_REDEEM_POOL)"
       else
-        run_pgbench "$WORK/redeem.sql" -D k=0 -D off=$((runs_p * POOL_PGBENCH / 2))
+        run_pgbench "$WORK/redeem.sql" -D k=0 -D off=$((runs_p * POOL_PGBENCH / 2)) \
+          -D store="$STORE" -D basket="$BASKET" -D term="pgbench-$id-$r" # the key: (term, id)
         runs_p=$((runs_p + 1))
         ntx=$((ntx + NTX))
         [ "$NTX" -lt $((POOL_PGBENCH / 2)) ] || die "pgbench used all $((POOL_PGBENCH / 2)) coupons of a run: raise BENCH_PGBENCH_POOL"
@@ -483,14 +501,14 @@ SQL
   local rr
   rr=$(median "${R[@]}")
   if [ "$id" = c ]; then RATE_c=$(median "${V[@]}") RATE_c_ROUNDS=("${V[@]}"); fi # for ceilings.sh
-  add_row "$id" "Redemptions/s vs pgbench redeem(), $NDB DB connections ($title)" "$(fmt "$(median "${V[@]}")")" \
+  add_row "$id" "Redemptions/s vs $C_CEILING, $NDB DB connections ($title)" "$(fmt "$(median "${V[@]}")")" \
     "$(fmt "$(median "${C[@]}")")" "$rr" "≥ 0.85" "$(verdict "$rr" 0.85)" "$(median "${Q[@]}")"
 }
 REDEEM_MISSING=$(missing_of issue csv redeem)
 if [ -z "$REDEEM_MISSING" ]; then
   measure_redeem c "durable: synchronous_commit=on"
 else
-  not_measured c "Redemptions/s vs pgbench redeem()" "≥ 0.85" "$REDEEM_MISSING"
+  not_measured c "Redemptions/s vs $C_CEILING" "≥ 0.85" "$REDEEM_MISSING"
 fi
 
 # ---------------------------------------------------------------- d. checks
@@ -717,12 +735,16 @@ EOF
   /proc/PID/status; a second request on each must then open no new connection.
 - **c** — coupond: `POST /v1/redemptions {code, basket_cents, txn_id}` as terminal-1, each
   body a different coupon of a fresh batch (short codes from `coupons.csv`), all expected
-  201. pgbench: the stored function coupond's prepared statement calls,
-  `redeem(serial, store, terminal, txn, basket, card)`, once per transaction on a different
-  coupon of another fresh batch with the same campaign terms, `-M prepared`, as many
-  clients as coupond has database connections. pgbench reads each serial from a numbered
-  table in the same statement (one primary-key lookup more than coupond makes), because
-  issued serials are not contiguous. A CHECKPOINT precedes every run.
+  201. pgbench: the statement coupond makes for such a redemption (`redeem_fast` in
+  service/db_statements.c, read from the source by tests/bench/statement_sql.sh; the one
+  statement that books it without calling `redeem()`, since stop 22), every parameter a
+  pgbench variable, so a parameter of the prepared statement as in coupond; once per
+  transaction on a different coupon of another fresh batch with the same campaign terms,
+  `-M prepared`, as many clients as coupond has database connections;
+  pgbench reads each serial once from a numbered table in the same statement (one
+  primary-key lookup more than coupond makes), because issued serials are not consecutive.
+  A CHECKPOINT precedes every run. (Until stop 21 the ceiling was pgbench calling
+  `redeem()`, which coupond called then.)
 - **c2** — c again, but every database session, coupond's and pgbench's, runs with
   `synchronous_commit=off` (`options='-c synchronous_commit=off'` in the conninfo). With
   durable commits both sides spend much of their time waiting for the WAL flush of each
