@@ -29,6 +29,9 @@ static _Thread_local int64_t hold_until_ms;
 /* A transaction is open on this thread (db_transaction), and its connection was lost: no
  * statement of it may run on a new connection, outside the transaction. */
 static _Thread_local bool in_tx, tx_lost;
+/* The lazy statements (db_statements.h) prepared on this thread's connection, bit = place in
+ * db_statements; cleared with every new connection. */
+static _Thread_local uint64_t lazy_ready;
 
 static int64_t now_ms(void)
 {
@@ -202,6 +205,32 @@ void db_free_setup(void)
     conninfo = NULL;
 }
 
+/* True when S is prepared on its first use rather than with the connection. */
+static bool is_lazy(const struct db_statement *s)
+{
+    return s->lazy && s - db_statements < 64;
+}
+
+/* Prepares statement NAME on CONN by DEADLINE when it is lazy and not prepared there yet.
+ * Returns 0 when it is ready to run, -1 when it could not be prepared (logged unless *LATE). */
+static int prepare_lazy(PGconn *conn, const char *name, int64_t deadline, bool *late)
+{
+    const struct db_statement *s = db_statements;
+    while (s->name != NULL && strcmp(s->name, name) != 0)
+        s++;
+    uint64_t bit = is_lazy(s) ? UINT64_C(1) << (s - db_statements) : 0;
+    if (bit == 0 || (lazy_ready & bit) != 0)
+        return 0;
+    PGresult *r = round_trip(conn, s->name, s->sql, deadline, late);
+    bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+    if (!ok && !*late)
+        log_msg(LOGL_ERROR, "cannot prepare %s: %s", name, PQerrorMessage(conn));
+    PQclear(r);
+    if (ok)
+        lazy_ready |= bit;
+    return ok ? 0 : -1;
+}
+
 /* Connects, sets the session up and prepares every statement, all by DEADLINE.
  * Returns the connection or NULL (logged; *LATE set when the deadline passed). */
 static PGconn *connect_and_prepare(int64_t deadline, bool *late)
@@ -227,6 +256,8 @@ static PGconn *connect_and_prepare(int64_t deadline, bool *late)
         return NULL;
     }
     for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
+        if (is_lazy(s))
+            continue; /* prepared on its first use (prepare_lazy) */
         PGresult *r = round_trip(conn, s->name, s->sql, deadline, late);
         if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK) {
             if (!*late)
@@ -261,6 +292,7 @@ static PGconn *thread_conn(int64_t deadline, bool *late)
     if (now_ms() < hold_until_ms)
         return NULL;
     conn = connect_and_prepare(deadline, late);
+    lazy_ready = 0;
     if (conn != NULL)
         pthread_setspecific(conn_key, conn);
     else if (*late)
@@ -351,8 +383,9 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
         if (attempt == 0)
             deadline = deadline_for(conn, start);
-        int sent = name != NULL ? PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0)
-                                : PQsendQuery(conn, sql);
+        int sent = name != NULL && prepare_lazy(conn, name, deadline, late) != 0 ? 0
+                   : name != NULL ? PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0)
+                                  : PQsendQuery(conn, sql);
         PGresult *r =
             sent ? collect(conn, deadline, late) : PQmakeEmptyPGresult(conn, PGRES_FATAL_ERROR);
         if (*late) {

@@ -31,7 +31,8 @@ const struct db_statement db_statements[] = {
     /* The commonest redemption in one statement, no PL/pgSQL (sql/functions/0302_redeem.sql
      * says when it applies and what it answers; db_redeem() falls back to redeem()). A card
      * only on an offer that is not points, so unknown_card (card_known) cannot arise. */
-    {.name = "redeem_fast",
+    {.lazy = true,
+     .name = "redeem_fast",
      .sql = "WITH u AS (UPDATE coupons k SET uses = k.uses + 1 FROM campaigns x"
             " WHERE k.serial = $1::bigint AND x.id = k.campaign_id AND k.uses < k.max_uses"
             " AND x.max_redemptions IS NULL AND k.max_per_card IS NULL"
