@@ -12,7 +12,7 @@
 # runs, and the report shows the median of the rounds.
 #
 # Settings (environment, defaults in brackets): BENCH_ROUNDS [3], BENCH_SECONDS per run [3],
-# BENCH_DB_CONNS = coupond --threads = pgbench -c/-j [coupond's default: 4 per core, 8-64], BENCH_CONNS loadgen connections [16],
+# BENCH_DB_CONNS = coupond --threads = pgbench -c/-j [coupond's default: 8 per core, 16-64], BENCH_CONNS loadgen connections [16],
 # BENCH_LG_THREADS loadgen threads [1] (bin/loadgen_ossl, OpenSSL directly), BENCH_IDLE
 # idle connections [1000], BENCH_BULK coupons
 # per bulk issue [1000000], BENCH_BULK_ROUNDS [BENCH_ROUNDS], BENCH_ASYNC=0 skips the
@@ -28,8 +28,8 @@ BENCH=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 ROUNDS=${BENCH_ROUNDS:-3}
 SECS=${BENCH_SECONDS:-3}
-# coupond as shipped: its default workers (service/config.c), four per core, 8 to 64.
-SHIPPED_THREADS=$(($(nproc) * 4 < 8 ? 8 : $(nproc) * 4 > 64 ? 64 : $(nproc) * 4))
+# coupond as shipped: its default workers (service/config.c), eight per core, 16 to 64.
+SHIPPED_THREADS=$(($(nproc) * 8 < 16 ? 16 : $(nproc) * 8 > 64 ? 64 : $(nproc) * 8))
 NDB=${BENCH_DB_CONNS:-$SHIPPED_THREADS}
 CONNS=${BENCH_CONNS:-16}
 LGT=${BENCH_LG_THREADS:-1}

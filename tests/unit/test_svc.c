@@ -65,9 +65,9 @@ static void bad_configuration_is_refused_with_a_reason(void **state)
     svc_config_free(NULL);
 }
 
-/* The default number of workers lets durable commits share WAL flushes: four per processor,
- * at least 8, at most 64 (issue 12, item 6; it was one per processor). */
-static void default_workers_are_four_per_processor_at_least_eight(void **state)
+/* The default number of workers lets durable commits share WAL flushes: eight per processor,
+ * at least 16, at most 64 (issue 12, item 6; it was one per processor, then four). */
+static void default_workers_are_eight_per_processor_at_least_sixteen(void **state)
 {
     (void)state;
     char err[256];
@@ -76,9 +76,9 @@ static void default_workers_are_four_per_processor_at_least_eight(void **state)
     struct svc_config *c = svc_config_new(2, argv, err, sizeof err);
     assert_non_null(c);
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned want = ncpu * 4 < 8 ? 8u : ncpu * 4 > 64 ? 64u : (unsigned)(ncpu * 4);
+    unsigned want = ncpu * 8 < 16 ? 16u : ncpu * 8 > 64 ? 64u : (unsigned)(ncpu * 8);
     assert_int_equal(c->threads, want);
-    assert_true(c->threads >= 8);
+    assert_true(c->threads >= 16);
     svc_config_free(c);
 }
 
@@ -354,7 +354,7 @@ int main(void)
         cmocka_unit_test(flags_win_over_environment_and_environment_over_file),
         cmocka_unit_test(bad_configuration_is_refused_with_a_reason),
         cmocka_unit_test(options_are_read_with_getopt_long),
-        cmocka_unit_test(default_workers_are_four_per_processor_at_least_eight),
+        cmocka_unit_test(default_workers_are_eight_per_processor_at_least_sixteen),
         cmocka_unit_test(the_config_file_takes_every_option_by_its_name),
         cmocka_unit_test(log_level_drops_records_below_it),
         cmocka_unit_test(every_setting_comes_from_its_environment_variable),
