@@ -205,26 +205,34 @@ void db_free_setup(void)
     conninfo = NULL;
 }
 
+/* The entry of prepared statement NAME in db_statements, or NULL (NAME NULL: a plain
+ * command). */
+static const struct db_statement *statement_of(const char *name)
+{
+    for (const struct db_statement *s = db_statements; name != NULL && s->name != NULL; s++)
+        if (strcmp(s->name, name) == 0)
+            return s;
+    return NULL;
+}
+
 /* True when S is prepared on its first use rather than with the connection. */
 static bool is_lazy(const struct db_statement *s)
 {
     return s->lazy && s - db_statements < 64;
 }
 
-/* Prepares statement NAME on CONN by DEADLINE when it is lazy and not prepared there yet.
- * Returns 0 when it is ready to run, -1 when it could not be prepared (logged unless *LATE). */
-static int prepare_lazy(PGconn *conn, const char *name, int64_t deadline, bool *late)
+/* Prepares statement S (NULL: none) on CONN by DEADLINE when it is lazy and not prepared
+ * there yet. Returns 0 when it is ready to run, -1 when it could not be prepared (logged
+ * unless *LATE). */
+static int prepare_lazy(PGconn *conn, const struct db_statement *s, int64_t deadline, bool *late)
 {
-    const struct db_statement *s = db_statements;
-    while (s->name != NULL && strcmp(s->name, name) != 0)
-        s++;
-    uint64_t bit = is_lazy(s) ? UINT64_C(1) << (s - db_statements) : 0;
+    uint64_t bit = s != NULL && is_lazy(s) ? UINT64_C(1) << (s - db_statements) : 0;
     if (bit == 0 || (lazy_ready & bit) != 0)
         return 0;
     PGresult *r = round_trip(conn, s->name, s->sql, deadline, late);
     bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
     if (!ok && !*late)
-        log_msg(LOGL_ERROR, "cannot prepare %s: %s", name, PQerrorMessage(conn));
+        log_msg(LOGL_ERROR, "cannot prepare %s: %s", s->name, PQerrorMessage(conn));
     PQclear(r);
     if (ok)
         lazy_ready |= bit;
@@ -315,10 +323,8 @@ const char *db_sqlstate(const PGresult *res)
 /* True when prepared statement NAME must not run again after a lost connection. */
 static bool run_once(const char *name)
 {
-    for (const struct db_statement *s = db_statements; name != NULL && s->name != NULL; s++)
-        if (strcmp(s->name, name) == 0)
-            return s->once;
-    return false;
+    const struct db_statement *s = statement_of(name);
+    return s != NULL && s->once;
 }
 
 /* True when an idle connection has something to read: the server never speaks unasked
@@ -363,7 +369,8 @@ static bool soft_state(const PGconn *conn, const char *state)
 static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n,
                                         const char *const *values, PGconn **used, bool *late)
 {
-    bool once = run_once(name);
+    const struct db_statement *st = statement_of(name); /* looked up once per call */
+    bool once = st != NULL && st->once;
     int64_t start = now_ms(), deadline = start + deadline_ms;
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *conn = thread_conn(deadline, late);
@@ -383,7 +390,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
         if (attempt == 0)
             deadline = deadline_for(conn, start);
-        int sent = name != NULL && prepare_lazy(conn, name, deadline, late) != 0 ? 0
+        int sent = prepare_lazy(conn, st, deadline, late) != 0 ? 0
                    : name != NULL ? PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0)
                                   : PQsendQuery(conn, sql);
         PGresult *r =
