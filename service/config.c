@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "db_redeem_group.h"
 #include "issue_pace.h"
 #include "coupon/kv_file.h"
 
@@ -48,6 +49,10 @@ const char *svc_usage(void)
            "  --max-issues N       coupon issues running at once; more get 503 (default 2)\n"
            "  --issue-share P      percent of the time an issue works, pausing in between so\n"
            "                       tills' redemptions keep their speed (10-100, default 33)\n"
+           "  --group-commit N     book up to N plain redemptions of several tills in one\n"
+           "                       transaction (2-64; 0: each alone; default 0)\n"
+           "  --group-threads N    threads (and database connections) booking the groups\n"
+           "                       (1-16, default 2)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"
@@ -171,6 +176,9 @@ static const struct setting {
     {"max-issues", SET_NUMBER, offsetof(struct svc_config, max_issues), 1, 64, true},
     {"issue-share", SET_NUMBER, offsetof(struct svc_config, issue_share), ISSUE_SHARE_MIN,
      ISSUE_SHARE_MAX, true},
+    {"group-commit", SET_NUMBER, offsetof(struct svc_config, group_commit), 0, DB_GROUP_MAX, false},
+    {"group-threads", SET_NUMBER, offsetof(struct svc_config, group_threads), 1,
+     DB_GROUP_THREADS_MAX, false},
     {"export-stall-timeout", SET_NUMBER, offsetof(struct svc_config, export_stall_s), 1, 86400,
      true},
 
@@ -299,6 +307,7 @@ static int set_defaults(struct svc_config *c)
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
     c->max_issues = 2;
+    c->group_threads = 2;
     c->issue_share = ISSUE_SHARE_DEFAULT;
     c->export_stall_s = 60;
     c->max_per_address = 256;

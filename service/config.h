@@ -28,6 +28,8 @@ struct svc_config {
     unsigned max_connections;
     unsigned idle_timeout_s;
     unsigned max_issues;      /* issues running at once; a further one is refused (503) */
+    unsigned group_commit;    /* redemptions per transaction at most (0, 1: each alone) */
+    unsigned group_threads;   /* group commit's threads (and database connections) */
     unsigned issue_share;     /* percent of the time an issue works, pausing between pieces */
     unsigned export_stall_s;  /* an export whose client reads nothing this long is cancelled */
     unsigned max_per_address; /* connections from one address (IPv6: one /64); 0 = any */

@@ -32,12 +32,38 @@ static _Thread_local bool in_tx, tx_lost;
 /* The lazy statements (db_statements.h) prepared on this thread's connection, bit = place in
  * db_statements; cleared with every new connection. */
 static _Thread_local uint64_t lazy_ready;
+/* db_thread_session: a command every new connection of this thread runs first. */
+static _Thread_local const char *session_sql;
+/* db_deadline_cap: no round trip of this thread waits past this time (ms, monotonic; 0: no
+ * cap). */
+static _Thread_local int64_t deadline_cap_ms;
 
 static int64_t now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void db_thread_session(const char *sql)
+{
+    session_sql = sql;
+}
+
+int64_t db_now_ms(void)
+{
+    return now_ms();
+}
+
+void db_deadline_cap(int64_t at_ms)
+{
+    deadline_cap_ms = at_ms;
+}
+
+/* DEADLINE, or the thread's cap when that comes first. */
+static int64_t capped(int64_t deadline)
+{
+    return deadline_cap_ms > 0 && deadline_cap_ms < deadline ? deadline_cap_ms : deadline;
 }
 
 void db_set_deadline_ms(unsigned ms)
@@ -263,6 +289,17 @@ static PGconn *connect_and_prepare(int64_t deadline, bool *late)
         PQfinish(conn);
         return NULL;
     }
+    if (session_sql != NULL) {
+        PGresult *r = round_trip(conn, NULL, session_sql, deadline, late);
+        bool ok = r != NULL && PQresultStatus(r) == PGRES_COMMAND_OK;
+        PQclear(r);
+        if (!ok) {
+            if (!*late)
+                log_msg(LOGL_ERROR, "cannot run %s: %s", session_sql, PQerrorMessage(conn));
+            PQfinish(conn);
+            return NULL;
+        }
+    }
     for (const struct db_statement *s = db_statements; s->name != NULL; s++) {
         if (is_lazy(s))
             continue; /* prepared on its first use (prepare_lazy) */
@@ -371,7 +408,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
 {
     const struct db_statement *st = statement_of(name); /* looked up once per call */
     bool once = st != NULL && st->once;
-    int64_t start = now_ms(), deadline = start + deadline_ms;
+    int64_t start = now_ms(), deadline = capped(start + deadline_ms);
     for (int attempt = 0; attempt < 2; attempt++) {
         PGconn *conn = thread_conn(deadline, late);
         *used = conn;
@@ -389,7 +426,7 @@ static PGresult *exec_once_more_if_dead(const char *name, const char *sql, int n
         }
         bool idle = PQtransactionStatus(conn) == PQTRANS_IDLE;
         if (attempt == 0)
-            deadline = deadline_for(conn, start);
+            deadline = capped(deadline_for(conn, start));
         int sent = prepare_lazy(conn, st, deadline, late) != 0 ? 0
                    : name != NULL ? PQsendQueryPrepared(conn, name, n, values, NULL, NULL, 0)
                                   : PQsendQuery(conn, sql);

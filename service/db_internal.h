@@ -33,6 +33,14 @@ int db_query_retry(const char *name, int n, const char *const *values,
  * statement deadline; NULL on failure. The caller PQfinish()es it. */
 PGconn *db_connect_new(void);
 
+/* Every new connection of the calling thread runs the command SQL (static text) right after
+ * it sets its isolation level; a failure fails the connection. NULL: none (the default). */
+void db_thread_session(const char *sql);
+/* Now, in ms on the monotonic clock the deadlines use. */
+int64_t db_now_ms(void);
+/* Until called again with 0, no round trip of the calling thread (connecting included) waits
+ * past AT_MS (db_now_ms's clock): a call that would is late, as past the statement deadline. */
+void db_deadline_cap(int64_t at_ms);
 /* The SQLSTATE of RES, or "" when it has none. */
 const char *db_sqlstate(const PGresult *res);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db_internal.h"
+#include "db_redeem_group.h"
 #include "db_redemptions.h"
 
 /* Column NAME of an answer, NULL allowed (a refusal leaves most of them NULL). */
@@ -78,7 +79,10 @@ int db_redeem(uint32_t serial, int32_t store, const char *terminal, const char *
         DB_COL_END};
     *out = (struct redeem_answer){0};
     if (offline_at == NULL && receipt == NULL && basket_by_vat == NULL && !bounce) {
-        int rc = redeem_fast(serial, store, terminal, txn, basket, card, out);
+        bool judged; /* group commit's statement ran and did not book it: redeem() answers */
+        int rc = db_redeem_group(serial, store, terminal, txn, basket, card, out, &judged);
+        if (rc == DB_NO_RESULTS && !judged)
+            rc = redeem_fast(serial, store, terminal, txn, basket, card, out);
         if (rc != DB_NO_RESULTS)
             return rc;
         *out = (struct redeem_answer){0};

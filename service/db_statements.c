@@ -52,6 +52,35 @@ const struct db_statement db_statements[] = {
             " ON CONFLICT (terminal, txn_id) DO UPDATE SET terminal = redeem_key_taken()"
             " RETURNING id AS redemption_id, discount_cents, campaign_id, points,"
             " rfc3339(created_at) AS redeemed_at"},
+    /* Group commit (db_redeem_group.c): redeem_fast for several redemptions at once, one per
+     * element of the arrays (serial, store, terminal, txn_id, basket, card; card 0 = none),
+     * in serial order; a row per redemption booked, by its key. */
+    {.lazy = true,
+     .name = "redeem_group",
+     .sql = "WITH i AS (SELECT t.serial, t.store, t.terminal, t.txn, t.basket,"
+            " NULLIF(t.card, 0) AS card FROM unnest($1::bigint[], $2::integer[], $3::text[],"
+            " $4::text[], $5::bigint[], $6::bigint[]) AS t(serial, store, terminal, txn, basket,"
+            " card)),"
+            " u AS (UPDATE coupons k SET uses = k.uses + 1 FROM i, campaigns x"
+            " WHERE k.serial = i.serial AND x.id = k.campaign_id AND k.uses < k.max_uses"
+            " AND x.max_redemptions IS NULL AND k.max_per_card IS NULL"
+            " AND x.max_per_card IS NULL AND (x.offer_kind <> 'points' OR i.card IS NULL)"
+            " AND coupon_verdict_of(k.batch_id, k.card_serial, k.uses, k.max_uses,"
+            " x.voided_batches, x.ended_at, x.paused_at, x.starts_at, x.ends_at, x.stores,"
+            " x.offer_kind, x.min_basket_cents, x.limited_uses, x.max_redemptions,"
+            " i.store, i.basket, i.card, true, now()) = 'ok'"
+            " RETURNING k.serial, x.id, i.store, i.terminal, i.txn, i.basket, i.card,"
+            " discount_of(x.offer_kind, x.offer_value, i.basket) AS discount,"
+            " CASE WHEN x.offer_kind = 'points' THEN (SELECT offer_points_of(x.offer_multiply,"
+            " x.offer_value, i.basket, p.points_per_euro, p.max_offer_points)"
+            " FROM card_programme p) ELSE 0 END AS points)"
+            " INSERT INTO redemptions (coupon_serial, campaign_id, store_id, terminal, txn_id,"
+            " basket_cents, discount_cents, points, card_serial)"
+            " SELECT u.serial, u.id, u.store, u.terminal, u.txn, u.basket, u.discount, u.points,"
+            " u.card FROM u"
+            " ON CONFLICT (terminal, txn_id) DO UPDATE SET terminal = redeem_key_taken()"
+            " RETURNING terminal, txn_id, id AS redemption_id, discount_cents, campaign_id,"
+            " points, rfc3339(created_at) AS redeemed_at"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "coupon_check_fast",

@@ -32,6 +32,7 @@
 #include "http_ui.h"
 #include "log.h"
 #include "db_migrate.h"
+#include "db_redeem_group.h"
 #include "metrics_ops.h"
 #include "notify.h"
 #include "outbox.h"
@@ -156,6 +157,7 @@ static int wait_for_database(const sigset_t *set, bool answered)
 static void shut_down(struct MHD_Daemon *d)
 {
     http_stop(d);
+    db_group_stop(); /* after the workers, who wait for its answers */
     hub_stop();
     webhooks_stop();
     outbox_stop();
@@ -211,6 +213,15 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
         db_free_setup();
         return 1;
     }
+    if (db_group_start(cfg->group_commit, cfg->group_threads) != CPN_OK) {
+        hub_stop();
+        webhooks_stop();
+        outbox_stop();
+        revocation_stop();
+        codes_unload();
+        db_free_setup();
+        return 1;
+    }
     issue_jobs_configure(cfg->max_issues);
     issue_pace_configure(cfg->issue_share);
     http_exports_configure(cfg->export_stall_s);
@@ -218,6 +229,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
+        db_group_stop();
         hub_close_clients();
         hub_stop();
         webhooks_stop();

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# group_commit_books_each_redemption_exactly_once: a coupond of its own with --group-commit 8
+# and two group threads (port+11), whatever COUPOND_GROUP_COMMIT says. 16 tills redeem 400
+# coupons at once, each coupon by two tills under two txn_ids, then every booked txn_id again
+# (a till's retry):
+#   - groups of two or more redemptions really formed (rows committed by one transaction);
+#   - every coupon has exactly one redemption; one of its two requests got 201, the other 409
+#     already_redeemed; every retry got 200 with the same redemption id;
+#   - a group that fails as a whole changes nothing and its requests are sent alone: with a
+#     trigger that makes the database fail every 10th coupon's first txn_id ("gcboom-"), those
+#     answer 500 (or 409 when the racing till got the coupon first) and book nothing, every
+#     other request of their groups is booked once (the racing second txn_id gets the
+#     coupon), and coupond logs each failed group.
+set -euo pipefail
+# shellcheck source=tests/integration/front_lib.sh
+. "$(dirname "$0")/front_lib.sh"
+# Its own database: a live bounce-back campaign in the shared one (other tests make them)
+# sends every redemption to redeem(), never to a group.
+own_db="coupond_gc_$$"
+case "$COUPOND_DB" in
+*dbname=*) own_conninfo=$(sed -E "s/dbname=[^ ]*/dbname=$own_db/" <<<"$COUPOND_DB") ;;
+*) own_conninfo="$COUPOND_DB dbname=$own_db" ;;
+esac
+shared_db=$COUPOND_DB
+# shellcheck disable=SC2317 # called by the EXIT trap
+drop_own_db() {
+  local rc=$? p
+  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  psql "$shared_db" -qAtc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" >/dev/null 2>&1 || true
+  set +e
+  (exit "$rc")
+  front_cleanup
+}
+trap drop_own_db EXIT
+psql "$shared_db" -qAtc "CREATE DATABASE $own_db"
+"$b/coupond" migrate --db "$own_conninfo" --sql "$s/sql" >/dev/null 2>&1
+COUPOND_DB=$own_conninfo
+q() { psql "$COUPOND_DB" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
+port=$(own_port 11)
+tag="gc$$x$(date +%s%N)"
+start_coupond gc "$port" --ca "$d/ca.pem" --crl "$d/crl.pem" --group-commit 8 --group-threads 2 --threads 8
+url="https://127.0.0.1:$port"
+M=(-sS --cacert "$d/ca.pem" --cert "$d/marketer.pem" --key "$d/marketer.key")
+
+# campaign NAME: a new campaign's id.
+campaign() {
+  curl "${M[@]}" -d "{\"name\":\"$1\",\"channel\":\"app\",\"cost_cents\":1,\"starts_at\":\"2020-01-01T00:00:00Z\",\"ends_at\":\"2099-01-01T00:00:00Z\",\"offer\":{\"kind\":\"amount\",\"value\":100}}" \
+    "$url/v1/campaigns" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'
+}
+# codes CAMPAIGN N FILE: issues N coupons and writes their short codes to FILE.
+codes() {
+  curl "${M[@]}" -o /dev/null -d "{\"count\":$2}" "$url/v1/campaigns/$1/coupons"
+  curl "${M[@]}" "$url/v1/campaigns/$1/coupons.csv" | awk -F, 'NR > 1 {print $1}' >"$3"
+  [ "$(wc -l <"$3")" -eq "$2" ]
+}
+# verify OUT CAMPAIGN BOOMED: the checks above on group_commit.py's output OUT.
+verify() {
+  local out=$1 cid=$2 boomed=$3 n
+  n=$(wc -l <"$T/codes-$cid")
+  check "$cid: every request answered 201, 409 or (the failing ones) 500" \
+    awk -v b="$boomed" '$3 != 201 && $3 != 409 && !(b && $3 == 500 && $2 ~ /^gcboom-/) {bad = 1} END {exit bad}' "$out"
+  check "$cid: each code got one 201 and, unless it failed, one 409 already_redeemed" \
+    awk '{s[$1] = s[$1] " " $3 ($3 == 409 ? $5 : "")} END {for (c in s) {split(s[c], a, " "); n201 = 0; for (i in a) n201 += a[i] == 201; if (n201 != 1) {print c, s[c]; exit 1}}}' "$out"
+  check "$cid: 409s are already_redeemed" awk '$3 == 409 && $5 != "already_redeemed" {exit 1}' "$out"
+  check "$cid: every coupon has exactly one redemption, and it is the 201's" \
+    test "$(q "SELECT count(*) FROM coupons k WHERE k.campaign_id = $cid AND
+               (SELECT count(*) FROM redemptions r WHERE r.coupon_serial = k.serial) = 1
+               AND k.uses = 1")" = "$n"
+  check "$cid: the redemptions are the 201 answers' ids" \
+    test "$(awk '$3 == 201 {print $4}' "$out" | sort -n | tr '\n' ' ')" = \
+    "$(q "SELECT id FROM redemptions WHERE campaign_id = $cid ORDER BY id" | tr '\n' ' ')"
+  check "$cid: every retry answered 200 with the first answer's redemption id" \
+    awk 'NR == FNR {if ($3 == 201) id[$2] = $4; next} {n++; if ($3 != 200 || id[$2] != $4) bad = 1} END {exit bad || n == 0}' "$out" "$out.retries"
+}
+
+# 1. The race, the retries, and groups formed.
+cid=$(campaign "$tag-a")
+codes "$cid" 400 "$T/codes-$cid"
+python3 "$s/tests/integration/group_commit.py" "$port" "$T/codes-$cid" "$tag-a" "$T/out-a"
+verify "$T/out-a" "$cid" 0
+grouped=$(q "SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM redemptions
+             WHERE campaign_id = $cid GROUP BY xmin::text HAVING count(*) > 1) g")
+echo "redemptions committed in groups of two or more: $grouped of 400"
+check "groups formed (redemptions committed together)" test "$grouped" -gt 0
+
+# 2. Groups that fail as a whole.
+q "CREATE OR REPLACE FUNCTION gc_test_boom() RETURNS trigger LANGUAGE plpgsql AS \$\$
+   BEGIN RAISE EXCEPTION 'group commit test: % refused', NEW.txn_id; END \$\$"
+q "CREATE TRIGGER gc_test_boom_$tag BEFORE INSERT ON redemptions FOR EACH ROW
+   WHEN (NEW.txn_id LIKE 'gcboom-$tag-%') EXECUTE FUNCTION gc_test_boom()"
+cid=$(campaign "$tag-b")
+codes "$cid" 400 "$T/codes-$cid"
+python3 "$s/tests/integration/group_commit.py" "$port" "$T/codes-$cid" "$tag-b" "$T/out-b" 10 || true
+q "DROP TRIGGER gc_test_boom_$tag ON redemptions"
+verify "$T/out-b" "$cid" 1
+# (a failing txn_id whose coupon the racing till got first is refused before the trigger)
+check "the failing txn_ids answered 500 (or 409 already_redeemed) and booked nothing" \
+  test "$(awk '$2 ~ /^gcboom-/ && $3 != 500 && $3 != 409' "$T/out-b" | wc -l),$(q "SELECT count(*) FROM redemptions WHERE txn_id LIKE 'gcboom-$tag-%'")" = "0,0"
+check "the trigger failed some" test "$(awk '$2 ~ /^gcboom-/ && $3 == 500' "$T/out-b" | wc -l)" -gt 0
+failed=$(grep -c '"group of' "$T/gc.log" || true)
+echo "groups that failed and were sent alone: $failed"
+check "failed groups were logged and sent alone" test "$failed" -gt 0
+stop_coupond "$LAST_PID"
+finish
