@@ -132,6 +132,7 @@ static void book(struct group_item **g, size_t n)
     int32_t stores[DB_GROUP_MAX];
     int64_t baskets[DB_GROUP_MAX];
     const char *terminals[DB_GROUP_MAX], *txns[DB_GROUP_MAX];
+    struct group_item *live[DB_GROUP_MAX];
     /* Coupons locked in serial order, so that two groups cannot wait for each other. */
     qsort(g, n, sizeof *g, by_serial);
     /* Nobody waits longer than the statement deadline from when they were queued: those
@@ -141,42 +142,41 @@ static void book(struct group_item **g, size_t n)
     for (size_t k = 0; k < n; k++) {
         g[k]->rc = DB_SOFT_ERROR;
         if (now - g[k]->since < limit)
-            g[m++] = g[k];
+            live[m++] = g[k];
     }
-    n = m;
-    if (n == 0)
+    if (m == 0)
         return;
-    for (size_t k = 0; k < n; k++) {
-        serials[k] = g[k]->serial;
-        stores[k] = g[k]->store;
-        terminals[k] = g[k]->terminal;
-        txns[k] = g[k]->txn;
-        baskets[k] = g[k]->basket;
-        cards[k] = g[k]->card;
-        g[k]->rc = DB_NO_RESULTS;
-        if (g[k]->since < oldest)
-            oldest = g[k]->since;
+    for (size_t k = 0; k < m; k++) {
+        serials[k] = live[k]->serial;
+        stores[k] = live[k]->store;
+        terminals[k] = live[k]->terminal;
+        txns[k] = live[k]->txn;
+        baskets[k] = live[k]->basket;
+        cards[k] = live[k]->card;
+        live[k]->rc = DB_NO_RESULTS;
+        if (live[k]->since < oldest)
+            oldest = live[k]->since;
     }
-    const struct db_param params[] = {db_param_u32_array(serials, n),
-                                      db_param_i32_array_if(true, stores, n),
-                                      db_param_text_array(terminals, n),
-                                      db_param_text_array(txns, n),
-                                      db_param_i64_array(baskets, n),
-                                      db_param_u32_array(cards, n),
+    const struct db_param params[] = {db_param_u32_array(serials, m),
+                                      db_param_i32_array_if(true, stores, m),
+                                      db_param_text_array(terminals, m),
+                                      db_param_text_array(txns, m),
+                                      db_param_i64_array(baskets, m),
+                                      db_param_u32_array(cards, m),
                                       DB_PARAM_END};
     db_deadline_cap(oldest + limit);
     PGresult *res = NULL;
     int rc = db_run("redeem_group", params, &res);
     db_deadline_cap(0);
-    if (rc >= 0 && hand_out(res, g, n) != 0) {
-        for (size_t k = 0; k < n; k++)
-            g[k]->rc = DB_SOFT_ERROR;
+    if (rc >= 0 && hand_out(res, live, m) != 0) {
+        for (size_t k = 0; k < m; k++)
+            live[k]->rc = DB_SOFT_ERROR;
     } else if (rc == DB_SOFT_ERROR) { /* lost or late: booked or not, a retry replays */
-        for (size_t k = 0; k < n; k++)
-            g[k]->rc = DB_SOFT_ERROR;
+        for (size_t k = 0; k < m; k++)
+            live[k]->rc = DB_SOFT_ERROR;
     } else if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), DB_STATE_DECLINED) != 0) {
         /* The statement failed whole and booked nothing; each goes alone (their workers). */
-        log_msg(LOGL_WARN, "group of %zu redemptions failed (%s); each is sent alone", n,
+        log_msg(LOGL_WARN, "group of %zu redemptions failed (%s); each is sent alone", m,
                 db_sqlstate(res));
     }
     PQclear(res);

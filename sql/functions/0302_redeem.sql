@@ -290,6 +290,11 @@ $$;
 -- fails the statement, which rolls back whole. In both cases coupond asks redeem(), which
 -- answers the refusal, the replay or the conflict. tests/integration/t_redeem_fast.sh holds
 -- the two paths to the same answers.
+-- Group commit (service/db_redeem_group.c, "redeem_group") sends the same statement over
+-- arrays (unnest: one element per redemption, in serial order, so that two groups lock their
+-- coupons in one order): a row per redemption booked, matched by its key; one that gets no
+-- row goes to redeem(), and when redeem_key_taken() (or any error) fails the group, it books
+-- nothing and each redemption is asked alone. tests/integration/t_group_commit.sh.
 
 -- redeem_key_taken(): fails the statement calling it with SQLSTATE CPF01 (the db layer's
 -- DB_STATE_DECLINED); volatile, so that the planner never evaluates it ahead.
