@@ -168,6 +168,20 @@ static void shut_down(struct MHD_Daemon *d)
     db_free_setup();
 }
 
+/* Undoes serve()'s start when the listener does not come up: group commit, the live feed,
+ * webhook delivery and the outbox publisher (each a no-op when it did not start), the
+ * revocation watcher, the code keys and the database set-up. */
+static void stop_threads(void)
+{
+    db_group_stop();
+    hub_stop();
+    webhooks_stop();
+    outbox_stop();
+    revocation_stop();
+    codes_unload();
+    db_free_setup();
+}
+
 static int serve(int argc, char **argv, struct svc_config **cfgp)
 {
     const struct svc_config *cfg = *cfgp;
@@ -204,22 +218,9 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     }
     /* The outbox publisher, webhook delivery and the live feed: threads of their own with
      * database connections of their own (docs/webhooks.md). */
-    if (outbox_start(cfg) != CPN_OK || webhooks_start(cfg) != CPN_OK || hub_start(cfg) != CPN_OK) {
-        hub_stop();
-        webhooks_stop();
-        outbox_stop();
-        revocation_stop();
-        codes_unload();
-        db_free_setup();
-        return 1;
-    }
-    if (db_group_start(cfg->group_commit, cfg->group_threads) != CPN_OK) {
-        hub_stop();
-        webhooks_stop();
-        outbox_stop();
-        revocation_stop();
-        codes_unload();
-        db_free_setup();
+    if (outbox_start(cfg) != CPN_OK || webhooks_start(cfg) != CPN_OK || hub_start(cfg) != CPN_OK ||
+        db_group_start(cfg->group_commit, cfg->group_threads) != CPN_OK) {
+        stop_threads();
         return 1;
     }
     issue_jobs_configure(cfg->max_issues);
@@ -229,14 +230,8 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
-        db_group_stop();
         hub_close_clients();
-        hub_stop();
-        webhooks_stop();
-        outbox_stop();
-        revocation_stop();
-        codes_unload();
-        db_free_setup();
+        stop_threads();
         return 1;
     }
     log_msg(LOGL_INFO, "coupond %s serving with %u worker threads", COUPOND_VERSION, cfg->threads);
