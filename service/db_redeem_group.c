@@ -1,6 +1,7 @@
-/* Group commit: the queue of plain redemptions, the group threads that take what it holds
- * and book it with one statement ("redeem_group", db_statements.c) in one transaction, and
- * the handing back of each answer to its waiting worker (db_redeem_group.h). */
+/* Group commit: the queue of plain redemptions and checks, the group threads that take what
+ * it holds and book or answer it with one statement ("redeem_group", "check_group";
+ * db_statements.c), and the handing back of each answer to its waiting worker
+ * (db_redeem_group.h). */
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -10,15 +11,20 @@
 #include "db_redeem_group.h"
 #include "log.h"
 
-/* One redemption waiting for its group; it lives on its worker's stack until DONE. */
+/* What a group does: book redemptions, or answer checks (one kind per group). */
+enum group_kind { GROUP_REDEEM, GROUP_CHECK };
+
+/* One redemption or check waiting for its group; it lives on its worker's stack until DONE. */
 struct group_item {
+    enum group_kind kind;
     uint32_t serial;
     int32_t store;
     const char *terminal, *txn;
     int64_t basket;
     uint32_t card;
     int64_t since; /* when it was queued (db_now_ms) */
-    bool judged;   /* the group's statement ran and did not book it */
+    bool judged;   /* redemption: the group's statement ran and did not book it */
+    bool full;     /* check: coupon_check() itself must answer (coupon_check_fast) */
     struct redeem_answer *out;
     int rc;
     bool done;
@@ -43,15 +49,17 @@ static bool key_taken(struct group_item *const *g, size_t n, const struct group_
     return false;
 }
 
-/* Takes up to group_max items off the queue into G, oldest first, skipping those whose key
- * the group holds already. Returns how many. Call with LOCK held. */
+/* Takes up to group_max items off the queue into G, oldest first, all of the oldest one's
+ * kind, skipping redemptions whose key the group holds already. Returns how many. Call with
+ * LOCK held. */
 static size_t take(struct group_item **g)
 {
     size_t n = 0;
     struct group_item *prev = NULL, *it = head;
     while (it != NULL && n < group_max) {
         struct group_item *next = it->next;
-        if (key_taken(g, n, it)) {
+        if ((n > 0 && it->kind != g[0]->kind) ||
+            (it->kind == GROUP_REDEEM && key_taken(g, n, it))) {
             prev = it;
         } else {
             if (prev != NULL)
@@ -124,28 +132,15 @@ static int hand_out(const PGresult *res, struct group_item **g, size_t n)
     return 0;
 }
 
-/* Books the group G[0..N) with one statement and sets each item's rc: DB_ONE_RESULT (booked,
- * *out filled), DB_NO_RESULTS (not booked: its worker asks alone) or DB_SOFT_ERROR. */
-static void book(struct group_item **g, size_t n)
+/* Books the redemptions LIVE[0..M) with one statement and sets each one's rc: DB_ONE_RESULT
+ * (booked, *out filled), DB_NO_RESULTS (not booked: its worker asks alone; judged when the
+ * statement ran) or DB_SOFT_ERROR. */
+static void book_redemptions(struct group_item **live, size_t m)
 {
     uint32_t serials[DB_GROUP_MAX], cards[DB_GROUP_MAX];
     int32_t stores[DB_GROUP_MAX];
     int64_t baskets[DB_GROUP_MAX];
     const char *terminals[DB_GROUP_MAX], *txns[DB_GROUP_MAX];
-    struct group_item *live[DB_GROUP_MAX];
-    /* Coupons locked in serial order, so that two groups cannot wait for each other. */
-    qsort(g, n, sizeof *g, by_serial);
-    /* Nobody waits longer than the statement deadline from when they were queued: those
-     * that did already (the database was late for the groups before) answer 503 unsent. */
-    int64_t now = db_now_ms(), limit = (int64_t)db_deadline_ms(), oldest = now;
-    size_t m = 0;
-    for (size_t k = 0; k < n; k++) {
-        g[k]->rc = DB_SOFT_ERROR;
-        if (now - g[k]->since < limit)
-            live[m++] = g[k];
-    }
-    if (m == 0)
-        return;
     for (size_t k = 0; k < m; k++) {
         serials[k] = live[k]->serial;
         stores[k] = live[k]->store;
@@ -154,8 +149,6 @@ static void book(struct group_item **g, size_t n)
         baskets[k] = live[k]->basket;
         cards[k] = live[k]->card;
         live[k]->rc = DB_NO_RESULTS;
-        if (live[k]->since < oldest)
-            oldest = live[k]->since;
     }
     const struct db_param params[] = {db_param_u32_array(serials, m),
                                       db_param_i32_array_if(true, stores, m),
@@ -164,10 +157,8 @@ static void book(struct group_item **g, size_t n)
                                       db_param_i64_array(baskets, m),
                                       db_param_u32_array(cards, m),
                                       DB_PARAM_END};
-    db_deadline_cap(oldest + limit);
     PGresult *res = NULL;
     int rc = db_run("redeem_group", params, &res);
-    db_deadline_cap(0);
     if (rc >= 0 && hand_out(res, live, m) != 0) {
         for (size_t k = 0; k < m; k++)
             live[k]->rc = DB_SOFT_ERROR;
@@ -180,6 +171,95 @@ static void book(struct group_item **g, size_t n)
                 db_sqlstate(res));
     }
     PQclear(res);
+}
+
+/* Answers the checks LIVE[0..M) with one statement (coupon_check_fast for each) and sets each
+ * one's rc: DB_ONE_RESULT (*out and full filled; no row: not_found), DB_NO_RESULTS (the
+ * statement failed: its worker asks alone) or DB_SOFT_ERROR. */
+static void answer_checks(struct group_item **live, size_t m)
+{
+    uint32_t serials[DB_GROUP_MAX], cards[DB_GROUP_MAX];
+    int32_t stores[DB_GROUP_MAX];
+    int64_t baskets[DB_GROUP_MAX];
+    for (size_t k = 0; k < m; k++) {
+        serials[k] = live[k]->serial;
+        stores[k] = live[k]->store;
+        baskets[k] = live[k]->basket;
+        cards[k] = live[k]->card;
+        live[k]->rc = DB_NO_RESULTS;
+    }
+    const struct db_param params[] = {
+        db_param_u32_array(serials, m), db_param_i32_array_if(true, stores, m),
+        db_param_i64_array(baskets, m), db_param_u32_array(cards, m), DB_PARAM_END};
+    PGresult *res = NULL;
+    int rc = db_run("check_group", params, &res);
+    if (rc == DB_SOFT_ERROR) {
+        for (size_t k = 0; k < m; k++)
+            live[k]->rc = DB_SOFT_ERROR;
+    } else if (rc >= 0) {
+        int64_t at = 0;
+        struct redeem_answer a;
+        bool full = false;
+        const struct db_col cols[] = {db_col_i64("n", &at),
+                                      db_col_word("status", &a.status),
+                                      db_col_i64("discount_cents", &a.discount_cents),
+                                      db_col_i64("campaign_id", &a.campaign_id),
+                                      db_col_i64("points", &a.points),
+                                      db_col_bool("full_check", &full),
+                                      DB_COL_END};
+        int idx[DB_COLS_MAX];
+        bool ok = db_cols_find(res, cols, idx, "check_group") == 0;
+        for (int row = 0; ok && row < rc; row++) {
+            a = (struct redeem_answer){0};
+            ok = db_cols_read(res, row, cols, idx, "check_group") == 0 && at >= 1 &&
+                 (size_t)at <= m && live[at - 1]->rc == DB_NO_RESULTS;
+            if (ok) {
+                *live[at - 1]->out = a;
+                live[at - 1]->full = full;
+                live[at - 1]->rc = DB_ONE_RESULT;
+            }
+        }
+        for (size_t k = 0; k < m; k++) {
+            if (!ok) {
+                live[k]->rc = DB_NO_RESULTS;           /* a row it cannot place: each asks alone */
+            } else if (live[k]->rc == DB_NO_RESULTS) { /* no such coupon */
+                *live[k]->out = (struct redeem_answer){.status = DBW_NOT_FOUND};
+                live[k]->full = false;
+                live[k]->rc = DB_ONE_RESULT;
+            }
+        }
+    }
+    PQclear(res);
+}
+
+/* Books or answers the group G[0..N) with one statement and sets each item's rc. */
+static void book(struct group_item **g, size_t n)
+{
+    struct group_item *live[DB_GROUP_MAX];
+    /* Coupons locked in serial order, so that two groups cannot wait for each other. */
+    qsort(g, n, sizeof *g, by_serial);
+    /* Nobody waits longer than the statement deadline from when they were queued: those
+     * that did already (the database was late for the groups before) answer 503 unsent. */
+    int64_t now = db_now_ms(), limit = (int64_t)db_deadline_ms(), oldest = now;
+    size_t m = 0;
+    for (size_t k = 0; k < n; k++) {
+        g[k]->rc = DB_SOFT_ERROR;
+        if (now - g[k]->since < limit) {
+            live[m++] = g[k];
+            if (g[k]->since < oldest)
+                oldest = g[k]->since;
+        }
+    }
+    if (m == 0)
+        return;
+    log_msg(LOGL_DEBUG, "grouped: %zu %s in one statement", m,
+            live[0]->kind == GROUP_REDEEM ? "redemptions" : "checks");
+    db_deadline_cap(oldest + limit);
+    if (live[0]->kind == GROUP_REDEEM)
+        book_redemptions(live, m);
+    else
+        answer_checks(live, m);
+    db_deadline_cap(0);
 }
 
 static void *group_main(void *arg)
@@ -229,7 +309,7 @@ enum cpn_err db_group_start(unsigned max, unsigned nthreads)
             return CPN_ERR_INTERNAL;
         }
     }
-    log_msg(LOGL_INFO, "group commit: up to %u redemptions per transaction on %u threads",
+    log_msg(LOGL_INFO, "group commit: up to %u redemptions or checks per statement on %u threads",
             group_max, n_threads);
     return CPN_OK;
 }
@@ -245,39 +325,61 @@ void db_group_stop(void)
     n_threads = 0;
 }
 
+/* Queues IT (its fields set) and waits until a group thread answered it. Returns its rc, or
+ * DB_NO_RESULTS (nothing sent) when group commit is off or stopping. */
+static int run_in_group(struct group_item *it)
+{
+    if (group_max < 2 || n_threads == 0)
+        return DB_NO_RESULTS;
+    it->since = db_now_ms();
+    it->rc = DB_NO_RESULTS;
+    if (pthread_cond_init(&it->answered, NULL) != 0)
+        return DB_NO_RESULTS;
+    pthread_mutex_lock(&lock);
+    if (stopping) {
+        pthread_mutex_unlock(&lock);
+        pthread_cond_destroy(&it->answered);
+        return DB_NO_RESULTS;
+    }
+    if (tail != NULL)
+        tail->next = it;
+    else
+        head = it;
+    tail = it;
+    pthread_cond_signal(&work);
+    while (!it->done)
+        pthread_cond_wait(&it->answered, &lock);
+    pthread_mutex_unlock(&lock);
+    pthread_cond_destroy(&it->answered);
+    return it->rc;
+}
+
 int db_redeem_group(uint32_t serial, int32_t store, const char *terminal, const char *txn,
                     int64_t basket, uint32_t card, struct redeem_answer *out, bool *judged)
 {
-    *judged = false;
-    if (group_max < 2 || n_threads == 0)
-        return DB_NO_RESULTS;
-    struct group_item it = {.serial = serial,
+    struct group_item it = {.kind = GROUP_REDEEM,
+                            .serial = serial,
                             .store = store,
                             .terminal = terminal,
                             .txn = txn,
                             .basket = basket,
                             .card = card,
-                            .since = db_now_ms(),
-                            .out = out,
-                            .rc = DB_NO_RESULTS};
-    if (pthread_cond_init(&it.answered, NULL) != 0)
-        return DB_NO_RESULTS;
-    pthread_mutex_lock(&lock);
-    if (stopping) {
-        pthread_mutex_unlock(&lock);
-        pthread_cond_destroy(&it.answered);
-        return DB_NO_RESULTS;
-    }
-    if (tail != NULL)
-        tail->next = &it;
-    else
-        head = &it;
-    tail = &it;
-    pthread_cond_signal(&work);
-    while (!it.done)
-        pthread_cond_wait(&it.answered, &lock);
-    pthread_mutex_unlock(&lock);
-    pthread_cond_destroy(&it.answered);
-    *judged = it.judged;
-    return it.rc;
+                            .out = out};
+    int rc = run_in_group(&it);
+    *judged = rc == DB_NO_RESULTS && it.judged;
+    return rc;
+}
+
+int db_check_group(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
+                   struct redeem_answer *out, bool *full)
+{
+    struct group_item it = {.kind = GROUP_CHECK,
+                            .serial = serial,
+                            .store = store,
+                            .basket = basket,
+                            .card = card,
+                            .out = out};
+    int rc = run_in_group(&it);
+    *full = rc == DB_ONE_RESULT && it.full;
+    return rc;
 }

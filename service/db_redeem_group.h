@@ -1,11 +1,12 @@
 /* Group commit (issue 12's stretch): the commonest redemptions of several tills booked by one
- * statement in one transaction. Worker threads hand such a redemption to a queue and wait;
- * a few group threads of their own, each with its database connection, take whatever the
- * queue holds when they are free (never waiting for a group to fill: a lone redemption goes
- * alone at once) and book it with the statement "redeem_group" (db_statements.c), the
- * redeem_fast statement over arrays. Every rule, key and guard stays the database's: a
- * redemption the statement does not book, or every one of a group that failed as a whole,
- * goes back to its worker, which asks redeem_fast and redeem() as it would alone. */
+ * statement in one transaction, and checks without a receipt answered by one statement. Worker
+ * threads hand such a redemption to a queue and wait; a few group threads of their own, each with
+ * its database connection, take whatever the queue holds when they are free (never waiting for a
+ * group to fill: a lone redemption goes alone at once) and book it with the statement
+ * "redeem_group" (db_statements.c), the redeem_fast statement over arrays. Every rule, key and
+ * guard stays the database's: a redemption the statement does not book, or every one of a group
+ * that failed as a whole, goes back to its worker, which asks redeem_fast and redeem() as it would
+ * alone. */
 #ifndef SVC_DB_REDEEM_GROUP_H
 #define SVC_DB_REDEEM_GROUP_H
 
@@ -40,5 +41,14 @@ void db_group_stop(void);
 int db_redeem_group(uint32_t serial, int32_t store, const char *terminal, const char *txn,
                     int64_t basket, uint32_t card, struct redeem_answer *out,
                     bool *judged) CPN_MUST_CHECK;
+
+/* Offers one check without a receipt to the next group, which answers it with
+ * coupon_check_fast() (one statement for the group, no transaction to commit), and waits
+ * for its answer, at most about the statement deadline. Returns DB_ONE_RESULT with *OUT
+ * filled as check_fast() fills it (no such coupon: not_found) and *FULL true when
+ * coupon_check() must answer instead; DB_NO_RESULTS when group commit is off or the group
+ * failed (the caller asks alone); DB_SOFT_ERROR when the database was lost or late. */
+int db_check_group(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
+                   struct redeem_answer *out, bool *full) CPN_MUST_CHECK;
 
 #endif

@@ -113,10 +113,6 @@ static int check_fast(uint32_t serial, int32_t store, int64_t basket, uint32_t c
         *out = (struct redeem_answer){.status = DBW_NOT_FOUND};
         return DB_ONE_RESULT;
     }
-    if (rc == DB_ONE_RESULT && out->status != DBW_OK) { /* a refusal gives nothing */
-        out->discount_cents = 0;
-        out->points = 0;
-    }
     return rc;
 }
 
@@ -126,9 +122,16 @@ int db_check(uint32_t serial, int32_t store, int64_t basket, uint32_t card, cons
     *out = (struct redeem_answer){0};
     if (receipt == NULL) {
         bool full;
-        int rc = check_fast(serial, store, basket, card, out, &full);
+        int rc = db_check_group(serial, store, basket, card, out, &full);
+        if (rc == DB_NO_RESULTS) /* group commit off, or the group failed */
+            rc = check_fast(serial, store, basket, card, out, &full);
+        if (rc == DB_ONE_RESULT && !full && out->status != DBW_OK) { /* a refusal gives nothing */
+            out->discount_cents = 0;
+            out->points = 0;
+        }
         if (rc != DB_ONE_RESULT || !full)
             return rc;
+        *out = (struct redeem_answer){0};
     }
     const struct db_param params[] = {db_param_int(serial),
                                       db_param_int(store),

@@ -81,6 +81,16 @@ const struct db_statement db_statements[] = {
             " ON CONFLICT (terminal, txn_id) DO UPDATE SET terminal = redeem_key_taken()"
             " RETURNING terminal, txn_id, id AS redemption_id, discount_cents, campaign_id,"
             " points, rfc3339(created_at) AS redeemed_at"},
+    /* Group commit's checks (db_redeem_group.c): coupon_check_fast() for several checks at
+     * once, one per element of the arrays (serial, store, basket, card; card 0 = none); a row
+     * per coupon found, N its element's place (from 1). */
+    {.lazy = true,
+     .name = "check_group",
+     .sql = "SELECT i.n, r.status, r.discount_cents, r.campaign_id, r.points, r.full_check"
+            " FROM unnest($1::bigint[], $2::integer[], $3::bigint[], $4::bigint[])"
+            " WITH ORDINALITY AS i(serial, store, basket, card, n)"
+            " CROSS JOIN LATERAL coupon_check_fast(i.serial, i.store, i.basket,"
+            " NULLIF(i.card, 0)) AS r"},
     {.name = "coupon_check",
      .sql = "SELECT * FROM coupon_check($1::bigint, $2::integer, $3::bigint, $4::bigint, $5, $6)"},
     {.name = "coupon_check_fast",

@@ -10,7 +10,8 @@
 #     trigger that makes the database fail every 10th coupon's first txn_id ("gcboom-"), those
 #     answer 500 (or 409 when the racing till got the coupon first) and book nothing, every
 #     other request of their groups is booked once (the racing second txn_id gets the
-#     coupon), and coupond logs each failed group.
+#     coupon), and coupond logs each failed group;
+#   - checks met in groups (one statement for several) answer exactly as each alone.
 set -euo pipefail
 # shellcheck source=tests/integration/front_lib.sh
 . "$(dirname "$0")/front_lib.sh"
@@ -39,7 +40,7 @@ COUPOND_DB=$own_conninfo
 q() { psql "$COUPOND_DB" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 port=$(own_port 11)
 tag="gc$$x$(date +%s%N)"
-start_coupond gc "$port" --ca "$d/ca.pem" --crl "$d/crl.pem" --group-commit 8 --group-threads 2 --threads 8
+start_coupond gc "$port" --ca "$d/ca.pem" --crl "$d/crl.pem" --group-commit 8 --group-threads 2 --threads 8 --log-level debug
 url="https://127.0.0.1:$port"
 M=(-sS --cacert "$d/ca.pem" --cert "$d/marketer.pem" --key "$d/marketer.key")
 
@@ -101,5 +102,23 @@ check "the trigger failed some" test "$(awk '$2 ~ /^gcboom-/ && $3 == 500' "$T/o
 failed=$(grep -c '"group of' "$T/gc.log" || true)
 echo "groups that failed and were sent alone: $failed"
 check "failed groups were logged and sent alone" test "$failed" -gt 0
+# 3. Checks answered in groups answer as checks alone: the codes of a campaign with a minimum
+# basket (fresh: ok, or below_minimum) and those of the first campaign (used up: its
+# already_redeemed comes from coupon_check() itself), each with two baskets, first one after
+# another (every check alone), then on 16 connections at once (in groups).
+cid_c=$(curl "${M[@]}" -d "{\"name\":\"$tag-c\",\"channel\":\"app\",\"cost_cents\":1,\"starts_at\":\"2020-01-01T00:00:00Z\",\"ends_at\":\"2099-01-01T00:00:00Z\",\"offer\":{\"kind\":\"percent\",\"value\":10,\"min_basket_cents\":2000}}" \
+  "$url/v1/campaigns" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+codes "$cid_c" 300 "$T/codes-$cid_c"
+head -100 "$T/codes-$cid" >>"$T/codes-$cid_c"
+python3 "$s/tests/integration/group_checks.py" "$port" "$T/codes-$cid_c" 1 "$T/checks-alone"
+before=$(grep -cE '"grouped: [0-9]+ checks' "$T/gc.log" || true)
+python3 "$s/tests/integration/group_checks.py" "$port" "$T/codes-$cid_c" 16 "$T/checks-grouped"
+check "800 checks answered 200: ok, below_minimum and already_redeemed" \
+  test "$(awk '$3 == 200 {print $8}' "$T/checks-alone" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')" = \
+  "-:300 already_redeemed:200 below_minimum:300 "
+check "checks in groups answer exactly as checks alone" cmp "$T/checks-alone" "$T/checks-grouped"
+grouped=$(grep -E '"grouped: ([2-9]|[1-9][0-9]+) checks' "$T/gc.log" | wc -l)
+echo "groups of two or more checks: $grouped (checks alone logged before: $before)"
+check "checks met in groups" test "$grouped" -gt 0
 stop_coupond "$LAST_PID"
 finish
