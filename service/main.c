@@ -154,23 +154,9 @@ static int wait_for_database(const sigset_t *set, bool answered)
 }
 
 /* Stops what serve() started after the drain, in order, the HTTP daemon D among them. */
-static void shut_down(struct MHD_Daemon *d)
-{
-    http_stop(d);
-    db_group_stop(); /* after the workers, who wait for its answers */
-    hub_stop();
-    webhooks_stop();
-    outbox_stop();
-    bounce_stop();
-    revocation_stop();
-    codes_unload();
-    http_ui_unload();
-    db_free_setup();
-}
-
-/* Undoes serve()'s start when the listener does not come up: group commit, the live feed,
- * webhook delivery and the outbox publisher (each a no-op when it did not start), the
- * revocation watcher, the code keys and the database set-up. */
+/* Stops what serve() starts before the listener: group commit (after the workers, who wait
+ * for its answers), the live feed, webhook delivery and the outbox publisher (each a no-op
+ * when it did not start), the revocation watcher, the code keys and the database set-up. */
 static void stop_threads(void)
 {
     db_group_stop();
@@ -180,6 +166,16 @@ static void stop_threads(void)
     revocation_stop();
     codes_unload();
     db_free_setup();
+}
+
+/* After the drain: the listener and its workers, the bounce-back pools' thread, the console's
+ * files, then everything stop_threads() stops. */
+static void shut_down(struct MHD_Daemon *d)
+{
+    http_stop(d);
+    bounce_stop();
+    http_ui_unload();
+    stop_threads();
 }
 
 static int serve(int argc, char **argv, struct svc_config **cfgp)
