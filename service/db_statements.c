@@ -54,7 +54,9 @@ const struct db_statement db_statements[] = {
             " rfc3339(created_at) AS redeemed_at"},
     /* Group commit (db_redeem_group.c): redeem_fast for several redemptions at once, one per
      * element of the arrays (serial, store, terminal, txn_id, basket, card; card 0 = none),
-     * in serial order; a row per redemption booked, by its key. */
+     * in serial order; a row per redemption booked, by its key. Its guards, verdict, discount,
+     * points and key gate are redeem_fast's text with i.<column> for each parameter: change
+     * both together (tests/unit/test_svc_db_seam.c compares them). */
     {.lazy = true,
      .name = "redeem_group",
      .sql = "WITH i AS (SELECT t.serial, t.store, t.terminal, t.txn, t.basket,"

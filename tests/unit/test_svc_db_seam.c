@@ -3,7 +3,7 @@
  * in any order and read with checked conversions (a NULL where none is allowed, text that is
  * no number, a number out of its C type's range, a word outside the vocabulary all fail,
  * never a silent 0), on results built with libpq's own PQsetvalue; every status word decodes
- * to its enum and back. */
+ * to its enum and back; group commit's statement keeps every rule of the one it repeats. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "db_internal.h"
+#include "db_statements.h"
 
 /* A result with the columns NAMES (N of them) and one row of VALUES (NULL for SQL NULL). */
 static PGresult *result_of(int n, const char *const *names, const char *const *values)
@@ -308,6 +309,68 @@ static void every_word_decodes_to_its_enum_and_back(void **state)
     assert_int_equal(db_word_err(DBW_DRAW_CHANGED), CPN_ERR_INTERNAL);
 }
 
+/* The SQL of the statement NAME (db_statements.c). */
+static const char *statement(const char *name)
+{
+    for (const struct db_statement *s = db_statements; s->name != NULL; s++)
+        if (strcmp(s->name, name) == 0)
+            return s->sql;
+    fail_msg("no statement %s", name);
+    return NULL;
+}
+
+/* Copies SQL's text from FROM up to (without) UNTIL into OUT, each statement parameter of
+ * redeem_fast replaced by the column redeem_group reads it from. */
+static void part_of(const char *sql, const char *from, const char *until, char *out, size_t size)
+{
+    static const char *const subst[][2] = {{"$1::bigint", "i.serial"},
+                                           {"$2::integer", "i.store"},
+                                           {"$5::bigint", "i.basket"},
+                                           {"$6::bigint", "i.card"}};
+    const char *a = strstr(sql, from);
+    assert_non_null(a);
+    const char *b = strstr(a, until);
+    assert_non_null(b);
+    size_t n = 0;
+    while (a < b) {
+        size_t k = 0;
+        while (k < 4 && strncmp(a, subst[k][0], strlen(subst[k][0])) != 0)
+            k++;
+        const char *piece = k < 4 ? subst[k][1] : a;
+        size_t len = k < 4 ? strlen(piece) : 1;
+        assert_true(n + len < size);
+        memcpy(out + n, piece, len);
+        n += len;
+        a += k < 4 ? strlen(subst[k][0]) : 1;
+    }
+    out[n] = '\0';
+}
+
+/* Group commit books with redeem_group what redeem_fast books alone: the same guards and
+ * rules, the same discount and points, the same key gate. A rule added to one statement and
+ * not the other fails here (t_group_commit proves the outcomes, not the text). */
+static void the_group_statement_keeps_every_rule_of_redeem_fast(void **state)
+{
+    (void)state;
+    static const char *const parts[][2] = {
+        {" AND k.uses < k.max_uses", " RETURNING"}, /* the guards and the verdict */
+        {"discount_of(", " AS points)"},            /* the discount and the points */
+        {" ON CONFLICT", " RETURNING"},             /* the key as the idempotency gate */
+    };
+    const char *fast = statement("redeem_fast"), *group = statement("redeem_group");
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        char a[2048], b[2048];
+        part_of(fast, parts[k][0], parts[k][1], a, sizeof a);
+        part_of(group, parts[k][0], parts[k][1], b, sizeof b);
+        assert_string_equal(a, b);
+    }
+    /* and the check is no vacuous comparison: the guards hold the verdict */
+    char guards[2048];
+    part_of(fast, parts[0][0], parts[0][1], guards, sizeof guards);
+    assert_non_null(strstr(guards, "coupon_verdict_of("));
+    assert_non_null(strstr(guards, "i.store, i.basket, i.card, true, now()) = 'ok'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -318,6 +381,7 @@ int main(void)
         cmocka_unit_test(a_value_that_does_not_fit_its_c_type_fails_the_call),
         cmocka_unit_test(a_failed_read_frees_its_strings_and_zeroes_its_places),
         cmocka_unit_test(every_word_decodes_to_its_enum_and_back),
+        cmocka_unit_test(the_group_statement_keeps_every_rule_of_redeem_fast),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
