@@ -10,20 +10,20 @@ b=${COUPOND_BUILD_DIR:?} s=${COUPOND_SOURCE_DIR:?}
 d="$s/certs/dev"
 t=$(mktemp -d)
 db="coupond_demo_$$"
+# shellcheck source=tests/integration/own_db.sh
+. "$s/tests/integration/own_db.sh"
 pid=''
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  psql "$COUPOND_DB" -XAtqc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  own_db_drop "$db"
   "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_demo
   rm -rf "$t"
 }
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
 
-psql "$COUPOND_DB" -XAtqc "CREATE DATABASE $db"
-demo_db="$COUPOND_DB dbname=$db" # a later dbname wins in a conninfo
-"$b/coupond" migrate --db "$demo_db" --sql "$s/sql" >/dev/null 2>&1 || fail "migrate"
+demo_db=$(own_db_create "$db") || fail "cannot create or migrate database $db"
 
 echo "== coupond demo on a fresh database"
 rc=0

@@ -17,26 +17,21 @@ set -euo pipefail
 . "$(dirname "$0")/front_lib.sh"
 # Its own database: a live bounce-back campaign in the shared one (other tests make them)
 # sends every redemption to redeem(), never to a group.
+# shellcheck source=tests/integration/own_db.sh
+. "$s/tests/integration/own_db.sh"
 own_db="coupond_gc_$$"
-case "$COUPOND_DB" in
-*dbname=*) own_conninfo=$(sed -E "s/dbname=[^ ]*/dbname=$own_db/" <<<"$COUPOND_DB") ;;
-*) own_conninfo="$COUPOND_DB dbname=$own_db" ;;
-esac
-shared_db=$COUPOND_DB
 # shellcheck disable=SC2317 # called by the EXIT trap
 drop_own_db() {
   local rc=$? p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  psql "$shared_db" -qAtc "DROP DATABASE IF EXISTS $own_db WITH (FORCE)" >/dev/null 2>&1 || true
+  own_db_drop "$own_db"
   set +e
   (exit "$rc")
   front_cleanup
 }
 trap drop_own_db EXIT
-psql "$shared_db" -qAtc "CREATE DATABASE $own_db"
-"$b/coupond" migrate --db "$own_conninfo" --sql "$s/sql" >/dev/null 2>&1
-COUPOND_DB=$own_conninfo
+COUPOND_DB=$(own_db_create "$own_db")
 q() { psql "$COUPOND_DB" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 port=$(own_port 11)
 tag="gc$$x$(date +%s%N)"

@@ -19,22 +19,19 @@ done
 listen="127.0.0.1:$port" url="https://127.0.0.1:$port"
 t=$(mktemp -d)
 db="coupond_rotation_$$"
-case "$COUPOND_DB" in
-*dbname=*) conninfo=$(sed -E "s/dbname=[^ ]*/dbname=$db/" <<<"$COUPOND_DB") ;;
-*) conninfo="$COUPOND_DB dbname=$db" ;;
-esac
+# shellcheck source=tests/integration/own_db.sh
+. "$s/tests/integration/own_db.sh"
 pid=
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  own_db_drop "$db"
   "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_key_rotation
   rm -rf "$t"
 }
 trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$t/coupond.log" ] && tail -20 "$t/coupond.log" >&2; exit 1; }
 
-psql "$COUPOND_DB" -qAtc "CREATE DATABASE $db" || fail "cannot create database $db"
-"$b/coupond" migrate --db "$conninfo" --sql "$s/sql" 2>/dev/null || fail "migrate failed"
+conninfo=$(own_db_create "$db") || fail "cannot create or migrate database $db"
 
 start_coupond() {
   "$b/coupond" serve --listen "$listen" --db "$conninfo" --cert "$d/server.pem" \

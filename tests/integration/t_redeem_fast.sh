@@ -28,14 +28,12 @@ done
 url="https://127.0.0.1:$port"
 t=$(mktemp -d)
 db="coupond_fast_$$"
-case "$COUPOND_DB" in
-*dbname=*) conninfo=$(sed -E "s/dbname=[^ ]*/dbname=$db/" <<<"$COUPOND_DB") ;;
-*) conninfo="$COUPOND_DB dbname=$db" ;;
-esac
+# shellcheck source=tests/integration/own_db.sh
+. "$s/tests/integration/own_db.sh"
 pid=
 cleanup() {
   if [ -n "$pid" ]; then kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1 || true
+  own_db_drop "$db"
   "$s/tests/integration/keep_log.sh" "$t/coupond.log" t_redeem_fast
   rm -rf "$t"
 }
@@ -43,9 +41,7 @@ trap cleanup EXIT
 fail() { printf 'FAIL: %s\n' "$*" >&2; [ -f "$t/coupond.log" ] && tail -5 "$t/coupond.log" >&2; exit 1; }
 q() { psql "$conninfo" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 
-psql "$COUPOND_DB" -qAtc "CREATE DATABASE $db" || fail "cannot create database $db"
-psql "$COUPOND_DB" -qAtc "ALTER DATABASE $db SET track_functions = 'all'" >/dev/null
-"$b/coupond" migrate --db "$conninfo" --sql "$s/sql" 2>/dev/null || fail "migrate failed"
+conninfo=$(own_db_create "$db" track_functions all) || fail "cannot create database $db"
 "$b/coupond" keygen --keys "$t/keys" >/dev/null
 
 start_coupond() {

@@ -13,6 +13,8 @@ d="$s/certs/dev"
 listen=${EVENTS_LISTEN:-${COUPOND_TEST_LISTEN:-127.0.0.1:18743}}
 # shellcheck disable=SC2034 # used by the scripts that source this file
 base_port=${listen##*:}
+# shellcheck source=tests/integration/own_db.sh
+. "$s/tests/integration/own_db.sh"
 t=$(mktemp -d)
 pids=()
 wdb=
@@ -21,9 +23,7 @@ ev_cleanup() {
   local p
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$wdb" ]; then
-    psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $wdb WITH (FORCE)" >/dev/null 2>&1 || true
-  fi
+  if [ -n "$wdb" ]; then own_db_drop "$wdb"; fi
   rm -rf "$t"
 }
 trap ev_cleanup EXIT
@@ -45,10 +45,7 @@ ensure_node_modules() {
 # fresh_db NAME: a new empty database NAME, migrated; sets DB (its conninfo).
 fresh_db() {
   wdb=$1
-  psql "$COUPOND_DB" -qAtc "DROP DATABASE IF EXISTS $wdb WITH (FORCE)" >/dev/null 2>&1
-  psql "$COUPOND_DB" -qAtc "CREATE DATABASE $wdb" >/dev/null
-  DB="$COUPOND_DB dbname=$wdb"
-  "$b/coupond" migrate --db "$DB" --sql "$s/sql" >/dev/null 2>&1 || fail "migrate failed"
+  DB=$(own_db_create "$wdb") || fail "cannot create or migrate database $wdb"
 }
 
 q() { psql "$DB" -qAtX -c "$1"; }
