@@ -8,12 +8,15 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "acceptor.h"
 #include "files.h"
 #include "handlers.h"
 #include "http.h"
@@ -29,6 +32,21 @@
 #include "metrics_ops.h"
 #include "tls_creds.h"
 #include "trust.h"
+
+/* One worker: a libmicrohttpd daemon with one poll() thread (and, through db.c, one database
+ * connection), fed by the accept loop. */
+struct http_worker {
+    struct http_server *srv;
+    unsigned index;
+};
+
+/* The running front: the workers and the accept loop that spreads connections over them. */
+struct http_server {
+    unsigned n;
+    struct MHD_Daemon **daemons;
+    struct http_worker *workers;
+    struct acceptor *acceptor;
+};
 
 static const struct http_route http_routes[] = {
     {"GET", "/healthz", 0, http_healthz_get, "healthz", HTTP_BODY_DEFAULT},
@@ -384,7 +402,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode code)
 {
-    (void)cls;
+    const struct http_worker *w = cls;
     struct conn_ctx *ctx = *socket_context;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         ctx = calloc(1, sizeof *ctx);
@@ -408,6 +426,7 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
         free(ctx);
         *socket_context = NULL;
         metrics_connection_delta(-1);
+        acceptor_gone(w->srv->acceptor, w->index);
     }
 }
 
@@ -484,7 +503,81 @@ static void http_free_tls(void)
     trust_uninstall();
 }
 
-struct MHD_Daemon *http_start(const struct svc_config *cfg)
+/* Starts worker W: a daemon with one poll() thread and no listening socket of its own.
+ * Returns it, or NULL. */
+static struct MHD_Daemon *start_worker(const struct svc_config *cfg, struct http_worker *w)
+{
+    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop spins at full CPU on a TLS
+     * handshake the client leaves unfinished (measured: 0.94 of a core per such socket,
+     * until the idle time-out), so a few half-open sockets would take every worker. Its
+     * poll() loop does not, at the same throughput (see docs/operations.md). */
+    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD |
+                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC | MHD_USE_NO_LISTEN_SOCKET;
+    return MHD_start_daemon(
+        flags, 0, guard_accept, NULL, on_request, NULL,
+        /* the accept loop keeps the whole to cfg->max_connections */
+        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT,
+        cfg->idle_timeout_s, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+        MHD_OPTION_HTTPS_CERT_CALLBACK, retrieve_cert, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca,
+        MHD_OPTION_HTTPS_PRIORITIES,
+        /* TLS 1.2 with (EC)DHE key exchange only, whatever the server key: never RSA key
+         * transport (no forward secrecy); TLS 1.3 has nothing else. */
+        "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
+        "+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE",
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
+        on_connection, w, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_END);
+}
+
+/* Stops the workers of SRV that run, then frees SRV (its accept loop stopped first). */
+static void stop_server(struct http_server *srv)
+{
+    acceptor_quiesce(srv->acceptor);
+    for (unsigned k = 0; k < srv->n; k++)
+        if (srv->daemons[k] != NULL)
+            MHD_stop_daemon(srv->daemons[k]);
+    acceptor_free(srv->acceptor);
+    free(srv->daemons);
+    free(srv->workers);
+    free(srv);
+}
+
+/* Starts CFG's workers and the accept loop on the listening socket SOCK (taken: closed on
+ * failure). Returns the server, or NULL after logging why. */
+static struct http_server *start_server(const struct svc_config *cfg, int sock)
+{
+    struct http_server *srv = calloc(1, sizeof *srv);
+    if (srv != NULL) {
+        srv->daemons = calloc(cfg->threads, sizeof *srv->daemons);
+        srv->workers = calloc(cfg->threads, sizeof *srv->workers);
+    }
+    if (srv == NULL || srv->daemons == NULL || srv->workers == NULL) {
+        log_msg(LOGL_ERROR, "out of memory");
+        if (srv != NULL)
+            stop_server(srv);
+        close(sock);
+        return NULL;
+    }
+    for (srv->n = 0; srv->n < cfg->threads; srv->n++) {
+        srv->workers[srv->n] = (struct http_worker){.srv = srv, .index = srv->n};
+        srv->daemons[srv->n] = start_worker(cfg, &srv->workers[srv->n]);
+        if (srv->daemons[srv->n] == NULL) {
+            log_msg(LOGL_ERROR, "cannot start worker %u (bad certificate/key?)", srv->n + 1);
+            stop_server(srv);
+            close(sock);
+            return NULL;
+        }
+    }
+    srv->acceptor = acceptor_start(sock, srv->daemons, srv->n, cfg->max_connections);
+    if (srv->acceptor == NULL) {
+        stop_server(srv);
+        close(sock);
+        return NULL;
+    }
+    return srv;
+}
+
+struct http_server *http_start(const struct svc_config *cfg)
 {
     metrics_set_routes(http_routes, http_route_count);
     struct guard_limits limits = {.per_address = cfg->max_per_address,
@@ -505,12 +598,6 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
     struct sockaddr_in in4;
     struct sockaddr_in6 in6;
     struct sockaddr *addr;
-    /* poll(), not epoll: libmicrohttpd 0.9.75's epoll loop spins at full CPU on a TLS
-     * handshake the client leaves unfinished (measured: 0.94 of a core per such socket,
-     * until the idle time-out), so a few half-open sockets would take every worker. Its
-     * poll() loop does not, at the same throughput (see docs/operations.md). */
-    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD |
-                     MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC;
     memset(&in4, 0, sizeof in4);
     memset(&in6, 0, sizeof in6);
     if (inet_pton(AF_INET, cfg->listen_host, &in4.sin_addr) == 1) {
@@ -521,7 +608,6 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         in6.sin6_family = AF_INET6;
         in6.sin6_port = htons((uint16_t)cfg->port);
         addr = (struct sockaddr *)&in6;
-        flags |= MHD_USE_IPv6;
     } else if (strcmp(cfg->listen_host, "localhost") == 0) {
         in4.sin_family = AF_INET;
         in4.sin_port = htons((uint16_t)cfg->port);
@@ -532,51 +618,44 @@ struct MHD_Daemon *http_start(const struct svc_config *cfg)
         goto fail;
     }
     char where[80];
-    if (sock < 0 || listen_fds_address(sock, where, sizeof where) != 0)
-        snprintf(where, sizeof where, strchr(cfg->listen_host, ':') ? "[%s]:%u" : "%s:%u",
-                 cfg->listen_host, cfg->port);
-    struct MHD_OptionItem bind_opt[] = {
-        sock >= 0 ? (struct MHD_OptionItem){MHD_OPTION_LISTEN_SOCKET, sock, NULL}
-                  : (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, addr},
-        {MHD_OPTION_END, 0, NULL}};
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, guard_accept, NULL, on_request, NULL, MHD_OPTION_ARRAY,
-        bind_opt, MHD_OPTION_THREAD_POOL_SIZE, cfg->threads, MHD_OPTION_CONNECTION_LIMIT,
-        cfg->max_connections, MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_CERT_CALLBACK,
-        retrieve_cert, MHD_OPTION_HTTPS_MEM_TRUST, pem_ca, MHD_OPTION_HTTPS_PRIORITIES,
-        /* TLS 1.2 with (EC)DHE key exchange only, whatever the server key: never RSA key
-         * transport (no forward secrecy); TLS 1.3 has nothing else. */
-        "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-128-GCM:+AES-256-GCM:"
-        "+CHACHA20-POLY1305:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE",
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION,
-        on_connection, NULL, MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_EXTERNAL_LOGGER,
-        mhd_log, NULL, MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)1024, MHD_OPTION_END);
-    if (d == NULL) {
-        log_msg(LOGL_ERROR, "cannot serve on %s (address in use, or bad certificate/key?)", where);
-        goto fail;
+    snprintf(where, sizeof where, strchr(cfg->listen_host, ':') ? "[%s]:%u" : "%s:%u",
+             cfg->listen_host, cfg->port);
+    bool activated = sock >= 0;
+    if (!activated) {
+        socklen_t len = addr->sa_family == AF_INET6 ? sizeof in6 : sizeof in4;
+        sock = acceptor_listen(addr, len, 1024);
+        if (sock < 0) {
+            log_msg(LOGL_ERROR, "cannot serve on %s: %s", where, strerror(errno));
+            goto fail;
+        }
     }
+    (void)listen_fds_address(sock, where, sizeof where);
+    /* Connections come from coupond's own accept loop (acceptor.h), which spreads them over
+     * the workers; libmicrohttpd's pooled workers would race for accept() instead. */
+    struct http_server *srv = start_server(cfg, sock);
+    if (srv == NULL)
+        goto fail;
     log_msg(LOGL_INFO, "listening on https://%s%s", where,
-            sock >= 0 ? " (the socket the service manager passed: socket activation; the "
+            activated ? " (the socket the service manager passed: socket activation; the "
                         "listen setting is not used)"
                       : "");
-    return d;
+    return srv;
 fail:
     http_free_tls();
     guard_stop();
     return NULL;
 }
 
-void http_stop(struct MHD_Daemon *d)
+void http_stop(struct http_server *srv)
 {
-    MHD_stop_daemon(d);
+    stop_server(srv);
     guard_stop();
     http_free_tls();
 }
 
-void http_quiesce(struct MHD_Daemon *d)
+void http_quiesce(struct http_server *srv)
 {
-    MHD_socket fd = MHD_quiesce_daemon(d);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd); /* new connections are refused (or wait in coupond.socket's queue) */
+    /* closes the listening socket: new connections are refused (or wait in coupond.socket's
+     * queue) */
+    acceptor_quiesce(srv->acceptor);
 }

@@ -27,6 +27,7 @@
 
 struct http_route;
 struct conn_ctx;
+struct http_server; /* the running front: its workers and accept loop (http.c) */
 
 /* One request. Handlers read it and answer exactly once through an http_reply_* call. */
 struct http_req {
@@ -66,15 +67,18 @@ struct http_route {
                          is answered 413 and the connection closed (see HTTP_DISCARD_MAX) */
 };
 
-/* Starts serving per CFG. Returns the daemon, or NULL after logging why. */
-struct MHD_Daemon *http_start(const struct svc_config *cfg);
+/* Starts serving per CFG: --threads workers, each a libmicrohttpd daemon with one poll()
+ * thread, and the accept loop (acceptor.h) that spreads connections over them. Returns the
+ * server, or NULL after logging why. */
+struct http_server *http_start(const struct svc_config *cfg);
 
-/* Stops D (MHD_stop_daemon), then the connection guard, then frees what http_start read. */
-void http_stop(struct MHD_Daemon *d);
+/* Stops the accept loop (if http_quiesce has not), the workers (MHD_stop_daemon), then the
+ * connection guard, then frees SRV and what http_start read. */
+void http_stop(struct http_server *srv);
 
-/* Stops D from accepting connections (MHD_quiesce_daemon; its listening socket is closed, so
- * new connections are refused, or wait in the service manager's queue with socket
- * activation); open connections go on being served until http_stop. */
-void http_quiesce(struct MHD_Daemon *d);
+/* Stops accepting connections for SRV (the accept loop of acceptor.h ends and closes the
+ * listening socket, so new connections are refused, or wait in the service manager's queue
+ * with socket activation); open connections go on being served until http_stop. */
+void http_quiesce(struct http_server *srv);
 
 #endif

@@ -97,7 +97,7 @@ static bool stop_signal_within(const sigset_t *set, long ms)
  * end, and resumes elsewhere with Last-Event-ID), webhook delivery starts no new round, new
  * requests are refused 503, and the requests in flight get CFG's drain timeout to finish. A
  * second SIGINT or SIGTERM cuts the waits short. */
-static void drain(struct MHD_Daemon *d, const sigset_t *set, const struct svc_config *cfg)
+static void drain(struct http_server *d, const sigset_t *set, const struct svc_config *cfg)
 {
     http_drain_start();
     (void)notify_send("STATUS=draining");
@@ -170,7 +170,7 @@ static void stop_threads(void)
 
 /* After the drain: the listener and its workers, the bounce-back pools' thread, the console's
  * files, then everything stop_threads() stops. */
-static void shut_down(struct MHD_Daemon *d)
+static void shut_down(struct http_server *d)
 {
     http_stop(d);
     bounce_stop();
@@ -223,7 +223,7 @@ static int serve(int argc, char **argv, struct svc_config **cfgp)
     issue_pace_configure(cfg->issue_share);
     http_exports_configure(cfg->export_stall_s);
     metrics_ops_start(COUPOND_VERSION, time(NULL));
-    struct MHD_Daemon *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
+    struct http_server *d = http_ui_load(cfg->ui_dir) == CPN_OK ? http_start(cfg) : NULL;
     if (d == NULL) {
         http_ui_unload();
         hub_close_clients();
