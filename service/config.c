@@ -50,7 +50,7 @@ const char *svc_usage(void)
            "  --issue-share P      percent of the time an issue works, pausing in between so\n"
            "                       tills' redemptions keep their speed (10-100, default 33)\n"
            "  --group-commit N     book up to N plain redemptions of several tills in one\n"
-           "                       transaction (2-64; 0 or 1: each alone; default 0)\n"
+           "                       transaction (2-64; 0 or 1: each alone; default 32)\n"
            "  --group-threads N    threads (and database connections) booking the groups\n"
            "                       (1-16, default 2)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
@@ -307,7 +307,9 @@ static int set_defaults(struct svc_config *c)
     c->max_connections = 4096;
     c->idle_timeout_s = 120;
     c->max_issues = 2;
-    c->group_commit = 0; /* opt-in: docs/operations.md, "Group commit" */
+    /* Group commit on: with connections spread over the workers (acceptor.c) it booked
+     * 1.6 times as many redemptions as each alone (docs/operations.md, "Group commit"). */
+    c->group_commit = 32;
     c->group_threads = 2;
     c->issue_share = ISSUE_SHARE_DEFAULT;
     c->export_stall_s = 60;

@@ -16,7 +16,7 @@
 # BENCH_LG_THREADS loadgen threads [1] (bin/loadgen_ossl, OpenSSL directly), BENCH_IDLE
 # idle connections [1000], BENCH_BULK coupons
 # per bulk issue [1000000], BENCH_BULK_ROUNDS [BENCH_ROUNDS], BENCH_ASYNC=0 skips the
-# synchronous_commit=off redemption variant, BENCH_GROUP=0 skips c3 (group commit on), BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
+# synchronous_commit=off redemption variant, BENCH_GROUP=0 skips c3 (group commit off), BENCH_LISTEN [127.0.0.1:18843], COUPOND_BIN
 # (a built coupond; default: build one in tests/bench/bin/build), BENCH_OUT [docs/BENCHMARKS.md].
 # Parts whose endpoint coupond does not serve yet are reported "not measured". The ceilings of
 # issue 12 (rows f1-f4: the minimal redeem statement, GET /healthz, a primary-key lookup, the
@@ -653,14 +653,15 @@ if [ -z "$REDEEM_MISSING" ] && [ "${BENCH_ASYNC:-1}" = 1 ]; then
   measure_redeem c2 "CPU-bound: synchronous_commit=off on both sides"
   PGB_DB=$DB
 fi
-# ---------------------------------------------------------------- c3. redemptions, grouped
-# c again with group commit on (--group-commit 32, opt-in: docs/operations.md), for the
-# comparison with coupond as shipped in one run.
+# ---------------------------------------------------------------- c3. redemptions, alone
+# c again with group commit off (--group-commit 0; on by default: docs/operations.md), each
+# redemption on its worker's own connection, for the comparison with coupond as shipped in
+# one run.
 if [ -z "$REDEEM_MISSING" ] && [ "${BENCH_GROUP:-1}" = 1 ]; then
   stop_coupond
-  START_FLAGS=(--group-commit 32)
-  start_coupond "$DB" -group
-  measure_redeem c3 "durable, group commit on: --group-commit 32"
+  START_FLAGS=(--group-commit 0)
+  start_coupond "$DB" -alone
+  measure_redeem c3 "durable, group commit off: --group-commit 0"
   START_FLAGS=()
 fi
 psqlq -c "DROP TABLE IF EXISTS bench_serials, bench_check_serials, bench_coupons_copy" >/dev/null 2>&1 || true
@@ -755,11 +756,13 @@ EOF
   pgbench reads each serial once from a numbered table in the same statement (one
   primary-key lookup more than coupond makes), because issued serials are not consecutive.
   A CHECKPOINT precedes every run. (Until stop 21 the ceiling was pgbench calling
-  `redeem()`, which coupond called then.)
-- **c3** — c again with group commit on (`--group-commit 32`, two group threads with a
-  database connection each; off by default, docs/operations.md, "Group commit"): plain
-  redemptions that queue together are booked by one statement in one transaction.
-  Informational: the bar is c's, measured on coupond as shipped.
+  `redeem()`, which coupond called then.) coupond as shipped has group commit on (since
+  stop 24): plain redemptions that are in flight together are booked by one statement over
+  arrays (`redeem_group`, redeem_fast's text on arrays) in one transaction.
+- **c3** — c again with group commit off (`--group-commit 0`; on by default,
+  docs/operations.md, "Group commit"): each redemption booked by `redeem_fast` on its
+  worker's own connection, as coupond shipped until stop 23. Informational: the bar is c's,
+  measured on coupond as shipped.
 - **c2** — c again, but every database session, coupond's and pgbench's, runs with
   `synchronous_commit=off` (`options='-c synchronous_commit=off'` in the conninfo). With
   durable commits both sides spend much of their time waiting for the WAL flush of each

@@ -82,7 +82,7 @@ static void default_workers_are_eight_per_processor_at_least_sixteen(void **stat
     svc_config_free(c);
 }
 
-static void group_commit_is_off_by_default_and_can_be_switched_on(void **state)
+static void group_commit_is_on_by_default_and_can_be_switched_off(void **state)
 {
     (void)state;
     char err[256];
@@ -91,13 +91,13 @@ static void group_commit_is_off_by_default_and_can_be_switched_on(void **state)
     char *a1[] = {"coupond", "migrate", NULL};
     struct svc_config *c = svc_config_new(2, a1, err, sizeof err);
     assert_non_null(c);
-    assert_int_equal(c->group_commit, 0);
+    assert_int_equal(c->group_commit, 32);
     assert_int_equal(c->group_threads, 2);
     svc_config_free(c);
-    char *a2[] = {"coupond", "migrate", "--group-commit", "32", "--group-threads", "3", NULL};
+    char *a2[] = {"coupond", "migrate", "--group-commit", "0", "--group-threads", "3", NULL};
     c = svc_config_new(6, a2, err, sizeof err);
     assert_non_null(c);
-    assert_int_equal(c->group_commit, 32);
+    assert_int_equal(c->group_commit, 0);
     assert_int_equal(c->group_threads, 3);
     svc_config_free(c);
     char *a3[] = {"coupond", "migrate", "--group-commit", "65", NULL};
@@ -377,7 +377,7 @@ int main(void)
         cmocka_unit_test(bad_configuration_is_refused_with_a_reason),
         cmocka_unit_test(options_are_read_with_getopt_long),
         cmocka_unit_test(default_workers_are_eight_per_processor_at_least_sixteen),
-        cmocka_unit_test(group_commit_is_off_by_default_and_can_be_switched_on),
+        cmocka_unit_test(group_commit_is_on_by_default_and_can_be_switched_off),
         cmocka_unit_test(the_config_file_takes_every_option_by_its_name),
         cmocka_unit_test(log_level_drops_records_below_it),
         cmocka_unit_test(every_setting_comes_from_its_environment_variable),
