@@ -382,40 +382,53 @@ verdict() { # verdict RATIO BAR
 # coupond answers a connection without a client certificate once and closes it (the
 # connection guard, issue 10), so plain TLS against coupond itself would measure handshakes.
 # The ceiling is the smallest server that does the frame: bin/tls_hello, libmicrohttpd with
-# GnuTLS, the same poll() pool of $NDB threads, certificate and TLS priorities as coupond, no
-# client certificate, no routing, no log, 200 with /livez's body. coupond's side: GET /livez
-# (no database round trip) with the terminal's certificate.
+# GnuTLS, $NDB poll() threads, certificate and TLS priorities as coupond, no client
+# certificate, no routing, no log, 200 with /livez's body. coupond's side: GET /livez (no
+# database round trip) with the terminal's certificate. Row a: tls_hello with coupond's
+# threading (--spread: one daemon per thread, each connection handed to the next by an
+# accept loop, as coupond's acceptor.c does); row a2, for information: tls_hello with
+# libmicrohttpd's own pool (its workers race for accept(); coupond's threading until stop 23).
 HELLO_LISTEN="${LISTEN%:*}:$((${LISTEN##*:} + 1))"
-log "a. GET /livez: coupond with mutual TLS vs tls_hello with plain TLS ($HELLO_LISTEN), $CONNS keep-alive connections"
-"$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
-  --threads "$NDB" 2>>"$WORK/tls_hello.log" &
-HELLO_PID=$!
-note_cmd tls_hello "$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" --threads "$NDB"
-for _ in $(seq 1 50); do
-  curl -sk -o /dev/null "https://$HELLO_LISTEN/livez" && break
-  sleep 0.1
-done
-V=() C=() R=() Q=()
-for r in $(seq 1 "$ROUNDS"); do
-  side_reset mtls; side_reset tls
-  for side in $(abba "$r" mtls tls); do
-    if [ "$side" = mtls ]; then
-      run_loadgen mtls livez-mtls "${MTLS[@]}" -d "$SECS" -p /livez --expect 200
-    else # the CPU figures of this side are tls_hello's, not coupond's
-      COUPOND_PID=$HELLO_PID run_loadgen tls livez-tls-hello --url "https://$HELLO_LISTEN" --no-cert -d "$SECS" -p /livez --expect 200
-    fi
-    [ "$(kv "$LINE" connects)" = "$CONNS" ] || log "  $side: $(kv "$LINE" connects) connections for $CONNS handles"
+# measure_frame ROW BAR DESCRIPTION [--spread]: the rounds of row a (or a2) against tls_hello
+# started with the given flag.
+measure_frame() {
+  local row=$1 bar=$2 desc=$3
+  shift 3
+  log "$row. GET /livez: coupond with mutual TLS vs tls_hello${1:+ $1} with plain TLS ($HELLO_LISTEN), $CONNS keep-alive connections"
+  "$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" \
+    --threads "$NDB" "$@" 2>>"$WORK/tls_hello.log" &
+  HELLO_PID=$!
+  note_cmd "tls_hello$row" "$TOOLS/tls_hello" --listen "$HELLO_LISTEN" --cert "$CERTS/server.pem" --key "$CERTS/server.key" --threads "$NDB" "$@"
+  for _ in $(seq 1 50); do
+    curl -sk -o /dev/null "https://$HELLO_LISTEN/livez" && break
+    sleep 0.1
   done
-  v=$(side_rate mtls) c=$(side_rate tls)
-  V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio tls mtls)")
-  DETAILS+=("| a | $r | coupond mTLS $(fmt "$v") req/s; $(side_cpu mtls "$LG_NAME") | tls_hello TLS $(fmt "$c") req/s; $(side_cpu tls "$LG_NAME" | sed 's/coupond/tls_hello/') | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
-  log "  round $r: coupond mTLS $v req/s, tls_hello TLS $c req/s"
-done
-kill "$HELLO_PID" 2>/dev/null || true
-wait "$HELLO_PID" 2>/dev/null || true
-ra=$(median "${R[@]}")
-add_row a "coupond with mTLS keep-alive vs plain TLS on bare libmicrohttpd (GET /livez, req/s)" "$(fmt "$(median "${V[@]}")")" \
-  "$(fmt "$(median "${C[@]}")")" "$ra" "≥ 0.90" "$(verdict "$ra" 0.90)" "$(median "${Q[@]}")"
+  V=() C=() R=() Q=()
+  for r in $(seq 1 "$ROUNDS"); do
+    side_reset mtls; side_reset tls
+    for side in $(abba "$r" mtls tls); do
+      if [ "$side" = mtls ]; then
+        run_loadgen mtls livez-mtls "${MTLS[@]}" -d "$SECS" -p /livez --expect 200
+      else # the CPU figures of this side are tls_hello's, not coupond's
+        COUPOND_PID=$HELLO_PID run_loadgen tls livez-tls-hello --url "https://$HELLO_LISTEN" --no-cert -d "$SECS" -p /livez --expect 200
+      fi
+      [ "$(kv "$LINE" connects)" = "$CONNS" ] || log "  $side: $(kv "$LINE" connects) connections for $CONNS handles"
+    done
+    v=$(side_rate mtls) c=$(side_rate tls)
+    V+=("$v") C+=("$c") R+=("$(div "$v" "$c")") Q+=("$(cpu_ratio tls mtls)")
+    DETAILS+=("| $row | $r | coupond mTLS $(fmt "$v") req/s; $(side_cpu mtls "$LG_NAME") | tls_hello${1:+ $1} TLS $(fmt "$c") req/s; $(side_cpu tls "$LG_NAME" | sed 's/coupond/tls_hello/') | $(div "$v" "$c") (by CPU: ${Q[-1]:-—}; server side only: $(server_ratio tls mtls)) |")
+    log "  round $r: coupond mTLS $v req/s, tls_hello TLS $c req/s"
+  done
+  kill "$HELLO_PID" 2>/dev/null || true
+  wait "$HELLO_PID" 2>/dev/null || true
+  local ra result
+  ra=$(median "${R[@]}")
+  if [ "$bar" = - ]; then result=information; else result=$(verdict "$ra" 0.90); fi
+  add_row "$row" "$desc" "$(fmt "$(median "${V[@]}")")" "$(fmt "$(median "${C[@]}")")" "$ra" \
+    "$([ "$bar" = - ] && echo — || echo "≥ 0.90")" "$result" "$(median "${Q[@]}")"
+}
+measure_frame a 0.90 "coupond with mTLS keep-alive vs plain TLS on bare libmicrohttpd with coupond's threading (GET /livez, req/s)" --spread
+measure_frame a2 - "coupond with mTLS keep-alive vs plain TLS on bare libmicrohttpd's own thread pool (GET /livez, req/s; information)"
 
 # ---------------------------------------------------------------- b. idle connections
 log "b. $IDLE idle mutual-TLS connections"
@@ -735,13 +748,21 @@ EOF
 - **a** — `GET /livez` (answered by coupond itself, no database round trip) over the same
   number of kept-alive TLS connections: coupond with the terminal's client certificate (mutual
   TLS, verified once per connection) against `tls_hello` without one (plain TLS): the
-  smallest server that does the same frame (libmicrohttpd with GnuTLS, the same poll() pool
-  of --threads workers, server certificate and TLS priorities, no routing, no log line).
+  smallest server that does the same frame (libmicrohttpd with GnuTLS, --threads poll()
+  threads, server certificate and TLS priorities, no routing, no log line), started with
+  `--spread`: one daemon per thread and each connection handed to the next one by an accept
+  loop, the threading coupond has since stop 24 (service/acceptor.c spreads connections so
+  that requests waiting for the database never queue behind each other on one worker).
   coupond itself cannot be the plain-TLS side: its connection guard (issue 10) closes a
   connection without a certificate after one answer. Each connection first makes one untimed
   request, so the handshakes fall outside the timed window; `connects` equals the connection
   count on both sides, which proves keep-alive. "By CPU" counts tls_hello's CPU in place of
   coupond's on the ceiling's side.
+- **a2** — a again against `tls_hello` on libmicrohttpd's own thread pool, whose workers race
+  for `accept()` so that the 16 connections pile up on a few of them; for information: a
+  worker with several busy connections serves them in one `poll()` round, which suits a
+  request that costs 10 µs of CPU, and holds them up behind each other for one that waits
+  for the database (the reason coupond no longer uses that pool; docs/operations.md).
 - **b** — `idle_conns` opens BENCH_IDLE connections, each a full mutual-TLS handshake (no
   session reuse) plus `GET /v1/whoami`, holds them, and reads VmRSS and VmHWM from
   /proc/PID/status; a second request on each must then open no new connection.

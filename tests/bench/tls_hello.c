@@ -1,10 +1,15 @@
-/* tls_hello: the "plain TLS" ceiling of benchmark row a. The smallest server that does the
- * frame of a request the way coupond does it: libmicrohttpd with GnuTLS, the same poll()
- * thread pool, the same server certificate and TLS priorities, kept-alive connections;
- * but no client certificate asked for, no routing, no log line, no database. Every request
- * gets 200 and coupond's own /livez body. Runs until SIGINT or SIGTERM.
+/* tls_hello: the "plain TLS" ceiling of benchmark rows a and a2. The smallest server that
+ * does the frame of a request the way coupond does it: libmicrohttpd with GnuTLS, N poll()
+ * threads, the same server certificate and TLS priorities, kept-alive connections; but no
+ * client certificate asked for, no routing, no log line, no database. Every request gets 200
+ * and coupond's own /livez body. Runs until SIGINT or SIGTERM.
  *
- *   tls_hello --listen 127.0.0.1:PORT --cert server.pem --key server.key [--threads N] */
+ * Threads: libmicrohttpd's own pool (its workers race for accept()), or with --spread as
+ * coupond serves since stop 24: N daemons of one poll() thread each, and the main thread
+ * accepting every connection and handing it to the next daemon in turn (MHD_add_connection).
+ *
+ *   tls_hello --listen 127.0.0.1:PORT --cert server.pem --key server.key [--threads N]
+ *             [--spread] */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <microhttpd.h>
@@ -12,6 +17,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,17 +88,75 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 
 static void usage(void)
 {
-    fputs("usage: tls_hello --listen 127.0.0.1:PORT --cert FILE --key FILE [--threads N]\n",
+    fputs("usage: tls_hello --listen 127.0.0.1:PORT --cert FILE --key FILE [--threads N] "
+          "[--spread]\n",
           stderr);
     exit(2);
+}
+
+/* Starts one daemon: a pool of THREADS workers listening on ADDR, or (ADDR NULL) one poll()
+ * thread fed by MHD_add_connection. */
+static struct MHD_Daemon *start(const struct sockaddr_in *addr, unsigned threads,
+                                const char *pem_cert, const char *pem_key)
+{
+    unsigned flags = MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD;
+    struct MHD_OptionItem where[] = {
+        addr != NULL ? (struct MHD_OptionItem){MHD_OPTION_SOCK_ADDR, 0, (void *)addr}
+                     : (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL},
+        {MHD_OPTION_END, 0, NULL}};
+    if (addr == NULL)
+        flags |= MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC;
+    return MHD_start_daemon(flags, 0, NULL, NULL, answer, NULL, MHD_OPTION_ARRAY, where,
+                            MHD_OPTION_THREAD_POOL_SIZE, addr != NULL ? threads : 0u,
+                            MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+                            MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
+                            MHD_OPTION_HTTPS_MEM_CERT, pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key,
+                            MHD_OPTION_HTTPS_PRIORITIES, PRIORITIES, MHD_OPTION_LISTEN_BACKLOG_SIZE,
+                            1024u, MHD_OPTION_END);
+}
+
+/* listen(2) with a queue of 1024 (main's argument "listen" hides the function's name). */
+static int listen_on(int fd)
+{
+    return listen(fd, 1024);
+}
+
+/* --spread: the daemons and the listening socket the accept thread serves. */
+struct spread {
+    struct MHD_Daemon **d;
+    unsigned n;
+    int fd;
+};
+
+/* Accepts connections forever and hands each to the next daemon in turn. */
+static void *accept_loop(void *arg)
+{
+    struct spread *sp = arg;
+    for (unsigned next = 0;; next = (next + 1) % sp->n) {
+        struct sockaddr_in peer;
+        socklen_t len = sizeof peer;
+        int c = accept4(sp->fd, (struct sockaddr *)&peer, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (c < 0) {
+            usleep(1000);
+            continue;
+        }
+        (void)MHD_add_connection(sp->d[next], c, (struct sockaddr *)&peer, len);
+    }
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
     const char *listen = NULL, *cert = NULL, *key = NULL;
     unsigned threads = 2;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--listen") == 0)
+    int spread = 0;
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp(argv[i], "--spread") == 0) {
+            spread = 1;
+            i--;
+        } else if (i + 1 >= argc)
+            usage();
+        else if (strcmp(argv[i], "--listen") == 0)
             listen = argv[i + 1];
         else if (strcmp(argv[i], "--cert") == 0)
             cert = argv[i + 1];
@@ -104,8 +168,7 @@ int main(int argc, char **argv)
             usage();
     }
     const char *colon = listen != NULL ? strrchr(listen, ':') : NULL;
-    if (argc % 2 == 0 || colon == NULL || cert == NULL || key == NULL || threads == 0 ||
-        threads > 256)
+    if (colon == NULL || cert == NULL || key == NULL || threads == 0 || threads > 256)
         usage();
     char host[64];
     size_t hl = (size_t)(colon - listen);
@@ -123,20 +186,38 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL); /* the pool's threads inherit the mask */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_TLS | MHD_USE_ERROR_LOG | MHD_USE_POLL_INTERNAL_THREAD, (uint16_t)port, NULL, NULL,
-        answer, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&in4, MHD_OPTION_THREAD_POOL_SIZE,
-        threads, MHD_OPTION_CONNECTION_LIMIT, 4096u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024), MHD_OPTION_HTTPS_MEM_CERT,
-        pem_cert, MHD_OPTION_HTTPS_MEM_KEY, pem_key, MHD_OPTION_HTTPS_PRIORITIES, PRIORITIES,
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
-    if (d == NULL) {
-        fprintf(stderr, "tls_hello: cannot serve on %s\n", listen);
-        return 1;
+    struct MHD_Daemon *pool = NULL;
+    struct spread sp = {.n = threads, .fd = -1};
+    if (!spread) {
+        pool = start(&in4, threads, pem_cert, pem_key);
+        if (pool == NULL) {
+            fprintf(stderr, "tls_hello: cannot serve on %s\n", listen);
+            return 1;
+        }
+    } else {
+        int on = 1;
+        pthread_t t;
+        sp.d = calloc(threads, sizeof *sp.d);
+        sp.fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (sp.d == NULL || sp.fd < 0 ||
+            setsockopt(sp.fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0 ||
+            bind(sp.fd, (struct sockaddr *)&in4, sizeof in4) != 0 || listen_on(sp.fd) != 0) {
+            fprintf(stderr, "tls_hello: cannot serve on %s\n", listen);
+            return 1;
+        }
+        for (unsigned k = 0; k < threads; k++)
+            if ((sp.d[k] = start(NULL, 0, pem_cert, pem_key)) == NULL) {
+                fprintf(stderr, "tls_hello: cannot start daemon %u\n", k + 1);
+                return 1;
+            }
+        if (pthread_create(&t, NULL, accept_loop, &sp) != 0)
+            return 1;
     }
     int sig = 0;
     sigwait(&stop, &sig);
-    MHD_stop_daemon(d);
+    if (pool != NULL)
+        MHD_stop_daemon(pool);
+    /* --spread: the process ends; the accept thread and its daemons end with it. */
     free(pem_cert);
     free(pem_key);
     return 0;
