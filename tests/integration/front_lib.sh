@@ -18,6 +18,7 @@ front_cleanup() {
   local rc=$? p
   for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ -n "${FRONT_OWN_DB:-}" ]; then own_db_drop "$FRONT_OWN_DB"; fi
   if grep -lE 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$T"/*.log 2>/dev/null; then
     grep -h -A30 -E 'ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:' "$T"/*.log | head -60
     rc=1
@@ -36,6 +37,16 @@ bad() { echo "FAIL $*"; FAILED=$((FAILED + 1)); }
 check() {
   local name=$1; shift
   if "$@"; then ok "$name"; else bad "$name"; fi
+}
+
+# front_own_db NAME: a database NAME of this test's own (tests/integration/own_db.sh), migrated;
+# COUPOND_DB becomes its conninfo (so start_coupond serves it), and front_cleanup drops it
+# after stopping the test's coupond instances.
+front_own_db() {
+  # shellcheck source=tests/integration/own_db.sh
+  . "$s/tests/integration/own_db.sh"
+  FRONT_OWN_DB=$1
+  COUPOND_DB=$(own_db_create "$1")
 }
 
 # own_port N: the port N above $COUPOND_TEST_LISTEN's; fails if something listens there.

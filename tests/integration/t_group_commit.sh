@@ -17,21 +17,7 @@ set -euo pipefail
 . "$(dirname "$0")/front_lib.sh"
 # Its own database: a live bounce-back campaign in the shared one (other tests make them)
 # sends every redemption to redeem(), never to a group.
-# shellcheck source=tests/integration/own_db.sh
-. "$s/tests/integration/own_db.sh"
-own_db="coupond_gc_$$"
-# shellcheck disable=SC2317 # called by the EXIT trap
-drop_own_db() {
-  local rc=$? p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  own_db_drop "$own_db"
-  set +e
-  (exit "$rc")
-  front_cleanup
-}
-trap drop_own_db EXIT
-COUPOND_DB=$(own_db_create "$own_db")
+front_own_db "coupond_gc_$$"
 q() { psql "$COUPOND_DB" -qAtX -v ON_ERROR_STOP=1 -c "$1"; }
 port=$(own_port 11)
 tag="gc$$x$(date +%s%N)"

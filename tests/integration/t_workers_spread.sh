@@ -10,21 +10,7 @@
 set -euo pipefail
 # shellcheck source=tests/integration/front_lib.sh
 . "$(dirname "$0")/front_lib.sh"
-# shellcheck source=tests/integration/own_db.sh
-. "$s/tests/integration/own_db.sh"
-own_db="coupond_spread_$$"
-# shellcheck disable=SC2317 # called by the EXIT trap
-drop_own_db() {
-  local rc=$? p
-  for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  own_db_drop "$own_db"
-  set +e
-  (exit "$rc")
-  front_cleanup
-}
-trap drop_own_db EXIT
-COUPOND_DB=$(own_db_create "$own_db")
+front_own_db "coupond_spread_$$"
 port=$(own_port 12)
 start_coupond spread "$port" --ca "$d/ca.pem" --crl "$d/crl.pem" --threads 8 --group-commit 0
 url="https://127.0.0.1:$port"
