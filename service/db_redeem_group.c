@@ -2,7 +2,9 @@
  * it holds and book or answer it with one statement ("redeem_group", "check_group";
  * db_statements.c), and the handing back of each answer to its waiting worker
  * (db_redeem_group.h). */
+#include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +29,7 @@ struct group_item {
     bool full;     /* check: coupon_check() itself must answer (coupon_check_fast) */
     struct redeem_answer *out;
     int rc;
-    bool done;
-    pthread_cond_t answered;
+    sem_t answered; /* posted once its group was answered; the item is the worker's again */
     struct group_item *next;
 };
 
@@ -280,12 +281,10 @@ static void *group_main(void *arg)
         if (n == 0)
             break; /* stopping, and the queue is empty */
         book(g, n);
-        pthread_mutex_lock(&lock);
-        for (size_t k = 0; k < n; k++) {
-            g[k]->done = true;
-            pthread_cond_signal(&g[k]->answered);
-        }
-        pthread_mutex_unlock(&lock);
+        /* No lock: each worker waits on its own semaphore, which publishes rc and *out. After
+         * the post the item may be gone (it lives on its worker's stack). */
+        for (size_t k = 0; k < n; k++)
+            sem_post(&g[k]->answered);
     }
     db_teardown();
     return NULL;
@@ -333,12 +332,12 @@ static int run_in_group(struct group_item *it)
         return DB_NO_RESULTS;
     it->since = db_now_ms();
     it->rc = DB_NO_RESULTS;
-    if (pthread_cond_init(&it->answered, NULL) != 0)
+    if (sem_init(&it->answered, 0, 0) != 0)
         return DB_NO_RESULTS;
     pthread_mutex_lock(&lock);
     if (stopping) {
         pthread_mutex_unlock(&lock);
-        pthread_cond_destroy(&it->answered);
+        sem_destroy(&it->answered);
         return DB_NO_RESULTS;
     }
     if (tail != NULL)
@@ -347,10 +346,10 @@ static int run_in_group(struct group_item *it)
         head = it;
     tail = it;
     pthread_cond_signal(&work);
-    while (!it->done)
-        pthread_cond_wait(&it->answered, &lock);
     pthread_mutex_unlock(&lock);
-    pthread_cond_destroy(&it->answered);
+    while (sem_wait(&it->answered) != 0 && errno == EINTR)
+        ;
+    sem_destroy(&it->answered);
     return it->rc;
 }
 
