@@ -16,7 +16,8 @@
 /* What a group does: book redemptions, or answer checks (one kind per group). */
 enum group_kind { GROUP_REDEEM, GROUP_CHECK };
 
-/* One redemption or check waiting for its group; it lives on its worker's stack until DONE. */
+/* One redemption or check waiting for its group; it lives on its worker's stack, and the
+ * group thread touches it no more once it posted ANSWERED. */
 struct group_item {
     enum group_kind kind;
     uint32_t serial;
