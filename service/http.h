@@ -1,6 +1,7 @@
-/* The HTTPS front: the libmicrohttpd daemon (GnuTLS, poll() thread pool), the route
- * table with each route's body limit, per-request state and the helpers handlers answer
- * with. Connection admission (per-address limits, deadline) lives in http_guard.c. */
+/* The HTTPS front: its workers (http_server.c: libmicrohttpd daemons with GnuTLS, one poll()
+ * thread each, fed by coupond's accept loop), the route table with each route's body limit
+ * (http.c), per-request state and the helpers handlers answer with. Connection admission
+ * (per-address limits, deadline) lives in http_guard.c. */
 #ifndef SVC_HTTP_H
 #define SVC_HTTP_H
 

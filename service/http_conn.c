@@ -1,6 +1,13 @@
-/* A connection's own state: leaving the connection guard's budget once, and whether its
- * principal is accepted. */
+/* A connection's own state: finding it, leaving the connection guard's budget once, and
+ * whether its principal is accepted. */
 #include "http_conn.h"
+
+struct conn_ctx *http_conn_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
 
 void http_conn_settle(struct conn_ctx *ctx)
 {

@@ -3,6 +3,7 @@
 #ifndef SVC_HTTP_CONN_H
 #define SVC_HTTP_CONN_H
 
+#include <microhttpd.h>
 #include <stdbool.h>
 
 #include "http_guard.h"
@@ -17,6 +18,9 @@ struct conn_ctx {
     struct principal principal;
     struct tls_creds *tls; /* the server certificate its handshake uses, pinned at open */
 };
+
+/* The state of connection CONN (libmicrohttpd's socket context), or NULL when it has none. */
+struct conn_ctx *http_conn_of(struct MHD_Connection *conn);
 
 /* Takes the connection of CTX out of the guard's budget and deadline, once (later calls do
  * nothing); CTX NULL is a no-op. The connection's own thread only. */
