@@ -52,7 +52,7 @@ const char *svc_usage(void)
            "  --group-commit N     book up to N plain redemptions of several tills in one\n"
            "                       transaction (2-64; 0 or 1: each alone; default 32)\n"
            "  --group-threads N    threads (and database connections) booking the groups\n"
-           "                       (1-16, default 2)\n"
+           "                       (1-16, default 2; checks have one more of their own)\n"
            "  --export-stall-timeout S  cancel an export its client stopped reading (default "
            "60)\n"
            "  --max-connections-per-address N   from one IP address or IPv6 /64 (default 256;\n"

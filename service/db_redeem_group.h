@@ -6,7 +6,8 @@
  * "redeem_group" (db_statements.c), the redeem_fast statement over arrays. Every rule, key and
  * guard stays the database's: a redemption the statement does not book, or every one of a group
  * that failed as a whole, goes back to its worker, which asks redeem_fast and redeem() as it would
- * alone. */
+ * alone. Checks without a receipt queue apart and one thread of their own answers them
+ * ("check_group"), so that a check never waits behind a commit. */
 #ifndef SVC_DB_REDEEM_GROUP_H
 #define SVC_DB_REDEEM_GROUP_H
 
@@ -20,7 +21,8 @@
 #define DB_GROUP_MAX         64
 #define DB_GROUP_THREADS_MAX 16
 
-/* Starts THREADS group threads booking up to MAX redemptions per transaction. MAX 0 (or 1)
+/* Starts THREADS group threads booking up to MAX redemptions per transaction, and one more
+ * answering up to MAX checks per statement (a queue of its own). MAX 0 (or 1)
  * leaves group commit off: db_redeem_group answers DB_NO_RESULTS at once. Returns CPN_OK, or
  * CPN_ERR_NO_MEMORY / CPN_ERR_INTERNAL when a thread cannot start (nothing then runs). Call
  * once, after db_setup and before the workers start. */

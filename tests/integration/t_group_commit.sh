@@ -11,7 +11,8 @@
 #     answer 500 (or 409 when the racing till got the coupon first) and book nothing, every
 #     other request of their groups is booked once (the racing second txn_id gets the
 #     coupon), and coupond logs each failed group;
-#   - checks met in groups (one statement for several) answer exactly as each alone.
+#   - checks met in groups (one statement for several) answer exactly as each alone;
+#   - a check is answered while a redemption on each group thread waits for a lock.
 set -euo pipefail
 # shellcheck source=tests/integration/front_lib.sh
 . "$(dirname "$0")/front_lib.sh"
@@ -101,5 +102,44 @@ check "checks in groups answer exactly as checks alone" cmp "$T/checks-alone" "$
 grouped=$(grep -E '"grouped: ([2-9]|[1-9][0-9]+) checks' "$T/gc.log" | wc -l)
 echo "groups of two or more checks: $grouped (checks alone logged before: $before)"
 check "checks met in groups" test "$grouped" -gt 0
+# 4. A check never waits behind redemptions that wait for the database: with the redemptions
+# table locked, one redemption on each of the two group threads waits for the lock; a check
+# sent then is answered while both still wait (before: it queued behind them until the lock
+# went or its deadline passed), and the redemptions are booked once the lock goes.
+cid_l=$(campaign "$tag-l")
+codes "$cid_l" 2 "$T/codes-$cid_l"
+T1=(-sS --cacert "$d/ca.pem" --cert "$d/terminal-1.pem" --key "$d/terminal-1.key" -H 'Content-Type: application/json')
+waiting() { q "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%redemptions%'"; }
+until_n() { # until_n N: until N sessions wait for the lock (at most 10 s)
+  for _ in $(seq 1 100); do [ "$(waiting)" = "$1" ] && return 0; sleep 0.1; done
+  return 1
+}
+PGAPPNAME=gc_locker psql "$COUPOND_DB" -qAtX -c "BEGIN" -c "LOCK TABLE redemptions IN EXCLUSIVE MODE" \
+  -c "SELECT pg_sleep(60)" -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+for _ in $(seq 1 100); do
+  [ "$(q "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'gc_locker' AND query LIKE '%pg_sleep%'")" = 1 ] && break
+  sleep 0.1
+done
+n=0 tills=()
+while read -r code; do
+  n=$((n + 1))
+  curl "${T1[@]}" -o "$T/locked-$n.json" -w '%{http_code}\n' \
+    -d "{\"code\":\"$code\",\"basket_cents\":2500,\"txn_id\":\"$tag-lock-$n\"}" \
+    "$url/v1/redemptions" >"$T/locked-$n.status" &
+  tills+=($!)
+  until_n "$n" || break
+done <"$T/codes-$cid_l"
+check "a redemption on each of the two group threads waits for the lock" test "$(waiting)" = 2
+st=$(curl "${T1[@]}" -o "$T/locked-check.json" -w '%{http_code}' --max-time 10 \
+  -d "{\"code\":\"$(head -1 "$T/codes-$cid_c")\",\"basket_cents\":2500}" "$url/v1/checks")
+still=$(waiting)
+echo "check while redemptions wait: $st $(cat "$T/locked-check.json"), redemptions still waiting: $still"
+check "the check answered 200 while both redemptions still waited" test "$st:$still" = 200:2
+q "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE application_name = 'gc_locker'" >/dev/null
+wait "$locker" || true
+wait "${tills[@]}" || true
+check "the waiting redemptions were booked once the lock went" \
+  test "$(cat "$T/locked-1.status" "$T/locked-2.status" | tr '\n' ' ')" = "201 201 "
 stop_coupond "$LAST_PID"
 finish
