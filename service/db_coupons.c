@@ -42,6 +42,7 @@ struct db_copy {
     char *buf;
     size_t len, cap;
     bool failed;
+    bool sent; /* db_coupon_copy_send ended it: db_coupon_copy_end only waits */
 };
 
 /* Appends "\t" and V (or "\t\\N" when V is not positive) at OUT; returns the bytes written
@@ -111,13 +112,28 @@ int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32
     return c->failed ? DB_HARD_ERROR : DB_NO_RESULTS;
 }
 
-int db_coupon_copy_end(struct db_copy *c, bool keep)
+/* Sends what C holds and the COPY's end (its rows kept when KEEP, else aborted); returns
+ * whether the rows went and the end was sent with KEEP. */
+static bool send_end(struct db_copy *c, bool keep)
 {
     if (keep && !c->failed && c->len > 0)
         c->failed = PQputCopyData(c->conn, c->buf, (int)c->len) != 1;
     bool ok = keep && !c->failed;
     if (PQputCopyEnd(c->conn, ok ? NULL : "coupond: issue aborted") != 1)
         ok = false;
+    c->failed = !ok;
+    c->sent = true;
+    return ok;
+}
+
+int db_coupon_copy_send(struct db_copy *c)
+{
+    return !c->sent && send_end(c, true) ? DB_NO_RESULTS : DB_HARD_ERROR;
+}
+
+int db_coupon_copy_end(struct db_copy *c, bool keep)
+{
+    bool ok = c->sent ? keep && !c->failed : send_end(c, keep);
     int rc = DB_NO_RESULTS;
     PGresult *res;
     while ((res = PQgetResult(c->conn)) != NULL) {

@@ -42,8 +42,15 @@ struct db_copy *db_coupon_copy_begin(int64_t campaign, int64_t batch, int max_us
 int db_coupon_copy_rows(struct db_copy *c, const uint32_t *serials, const uint32_t *cards,
                         size_t n) CPN_MUST_CHECK;
 
-/* Ends the COPY and frees C: stores the rows when KEEP, else aborts it (nothing is stored and
- * the transaction must be rolled back). Returns DB_NO_RESULTS when the rows were stored,
+/* Sends the rows and the COPY's end now, without waiting: PostgreSQL stores them while the
+ * caller works out the next piece, and db_coupon_copy_end then waits for it (a KEEP of false
+ * there can no longer abort this COPY: it answers DB_HARD_ERROR, and the caller rolls back).
+ * Returns DB_NO_RESULTS, or DB_HARD_ERROR when the COPY failed (it must still be ended). */
+int db_coupon_copy_send(struct db_copy *c) CPN_MUST_CHECK;
+
+/* Ends the COPY (unless db_coupon_copy_send did), waits until PostgreSQL has stored or
+ * refused its rows, and frees C: stores the rows when KEEP, else aborts it (nothing is stored
+ * and the transaction must be rolled back). Returns DB_NO_RESULTS when the rows were stored,
  * otherwise DB_HARD_ERROR. */
 int db_coupon_copy_end(struct db_copy *c, bool keep) CPN_MUST_CHECK;
 

@@ -54,20 +54,37 @@ static void fill_result(const struct issue_request *req, const struct issue_begi
  * WAL to flush and the CPU to themselves. */
 #define ISSUE_PIECE 4096
 
-/* COPYs the N serials (and CARDS, when not NULL) of one piece in a COPY statement of its own,
- * returning when PostgreSQL has stored them. */
-static enum cpn_err copy_piece(const struct issue_request *req, const struct issue_begin *b,
-                               const uint32_t *serials, const uint32_t *cards, size_t n)
+/* Starts the COPY of the N serials (and CARDS, when not NULL) of one piece in a COPY
+ * statement of its own and sends it whole (db_coupon_copy_send): PostgreSQL stores it while
+ * the caller works out the next piece. Returns the COPY, to be ended by piece_stored, or NULL
+ * with *ERR set. */
+static struct db_copy *piece_sent(const struct issue_request *req, const struct issue_begin *b,
+                                  const uint32_t *serials, const uint32_t *cards, size_t n,
+                                  enum cpn_err *err)
 {
     struct db_copy *copy =
         db_coupon_copy_begin(req->campaign, b->batch_id, req->max_uses, req->card_serial);
-    if (copy == NULL)
-        return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
-    bool sent = db_coupon_copy_rows(copy, serials, cards, n) == DB_NO_RESULTS;
-    int rc = db_coupon_copy_end(copy, sent);
-    return sent && rc == DB_NO_RESULTS ? CPN_OK
-           : cancelled(req)            ? CPN_ERR_UNAVAILABLE
-                                       : CPN_ERR_INTERNAL;
+    if (copy == NULL) {
+        *err = cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
+        return NULL;
+    }
+    if (db_coupon_copy_rows(copy, serials, cards, n) == DB_NO_RESULTS &&
+        db_coupon_copy_send(copy) == DB_NO_RESULTS)
+        return copy;
+    int rc = db_coupon_copy_end(copy, false); /* DB_HARD_ERROR: the caller rolls back */
+    *err = rc == DB_NO_RESULTS || !cancelled(req) ? CPN_ERR_INTERNAL : CPN_ERR_UNAVAILABLE;
+    return NULL;
+}
+
+/* Waits until PostgreSQL stored the piece COPY (when ERR is CPN_OK; otherwise ends it
+ * unkept) and returns ERR, or the COPY's refusal. */
+static enum cpn_err piece_stored(const struct issue_request *req, struct db_copy *copy,
+                                 enum cpn_err err)
+{
+    int rc = db_coupon_copy_end(copy, err == CPN_OK);
+    if (err != CPN_OK || rc == DB_NO_RESULTS)
+        return err;
+    return cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
 }
 
 /* Sleeps S seconds (less than one). */
@@ -79,10 +96,13 @@ static void pause_s(double s)
 }
 
 /* Works out the clean serials of a new issue piece by piece on this one thread and COPYs each
- * piece; while tills are being served it pauses after each piece as issue_pace says (the share
- * read once, as the issue starts), counting its work and time only from when the tills came
- * (no debt from a time nobody waited). Returns CPN_OK with OUT->serials filled and *LAST the
- * last serial looked at, or the refusal (a COPY may have failed: the caller rolls back). */
+ * piece. At full speed (no till served lately) it works out the next piece while PostgreSQL
+ * stores the last one (measured: a 10^6 issue in 1.3 s instead of 2.2 s; coupond and
+ * PostgreSQL each take about 1.1 s of CPU). While tills are being served it waits for each
+ * piece to be stored and pauses after it as issue_pace says (the share read once, as the issue
+ * starts), counting its work and time only from when the tills came (no debt from a time
+ * nobody waited). Returns CPN_OK with OUT->serials filled and *LAST the last serial looked at,
+ * or the refusal (a COPY may have failed: the caller rolls back). */
 static enum cpn_err copy_new_serials(const struct issue_request *req, const struct issue_begin *b,
                                      struct issue_result *out, int64_t *last, double *busy_s)
 {
@@ -90,20 +110,29 @@ static enum cpn_err copy_new_serials(const struct issue_request *req, const stru
     double busy = 0, paced_start = now_s(), paced_busy = 0;
     enum cpn_err err = CPN_OK;
     int64_t next = b->first_serial;
+    struct db_copy *stored = NULL; /* the piece PostgreSQL is storing, or NULL */
     for (size_t done = 0, n; err == CPN_OK && done < (size_t)req->count; done += n) {
         double t0 = now_s();
         n = (size_t)req->count - done < ISSUE_PIECE ? (size_t)req->count - done : ISSUE_PIECE;
         err =
             serials_clean(CPN_KIND_COUPON, next, ISSUE_SERIAL_END, n, out->serials + done, last, 1);
+        if (stored != NULL)
+            err = piece_stored(req, stored, err);
+        stored = NULL;
         if (err == CPN_OK && cancelled(req))
             err = CPN_ERR_UNAVAILABLE;
         if (err == CPN_OK)
-            err = copy_piece(req, b, out->serials + done,
-                             req->cards != NULL ? req->cards + done : NULL, n);
+            stored = piece_sent(req, b, out->serials + done,
+                                req->cards != NULL ? req->cards + done : NULL, n, &err);
         next = *last + 1;
+        bool paced = issue_pace_tills_active((long long)(now_s() * 1e9));
+        if (paced && stored != NULL) { /* the piece whole, then the pause */
+            err = piece_stored(req, stored, err);
+            stored = NULL;
+        }
         double t1 = now_s();
         busy += t1 - t0;
-        if (!issue_pace_tills_active((long long)(t1 * 1e9))) {
+        if (!paced) {
             paced_start = t1, paced_busy = 0; /* nobody waits: full speed */
             continue;
         }
@@ -114,6 +143,8 @@ static enum cpn_err copy_new_serials(const struct issue_request *req, const stru
                (pause = issue_pace_pause(paced_busy, now_s() - paced_start, share)) > 0)
             pause_s(pause);
     }
+    if (stored != NULL)
+        err = piece_stored(req, stored, err);
     *busy_s = busy;
     if (err == CPN_ERR_NO_SERIALS)
         out->serials_left = ISSUE_SERIAL_END - b->first_serial;
