@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,8 @@ static struct group_queue queues[2] = {
     [GROUP_CHECK] = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL},
 };
 static bool stopping; /* written under both queues' locks */
+/* What the threads did, by kind (db_group_stats). */
+static atomic_ullong n_statements[2], n_items[2], n_failed[2], n_late[2];
 static unsigned group_max, n_threads;
 static pthread_t threads[DB_GROUP_THREADS_MAX + 1]; /* [0]: checks; the rest: redemptions */
 
@@ -179,6 +182,7 @@ static void book_redemptions(struct group_item **live, size_t m)
             live[k]->rc = DB_SOFT_ERROR;
     } else if (rc == DB_HARD_ERROR && strcmp(db_sqlstate(res), DB_STATE_DECLINED) != 0) {
         /* The statement failed whole and booked nothing; each goes alone (their workers). */
+        atomic_fetch_add(&n_failed[GROUP_REDEEM], 1);
         log_msg(LOGL_WARN, "group of %zu redemptions failed (%s); each is sent alone", m,
                 db_sqlstate(res));
     }
@@ -205,6 +209,8 @@ static void answer_checks(struct group_item **live, size_t m)
         db_param_i64_array(baskets, m), db_param_u32_array(cards, m), DB_PARAM_END};
     PGresult *res = NULL;
     int rc = db_run("check_group", params, &res);
+    if (rc == DB_HARD_ERROR) /* failed whole: each asks alone */
+        atomic_fetch_add(&n_failed[GROUP_CHECK], 1);
     if (rc == DB_SOFT_ERROR) {
         for (size_t k = 0; k < m; k++)
             live[k]->rc = DB_SOFT_ERROR;
@@ -262,8 +268,12 @@ static void book(struct group_item **g, size_t n)
                 oldest = g[k]->since;
         }
     }
+    enum group_kind kind = g[0]->kind;
+    atomic_fetch_add(&n_late[kind], n - m);
     if (m == 0)
         return;
+    atomic_fetch_add(&n_statements[kind], 1);
+    atomic_fetch_add(&n_items[kind], m);
     log_msg(LOGL_DEBUG, "grouped: %zu %s in one statement", m,
             live[0]->kind == GROUP_REDEEM ? "redemptions" : "checks");
     db_deadline_cap(oldest + limit);
@@ -400,4 +410,12 @@ int db_check_group(uint32_t serial, int32_t store, int64_t basket, uint32_t card
     int rc = run_in_group(&it);
     *full = rc == DB_ONE_RESULT && it.full;
     return rc;
+}
+
+void db_group_stats(struct db_group_stats *redeem, struct db_group_stats *check)
+{
+    struct db_group_stats *out[2] = {[GROUP_REDEEM] = redeem, [GROUP_CHECK] = check};
+    for (int k = 0; k < 2; k++)
+        *out[k] = (struct db_group_stats){atomic_load(&n_statements[k]), atomic_load(&n_items[k]),
+                                          atomic_load(&n_failed[k]), atomic_load(&n_late[k])};
 }

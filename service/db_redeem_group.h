@@ -53,4 +53,16 @@ int db_redeem_group(uint32_t serial, int32_t store, const char *terminal, const 
 int db_check_group(uint32_t serial, int32_t store, int64_t basket, uint32_t card,
                    struct redeem_answer *out, bool *full) CPN_MUST_CHECK;
 
+/* What the group threads did since start, by kind (for /metrics): statements sent, the
+ * redemptions or checks in them, statements that failed as a whole (each of theirs then
+ * asked alone), and requests that waited past the deadline before a thread took them (503,
+ * never sent). */
+struct db_group_stats {
+    unsigned long long statements, items, failed, late;
+};
+
+/* Fills REDEEM and CHECK with the counts so far (all 0 while group commit is off).
+ * Thread-safe. */
+void db_group_stats(struct db_group_stats *redeem, struct db_group_stats *check);
+
 #endif

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "codes.h"
+#include "db_redeem_group.h"
 #include "http_drain.h"
 #include "http_export.h"
 #include "issue_job.h"
@@ -190,6 +191,38 @@ static void add_database(struct buf *b)
           at > 0 ? atomic_load(&db_seconds) : -1);
 }
 
+/* One counter by kind (redemption, check) of the group threads' figures. */
+static void group_counter(struct buf *b, const char *name, const char *help,
+                          unsigned long long redeem, unsigned long long check)
+{
+    add(b,
+        "# HELP %s %s\n# TYPE %s counter\n%s{kind=\"redemption\"} %llu\n"
+        "%s{kind=\"check\"} %llu\n",
+        name, help, name, name, redeem, name, check);
+}
+
+static void add_group_commit(struct buf *b)
+{
+    struct db_group_stats r, c;
+    db_group_stats(&r, &c);
+    group_counter(b, "coupond_group_statements_total",
+                  "Statements the group threads sent, each booking or answering a group (group "
+                  "commit).",
+                  r.statements, c.statements);
+    group_counter(b, "coupond_group_items_total",
+                  "Redemptions and checks in those statements (divided by the statements: the "
+                  "mean group).",
+                  r.items, c.items);
+    group_counter(b, "coupond_group_failed_total",
+                  "Group statements that failed as a whole; each of their requests was then "
+                  "asked alone.",
+                  r.failed, c.failed);
+    group_counter(b, "coupond_group_late_total",
+                  "Requests that waited past --db-deadline before a group thread took them "
+                  "(answered 503, never sent).",
+                  r.late, c.late);
+}
+
 char *metrics_ops_render(void)
 {
     struct buf b = {malloc(8192), 0, 8192, false};
@@ -203,6 +236,7 @@ char *metrics_ops_render(void)
     add_process(&b);
     add_refusals(&b);
     add_database(&b);
+    add_group_commit(&b);
     add_keys(&b);
     add_service(&b);
     if (b.failed) {

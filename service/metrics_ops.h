@@ -1,6 +1,6 @@
 /* The operational figures of /metrics beside the request counters (metrics_ops.c): build,
- * process, refusals by machine code, database, reloads, keys, server certificate, drain,
- * running exports and issues. */
+ * process, refusals by machine code, database, group commit, reloads, keys, server
+ * certificate, drain, running exports and issues. */
 #ifndef SVC_METRICS_OPS_H
 #define SVC_METRICS_OPS_H
 

@@ -12,7 +12,8 @@
 #     other request of their groups is booked once (the racing second txn_id gets the
 #     coupon), and coupond logs each failed group;
 #   - checks met in groups (one statement for several) answer exactly as each alone;
-#   - a check is answered while a redemption on each group thread waits for a lock.
+#   - a check is answered while a redemption on each group thread waits for a lock;
+#   - /metrics counts the groups, their redemptions and checks, the failed and the late.
 set -euo pipefail
 # shellcheck source=tests/integration/front_lib.sh
 . "$(dirname "$0")/front_lib.sh"
@@ -141,5 +142,17 @@ wait "$locker" || true
 wait "${tills[@]}" || true
 check "the waiting redemptions were booked once the lock went" \
   test "$(cat "$T/locked-1.status" "$T/locked-2.status" | tr '\n' ' ')" = "201 201 "
+# 5. /metrics counts what the group threads did (docs/operations.md): groups of more than one
+# redemption on average, the failed groups of part 2, every check of parts 3 and 4 (800 alone,
+# 800 in groups, one beside the lock) through the check thread, nobody late.
+metrics=$(curl -sS --fail --cacert "$d/ca.pem" --cert "$d/monitor.pem" --key "$d/monitor.key" "$url/metrics")
+m() { awk -v m="coupond_group_$1_total{kind=\"$2\"}" '$1 == m {print $2}' <<<"$metrics"; }
+echo "metrics: redemptions $(m items redemption) in $(m statements redemption) statements, $(m failed redemption) failed;" \
+  "checks $(m items check) in $(m statements check) statements; late $(m late redemption)/$(m late check)"
+check "metrics: redemption groups hold more than one on average" test "$(m items redemption)" -gt "$(m statements redemption)"
+check "metrics: the failed groups as logged" test "$(m failed redemption)" = "$failed"
+check "metrics: all 1601 checks went through the check thread, in fewer statements" \
+  test "$(m items check)" = 1601 -a "$(m statements check)" -lt 1601
+check "metrics: nobody waited past the deadline" test "$(m late redemption):$(m late check)" = 0:0
 stop_coupond "$LAST_PID"
 finish
