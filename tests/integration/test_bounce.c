@@ -4,7 +4,8 @@
  * redeems; one coupon per receipt; an earn gets one (bound to its card when the trigger needs
  * a card); below the trigger, none; the campaign's pieces are the coupons printed. Each run's
  * triggers sit at baskets of their own (the test database outlives runs, and its bounce-back
- * campaigns are ended at the end), so that no other test's purchase meets them. */
+ * campaigns are ended at the end, by a teardown when a test failed), so that no other test's
+ * purchase meets them. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,6 +31,10 @@ static long long trigger_basket(int k)
     return 90000000LL + (long long)(getpid() % 100000) * 100 + k;
 }
 
+/* The bounce-back campaign of the test running, until it ended it; ended by end_left when
+ * the test failed before (a live trigger left behind would meet later runs' baskets). */
+static long long running_bounce;
+
 /* A bounce-back campaign (5.00 EUR off) triggered from MIN cents, CARD required or not. */
 static long long bounce_campaign(long long min, bool card)
 {
@@ -38,7 +43,8 @@ static long long bounce_campaign(long long min, bool card)
              "{\"channel\":\"receipt\",\"offer\":{\"kind\":\"amount\",\"value\":500},"
              "\"trigger\":{\"min_basket_cents\":%lld,\"card_required\":%s}}",
              min, card ? "true" : "false");
-    return itest_campaign(fields);
+    running_bounce = itest_campaign(fields);
+    return running_bounce;
 }
 
 static void end_campaign(long long id)
@@ -46,8 +52,27 @@ static void end_campaign(long long id)
     char path[96];
     snprintf(path, sizeof path, "/v1/campaigns/%lld/end", id);
     json_t *a = NULL;
+    running_bounce = 0;
     assert_int_equal(itest_call("marketer", "POST", path, "{}", &a), 200);
     json_decref(a);
+}
+
+/* Teardown of every test: ends the test's bounce-back campaign when a failed assertion left
+ * it live. */
+static int end_left(void **state)
+{
+    (void)state;
+    if (running_bounce != 0) {
+        char path[96];
+        snprintf(path, sizeof path, "/v1/campaigns/%lld/end", running_bounce);
+        json_t *a = NULL;
+        long st = itest_call("marketer", "POST", path, "{}", &a);
+        json_decref(a);
+        fprintf(stderr, "test_bounce: ended campaign %lld left live by a failed test (%ld)\n",
+                running_bounce, st);
+        running_bounce = 0;
+    }
+    return 0;
 }
 
 static long long pieces(long long campaign)
@@ -291,10 +316,12 @@ static void purchases_beyond_one_pool_keep_getting_coupons(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(sixty_four_retries_of_one_qualifying_txn_give_one_coupon),
-        cmocka_unit_test(a_receipt_gets_one_coupon_and_a_smaller_basket_none),
-        cmocka_unit_test(an_earn_gets_a_coupon_bound_to_its_card_when_the_trigger_needs_one),
-        cmocka_unit_test(purchases_beyond_one_pool_keep_getting_coupons),
+        cmocka_unit_test_teardown(sixty_four_retries_of_one_qualifying_txn_give_one_coupon,
+                                  end_left),
+        cmocka_unit_test_teardown(a_receipt_gets_one_coupon_and_a_smaller_basket_none, end_left),
+        cmocka_unit_test_teardown(
+            an_earn_gets_a_coupon_bound_to_its_card_when_the_trigger_needs_one, end_left),
+        cmocka_unit_test_teardown(purchases_beyond_one_pool_keep_getting_coupons, end_left),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
