@@ -1,6 +1,7 @@
 /* The operational figures of /metrics: what an on-call person looks at beside the request
  * counters (metrics.c). Counters are lock-free; the rest is read when rendered. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,36 +192,40 @@ static void add_database(struct buf *b)
           at > 0 ? atomic_load(&db_seconds) : -1);
 }
 
-/* One counter by kind (redemption, check) of the group threads' figures. */
-static void group_counter(struct buf *b, const char *name, const char *help,
-                          unsigned long long redeem, unsigned long long check)
-{
-    add(b,
-        "# HELP %s %s\n# TYPE %s counter\n%s{kind=\"redemption\"} %llu\n"
-        "%s{kind=\"check\"} %llu\n",
-        name, help, name, name, redeem, name, check);
-}
-
+/* Group commit's counters, each by kind (redemption, check): db_group_stats' fields. */
 static void add_group_commit(struct buf *b)
 {
+    static const struct {
+        const char *name, *help;
+        size_t field; /* offsetof(struct db_group_stats, ...) */
+    } counters[] = {
+        {"coupond_group_statements_total",
+         "Statements the group threads sent, each booking or answering a group (group commit).",
+         offsetof(struct db_group_stats, statements)},
+        {"coupond_group_items_total",
+         "Redemptions and checks in those statements (divided by the statements: the mean "
+         "group).",
+         offsetof(struct db_group_stats, items)},
+        {"coupond_group_failed_total",
+         "Group statements that failed as a whole; each of their requests was then asked alone.",
+         offsetof(struct db_group_stats, failed)},
+        {"coupond_group_late_total",
+         "Requests that waited past --db-deadline before a group thread took them (answered "
+         "503, never sent).",
+         offsetof(struct db_group_stats, late)},
+    };
     struct db_group_stats r, c;
     db_group_stats(&r, &c);
-    group_counter(b, "coupond_group_statements_total",
-                  "Statements the group threads sent, each booking or answering a group (group "
-                  "commit).",
-                  r.statements, c.statements);
-    group_counter(b, "coupond_group_items_total",
-                  "Redemptions and checks in those statements (divided by the statements: the "
-                  "mean group).",
-                  r.items, c.items);
-    group_counter(b, "coupond_group_failed_total",
-                  "Group statements that failed as a whole; each of their requests was then "
-                  "asked alone.",
-                  r.failed, c.failed);
-    group_counter(b, "coupond_group_late_total",
-                  "Requests that waited past --db-deadline before a group thread took them "
-                  "(answered 503, never sent).",
-                  r.late, c.late);
+    for (size_t k = 0; k < sizeof counters / sizeof counters[0]; k++) {
+        unsigned long long vr, vc;
+        memcpy(&vr, (const char *)&r + counters[k].field, sizeof vr);
+        memcpy(&vc, (const char *)&c + counters[k].field, sizeof vc);
+        add(b,
+            "# HELP %s %s\n# TYPE %s counter\n%s{kind=\"redemption\"} %llu\n"
+            "%s{kind=\"check\"} %llu\n",
+            counters[k].name, counters[k].help, counters[k].name, counters[k].name, vr,
+            counters[k].name, vc);
+    }
 }
 
 char *metrics_ops_render(void)
