@@ -71,8 +71,9 @@ static struct db_copy *piece_sent(const struct issue_request *req, const struct 
     if (db_coupon_copy_rows(copy, serials, cards, n) == DB_NO_RESULTS &&
         db_coupon_copy_send(copy) == DB_NO_RESULTS)
         return copy;
-    int rc = db_coupon_copy_end(copy, false); /* DB_HARD_ERROR: the caller rolls back */
-    *err = rc == DB_NO_RESULTS || !cancelled(req) ? CPN_ERR_INTERNAL : CPN_ERR_UNAVAILABLE;
+    /* Aborted (DB_HARD_ERROR): nothing of the piece is kept, and the caller rolls back. */
+    bool aborted = db_coupon_copy_end(copy, false) == DB_HARD_ERROR;
+    *err = aborted && cancelled(req) ? CPN_ERR_UNAVAILABLE : CPN_ERR_INTERNAL;
     return NULL;
 }
 
