@@ -515,8 +515,12 @@ measure_redeem() {
   local rr
   rr=$(median "${R[@]}")
   if [ "$id" = c ]; then RATE_c=$(median "${V[@]}") RATE_c_ROUNDS=("${V[@]}"); fi # for ceilings.sh
+  # c3 is coupond with group commit off, for comparison: the bar is coupond as shipped's (c).
+  local bar="≥ 0.85" result
+  result=$(verdict "$rr" 0.85)
+  if [ "$id" = c3 ]; then bar="— (c's)" result=information; fi
   add_row "$id" "Redemptions/s vs $C_CEILING, $NDB DB connections ($title)" "$(fmt "$(median "${V[@]}")")" \
-    "$(fmt "$(median "${C[@]}")")" "$rr" "≥ 0.85" "$(verdict "$rr" 0.85)" "$(median "${Q[@]}")"
+    "$(fmt "$(median "${C[@]}")")" "$rr" "$bar" "$result" "$(median "${Q[@]}")"
 }
 REDEEM_MISSING=$(missing_of issue csv redeem)
 if [ -z "$REDEEM_MISSING" ]; then
